@@ -21,9 +21,9 @@ impl InvalidInput {
 
 /// The exit code for an error: 2 when anything in its chain is invalid input.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    let invalid = err.chain().any(|cause| {
-        cause.is::<InvalidInput>() || cause.is::<crate::manifest::ManifestError>()
-    });
+    let invalid = err
+        .chain()
+        .any(|cause| cause.is::<InvalidInput>() || cause.is::<crate::manifest::ManifestError>());
     if invalid {
         EXIT_INVALID
     } else {

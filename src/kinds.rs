@@ -77,18 +77,90 @@ macro_rules! kind {
 
 /// Every kind the local control plane serves and the client handles natively.
 pub static KINDS: &[KindInfo] = &[
-    kind!("Namespace", "", "v1", "namespaces", "namespace", ["ns"], false, ["status"]),
+    kind!(
+        "Namespace",
+        "",
+        "v1",
+        "namespaces",
+        "namespace",
+        ["ns"],
+        false,
+        ["status"]
+    ),
     kind!("Pod", "", "v1", "pods", "pod", ["po"], true, ["status"]),
-    kind!("Service", "", "v1", "services", "service", ["svc"], true, ["status"]),
-    kind!("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", "persistentvolumeclaim", ["pvc"], true, ["status"]),
-    kind!("PersistentVolume", "", "v1", "persistentvolumes", "persistentvolume", ["pv"], false, ["status"]),
+    kind!(
+        "Service",
+        "",
+        "v1",
+        "services",
+        "service",
+        ["svc"],
+        true,
+        ["status"]
+    ),
+    kind!(
+        "PersistentVolumeClaim",
+        "",
+        "v1",
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        ["pvc"],
+        true,
+        ["status"]
+    ),
+    kind!(
+        "PersistentVolume",
+        "",
+        "v1",
+        "persistentvolumes",
+        "persistentvolume",
+        ["pv"],
+        false,
+        ["status"]
+    ),
     kind!("Node", "", "v1", "nodes", "node", ["no"], false, ["status"]),
     kind!("Event", "", "v1", "events", "event", ["ev"], true, []),
-    kind!("ConfigMap", "", "v1", "configmaps", "configmap", ["cm"], true, []),
+    kind!(
+        "ConfigMap",
+        "",
+        "v1",
+        "configmaps",
+        "configmap",
+        ["cm"],
+        true,
+        []
+    ),
     kind!("Secret", "", "v1", "secrets", "secret", [], true, []),
-    kind!("StatefulSet", "apps", "v1", "statefulsets", "statefulset", ["sts"], true, ["status", "scale"]),
-    kind!("ControllerRevision", "apps", "v1", "controllerrevisions", "controllerrevision", [], true, []),
-    kind!("PetSet", "apps", "v1alpha1", "petsets", "petset", [], true, ["status"]),
+    kind!(
+        "StatefulSet",
+        "apps",
+        "v1",
+        "statefulsets",
+        "statefulset",
+        ["sts"],
+        true,
+        ["status", "scale"]
+    ),
+    kind!(
+        "ControllerRevision",
+        "apps",
+        "v1",
+        "controllerrevisions",
+        "controllerrevision",
+        [],
+        true,
+        []
+    ),
+    kind!(
+        "PetSet",
+        "apps",
+        "v1alpha1",
+        "petsets",
+        "petset",
+        [],
+        true,
+        ["status"]
+    ),
 ];
 
 /// Looks a kind up by its `apiVersion` and `kind`, as written in a manifest.
@@ -134,7 +206,10 @@ mod tests {
 
     #[test]
     fn api_versions_resolve() {
-        assert_eq!(by_api_version("apps/v1alpha1", "PetSet").unwrap().plural, "petsets");
+        assert_eq!(
+            by_api_version("apps/v1alpha1", "PetSet").unwrap().plural,
+            "petsets"
+        );
         assert_eq!(by_api_version("v1", "Service").unwrap().plural, "services");
         assert!(by_api_version("apps/v1beta1", "StatefulSet").is_none());
     }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod field_path;
 pub mod kinds;
 pub mod manifest;
 pub mod types;

@@ -40,7 +40,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { EXIT_INVALID } else { EXIT_OK });
+            return ExitCode::from(if err.use_stderr() {
+                EXIT_INVALID
+            } else {
+                EXIT_OK
+            });
         }
     };
     let mut stdout = io::stdout().lock();

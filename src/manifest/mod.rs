@@ -32,11 +32,17 @@ pub struct Document {
 
 impl Document {
     pub fn api_version(&self) -> &str {
-        self.value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("")
+        self.value
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
     }
 
     pub fn kind(&self) -> &str {
-        self.value.get("kind").and_then(|v| v.as_str()).unwrap_or("")
+        self.value
+            .get("kind")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
     }
 
     pub fn name(&self) -> &str {
@@ -47,7 +53,9 @@ impl Document {
     }
 
     pub fn namespace(&self) -> Option<&str> {
-        self.value.pointer("/metadata/namespace").and_then(|v| v.as_str())
+        self.value
+            .pointer("/metadata/namespace")
+            .and_then(|v| v.as_str())
     }
 
     /// The location of `path` (relative to this object), or of its nearest

@@ -20,7 +20,11 @@ fn completions_are_up_to_date() {
     let mut stale = Vec::new();
     for (shell, file) in petctl::cli::docs::SHELLS {
         let fresh = petctl::cli::docs::completion_script(*shell);
-        check_or_bless(&repo_root().join("completions").join(file), &fresh, &mut stale);
+        check_or_bless(
+            &repo_root().join("completions").join(file),
+            &fresh,
+            &mut stale,
+        );
     }
     assert!(
         stale.is_empty(),

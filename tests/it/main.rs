@@ -4,9 +4,9 @@
 
 mod support; // the harness: running petctl, temp dirs, fixtures
 
-mod docs; // committed completions and man pages match the clap definitions
-mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact messages, exit 2
-mod malformed_semantic; // invalid objects and unknown fields: exact messages, exit 2
-mod corpus; // every corpus manifest parses and validates as expected
 mod convert_corpus; // PetSets and older StatefulSets convert to valid apps/v1
+mod corpus; // every corpus manifest parses and validates as expected
+mod docs; // committed completions and man pages match the clap definitions
+mod malformed_semantic; // invalid objects and unknown fields: exact messages, exit 2
+mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact messages, exit 2
 mod migrate; // `petctl migrate` output and notices
