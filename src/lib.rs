@@ -3,8 +3,15 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod client;
 pub mod error;
 pub mod field_path;
 pub mod kinds;
+pub mod local;
 pub mod manifest;
+pub mod ops;
+pub mod output;
+pub mod schema;
+pub mod selector;
 pub mod types;
+pub mod validation;

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::manifest::{self, convert, ValidationMode};
+use crate::manifest::{convert, ValidationMode};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,18 +29,14 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         "apps/v1beta1" => convert::Target::AppsV1beta1,
         _ => convert::Target::AppsV1,
     };
-    let loaded = manifest::load(&args.files, args.validate)?;
-    for warning in &loaded.warnings {
+    let migration = convert::migrate(&args.files, target, args.validate)?;
+    for warning in &migration.warnings {
         writeln!(err, "warning: {warning}")?;
     }
-    let mut converted = Vec::with_capacity(loaded.documents.len());
-    for doc in &loaded.documents {
-        let result = convert::convert(doc, target).map_err(manifest::ManifestError::from)?;
-        for change in &result.changes {
-            writeln!(err, "{change}")?;
-        }
-        converted.push(result.value);
+    for change in &migration.changes {
+        writeln!(err, "{change}")?;
     }
+    let mut converted = migration.objects;
     match args.output.as_str() {
         "json" => {
             let value = if converted.len() == 1 {

@@ -2,9 +2,23 @@
 //! rendering outcomes. The only part of petctl that knows clap, environment
 //! variables, stdout/stderr and exit codes.
 
+mod cleanup_pvcs;
 mod completion;
+mod config;
+mod confirm;
+mod connect;
+mod create;
+mod delete;
+mod describe;
 pub mod docs;
+mod get;
+pub mod global;
+mod local;
 mod migrate;
+mod pause;
+mod progress;
+mod scale;
+mod upgrade_image;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -17,6 +31,8 @@ use crate::error::{exit_code, EXIT_INVALID, EXIT_OK};
 #[derive(Debug, Parser)]
 #[command(name = "petctl", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: global::GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -25,8 +41,30 @@ pub struct Cli {
 pub enum Command {
     /// Convert PetSets and older StatefulSets to apps/v1 StatefulSets
     Migrate(migrate::Args),
+    /// Pause a set (or one pet of a PetSet): no pet is created, deleted or updated
+    Pause(pause::Args),
+    /// Resume a paused set (or one pet of a PetSet)
+    Resume(pause::Args),
+    /// Delete the claims no pet of a set uses any more (asks first)
+    CleanupPvcs(cleanup_pvcs::Args),
     /// Print a shell completion script
     Completion(completion::Args),
+    /// Show the kubeconfig petctl uses
+    Config(config::Args),
+    /// Create the governing Service, the set and the rest from manifests
+    Create(create::Args),
+    /// Delete a set: scale to 0 in order, then delete it (claims are kept)
+    Delete(delete::Args),
+    /// Show a set: its pets' identities, storage, revisions and events
+    Describe(describe::Args),
+    /// List sets, their pets, pods and claims
+    Get(get::Args),
+    /// Change a set's replicas: pets come up in order and go down in reverse
+    Scale(scale::Args),
+    /// Change container images and replace the pets one by one, in order
+    UpgradeImage(upgrade_image::Args),
+    /// Run the local control plane: a Kubernetes-compatible API server
+    Local(local::Args),
 }
 
 /// The clap command, for completions and man pages.
@@ -54,7 +92,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_OK),
         Err(err) => {
-            let _ = writeln!(stderr, "error: {err:#}");
+            report(&err, &mut stderr);
             ExitCode::from(exit_code(&err))
         }
     }
@@ -64,8 +102,31 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate(args) => migrate::run(args, out, err),
+        Command::Pause(args) => pause::run(args, false, &cli.global, out, err),
+        Command::Resume(args) => pause::run(args, true, &cli.global, out, err),
+        Command::CleanupPvcs(args) => cleanup_pvcs::run(args, &cli.global, out, err),
         Command::Completion(args) => completion::run(args, out),
+        Command::Config(args) => config::run(args, &cli.global, out),
+        Command::Create(args) => create::run(args, &cli.global, out, err),
+        Command::Delete(args) => delete::run(args, &cli.global, out, err),
+        Command::Describe(args) => describe::run(args, &cli.global, out, err),
+        Command::Get(args) => get::run(args, &cli.global, out, err),
+        Command::Scale(args) => scale::run(args, &cli.global, out, err),
+        Command::UpgradeImage(args) => upgrade_image::run(args, &cli.global, out, err),
+        Command::Local(args) => local::run(args, out),
     }
+}
+
+/// Prints the whole error chain once. A manifest error gets one `error:`
+/// line per diagnostic, so each names its own file and line.
+fn report(err: &anyhow::Error, stderr: &mut dyn Write) {
+    if let Some(manifest) = err.downcast_ref::<crate::manifest::ManifestError>() {
+        for diagnostic in &manifest.diagnostics {
+            let _ = writeln!(stderr, "error: {diagnostic}");
+        }
+        return;
+    }
+    let _ = writeln!(stderr, "error: {err:#}");
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -4,9 +4,25 @@
 
 mod support; // the harness: running petctl, temp dirs, fixtures
 
+mod client; // create, get and describe against the local control plane, exact output
 mod convert_corpus; // PetSets and older StatefulSets convert to valid apps/v1
 mod corpus; // every corpus manifest parses and validates as expected
+mod corpus_validate; // corpus files validate: only the real problems are flagged
 mod docs; // committed completions and man pages match the clap definitions
+mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
+mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
+mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
+mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
+mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
+mod local_faults; // --fault-rate, --fault-latency and --watch-drop-after
+mod local_guide; // the PetSet guide step by step with the real kubectl; kubectl helpers
+mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
+mod local_lifecycle; // `local up --detach`, `status`, `down`
+mod local_security; // HTTPS, HTTP/2, token auth, loopback only, private files
+mod local_statefulset; // an apps/v1 StatefulSet's walk: revisions, RollingUpdate, OnDelete, Parallel, retention
+mod local_store; // the store: durability across kill -9, revision resume, watch replay, compaction
 mod malformed_semantic; // invalid objects and unknown fields: exact messages, exit 2
 mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact messages, exit 2
 mod migrate; // `petctl migrate` output and notices
+mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
+mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults

@@ -106,3 +106,320 @@ pub fn petctl(args: &[&str]) -> Run {
     let home = scratch();
     petctl_in(home.path(), args, None)
 }
+
+/// The real kubectl, or None (after saying why) when it is not installed.
+/// Under `CI=true` a missing kubectl fails the test instead.
+pub fn kubectl_or_skip(test: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("kubectl"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: kubectl is not on PATH, and CI=true requires it"
+        );
+        eprintln!("skipping {test}: kubectl is not on PATH");
+    }
+    found
+}
+
+/// A local control plane for one test: `petctl local up --port 0` in a temp
+/// state dir, run in the foreground as a child; killed on drop, with the
+/// server log printed when the test failed.
+pub struct LocalServer {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+    child: Option<std::process::Child>,
+}
+
+impl LocalServer {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts with extra `local up` flags (fault injection and the like).
+    pub fn start_with(extra: &[&str]) -> Self {
+        Self::start_in(scratch(), extra)
+    }
+
+    fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Self {
+        let state = dir.path().join("state");
+        let mut cmd = petctl_command(dir.path());
+        cmd.args(["local", "up", "--port", "0", "--state-dir"])
+            .arg(&state)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn petctl local up");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_default();
+        let Some(url) = line.trim().strip_prefix("ready ") else {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("wait for petctl");
+            panic!(
+                "local control plane did not start: {line:?}\n--- stderr ---\n{}\n--- server.log ---\n{}",
+                String::from_utf8_lossy(&output.stderr),
+                std::fs::read_to_string(state.join("server.log")).unwrap_or_default()
+            );
+        };
+        LocalServer {
+            url: url.to_string(),
+            dir,
+            child: Some(child),
+        }
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.state_dir().join("kubeconfig")
+    }
+
+    pub fn token(&self) -> String {
+        std::fs::read_to_string(self.state_dir().join("token"))
+            .expect("read token")
+            .trim()
+            .to_string()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.state_dir().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// `kill -9` of the server; the state dir stays.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts a new server on the same state dir.
+    pub fn restart(mut self) -> Self {
+        self.kill9();
+        let dir = std::mem::replace(&mut self.dir, scratch());
+        Self::start_in(dir, &[])
+    }
+
+    /// An HTTPS client trusting the server's CA, without a token.
+    pub fn client(&self) -> reqwest::Client {
+        let ca = std::fs::read(self.state_dir().join("ca.crt")).expect("read ca.crt");
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("parse ca.crt"))
+            .build()
+            .expect("build client")
+    }
+
+    /// One authenticated request; returns the status, the headers and the body.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Response {
+        self.request_as(Some(&self.token()), method, path, content_type, body)
+    }
+
+    pub fn request_as(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Response {
+        let client = self.client();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = client
+            .request(method, format!("{}{path}", self.url))
+            .body(body.to_vec());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        runtime().block_on(async move {
+            let response = request.send().await.expect("send request");
+            let status = response.status().as_u16();
+            let version = response.version();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.expect("read body");
+            Response {
+                status,
+                version,
+                headers,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            }
+        })
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, None, b"")
+    }
+
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
+        self.request(
+            "POST",
+            path,
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        )
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- server {} log tail ---\n{}", self.url, self.log_tail());
+        }
+        self.kill9();
+    }
+}
+
+/// A current-thread runtime for the async HTTP client.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("build runtime")
+}
+
+/// One HTTP response, body as text.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub version: reqwest::Version,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// Asserts a `Status` failure with this code, reason and message.
+    #[track_caller]
+    pub fn expect_status(&self, code: u16, reason: &str, message: &str) -> serde_json::Value {
+        assert_eq!(self.status, code, "{}", self.body);
+        let status = self.json();
+        assert_eq!(status["kind"], "Status", "{}", self.body);
+        assert_eq!(status["code"], code, "{}", self.body);
+        assert_eq!(
+            status["reason"].as_str().unwrap_or(""),
+            reason,
+            "{}",
+            self.body
+        );
+        assert_eq!(status["message"], message, "{}", self.body);
+        status
+    }
+}
+
+/// Runs the real kubectl (`binary`) against `server`, with only the
+/// server's kubeconfig and a scratch HOME.
+pub fn kubectl_with(
+    binary: &Path,
+    server: &LocalServer,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+) -> Run {
+    let home = server.dir.path().join("kubectl-home");
+    let _ = std::fs::create_dir_all(&home);
+    let mut cmd = Command::new(binary);
+    cmd.args(args)
+        .env("KUBECONFIG", server.kubeconfig())
+        .env("HOME", &home)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .current_dir(repo_root())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn kubectl");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        let _ = pipe.write_all(input);
+    }
+    let output = child.wait_with_output().expect("wait for kubectl");
+    Run {
+        command: format!("{} {}", binary.display(), args.join(" ")),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs petctl against `server` (through its kubeconfig), with HOME in the
+/// server's scratch dir.
+pub fn petctl_at(server: &LocalServer, args: &[&str]) -> Run {
+    let kubeconfig = server.kubeconfig();
+    let mut full = vec!["--kubeconfig", kubeconfig.to_str().expect("utf-8 path")];
+    full.extend_from_slice(args);
+    let home = server.dir.path().join("petctl-home");
+    let _ = std::fs::create_dir_all(&home);
+    petctl_in(&home, &full, None)
+}
+
+/// Replaces what changes from run to run — ages, PV names, times of day —
+/// so that whole tables can be compared exactly.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let words: Vec<String> = line
+            .split(' ')
+            .map(|w| {
+                let is_age = !w.is_empty()
+                    && w.ends_with('s')
+                    && w[..w.len() - 1].bytes().all(|b| b.is_ascii_digit())
+                    && w.len() > 1;
+                let is_clock = w.len() == 8 && w.as_bytes()[2] == b':' && w.as_bytes()[5] == b':';
+                if is_age {
+                    "<age>".to_string()
+                } else if is_clock {
+                    "<time>".to_string()
+                } else if let Some(pos) = w.find("pvc-").filter(|p| w.len() >= p + 40) {
+                    format!("{}pvc-<uid>{}", &w[..pos], &w[pos + 40..])
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        let mut line = words.join(" ");
+        // A column after an age is aligned by the age's width: fold the
+        // padding that follows an age so that 9s and 10s compare equal.
+        while let Some(pos) = line.find("<age>  ") {
+            let rest = line[pos + 5..].trim_start().to_string();
+            line = format!("{}<age> {rest}", &line[..pos]);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}

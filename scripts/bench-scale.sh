@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Scale benchmark of the local control plane: a StatefulSet of N pets (1000 by
+# default), each with a claim, created with `--ready-delay 0` and waited on
+# (one watch, via kubectl wait) until every pet is Ready. Reports the wall
+# time, the server's peak RSS (VmHWM) and its CPU time (user+system).
+#
+#   scripts/bench-scale.sh                 # N=1000, OrderedReady
+#   N=200 POLICY=Parallel scripts/bench-scale.sh
+#   PETCTL=target/debug/petctl scripts/bench-scale.sh
+set -euo pipefail
+
+N=${N:-1000}
+POLICY=${POLICY:-OrderedReady}
+PETCTL=${PETCTL:-target/release/petctl}
+KUBECTL=${KUBECTL:-kubectl}
+TIMEOUT=${TIMEOUT:-1800s}
+
+if [[ ! -x $PETCTL ]]; then
+    echo "bench-scale: $PETCTL is missing; run 'cargo build --release' or set PETCTL" >&2
+    exit 2
+fi
+state=$(mktemp -d)
+cleanup() {
+    "$PETCTL" local down --state-dir "$state" >/dev/null 2>&1 || true
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+"$PETCTL" local up --state-dir "$state" --port 0 --detach --ready-delay 0 --max-grace 0s >/dev/null
+pid=$(cat "$state/server.pid")
+export KUBECONFIG=$state/kubeconfig
+
+cpu_seconds() {
+    # Fields 14 and 15 of /proc/PID/stat: utime and stime in clock ticks.
+    local stat
+    stat=$(cat "/proc/$pid/stat")
+    stat=${stat##*) }
+    read -r -a fields <<<"$stat"
+    echo "scale=2; (${fields[11]} + ${fields[12]}) / $(getconf CLK_TCK)" | bc
+}
+
+cpu_before=$(cpu_seconds)
+start=$(date +%s.%N)
+"$KUBECTL" create -f - >/dev/null <<YAML
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: big
+spec:
+  serviceName: big
+  replicas: $N
+  podManagementPolicy: $POLICY
+  selector:
+    matchLabels:
+      app: big
+  template:
+    metadata:
+      labels:
+        app: big
+    spec:
+      containers:
+      - name: main
+        image: nginx:1.25
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 1Gi
+YAML
+"$KUBECTL" wait --for=jsonpath='{.status.readyReplicas}'="$N" sts/big --timeout="$TIMEOUT" >/dev/null
+end=$(date +%s.%N)
+cpu_after=$(cpu_seconds)
+peak_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+ready=$("$KUBECTL" get pods -l app=big --no-headers | grep -c ' 1/1 ')
+
+echo "pets:        $N ($POLICY), ready: $ready"
+echo "wall time:   $(echo "scale=1; ($end - $start) / 1" | bc) s"
+echo "server RSS:  $((peak_kib / 1024)) MiB peak (VmHWM)"
+echo "server CPU:  $(echo "scale=1; ($cpu_after - $cpu_before) / 1" | bc) s (user+system)"
+echo "binary:      $PETCTL"

@@ -1,0 +1,171 @@
+//! Connecting to a cluster as kubectl would: the kubeconfig (flags,
+//! `KUBECONFIG`, `~/.kube/config`), else the in-cluster service account,
+//! else the local control plane in the default state dir, started in the
+//! background when it is not running.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _};
+
+use super::global::GlobalArgs;
+use crate::client::discovery::{self, Served};
+use crate::client::kubeconfig::{self, AuthInfo, Cluster, Kubeconfig, Resolved};
+use crate::client::{Client, ClientOptions};
+use crate::local::state::{self, StateDir};
+
+/// A client for the chosen cluster, and the namespace to work in.
+pub struct Connection {
+    pub client: Client,
+    pub namespace: String,
+    cache_dir: Option<PathBuf>,
+}
+
+impl Connection {
+    /// The set kinds the server serves, through the discovery cache.
+    pub async fn served(&self) -> anyhow::Result<Served> {
+        Ok(discovery::served(&self.client, self.cache_dir.as_deref(), false).await?)
+    }
+}
+
+const SERVICE_ACCOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Resolves the cluster and builds a client for it.
+pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Connection> {
+    let rules = global.loading_rules();
+    let loaded = kubeconfig::load(&rules)?;
+    let overrides = global.overrides();
+    let resolved = if !loaded.is_empty() {
+        kubeconfig::resolve(&loaded.config, &overrides)?
+    } else if let Some(in_cluster) = in_cluster(&overrides) {
+        in_cluster
+    } else if overrides.server.is_some() {
+        kubeconfig::resolve(&Kubeconfig::default(), &overrides)?
+    } else {
+        let kubeconfig = ensure_local(err)?;
+        let rules = kubeconfig::LoadingRules {
+            explicit: Some(kubeconfig),
+            ..Default::default()
+        };
+        kubeconfig::resolve(&kubeconfig::load(&rules)?.config, &overrides)?
+    };
+    let request_timeout = match global.request_timeout.as_deref() {
+        None | Some("0") => None,
+        Some(text) => Some(
+            crate::local::server::parse_duration(text)
+                .map_err(|e| crate::error::InvalidInput(format!("--request-timeout: {e}")))?,
+        ),
+    };
+    let logger: crate::client::transport::Logger = Arc::new(|line: &str| eprintln!("{line}"));
+    let options = ClientOptions {
+        request_timeout,
+        verbosity: global.verbosity,
+        logger: Some(logger),
+        ..ClientOptions::default()
+    };
+    let namespace = resolved.namespace.clone();
+    let client = Client::new(&resolved, options)
+        .with_context(|| format!("cannot set up a client for {}", resolved.cluster.server))?;
+    let cache_dir = env_path("XDG_CACHE_HOME")
+        .or_else(|| env_path("HOME").map(|h| h.join(".cache")))
+        .map(|c| c.join("petctl/discovery"));
+    Ok(Connection {
+        client,
+        namespace,
+        cache_dir,
+    })
+}
+
+/// The pod's service account, as client-go's InClusterConfig reads it.
+fn in_cluster(overrides: &kubeconfig::Overrides) -> Option<Resolved> {
+    let host = std::env::var("KUBERNETES_SERVICE_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())?;
+    let port = std::env::var("KUBERNETES_SERVICE_PORT")
+        .ok()
+        .filter(|p| !p.is_empty())?;
+    let dir = Path::new(SERVICE_ACCOUNT);
+    if !dir.join("token").is_file() {
+        return None;
+    }
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    let namespace = std::fs::read_to_string(dir.join("namespace"))
+        .map(|n| n.trim().to_string())
+        .unwrap_or_else(|_| "default".into());
+    Some(Resolved {
+        context_name: "in-cluster".into(),
+        cluster_name: "in-cluster".into(),
+        user_name: "service-account".into(),
+        namespace: overrides.namespace.clone().unwrap_or(namespace),
+        cluster: Cluster {
+            server: format!("https://{host}:{port}"),
+            certificate_authority: Some(dir.join("ca.crt").to_string_lossy().into_owned()),
+            ..Cluster::default()
+        },
+        user: AuthInfo {
+            token_file: Some(dir.join("token").to_string_lossy().into_owned()),
+            ..AuthInfo::default()
+        },
+    })
+}
+
+/// The local control plane's kubeconfig, starting the server first when it
+/// is not running. Says so in one line on stderr.
+fn ensure_local(err: &mut dyn Write) -> anyhow::Result<PathBuf> {
+    let root = state::default_dir(
+        env_path("PETCTL_LOCAL_DIR"),
+        env_path("XDG_STATE_HOME"),
+        env_path("HOME"),
+    )?;
+    let dir = StateDir::new(&root);
+    if is_running(&dir) && dir.kubeconfig().is_file() {
+        return Ok(dir.kubeconfig());
+    }
+    let exe = std::env::current_exe().context("cannot find the petctl executable")?;
+    let output = Command::new(exe)
+        .args(["local", "up", "--detach", "--state-dir"])
+        .arg(&root)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot start the local control plane")?;
+    if !output.status.success() {
+        bail!(
+            "no kubeconfig found, and the local control plane in {} did not start: {}",
+            root.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    writeln!(
+        err,
+        "petctl: no kubeconfig found; started the local control plane in {} (stop it with: petctl local down)",
+        root.display()
+    )?;
+    Ok(dir.kubeconfig())
+}
+
+fn is_running(dir: &StateDir) -> bool {
+    match dir.read_pid() {
+        Ok(Some(pid)) => nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok(),
+        _ => false,
+    }
+}
+
+/// A runtime for one command's requests.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

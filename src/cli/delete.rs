@@ -1,0 +1,118 @@
+//! `petctl delete NAME | -f FILE [--cascade=true|false|orphan|background|foreground] [--wait]`:
+//! the ordered cascade by default, or the server's propagation policies.
+//! Claims are never deleted; the output says which remain.
+
+use std::io::Write;
+
+use super::connect::{connect, runtime};
+use super::global::GlobalArgs;
+use super::progress;
+use crate::error::InvalidInput;
+use crate::manifest::{self, ValidationMode};
+use crate::ops::delete::{self, Cascade, DeleteSetOptions};
+use crate::ops::sets;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The set: NAME, or KIND/NAME (petset/web, statefulset/web, sts/web)
+    #[arg(
+        value_name = "NAME",
+        required_unless_present = "files",
+        conflicts_with = "files"
+    )]
+    pub name: Option<String>,
+    /// Delete the sets in these manifests (other objects in them are left alone)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub files: Vec<String>,
+    /// true (scale to 0 in order, then delete), false/orphan (the pets keep running), background, foreground
+    #[arg(long, default_value = "true", value_name = "MODE", num_args = 0..=1, default_missing_value = "true")]
+    pub cascade: Cascade,
+    /// Wait until the set is gone
+    #[arg(long)]
+    pub wait: bool,
+    /// How long waits may take, e.g. 90s or 5m
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub timeout: String,
+    /// Print the plan and check it with the server, without deleting anything
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Output: name or json (the outcome)
+    #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
+    pub output: Option<String>,
+}
+
+pub fn run(
+    args: Args,
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let options = DeleteSetOptions {
+        cascade: args.cascade,
+        wait: args.wait || args.cascade == Cascade::Ordered,
+        timeout: super::create::parse_timeout(&args.timeout)?,
+        dry_run: args.dry_run,
+    };
+    let references: Vec<String> = match &args.name {
+        Some(name) => {
+            sets::split_ref(name).map_err(|e| InvalidInput(e.to_string()))?;
+            vec![name.clone()]
+        }
+        None => {
+            let loaded = manifest::load(&args.files, ValidationMode::Ignore)?;
+            let refs: Vec<String> = loaded
+                .documents
+                .iter()
+                .filter(|d| matches!(d.kind(), "PetSet" | "StatefulSet"))
+                .map(|d| format!("{}/{}", d.kind().to_ascii_lowercase(), d.name()))
+                .collect();
+            if refs.is_empty() {
+                return Err(InvalidInput(format!(
+                    "no PetSet or StatefulSet in {}",
+                    args.files.join(", ")
+                ))
+                .into());
+            }
+            refs
+        }
+    };
+    let conn = connect(global, err)?;
+    runtime()?.block_on(async {
+        let served = conn.served().await?;
+        for reference in &references {
+            let set = sets::find(&conn.client, &served, &conn.namespace, reference).await?;
+            let label = set.label();
+            if args.dry_run {
+                writeln!(err, "would {}", delete::describe_plan(&set, args.cascade))?;
+            }
+            let mut sink = progress::for_stderr();
+            let outcome = delete::delete(&conn.client, set, &options, &mut sink)
+                .await
+                .map_err(|e| e.context(format!("failed to delete {label}")))?;
+            drop(sink);
+            if !outcome.claims.is_empty() && !args.dry_run {
+                writeln!(
+                    err,
+                    "claims kept: {} (delete never removes data; remove them with: petctl cleanup-pvcs {})",
+                    outcome.claims.join(", "),
+                    outcome.set.name()
+                )?;
+            }
+            match args.output.as_deref() {
+                Some("name") => writeln!(out, "{}", outcome.set.display())?,
+                Some("json") => writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "set": outcome.set.display(),
+                        "removed": outcome.removed,
+                        "claimsKept": outcome.claims,
+                        "dryRun": args.dry_run,
+                    }))?
+                )?,
+                _ => writeln!(out, "{} deleted{}", outcome.set.display(), if args.dry_run { " (server dry run)" } else { "" })?,
+            }
+        }
+        Ok(())
+    })
+}

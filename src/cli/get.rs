@@ -1,0 +1,290 @@
+//! `petctl get petsets|statefulsets|pets|pods|pvc [NAME] [-l SEL] [-A]
+//! [-o wide|yaml|json|name|jsonpath=…] [--watch] [--no-headers]`.
+
+use std::io::Write;
+
+use anyhow::bail;
+use serde_json::Value;
+
+use super::connect::{connect, runtime, Connection};
+use super::global::GlobalArgs;
+use crate::client::request::{path, ListParams};
+use crate::client::watch::{Event, Watcher};
+use crate::error::InvalidInput;
+use crate::kinds::{self, KindInfo};
+use crate::ops::{pets, sets};
+use crate::output::printer::{self, Format};
+use crate::output::{columns, table};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to get: petsets, statefulsets (sts), pets, pods (po), pvc, or any kind petctl knows
+    #[arg(value_name = "RESOURCE")]
+    pub resource: String,
+    /// One object by name (for `pets`: the set)
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// Label selector, e.g. app=nginx
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Field selector, e.g. status.phase=Running
+    #[arg(long = "field-selector", value_name = "SELECTOR")]
+    pub field_selector: Option<String>,
+    /// List across all namespaces
+    #[arg(short = 'A', long = "all-namespaces")]
+    pub all_namespaces: bool,
+    /// Output format: wide, yaml, json, name, jsonpath=TEMPLATE
+    #[arg(
+        short = 'o',
+        long = "output",
+        default_value = "",
+        value_name = "FORMAT"
+    )]
+    pub output: String,
+    /// After listing, watch for changes
+    #[arg(short = 'w', long = "watch")]
+    pub watch: bool,
+    /// Do not print headers
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
+}
+
+pub fn run(
+    args: Args,
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let format = Format::parse(&args.output).map_err(|e| InvalidInput(e.to_string()))?;
+    let (resource, inline_name) = match args.resource.split_once('/') {
+        Some((r, n)) => (r.to_string(), Some(n.to_string())),
+        None => (args.resource.clone(), None),
+    };
+    let name = inline_name.or(args.name.clone());
+    let conn = connect(global, err)?;
+    let rt = runtime()?;
+    if matches!(resource.as_str(), "pets" | "pet") {
+        let Some(set) = name else {
+            return Err(
+                InvalidInput::new("get pets needs the set's NAME: petctl get pets NAME").into(),
+            );
+        };
+        return rt.block_on(get_pets(&conn, &set, &args, format.as_ref(), out));
+    }
+    let kind = kinds::by_name(&resource).ok_or_else(|| {
+        InvalidInput(format!(
+            "the server doesn't have a resource type {resource:?}{}",
+            suggest(&resource)
+        ))
+    })?;
+    rt.block_on(get_kind(
+        &conn,
+        kind,
+        name.as_deref(),
+        &args,
+        format.as_ref(),
+        out,
+    ))
+}
+
+fn suggest(resource: &str) -> String {
+    let mut names: Vec<&str> = kinds::KINDS.iter().map(|k| k.plural).collect();
+    names.push("pets");
+    names
+        .into_iter()
+        .map(|n| (strsim::jaro_winkler(resource, n), n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| format!("; did you mean {n:?}?"))
+        .unwrap_or_default()
+}
+
+async fn get_kind(
+    conn: &Connection,
+    kind: &'static KindInfo,
+    name: Option<&str>,
+    args: &Args,
+    format: Option<&Format>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let namespace = (!args.all_namespaces).then_some(conn.namespace.as_str());
+    let all_ns = args.all_namespaces && kind.namespaced;
+    let now = jiff::Timestamp::now();
+    let params = ListParams {
+        label_selector: args.selector.clone(),
+        field_selector: match (name, &args.field_selector) {
+            (Some(n), None) => Some(format!("metadata.name={n}")),
+            (Some(n), Some(f)) => Some(format!("metadata.name={n},{f}")),
+            (None, f) => f.clone(),
+        },
+        ..Default::default()
+    };
+    if args.watch {
+        return watch(conn, kind, namespace, params, args, format, out).await;
+    }
+    let objects: Vec<Value> = match name {
+        Some(n) => {
+            let url = path(kind, namespace.or(Some(&conn.namespace)), Some(n), None);
+            let object: Value = conn
+                .client
+                .send(reqwest::Method::GET, &url, None)
+                .await
+                .map_err(|e| not_found_message(e, kind, n, &conn.namespace))?
+                .json(conn.client.server())?;
+            vec![object]
+        }
+        None => {
+            let url = format!(
+                "{}{}",
+                path(kind, namespace, None, None),
+                params.query(false)
+            );
+            let list: Value = conn
+                .client
+                .send(reqwest::Method::GET, &url, None)
+                .await?
+                .json(conn.client.server())?;
+            list["items"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    match format {
+        Some(f) => {
+            let value = if name.is_some() && objects.len() == 1 {
+                with_kind(objects[0].clone(), kind)
+            } else {
+                serde_json::json!({
+                    "apiVersion": "v1",
+                    "kind": "List",
+                    "items": objects.into_iter().map(|o| with_kind(o, kind)).collect::<Vec<_>>(),
+                    "metadata": {"resourceVersion": ""},
+                })
+            };
+            out.write_all(printer::render(&value, f, kind.singular, kind.group)?.as_bytes())?;
+        }
+        None => {
+            if objects.is_empty() {
+                // kubectl says this on stderr and exits 0.
+                let scope = match namespace {
+                    Some(ns) if kind.namespaced => format!(" in {ns} namespace"),
+                    _ => String::new(),
+                };
+                eprintln!("No resources found{scope}.");
+                return Ok(());
+            }
+            let rows = columns::table(kind.kind, &objects, args.output == "wide", all_ns, now);
+            out.write_all(table::render(&rows.headers, &rows.rows, args.no_headers).as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// List items carry no kind; printed alone they need one.
+fn with_kind(mut object: Value, kind: &KindInfo) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        if !map.contains_key("kind") {
+            let mut fresh = serde_json::Map::new();
+            fresh.insert("apiVersion".into(), kind.api_version().into());
+            fresh.insert("kind".into(), kind.kind.into());
+            fresh.extend(std::mem::take(map));
+            *map = fresh;
+        }
+    }
+    object
+}
+
+fn not_found_message(
+    err: crate::client::Error,
+    kind: &KindInfo,
+    name: &str,
+    namespace: &str,
+) -> anyhow::Error {
+    if err.is_not_found() {
+        let where_ = if kind.namespaced {
+            format!(" in namespace {namespace:?}")
+        } else {
+            String::new()
+        };
+        anyhow::anyhow!("{} {name:?} not found{where_}", kind.singular)
+    } else {
+        err.into()
+    }
+}
+
+async fn watch(
+    conn: &Connection,
+    kind: &'static KindInfo,
+    namespace: Option<&str>,
+    params: ListParams,
+    args: &Args,
+    format: Option<&Format>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut watcher = Watcher::new(&conn.client, kind, namespace, params);
+    let mut first = true;
+    loop {
+        let objects = match watcher.next().await? {
+            Event::Restarted(items) => items,
+            Event::Applied(o) | Event::Deleted(o) => vec![o],
+        };
+        match format {
+            Some(f) => {
+                for o in objects {
+                    out.write_all(
+                        printer::render(&with_kind(o, kind), f, kind.singular, kind.group)?
+                            .as_bytes(),
+                    )?;
+                }
+            }
+            None => {
+                let rows = columns::table(
+                    kind.kind,
+                    &objects,
+                    args.output == "wide",
+                    args.all_namespaces,
+                    jiff::Timestamp::now(),
+                );
+                let no_headers = args.no_headers || !first;
+                out.write_all(table::render(&rows.headers, &rows.rows, no_headers).as_bytes())?;
+                first = false;
+            }
+        }
+        out.flush()?;
+    }
+}
+
+async fn get_pets(
+    conn: &Connection,
+    reference: &str,
+    args: &Args,
+    format: Option<&Format>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if args.watch {
+        bail!("get pets does not support --watch yet; use: petctl get pods -l SELECTOR --watch");
+    }
+    let served = conn.served().await?;
+    let set = sets::find(&conn.client, &served, &conn.namespace, reference).await?;
+    let pets = pets::gather(&conn.client, &set).await?;
+    match format {
+        Some(f) => {
+            let items: Vec<Value> = pets
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "ordinal": p.ordinal,
+                        "name": p.name,
+                        "pod": p.pod,
+                        "claims": p.claims.iter().map(|(n, c)| serde_json::json!({"name": n, "claim": c})).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let value = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+            out.write_all(printer::render(&value, f, "pod", "")?.as_bytes())?;
+        }
+        None => {
+            let rows = columns::pets(&pets, None, jiff::Timestamp::now());
+            out.write_all(table::render(&rows.headers, &rows.rows, args.no_headers).as_bytes())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,357 @@
+//! `petctl local up|down|status`: run, stop and inspect the local control
+//! plane.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use crate::local::controllers::ControllerOptions;
+use crate::local::server::{self, Faults, ServerConfig};
+use crate::local::state::{self, StateDir};
+
+/// How long `up --detach` waits for the server to be ready, and `down` for
+/// it to exit.
+const WAIT: Duration = Duration::from_secs(30);
+/// The line a server prints on stdout once it is ready; `up --detach`
+/// waits for it.
+const READY_PREFIX: &str = "ready ";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: LocalCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum LocalCommand {
+    /// Start the local control plane
+    Up(UpArgs),
+    /// Stop the local control plane gracefully
+    Down(DirArgs),
+    /// Print the URL, pid, uptime and object counts of the local control plane
+    Status(DirArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DirArgs {
+    /// The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct UpArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// The port on 127.0.0.1; 0 picks a free one
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Run in the background and return once the server is ready
+    #[arg(long)]
+    detach: bool,
+    /// Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection
+    #[arg(long, value_name = "F", value_parser = server::parse_rate, default_value = "0")]
+    fault_rate: f64,
+    /// Latency added to every request, e.g. 100ms
+    #[arg(long, value_name = "D", value_parser = server::parse_duration)]
+    fault_latency: Option<Duration>,
+    /// Close watch streams at a random time of up to D, e.g. 30s
+    #[arg(long, value_name = "D", value_parser = server::parse_duration)]
+    watch_drop_after: Option<Duration>,
+    /// How often watches that allow bookmarks get one
+    #[arg(long, value_name = "D", value_parser = server::parse_duration, default_value = "60s", hide = true)]
+    bookmark_interval: Duration,
+    /// How many events are kept for watch resume (the compaction window)
+    #[arg(long, value_name = "N", default_value_t = crate::local::store::DEFAULT_EVENT_WINDOW, hide = true)]
+    event_window: u64,
+    /// How many nodes the simulated kubelet registers
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    nodes: u32,
+    /// How long a started pod takes to become Ready (0 allowed)
+    #[arg(long, value_name = "D", value_parser = server::parse_duration, default_value = "1s")]
+    ready_delay: Duration,
+    /// Cap on the termination grace period of deleted pods, e.g. 0s
+    #[arg(long, value_name = "D", value_parser = server::parse_duration)]
+    max_grace: Option<Duration>,
+    /// Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable
+    #[arg(long, value_name = "GLOB")]
+    fail_images: Vec<String>,
+}
+
+/// The state directory: the flag, else the environment's default.
+fn state_dir(flag: &Option<PathBuf>) -> Result<StateDir> {
+    let env = |name: &str| std::env::var_os(name).map(PathBuf::from);
+    let root = match flag {
+        Some(dir) => dir.clone(),
+        None => state::default_dir(env("PETCTL_LOCAL_DIR"), env("XDG_STATE_HOME"), env("HOME"))?,
+    };
+    Ok(StateDir::new(root))
+}
+
+pub fn run(args: Args, out: &mut dyn Write) -> Result<()> {
+    match args.command {
+        LocalCommand::Up(up) => run_up(up, out),
+        LocalCommand::Down(dir) => run_down(&state_dir(&dir.state_dir)?, out),
+        LocalCommand::Status(dir) => run_status(&state_dir(&dir.state_dir)?, out),
+    }
+}
+
+fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
+    let state = state_dir(&args.dir.state_dir)?;
+    if args.detach {
+        return detach(&args, &state, out);
+    }
+    let config = ServerConfig {
+        state: state.clone(),
+        port: args.port,
+        faults: Faults {
+            rate: args.fault_rate,
+            latency: args.fault_latency.unwrap_or(Duration::ZERO),
+            watch_drop_after: args.watch_drop_after,
+        },
+        bookmark_interval: args.bookmark_interval,
+        event_window: args.event_window,
+        controllers: ControllerOptions {
+            nodes: args.nodes,
+            ready_delay: args.ready_delay,
+            max_grace: args.max_grace,
+            fail_images: args.fail_images.clone(),
+            volumes_dir: state.root.join("volumes"),
+        },
+    };
+    server::run(config, |url| {
+        // A detaching parent may have gone already; the server runs on.
+        let _ = writeln!(out, "{READY_PREFIX}{url}");
+        let _ = writeln!(out, "kubeconfig: {}", state.kubeconfig().display());
+        let _ = out.flush();
+    })
+}
+
+/// Starts `petctl local up` again without --detach in the background and
+/// waits for its ready line.
+fn detach(args: &UpArgs, state: &StateDir, out: &mut dyn Write) -> Result<()> {
+    state.create()?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(state.log())
+        .with_context(|| format!("failed to open {}", state.log().display()))?;
+    let exe = std::env::current_exe().context("failed to find the petctl executable")?;
+    let mut command = Command::new(exe);
+    command
+        .args(["local", "up", "--port", &args.port.to_string()])
+        .arg("--state-dir")
+        .arg(&state.root)
+        .args(["--fault-rate", &args.fault_rate.to_string()])
+        .args([
+            "--bookmark-interval",
+            &format!("{}ms", args.bookmark_interval.as_millis()),
+        ])
+        .args(["--event-window", &args.event_window.to_string()])
+        .args(["--nodes", &args.nodes.to_string()])
+        .args([
+            "--ready-delay",
+            &format!("{}ms", args.ready_delay.as_millis()),
+        ]);
+    if let Some(grace) = args.max_grace {
+        command.args(["--max-grace", &format!("{}ms", grace.as_millis())]);
+    }
+    for glob in &args.fail_images {
+        command.args(["--fail-images", glob]);
+    }
+    if let Some(latency) = args.fault_latency {
+        command.args(["--fault-latency", &format!("{}ms", latency.as_millis())]);
+    }
+    if let Some(drop) = args.watch_drop_after {
+        command.args(["--watch-drop-after", &format!("{}ms", drop.as_millis())]);
+    }
+    use std::os::unix::process::CommandExt;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .process_group(0)
+        .spawn()
+        .context("failed to start the local control plane in the background")?;
+    let stdout = child.stdout.take().context("no pipe from the server")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(WAIT).unwrap_or_default();
+    let Some(url) = line.trim().strip_prefix(READY_PREFIX) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!(
+            "the local control plane did not start; the end of {}:\n{}",
+            state.log().display(),
+            state.log_tail(20)
+        );
+    };
+    writeln!(
+        out,
+        "local control plane running at {url} (pid {})",
+        child.id()
+    )?;
+    writeln!(out, "kubeconfig: {}", state.kubeconfig().display())?;
+    Ok(())
+}
+
+/// Whether `pid` is a petctl local control plane, as far as /proc tells.
+fn is_our_server(pid: i32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|cmdline| {
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+            let has = |word: &[u8]| args.contains(&word);
+            args.first().is_some_and(|exe| exe.ends_with(b"petctl")) && has(b"local") && has(b"up")
+        })
+        .unwrap_or(false)
+}
+
+fn run_down(state: &StateDir, out: &mut dyn Write) -> Result<()> {
+    let Some(pid) = state.read_pid()? else {
+        writeln!(
+            out,
+            "no local control plane is running in {}",
+            state.root.display()
+        )?;
+        return Ok(());
+    };
+    if !is_our_server(pid) {
+        let _ = std::fs::remove_file(state.pid());
+        writeln!(
+            out,
+            "no local control plane is running in {} (stale pid {pid})",
+            state.root.display()
+        )?;
+        return Ok(());
+    }
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(state.lock())
+        .with_context(|| format!("failed to open {}", state.lock().display()))?;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .with_context(|| format!("failed to stop the local control plane (pid {pid})"))?;
+    // The server holds the lock until it exits: taking it is the wait.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let locked = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive);
+        let _ = tx.send(locked.is_ok());
+    });
+    match rx.recv_timeout(WAIT) {
+        Ok(true) => {
+            writeln!(out, "local control plane stopped (pid {pid})")?;
+            Ok(())
+        }
+        _ => bail!(
+            "the local control plane (pid {pid}) did not stop within {}s",
+            WAIT.as_secs()
+        ),
+    }
+}
+
+fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
+    let text = std::fs::read_to_string(state.kubeconfig()).with_context(|| {
+        format!(
+            "no local control plane in {} (no kubeconfig)",
+            state.root.display()
+        )
+    })?;
+    let (url, token) = state::read_kubeconfig(&text)
+        .with_context(|| format!("{} has no server or token", state.kubeconfig().display()))?;
+    let ca = std::fs::read(state.ca_cert())
+        .with_context(|| format!("failed to read {}", state.ca_cert().display()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let status: Value = runtime
+        .block_on(fetch_status(&url, &token, &ca))
+        .with_context(|| format!("the local control plane at {url} is not running"))?;
+    write!(out, "{}", render_status(&status))?;
+    Ok(())
+}
+
+// TODO(lead): move to client/ once the shared client is in; reqwest belongs there.
+async fn fetch_status(url: &str, token: &str, ca: &[u8]) -> Result<Value> {
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca)?)
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let response = client
+        .get(format!("{url}/petctl/status"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(response.json().await?)
+}
+
+fn render_status(status: &Value) -> String {
+    let text = |k: &str| {
+        status
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let uptime = status
+        .get("uptimeSeconds")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let mut lines = vec![
+        format!("URL:      {}", text("url")),
+        format!(
+            "PID:      {}",
+            status.get("pid").and_then(Value::as_u64).unwrap_or(0)
+        ),
+        format!("Uptime:   {}", human_duration(uptime)),
+        format!("Revision: {}", text("resourceVersion")),
+        "Objects:".to_string(),
+    ];
+    if let Some(objects) = status.get("objects").and_then(Value::as_object) {
+        for (resource, count) in objects {
+            lines.push(format!("  {resource}: {}", count.as_u64().unwrap_or(0)));
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+fn human_duration(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn status_renders() {
+        let status = json!({"url": "https://127.0.0.1:1", "pid": 7, "uptimeSeconds": 3725,
+                            "resourceVersion": "12", "objects": {"namespaces": 4}});
+        assert_eq!(
+            render_status(&status),
+            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   1h2m5s\nRevision: 12\nObjects:\n  namespaces: 4\n"
+        );
+        assert_eq!(human_duration(59), "59s");
+        assert_eq!(human_duration(61), "1m1s");
+    }
+}

@@ -1,0 +1,83 @@
+//! `petctl pause NAME [--pet ORDINAL]` and `petctl resume NAME [--pet ORDINAL]`.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use super::connect::{connect, runtime};
+use super::global::GlobalArgs;
+use crate::client::request::{path, ListParams};
+use crate::error::InvalidInput;
+use crate::kinds;
+use crate::ops::{pause, sets};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The set: NAME, or KIND/NAME
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Only this pet (PetSets): the guide's per-pet debug hook
+    #[arg(long, value_name = "ORDINAL")]
+    pub pet: Option<i64>,
+}
+
+pub fn run(
+    args: Args,
+    resume: bool,
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if args.pet.is_some_and(|p| p < 0) {
+        return Err(InvalidInput::new("--pet must be an ordinal, 0 or more").into());
+    }
+    sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
+    let conn = connect(global, err)?;
+    runtime()?.block_on(async {
+        let served = conn.served().await?;
+        let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
+        let pods = kinds::by_name("pods").expect("pods are in the kinds table");
+        let url = format!(
+            "{}{}",
+            path(pods, Some(set.namespace()), None, None),
+            ListParams::labels(set.selector_string()).query(false)
+        );
+        let list: Value = conn
+            .client
+            .send(reqwest::Method::GET, &url, None)
+            .await?
+            .json(conn.client.server())?;
+        let items = list["items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(ordinal) = args.pet {
+            let pet = set.pet_name(ordinal);
+            if !items
+                .iter()
+                .any(|p| p.pointer("/metadata/name").and_then(Value::as_str) == Some(pet.as_str()))
+            {
+                anyhow::bail!("{} has no pet {pet} (ordinal {ordinal})", set.label());
+            }
+        }
+        let changes = if resume {
+            let paused = pause::paused_pets(&set, items);
+            pause::resume(&conn.client, &set, args.pet, &paused).await?
+        } else {
+            let mut pets: Vec<i64> = items
+                .iter()
+                .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
+                .collect();
+            pets.sort_unstable();
+            pause::pause(&conn.client, &set, args.pet, &pets).await?
+        };
+        for change in &changes {
+            writeln!(err, "{}: {change}", set.label())?;
+        }
+        let done = changes
+            .iter()
+            .any(|c| !matches!(c, pause::Change::Nothing(_)));
+        let verb = if resume { "resumed" } else { "paused" };
+        if done {
+            writeln!(out, "{} {verb}", set.display())?;
+        }
+        Ok(())
+    })
+}

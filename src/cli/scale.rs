@@ -1,0 +1,119 @@
+//! `petctl scale NAME --replicas N [--current-replicas M] [--wait]`: pets
+//! are created in ordinal order and removed in reverse, one at a time; with
+//! `--wait`, each is followed until Ready or gone.
+
+use std::io::Write;
+
+use super::connect::{connect, runtime};
+use super::global::GlobalArgs;
+use super::progress;
+use crate::error::InvalidInput;
+use crate::ops::scale::{self, ScaleOptions};
+use crate::ops::sets;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The set: NAME, or KIND/NAME (petset/web, statefulset/web, sts/web)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The number of pets wanted
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub replicas: i64,
+    /// Scale only if the set has this many replicas now
+    #[arg(
+        long = "current-replicas",
+        value_name = "M",
+        allow_negative_numbers = true
+    )]
+    pub current_replicas: Option<i64>,
+    /// Follow the controller until every pet is Ready (or gone)
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits, e.g. 90s or 5m
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub timeout: String,
+    /// Print the plan and check it with the server, without changing anything
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Output: name or json (the outcome)
+    #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
+    pub output: Option<String>,
+}
+
+pub fn run(
+    args: Args,
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if args.replicas < 0 {
+        return Err(InvalidInput(format!(
+            "--replicas must be 0 or more, not {}",
+            args.replicas
+        ))
+        .into());
+    }
+    if args.current_replicas.is_some_and(|m| m < 0) {
+        return Err(InvalidInput::new("--current-replicas must be 0 or more").into());
+    }
+    let options = ScaleOptions {
+        replicas: args.replicas,
+        current_replicas: args.current_replicas,
+        wait: args.wait,
+        timeout: super::create::parse_timeout(&args.timeout)?,
+        dry_run: args.dry_run,
+    };
+    sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
+    let conn = connect(global, err)?;
+    runtime()?.block_on(async {
+        let served = conn.served().await?;
+        let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
+        let label = set.label();
+        if args.dry_run {
+            writeln!(err, "{label}: would scale {}", scale::plan(&set, args.replicas))?;
+        }
+        let mut sink = progress::for_stderr();
+        let outcome = scale::scale(&conn.client, set, &options, &mut sink)
+            .await
+            .map_err(|e| e.context(format!("failed to scale {label}")))?;
+        drop(sink);
+        if outcome.paused {
+            writeln!(
+                err,
+                "{label} is paused (pod.alpha.kubernetes.io/initialized: \"false\" on its template or a pet): pets will not follow, so nothing was waited for; resume with: petctl resume {}",
+                outcome.set.name()
+            )?;
+        }
+        if !outcome.kept_claims.is_empty() {
+            writeln!(
+                err,
+                "claims kept: {} (they keep the removed pets' data; delete them with: petctl cleanup-pvcs {})",
+                outcome.kept_claims.join(", "),
+                outcome.set.name()
+            )?;
+        }
+        match args.output.as_deref() {
+            Some("name") => writeln!(out, "{}", outcome.set.display())?,
+            Some("json") => {
+                let value = serde_json::json!({
+                    "set": outcome.set.display(),
+                    "from": outcome.plan.from,
+                    "to": outcome.plan.to,
+                    "created": outcome.plan.create,
+                    "removed": outcome.plan.remove,
+                    "paused": outcome.paused,
+                    "keptClaims": outcome.kept_claims,
+                    "dryRun": args.dry_run,
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+            }
+            _ => writeln!(
+                out,
+                "{} scaled{}",
+                outcome.set.display(),
+                if args.dry_run { " (server dry run)" } else { "" }
+            )?,
+        }
+        Ok(())
+    })
+}

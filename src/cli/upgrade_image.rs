@@ -1,0 +1,224 @@
+//! `petctl upgrade-image NAME CONTAINER=IMAGE…`: arguments to
+//! `UpgradeOptions`, the plan shown (and confirmed on a terminal), the
+//! upgrade run with Ctrl-C turned into how to resume, and the outcome.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail};
+
+use super::connect::{connect, runtime};
+use super::global::GlobalArgs;
+use super::progress;
+use crate::error::InvalidInput;
+use crate::ops::sets;
+use crate::ops::upgrade::{self, ImageChange, Order, Outcome, PetResult, Status, UpgradeOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The set: NAME, or KIND/NAME (petset/web, statefulset/web, sts/web)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The new images, as CONTAINER=IMAGE
+    #[arg(value_name = "CONTAINER=IMAGE", required = true)]
+    pub images: Vec<String>,
+    /// descending (highest ordinal first, ordinal 0 last) or ascending
+    #[arg(long, default_value = "descending", value_parser = ["descending", "ascending"])]
+    pub order: String,
+    /// Replace only ordinals at or above K [default: a RollingUpdate set's own partition, else 0]
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub partition: Option<i64>,
+    /// How long each pet may take to be Running and Ready again
+    #[arg(long = "pet-timeout", default_value = "5m", value_name = "DURATION")]
+    pub pet_timeout: String,
+    /// How long a replaced pet must stay Ready before the next one goes
+    #[arg(long = "min-ready", default_value = "0s", value_name = "DURATION")]
+    pub min_ready: String,
+    /// How many pets may be not Ready at once (only 1 is supported)
+    #[arg(long = "max-unavailable", default_value_t = 1, value_name = "N")]
+    pub max_unavailable: u32,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Replace unready pets even when they do not look broken
+    #[arg(long)]
+    pub force: bool,
+    /// When a pet does not get Ready, put the old image back in the template and bring that pet back on it
+    #[arg(long = "rollback-on-failure")]
+    pub rollback_on_failure: bool,
+    /// Print the plan only
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// A limit for the whole upgrade; 0 means none
+    #[arg(long, default_value = "0", value_name = "DURATION")]
+    pub timeout: String,
+    /// Output: name or json (the outcome)
+    #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
+    pub output: Option<String>,
+}
+
+fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
+    crate::local::server::parse_duration(text).map_err(|e| InvalidInput(format!("{flag}: {e}")))
+}
+
+/// The arguments as options; what is wrong with them is exit code 2.
+pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
+    let images = args
+        .images
+        .iter()
+        .map(|i| ImageChange::parse(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let timeout = duration("--timeout", &args.timeout)?;
+    let options = UpgradeOptions {
+        images,
+        order: if args.order == "ascending" {
+            Order::Ascending
+        } else {
+            Order::Descending
+        },
+        partition: args.partition,
+        pet_timeout: duration("--pet-timeout", &args.pet_timeout)?,
+        min_ready: duration("--min-ready", &args.min_ready)?,
+        max_unavailable: args.max_unavailable,
+        force: args.force,
+        rollback_on_failure: args.rollback_on_failure,
+        timeout: Some(timeout).filter(|t| !t.is_zero()),
+    };
+    options.validate()?;
+    sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
+    Ok(options)
+}
+
+pub fn run(
+    args: Args,
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let options = options(&args)?;
+    if !args.dry_run && !args.yes && !std::io::stdin().is_terminal() {
+        return Err(InvalidInput::new(
+            "refusing to upgrade without confirmation: stdin is not a terminal; pass --yes (or --dry-run to see the plan)",
+        )
+        .into());
+    }
+    let conn = connect(global, err)?;
+    runtime()?.block_on(async {
+        let served = conn.served().await?;
+        let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
+        let display = set.display();
+        let label = set.label();
+        let prepared = upgrade::prepare(&conn.client, set, options)
+            .await
+            .map_err(|e| e.context(format!("cannot upgrade {label}")))?;
+        if args.dry_run {
+            match args.output.as_deref() {
+                Some("json") => writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&prepared.planned())?
+                )?,
+                Some(_) => writeln!(out, "{display}")?,
+                None => write!(out, "{}", prepared.render())?,
+            }
+            return Ok(());
+        }
+        write!(err, "{}", prepared.render())?;
+        if !args.yes && !confirm(err)? {
+            bail!("upgrade of {label} cancelled: nothing was changed");
+        }
+        let mut sink = progress::for_stderr();
+        let result = tokio::select! {
+            result = prepared.execute(&mut *sink) => result,
+            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        };
+        drop(sink);
+        let outcome = result.map_err(|e| {
+            e.context(format!(
+                "upgrade of {label} stopped; it resumes from where the cluster is with: {}",
+                resume_command()
+            ))
+        })?;
+        render(&outcome, &display, args.output.as_deref(), out)?;
+        match (outcome.status, &outcome.error) {
+            (Status::Completed | Status::Planned, _) => Ok(()),
+            (Status::RolledBack, error) => bail!(
+                "upgrade of {label} failed and was rolled back: {}",
+                error.as_deref().unwrap_or("")
+            ),
+            (Status::Failed, error) => bail!(
+                "upgrade of {label} failed: {}",
+                error.as_deref().unwrap_or("")
+            ),
+        }
+    })
+}
+
+fn confirm(err: &mut dyn Write) -> anyhow::Result<bool> {
+    write!(err, "Replace these pets? [y/N] ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+/// This command line again, quoted for a POSIX shell.
+fn resume_command() -> String {
+    std::env::args()
+        .map(|a| {
+            if !a.is_empty()
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_=./:@,+".contains(&b))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn names(outcome: &Outcome, result: PetResult) -> Vec<&str> {
+    outcome
+        .pets
+        .iter()
+        .filter(|p| p.result == result)
+        .map(|p| p.name.as_str())
+        .collect()
+}
+
+/// The outcome on stdout: a summary line, the set's name, or JSON.
+pub fn render(
+    outcome: &Outcome,
+    display: &str,
+    output: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match output {
+        Some("json") => writeln!(out, "{}", serde_json::to_string_pretty(outcome)?)?,
+        Some(_) => writeln!(out, "{display}")?,
+        None if outcome.status == Status::Completed => {
+            let images: Vec<String> = outcome
+                .images
+                .iter()
+                .map(|c| format!("{}={}", c.container, c.to))
+                .collect();
+            let mut line = format!("{display} upgraded to {}", images.join(", "));
+            for (result, word) in [
+                (PetResult::Replaced, "replaced"),
+                (PetResult::Awaited, "waited for"),
+                (PetResult::Skipped, "skipped"),
+                (PetResult::Kept, "kept (below the partition)"),
+            ] {
+                let pets = names(outcome, result);
+                if !pets.is_empty() {
+                    line.push_str(&format!("; {word} {}", pets.join(", ")));
+                }
+            }
+            writeln!(out, "{line}")?;
+        }
+        None => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! The client side: kubeconfig and auth, transport, requests, watches and
+//! discovery, against any Kubernetes API server.
+
+pub mod auth;
+pub mod discovery;
+pub mod error;
+pub mod kubeconfig;
+pub mod request;
+pub mod tls;
+pub mod transport;
+pub mod watch;
+
+pub use error::Error;
+pub use transport::{Client, ClientOptions, Response};

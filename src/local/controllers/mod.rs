@@ -1,0 +1,71 @@
+//! The controllers of the local control plane: the PetSet and StatefulSet
+//! controllers, a simulated kubelet and scheduler, the volume provisioner, the
+//! garbage collector and event recording. Each runs as a tokio task fed by the
+//! store's event stream and writes only through the registry.
+
+pub mod cache;
+pub mod events;
+pub mod gc;
+pub mod kubelet;
+pub mod petset;
+mod pods;
+mod runner;
+pub mod statefulset;
+pub mod volumes;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::registry::Registry;
+use super::store::Store;
+
+/// How `petctl local up` configures the controllers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerOptions {
+    /// How many Node objects the simulated kubelet serves.
+    pub nodes: u32,
+    /// How long a started container takes to become Ready.
+    pub ready_delay: Duration,
+    /// The cap on a pod's termination grace period; `None` keeps it.
+    pub max_grace: Option<Duration>,
+    /// Images (globs with `*` and `?`) whose containers crash-loop.
+    pub fail_images: Vec<String>,
+    /// Where provisioned volumes get their directories.
+    pub volumes_dir: PathBuf,
+}
+
+impl Default for ControllerOptions {
+    fn default() -> Self {
+        ControllerOptions {
+            nodes: 1,
+            ready_delay: Duration::from_secs(1),
+            max_grace: None,
+            fail_images: Vec::new(),
+            volumes_dir: PathBuf::from("volumes"),
+        }
+    }
+}
+
+/// Starts every controller on the current tokio runtime. Each gets its own
+/// registry over the shared store, so its writes take the REST code path.
+pub fn spawn(store: Arc<Store>, options: ControllerOptions) {
+    let registry = Arc::new(Registry::new(store));
+    tokio::spawn(runner::run(
+        kubelet::Kubelet::new(options.clone()),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        volumes::Provisioner::new(options.volumes_dir.clone()),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        petset::PetSetController::default(),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        statefulset::StatefulSetController,
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(gc::GarbageCollector, registry));
+}

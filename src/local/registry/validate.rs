@@ -1,0 +1,233 @@
+//! Checks on a client's body before it is stored: that it is the kind the
+//! path names, that its namespace agrees with the path, unknown fields
+//! (`fieldValidation`), and the semantic validation of the object.
+
+use serde_json::Value;
+
+use super::error::{ApiError, Cause};
+use crate::field_path::FieldPath;
+use crate::kinds::KindInfo;
+
+/// `fieldValidation`: what to do with fields the kind does not have.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FieldValidation {
+    Ignore,
+    /// The server's default.
+    #[default]
+    Warn,
+    Strict,
+}
+
+impl FieldValidation {
+    pub fn parse(value: &str) -> Result<Self, ApiError> {
+        match value {
+            "Ignore" => Ok(FieldValidation::Ignore),
+            "Warn" | "" => Ok(FieldValidation::Warn),
+            "Strict" => Ok(FieldValidation::Strict),
+            other => Err(ApiError::bad_request(format!(
+                "fieldValidation parameter unsupported: {other}"
+            ))),
+        }
+    }
+}
+
+/// The body's apiVersion and kind must be the ones of the path.
+pub fn check_type(kind: &KindInfo, body: &Value) -> Result<(), ApiError> {
+    let Some(map) = body.as_object() else {
+        return Err(ApiError::bad_request(format!(
+            "Object 'Kind' is missing in '{}'",
+            truncate(&body.to_string())
+        )));
+    };
+    let body_kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+    let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if body_kind.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "Object 'Kind' is missing in '{}'",
+            truncate(&body.to_string())
+        )));
+    }
+    if api_version != kind.api_version() {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({api_version}) does not match the expected API version ({})",
+            kind.api_version()
+        )));
+    }
+    if body_kind != kind.kind {
+        return Err(ApiError::bad_request(format!(
+            "{body_kind} in version \"{}\" cannot be handled as a {}: the kind of the object ({body_kind}) does not match the kind on the URL ({})",
+            kind.version, kind.kind, kind.kind
+        )));
+    }
+    Ok(())
+}
+
+/// The Scale body of a `/scale` write.
+pub fn check_scale(body: &Value) -> Result<(), ApiError> {
+    let kind = body.get("kind").and_then(Value::as_str).unwrap_or("Scale");
+    let api_version = body
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("autoscaling/v1");
+    if kind != "Scale" || api_version != "autoscaling/v1" {
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{api_version}\" cannot be handled as a Scale: expected autoscaling/v1 Scale"
+        )));
+    }
+    Ok(())
+}
+
+/// The namespace the object goes to: the path's; a different one in the
+/// body is an error.
+pub fn check_namespace(
+    kind: &KindInfo,
+    path_namespace: &str,
+    body: &Value,
+) -> Result<String, ApiError> {
+    if !kind.namespaced {
+        return Ok(String::new());
+    }
+    let body_namespace = body
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if path_namespace.is_empty() {
+        return Err(ApiError::bad_request(
+            "the request must name a namespace for a namespaced resource",
+        ));
+    }
+    if !body_namespace.is_empty() && body_namespace != path_namespace {
+        return Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ));
+    }
+    Ok(path_namespace.to_string())
+}
+
+/// Values of the wrong JSON type are a decoding error (400) whatever the
+/// mode; unknown fields are an error under Strict and warnings under Warn.
+pub fn unknown_fields(
+    kind: &KindInfo,
+    body: &Value,
+    mode: FieldValidation,
+) -> Result<Vec<String>, ApiError> {
+    let Some(findings) = crate::schema::check(&kind.api_version(), kind.kind, body) else {
+        return Ok(Vec::new());
+    };
+    if let Some(wrong) = findings.wrong_types.first() {
+        return Err(ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: {}: {}",
+            kind.kind,
+            kind.version,
+            kind.kind,
+            wrong.field,
+            wrong.detail()
+        )));
+    }
+    if mode == FieldValidation::Ignore || findings.unknown_fields.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lines: Vec<String> = findings
+        .unknown_fields
+        .iter()
+        .map(|error| format!("unknown field \"{}\"", error.field))
+        .collect();
+    match mode {
+        FieldValidation::Strict => Err(ApiError::bad_request(format!(
+            "strict decoding error: {}",
+            lines.join(", ")
+        ))),
+        _ => Ok(lines),
+    }
+}
+
+/// Semantic validation of the whole object; `extra` are causes found by
+/// the caller.
+pub fn validate(kind: &KindInfo, object: &Value, extra: &[Cause]) -> Vec<Cause> {
+    let mut causes: Vec<Cause> = extra.to_vec();
+    let name_field = FieldPath::root().key("metadata").key("name");
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if name.is_empty() {
+        causes.push(Cause::required(
+            name_field,
+            "name or generateName is required",
+        ));
+    }
+    for error in crate::validation::validate_object(&kind.api_version(), kind.kind, object) {
+        let cause = Cause::new(reason(&error.kind), &error.field, error.detail());
+        let duplicate_name_error = name.is_empty() && cause.field == "metadata.name";
+        if !causes.contains(&cause) && !duplicate_name_error {
+            causes.push(cause);
+        }
+    }
+    causes
+}
+
+fn reason(kind: &crate::validation::ErrorKind) -> &'static str {
+    use crate::validation::ErrorKind as K;
+    match kind {
+        K::Required => "FieldValueRequired",
+        K::Invalid { .. } => "FieldValueInvalid",
+        K::Duplicate { .. } => "FieldValueDuplicate",
+        K::NotSupported { .. } => "FieldValueNotSupported",
+        K::NotFound { .. } => "FieldValueNotFound",
+        K::Forbidden => "FieldValueForbidden",
+        K::TooLong => "FieldValueTooLong",
+        K::Unknown => "FieldValueInvalid",
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::by_name;
+    use serde_json::json;
+
+    #[test]
+    fn body_type_must_match_the_path() {
+        let sts = by_name("sts").unwrap();
+        assert!(check_type(
+            sts,
+            &json!({"apiVersion": "apps/v1", "kind": "StatefulSet"})
+        )
+        .is_ok());
+        for (body, message) in [
+            (json!({"apiVersion": "apps/v1beta1", "kind": "StatefulSet"}), "the API version in the data (apps/v1beta1) does not match the expected API version (apps/v1)"),
+            (json!({"apiVersion": "apps/v1"}), "Object 'Kind' is missing in '{\"apiVersion\":\"apps/v1\"}'"),
+            (json!([1]), "Object 'Kind' is missing in '[1]'"),
+        ] {
+            let err = check_type(sts, &body).unwrap_err();
+            assert_eq!((err.code, err.message.as_str()), (400, message));
+        }
+        let err = check_type(sts, &json!({"apiVersion": "apps/v1", "kind": "Pod"})).unwrap_err();
+        assert_eq!(err.code, 400);
+    }
+
+    #[test]
+    fn namespaces_must_agree() {
+        let pods = by_name("pods").unwrap();
+        assert_eq!(
+            check_namespace(pods, "a", &json!({"metadata": {}})).unwrap(),
+            "a"
+        );
+        assert_eq!(
+            check_namespace(pods, "a", &json!({"metadata": {"namespace": "a"}})).unwrap(),
+            "a"
+        );
+        assert_eq!(
+            check_namespace(pods, "a", &json!({"metadata": {"namespace": "b"}}))
+                .unwrap_err()
+                .code,
+            400
+        );
+        let nodes = by_name("nodes").unwrap();
+        assert_eq!(check_namespace(nodes, "", &json!({})).unwrap(), "");
+    }
+}

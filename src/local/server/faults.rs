@@ -1,0 +1,197 @@
+//! Fault injection for reliability tests, off by default: a fraction of
+//! non-watch requests fails (500, 429 with Retry-After, or a dropped
+//! connection), requests are delayed, and watches are cut short.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+
+use super::App;
+use crate::local::registry::error::ApiError;
+
+/// The fault flags of `petctl local up`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Faults {
+    /// The fraction of non-watch requests that fail, 0.0 to 1.0.
+    pub rate: f64,
+    /// Added to every request.
+    pub latency: Duration,
+    /// Watches are closed at a random time of up to this.
+    pub watch_drop_after: Option<Duration>,
+}
+
+/// One injected failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    InternalError,
+    TooManyRequests,
+    DropConnection,
+}
+
+/// A small xorshift generator: fault injection needs spread, not secrecy.
+pub struct Dice(AtomicU64);
+
+impl Dice {
+    pub fn new(seed: u64) -> Self {
+        Dice(AtomicU64::new(seed | 1))
+    }
+
+    /// A number in [0, 1).
+    pub fn roll(&self) -> f64 {
+        let mut x = self.0.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0.store(x, Ordering::Relaxed);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl Faults {
+    /// Whether this request fails, and how.
+    pub fn pick(&self, dice: &Dice) -> Option<Failure> {
+        if self.rate <= 0.0 || dice.roll() >= self.rate {
+            return None;
+        }
+        let which = dice.roll();
+        Some(if which < 0.4 {
+            Failure::InternalError
+        } else if which < 0.8 {
+            Failure::TooManyRequests
+        } else {
+            Failure::DropConnection
+        })
+    }
+
+    /// When a new watch is cut, if watches are cut at all.
+    pub fn watch_lifetime(&self, dice: &Dice) -> Option<Duration> {
+        self.watch_drop_after.map(|max| max.mul_f64(dice.roll()))
+    }
+}
+
+/// Parses `250ms`, `2s`, `1m`, `1.5s` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}: expected a number with ms, s or m"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" | "" => value,
+        "m" => value * 60.0,
+        _ => {
+            return Err(format!(
+                "invalid duration {text:?}: the unit must be ms, s or m"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("invalid duration {text:?}"))
+}
+
+/// Parses a fraction from 0 to 1.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!(
+            "invalid fault rate {text:?}: expected a number from 0 to 1"
+        )),
+    }
+}
+
+fn is_watch(request: &Request<Incoming>) -> bool {
+    let query = request.uri().query().unwrap_or("");
+    request.uri().path().contains("/watch/")
+        || form_urlencoded::parse(query.as_bytes())
+            .any(|(k, v)| k == "watch" && (v == "1" || v == "true"))
+}
+
+fn is_health(request: &Request<Incoming>) -> bool {
+    let path = request.uri().path();
+    ["/healthz", "/livez", "/readyz"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+/// Serves one request, with faults injected first when configured.
+pub async fn serve(
+    app: Arc<App>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, std::io::Error> {
+    let faults = app.faults;
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    if !is_watch(&request) && !is_health(&request) {
+        match faults.pick(&app.dice) {
+            None => {}
+            Some(Failure::InternalError) => {
+                return Ok(super::respond::error(&ApiError::internal("injected fault")));
+            }
+            Some(Failure::TooManyRequests) => {
+                return Ok(super::respond::error(&ApiError::too_many_requests(1)));
+            }
+            Some(Failure::DropConnection) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "injected fault: connection dropped",
+                ));
+            }
+        }
+    }
+    Ok(super::handlers::handle(app, request).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        for (text, want) in [
+            ("250ms", Some(Duration::from_millis(250))),
+            ("2s", Some(Duration::from_secs(2))),
+            ("1.5s", Some(Duration::from_millis(1500))),
+            ("1m", Some(Duration::from_secs(60))),
+            ("3", Some(Duration::from_secs(3))),
+            ("", None),
+            ("s", None),
+            ("5h", None),
+            ("-1s", None),
+        ] {
+            assert_eq!(parse_duration(text).ok(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn rates_parse() {
+        assert_eq!(parse_rate("0.25"), Ok(0.25));
+        assert!(parse_rate("1.5").is_err());
+        assert!(parse_rate("x").is_err());
+    }
+
+    #[test]
+    fn fault_rate_is_honoured() {
+        let dice = Dice::new(42);
+        let off = Faults::default();
+        assert!((0..1000).all(|_| off.pick(&dice).is_none()));
+        let always = Faults {
+            rate: 1.0,
+            ..Faults::default()
+        };
+        assert!((0..1000).all(|_| always.pick(&dice).is_some()));
+        let some = Faults {
+            rate: 0.3,
+            ..Faults::default()
+        };
+        let failed = (0..10_000).filter(|_| some.pick(&dice).is_some()).count();
+        assert!((2_500..3_500).contains(&failed), "{failed}");
+    }
+}

@@ -1,0 +1,494 @@
+//! The local control plane's durable store: objects keyed by
+//! group/resource/namespace/name, one global revision counter, and an event
+//! log that lets a watch resume from any recent revision. Backed by redb; a
+//! write returns only after its transaction is durable on disk.
+
+mod keys;
+mod record;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use redb::{
+    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+    WriteTransaction,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+pub type Revision = u64;
+
+/// Events kept for watch resume unless told otherwise: a watch that fell
+/// further behind must relist (410 Gone).
+pub const DEFAULT_EVENT_WINDOW: u64 = 10_000;
+
+/// How many events past the window may pile up before a write compacts, so
+/// that compaction runs once per this many writes rather than on every one.
+pub const DEFAULT_COMPACTION_SLACK: u64 = 1_000;
+
+/// Events buffered per subscriber before it lags.
+pub const DEFAULT_WATCH_BUFFER: usize = 1_024;
+
+const OBJECTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("objects");
+const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const META_REVISION: &str = "revision";
+/// Every event at or below this revision has been compacted away.
+const META_COMPACTED: &str = "compacted";
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectKey {
+    pub group: String,
+    /// The plural resource name, e.g. `pods`.
+    pub resource: String,
+    /// Empty for cluster-scoped objects.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.group.is_empty() {
+            write!(f, "{}.{}", self.resource, self.group)?;
+        } else {
+            f.write_str(&self.resource)?;
+        }
+        if self.namespace.is_empty() {
+            write!(f, " {}", self.name)
+        } else {
+            write!(f, " {}/{}", self.namespace, self.name)
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreEvent {
+    pub revision: Revision,
+    pub event_type: EventType,
+    pub key: ObjectKey,
+    /// The object after the change; for `Deleted`, its last state with
+    /// `metadata.resourceVersion` set to the deletion revision.
+    pub object: Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists")]
+    AlreadyExists,
+    #[error("the object has been modified; its resourceVersion is now {current}")]
+    Conflict { current: Revision },
+    /// Events after the requested revision are gone; `oldest` is the lowest
+    /// revision a watch can still resume from.
+    #[error("too old resource version (the oldest available is {oldest})")]
+    Compacted { oldest: Revision },
+    #[error("store: {0}")]
+    Backend(String),
+}
+
+/// Adds what the store was doing to a redb error (redb has one error type per
+/// operation; they only need printing).
+trait Context<T> {
+    fn ctx(self, doing: &str) -> Result<T, StoreError>;
+}
+
+impl<T, E: fmt::Display> Context<T> for Result<T, E> {
+    fn ctx(self, doing: &str) -> Result<T, StoreError> {
+        self.map_err(|e| StoreError::Backend(format!("{doing}: {e}")))
+    }
+}
+
+/// Tunables; [`Default`] gives the documented defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreOptions {
+    /// How many of the newest events are kept for watch resume.
+    pub event_window: u64,
+    /// How far past the window the log may grow before a write compacts it.
+    pub compaction_slack: u64,
+    /// Events buffered per subscriber.
+    pub watch_buffer: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            event_window: DEFAULT_EVENT_WINDOW,
+            compaction_slack: DEFAULT_COMPACTION_SLACK,
+            watch_buffer: DEFAULT_WATCH_BUFFER,
+        }
+    }
+}
+
+pub struct Store {
+    db: Database,
+    /// Held from the start of a write transaction until its event is
+    /// broadcast, so subscribers see events in commit order.
+    write_lock: Mutex<()>,
+    revision: AtomicU64,
+    compacted: AtomicU64,
+    events: broadcast::Sender<StoreEvent>,
+    options: StoreOptions,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("revision", &self.current_revision())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one write does to the object table, decided inside the transaction.
+struct Change {
+    event_type: EventType,
+    /// The object to store; `None` removes it.
+    stored: Option<Value>,
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it if needed, and resumes its
+    /// revision counter.
+    pub fn open(path: &Path) -> Result<Arc<Store>, StoreError> {
+        Self::open_with(path, StoreOptions::default())
+    }
+
+    pub fn open_with(path: &Path, options: StoreOptions) -> Result<Arc<Store>, StoreError> {
+        let db = Database::builder()
+            .set_cache_size(64 * 1024 * 1024)
+            .create(path)
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Backend(format!(
+                    "{} is already in use by another process",
+                    path.display()
+                )),
+                e => StoreError::Backend(format!("cannot open {}: {e}", path.display())),
+            })?;
+        let (revision, compacted) = {
+            let txn = db.begin_write().ctx("begin")?;
+            let counters = {
+                // Opening the tables creates them in a new database.
+                txn.open_table(OBJECTS).ctx("open objects")?;
+                txn.open_table(EVENTS).ctx("open events")?;
+                let meta = txn.open_table(META).ctx("open meta")?;
+                (
+                    meta_value(&meta, META_REVISION)?,
+                    meta_value(&meta, META_COMPACTED)?,
+                )
+            };
+            txn.commit().ctx("commit")?;
+            counters
+        };
+        let (events, _) = broadcast::channel(options.watch_buffer.max(1));
+        Ok(Arc::new(Store {
+            db,
+            write_lock: Mutex::new(()),
+            revision: AtomicU64::new(revision),
+            compacted: AtomicU64::new(compacted),
+            events,
+            options,
+        }))
+    }
+
+    /// The revision of the newest acknowledged write (0 for an empty store).
+    pub fn current_revision(&self) -> Revision {
+        self.revision.load(Ordering::SeqCst)
+    }
+
+    pub fn get(&self, key: &ObjectKey) -> Result<Option<Value>, StoreError> {
+        let txn = self.read()?;
+        let objects = txn.open_table(OBJECTS).ctx("open objects")?;
+        let found = objects.get(keys::encode(key).as_slice()).ctx("get")?;
+        match found {
+            Some(value) => Ok(Some(record::decode_object(value.value())?.1)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every object of `group/resource` (in `namespace`, if given), sorted by
+    /// namespace and name, with the store revision of that snapshot.
+    pub fn list(
+        &self,
+        group: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> Result<(Vec<Value>, Revision), StoreError> {
+        let txn = self.read()?;
+        let meta = txn.open_table(META).ctx("open meta")?;
+        let revision = meta_value(&meta, META_REVISION)?;
+        let objects = txn.open_table(OBJECTS).ctx("open objects")?;
+        let start = keys::prefix(group, resource, namespace);
+        let end = keys::prefix_end(&start);
+        let mut out = Vec::new();
+        for entry in objects
+            .range(start.as_slice()..end.as_slice())
+            .ctx("list")?
+        {
+            let (_, value) = entry.ctx("list")?;
+            out.push(record::decode_object(value.value())?.1);
+        }
+        Ok((out, revision))
+    }
+
+    /// Stores a new object at the next revision and returns it as stored.
+    pub fn create(&self, key: &ObjectKey, object: Value) -> Result<Value, StoreError> {
+        self.write(key, |current| match current {
+            Some(_) => Err(StoreError::AlreadyExists),
+            None => Ok(Change {
+                event_type: EventType::Added,
+                stored: Some(object),
+            }),
+        })
+    }
+
+    /// Replaces an object; with `expected`, only if it is still at that
+    /// revision.
+    pub fn update(
+        &self,
+        key: &ObjectKey,
+        object: Value,
+        expected: Option<Revision>,
+    ) -> Result<Value, StoreError> {
+        self.write(key, |current| {
+            check_current(current, expected)?;
+            Ok(Change {
+                event_type: EventType::Modified,
+                stored: Some(object),
+            })
+        })
+    }
+
+    /// Removes an object and returns its last state, stamped with the
+    /// deletion revision.
+    pub fn delete(&self, key: &ObjectKey, expected: Option<Revision>) -> Result<Value, StoreError> {
+        self.write(key, |current| {
+            check_current(current, expected)?;
+            Ok(Change {
+                event_type: EventType::Deleted,
+                stored: None,
+            })
+        })
+    }
+
+    /// Every event with a revision above `after`, oldest first.
+    pub fn events_after(&self, after: Revision) -> Result<Vec<StoreEvent>, StoreError> {
+        let txn = self.read()?;
+        let meta = txn.open_table(META).ctx("open meta")?;
+        let compacted = meta_value(&meta, META_COMPACTED)?;
+        if after < compacted {
+            return Err(StoreError::Compacted { oldest: compacted });
+        }
+        let events = txn.open_table(EVENTS).ctx("open events")?;
+        let mut out = Vec::new();
+        let Some(first) = after.checked_add(1) else {
+            return Ok(out);
+        };
+        for entry in events.range(first..).ctx("read events")? {
+            let (revision, value) = entry.ctx("read events")?;
+            out.push(record::decode_event(revision.value(), value.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Every event committed from now on, in revision order. A receiver that
+    /// falls more than the watch buffer behind gets `RecvError::Lagged` and
+    /// must catch up through [`Store::events_after`].
+    pub fn subscribe(&self) -> broadcast::Receiver<StoreEvent> {
+        self.events.subscribe()
+    }
+
+    /// Drops every event but the newest `keep_last`.
+    pub fn compact(&self, keep_last: u64) -> Result<(), StoreError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let txn = self.begin_write()?;
+        let cutoff = self.current_revision().saturating_sub(keep_last);
+        let compacted = match compact_in(&txn, cutoff) {
+            Ok(compacted) => compacted,
+            Err(e) => {
+                abort(txn);
+                return Err(e);
+            }
+        };
+        txn.commit().ctx("commit")?;
+        self.compacted.store(compacted, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// How many objects each resource holds, as `group/resource` (just the
+    /// resource for the core group), sorted.
+    pub fn count_by_resource(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        let txn = self.read()?;
+        let objects = txn.open_table(OBJECTS).ctx("open objects")?;
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for entry in objects.iter().ctx("count")? {
+            let (key, _) = entry.ctx("count")?;
+            let key = keys::decode(key.value())
+                .ok_or_else(|| StoreError::Backend("stored key is unreadable".to_string()))?;
+            let name = if key.group.is_empty() {
+                key.resource
+            } else {
+                format!("{}/{}", key.group, key.resource)
+            };
+            *counts.entry(name).or_default() += 1;
+        }
+        Ok(counts.into_iter().collect())
+    }
+
+    fn read(&self) -> Result<ReadTransaction, StoreError> {
+        self.db.begin_read().ctx("begin read")
+    }
+
+    fn begin_write(&self) -> Result<WriteTransaction, StoreError> {
+        let mut txn = self.db.begin_write().ctx("begin write")?;
+        txn.set_durability(Durability::Immediate)
+            .ctx("set durability")?;
+        Ok(txn)
+    }
+
+    /// One durable write: decide the change from the current object, store it
+    /// at the next revision with its event, commit, then broadcast.
+    fn write(
+        &self,
+        key: &ObjectKey,
+        decide: impl FnOnce(Option<(Revision, Value)>) -> Result<Change, StoreError>,
+    ) -> Result<Value, StoreError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let txn = self.begin_write()?;
+        let revision = self.current_revision() + 1;
+        let (event, compacted) = match self.write_in(&txn, key, revision, decide) {
+            Ok(done) => done,
+            Err(e) => {
+                abort(txn);
+                return Err(e);
+            }
+        };
+        txn.commit().ctx("commit")?;
+        self.revision.store(revision, Ordering::SeqCst);
+        if let Some(compacted) = compacted {
+            self.compacted.store(compacted, Ordering::SeqCst);
+        }
+        let object = event.object.clone();
+        // No subscribers is not an error.
+        let _ = self.events.send(event);
+        Ok(object)
+    }
+
+    fn write_in(
+        &self,
+        txn: &WriteTransaction,
+        key: &ObjectKey,
+        revision: Revision,
+        decide: impl FnOnce(Option<(Revision, Value)>) -> Result<Change, StoreError>,
+    ) -> Result<(StoreEvent, Option<Revision>), StoreError> {
+        let encoded_key = keys::encode(key);
+        let mut objects = txn.open_table(OBJECTS).ctx("open objects")?;
+        let current = objects
+            .get(encoded_key.as_slice())
+            .ctx("get")?
+            .map(|value| record::decode_object(value.value()))
+            .transpose()?;
+        let previous = current.as_ref().map(|(_, object)| object.clone());
+        let change = decide(current)?;
+        let mut object = match change.stored {
+            Some(object) => object,
+            None => previous.ok_or(StoreError::NotFound)?,
+        };
+        record::stamp(&mut object, revision, key)?;
+        if change.event_type == EventType::Deleted {
+            objects.remove(encoded_key.as_slice()).ctx("remove")?;
+        } else {
+            let value = record::encode_object(revision, &object)?;
+            objects
+                .insert(encoded_key.as_slice(), value.as_slice())
+                .ctx("insert")?;
+        }
+        let event = StoreEvent {
+            revision,
+            event_type: change.event_type,
+            key: key.clone(),
+            object,
+        };
+        let mut events = txn.open_table(EVENTS).ctx("open events")?;
+        events
+            .insert(revision, record::encode_event(&event)?.as_slice())
+            .ctx("append event")?;
+        drop(events);
+        let mut meta = txn.open_table(META).ctx("open meta")?;
+        meta.insert(META_REVISION, revision).ctx("bump revision")?;
+        drop(meta);
+        let compacted = self.compacted.load(Ordering::SeqCst);
+        let limit = self
+            .options
+            .event_window
+            .saturating_add(self.options.compaction_slack);
+        let compacted = if revision.saturating_sub(compacted) > limit {
+            Some(compact_in(
+                txn,
+                revision.saturating_sub(self.options.event_window),
+            )?)
+        } else {
+            None
+        };
+        Ok((event, compacted))
+    }
+}
+
+fn check_current(
+    current: Option<(Revision, Value)>,
+    expected: Option<Revision>,
+) -> Result<(), StoreError> {
+    let (stored, _) = current.ok_or(StoreError::NotFound)?;
+    match expected {
+        Some(expected) if expected != stored => Err(StoreError::Conflict { current: stored }),
+        _ => Ok(()),
+    }
+}
+
+/// Removes events at or below `cutoff` and records it; returns the new
+/// compaction mark (never lower than the old one).
+fn compact_in(txn: &WriteTransaction, cutoff: Revision) -> Result<Revision, StoreError> {
+    let mut meta = txn.open_table(META).ctx("open meta")?;
+    let compacted = meta_value(&meta, META_COMPACTED)?;
+    if cutoff <= compacted {
+        return Ok(compacted);
+    }
+    let mut events = txn.open_table(EVENTS).ctx("open events")?;
+    events.retain_in(..=cutoff, |_, _| false).ctx("compact")?;
+    meta.insert(META_COMPACTED, cutoff).ctx("compact")?;
+    Ok(cutoff)
+}
+
+fn meta_value(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Result<u64, StoreError> {
+    Ok(meta
+        .get(name)
+        .ctx("read meta")?
+        .map(|v| v.value())
+        .unwrap_or(0))
+}
+
+fn abort(txn: WriteTransaction) {
+    // The error that made us abort is the one worth reporting.
+    let _ = txn.abort();
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,236 @@
+use super::*;
+use serde_json::json;
+
+fn key(resource: &str, namespace: &str, name: &str) -> ObjectKey {
+    ObjectKey {
+        group: if resource == "statefulsets" {
+            "apps"
+        } else {
+            ""
+        }
+        .to_string(),
+        resource: resource.to_string(),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    }
+}
+
+fn object(name: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}})
+}
+
+fn rv(object: &Value) -> &str {
+    object["metadata"]["resourceVersion"].as_str().unwrap_or("")
+}
+
+fn open(dir: &tempfile::TempDir) -> Arc<Store> {
+    Store::open(&dir.path().join("store.redb")).unwrap()
+}
+
+#[test]
+fn crud_stamps_revisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    assert_eq!(store.current_revision(), 0);
+    let k = key("pods", "default", "web-0");
+
+    let created = store.create(&k, object("web-0")).unwrap();
+    assert_eq!(rv(&created), "1");
+    assert!(matches!(
+        store.create(&k, object("web-0")),
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.get(&k).unwrap(), Some(created.clone()));
+
+    let updated = store.update(&k, object("web-0"), Some(1)).unwrap();
+    assert_eq!(rv(&updated), "2");
+    assert!(matches!(
+        store.update(&k, object("web-0"), Some(1)),
+        Err(StoreError::Conflict { current: 2 })
+    ));
+    assert_eq!(rv(&store.update(&k, object("web-0"), None).unwrap()), "3");
+
+    assert!(matches!(
+        store.delete(&k, Some(2)),
+        Err(StoreError::Conflict { current: 3 })
+    ));
+    let deleted = store.delete(&k, Some(3)).unwrap();
+    assert_eq!(rv(&deleted), "4");
+    assert_eq!(deleted["metadata"]["name"], "web-0");
+    assert_eq!(store.get(&k).unwrap(), None);
+    assert!(matches!(store.delete(&k, None), Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.update(&k, object("web-0"), None),
+        Err(StoreError::NotFound)
+    ));
+    // Failed writes use no revision.
+    assert_eq!(store.current_revision(), 4);
+}
+
+#[test]
+fn list_is_a_sorted_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    for (resource, namespace, name) in [
+        ("pods", "b", "web-1"),
+        ("pods", "a", "web-1"),
+        ("pods", "a", "web-0"),
+        ("podsx", "a", "x"),
+        ("services", "a", "web"),
+        ("statefulsets", "a", "web"),
+    ] {
+        store
+            .create(&key(resource, namespace, name), object(name))
+            .unwrap();
+    }
+    let names = |namespace: Option<&str>| {
+        let (objects, revision) = store.list("", "pods", namespace).unwrap();
+        assert_eq!(revision, 6);
+        objects
+            .iter()
+            .map(|o| o["metadata"]["name"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(None), ["web-0", "web-1", "web-1"]);
+    assert_eq!(names(Some("a")), ["web-0", "web-1"]);
+    assert_eq!(names(Some("c")), Vec::<String>::new());
+    assert_eq!(
+        store.count_by_resource().unwrap(),
+        [
+            ("apps/statefulsets".to_string(), 1),
+            ("pods".to_string(), 3),
+            ("podsx".to_string(), 1),
+            ("services".to_string(), 1),
+        ]
+    );
+}
+
+#[test]
+fn events_replay_and_compact() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let k = key("pods", "default", "web-0");
+    store.create(&k, object("web-0")).unwrap();
+    store.update(&k, object("web-0"), None).unwrap();
+    store.delete(&k, None).unwrap();
+
+    let events = store.events_after(1).unwrap();
+    let summary: Vec<_> = events
+        .iter()
+        .map(|e| (e.revision, e.event_type, rv(&e.object).to_string()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (2, EventType::Modified, "2".to_string()),
+            (3, EventType::Deleted, "3".to_string())
+        ]
+    );
+    assert!(store.events_after(3).unwrap().is_empty());
+    assert!(store.events_after(99).unwrap().is_empty());
+
+    store.compact(1).unwrap();
+    assert!(matches!(
+        store.events_after(1),
+        Err(StoreError::Compacted { oldest: 2 })
+    ));
+    assert_eq!(store.events_after(2).unwrap().len(), 1);
+    // Compacting less than already compacted changes nothing.
+    store.compact(10).unwrap();
+    assert_eq!(store.events_after(2).unwrap().len(), 1);
+}
+
+#[test]
+fn writes_compact_past_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        event_window: 5,
+        compaction_slack: 3,
+        watch_buffer: 16,
+    };
+    let store = Store::open_with(&dir.path().join("s.redb"), options).unwrap();
+    let k = key("pods", "default", "web-0");
+    store.create(&k, object("web-0")).unwrap();
+    for _ in 0..7 {
+        store.update(&k, object("web-0"), None).unwrap();
+    }
+    // 8 events: within window + slack, nothing compacted yet.
+    assert_eq!(store.events_after(0).unwrap().len(), 8);
+    store.update(&k, object("web-0"), None).unwrap();
+    // The 9th event passes the limit: the newest 5 are kept.
+    assert!(matches!(
+        store.events_after(3),
+        Err(StoreError::Compacted { oldest: 4 })
+    ));
+    let kept: Vec<Revision> = store
+        .events_after(4)
+        .unwrap()
+        .iter()
+        .map(|e| e.revision)
+        .collect();
+    assert_eq!(kept, [5, 6, 7, 8, 9]);
+}
+
+#[test]
+fn reopening_resumes_revisions_and_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key("pods", "default", "web-0");
+    {
+        let store = open(&dir);
+        store.create(&k, object("web-0")).unwrap();
+        store.update(&k, object("web-0"), None).unwrap();
+        store.compact(1).unwrap();
+    }
+    let store = open(&dir);
+    assert_eq!(store.current_revision(), 2);
+    assert!(matches!(
+        store.events_after(0),
+        Err(StoreError::Compacted { oldest: 1 })
+    ));
+    let updated = store.update(&k, object("web-0"), Some(2)).unwrap();
+    assert_eq!(rv(&updated), "3");
+}
+
+#[test]
+fn subscribers_see_commits_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut rx = store.subscribe();
+    let k = key("pods", "default", "web-0");
+    store.create(&k, object("web-0")).unwrap();
+    store.delete(&k, None).unwrap();
+    let first = rx.try_recv().unwrap();
+    let second = rx.try_recv().unwrap();
+    assert_eq!((first.revision, first.event_type), (1, EventType::Added));
+    assert_eq!(
+        (second.revision, second.event_type),
+        (2, EventType::Deleted)
+    );
+    assert!(rx.try_recv().is_err());
+}
+
+#[test]
+fn non_objects_are_refused_without_using_a_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let err = store
+        .create(&key("pods", "default", "x"), json!("just a string"))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "store: pods default/x is not a JSON object"
+    );
+    assert_eq!(store.current_revision(), 0);
+    assert!(store.events_after(0).unwrap().is_empty());
+}
+
+#[test]
+fn a_second_open_of_the_same_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _store = open(&dir);
+    let err = Store::open(&dir.path().join("store.redb")).unwrap_err();
+    assert!(
+        err.to_string().contains("already in use"),
+        "unexpected error: {err}"
+    );
+}

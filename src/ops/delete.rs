@@ -1,0 +1,251 @@
+//! `delete`: by default the ordered cascade of kubectl 1.4's reaper — scale
+//! to 0 one pet at a time in reverse order, each gone before the next, then
+//! delete the set — or pass a propagation policy through: Orphan (the pets
+//! keep running, their ownerReferences removed), Background, Foreground.
+//! Claims are never deleted here.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::progress::Progress;
+use super::scale::{self, ScaleOptions};
+use super::sets::Set;
+use super::wait;
+use crate::client::request::{path, DeleteOptions, ListParams, Preconditions, PropagationPolicy};
+use crate::client::watch::Watcher;
+use crate::client::Client;
+use crate::kinds;
+
+/// `--cascade`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cascade {
+    /// Scale to 0 in order, then delete the set (`true`, the default).
+    #[default]
+    Ordered,
+    /// Delete only the set (`false`, `orphan`).
+    Orphan,
+    Background,
+    Foreground,
+}
+
+impl std::str::FromStr for Cascade {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "true" | "ordered" => Ok(Cascade::Ordered),
+            "false" | "orphan" => Ok(Cascade::Orphan),
+            "background" => Ok(Cascade::Background),
+            "foreground" => Ok(Cascade::Foreground),
+            other => Err(format!(
+                "invalid --cascade {other:?}: must be true, false, orphan, background or foreground"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteSetOptions {
+    pub cascade: Cascade,
+    /// Wait until the set (and, for Foreground, its pets) is gone.
+    pub wait: bool,
+    pub timeout: Duration,
+    pub dry_run: bool,
+}
+
+/// How a delete ended.
+#[derive(Debug, Clone)]
+pub struct DeleteOutcome {
+    pub set: Set,
+    /// Pets removed in order before the set was deleted (ordered cascade).
+    pub removed: Vec<String>,
+    /// Claims of the set that remain (all of them: delete never deletes claims).
+    pub claims: Vec<String>,
+}
+
+/// The plan, for `--dry-run` and for the record.
+pub fn describe_plan(set: &Set, cascade: Cascade) -> String {
+    match cascade {
+        Cascade::Ordered => {
+            let plan = scale::plan(set, 0);
+            if plan.remove.is_empty() {
+                format!("delete {} (it has no pets)", set.label())
+            } else {
+                format!(
+                    "remove {}, then delete {}",
+                    plan.remove.join(", then "),
+                    set.label()
+                )
+            }
+        }
+        Cascade::Orphan => format!("delete {} only; its pets keep running", set.label()),
+        Cascade::Background => format!(
+            "delete {}; the garbage collector removes its pets afterwards",
+            set.label()
+        ),
+        Cascade::Foreground => format!(
+            "delete {} once the garbage collector has removed its pets",
+            set.label()
+        ),
+    }
+}
+
+pub async fn delete(
+    client: &Client,
+    set: Set,
+    options: &DeleteSetOptions,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<DeleteOutcome> {
+    let mut removed = Vec::new();
+    let mut set = set;
+    if options.cascade == Cascade::Ordered && !options.dry_run {
+        let plan = scale::plan(&set, 0);
+        if set.is_petset() && set.paused() && set.replicas() > 0 {
+            anyhow::bail!(
+                "{} is paused (pod.alpha.kubernetes.io/initialized: \"false\"), so its pets cannot be removed in order; resume it first (petctl resume {}) or delete with --cascade=orphan",
+                set.label(),
+                set.name()
+            );
+        }
+        let scaled = scale::scale(
+            client,
+            set,
+            &ScaleOptions {
+                replicas: 0,
+                current_replicas: None,
+                wait: true,
+                timeout: options.timeout,
+                dry_run: false,
+            },
+            progress,
+        )
+        .await?;
+        removed = plan.remove;
+        set = scaled.set;
+    }
+    let policy = match options.cascade {
+        // No pets are left; Background lets the server clean up
+        // ControllerRevisions.
+        Cascade::Ordered | Cascade::Background => PropagationPolicy::Background,
+        Cascade::Orphan => PropagationPolicy::Orphan,
+        Cascade::Foreground => PropagationPolicy::Foreground,
+    };
+    let body = DeleteOptions {
+        propagation_policy: Some(policy),
+        preconditions: Some(Preconditions {
+            uid: Some(set.uid().to_string()),
+            resource_version: None,
+        }),
+        dry_run: if options.dry_run {
+            vec!["All".into()]
+        } else {
+            Vec::new()
+        },
+        ..Default::default()
+    };
+    let url = path(set.kind, Some(set.namespace()), Some(set.name()), None);
+    let mut watcher = Watcher::new(
+        client,
+        set.kind,
+        Some(set.namespace()),
+        ListParams::fields(format!("metadata.name={}", set.name())),
+    );
+    let before = if options.wait && !options.dry_run {
+        Some(wait::prime(&mut watcher).await?)
+    } else {
+        None
+    };
+    progress.note(super::progress::Note::Step(format!(
+        "deleting {}",
+        set.label()
+    )));
+    client
+        .send(
+            reqwest::Method::DELETE,
+            &url,
+            Some(("application/json", body.body())),
+        )
+        .await
+        .map_err(|e| anyhow::Error::from(e).context(format!("failed to delete {}", set.label())))?;
+    if let Some(before) = before {
+        // Gone means this uid is gone: a new set of the same name is not
+        // "still there".
+        let uid = set.uid().to_string();
+        let (gone, _) = wait::watch_until_from(watcher, before, options.timeout, |cache| {
+            let still = cache.get(set.namespace(), set.name()).is_some_and(|o| {
+                o.pointer("/metadata/uid").and_then(Value::as_str) == Some(uid.as_str())
+            });
+            (!still).then_some(())
+        })
+        .await?;
+        if gone.is_none() {
+            anyhow::bail!(
+                "timed out after {:?} waiting for {} to be deleted",
+                options.timeout,
+                set.label()
+            );
+        }
+    }
+    let claims = claims_of(client, &set).await?;
+    Ok(DeleteOutcome {
+        set,
+        removed,
+        claims,
+    })
+}
+
+/// The claims that belong to the set's claim templates (by the
+/// `<claim>-<set>-<ordinal>` name), whatever their ordinal.
+pub async fn claims_of(client: &Client, set: &Set) -> anyhow::Result<Vec<String>> {
+    let templates = set.claim_template_names();
+    if templates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pvcs = kinds::by_name("pvc").expect("pvcs are in the kinds table");
+    let list: Value = client
+        .send(
+            reqwest::Method::GET,
+            &path(pvcs, Some(set.namespace()), None, None),
+            None,
+        )
+        .await?
+        .json(client.server())?;
+    let mut claims: Vec<(i64, String)> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.pointer("/metadata/name")?.as_str())
+        .filter_map(|name| {
+            templates.iter().find_map(|t| {
+                let pet = name.strip_prefix(t.as_str())?.strip_prefix('-')?;
+                set.ordinal_of(pet).map(|o| (o, name.to_string()))
+            })
+        })
+        .collect();
+    claims.sort();
+    Ok(claims.into_iter().map(|(_, n)| n).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn plans() {
+        let set = Set {
+            kind: kinds::by_name("petset").unwrap(),
+            object: json!({"metadata": {"name": "web"}, "spec": {"replicas": 3}}),
+        };
+        assert_eq!(
+            describe_plan(&set, Cascade::Ordered),
+            "remove web-2, then web-1, then web-0, then delete petset \"web\""
+        );
+        assert_eq!(
+            describe_plan(&set, Cascade::Orphan),
+            "delete petset \"web\" only; its pets keep running"
+        );
+        assert_eq!("false".parse::<Cascade>(), Ok(Cascade::Orphan));
+        assert!("maybe".parse::<Cascade>().is_err());
+    }
+}

@@ -1,0 +1,106 @@
+//! Gathering what `describe` shows about a set: its pets and claims, the
+//! governing Service, its ControllerRevisions and its recent events.
+
+use serde_json::Value;
+
+use super::pets;
+use super::sets::Set;
+use crate::client::request::{path, ListParams};
+use crate::client::{Client, Error};
+use crate::kinds;
+use crate::output::describe::SetDescription;
+
+async fn list(
+    client: &Client,
+    kind: &str,
+    namespace: &str,
+    params: ListParams,
+) -> Result<Vec<Value>, Error> {
+    let Some(info) = kinds::by_name(kind) else {
+        return Ok(Vec::new());
+    };
+    let url = format!(
+        "{}{}",
+        path(info, Some(namespace), None, None),
+        params.query(false)
+    );
+    let list: Value = client
+        .send(reqwest::Method::GET, &url, None)
+        .await?
+        .json(client.server())?;
+    Ok(list["items"].as_array().cloned().unwrap_or_default())
+}
+
+pub async fn gather(
+    client: &Client,
+    set: Set,
+    cluster_domain: &str,
+) -> Result<SetDescription, Error> {
+    let ns = set.namespace().to_string();
+    let pets = pets::gather(client, &set).await?;
+    let service = match kinds::by_name("services") {
+        Some(svc) if !set.service_name().is_empty() => {
+            match client
+                .send(
+                    reqwest::Method::GET,
+                    &path(svc, Some(&ns), Some(set.service_name()), None),
+                    None,
+                )
+                .await
+            {
+                Ok(resp) => Some(resp.json(client.server())?),
+                Err(err) if err.is_not_found() => None,
+                Err(err) => return Err(err),
+            }
+        }
+        _ => None,
+    };
+    let uid = set
+        .object
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let revisions = if set.is_petset() {
+        Vec::new()
+    } else {
+        list(
+            client,
+            "controllerrevisions",
+            &ns,
+            ListParams::labels(set.selector_string()),
+        )
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|refs| refs.iter().any(|o| o["uid"] == uid.as_str()))
+        })
+        .collect()
+    };
+    let mut events = list(
+        client,
+        "events",
+        &ns,
+        ListParams::fields(format!("involvedObject.name={}", set.name())),
+    )
+    .await?;
+    events.sort_by_key(|e| {
+        e["lastTimestamp"]
+            .as_str()
+            .or(e["eventTime"].as_str())
+            .unwrap_or("")
+            .to_string()
+    });
+    let keep = events.len().saturating_sub(10);
+    events.drain(..keep);
+    Ok(SetDescription {
+        set,
+        pets,
+        service,
+        revisions,
+        events,
+        cluster_domain: cluster_domain.to_string(),
+    })
+}

@@ -1,0 +1,15 @@
+//! Orchestration: finding sets, gathering their pets, and (later) the
+//! ordered operations. Options in, outcome out, progress through a sink; no
+//! clap, no printing.
+
+pub mod cleanup;
+pub mod create;
+pub mod delete;
+pub mod describe;
+pub mod pause;
+pub mod pets;
+pub mod progress;
+pub mod scale;
+pub mod sets;
+pub mod upgrade;
+pub mod wait;

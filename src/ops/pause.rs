@@ -1,0 +1,304 @@
+//! `pause` and `resume`. A PetSet is paused with the initialized annotation
+//! (`pod.alpha.kubernetes.io/initialized: "false"`) on its pets — the
+//! guide's debug hook; while any pet says "false" the controller neither
+//! creates nor deletes pets. The template's annotation cannot be changed on
+//! a 1.4 server (only replicas and containers may be updated), so pausing
+//! and resuming work on the pets. A StatefulSet ignores that annotation, so pausing one
+//! raises its RollingUpdate partition to its replicas (no pet takes a new
+//! template) and records the previous partition in an annotation that
+//! resume restores.
+
+use serde_json::{json, Value};
+
+use super::sets::{self, Set};
+use crate::client::request::{path, PatchType};
+use crate::client::{Client, Error};
+use crate::kinds;
+use crate::types::petset::INITIALIZED_ANNOTATION;
+
+/// Where a StatefulSet's partition before `pause` is kept.
+pub const PAUSED_PARTITION_ANNOTATION: &str = "petctl.io/paused-partition";
+
+/// `/` in a JSON Pointer token is `~1`, `~` is `~0`.
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// JSON Patch operations that set `key` to `value` in the annotations map
+/// at `annotations` (a pointer), creating the map when it is missing.
+pub fn set_annotation_ops(object: &Value, annotations: &str, key: &str, value: &str) -> Vec<Value> {
+    if object.pointer(annotations).is_some_and(Value::is_object) {
+        vec![
+            json!({"op": "add", "path": format!("{annotations}/{}", pointer_token(key)), "value": value}),
+        ]
+    } else {
+        vec![json!({"op": "add", "path": annotations, "value": {key: value}})]
+    }
+}
+
+/// What pause or resume did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The template (PetSet) now says initialized `value`.
+    Template { value: String },
+    /// One pet now says initialized `value`.
+    Pet { pet: String, value: String },
+    /// The partition went from `from` to `to` (StatefulSet).
+    Partition { from: i64, to: i64 },
+    /// Nothing to do, and why.
+    Nothing(String),
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Template { value } => {
+                write!(f, "template annotated {INITIALIZED_ANNOTATION}={value}")
+            }
+            Change::Pet { pet, value } => {
+                write!(f, "pet {pet} annotated {INITIALIZED_ANNOTATION}={value}")
+            }
+            Change::Partition { from, to } => write!(f, "partition {from} -> {to}"),
+            Change::Nothing(why) => f.write_str(why),
+        }
+    }
+}
+
+async fn annotate_pet(
+    client: &Client,
+    set: &Set,
+    ordinal: i64,
+    value: &str,
+) -> Result<Change, Error> {
+    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
+    let pet = set.pet_name(ordinal);
+    let url = path(pods, Some(set.namespace()), Some(&pet), None);
+    let pod: Value = client
+        .send(reqwest::Method::GET, &url, None)
+        .await?
+        .json(client.server())?;
+    let rv = pod
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut ops = vec![json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv})];
+    ops.extend(set_annotation_ops(
+        &pod,
+        "/metadata/annotations",
+        INITIALIZED_ANNOTATION,
+        value,
+    ));
+    client
+        .send(
+            reqwest::Method::PATCH,
+            &url,
+            Some((
+                PatchType::Json.content_type(),
+                serde_json::to_vec(&ops).unwrap_or_default(),
+            )),
+        )
+        .await?;
+    Ok(Change::Pet {
+        pet,
+        value: value.to_string(),
+    })
+}
+
+fn partition(set: &Set) -> i64 {
+    set.object
+        .pointer("/spec/updateStrategy/rollingUpdate/partition")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+}
+
+/// Pauses the set, or one pet of a PetSet. `pets` are the ordinals of
+/// the PetSet's existing pets.
+pub async fn pause(
+    client: &Client,
+    set: &Set,
+    pet: Option<i64>,
+    pets: &[i64],
+) -> anyhow::Result<Vec<Change>> {
+    if set.is_petset() {
+        let targets: Vec<i64> = match pet {
+            Some(ordinal) => vec![ordinal],
+            None => pets.to_vec(),
+        };
+        if targets.is_empty() {
+            anyhow::bail!(
+                "{} has no pets to pause; its template decides whether new pets start paused",
+                set.label()
+            );
+        }
+        let mut changes = Vec::new();
+        for ordinal in targets {
+            changes.push(annotate_pet(client, set, ordinal, "false").await?);
+        }
+        return Ok(changes);
+    }
+    if pet.is_some() {
+        anyhow::bail!(
+            "--pet works for PetSets only: a StatefulSet ignores the initialized annotation"
+        );
+    }
+    if set.update_strategy() != "RollingUpdate" {
+        anyhow::bail!("{} uses the OnDelete update strategy: pets take a new template only when deleted, so there is no rollout to pause", set.label());
+    }
+    if set
+        .object
+        .pointer(&format!(
+            "/metadata/annotations/{}",
+            pointer_token(PAUSED_PARTITION_ANNOTATION)
+        ))
+        .is_some()
+    {
+        return Ok(vec![Change::Nothing(format!(
+            "{} is already paused",
+            set.label()
+        ))]);
+    }
+    let from = partition(set);
+    let to = set.replicas().max(from);
+    let mut ops = set_annotation_ops(
+        &set.object,
+        "/metadata/annotations",
+        PAUSED_PARTITION_ANNOTATION,
+        &from.to_string(),
+    );
+    ops.push(json!({"op": "add", "path": "/spec/updateStrategy/rollingUpdate", "value": {"partition": to}}));
+    if let Some(rolling) = set
+        .object
+        .pointer("/spec/updateStrategy/rollingUpdate")
+        .and_then(Value::as_object)
+    {
+        let mut rolling = rolling.clone();
+        rolling.insert("partition".into(), json!(to));
+        ops.pop();
+        ops.push(
+            json!({"op": "add", "path": "/spec/updateStrategy/rollingUpdate", "value": rolling}),
+        );
+    }
+    sets::patch_guarded(client, set, ops, false).await?;
+    Ok(vec![Change::Partition { from, to }])
+}
+
+/// Resumes the set (every pet paused by annotation), or one pet.
+pub async fn resume(
+    client: &Client,
+    set: &Set,
+    pet: Option<i64>,
+    paused_pets: &[i64],
+) -> anyhow::Result<Vec<Change>> {
+    if set.is_petset() {
+        let targets: Vec<i64> = match pet {
+            Some(ordinal) => vec![ordinal],
+            None => paused_pets.to_vec(),
+        };
+        let mut changes = Vec::new();
+        for ordinal in targets {
+            changes.push(annotate_pet(client, set, ordinal, "true").await?);
+        }
+        if changes.is_empty() {
+            changes.push(Change::Nothing(format!(
+                "no pet of {} is paused",
+                set.label()
+            )));
+        }
+        if set.paused() {
+            changes.push(Change::Nothing(format!(
+                "its template says {INITIALIZED_ANNOTATION}: \"false\", so each new pet starts paused: run petctl resume {} again once it is Running",
+                set.name()
+            )));
+        }
+        return Ok(changes);
+    }
+    if pet.is_some() {
+        anyhow::bail!(
+            "--pet works for PetSets only: a StatefulSet ignores the initialized annotation"
+        );
+    }
+    let key = format!(
+        "/metadata/annotations/{}",
+        pointer_token(PAUSED_PARTITION_ANNOTATION)
+    );
+    let Some(saved) = set.object.pointer(&key).and_then(Value::as_str) else {
+        return Ok(vec![Change::Nothing(format!(
+            "{} is not paused by petctl",
+            set.label()
+        ))]);
+    };
+    let to: i64 = saved.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "{} has an unreadable {PAUSED_PARTITION_ANNOTATION} annotation {saved:?}",
+            set.label()
+        )
+    })?;
+    let from = partition(set);
+    let ops = vec![
+        json!({"op": "remove", "path": key}),
+        json!({"op": "replace", "path": "/spec/updateStrategy/rollingUpdate/partition", "value": to}),
+    ];
+    sets::patch_guarded(client, set, ops, false).await?;
+    Ok(vec![Change::Partition { from, to }])
+}
+
+/// The ordinals of a PetSet's pets that carry initialized="false".
+pub fn paused_pets(set: &Set, pods: &[Value]) -> Vec<i64> {
+    let key = format!(
+        "/metadata/annotations/{}",
+        pointer_token(INITIALIZED_ANNOTATION)
+    );
+    let mut ordinals: Vec<i64> = pods
+        .iter()
+        .filter(|p| p.pointer(&key).and_then(Value::as_str) == Some("false"))
+        .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
+        .collect();
+    ordinals.sort_unstable();
+    ordinals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotation_ops_create_the_map_when_missing() {
+        let with = json!({"metadata": {"annotations": {"a": "b"}}});
+        assert_eq!(
+            set_annotation_ops(
+                &with,
+                "/metadata/annotations",
+                INITIALIZED_ANNOTATION,
+                "false"
+            ),
+            vec![
+                json!({"op": "add", "path": "/metadata/annotations/pod.alpha.kubernetes.io~1initialized", "value": "false"})
+            ]
+        );
+        let without = json!({"metadata": {}});
+        assert_eq!(
+            set_annotation_ops(
+                &without,
+                "/metadata/annotations",
+                INITIALIZED_ANNOTATION,
+                "false"
+            ),
+            vec![
+                json!({"op": "add", "path": "/metadata/annotations", "value": {INITIALIZED_ANNOTATION: "false"}})
+            ]
+        );
+    }
+
+    #[test]
+    fn paused_pets_by_annotation() {
+        let set = Set {
+            kind: kinds::by_name("petset").unwrap(),
+            object: json!({"metadata": {"name": "web"}}),
+        };
+        let pods = [
+            json!({"metadata": {"name": "web-1", "annotations": {INITIALIZED_ANNOTATION: "false"}}}),
+            json!({"metadata": {"name": "web-0", "annotations": {INITIALIZED_ANNOTATION: "true"}}}),
+        ];
+        assert_eq!(paused_pets(&set, &pods), vec![1]);
+    }
+}

@@ -1,0 +1,156 @@
+//! The pets of a set, one per ordinal: the pod that holds the identity (or
+//! none, when it is missing) and its claims. Gathered with two lists; the
+//! assembly is pure.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::sets::Set;
+use crate::client::request::{path, ListParams};
+use crate::client::{Client, Error};
+use crate::kinds;
+
+/// One ordinal of a set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pet {
+    pub ordinal: i64,
+    pub name: String,
+    pub pod: Option<Value>,
+    /// `(claim name, the claim if it exists)`, one per claim template.
+    pub claims: Vec<(String, Option<Value>)>,
+}
+
+/// Every ordinal the set wants, plus any pod of the set beyond them (being
+/// scaled away), in ordinal order.
+pub fn assemble(set: &Set, pods: &[Value], claims: &[Value]) -> Vec<Pet> {
+    let by_name = |items: &[Value]| -> BTreeMap<String, Value> {
+        items
+            .iter()
+            .filter_map(|o| {
+                let name = o.pointer("/metadata/name")?.as_str()?;
+                Some((name.to_string(), o.clone()))
+            })
+            .collect()
+    };
+    let pods = by_name(pods);
+    let claims = by_name(claims);
+    let first = set.first_ordinal();
+    let mut ordinals: Vec<i64> = (first..first + set.replicas().max(0)).collect();
+    ordinals.extend(pods.keys().filter_map(|n| set.ordinal_of(n)));
+    ordinals.sort_unstable();
+    ordinals.dedup();
+    let templates = set.claim_template_names();
+    ordinals
+        .into_iter()
+        .map(|ordinal| {
+            let name = set.pet_name(ordinal);
+            let pet_claims = templates
+                .iter()
+                .map(|t| {
+                    let claim = format!("{t}-{name}");
+                    let found = claims.get(&claim).cloned();
+                    (claim, found)
+                })
+                .collect();
+            Pet {
+                ordinal,
+                pod: pods.get(&name).cloned(),
+                name,
+                claims: pet_claims,
+            }
+        })
+        .collect()
+}
+
+async fn list(
+    client: &Client,
+    kind: &str,
+    namespace: &str,
+    params: &ListParams,
+) -> Result<Vec<Value>, Error> {
+    let kind = kinds::by_name(kind).expect("core kinds are in the table");
+    let url = format!(
+        "{}{}",
+        path(kind, Some(namespace), None, None),
+        params.query(false)
+    );
+    let list: Value = client
+        .send(reqwest::Method::GET, &url, None)
+        .await?
+        .json(client.server())?;
+    Ok(list["items"].as_array().cloned().unwrap_or_default())
+}
+
+/// Lists the set's pods (by its selector) and claims, and assembles pets.
+pub async fn gather(client: &Client, set: &Set) -> Result<Vec<Pet>, Error> {
+    let selector = ListParams::labels(set.selector_string());
+    let pods = list(client, "pods", set.namespace(), &selector).await?;
+    let claims = if set.claim_template_names().is_empty() {
+        Vec::new()
+    } else {
+        list(
+            client,
+            "persistentvolumeclaims",
+            set.namespace(),
+            &ListParams::default(),
+        )
+        .await?
+    };
+    Ok(assemble(set, &pods, &claims))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set(replicas: i64) -> Set {
+        Set {
+            kind: kinds::by_name("statefulset").unwrap(),
+            object: json!({"metadata": {"name": "web", "namespace": "default"},
+                           "spec": {"replicas": replicas, "volumeClaimTemplates": [{"metadata": {"name": "www"}}]}}),
+        }
+    }
+
+    fn named(name: &str) -> Value {
+        json!({"metadata": {"name": name}})
+    }
+
+    #[test]
+    fn missing_ordinals_stay_in_place() {
+        let pets = assemble(
+            &set(3),
+            &[named("web-0"), named("web-2"), named("other-1")],
+            &[named("www-web-0")],
+        );
+        let summary: Vec<_> = pets
+            .iter()
+            .map(|p| {
+                (
+                    p.ordinal,
+                    p.pod.is_some(),
+                    p.claims[0].0.as_str(),
+                    p.claims[0].1.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (0, true, "www-web-0", true),
+                (1, false, "www-web-1", false),
+                (2, true, "www-web-2", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn pods_beyond_replicas_are_listed() {
+        let pets = assemble(&set(1), &[named("web-0"), named("web-3")], &[]);
+        assert_eq!(
+            pets.iter().map(|p| p.ordinal).collect::<Vec<_>>(),
+            vec![0, 3]
+        );
+    }
+}

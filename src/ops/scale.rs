@@ -1,0 +1,359 @@
+//! `scale`: change a set's replicas with a precondition, then follow the
+//! controller — new pets Running and Ready in ordinal order, removed pets
+//! gone in reverse order — on one watch. Claims are never touched; the
+//! outcome says which ones a scale-down left behind.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::pets::Pet;
+use super::progress::Progress;
+use super::sets::{self, Set};
+use super::wait::{self, PetState, StateTracker};
+use crate::client::request::{path, ListParams};
+use crate::client::watch::Watcher;
+use crate::client::{Client, Error};
+use crate::kinds;
+
+#[derive(Debug, Clone)]
+pub struct ScaleOptions {
+    pub replicas: i64,
+    /// `--current-replicas`: scale only if the set has this many now.
+    pub current_replicas: Option<i64>,
+    pub wait: bool,
+    pub timeout: Duration,
+    pub dry_run: bool,
+}
+
+/// What a scale will do, computed before anything changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalePlan {
+    pub from: i64,
+    pub to: i64,
+    /// Pets to be created, in the order the controller creates them.
+    pub create: Vec<String>,
+    /// Pets to be removed, in the order the controller removes them.
+    pub remove: Vec<String>,
+}
+
+impl std::fmt::Display for ScalePlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.from == self.to {
+            return write!(f, "already at {} replicas", self.to);
+        }
+        write!(f, "from {} to {} replicas: ", self.from, self.to)?;
+        if !self.create.is_empty() {
+            write!(f, "create {}", self.create.join(", then "))?;
+        } else {
+            write!(f, "remove {}", self.remove.join(", then "))?;
+        }
+        Ok(())
+    }
+}
+
+/// The plan: pets to create in ordinal order, or to remove in reverse.
+pub fn plan(set: &Set, to: i64) -> ScalePlan {
+    let from = set.replicas();
+    let first = set.first_ordinal();
+    let (create, remove) = if to > from {
+        (
+            (first + from..first + to)
+                .map(|o| set.pet_name(o))
+                .collect(),
+            Vec::new(),
+        )
+    } else {
+        (
+            Vec::new(),
+            (first + to..first + from)
+                .rev()
+                .map(|o| set.pet_name(o))
+                .collect(),
+        )
+    };
+    ScalePlan {
+        from,
+        to,
+        create,
+        remove,
+    }
+}
+
+/// How a scale ended.
+#[derive(Debug, Clone)]
+pub struct ScaleOutcome {
+    pub set: Set,
+    pub plan: ScalePlan,
+    /// The set is paused (PetSet `initialized: "false"`): pets will not
+    /// follow until it is resumed, so nothing was waited for.
+    pub paused: bool,
+    /// Claims of removed ordinals that still exist.
+    pub kept_claims: Vec<String>,
+}
+
+/// The replicas change itself: the scale subresource with the
+/// resourceVersion read, or (PetSets, which have no scale subresource) a
+/// JSON Patch guarded by a `test` of the resourceVersion. A concurrent
+/// change is re-read and retried while `--current-replicas` still holds.
+async fn set_replicas(
+    client: &Client,
+    mut set: Set,
+    options: &ScaleOptions,
+) -> Result<Set, anyhow::Error> {
+    for _ in 0..5 {
+        if let Some(expected) = options.current_replicas {
+            if set.replicas() != expected {
+                anyhow::bail!("Expected replicas to be {expected}, was {}", set.replicas());
+            }
+        }
+        let result = if set.kind.has_subresource("scale") {
+            let url = format!(
+                "{}{}",
+                path(
+                    set.kind,
+                    Some(set.namespace()),
+                    Some(set.name()),
+                    Some("scale")
+                ),
+                crate::client::request::dry_run_query(options.dry_run)
+            );
+            let scale = json!({
+                "apiVersion": "autoscaling/v1",
+                "kind": "Scale",
+                "metadata": {"name": set.name(), "namespace": set.namespace(), "resourceVersion": set.resource_version()},
+                "spec": {"replicas": options.replicas},
+            });
+            match client
+                .send(
+                    reqwest::Method::PUT,
+                    &url,
+                    Some(("application/json", scale.to_string().into_bytes())),
+                )
+                .await
+            {
+                Ok(_) if options.dry_run => Ok(set.clone()),
+                Ok(_) => sets::refresh(client, &set).await,
+                Err(e) => Err(e),
+            }
+        } else {
+            let op = json!({"op": "replace", "path": "/spec/replicas", "value": options.replicas});
+            sets::patch_guarded(client, &set, vec![op], options.dry_run).await
+        };
+        match result {
+            Ok(updated) => return Ok(updated),
+            Err(err) if err.is_conflict() || err.is_invalid() => {
+                // A failed precondition: re-read and try again. A 422 with
+                // the object unchanged is a real validation error.
+                let fresh = sets::refresh(client, &set).await?;
+                if err.is_invalid() && fresh.resource_version() == set.resource_version() {
+                    return Err(err.into());
+                }
+                set = fresh;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    anyhow::bail!("{} kept changing under us; try again", set.label())
+}
+
+/// Scales `set` and, with `wait`, follows the controller until the pets
+/// match. Every pet's state change goes to `progress`.
+pub async fn scale(
+    client: &Client,
+    set: Set,
+    options: &ScaleOptions,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<ScaleOutcome> {
+    let plan = plan(&set, options.replicas);
+    let paused = set.is_petset() && set.paused();
+    if options.dry_run {
+        let set = set_replicas(client, set, options).await?;
+        return Ok(ScaleOutcome {
+            set,
+            plan,
+            paused,
+            kept_claims: Vec::new(),
+        });
+    }
+    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
+    // The watch lists before the change, so no transition is missed.
+    let mut watcher = Watcher::new(
+        client,
+        pods,
+        Some(set.namespace()),
+        ListParams::labels(set.selector_string()),
+    );
+    let before = wait::prime(&mut watcher).await?;
+    let pods_now: Vec<Value> = before.values().cloned().collect();
+    let paused =
+        paused || (set.is_petset() && !super::pause::paused_pets(&set, &pods_now).is_empty());
+    let set = if plan.from == plan.to && options.current_replicas.is_none() {
+        set
+    } else {
+        set_replicas(client, set, options).await?
+    };
+    if options.wait && !paused {
+        follow(client, &set, watcher, before, options.timeout, progress).await?;
+    }
+    let kept_claims = kept_claims(client, &set, plan.from.max(plan.to)).await?;
+    Ok(ScaleOutcome {
+        set,
+        plan,
+        paused,
+        kept_claims,
+    })
+}
+
+/// Waits until pets 0..replicas are Ready and no pet at or above replicas
+/// is left, reporting each change; then until the set's status agrees.
+async fn follow(
+    client: &Client,
+    set: &Set,
+    watcher: Watcher<'_>,
+    before: crate::client::watch::Cache,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<()> {
+    let mut tracker = StateTracker::default();
+    let deadline = tokio::time::Instant::now() + timeout;
+    let (done, cache) = wait::watch_until_from(watcher, before, timeout, |cache| {
+        let pets = wait::pets_in(set, cache);
+        for (pet, state) in tracker.changes(&pets) {
+            let shown = if state == PetState::Missing && !is_wanted(set, &pet) {
+                "Gone".to_string()
+            } else {
+                state.to_string()
+            };
+            progress.note(super::progress::Note::Pet { pet, state: shown });
+        }
+        settled(set, &pets).then_some(())
+    })
+    .await?;
+    if done.is_none() {
+        let pets = wait::pets_in(set, &cache);
+        let mut reasons: Vec<String> = wait::explain(client, set, &pets)
+            .await
+            .iter()
+            .map(|n| format!("  {n}"))
+            .collect();
+        for pet in pets
+            .iter()
+            .filter(|p| !wanted(set, p.ordinal) && p.pod.is_some())
+        {
+            reasons.push(format!(
+                "  {}: still there ({})",
+                pet.name,
+                PetState::of(pet.pod.as_ref())
+            ));
+        }
+        anyhow::bail!(
+            "timed out after {timeout:?} waiting for {} to reach {} replicas:\n{}",
+            set.label(),
+            set.replicas(),
+            reasons.join("\n")
+        );
+    }
+    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+    let watcher = Watcher::new(
+        client,
+        set.kind,
+        Some(set.namespace()),
+        ListParams::fields(format!("metadata.name={}", set.name())),
+    );
+    let (caught_up, _) = wait::watch_until(watcher, left, |cache| {
+        cache
+            .get(set.namespace(), set.name())
+            .filter(|s| wait::status_caught_up(s))
+            .map(|_| ())
+    })
+    .await?;
+    if caught_up.is_none() {
+        anyhow::bail!(
+            "timed out after {timeout:?} waiting for the status of {} to catch up",
+            set.label()
+        );
+    }
+    Ok(())
+}
+
+fn wanted(set: &Set, ordinal: i64) -> bool {
+    let first = set.first_ordinal();
+    (first..first + set.replicas().max(0)).contains(&ordinal)
+}
+
+fn is_wanted(set: &Set, pet: &str) -> bool {
+    set.ordinal_of(pet).is_some_and(|o| wanted(set, o))
+}
+
+/// Every wanted pet Ready, every other pet gone.
+pub fn settled(set: &Set, pets: &[Pet]) -> bool {
+    wait::all_ready(set, pets)
+        && pets
+            .iter()
+            .all(|p| wanted(set, p.ordinal) || p.pod.is_none())
+}
+
+/// The claims of ordinals at or above the set's replicas (up to `upto`)
+/// that still exist.
+async fn kept_claims(client: &Client, set: &Set, upto: i64) -> Result<Vec<String>, Error> {
+    let templates = set.claim_template_names();
+    if templates.is_empty() || upto <= set.replicas() {
+        return Ok(Vec::new());
+    }
+    let pvcs = kinds::by_name("pvc").expect("pvcs are in the kinds table");
+    let list: Value = client
+        .send(
+            reqwest::Method::GET,
+            &path(pvcs, Some(set.namespace()), None, None),
+            None,
+        )
+        .await?
+        .json(client.server())?;
+    let existing: Vec<&str> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.pointer("/metadata/name")?.as_str())
+        .collect();
+    let first = set.first_ordinal();
+    let mut kept = Vec::new();
+    for ordinal in first + set.replicas()..first + upto {
+        for template in &templates {
+            let claim = format!("{template}-{}", set.pet_name(ordinal));
+            if existing.contains(&claim.as_str()) {
+                kept.push(claim);
+            }
+        }
+    }
+    Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(replicas: i64) -> Set {
+        Set {
+            kind: kinds::by_name("petset").unwrap(),
+            object: json!({"metadata": {"name": "web", "namespace": "default"}, "spec": {"replicas": replicas}}),
+        }
+    }
+
+    #[test]
+    fn plans_go_up_in_order_and_down_in_reverse() {
+        let up = plan(&set(2), 5);
+        assert_eq!(up.create, vec!["web-2", "web-3", "web-4"]);
+        assert_eq!(
+            up.to_string(),
+            "from 2 to 5 replicas: create web-2, then web-3, then web-4"
+        );
+        let down = plan(&set(5), 3);
+        assert_eq!(down.remove, vec!["web-4", "web-3"]);
+        assert_eq!(
+            down.to_string(),
+            "from 5 to 3 replicas: remove web-4, then web-3"
+        );
+        assert_eq!(plan(&set(3), 3).to_string(), "already at 3 replicas");
+    }
+}

@@ -1,0 +1,616 @@
+//! The rollout itself, an explicit state machine driven by one watch of the
+//! set's pods: patch the template, then for each pet in plan order admit,
+//! delete and await its replacement; on failure roll back or stop; finally
+//! restore a switched strategy. Every decision is re-read from the watch
+//! cache, so a resumed run picks up where the cluster is.
+
+use anyhow::{bail, Context as _};
+use reqwest::Method;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::patch::{self, TemplateDecision};
+use super::pet::{replacement, uid_of, unavailable, Replacement};
+use super::plan::{self, human, Action, Change, Strategy};
+use super::{
+    Outcome, PetOutcome, PetResult, Prepared, Status, UpgradeOptions, STRATEGY_ANNOTATION,
+};
+use crate::client::request::{path, DeleteOptions, PatchType, Preconditions};
+use crate::client::watch::{Cache, Watcher};
+use crate::client::Client;
+use crate::kinds;
+use crate::ops::pets::Pet;
+use crate::ops::progress::{Note, Progress};
+use crate::ops::sets::Set;
+use crate::ops::wait::{explain, pets_in, PetState, StateTracker};
+
+/// How many times a write is tried when the server fails it transiently
+/// or a precondition shows the object moved on.
+const ATTEMPTS: u32 = 6;
+
+enum Phase {
+    /// Give the template the new images (and switch the strategy).
+    Template,
+    /// Look at step `i` afresh.
+    Next(usize),
+    /// Wait until deleting a Ready pet keeps at most max-unavailable down.
+    Admit {
+        step: usize,
+        until: Instant,
+    },
+    /// Delete the pet's pod; `back` when rolling back.
+    Delete {
+        step: usize,
+        back: bool,
+    },
+    /// Wait for the pod re-created after deleting `old_uid` to be Ready on
+    /// the wanted images, then stable for min-ready.
+    Await {
+        step: usize,
+        old_uid: Option<String>,
+        until: Instant,
+        ready_since: Option<Instant>,
+        back: bool,
+    },
+    /// A pet did not get Ready.
+    Failed {
+        step: usize,
+        reason: String,
+        back: bool,
+    },
+    /// Give a switched set its own strategy back.
+    Restore,
+    Finished,
+}
+
+pub(super) struct Roll<'c, 'p> {
+    client: &'c Client,
+    set: Set,
+    watcher: Watcher<'c>,
+    cache: Cache,
+    options: UpgradeOptions,
+    plan: plan::Plan,
+    progress: &'p mut dyn Progress,
+    tracker: StateTracker,
+    results: Vec<PetResult>,
+    /// Pets this run deleted.
+    deleted: Vec<bool>,
+    deadline: Option<Instant>,
+    status: Status,
+    error: Option<String>,
+}
+
+impl<'c, 'p> Roll<'c, 'p> {
+    pub(super) fn new(prepared: Prepared<'c>, progress: &'p mut dyn Progress) -> Self {
+        let results = vec![PetResult::Untouched; prepared.plan.steps.len()];
+        Roll {
+            client: prepared.client,
+            set: prepared.set,
+            watcher: prepared.watcher,
+            cache: prepared.cache,
+            deadline: prepared.options.timeout.map(|t| Instant::now() + t),
+            options: prepared.options,
+            plan: prepared.plan,
+            progress,
+            tracker: StateTracker::default(),
+            deleted: vec![false; results.len()],
+            results,
+            status: Status::Completed,
+            error: None,
+        }
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "{} {}/{}",
+            self.set.kind.singular,
+            self.set.namespace(),
+            self.set.name()
+        )
+    }
+
+    fn step_note(&mut self, text: String) {
+        self.progress.note(Note::Step(text));
+    }
+
+    pub(super) async fn run(mut self) -> anyhow::Result<Outcome> {
+        self.report_changes();
+        let mut phase = Phase::Template;
+        loop {
+            phase = match phase {
+                Phase::Template => {
+                    self.template().await?;
+                    Phase::Next(0)
+                }
+                Phase::Next(step) => self.next(step),
+                Phase::Admit { step, until } => self.admit(step, until).await?,
+                Phase::Delete { step, back } => self.delete(step, back).await?,
+                Phase::Await {
+                    step,
+                    old_uid,
+                    until,
+                    ready_since,
+                    back,
+                } => self.wait(step, old_uid, until, ready_since, back).await?,
+                Phase::Failed { step, reason, back } => self.failed(step, reason, back).await?,
+                Phase::Restore => {
+                    self.restore().await?;
+                    Phase::Finished
+                }
+                Phase::Finished => break,
+            };
+        }
+        Ok(Outcome {
+            set: self.plan.set.clone(),
+            namespace: self.plan.namespace.clone(),
+            status: self.status,
+            images: self.plan.changes.clone(),
+            pets: self
+                .plan
+                .steps
+                .iter()
+                .zip(&self.results)
+                .map(|(s, r)| PetOutcome {
+                    name: s.pet.clone(),
+                    ordinal: s.ordinal,
+                    result: *r,
+                })
+                .collect(),
+            error: self.error,
+        })
+    }
+
+    fn pets(&self) -> Vec<Pet> {
+        pets_in(&self.set, &self.cache)
+    }
+
+    fn pod(&self, step: usize) -> Option<Value> {
+        let name = &self.plan.steps.get(step)?.pet;
+        self.cache.get(self.set.namespace(), name).cloned()
+    }
+
+    fn pet_name(&self, step: usize) -> String {
+        self.plan
+            .steps
+            .get(step)
+            .map(|s| s.pet.clone())
+            .unwrap_or_default()
+    }
+
+    fn report_changes(&mut self) {
+        let pets = self.pets();
+        for (pet, state) in self.tracker.changes(&pets) {
+            self.progress.note(Note::Pet {
+                pet,
+                state: state.to_string(),
+            });
+        }
+    }
+
+    /// The pet deadline, capped by the whole upgrade's.
+    fn pet_deadline(&self) -> Instant {
+        let pet = Instant::now() + self.options.pet_timeout;
+        self.deadline.map_or(pet, |d| d.min(pet))
+    }
+
+    /// Waits for the next change of the set's pods, until `until`. False
+    /// when the time ran out first.
+    async fn changed(&mut self, until: Instant) -> anyhow::Result<bool> {
+        match tokio::time::timeout_at(until, self.watcher.next()).await {
+            Err(_) => Ok(false),
+            Ok(event) => {
+                let event = event
+                    .with_context(|| format!("lost the watch of the pets of {}", self.label()))?;
+                self.cache.apply(&event);
+                self.report_changes();
+                Ok(true)
+            }
+        }
+    }
+
+    fn set_path(&self) -> String {
+        path(
+            self.set.kind,
+            Some(self.set.namespace()),
+            Some(self.set.name()),
+            None,
+        )
+    }
+
+    /// Reads the set, asks `decide` what patch it still needs, and sends
+    /// it; a failed `test`, a conflict or a transient error reads again, so
+    /// a write the server did but whose answer was lost is not repeated.
+    async fn converge(
+        &mut self,
+        what: &str,
+        decide: impl Fn(&Value) -> Result<Option<Vec<Value>>, String>,
+    ) -> anyhow::Result<()> {
+        let url = self.set_path();
+        let mut last = String::new();
+        for _ in 0..ATTEMPTS {
+            let current: Value = self
+                .client
+                .send(Method::GET, &url, None)
+                .await
+                .and_then(|r| r.json(self.client.server()))
+                .with_context(|| format!("cannot read {}", self.label()))?;
+            self.set.object = current;
+            let ops = match decide(&self.set.object) {
+                Ok(None) => return Ok(()),
+                Ok(Some(ops)) => ops,
+                Err(changed) => bail!(
+                    "{} changed while petctl was upgrading it: {changed}; not overwriting it: check the set, then run the command again",
+                    self.label()
+                ),
+            };
+            let body = Value::Array(ops).to_string().into_bytes();
+            match self
+                .client
+                .send(
+                    Method::PATCH,
+                    &url,
+                    Some((PatchType::Json.content_type(), body)),
+                )
+                .await
+            {
+                Ok(resp) => {
+                    if let Ok(object) = resp.json(self.client.server()) {
+                        self.set.object = object;
+                    }
+                    return Ok(());
+                }
+                Err(err) if err.is_invalid() || err.is_conflict() || err.is_retryable() => {
+                    last = err.to_string();
+                }
+                Err(err) => {
+                    return Err(anyhow::Error::new(err)
+                        .context(format!("cannot {what} of {}", self.label())))
+                }
+            }
+        }
+        bail!(
+            "cannot {what} of {}: {ATTEMPTS} attempts failed, the last with: {last}",
+            self.label()
+        )
+    }
+
+    async fn template(&mut self) -> anyhow::Result<()> {
+        let switch = match &self.plan.strategy {
+            Strategy::Switch { original } => Some(original.clone()),
+            _ => None,
+        };
+        let changes = self.plan.changes.clone();
+        let work = self.plan.steps.iter().any(|s| {
+            matches!(
+                s.action,
+                Action::Replace | Action::ReplaceStuck | Action::Await
+            )
+        });
+        // Nothing to replace and nothing to patch: leave the strategy be.
+        let switch = switch.filter(|_| work || !self.plan.template_done());
+        if self.plan.template_done() && switch.is_none() {
+            return Ok(());
+        }
+        let decide = |set: &Value| match patch::template(set, &changes, switch.as_ref()) {
+            TemplateDecision::Done => Ok(None),
+            TemplateDecision::Patch(ops) => Ok(Some(ops)),
+            TemplateDecision::Changed(why) => Err(why),
+        };
+        self.converge("patch the template", decide).await?;
+        let images: Vec<String> = changes
+            .iter()
+            .map(|c| format!("{}={}", c.container, c.to))
+            .collect();
+        let mut text = format!("{}: template has {}", self.label(), images.join(", "));
+        if switch.is_some() {
+            text.push_str(&format!(
+                "; strategy OnDelete until the upgrade finishes (RollingUpdate kept in annotation {STRATEGY_ANNOTATION})"
+            ));
+        }
+        self.step_note(text);
+        Ok(())
+    }
+
+    fn next(&mut self, step: usize) -> Phase {
+        let Some(planned) = self.plan.steps.get(step) else {
+            return match self.plan.strategy {
+                Strategy::OnDelete => Phase::Finished,
+                _ => Phase::Restore,
+            };
+        };
+        let pod = self.pod(step);
+        let action = match planned.action {
+            Action::Keep => Action::Keep,
+            _ => plan::action(pod.as_ref(), &self.plan.changes, false).0,
+        };
+        let until = self.pet_deadline();
+        match action {
+            Action::Keep => {
+                self.results[step] = PetResult::Kept;
+                Phase::Next(step + 1)
+            }
+            Action::Skip => {
+                self.results[step] = PetResult::Skipped;
+                let text = format!("{}: already Ready on the new image, skipped", planned.pet);
+                self.step_note(text);
+                Phase::Next(step + 1)
+            }
+            Action::Await => {
+                let terminating = PetState::of(pod.as_ref()) == PetState::Terminating;
+                Phase::Await {
+                    step,
+                    old_uid: pod.as_ref().filter(|_| terminating).and_then(uid_of),
+                    until,
+                    ready_since: None,
+                    back: false,
+                }
+            }
+            // Down already: replacing it costs no availability.
+            Action::ReplaceStuck => Phase::Delete { step, back: false },
+            Action::Replace => Phase::Admit { step, until },
+        }
+    }
+
+    async fn admit(&mut self, step: usize, until: Instant) -> anyhow::Result<Phase> {
+        let name = self.pet_name(step);
+        let first = self.set.first_ordinal();
+        let wanted = first..first + self.set.replicas().max(0);
+        loop {
+            let pets = self.pets();
+            let down: Vec<String> = unavailable(&pets, &wanted, &name)
+                .iter()
+                .map(|p| format!("{} ({})", p.name, PetState::of(p.pod.as_ref())))
+                .collect();
+            if down.len() < self.options.max_unavailable as usize {
+                return Ok(Phase::Delete { step, back: false });
+            }
+            if !self.changed(until).await? {
+                return Ok(Phase::Failed {
+                    step,
+                    reason: format!(
+                        "{name} was not replaced: {} stayed not Ready, and replacing {name} would take more than {} pet down",
+                        down.join(", "),
+                        self.options.max_unavailable
+                    ),
+                    back: false,
+                });
+            }
+        }
+    }
+
+    async fn delete(&mut self, step: usize, back: bool) -> anyhow::Result<Phase> {
+        let name = self.pet_name(step);
+        let pods = kinds::by_name("pods")
+            .ok_or_else(|| anyhow::anyhow!("pods are not in the kinds table"))?;
+        let url = path(pods, Some(self.set.namespace()), Some(&name), None);
+        let mut pod = self.pod(step);
+        let until = self.pet_deadline();
+        for _ in 0..ATTEMPTS {
+            let Some(current) = pod.take() else {
+                // Gone already: the controller re-creates it.
+                return Ok(self.awaiting(step, None, until, back));
+            };
+            let uid = uid_of(&current);
+            if PetState::of(Some(&current)) == PetState::Terminating {
+                return Ok(self.awaiting(step, uid, until, back));
+            }
+            let options = DeleteOptions {
+                preconditions: Some(Preconditions {
+                    uid: uid.clone(),
+                    resource_version: current
+                        .pointer("/metadata/resourceVersion")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                }),
+                ..Default::default()
+            };
+            self.step_note(format!("deleting {name}"));
+            match self
+                .client
+                .send(
+                    Method::DELETE,
+                    &url,
+                    Some(("application/json", options.body())),
+                )
+                .await
+            {
+                Ok(_) => {
+                    if let Some(d) = self.deleted.get_mut(step) {
+                        *d = true;
+                    }
+                    return Ok(self.awaiting(step, uid, until, back));
+                }
+                Err(err) if err.is_not_found() => return Ok(self.awaiting(step, uid, until, back)),
+                Err(err) if err.is_conflict() || err.is_retryable() => {
+                    // Read it again: deleted by a lost answer, re-created,
+                    // or changed (a status update) and still to delete.
+                    match self.client.send(Method::GET, &url, None).await {
+                        Ok(resp) => {
+                            let fresh: Value = resp.json(self.client.server())?;
+                            if uid_of(&fresh) != uid {
+                                return Ok(self.awaiting(step, uid, until, back));
+                            }
+                            pod = Some(fresh);
+                        }
+                        Err(e) if e.is_not_found() => {
+                            return Ok(self.awaiting(step, uid, until, back))
+                        }
+                        Err(e) => {
+                            return Err(
+                                anyhow::Error::new(e).context(format!("cannot read pod {name}"))
+                            )
+                        }
+                    }
+                }
+                Err(err) => {
+                    return Err(anyhow::Error::new(err).context(format!("cannot delete pod {name}")))
+                }
+            }
+        }
+        bail!("cannot delete pod {name}: {ATTEMPTS} attempts failed")
+    }
+
+    fn awaiting(&self, step: usize, old_uid: Option<String>, until: Instant, back: bool) -> Phase {
+        Phase::Await {
+            step,
+            old_uid,
+            until,
+            ready_since: None,
+            back,
+        }
+    }
+
+    async fn wait(
+        &mut self,
+        step: usize,
+        old_uid: Option<String>,
+        until: Instant,
+        mut ready_since: Option<Instant>,
+        back: bool,
+    ) -> anyhow::Result<Phase> {
+        let name = self.pet_name(step);
+        let changes: Vec<Change> = if back {
+            self.plan.previous.clone()
+        } else {
+            self.plan.changes.clone()
+        };
+        loop {
+            let pod = self.pod(step);
+            let now = Instant::now();
+            match replacement(pod.as_ref(), old_uid.as_deref(), &changes) {
+                Replacement::Ready => {
+                    let since = *ready_since.get_or_insert(now);
+                    if now >= since + self.options.min_ready {
+                        let (result, how) = if back {
+                            (PetResult::RolledBack, "back on the previous image")
+                        } else if self.deleted.get(step).copied().unwrap_or(false) {
+                            (PetResult::Replaced, "replaced: Ready on the new image")
+                        } else {
+                            (PetResult::Awaited, "Ready on the new image")
+                        };
+                        if let Some(r) = self.results.get_mut(step) {
+                            *r = result;
+                        }
+                        self.step_note(format!("{name}: {how}"));
+                        return Ok(if back { Phase::Restore } else { Phase::Next(step + 1) });
+                    }
+                }
+                Replacement::WrongImage(image) => {
+                    return Ok(Phase::Failed {
+                        step,
+                        reason: format!(
+                            "{name} came back with image {image}, not {}: did someone change the template?",
+                            changes.iter().map(|c| c.to.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                        back,
+                    })
+                }
+                Replacement::Waiting(_) => ready_since = None,
+            }
+            let stable = ready_since.map(|s| s + self.options.min_ready);
+            let wake = stable.map_or(until, |s| s.min(until));
+            if self.changed(wake).await? || stable.is_some_and(|s| Instant::now() >= s) {
+                continue;
+            }
+            if Instant::now() >= until {
+                let limit = if self.deadline.is_some_and(|d| d <= until) {
+                    format!(
+                        "the upgrade's --timeout {}",
+                        human(self.options.timeout.unwrap_or_default())
+                    )
+                } else {
+                    format!("--pet-timeout {}", human(self.options.pet_timeout))
+                };
+                return Ok(Phase::Failed {
+                    step,
+                    reason: format!("{name} was not Ready on the wanted image within {limit}"),
+                    back,
+                });
+            }
+        }
+    }
+
+    async fn failed(&mut self, step: usize, reason: String, back: bool) -> anyhow::Result<Phase> {
+        let name = self.pet_name(step);
+        let pets: Vec<Pet> = self.pets().into_iter().filter(|p| p.name == name).collect();
+        let why: Vec<String> = explain(self.client, &self.set, &pets)
+            .await
+            .iter()
+            .map(|n| format!("  {n}"))
+            .collect();
+        let mut message = reason;
+        if !why.is_empty() {
+            message = format!("{message}:\n{}", why.join("\n"));
+        }
+        if !back {
+            if let Some(r) = self.results.get_mut(step) {
+                *r = PetResult::Failed;
+            }
+        }
+        let can_roll_back = !back
+            && self.options.rollback_on_failure
+            && self.plan.previous.len() == self.plan.changes.len()
+            && self
+                .plan
+                .steps
+                .get(step)
+                .is_some_and(|s| s.action != Action::Keep);
+        if can_roll_back {
+            self.step_note(format!(
+                "{name} failed; rolling the template back and replacing {name} again"
+            ));
+            self.error = Some(message);
+            let previous = self.plan.previous.clone();
+            let decide = |set: &Value| match patch::template(set, &previous, None) {
+                TemplateDecision::Done => Ok(None),
+                TemplateDecision::Patch(ops) => Ok(Some(ops)),
+                TemplateDecision::Changed(why) => Err(why),
+            };
+            self.converge("roll the template back", decide).await?;
+            self.status = Status::RolledBack;
+            return Ok(Phase::Delete { step, back: true });
+        }
+        if back {
+            let first = self.error.take().unwrap_or_default();
+            self.error = Some(format!("{first}\nthe rollback failed too: {message}"));
+            self.status = Status::Failed;
+            return Ok(Phase::Finished);
+        }
+        if self.options.rollback_on_failure {
+            message.push_str("\nno rollback: the previous image is not known");
+        }
+        let untouched: Vec<&str> = self
+            .plan
+            .steps
+            .iter()
+            .zip(&self.results)
+            .filter(|(_, r)| **r == PetResult::Untouched)
+            .map(|(s, _)| s.pet.as_str())
+            .collect();
+        if !untouched.is_empty() {
+            message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
+        }
+        if !matches!(self.plan.strategy, Strategy::OnDelete) {
+            message.push_str(&format!(
+                "\n{} stays OnDelete (its own strategy is kept in annotation {STRATEGY_ANNOTATION}) until an upgrade-image run completes",
+                self.plan.set
+            ));
+        }
+        self.status = Status::Failed;
+        self.error = Some(message);
+        Ok(Phase::Finished)
+    }
+
+    async fn restore(&mut self) -> anyhow::Result<()> {
+        self.converge("restore the update strategy", |set| Ok(patch::restore(set)))
+            .await?;
+        if matches!(
+            self.plan.strategy,
+            Strategy::Switch { .. } | Strategy::Switched { .. }
+        ) {
+            let label = self.label();
+            self.step_note(format!("{label}: update strategy restored"));
+        }
+        Ok(())
+    }
+}

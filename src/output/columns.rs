@@ -1,0 +1,308 @@
+//! The columns `petctl get` prints for each kind: the PetSet guide's
+//! columns for PetSets, kubectl's for everything else, and one row per
+//! ordinal for `get pets`.
+
+use serde_json::Value;
+
+use super::age::age;
+use super::pod;
+use crate::ops::pets::Pet;
+
+/// Headers and rows of one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows {
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn text(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+fn int(v: &Value, pointer: &str) -> i64 {
+    v.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn or_none(s: String) -> String {
+    if s.is_empty() {
+        "<none>".into()
+    } else {
+        s
+    }
+}
+
+/// kubectl's short names for access modes.
+fn access_modes(pvc: &Value) -> String {
+    let modes: Vec<&str> = pvc
+        .pointer("/status/accessModes")
+        .or_else(|| pvc.pointer("/spec/accessModes"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|m| match m {
+            "ReadWriteOnce" => "RWO",
+            "ReadOnlyMany" => "ROX",
+            "ReadWriteMany" => "RWX",
+            "ReadWriteOncePod" => "RWOP",
+            other => other,
+        })
+        .collect();
+    modes.join(",")
+}
+
+/// The table for `objects` of `kind` (the kind's `Kind` name).
+pub fn table(
+    kind: &str,
+    objects: &[Value],
+    wide: bool,
+    all_namespaces: bool,
+    now: jiff::Timestamp,
+) -> Rows {
+    let created = |o: &Value| {
+        age(
+            o.pointer("/metadata/creationTimestamp")
+                .and_then(Value::as_str),
+            now,
+        )
+    };
+    let (mut headers, rows): (Vec<&'static str>, Vec<Vec<String>>) = match kind {
+        "PetSet" => (
+            vec!["NAME", "DESIRED", "CURRENT", "AGE"],
+            objects
+                .iter()
+                .map(|o| {
+                    vec![
+                        text(o, "/metadata/name"),
+                        o.pointer("/spec/replicas")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(1)
+                            .to_string(),
+                        int(o, "/status/replicas").to_string(),
+                        created(o),
+                    ]
+                })
+                .collect(),
+        ),
+        "StatefulSet" => {
+            let mut headers = vec!["NAME", "READY", "AGE"];
+            if wide {
+                headers.extend(["CONTAINERS", "IMAGES"]);
+            }
+            let rows = objects
+                .iter()
+                .map(|o| {
+                    let mut row = vec![
+                        text(o, "/metadata/name"),
+                        format!(
+                            "{}/{}",
+                            int(o, "/status/readyReplicas"),
+                            o.pointer("/spec/replicas")
+                                .and_then(Value::as_i64)
+                                .unwrap_or(1)
+                        ),
+                        created(o),
+                    ];
+                    if wide {
+                        let containers = o
+                            .pointer("/spec/template/spec/containers")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
+                        let join = |field: &str| {
+                            containers
+                                .iter()
+                                .filter_map(|c| c[field].as_str())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        };
+                        row.push(join("name"));
+                        row.push(join("image"));
+                    }
+                    row
+                })
+                .collect();
+            (headers, rows)
+        }
+        "Pod" => {
+            let mut headers = vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"];
+            if wide {
+                headers.extend(["IP", "NODE"]);
+            }
+            let rows = objects
+                .iter()
+                .map(|o| {
+                    let mut row = vec![
+                        text(o, "/metadata/name"),
+                        pod::ready(o),
+                        pod::status(o),
+                        pod::restarts(o).to_string(),
+                        created(o),
+                    ];
+                    if wide {
+                        row.push(or_none(text(o, "/status/podIP")));
+                        row.push(or_none(text(o, "/spec/nodeName")));
+                    }
+                    row
+                })
+                .collect();
+            (headers, rows)
+        }
+        "PersistentVolumeClaim" => (
+            vec![
+                "NAME",
+                "STATUS",
+                "VOLUME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "AGE",
+            ],
+            objects
+                .iter()
+                .map(|o| {
+                    let class = text(o, "/spec/storageClassName");
+                    let vac = text(o, "/spec/volumeAttributesClassName");
+                    vec![
+                        text(o, "/metadata/name"),
+                        text(o, "/status/phase"),
+                        text(o, "/spec/volumeName"),
+                        text(o, "/status/capacity/storage"),
+                        access_modes(o),
+                        if class.is_empty() {
+                            "<unset>".into()
+                        } else {
+                            class
+                        },
+                        if vac.is_empty() {
+                            "<unset>".into()
+                        } else {
+                            vac
+                        },
+                        created(o),
+                    ]
+                })
+                .collect(),
+        ),
+        _ => (
+            vec!["NAME", "AGE"],
+            objects
+                .iter()
+                .map(|o| vec![text(o, "/metadata/name"), created(o)])
+                .collect(),
+        ),
+    };
+    let rows = if all_namespaces {
+        headers.insert(0, "NAMESPACE");
+        objects
+            .iter()
+            .zip(rows)
+            .map(|(o, mut row)| {
+                row.insert(0, text(o, "/metadata/namespace"));
+                row
+            })
+            .collect()
+    } else {
+        rows
+    };
+    Rows { headers, rows }
+}
+
+/// `get pets NAME`: one row per ordinal; a missing pet shows as `<missing>`.
+pub fn pets(pets: &[Pet], container: Option<&str>, now: jiff::Timestamp) -> Rows {
+    let rows = pets
+        .iter()
+        .map(|pet| match &pet.pod {
+            Some(p) => vec![
+                pet.ordinal.to_string(),
+                pet.name.clone(),
+                pod::status(p),
+                pod::ready(p),
+                pod::restarts(p).to_string(),
+                pod::image(p, container).to_string(),
+                or_none(text(p, "/spec/nodeName")),
+                age(
+                    p.pointer("/metadata/creationTimestamp")
+                        .and_then(Value::as_str),
+                    now,
+                ),
+            ],
+            None => vec![
+                pet.ordinal.to_string(),
+                pet.name.clone(),
+                "<missing>".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ],
+        })
+        .collect();
+    Rows {
+        headers: vec![
+            "ORDINAL", "POD", "STATUS", "READY", "RESTARTS", "IMAGE", "NODE", "AGE",
+        ],
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> jiff::Timestamp {
+        "2026-11-26T01:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn petset_and_statefulset_columns() {
+        let ps = json!({"metadata": {"name": "web", "creationTimestamp": "2026-11-26T00:59:00Z"}, "spec": {"replicas": 2}, "status": {"replicas": 1}});
+        let rows = table("PetSet", &[ps], false, false, now());
+        assert_eq!(rows.headers, vec!["NAME", "DESIRED", "CURRENT", "AGE"]);
+        assert_eq!(rows.rows, vec![vec!["web", "2", "1", "60s"]]);
+        let sts = json!({"metadata": {"name": "web", "namespace": "prod", "creationTimestamp": "2026-11-26T00:50:00Z"}, "spec": {"replicas": 3,
+            "template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1"}, {"name": "side", "image": "busybox"}]}}}, "status": {"readyReplicas": 2}});
+        let rows = table("StatefulSet", &[sts], true, true, now());
+        assert_eq!(
+            rows.headers,
+            vec!["NAMESPACE", "NAME", "READY", "AGE", "CONTAINERS", "IMAGES"]
+        );
+        assert_eq!(
+            rows.rows,
+            vec![vec![
+                "prod",
+                "web",
+                "2/3",
+                "10m",
+                "nginx,side",
+                "nginx:1,busybox"
+            ]]
+        );
+    }
+
+    #[test]
+    fn pvc_columns() {
+        let pvc = json!({"metadata": {"name": "www-web-0"}, "spec": {"volumeName": "pvc-1", "storageClassName": "standard", "accessModes": ["ReadWriteOnce"]},
+            "status": {"phase": "Bound", "capacity": {"storage": "1Gi"}}});
+        let rows = table("PersistentVolumeClaim", &[pvc], false, false, now());
+        assert_eq!(
+            rows.rows,
+            vec![vec![
+                "www-web-0",
+                "Bound",
+                "pvc-1",
+                "1Gi",
+                "RWO",
+                "standard",
+                "<unset>",
+                "<unknown>"
+            ]]
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! `petctl create`, `get` and `describe` against the local control plane,
+//! for a PetSet and a StatefulSet, with the exact output asserted (ages,
+//! PV names and times of day normalized).
+
+use crate::support::{normalize, petctl_at, LocalServer};
+
+const READY_FAST: &[&str] = &["--ready-delay", "0"];
+
+#[test]
+fn petset_create_wait_get_describe() {
+    let server = LocalServer::start_with(READY_FAST);
+    let run = petctl_at(
+        &server,
+        &[
+            "create",
+            "-f",
+            "examples/petset.yaml",
+            "--wait",
+            "--timeout",
+            "60s",
+        ],
+    );
+    run.expect_success();
+    assert_eq!(
+        run.stdout,
+        "service/nginx created\npetset.apps/web created\n"
+    );
+    let progress = normalize(&run.stderr);
+    // Ordered start: web-1 only after web-0 is Ready.
+    let ready0 = progress.find("web-0: Ready").expect("web-0 Ready reported");
+    let pending1 = progress
+        .find("web-1: Pending")
+        .expect("web-1 Pending reported");
+    assert!(ready0 < pending1, "{progress}");
+    assert!(
+        progress.ends_with("petset \"web\": all 2 pets are Running and Ready\n"),
+        "{progress}"
+    );
+
+    let run = petctl_at(&server, &["get", "petsets"]);
+    run.expect_success();
+    assert_eq!(
+        normalize(&run.stdout),
+        "NAME   DESIRED   CURRENT   AGE\nweb    2         2         <age>\n"
+    );
+
+    let run = petctl_at(&server, &["get", "pets", "web"]);
+    run.expect_success();
+    assert_eq!(
+        normalize(&run.stdout),
+        "ORDINAL   POD     STATUS    READY   RESTARTS   IMAGE                                     NODE           AGE\n\
+         0         web-0   Running   1/1     0          gcr.io/google_containers/nginx-slim:0.8   local-node-0   <age>\n\
+         1         web-1   Running   1/1     0          gcr.io/google_containers/nginx-slim:0.8   local-node-0   <age>\n"
+    );
+
+    let run = petctl_at(&server, &["describe", "petset", "web"]);
+    run.expect_success();
+    let text = normalize(&run.stdout);
+    let expected_head = "Name:               web\n\
+        Namespace:          default\n\
+        Kind:               PetSet (apps/v1alpha1)\n";
+    assert!(text.starts_with(expected_head), "{text}");
+    for line in [
+        "Selector:           app=nginx\n",
+        "Replicas:           2 desired | 2 current | 2 ready\n",
+        "Update Strategy:    OnDelete (PetSets: a pet takes a new template only when it is deleted)\n",
+        "Paused:             no\n",
+        "Governing Service:  nginx (headless)\n",
+        "DNS Domain:         nginx.default.svc.cluster.local\n",
+        "  ORDINAL   POD     HOSTNAME   DNS NAME                                CLAIMS      PV                                         STATUS   IMAGE\n",
+        "  0         web-0   web-0      web-0.nginx.default.svc.cluster.local   www-web-0   pvc-<uid>   Ready    gcr.io/google_containers/nginx-slim:0.8\n",
+        "  1         web-1   web-1      web-1.nginx.default.svc.cluster.local   www-web-1   pvc-<uid>   Ready    gcr.io/google_containers/nginx-slim:0.8\n",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+
+    let run = petctl_at(
+        &server,
+        &[
+            "describe",
+            "petset",
+            "web",
+            "--cluster-domain",
+            "kube.local",
+        ],
+    );
+    assert!(
+        run.stdout
+            .contains("DNS Domain:         nginx.default.svc.kube.local\n"),
+        "{run}"
+    );
+}
+
+#[test]
+fn statefulset_create_get_describe_and_output_formats() {
+    let server = LocalServer::start_with(READY_FAST);
+    let manifest = crate::support::corpus_dir().join("statefulset/website-web.yaml");
+    let run = petctl_at(
+        &server,
+        &["create", "-f", manifest.to_str().unwrap(), "--wait"],
+    );
+    run.expect_success();
+    assert_eq!(
+        run.stdout,
+        "service/nginx created\nstatefulset.apps/web created\n"
+    );
+
+    let run = petctl_at(&server, &["get", "statefulsets"]);
+    assert_eq!(
+        normalize(&run.stdout),
+        "NAME   READY   AGE\nweb    2/2     <age>\n"
+    );
+    let run = petctl_at(&server, &["get", "sts", "-o", "wide"]);
+    assert_eq!(
+        normalize(&run.stdout),
+        "NAME   READY   AGE   CONTAINERS   IMAGES\nweb    2/2     <age> nginx        registry.k8s.io/nginx-slim:0.7\n"
+    );
+    let run = petctl_at(&server, &["get", "sts", "web", "-o", "name"]);
+    assert_eq!(run.stdout, "statefulset.apps/web\n");
+    let run = petctl_at(
+        &server,
+        &[
+            "get",
+            "sts",
+            "web",
+            "-o",
+            "jsonpath={.spec.serviceName}{\"\\n\"}",
+        ],
+    );
+    assert_eq!(run.stdout, "nginx\n");
+    let run = petctl_at(
+        &server,
+        &[
+            "get",
+            "pods",
+            "-l",
+            "app=nginx",
+            "--no-headers",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(run.stdout, "pod/web-0\npod/web-1\n");
+    let run = petctl_at(&server, &["get", "pvc"]);
+    assert_eq!(
+        normalize(&run.stdout),
+        "NAME        STATUS   VOLUME                                     CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE\n\
+         www-web-0   Bound    pvc-<uid>   1Gi        RWO            standard       <unset>                 <age>\n\
+         www-web-1   Bound    pvc-<uid>   1Gi        RWO            standard       <unset>                 <age>\n"
+    );
+
+    let run = petctl_at(&server, &["describe", "sts/web"]);
+    run.expect_success();
+    let text = normalize(&run.stdout);
+    for line in [
+        "Kind:               StatefulSet (apps/v1)\n",
+        "Update Strategy:    RollingUpdate, partition 0\n",
+        "Pod Management:     OrderedReady\n",
+        "  0         web-0   web-0      web-0.nginx.default.svc.cluster.local   www-web-0   pvc-<uid>   Ready    registry.k8s.io/nginx-slim:0.7\n",
+        "Revisions:\n",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn create_reports_each_failure_and_goes_on() {
+    let server = LocalServer::start_with(READY_FAST);
+    petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
+    let run = petctl_at(&server, &["create", "-f", "examples/petset.yaml"]);
+    run.expect_code(1);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "Error from server (AlreadyExists): error when creating \"examples/petset.yaml\": services \"nginx\" already exists\n\
+         Error from server (AlreadyExists): error when creating \"examples/petset.yaml\": petsets.apps \"web\" already exists\n\
+         error: 2 of 2 objects could not be created\n"
+    );
+}
+
+#[test]
+fn create_warns_about_a_missing_governing_service_and_dry_runs() {
+    let server = LocalServer::start_with(READY_FAST);
+    let zk = crate::support::corpus_dir().join("petset/k8s-e2e-zookeeper.yaml");
+    let run = petctl_at(
+        &server,
+        &["create", "-f", zk.to_str().unwrap(), "--dry-run=server"],
+    );
+    run.expect_success();
+    assert_eq!(run.stdout, "petset.apps/zoo created (server dry run)\n");
+    assert_eq!(
+        run.stderr,
+        "warning: petset \"zoo\" names the governing service \"zk\", which does not exist: its pets get no DNS names until you create it (a headless Service, clusterIP: None)\n"
+    );
+    let run = petctl_at(&server, &["get", "petsets"]);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "No resources found in default namespace.\n");
+}
+
+#[test]
+fn get_pets_shows_missing_ordinals_and_a_paused_set_times_out_with_the_reason() {
+    let server = LocalServer::start_with(READY_FAST);
+    let redis = crate::support::corpus_dir().join("petset/contrib-redis.yaml");
+    let run = petctl_at(
+        &server,
+        &[
+            "create",
+            "-f",
+            redis.to_str().unwrap(),
+            "--wait",
+            "--timeout",
+            "2s",
+        ],
+    );
+    run.expect_code(1);
+    let err = normalize(&run.stderr);
+    assert!(err.contains("petset \"rd\" is paused: its template says pod.alpha.kubernetes.io/initialized: \"false\""), "{err}");
+    assert!(
+        err.ends_with(
+            "error: timed out after <age> waiting for petset \"rd\": 2 of 3 pets not Ready:\n  rd-1: Missing\n  rd-2: Missing\n  the set is paused (pod.alpha.kubernetes.io/initialized: \"false\"): resume it with petctl resume rd\n"
+        ),
+        "{err}"
+    );
+    let run = petctl_at(&server, &["get", "pets", "rd"]);
+    assert_eq!(
+        normalize(&run.stdout),
+        "ORDINAL   POD    STATUS      READY   RESTARTS   IMAGE                      NODE           AGE\n\
+         0         rd-0   Running     1/1     0          bprashanth/k8s-redis:0.1   local-node-0   <age>\n\
+         1         rd-1   <missing>   -       -          -                          -              -\n\
+         2         rd-2   <missing>   -       -          -                          -              -\n"
+    );
+}
+
+#[test]
+fn get_errors_name_the_object() {
+    let server = LocalServer::start_with(READY_FAST);
+    let run = petctl_at(&server, &["get", "pets", "nope"]);
+    run.expect_code(1);
+    assert_eq!(
+        run.stderr,
+        "error: petset or statefulset \"nope\" not found in namespace \"default\"\n"
+    );
+    let run = petctl_at(&server, &["get", "petset", "nope"]);
+    run.expect_code(1);
+    assert_eq!(
+        run.stderr,
+        "error: petset \"nope\" not found in namespace \"default\"\n"
+    );
+    let run = petctl_at(&server, &["get", "petsetz"]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: the server doesn't have a resource type \"petsetz\"; did you mean \"petsets\"?\n"
+    );
+    let run = petctl_at(&server, &["get", "pods", "-o", "table"]);
+    run.expect_code(2);
+}

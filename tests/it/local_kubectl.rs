@@ -1,0 +1,395 @@
+//! Conformance: the real kubectl drives `petctl local up` unmodified.
+//! Skipped with a message when kubectl is missing (fails under CI=true).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::support::{kubectl_or_skip, kubectl_with, LocalServer, Run};
+
+const STATEFULSET: &str = "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  serviceName: nginx
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.25
+";
+
+struct Kubectl {
+    binary: PathBuf,
+    server: LocalServer,
+}
+
+impl Kubectl {
+    fn start(test: &str) -> Option<Self> {
+        let binary = kubectl_or_skip(test)?;
+        Some(Kubectl {
+            binary,
+            server: LocalServer::start(),
+        })
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        kubectl_with(&self.binary, &self.server, args, None)
+    }
+
+    fn run_in(&self, args: &[&str], stdin: &str) -> Run {
+        kubectl_with(&self.binary, &self.server, args, Some(stdin.as_bytes()))
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        run.expect_success();
+        run.stdout
+    }
+
+    fn create_statefulset(&self) {
+        let run = self.run_in(&["create", "-f", "-"], STATEFULSET);
+        run.expect_success();
+        assert_eq!(run.stdout, "statefulset.apps/web created\n");
+    }
+}
+
+#[test]
+fn version_api_versions_and_api_resources() {
+    let Some(k) = Kubectl::start("version_api_versions_and_api_resources") else {
+        return;
+    };
+    let version = k.ok(&["version"]);
+    assert!(
+        version.contains("Server Version: v1.33.0-petctl"),
+        "{version}"
+    );
+    assert_eq!(k.ok(&["api-versions"]), "apps/v1\napps/v1alpha1\nv1\n");
+    let resources = k.ok(&["api-resources", "--no-headers", "-o", "name"]);
+    for name in [
+        "statefulsets.apps",
+        "petsets.apps",
+        "controllerrevisions.apps",
+        "pods",
+        "namespaces",
+        "persistentvolumeclaims",
+    ] {
+        assert!(
+            resources.lines().any(|l| l == name),
+            "{name} in\n{resources}"
+        );
+    }
+    let wide = k.ok(&["api-resources", "--api-group=apps"]);
+    assert!(
+        wide.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["statefulsets", "sts", "apps/v1", "true", "StatefulSet"]),
+        "{wide}"
+    );
+}
+
+#[test]
+fn create_the_petset_example_and_get_it_every_way() {
+    let Some(k) = Kubectl::start("create_the_petset_example_and_get_it_every_way") else {
+        return;
+    };
+    let created = k.ok(&["create", "-f", "examples/petset.yaml"]);
+    assert_eq!(created, "service/nginx created\npetset.apps/web created\n");
+    assert_eq!(k.ok(&["get", "petsets", "-o", "name"]), "petset.apps/web\n");
+    let json: serde_json::Value =
+        serde_json::from_str(&k.ok(&["get", "petset", "web", "-o", "json"])).unwrap();
+    assert_eq!(json["spec"]["replicas"], 2);
+    assert_eq!(json["spec"]["selector"]["matchLabels"]["app"], "nginx");
+    let yaml = k.ok(&["get", "svc", "nginx", "-o", "yaml"]);
+    assert!(yaml.contains("clusterIP: None"), "{yaml}");
+    let wide = k.ok(&["get", "svc", "-o", "wide"]);
+    assert!(wide.lines().next().unwrap().starts_with("NAME"), "{wide}");
+    assert!(wide.contains("nginx"), "{wide}");
+    assert_eq!(
+        k.ok(&["get", "svc", "-l", "app=nginx", "-o", "name"]),
+        "service/nginx\n"
+    );
+    assert_eq!(k.ok(&["get", "svc", "-l", "app=other", "-o", "name"]), "");
+    assert_eq!(
+        k.ok(&[
+            "get",
+            "svc",
+            "--field-selector",
+            "metadata.name=nginx",
+            "-o",
+            "name"
+        ]),
+        "service/nginx\n"
+    );
+}
+
+#[test]
+fn scale_label_annotate_patch_and_replace() {
+    let Some(k) = Kubectl::start("scale_label_annotate_patch_and_replace") else {
+        return;
+    };
+    k.create_statefulset();
+    assert_eq!(
+        k.ok(&["scale", "statefulset", "web", "--replicas=3"]),
+        "statefulset.apps/web scaled\n"
+    );
+    assert_eq!(
+        k.ok(&["label", "sts", "web", "tier=db"]),
+        "statefulset.apps/web labeled\n"
+    );
+    assert_eq!(
+        k.ok(&["annotate", "sts", "web", "note=hello"]),
+        "statefulset.apps/web annotated\n"
+    );
+    assert_eq!(
+        k.ok(&["patch", "sts", "web", "-p", r#"{"spec":{"replicas":4}}"#]),
+        "statefulset.apps/web patched\n"
+    );
+    assert_eq!(
+        k.ok(&[
+            "patch",
+            "sts",
+            "web",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"minReadySeconds":5}}"#
+        ]),
+        "statefulset.apps/web patched\n"
+    );
+    assert_eq!(
+        k.ok(&["patch", "sts", "web", "--type=json", "-p", r#"[{"op":"test","path":"/spec/replicas","value":4},{"op":"replace","path":"/spec/replicas","value":5}]"#]),
+        "statefulset.apps/web patched\n"
+    );
+    let failed = k.run(&[
+        "patch",
+        "sts",
+        "web",
+        "--type=json",
+        "-p",
+        r#"[{"op":"test","path":"/spec/replicas","value":4}]"#,
+    ]);
+    assert_ne!(failed.code, 0, "{failed}");
+    let got = k.ok(&["get", "sts", "web", "-o", "jsonpath={.spec.replicas} {.spec.minReadySeconds} {.metadata.labels.tier} {.metadata.annotations.note} {.metadata.generation}"]);
+    assert_eq!(got, "5 5 db hello 5");
+    // A strategic merge of the containers list by name keeps the others' fields.
+    k.ok(&[
+        "patch",
+        "sts",
+        "web",
+        "-p",
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}"#,
+    ]);
+    assert_eq!(
+        k.ok(&[
+            "get",
+            "sts",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}"
+        ]),
+        "nginx:1.26"
+    );
+    let forbidden = k.run(&[
+        "patch",
+        "sts",
+        "web",
+        "-p",
+        r#"{"spec":{"serviceName":"other"}}"#,
+    ]);
+    assert_eq!(forbidden.code, 1);
+    assert!(forbidden.stderr.contains("spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"), "{forbidden}");
+
+    let current = k.ok(&["get", "sts", "web", "-o", "yaml"]);
+    let stale = current.clone();
+    assert_eq!(
+        k.run_in(&["replace", "-f", "-"], &current).stdout,
+        "statefulset.apps/web replaced\n"
+    );
+    let conflict = k.run_in(&["replace", "-f", "-"], &stale);
+    assert_eq!(conflict.code, 1, "{conflict}");
+    assert!(
+        conflict.stderr.contains("Operation cannot be fulfilled on statefulsets.apps \"web\": the object has been modified; please apply your changes to the latest version and try again"),
+        "{conflict}"
+    );
+}
+
+#[test]
+fn delete_with_cascade_grace_period_and_dry_run() {
+    let Some(k) = Kubectl::start("delete_with_cascade_grace_period_and_dry_run") else {
+        return;
+    };
+    k.create_statefulset();
+    assert_eq!(
+        k.ok(&["delete", "sts", "web", "--dry-run=server"]),
+        "statefulset.apps \"web\" deleted (server dry run)\n"
+    );
+    assert_eq!(
+        k.ok(&["get", "sts", "-o", "name"]),
+        "statefulset.apps/web\n"
+    );
+    for cascade in ["orphan", "background", "foreground"] {
+        k.run_in(&["apply", "-f", "-"], STATEFULSET);
+        k.ok(&["get", "sts", "web"]);
+        let deleted = k.ok(&["delete", "sts", "web", &format!("--cascade={cascade}")]);
+        assert_eq!(deleted, "statefulset.apps \"web\" deleted\n", "{cascade}");
+        assert_eq!(k.ok(&["get", "sts", "-o", "name"]), "", "{cascade}");
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: busybox\n";
+    k.run_in(&["create", "-f", "-"], pod).expect_success();
+    assert_eq!(
+        k.ok(&["delete", "pod", "p", "--grace-period=5"]),
+        "pod \"p\" deleted\n"
+    );
+    k.run_in(&["create", "-f", "-"], pod).expect_success();
+    let forced = k.run(&["delete", "pod", "p", "--grace-period=0", "--force"]);
+    forced.expect_success();
+    // The orphaned set's pods stay; only p is gone.
+    let left = k.ok(&["get", "pods", "-o", "name"]);
+    assert!(!left.lines().any(|l| l == "pod/p"), "{left}");
+}
+
+/// Starts `kubectl` in the background and returns its output once it exits.
+fn spawn(k: &Kubectl, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(&k.binary)
+        .args(args)
+        .env("KUBECONFIG", k.server.kubeconfig())
+        .env("HOME", k.server.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn kubectl")
+}
+
+/// Waits until `path` on the server has a watcher, read from server.log.
+fn wait_for_watch(server: &LocalServer, needle: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let log =
+            std::fs::read_to_string(server.state_dir().join("server.log")).unwrap_or_default();
+        if log
+            .lines()
+            .any(|l| l.contains(needle) && l.contains("watch=true"))
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no watch for {needle}\n{}", server.log_tail());
+}
+
+fn finish(child: std::process::Child) -> (i32, String, String) {
+    let output = child.wait_with_output().expect("wait for kubectl");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn get_watch_streams_a_change() {
+    let Some(k) = Kubectl::start("get_watch_streams_a_change") else {
+        return;
+    };
+    k.create_statefulset();
+    let watcher = spawn(
+        &k,
+        &[
+            "get",
+            "sts",
+            "web",
+            "-w",
+            "-o",
+            "jsonpath={.spec.replicas}{\"\\n\"}",
+            "--request-timeout=10s",
+        ],
+    );
+    wait_for_watch(&k.server, "/statefulsets?");
+    k.ok(&["scale", "sts", "web", "--replicas=7"]);
+    k.ok(&["delete", "sts", "web"]);
+    let (_, stdout, stderr) = finish(watcher);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.starts_with(&["2", "7"]), "{stdout}\n{stderr}");
+}
+
+#[test]
+fn wait_for_jsonpath() {
+    let Some(k) = Kubectl::start("wait_for_jsonpath") else {
+        return;
+    };
+    k.create_statefulset();
+    let waiter = spawn(
+        &k,
+        &[
+            "wait",
+            "sts/web",
+            "--for=jsonpath={.spec.replicas}=6",
+            "--timeout=20s",
+        ],
+    );
+    wait_for_watch(&k.server, "/statefulsets?");
+    k.ok(&["scale", "sts", "web", "--replicas=6"]);
+    let (code, stdout, stderr) = finish(waiter);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "statefulset.apps/web condition met\n"),
+        "{stderr}"
+    );
+}
+
+/// Every installed kubectl version creates and reads objects.
+#[test]
+fn every_installed_kubectl_version_works() {
+    let Some(default) = kubectl_or_skip("every_installed_kubectl_version_works") else {
+        return;
+    };
+    let server = LocalServer::start();
+    let dir = Path::new("/usr/lib/google-cloud-sdk/bin");
+    let mut binaries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("kubectl.1."))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    binaries.sort();
+    binaries.push(default);
+    for (i, binary) in binaries.iter().enumerate() {
+        let name = format!("cm{i}");
+        let manifest =
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: b\n");
+        let created = kubectl_with(
+            binary,
+            &server,
+            &["create", "-f", "-"],
+            Some(manifest.as_bytes()),
+        );
+        assert_eq!(
+            created.stdout,
+            format!("configmap/{name} created\n"),
+            "{created}"
+        );
+        let got = kubectl_with(
+            binary,
+            &server,
+            &["get", "configmap", &name, "-o", "jsonpath={.data.a}"],
+            None,
+        );
+        assert_eq!(got.stdout, "b", "{got}");
+    }
+}

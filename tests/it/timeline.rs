@@ -1,0 +1,419 @@
+//! The invariant recorder: a background thread watches the pods and claims
+//! of a namespace through petctl's own client library, from before an
+//! operation starts until stopped, and keeps every event with its time.
+//! Pure helpers then check the invariants of ordered operations on it.
+//!
+//! ```ignore
+//! let timeline = Timeline::start(&server, "default");
+//! petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]);
+//! let entries = timeline.stop();
+//! assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
+//! assert!(max_not_ready("web", 3, &entries) <= 1);
+//! ```
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use petctl::client::kubeconfig::{load, resolve, LoadingRules, Overrides};
+use petctl::client::request::ListParams;
+use petctl::client::watch::{Event, Watcher};
+use petctl::client::{Client, ClientOptions};
+use serde_json::Value;
+
+use crate::support::LocalServer;
+
+/// Which collection an entry comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Pod,
+    Claim,
+}
+
+/// One watch event: `Restarted` carries the whole state (the first list,
+/// or a relist after a 410).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Since the recorder started.
+    pub at: Duration,
+    pub resource: Resource,
+    pub event: Event,
+}
+
+type Shared = Arc<(Mutex<Vec<Entry>>, Condvar)>;
+
+/// A running recorder; [`Timeline::stop`] ends it and returns the entries.
+pub struct Timeline {
+    shared: Shared,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+fn client_for(server: &LocalServer) -> Result<Client, String> {
+    let rules = LoadingRules {
+        explicit: Some(server.kubeconfig()),
+        ..Default::default()
+    };
+    let loaded = load(&rules).map_err(|e| format!("{e:#}"))?;
+    let resolved = resolve(&loaded.config, &Overrides::default()).map_err(|e| format!("{e:#}"))?;
+    Client::new(&resolved, ClientOptions::default()).map_err(|e| format!("{e:#}"))
+}
+
+/// Records every event of one watcher, until it fails.
+async fn pump(
+    mut watcher: Watcher<'_>,
+    resource: Resource,
+    record: &impl Fn(Resource, Event),
+) -> Result<(), String> {
+    loop {
+        record(resource, watcher.next().await.map_err(|e| e.to_string())?);
+    }
+}
+
+impl Timeline {
+    /// Starts watching pods and claims in `namespace`; returns once both
+    /// first lists are in, so nothing the operation does is missed.
+    pub fn start(server: &LocalServer, namespace: &str) -> Timeline {
+        let client = client_for(server).expect("a client for the local control plane");
+        let shared: Shared = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+        let namespace = namespace.to_string();
+        let recorded = shared.clone();
+        let thread = std::thread::spawn(move || -> Result<(), String> {
+            let rt = crate::support::runtime();
+            rt.block_on(async move {
+                let started = Instant::now();
+                let kind = |n: &str| petctl::kinds::by_name(n).expect("kind in table");
+                let mut pods = Watcher::new(
+                    &client,
+                    kind("pods"),
+                    Some(&namespace),
+                    ListParams::default(),
+                );
+                let mut claims = Watcher::new(
+                    &client,
+                    kind("persistentvolumeclaims"),
+                    Some(&namespace),
+                    ListParams::default(),
+                );
+                let record = |resource, event| {
+                    let (lock, cond) = &*recorded;
+                    lock.lock().expect("timeline lock").push(Entry {
+                        at: started.elapsed(),
+                        resource,
+                        event,
+                    });
+                    cond.notify_all();
+                };
+                record(Resource::Pod, pods.next().await.map_err(|e| e.to_string())?);
+                record(
+                    Resource::Claim,
+                    claims.next().await.map_err(|e| e.to_string())?,
+                );
+                let _ = ready_tx.send(());
+                // Each watcher runs in its own loop: a `next()` cut short
+                // by a select would lose its stream and relist.
+                tokio::select! {
+                    result = pump(pods, Resource::Pod, &record) => result,
+                    result = pump(claims, Resource::Claim, &record) => result,
+                    _ = &mut stop_rx => Ok(()),
+                }
+            })
+        });
+        if ready_rx.recv_timeout(Duration::from_secs(30)).is_err() {
+            let why = thread.join().map(|r| r.err().unwrap_or_default());
+            panic!("the timeline recorder did not start: {why:?}");
+        }
+        Timeline {
+            shared,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// The entries so far.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.shared.0.lock().expect("timeline lock").clone()
+    }
+
+    /// Blocks until `condition` holds for the entries so far; panics after
+    /// `timeout`, naming `what`.
+    pub fn wait_for(&self, what: &str, timeout: Duration, condition: impl Fn(&[Entry]) -> bool) {
+        let (lock, cond) = &*self.shared;
+        let deadline = Instant::now() + timeout;
+        let mut entries = lock.lock().expect("timeline lock");
+        while !condition(&entries) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out after {timeout:?} waiting for {what}"
+            );
+            entries = cond.wait_timeout(entries, left).expect("timeline lock").0;
+        }
+    }
+
+    /// Stops recording and returns every entry.
+    pub fn stop(mut self) -> Vec<Entry> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            match thread.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => panic!("the timeline recorder failed: {e}"),
+                Err(_) => panic!("the timeline recorder panicked"),
+            }
+        }
+        self.entries()
+    }
+}
+
+impl Drop for Timeline {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// The ordinal of pod `name` of set `set`.
+pub fn ordinal(set: &str, name: &str) -> Option<i64> {
+    let rest = name.strip_prefix(set)?.strip_prefix('-')?;
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    rest.parse().ok()
+}
+
+fn ready(pod: &Value) -> bool {
+    pod.pointer("/metadata/deletionTimestamp")
+        .is_none_or(Value::is_null)
+        && pod
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+}
+
+fn terminating(pod: &Value) -> bool {
+    pod.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|v| !v.is_null())
+}
+
+/// Replays the entries of one resource; `visit` sees the state before and
+/// after each entry (by name).
+fn replay(
+    entries: &[Entry],
+    resource: Resource,
+    mut visit: impl FnMut(&BTreeMap<String, Value>, &BTreeMap<String, Value>, &Entry),
+) -> BTreeMap<String, Value> {
+    let mut state: BTreeMap<String, Value> = BTreeMap::new();
+    for entry in entries.iter().filter(|e| e.resource == resource) {
+        let before = state.clone();
+        match &entry.event {
+            Event::Restarted(items) => {
+                state = items
+                    .iter()
+                    .map(|o| (text(o, "/metadata/name").to_string(), o.clone()))
+                    .collect();
+            }
+            Event::Applied(o) => {
+                state.insert(text(o, "/metadata/name").to_string(), o.clone());
+            }
+            Event::Deleted(o) => {
+                state.remove(text(o, "/metadata/name"));
+            }
+        }
+        visit(&before, &state, entry);
+    }
+    state
+}
+
+/// The most pets of `set` (ordinals 0..replicas) not Ready at the same time
+/// — missing, terminating or unready — after the first list.
+pub fn max_not_ready(set: &str, replicas: i64, entries: &[Entry]) -> usize {
+    let mut max = 0;
+    replay(entries, Resource::Pod, |_, state, _| {
+        let down = (0..replicas)
+            .filter(|o| !state.get(&format!("{set}-{o}")).is_some_and(ready))
+            .count();
+        max = max.max(down);
+    });
+    max
+}
+
+/// How many pets of `set` (ordinals 0..replicas) are not Ready at the end.
+pub fn not_ready_now(set: &str, replicas: i64, entries: &[Entry]) -> usize {
+    let state = replay(entries, Resource::Pod, |_, _, _| {});
+    (0..replicas)
+        .filter(|o| !state.get(&format!("{set}-{o}")).is_some_and(ready))
+        .count()
+}
+
+/// The pets of `set` in the order their pods were deleted (marked for
+/// deletion, or gone without a mark), one entry per pod uid.
+pub fn deletion_order(set: &str, entries: &[Entry]) -> Vec<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut order = Vec::new();
+    let mut first = true;
+    replay(entries, Resource::Pod, |before, after, _| {
+        if std::mem::take(&mut first) {
+            return;
+        }
+        let mut note = |pod: &Value| {
+            let name = text(pod, "/metadata/name");
+            if ordinal(set, name).is_some() && seen.insert(text(pod, "/metadata/uid").to_string()) {
+                order.push(name.to_string());
+            }
+        };
+        for pod in after.values().filter(|p| terminating(p)) {
+            note(pod);
+        }
+        for (name, pod) in before {
+            let gone = after
+                .get(name)
+                .is_none_or(|p| text(p, "/metadata/uid") != text(pod, "/metadata/uid"));
+            if gone {
+                note(pod);
+            }
+        }
+    });
+    order
+}
+
+/// The pets of `set` in the order their pods were created after the first
+/// list, one entry per pod uid.
+pub fn creation_order(set: &str, entries: &[Entry]) -> Vec<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut order = Vec::new();
+    let mut first = true;
+    replay(entries, Resource::Pod, |_, after, _| {
+        let initial = std::mem::take(&mut first);
+        for pod in after.values() {
+            let name = text(pod, "/metadata/name");
+            if ordinal(set, name).is_some()
+                && seen.insert(text(pod, "/metadata/uid").to_string())
+                && !initial
+            {
+                order.push(name.to_string());
+            }
+        }
+    });
+    order
+}
+
+/// What changed in the claims between the first list and the end: claims
+/// deleted, re-created (new uid) or added. Empty when nothing did.
+pub fn claims_changed(entries: &[Entry]) -> Vec<String> {
+    let mut initial: Option<BTreeMap<String, Value>> = None;
+    let mut changes = Vec::new();
+    let last = replay(entries, Resource::Claim, |_, after, entry| {
+        if initial.is_none() {
+            initial = Some(after.clone());
+        } else if let Event::Deleted(claim) = &entry.event {
+            changes.push(format!("{} deleted", text(claim, "/metadata/name")));
+        }
+    });
+    let initial = initial.unwrap_or_default();
+    for (name, claim) in &initial {
+        match last.get(name) {
+            Some(now) if text(now, "/metadata/uid") == text(claim, "/metadata/uid") => {}
+            Some(_) => changes.push(format!("{name} re-created")),
+            None if changes.iter().any(|c| c == &format!("{name} deleted")) => {}
+            None => changes.push(format!("{name} gone")),
+        }
+    }
+    for name in last.keys().filter(|n| !initial.contains_key(*n)) {
+        changes.push(format!("{name} added"));
+    }
+    changes
+}
+
+/// Whether the claims are the same at the end as at the start.
+pub fn claims_unchanged(entries: &[Entry]) -> bool {
+    claims_changed(entries).is_empty()
+}
+
+/// Each pet of `set` at the end: its pod's images, in container order.
+pub fn final_images(set: &str, entries: &[Entry]) -> BTreeMap<String, Vec<String>> {
+    replay(entries, Resource::Pod, |_, _, _| {})
+        .into_iter()
+        .filter(|(name, _)| ordinal(set, name).is_some())
+        .map(|(name, pod)| {
+            let images = pod
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|c| text(c, "/image").to_string())
+                .collect();
+            (name, images)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, uid: &str, ready: bool, deleting: bool) -> Value {
+        let mut p = json!({"metadata": {"name": name, "uid": uid},
+            "spec": {"containers": [{"name": "c", "image": format!("img-{uid}")}]},
+            "status": {"conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}]}});
+        if deleting {
+            p["metadata"]["deletionTimestamp"] = json!("t");
+        }
+        p
+    }
+
+    fn e(resource: Resource, event: Event) -> Entry {
+        Entry {
+            at: Duration::ZERO,
+            resource,
+            event,
+        }
+    }
+
+    #[test]
+    fn helpers_read_a_rollout() {
+        use Event::*;
+        use Resource::*;
+        let claim = json!({"metadata": {"name": "www-web-0", "uid": "c0"}});
+        let entries = vec![
+            e(
+                Pod,
+                Restarted(vec![
+                    pod("web-0", "a", true, false),
+                    pod("web-1", "b", true, false),
+                ]),
+            ),
+            e(Claim, Restarted(vec![claim.clone()])),
+            e(Pod, Applied(pod("web-1", "b", true, true))),
+            e(Pod, Deleted(pod("web-1", "b", true, true))),
+            e(Pod, Applied(pod("web-1", "c", false, false))),
+            e(Pod, Applied(pod("web-1", "c", true, false))),
+            e(Pod, Deleted(pod("web-0", "a", true, false))),
+            e(Pod, Applied(pod("web-0", "d", true, false))),
+        ];
+        assert_eq!(deletion_order("web", &entries), ["web-1", "web-0"]);
+        assert_eq!(creation_order("web", &entries), ["web-1", "web-0"]);
+        assert_eq!(max_not_ready("web", 2, &entries), 1);
+        assert!(claims_unchanged(&entries));
+        assert_eq!(final_images("web", &entries)["web-0"], ["img-d"]);
+        let mut more = entries.clone();
+        more.push(e(Claim, Deleted(claim)));
+        assert_eq!(claims_changed(&more), ["www-web-0 deleted"]);
+    }
+}
