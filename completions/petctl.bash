@@ -58,6 +58,9 @@ _petctl() {
             petctl,upgrade-image)
                 cmd="petctl__subcmd__upgrade__subcmd__image"
                 ;;
+            petctl,version)
+                cmd="petctl__subcmd__version"
+                ;;
             petctl__subcmd__config,help)
                 cmd="petctl__subcmd__config__subcmd__help"
                 ;;
@@ -112,6 +115,9 @@ _petctl() {
             petctl__subcmd__help,upgrade-image)
                 cmd="petctl__subcmd__help__subcmd__upgrade__subcmd__image"
                 ;;
+            petctl__subcmd__help,version)
+                cmd="petctl__subcmd__help__subcmd__version"
+                ;;
             petctl__subcmd__help__subcmd__config,view)
                 cmd="petctl__subcmd__help__subcmd__config__subcmd__view"
                 ;;
@@ -155,7 +161,7 @@ _petctl() {
 
     case "${cmd}" in
         petctl)
-            opts="-n -s -v -h -V --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version migrate pause resume cleanup-pvcs completion config create delete describe get scale upgrade-image local help"
+            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +227,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__cleanup__subcmd__pvcs)
-            opts="-l -y -o -n -s -v -h -V --selector --dry-run --yes --timeout --output --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-l -y -o -n -s -v -h -V --selector --yes --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,7 +313,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__completion)
-            opts="-n -s -v -h -V --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version bash elvish fish powershell zsh"
+            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,7 +379,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__config)
-            opts="-n -s -v -h -V --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version view help"
+            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version view help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,7 +487,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__config__subcmd__view)
-            opts="-o -n -s -v -h -V --minify --output --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --minify --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,7 +561,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__create)
-            opts="-f -o -n -s -v -h -V --filename --dry-run --output --wait --timeout --validate --no-convert --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-f -o -n -s -v -h -V --filename --dry-run --output --wait --timeout --validate --no-convert --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +655,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__delete)
-            opts="-f -o -n -s -v -h -V --filename --cascade --wait --timeout --dry-run --output --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-f -o -n -s -v -h -V --filename --cascade --wait --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -739,7 +745,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__describe)
-            opts="-n -s -v -h -V --cluster-domain --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-n -s -v -h -V --cluster-domain --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -809,7 +815,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__get)
-            opts="-l -A -o -w -n -s -v -h -V --selector --field-selector --all-namespaces --output --watch --no-headers --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-l -A -o -w -n -s -v -h -V --selector --field-selector --all-namespaces --output --watch --no-headers --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,7 +901,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__help)
-            opts="migrate pause resume cleanup-pvcs completion config create delete describe get scale upgrade-image local help"
+            opts="migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1160,8 +1166,22 @@ _petctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        petctl__subcmd__help__subcmd__version)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         petctl__subcmd__local)
-            opts="-n -s -v -h -V --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version up down status help"
+            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1227,7 +1247,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local__subcmd__down)
-            opts="-n -s -v -h -V --state-dir --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-n -s -v -h -V --state-dir --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1367,7 +1387,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local__subcmd__status)
-            opts="-n -s -v -h -V --state-dir --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-n -s -v -h -V --state-dir --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,7 +1457,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local__subcmd__up)
-            opts="-n -s -v -h -V --state-dir --port --detach --fault-rate --fault-latency --watch-drop-after --bookmark-interval --event-window --nodes --ready-delay --max-grace --fail-images --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-n -s -v -h -V --state-dir --port --detach --fault-rate --fault-latency --watch-drop-after --bookmark-interval --event-window --nodes --ready-delay --max-grace --fail-images --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1547,7 +1567,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__migrate)
-            opts="-f -o -n -s -v -h -V --filename --output --to --validate --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-f -o -n -s -v -h -V --filename --output --to --validate --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1637,7 +1657,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__pause)
-            opts="-n -s -v -h -V --pet --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-n -s -v -h -V --pet --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1707,7 +1727,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__resume)
-            opts="-n -s -v -h -V --pet --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-n -s -v -h -V --pet --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1777,7 +1797,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__scale)
-            opts="-o -n -s -v -h -V --replicas --current-replicas --wait --timeout --dry-run --output --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --replicas --current-replicas --wait --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1863,7 +1883,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__upgrade__subcmd__image)
-            opts="-y -o -n -s -v -h -V --order --partition --pet-timeout --min-ready --max-unavailable --yes --force --rollback-on-failure --dry-run --timeout --output --kubeconfig --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-y -o -n -s -v -h -V --order --partition --pet-timeout --min-ready --max-unavailable --yes --force --rollback-on-failure --dry-run --timeout --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1899,6 +1919,80 @@ _petctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "name json" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        petctl__subcmd__version)
+            opts="-o -n -s -v -h -V --client --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

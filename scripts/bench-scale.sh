@@ -20,8 +20,13 @@ if [[ ! -x $PETCTL ]]; then
     exit 2
 fi
 state=$(mktemp -d)
+pid=
 cleanup() {
     "$PETCTL" local down --state-dir "$state" >/dev/null 2>&1 || true
+    # `local down` only stops a binary named petctl; stop ours by pid.
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid"
+    fi
     rm -rf "$state"
 }
 trap cleanup EXIT

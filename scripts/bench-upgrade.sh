@@ -73,7 +73,7 @@ done
 now() { date +%s.%N; }
 
 petctl_round() { # image
-    "$PETCTL" upgrade-image sts/a "main=$1" --yes >/dev/null 2>&1
+    "$PETCTL" upgrade-image sts/a "main=$1" --yes >/dev/null 2>"$state/petctl.err" || { cat "$state/petctl.err" >&2; return 1; }
 }
 
 kubectl_round() { # image

@@ -175,6 +175,12 @@ pub fn by_name(name: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.answers_to(name))
 }
 
+/// A kind petctl's own code names (`pods`, `pvc`, …): the table always has
+/// it, so a miss is a bug, not bad input.
+pub fn builtin(name: &str) -> &'static KindInfo {
+    by_name(name).unwrap_or_else(|| panic!("{name:?} is missing from the kinds table"))
+}
+
 /// The kinds served under one group/version, in table order.
 pub fn in_group_version<'a>(
     group: &'a str,

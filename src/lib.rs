@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod duration;
 pub mod error;
 pub mod field_path;
 pub mod kinds;

@@ -22,18 +22,11 @@ pub struct Args {
     /// Only claims with these labels (e.g. the set's selector, app=nginx)
     #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
     pub selector: Option<String>,
-    /// List the claims that would be deleted, and delete nothing
-    #[arg(long = "dry-run")]
-    pub dry_run: bool,
     /// Do not ask for confirmation
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// How long to wait for terminating pets to finish, e.g. 60s
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
-    pub timeout: String,
-    /// Output: name or json (the outcome)
-    #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
-    pub output: Option<String>,
+    #[command(flatten)]
+    pub op: super::op_args::OpArgs,
 }
 
 pub fn run(
@@ -48,7 +41,7 @@ pub fn run(
         }
         None => None,
     };
-    let timeout: Duration = super::create::parse_timeout(&args.timeout)?;
+    let timeout: Duration = args.op.timeout()?;
     let (kind, bare) = sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
     let conn = connect(global, err)?;
     runtime()?.block_on(async {
@@ -78,7 +71,7 @@ pub fn run(
             .map(|c| vec![c.claim.clone(), c.volume.clone(), c.capacity.clone(), age(Some(&c.created), now)])
             .collect();
         err.write_all(table::render(&["CLAIM", "PV", "CAPACITY", "AGE"], &rows, false).as_bytes())?;
-        if args.dry_run {
+        if args.op.dry_run {
             writeln!(err, "(dry run: nothing deleted)")?;
             return Ok(());
         }
@@ -89,7 +82,7 @@ pub fn run(
         }
         let removed = cleanup::remove(&conn.client, &conn.namespace, &selection.candidates, &mut sink).await?;
         drop(sink);
-        match args.output.as_deref() {
+        match args.op.output.as_deref() {
             Some("name") => {
                 for r in &removed {
                     writeln!(out, "persistentvolumeclaim/{}", r.claim)?;

@@ -41,26 +41,27 @@ fn env_path(name: &str) -> Option<PathBuf> {
 /// Resolves the cluster and builds a client for it.
 pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Connection> {
     let rules = global.loading_rules();
-    let loaded = kubeconfig::load(&rules)?;
+    let loaded = if global.local {
+        kubeconfig::Loaded::default()
+    } else {
+        kubeconfig::load(&rules)?
+    };
     let overrides = global.overrides();
-    let resolved = if !loaded.is_empty() {
+    let resolved = if global.local {
+        local_resolved(&overrides, "", err)?
+    } else if !loaded.is_empty() {
         kubeconfig::resolve(&loaded.config, &overrides)?
     } else if let Some(in_cluster) = in_cluster(&overrides) {
         in_cluster
     } else if overrides.server.is_some() {
         kubeconfig::resolve(&Kubeconfig::default(), &overrides)?
     } else {
-        let kubeconfig = ensure_local(err)?;
-        let rules = kubeconfig::LoadingRules {
-            explicit: Some(kubeconfig),
-            ..Default::default()
-        };
-        kubeconfig::resolve(&kubeconfig::load(&rules)?.config, &overrides)?
+        local_resolved(&overrides, "no kubeconfig found; ", err)?
     };
     let request_timeout = match global.request_timeout.as_deref() {
         None | Some("0") => None,
         Some(text) => Some(
-            crate::local::server::parse_duration(text)
+            crate::duration::parse_duration(text)
                 .map_err(|e| crate::error::InvalidInput(format!("--request-timeout: {e}")))?,
         ),
     };
@@ -82,6 +83,20 @@ pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Conne
         namespace,
         cache_dir,
     })
+}
+
+/// The local control plane's context, started first if need be.
+fn local_resolved(
+    overrides: &kubeconfig::Overrides,
+    why: &str,
+    err: &mut dyn Write,
+) -> anyhow::Result<Resolved> {
+    let kubeconfig = ensure_local(why, err)?;
+    let rules = kubeconfig::LoadingRules {
+        explicit: Some(kubeconfig),
+        ..Default::default()
+    };
+    kubeconfig::resolve(&kubeconfig::load(&rules)?.config, overrides)
 }
 
 /// The pod's service account, as client-go's InClusterConfig reads it.
@@ -123,7 +138,7 @@ fn in_cluster(overrides: &kubeconfig::Overrides) -> Option<Resolved> {
 
 /// The local control plane's kubeconfig, starting the server first when it
 /// is not running. Says so in one line on stderr.
-fn ensure_local(err: &mut dyn Write) -> anyhow::Result<PathBuf> {
+fn ensure_local(why: &str, err: &mut dyn Write) -> anyhow::Result<PathBuf> {
     let root = state::default_dir(
         env_path("PETCTL_LOCAL_DIR"),
         env_path("XDG_STATE_HOME"),
@@ -149,7 +164,7 @@ fn ensure_local(err: &mut dyn Write) -> anyhow::Result<PathBuf> {
     }
     writeln!(
         err,
-        "petctl: no kubeconfig found; started the local control plane in {} (stop it with: petctl local down)",
+        "petctl: {why}started the local control plane in {} (stop it with: petctl local down)",
         root.display()
     )?;
     Ok(dir.kubeconfig())

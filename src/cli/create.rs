@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use super::connect::{connect, runtime};
 use super::global::GlobalArgs;
-use crate::error::InvalidInput;
 use crate::kinds;
 use crate::manifest::{self, ValidationMode};
 use crate::ops::create::{self, CreateOptions, DryRun};
@@ -50,7 +49,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let timeout = parse_timeout(&args.timeout)?;
+    let timeout = super::op_args::parse_timeout(&args.timeout)?;
     let dry_run = match args.dry_run.as_str() {
         "client" => DryRun::Client,
         "server" => DryRun::Server,
@@ -137,11 +136,6 @@ fn dry_run_suffix(dry_run: DryRun) -> &'static str {
         DryRun::Client => " (dry run)",
         DryRun::Server => " (server dry run)",
     }
-}
-
-pub fn parse_timeout(text: &str) -> anyhow::Result<Duration> {
-    crate::local::server::parse_duration(text)
-        .map_err(|e| InvalidInput(format!("--timeout: {e}")).into())
 }
 
 /// Waits for one set, printing each pet's progress: live on a terminal,

@@ -30,15 +30,8 @@ pub struct Args {
     /// Wait until the set is gone
     #[arg(long)]
     pub wait: bool,
-    /// How long waits may take, e.g. 90s or 5m
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
-    pub timeout: String,
-    /// Print the plan and check it with the server, without deleting anything
-    #[arg(long = "dry-run")]
-    pub dry_run: bool,
-    /// Output: name or json (the outcome)
-    #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
-    pub output: Option<String>,
+    #[command(flatten)]
+    pub op: super::op_args::OpArgs,
 }
 
 pub fn run(
@@ -50,8 +43,8 @@ pub fn run(
     let options = DeleteSetOptions {
         cascade: args.cascade,
         wait: args.wait || args.cascade == Cascade::Ordered,
-        timeout: super::create::parse_timeout(&args.timeout)?,
-        dry_run: args.dry_run,
+        timeout: args.op.timeout()?,
+        dry_run: args.op.dry_run,
     };
     let references: Vec<String> = match &args.name {
         Some(name) => {
@@ -82,7 +75,7 @@ pub fn run(
         for reference in &references {
             let set = sets::find(&conn.client, &served, &conn.namespace, reference).await?;
             let label = set.label();
-            if args.dry_run {
+            if args.op.dry_run {
                 writeln!(err, "would {}", delete::describe_plan(&set, args.cascade))?;
             }
             let mut sink = progress::for_stderr();
@@ -90,7 +83,7 @@ pub fn run(
                 .await
                 .map_err(|e| e.context(format!("failed to delete {label}")))?;
             drop(sink);
-            if !outcome.claims.is_empty() && !args.dry_run {
+            if !outcome.claims.is_empty() && !args.op.dry_run {
                 writeln!(
                     err,
                     "claims kept: {} (delete never removes data; remove them with: petctl cleanup-pvcs {})",
@@ -98,7 +91,7 @@ pub fn run(
                     outcome.set.name()
                 )?;
             }
-            match args.output.as_deref() {
+            match args.op.output.as_deref() {
                 Some("name") => writeln!(out, "{}", outcome.set.display())?,
                 Some("json") => writeln!(
                     out,
@@ -107,10 +100,10 @@ pub fn run(
                         "set": outcome.set.display(),
                         "removed": outcome.removed,
                         "claimsKept": outcome.claims,
-                        "dryRun": args.dry_run,
+                        "dryRun": args.op.dry_run,
                     }))?
                 )?,
-                _ => writeln!(out, "{} deleted{}", outcome.set.display(), if args.dry_run { " (server dry run)" } else { "" })?,
+                _ => writeln!(out, "{} deleted{}", outcome.set.display(), if args.op.dry_run { " (server dry run)" } else { "" })?,
             }
         }
         Ok(())

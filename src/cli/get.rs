@@ -139,11 +139,11 @@ async fn get_kind(
                 path(kind, namespace, None, None),
                 params.query(false)
             );
-            let list: Value = conn
-                .client
-                .send(reqwest::Method::GET, &url, None)
-                .await?
-                .json(conn.client.server())?;
+            let list: Value = match conn.client.send(reqwest::Method::GET, &url, None).await {
+                Ok(resp) => resp.json(conn.client.server())?,
+                Err(err) if err.is_not_found() => return Err(not_served(conn, kind).await),
+                Err(err) => return Err(err.into()),
+            };
             list["items"].as_array().cloned().unwrap_or_default()
         }
     };
@@ -176,6 +176,24 @@ async fn get_kind(
         }
     }
     Ok(())
+}
+
+/// Why a list of `kind` found nothing to list: the server does not serve
+/// the kind, or is not a Kubernetes API server at all.
+async fn not_served(conn: &Connection, kind: &KindInfo) -> anyhow::Error {
+    if let Err(err) = crate::client::discovery::fetch(&conn.client).await {
+        return err.into();
+    }
+    let hint = match kind.kind {
+        "PetSet" => {
+            " (PetSets were renamed StatefulSets in Kubernetes 1.5: try petctl get statefulsets)"
+        }
+        _ => "",
+    };
+    anyhow::anyhow!(
+        "the server doesn't have a resource type {:?}{hint}",
+        kind.plural
+    )
 }
 
 /// List items carry no kind; printed alone they need one.

@@ -11,6 +11,9 @@ pub struct GlobalArgs {
     /// Path to the kubeconfig file to use
     #[arg(long, global = true, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
+    /// Use the local control plane (started in the background if needed), whatever the kubeconfig says
+    #[arg(long, global = true, conflicts_with = "kubeconfig")]
+    pub local: bool,
     /// The kubeconfig context to use
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,

@@ -58,13 +58,13 @@ struct UpArgs {
     #[arg(long, value_name = "F", value_parser = server::parse_rate, default_value = "0")]
     fault_rate: f64,
     /// Latency added to every request, e.g. 100ms
-    #[arg(long, value_name = "D", value_parser = server::parse_duration)]
+    #[arg(long, value_name = "D", value_parser = crate::duration::parse_duration)]
     fault_latency: Option<Duration>,
     /// Close watch streams at a random time of up to D, e.g. 30s
-    #[arg(long, value_name = "D", value_parser = server::parse_duration)]
+    #[arg(long, value_name = "D", value_parser = crate::duration::parse_duration)]
     watch_drop_after: Option<Duration>,
     /// How often watches that allow bookmarks get one
-    #[arg(long, value_name = "D", value_parser = server::parse_duration, default_value = "60s", hide = true)]
+    #[arg(long, value_name = "D", value_parser = crate::duration::parse_duration, default_value = "60s", hide = true)]
     bookmark_interval: Duration,
     /// How many events are kept for watch resume (the compaction window)
     #[arg(long, value_name = "N", default_value_t = crate::local::store::DEFAULT_EVENT_WINDOW, hide = true)]
@@ -73,10 +73,10 @@ struct UpArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     nodes: u32,
     /// How long a started pod takes to become Ready (0 allowed)
-    #[arg(long, value_name = "D", value_parser = server::parse_duration, default_value = "1s")]
+    #[arg(long, value_name = "D", value_parser = crate::duration::parse_duration, default_value = "1s")]
     ready_delay: Duration,
     /// Cap on the termination grace period of deleted pods, e.g. 0s
-    #[arg(long, value_name = "D", value_parser = server::parse_duration)]
+    #[arg(long, value_name = "D", value_parser = crate::duration::parse_duration)]
     max_grace: Option<Duration>,
     /// Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable
     #[arg(long, value_name = "GLOB")]
@@ -263,40 +263,39 @@ fn run_down(state: &StateDir, out: &mut dyn Write) -> Result<()> {
 }
 
 fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
-    let text = std::fs::read_to_string(state.kubeconfig()).with_context(|| {
-        format!(
+    if !state.kubeconfig().is_file() {
+        bail!(
             "no local control plane in {} (no kubeconfig)",
             state.root.display()
-        )
-    })?;
-    let (url, token) = state::read_kubeconfig(&text)
-        .with_context(|| format!("{} has no server or token", state.kubeconfig().display()))?;
-    let ca = std::fs::read(state.ca_cert())
-        .with_context(|| format!("failed to read {}", state.ca_cert().display()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")?;
-    let status: Value = runtime
-        .block_on(fetch_status(&url, &token, &ca))
-        .with_context(|| format!("the local control plane at {url} is not running"))?;
+        );
+    }
+    let rules = crate::client::kubeconfig::LoadingRules {
+        explicit: Some(state.kubeconfig()),
+        ..Default::default()
+    };
+    let config = crate::client::kubeconfig::load(&rules)?.config;
+    let resolved = crate::client::kubeconfig::resolve(&config, &Default::default())?;
+    let options = crate::client::ClientOptions {
+        request_timeout: Some(Duration::from_secs(10)),
+        max_attempts: 1,
+        ..Default::default()
+    };
+    let client = crate::client::Client::new(&resolved, options)?;
+    let status: Value = super::connect::runtime()?
+        .block_on(async {
+            client
+                .send(reqwest::Method::GET, "/petctl/status", None)
+                .await?
+                .json(client.server())
+        })
+        .with_context(|| {
+            format!(
+                "the local control plane at {} is not running",
+                resolved.cluster.server
+            )
+        })?;
     write!(out, "{}", render_status(&status))?;
     Ok(())
-}
-
-// TODO(lead): move to client/ once the shared client is in; reqwest belongs there.
-async fn fetch_status(url: &str, token: &str, ca: &[u8]) -> Result<Value> {
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca)?)
-        .timeout(Duration::from_secs(10))
-        .build()?;
-    let response = client
-        .get(format!("{url}/petctl/status"))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .error_for_status()?;
-    Ok(response.json().await?)
 }
 
 fn render_status(status: &Value) -> String {
@@ -317,7 +316,10 @@ fn render_status(status: &Value) -> String {
             "PID:      {}",
             status.get("pid").and_then(Value::as_u64).unwrap_or(0)
         ),
-        format!("Uptime:   {}", human_duration(uptime)),
+        format!(
+            "Uptime:   {}",
+            crate::duration::human_duration(uptime as i64)
+        ),
         format!("Revision: {}", text("resourceVersion")),
         "Objects:".to_string(),
     ];
@@ -327,15 +329,6 @@ fn render_status(status: &Value) -> String {
         }
     }
     lines.join("\n") + "\n"
-}
-
-fn human_duration(seconds: u64) -> String {
-    let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s}s"),
-        _ => format!("{h}h{m}m{s}s"),
-    }
 }
 
 #[cfg(test)]
@@ -349,9 +342,7 @@ mod tests {
                             "resourceVersion": "12", "objects": {"namespaces": 4}});
         assert_eq!(
             render_status(&status),
-            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   1h2m5s\nRevision: 12\nObjects:\n  namespaces: 4\n"
+            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   62m\nRevision: 12\nObjects:\n  namespaces: 4\n"
         );
-        assert_eq!(human_duration(59), "59s");
-        assert_eq!(human_duration(61), "1m1s");
     }
 }

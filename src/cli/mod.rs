@@ -15,10 +15,12 @@ mod get;
 pub mod global;
 mod local;
 mod migrate;
+mod op_args;
 mod pause;
 mod progress;
 mod scale;
 mod upgrade_image;
+mod version;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -61,6 +63,8 @@ pub enum Command {
     Get(get::Args),
     /// Change a set's replicas: pets come up in order and go down in reverse
     Scale(scale::Args),
+    /// Print the client and server versions
+    Version(version::Args),
     /// Change container images and replace the pets one by one, in order
     UpgradeImage(upgrade_image::Args),
     /// Run the local control plane: a Kubernetes-compatible API server
@@ -112,6 +116,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Command::Describe(args) => describe::run(args, &cli.global, out, err),
         Command::Get(args) => get::run(args, &cli.global, out, err),
         Command::Scale(args) => scale::run(args, &cli.global, out, err),
+        Command::Version(args) => version::run(args, &cli.global, out, err),
         Command::UpgradeImage(args) => upgrade_image::run(args, &cli.global, out, err),
         Command::Local(args) => local::run(args, out),
     }

@@ -29,15 +29,8 @@ pub struct Args {
     /// Follow the controller until every pet is Ready (or gone)
     #[arg(long)]
     pub wait: bool,
-    /// How long --wait waits, e.g. 90s or 5m
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
-    pub timeout: String,
-    /// Print the plan and check it with the server, without changing anything
-    #[arg(long = "dry-run")]
-    pub dry_run: bool,
-    /// Output: name or json (the outcome)
-    #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
-    pub output: Option<String>,
+    #[command(flatten)]
+    pub op: super::op_args::OpArgs,
 }
 
 pub fn run(
@@ -60,8 +53,8 @@ pub fn run(
         replicas: args.replicas,
         current_replicas: args.current_replicas,
         wait: args.wait,
-        timeout: super::create::parse_timeout(&args.timeout)?,
-        dry_run: args.dry_run,
+        timeout: args.op.timeout()?,
+        dry_run: args.op.dry_run,
     };
     sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
     let conn = connect(global, err)?;
@@ -69,7 +62,7 @@ pub fn run(
         let served = conn.served().await?;
         let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
         let label = set.label();
-        if args.dry_run {
+        if args.op.dry_run {
             writeln!(err, "{label}: would scale {}", scale::plan(&set, args.replicas))?;
         }
         let mut sink = progress::for_stderr();
@@ -92,7 +85,7 @@ pub fn run(
                 outcome.set.name()
             )?;
         }
-        match args.output.as_deref() {
+        match args.op.output.as_deref() {
             Some("name") => writeln!(out, "{}", outcome.set.display())?,
             Some("json") => {
                 let value = serde_json::json!({
@@ -103,7 +96,7 @@ pub fn run(
                     "removed": outcome.plan.remove,
                     "paused": outcome.paused,
                     "keptClaims": outcome.kept_claims,
-                    "dryRun": args.dry_run,
+                    "dryRun": args.op.dry_run,
                 });
                 writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
             }
@@ -111,7 +104,7 @@ pub fn run(
                 out,
                 "{} scaled{}",
                 outcome.set.display(),
-                if args.dry_run { " (server dry run)" } else { "" }
+                if args.op.dry_run { " (server dry run)" } else { "" }
             )?,
         }
         Ok(())

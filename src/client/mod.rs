@@ -1,6 +1,7 @@
 //! The client side: kubeconfig and auth, transport, requests, watches and
 //! discovery, against any Kubernetes API server.
 
+pub mod api;
 pub mod auth;
 pub mod discovery;
 pub mod error;

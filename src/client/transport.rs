@@ -371,20 +371,27 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 fn chain_has_tls_error(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(err);
     while let Some(e) = current {
-        if e.is::<rustls::Error>() {
+        if is_tls_error(e) {
             return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-            {
-                return true;
-            }
         }
         current = e.source();
     }
     false
+}
+
+/// A rustls error, possibly inside io::Errors: their `source()` skips the
+/// error they wrap, so it is unwrapped by hand.
+fn is_tls_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    if err.is::<rustls::Error>() {
+        return true;
+    }
+    match err
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        Some(inner) => is_tls_error(inner),
+        None => false,
+    }
 }
 
 /// Bodies logged at -v=8 with secret values blanked: Secret data, tokens,

@@ -53,9 +53,6 @@ pub struct Watcher<'c> {
     phase: Phase,
 }
 
-/// How many objects one list page asks for.
-const PAGE: u32 = 500;
-
 impl<'c> Watcher<'c> {
     pub fn new(
         client: &'c Client,
@@ -166,40 +163,9 @@ impl<'c> Watcher<'c> {
     }
 
     async fn list(&self) -> Result<(Vec<Value>, String), Error> {
-        let mut items = Vec::new();
-        let mut params = self.params.clone();
-        params.limit = Some(PAGE);
-        loop {
-            let url = format!(
-                "{}{}",
-                path(self.kind, self.namespace.as_deref(), None, None),
-                params.query(false)
-            );
-            let list: Value = self
-                .client
-                .send(reqwest::Method::GET, &url, None)
-                .await?
-                .json(self.client.server())?;
-            if let Some(page) = list.get("items").and_then(Value::as_array) {
-                items.extend(page.iter().cloned());
-            }
-            let meta = list.get("metadata");
-            let next = meta
-                .and_then(|m| m.get("continue"))
-                .and_then(Value::as_str)
-                .filter(|c| !c.is_empty());
-            match next {
-                Some(token) => params.continue_token = Some(token.to_string()),
-                None => {
-                    let rv = meta
-                        .and_then(|m| m.get("resourceVersion"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    return Ok((items, rv));
-                }
-            }
-        }
+        self.client
+            .list_with_version(self.kind, self.namespace.as_deref(), &self.params)
+            .await
     }
 }
 

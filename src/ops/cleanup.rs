@@ -14,7 +14,7 @@ use super::sets::Set;
 use super::wait;
 use crate::client::request::{path, DeleteOptions, ListParams, Preconditions};
 use crate::client::watch::Watcher;
-use crate::client::{Client, Error};
+use crate::client::Client;
 use crate::kinds;
 use crate::selector::LabelSelector;
 
@@ -76,31 +76,6 @@ fn text(v: &Value, p: &str) -> String {
         .to_string()
 }
 
-/// The ordinal of `claim` if it is named `<template>-<set>-<ordinal>` for
-/// one of `templates` (any template when the set is gone).
-fn claim_ordinal(claim: &str, set_name: &str, templates: Option<&[String]>) -> Option<i64> {
-    let suffix_start = claim.rfind('-')?;
-    let ordinal_text = &claim[suffix_start + 1..];
-    if ordinal_text.is_empty()
-        || !ordinal_text.bytes().all(|b| b.is_ascii_digit())
-        || (ordinal_text.len() > 1 && ordinal_text.starts_with('0'))
-    {
-        return None;
-    }
-    let before = claim[..suffix_start]
-        .strip_suffix(set_name)?
-        .strip_suffix('-')?;
-    if before.is_empty() {
-        return None;
-    }
-    if let Some(templates) = templates {
-        if !templates.iter().any(|t| t == before) {
-            return None;
-        }
-    }
-    ordinal_text.parse().ok()
-}
-
 /// Which claims are unused and which are refused. Pure.
 pub fn select(
     owner: &Owner,
@@ -131,7 +106,8 @@ pub fn select(
     let mut selection = Selection::default();
     for claim in claims {
         let name = text(claim, "/metadata/name");
-        let Some(ordinal) = claim_ordinal(&name, owner.name(), templates.as_deref()) else {
+        let Some(ordinal) = super::pets::claim_ordinal(&name, owner.name(), templates.as_deref())
+        else {
             continue;
         };
         if let Some(sel) = selector {
@@ -166,19 +142,6 @@ pub fn select(
         .candidates
         .sort_by(|a, b| (a.ordinal, &a.claim).cmp(&(b.ordinal, &b.claim)));
     selection
-}
-
-async fn list(client: &Client, kind: &str, namespace: &str) -> Result<Vec<Value>, Error> {
-    let info = kinds::by_name(kind).expect("core kinds are in the table");
-    let list: Value = client
-        .send(
-            reqwest::Method::GET,
-            &path(info, Some(namespace), None, None),
-            None,
-        )
-        .await?
-        .json(client.server())?;
-    Ok(list["items"].as_array().cloned().unwrap_or_default())
 }
 
 /// Waits until no pet of the set is terminating, so that no claim is
@@ -234,8 +197,13 @@ pub async fn find(
     owner: &Owner,
     selector: Option<&LabelSelector>,
 ) -> anyhow::Result<Selection> {
-    let claims = list(client, "pvc", owner.namespace()).await?;
-    let pods = list(client, "pods", owner.namespace()).await?;
+    let all = ListParams::default();
+    let claims = client
+        .list_objects(kinds::builtin("pvc"), Some(owner.namespace()), &all)
+        .await?;
+    let pods = client
+        .list_objects(kinds::builtin("pods"), Some(owner.namespace()), &all)
+        .await?;
     Ok(select(owner, &claims, &pods, selector))
 }
 

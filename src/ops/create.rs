@@ -80,52 +80,45 @@ pub fn plan(documents: &[Document], served: &Served, options: &CreateOptions) ->
             namespace: doc.namespace().map(str::to_string),
         };
         let what = label(doc.kind(), doc.name());
-        match (doc.kind(), doc.api_version()) {
-            ("PetSet", _) if !served.petsets() => {
-                if options.no_convert {
-                    plan.refused.push((planned, format!("{what}: the server does not serve PetSets (apps/v1alpha1), and --no-convert forbids converting it to a StatefulSet")));
-                } else if served.statefulset_version() == Some("apps/v1") {
-                    match convert::convert(doc, Target::AppsV1) {
-                        Ok(converted) => {
-                            plan.notices.push(format!("{what}: the server has no PetSets; creating it as an apps/v1 StatefulSet (see petctl migrate)"));
-                            plan.objects.push(Planned {
-                                object: converted.value,
-                                ..planned
-                            });
-                        }
-                        Err(diagnostic) => plan.refused.push((planned, diagnostic.to_string())),
-                    }
-                } else {
-                    plan.refused.push((
-                        planned,
-                        format!(
-                            "{what}: the server serves neither PetSets nor apps/v1 StatefulSets"
-                        ),
-                    ));
-                }
-            }
-            ("StatefulSet", version) if !served.serves(version, "statefulsets") => {
+        let modern = served.statefulset_version() == Some("apps/v1");
+        let decision = match (doc.kind(), doc.api_version()) {
+            ("PetSet", _) if !served.petsets() => Some(if options.no_convert {
+                Err(format!("{what}: the server does not serve PetSets (apps/v1alpha1), and --no-convert forbids converting it to a StatefulSet"))
+            } else if modern {
+                Ok(format!("{what}: the server has no PetSets; creating it as an apps/v1 StatefulSet (see petctl migrate)"))
+            } else {
+                Err(format!(
+                    "{what}: the server serves neither PetSets nor apps/v1 StatefulSets"
+                ))
+            }),
+            ("StatefulSet", version) if !served.serves(version, "statefulsets") => Some(
                 if served.petsets() && served.statefulset_version().is_none() {
-                    plan.refused.push((planned, format!("{what}: this server serves PetSets (apps/v1alpha1, Kubernetes 1.3/1.4) and no StatefulSets; write the set as a PetSet")));
-                } else if served.statefulset_version() == Some("apps/v1") && !options.no_convert {
-                    match convert::convert(doc, Target::AppsV1) {
-                        Ok(converted) => {
-                            plan.notices.push(format!("{what}: the server does not serve {version}; creating it as apps/v1"));
-                            plan.objects.push(Planned {
-                                object: converted.value,
-                                ..planned
-                            });
-                        }
-                        Err(diagnostic) => plan.refused.push((planned, diagnostic.to_string())),
-                    }
+                    Err(format!("{what}: this server serves PetSets (apps/v1alpha1, Kubernetes 1.3/1.4) and no StatefulSets; write the set as a PetSet"))
+                } else if modern && !options.no_convert {
+                    Ok(format!(
+                        "{what}: the server does not serve {version}; creating it as apps/v1"
+                    ))
                 } else {
-                    plan.refused.push((
-                        planned,
-                        format!("{what}: the server does not serve StatefulSets in {version}"),
-                    ));
+                    Err(format!(
+                        "{what}: the server does not serve StatefulSets in {version}"
+                    ))
+                },
+            ),
+            _ => None,
+        };
+        match decision {
+            None => plan.objects.push(planned),
+            Some(Err(reason)) => plan.refused.push((planned, reason)),
+            Some(Ok(notice)) => match convert::convert(doc, Target::AppsV1) {
+                Ok(converted) => {
+                    plan.notices.push(notice);
+                    plan.objects.push(Planned {
+                        object: converted.value,
+                        ..planned
+                    });
                 }
-            }
-            _ => plan.objects.push(planned),
+                Err(diagnostic) => plan.refused.push((planned, diagnostic.to_string())),
+            },
         }
     }
     plan

@@ -15,7 +15,6 @@ use super::wait;
 use crate::client::request::{path, DeleteOptions, ListParams, Preconditions, PropagationPolicy};
 use crate::client::watch::Watcher;
 use crate::client::Client;
-use crate::kinds;
 
 /// `--cascade`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -197,38 +196,17 @@ pub async fn delete(
 /// The claims that belong to the set's claim templates (by the
 /// `<claim>-<set>-<ordinal>` name), whatever their ordinal.
 pub async fn claims_of(client: &Client, set: &Set) -> anyhow::Result<Vec<String>> {
-    let templates = set.claim_template_names();
-    if templates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pvcs = kinds::by_name("pvc").expect("pvcs are in the kinds table");
-    let list: Value = client
-        .send(
-            reqwest::Method::GET,
-            &path(pvcs, Some(set.namespace()), None, None),
-            None,
-        )
+    Ok(super::pets::claims(client, set)
         .await?
-        .json(client.server())?;
-    let mut claims: Vec<(i64, String)> = list["items"]
-        .as_array()
         .into_iter()
-        .flatten()
-        .filter_map(|c| c.pointer("/metadata/name")?.as_str())
-        .filter_map(|name| {
-            templates.iter().find_map(|t| {
-                let pet = name.strip_prefix(t.as_str())?.strip_prefix('-')?;
-                set.ordinal_of(pet).map(|o| (o, name.to_string()))
-            })
-        })
-        .collect();
-    claims.sort();
-    Ok(claims.into_iter().map(|(_, n)| n).collect())
+        .map(|(_, name)| name)
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds;
     use serde_json::json;
 
     #[test]

@@ -6,30 +6,10 @@ use serde_json::Value;
 use super::pets;
 use super::sets::Set;
 use crate::client::request::{path, ListParams};
+
 use crate::client::{Client, Error};
 use crate::kinds;
 use crate::output::describe::SetDescription;
-
-async fn list(
-    client: &Client,
-    kind: &str,
-    namespace: &str,
-    params: ListParams,
-) -> Result<Vec<Value>, Error> {
-    let Some(info) = kinds::by_name(kind) else {
-        return Ok(Vec::new());
-    };
-    let url = format!(
-        "{}{}",
-        path(info, Some(namespace), None, None),
-        params.query(false)
-    );
-    let list: Value = client
-        .send(reqwest::Method::GET, &url, None)
-        .await?
-        .json(client.server())?;
-    Ok(list["items"].as_array().cloned().unwrap_or_default())
-}
 
 pub async fn gather(
     client: &Client,
@@ -64,28 +44,28 @@ pub async fn gather(
     let revisions = if set.is_petset() {
         Vec::new()
     } else {
-        list(
-            client,
-            "controllerrevisions",
-            &ns,
-            ListParams::labels(set.selector_string()),
-        )
-        .await?
-        .into_iter()
-        .filter(|r| {
-            r.pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .is_some_and(|refs| refs.iter().any(|o| o["uid"] == uid.as_str()))
-        })
-        .collect()
+        client
+            .list_objects(
+                kinds::builtin("controllerrevisions"),
+                Some(&ns),
+                &ListParams::labels(set.selector_string()),
+            )
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.pointer("/metadata/ownerReferences")
+                    .and_then(Value::as_array)
+                    .is_some_and(|refs| refs.iter().any(|o| o["uid"] == uid.as_str()))
+            })
+            .collect()
     };
-    let mut events = list(
-        client,
-        "events",
-        &ns,
-        ListParams::fields(format!("involvedObject.name={}", set.name())),
-    )
-    .await?;
+    let mut events = client
+        .list_objects(
+            kinds::builtin("events"),
+            Some(&ns),
+            &ListParams::fields(format!("involvedObject.name={}", set.name())),
+        )
+        .await?;
     events.sort_by_key(|e| {
         e["lastTimestamp"]
             .as_str()

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::sets::Set;
-use crate::client::request::{path, ListParams};
+use crate::client::request::ListParams;
 use crate::client::{Client, Error};
 use crate::kinds;
 
@@ -63,39 +63,72 @@ pub fn assemble(set: &Set, pods: &[Value], claims: &[Value]) -> Vec<Pet> {
         .collect()
 }
 
-async fn list(
-    client: &Client,
-    kind: &str,
-    namespace: &str,
-    params: &ListParams,
-) -> Result<Vec<Value>, Error> {
-    let kind = kinds::by_name(kind).expect("core kinds are in the table");
-    let url = format!(
-        "{}{}",
-        path(kind, Some(namespace), None, None),
-        params.query(false)
-    );
-    let list: Value = client
-        .send(reqwest::Method::GET, &url, None)
-        .await?
-        .json(client.server())?;
-    Ok(list["items"].as_array().cloned().unwrap_or_default())
+/// The ordinal of `claim` if it is named `<template>-<set>-<ordinal>` for
+/// one of `templates` (any template when the set is gone).
+pub fn claim_ordinal(claim: &str, set_name: &str, templates: Option<&[String]>) -> Option<i64> {
+    let suffix_start = claim.rfind('-')?;
+    let ordinal_text = &claim[suffix_start + 1..];
+    if ordinal_text.is_empty()
+        || !ordinal_text.bytes().all(|b| b.is_ascii_digit())
+        || (ordinal_text.len() > 1 && ordinal_text.starts_with('0'))
+    {
+        return None;
+    }
+    let before = claim[..suffix_start]
+        .strip_suffix(set_name)?
+        .strip_suffix('-')?;
+    if before.is_empty() {
+        return None;
+    }
+    if let Some(templates) = templates {
+        if !templates.iter().any(|t| t == before) {
+            return None;
+        }
+    }
+    ordinal_text.parse().ok()
+}
+
+/// The set's existing claims as `(ordinal, name)`, in ordinal order, found
+/// by their `<template>-<set>-<ordinal>` names.
+pub async fn claims(client: &Client, set: &Set) -> Result<Vec<(i64, String)>, Error> {
+    let templates = set.claim_template_names();
+    if templates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let items = client
+        .list_objects(
+            kinds::builtin("pvc"),
+            Some(set.namespace()),
+            &ListParams::default(),
+        )
+        .await?;
+    let mut claims: Vec<(i64, String)> = items
+        .iter()
+        .filter_map(|c| c.pointer("/metadata/name")?.as_str())
+        .filter_map(|name| {
+            claim_ordinal(name, set.name(), Some(&templates)).map(|o| (o, name.to_string()))
+        })
+        .collect();
+    claims.sort();
+    Ok(claims)
 }
 
 /// Lists the set's pods (by its selector) and claims, and assembles pets.
 pub async fn gather(client: &Client, set: &Set) -> Result<Vec<Pet>, Error> {
     let selector = ListParams::labels(set.selector_string());
-    let pods = list(client, "pods", set.namespace(), &selector).await?;
+    let pods = client
+        .list_objects(kinds::builtin("pods"), Some(set.namespace()), &selector)
+        .await?;
     let claims = if set.claim_template_names().is_empty() {
         Vec::new()
     } else {
-        list(
-            client,
-            "persistentvolumeclaims",
-            set.namespace(),
-            &ListParams::default(),
-        )
-        .await?
+        client
+            .list_objects(
+                kinds::builtin("pvc"),
+                Some(set.namespace()),
+                &ListParams::default(),
+            )
+            .await?
     };
     Ok(assemble(set, &pods, &claims))
 }

@@ -297,36 +297,14 @@ pub fn settled(set: &Set, pets: &[Pet]) -> bool {
 /// The claims of ordinals at or above the set's replicas (up to `upto`)
 /// that still exist.
 async fn kept_claims(client: &Client, set: &Set, upto: i64) -> Result<Vec<String>, Error> {
-    let templates = set.claim_template_names();
-    if templates.is_empty() || upto <= set.replicas() {
-        return Ok(Vec::new());
-    }
-    let pvcs = kinds::by_name("pvc").expect("pvcs are in the kinds table");
-    let list: Value = client
-        .send(
-            reqwest::Method::GET,
-            &path(pvcs, Some(set.namespace()), None, None),
-            None,
-        )
-        .await?
-        .json(client.server())?;
-    let existing: Vec<&str> = list["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.pointer("/metadata/name")?.as_str())
-        .collect();
     let first = set.first_ordinal();
-    let mut kept = Vec::new();
-    for ordinal in first + set.replicas()..first + upto {
-        for template in &templates {
-            let claim = format!("{template}-{}", set.pet_name(ordinal));
-            if existing.contains(&claim.as_str()) {
-                kept.push(claim);
-            }
-        }
-    }
-    Ok(kept)
+    let removed = first + set.replicas()..first + upto;
+    Ok(super::pets::claims(client, set)
+        .await?
+        .into_iter()
+        .filter(|(ordinal, _)| removed.contains(ordinal))
+        .map(|(_, name)| name)
+        .collect())
 }
 
 #[cfg(test)]

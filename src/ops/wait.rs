@@ -22,7 +22,7 @@ pub async fn watch_until<T>(
     timeout: Duration,
     condition: impl FnMut(&Cache) -> Option<T>,
 ) -> Result<(Option<T>, Cache), Error> {
-    watch_until_from(watcher, Cache::default(), timeout, condition).await
+    run_until(watcher, None, timeout, condition).await
 }
 
 /// Takes the watcher's first list now, so that a watch opened before a
@@ -34,19 +34,32 @@ pub async fn prime(watcher: &mut Watcher<'_>) -> Result<Cache, Error> {
 }
 
 /// As `watch_until`, starting from a primed `cache`; the condition is
-/// first asked about the cache as it is.
+/// first asked about the cache as it is (an empty list is a state too).
 pub async fn watch_until_from<T>(
+    watcher: Watcher<'_>,
+    cache: Cache,
+    timeout: Duration,
+    condition: impl FnMut(&Cache) -> Option<T>,
+) -> Result<(Option<T>, Cache), Error> {
+    run_until(watcher, Some(cache), timeout, condition).await
+}
+
+async fn run_until<T>(
     mut watcher: Watcher<'_>,
-    mut cache: Cache,
+    primed: Option<Cache>,
     timeout: Duration,
     mut condition: impl FnMut(&Cache) -> Option<T>,
 ) -> Result<(Option<T>, Cache), Error> {
     let deadline = tokio::time::Instant::now() + timeout;
-    if !cache.is_empty() {
-        if let Some(done) = condition(&cache) {
-            return Ok((Some(done), cache));
+    let mut cache = match primed {
+        Some(cache) => {
+            if let Some(done) = condition(&cache) {
+                return Ok((Some(done), cache));
+            }
+            cache
         }
-    }
+        None => Cache::default(),
+    };
     loop {
         let event = match tokio::time::timeout_at(deadline, watcher.next()).await {
             Ok(event) => event?,

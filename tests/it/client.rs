@@ -255,3 +255,108 @@ fn get_errors_name_the_object() {
     let run = petctl_at(&server, &["get", "pods", "-o", "table"]);
     run.expect_code(2);
 }
+
+#[test]
+fn version_shows_client_and_server() {
+    let server = LocalServer::start_with(READY_FAST);
+    let run = petctl_at(&server, &["version"]);
+    run.expect_success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("Client Version: v{}", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(lines[1].starts_with("Server Version: v1."), "{run}");
+    let run = crate::support::petctl(&["version", "--client", "-o", "json"]);
+    run.expect_success();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v["clientVersion"]["gitVersion"],
+        format!("v{}", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(v.get("serverVersion").is_none());
+}
+
+#[test]
+fn get_watch_streams_changes() {
+    use std::io::BufRead;
+    let server = LocalServer::start_with(READY_FAST);
+    let kubeconfig = server.kubeconfig();
+    let home = server.dir.path().join("watch-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut cmd = crate::support::petctl_command(&home);
+    cmd.args([
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "get",
+        "pods",
+        "--watch",
+        "--no-headers",
+        "-o",
+        "name",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !seen.iter().any(|l: &String| l == "pod/web-1") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.iter().any(|l| l == "pod/web-0"), "{seen:?}");
+    assert!(
+        seen.iter().any(|l| l == "pod/web-1"),
+        "the watch must stream the second pet too: {seen:?}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    let server = LocalServer::start_with(READY_FAST);
+    let kubeconfig = server.kubeconfig();
+    let mut cmd = crate::support::petctl_command(server.dir.path());
+    cmd.args([
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "completion",
+        "bash",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    // Read one byte, then hang up, like `petctl ... | head -c1`.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    stdout.read_exact(&mut one).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit {status:?}, stderr: {stderr}");
+    assert_eq!(stderr, "");
+}

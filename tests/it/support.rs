@@ -75,30 +75,38 @@ pub fn petctl_command(home: &Path) -> Command {
     cmd
 }
 
-/// Runs petctl with `args`, feeding `stdin` if given.
-pub fn petctl_in(home: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = petctl_command(home);
-    cmd.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn petctl");
+/// Runs `cmd` to completion, feeding `stdin` if given; `command` is how
+/// the run is shown when a test fails.
+pub fn run_command(mut cmd: Command, command: String, stdin: Option<&[u8]>) -> Run {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {command}: {e}"));
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().expect("stdin");
         // The child may exit before reading everything; that is its answer.
         let _ = pipe.write_all(input);
     }
-    let output = child.wait_with_output().expect("wait for petctl");
+    let output = child.wait_with_output().expect("wait for the child");
     Run {
-        command: format!("petctl {}", args.join(" ")),
+        command,
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// Runs petctl with `args`, feeding `stdin` if given.
+pub fn petctl_in(home: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = petctl_command(home);
+    cmd.args(args);
+    run_command(cmd, format!("petctl {}", args.join(" ")), stdin)
 }
 
 /// Runs petctl with `args` in a fresh scratch HOME.
@@ -354,26 +362,12 @@ pub fn kubectl_with(
         .env("HOME", &home)
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("KUBERNETES_SERVICE_PORT")
-        .current_dir(repo_root())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn kubectl");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin");
-        let _ = pipe.write_all(input);
-    }
-    let output = child.wait_with_output().expect("wait for kubectl");
-    Run {
-        command: format!("{} {}", binary.display(), args.join(" ")),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+        .current_dir(repo_root());
+    run_command(
+        cmd,
+        format!("{} {}", binary.display(), args.join(" ")),
+        stdin,
+    )
 }
 
 /// Runs petctl against `server` (through its kubeconfig), with HOME in the

@@ -94,7 +94,7 @@ pub fn effective_grace(pod: &Value, max_grace: Option<Duration>) -> Duration {
 
 fn annotation_duration(pod: &Value, name: &str) -> Option<Duration> {
     let text = pod.pointer("/metadata/annotations")?.get(name)?.as_str()?;
-    crate::local::server::parse_duration(text).ok()
+    crate::duration::parse_duration(text).ok()
 }
 
 /// What the kubelet remembers of a pod between reconciles.
@@ -130,6 +130,13 @@ impl Kubelet {
                 .iter()
                 .any(|g| glob_matches(g, image))
         })
+    }
+
+    /// Whether `node` is one of the simulated nodes.
+    fn serves(&self, node: &str) -> bool {
+        node.strip_prefix("local-node-")
+            .and_then(|i| i.parse::<u32>().ok())
+            .is_some_and(|i| i < self.options.nodes.max(1) && node_name(i) == node)
     }
 
     fn ready_delay(&self, pod: &Value) -> Duration {
@@ -473,10 +480,16 @@ impl Reconciler for Kubelet {
         {
             self.clocks.remove(key);
         }
+        let node = meta::str_at(&pod, "/spec/nodeName");
+        if !node.is_empty() && !self.serves(node) {
+            // Bound elsewhere: no kubelet here reports on it or confirms
+            // its deletion.
+            return Ok(Next::Done);
+        }
         if pods::is_dying(&pod) {
             return self.terminate(ctx, key, &pod);
         }
-        if meta::str_at(&pod, "/spec/nodeName").is_empty() {
+        if node.is_empty() {
             return self.bind(ctx, key, &pod);
         }
         if meta::str_at(&pod, "/status/podIP").is_empty() {
@@ -556,6 +569,23 @@ mod tests {
             (pod(-1, None), None, s(0)),
         ] {
             assert_eq!(effective_grace(&p, cap), want, "{p}");
+        }
+    }
+
+    #[test]
+    fn the_kubelet_serves_only_its_nodes() {
+        let kubelet = Kubelet::new(ControllerOptions {
+            nodes: 2,
+            ..ControllerOptions::default()
+        });
+        for (node, want) in [
+            ("local-node-0", true),
+            ("local-node-1", true),
+            ("local-node-2", false),
+            ("local-node-01", false),
+            ("elsewhere", false),
+        ] {
+            assert_eq!(kubelet.serves(node), want, "{node}");
         }
     }
 

@@ -741,7 +741,29 @@ impl Registry {
             return Ok(Deleted::Gone(current));
         }
         match options.propagation {
-            Propagation::Orphan => self.orphan(&dependents, meta::uid(&current))?,
+            Propagation::Orphan if !dependents.is_empty() => {
+                // Mark the owner as being deleted first, as the orphan
+                // finalizer does in kube-apiserver: a controller that sees
+                // its freed pods must not adopt them back meanwhile.
+                let mut marked = current.clone();
+                if let Some(meta) = meta::metadata_mut(&mut marked) {
+                    meta.insert(
+                        "deletionTimestamp".into(),
+                        json!(meta::rfc3339(std::time::SystemTime::now())),
+                    );
+                    meta.insert("deletionGracePeriodSeconds".into(), json!(0));
+                    meta.insert("finalizers".into(), json!(["orphan"]));
+                }
+                let marked = self
+                    .store
+                    .update(&target.key(), marked, expected)
+                    .map_err(raced)?;
+                self.orphan(&dependents, meta::uid(&current))?;
+                let expected = parse_resource_version(meta::resource_version(&marked)).ok();
+                let gone = self.store.delete(&target.key(), expected).map_err(raced)?;
+                return Ok(Deleted::Gone(gone));
+            }
+            Propagation::Orphan => {}
             Propagation::Foreground => self.delete_dependents(&dependents)?,
             Propagation::Background => {}
         }
@@ -824,6 +846,14 @@ impl Registry {
                 }
                 if let Some(meta) = next.get_mut("metadata").and_then(Value::as_object_mut) {
                     meta.remove("resourceVersion");
+                    // An empty list is omitted, as Go's omitempty does.
+                    if meta
+                        .get("ownerReferences")
+                        .and_then(Value::as_array)
+                        .is_some_and(Vec::is_empty)
+                    {
+                        meta.remove("ownerReferences");
+                    }
                 }
                 Ok(next)
             });

@@ -73,29 +73,6 @@ impl Faults {
     }
 }
 
-/// Parses `250ms`, `2s`, `1m`, `1.5s` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("invalid duration {text:?}: expected a number with ms, s or m"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" | "" => value,
-        "m" => value * 60.0,
-        _ => {
-            return Err(format!(
-                "invalid duration {text:?}: the unit must be ms, s or m"
-            ))
-        }
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("invalid duration {text:?}"))
-}
-
 /// Parses a fraction from 0 to 1.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -152,23 +129,6 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse() {
-        for (text, want) in [
-            ("250ms", Some(Duration::from_millis(250))),
-            ("2s", Some(Duration::from_secs(2))),
-            ("1.5s", Some(Duration::from_millis(1500))),
-            ("1m", Some(Duration::from_secs(60))),
-            ("3", Some(Duration::from_secs(3))),
-            ("", None),
-            ("s", None),
-            ("5h", None),
-            ("-1s", None),
-        ] {
-            assert_eq!(parse_duration(text).ok(), want, "{text}");
-        }
-    }
 
     #[test]
     fn rates_parse() {

@@ -27,11 +27,12 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use self::faults::Dice;
-pub use self::faults::{parse_duration, parse_rate, Faults};
+pub use self::faults::{parse_rate, Faults};
 use super::registry::meta::rfc3339;
 use super::registry::Registry;
 use super::state::{kubeconfig_yaml, write_atomically, write_private, StateDir};
 use super::{pki, store};
+pub use crate::duration::parse_duration;
 
 /// How `petctl local up` runs the server.
 #[derive(Debug, Clone)]

@@ -475,63 +475,13 @@ pub fn age(timestamp: &str, now: SystemTime) -> String {
     if then > now + 1 {
         return "<invalid>".to_string();
     }
-    human_duration(now.saturating_sub(then))
-}
-
-pub fn human_duration(seconds: u64) -> String {
-    let minutes = seconds / 60;
-    let hours = seconds / 3600;
-    let days = hours / 24;
-    let with = |big: u64, unit: &str, small: u64, small_unit: &str| {
-        if small == 0 {
-            format!("{big}{unit}")
-        } else {
-            format!("{big}{unit}{small}{small_unit}")
-        }
-    };
-    if seconds < 120 {
-        format!("{seconds}s")
-    } else if minutes < 10 {
-        with(minutes, "m", seconds % 60, "s")
-    } else if minutes < 180 {
-        format!("{minutes}m")
-    } else if hours < 8 {
-        with(hours, "h", minutes % 60, "m")
-    } else if hours < 48 {
-        format!("{hours}h")
-    } else if hours < 24 * 8 {
-        with(days, "d", hours % 24, "h")
-    } else if days < 365 * 2 {
-        format!("{days}d")
-    } else if days < 365 * 8 {
-        with(days / 365, "y", days % 365, "d")
-    } else {
-        format!("{}y", days / 365)
-    }
+    crate::duration::human_duration(now.saturating_sub(then) as i64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kinds::by_name;
-
-    #[test]
-    fn durations_print_like_kubectl() {
-        for (secs, want) in [
-            (5, "5s"),
-            (119, "119s"),
-            (125, "2m5s"),
-            (600, "10m"),
-            (3 * 3600 + 5 * 60, "3h5m"),
-            (10 * 3600, "10h"),
-            (3 * 86_400 + 3600, "3d1h"),
-            (30 * 86_400, "30d"),
-            (3 * 365 * 86_400, "3y"),
-            (3 * 365 * 86_400 + 86_400, "3y1d"),
-        ] {
-            assert_eq!(human_duration(secs), want, "{secs}");
-        }
-    }
 
     #[test]
     fn timestamps_parse() {

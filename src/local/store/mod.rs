@@ -177,6 +177,9 @@ impl Store {
                 )),
                 e => StoreError::Backend(format!("cannot open {}: {e}", path.display())),
             })?;
+        // The database holds Secrets and tokens: owner only.
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .map_err(|e| StoreError::Backend(format!("cannot restrict {}: {e}", path.display())))?;
         let (revision, compacted) = {
             let txn = db.begin_write().ctx("begin")?;
             let counters = {

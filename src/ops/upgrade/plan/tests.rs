@@ -70,7 +70,12 @@ fn steps(list: &[(&str, Action)]) -> Vec<(String, Action)> {
 fn plans_by_pet_state_and_order() {
     use Action::*;
     let set = sts(json!({"type": "OnDelete"}), json!({}));
-    type Case = (&'static str, Vec<Value>, UpgradeOptions, Vec<(&'static str, Action)>);
+    type Case = (
+        &'static str,
+        Vec<Value>,
+        UpgradeOptions,
+        Vec<(&'static str, Action)>,
+    );
     let cases: Vec<Case> = vec![
         (
             "all Ready on the old image: descending",
