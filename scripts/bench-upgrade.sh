@@ -79,7 +79,7 @@ petctl_round() { # image
 kubectl_round() { # image
     "$KUBECTL" set image sts/b "main=$1" >/dev/null
     for ((i = N - 1; i >= 0; i--)); do
-        "$KUBECTL" delete pod "b-$i" >/dev/null
+        "$KUBECTL" delete pod "b-$i" >/dev/null || { echo "kubectl delete pod b-$i failed: $?" >&2; return 1; }
         "$KUBECTL" wait --for=create "pod/b-$i" --timeout=60s >/dev/null
         "$KUBECTL" wait --for=condition=Ready "pod/b-$i" --timeout=60s >/dev/null
     done

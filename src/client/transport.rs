@@ -158,16 +158,19 @@ impl Client {
         }
     }
 
-    /// Sends one request, retrying it when that is safe: GETs on 429, 5xx
-    /// and connection errors; any method on 429 and on refused connections,
-    /// where the server cannot have acted on it.
+    /// Sends one request, retrying it when that is safe: GETs and DELETEs
+    /// on 429, 5xx and connection errors; any method on 429 and on refused
+    /// connections, where the server cannot have acted on it.
     pub async fn send(
         &self,
         method: Method,
         path: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<Response, Error> {
-        let idempotent = method == Method::GET || method == Method::HEAD;
+        // DELETE is idempotent too: repeated, it finds the object gone (404),
+        // which callers treat as done.
+        let idempotent =
+            method == Method::GET || method == Method::HEAD || method == Method::DELETE;
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -73,14 +73,18 @@ impl<'c> Watcher<'c> {
     /// are returned (401, 403, 404 of the kind, a server that went away for
     /// good).
     pub async fn next(&mut self) -> Result<Event, Error> {
+        // The phase is changed in place, only after each await completes,
+        // so a `next()` dropped mid-way (a timeout, a select) resumes where
+        // it was instead of listing again.
         loop {
-            match std::mem::replace(&mut self.phase, Phase::List) {
+            match &mut self.phase {
                 Phase::List => {
                     let (items, rv) = self.list().await?;
                     self.phase = Phase::Connect { rv };
                     return Ok(Event::Restarted(items));
                 }
                 Phase::Connect { rv } => {
+                    let rv = rv.clone();
                     let mut params = self.params.clone();
                     params.resource_version = Some(rv.clone());
                     params.allow_bookmarks = true;
@@ -101,15 +105,9 @@ impl<'c> Watcher<'c> {
                         Err(err) => return Err(err),
                     }
                 }
-                Phase::Stream {
-                    mut rv,
-                    mut response,
-                    mut buf,
-                } => {
-                    if let Some(line) = take_line(&mut buf) {
-                        let event = self.decode(&line, &mut rv);
-                        self.phase = Phase::Stream { rv, response, buf };
-                        match event {
+                Phase::Stream { rv, response, buf } => {
+                    if let Some(line) = take_line(buf) {
+                        match decode(&line, rv) {
                             Decoded::Event(e) => return Ok(e),
                             Decoded::Nothing => {}
                             Decoded::Gone => self.phase = Phase::List,
@@ -118,47 +116,16 @@ impl<'c> Watcher<'c> {
                         continue;
                     }
                     match response.chunk().await {
-                        Ok(Some(bytes)) => {
-                            buf.extend_from_slice(&bytes);
-                            self.phase = Phase::Stream { rv, response, buf };
-                        }
+                        Ok(Some(bytes)) => buf.extend_from_slice(&bytes),
                         // The server closed the stream (timeout, restart,
                         // dropped connection): resume where we were.
-                        Ok(None) | Err(_) => self.phase = Phase::Connect { rv },
+                        Ok(None) | Err(_) => {
+                            let rv = rv.clone();
+                            self.phase = Phase::Connect { rv };
+                        }
                     }
                 }
             }
-        }
-    }
-
-    fn decode(&self, line: &[u8], rv: &mut String) -> Decoded {
-        let Ok(wire) = serde_json::from_slice::<WireEvent>(line) else {
-            return Decoded::Nothing;
-        };
-        if wire.event_type == "ERROR" {
-            let status: super::error::Status =
-                serde_json::from_value(wire.object).unwrap_or_default();
-            let err = Error::Api {
-                code: status.code,
-                status: Box::new(status),
-            };
-            return if err.is_gone() || err.code() == Some(410) {
-                Decoded::Gone
-            } else {
-                Decoded::Failed(err)
-            };
-        }
-        if let Some(new_rv) = wire
-            .object
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-        {
-            *rv = new_rv.to_string();
-        }
-        match wire.event_type.as_str() {
-            "ADDED" | "MODIFIED" => Decoded::Event(Event::Applied(wire.object)),
-            "DELETED" => Decoded::Event(Event::Deleted(wire.object)),
-            _ => Decoded::Nothing,
         }
     }
 
@@ -174,6 +141,37 @@ enum Decoded {
     Nothing,
     Gone,
     Failed(Error),
+}
+
+/// One line of a watch stream; `rv` follows the objects seen.
+fn decode(line: &[u8], rv: &mut String) -> Decoded {
+    let Ok(wire) = serde_json::from_slice::<WireEvent>(line) else {
+        return Decoded::Nothing;
+    };
+    if wire.event_type == "ERROR" {
+        let status: super::error::Status = serde_json::from_value(wire.object).unwrap_or_default();
+        let err = Error::Api {
+            code: status.code,
+            status: Box::new(status),
+        };
+        return if err.is_gone() || err.code() == Some(410) {
+            Decoded::Gone
+        } else {
+            Decoded::Failed(err)
+        };
+    }
+    if let Some(new_rv) = wire
+        .object
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+    {
+        *rv = new_rv.to_string();
+    }
+    match wire.event_type.as_str() {
+        "ADDED" | "MODIFIED" => Decoded::Event(Event::Applied(wire.object)),
+        "DELETED" => Decoded::Event(Event::Deleted(wire.object)),
+        _ => Decoded::Nothing,
+    }
 }
 
 fn take_line(buf: &mut Vec<u8>) -> Option<Vec<u8>> {

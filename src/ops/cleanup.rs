@@ -246,16 +246,25 @@ pub async fn remove(
             }),
             ..Default::default()
         };
-        client
+        match client
             .send(
                 reqwest::Method::DELETE,
                 &path(pvcs, Some(namespace), Some(&c.claim), None),
                 Some(("application/json", body.body())),
             )
             .await
-            .map_err(|e| {
-                anyhow::Error::from(e).context(format!("failed to delete claim {}", c.claim))
-            })?;
+        {
+            // A retried delete finds the claim already gone, or already
+            // being deleted (its resourceVersion moved on).
+            Ok(_) => {}
+            Err(err) if err.is_not_found() => {}
+            Err(err) if err.is_conflict() && already_deleting(client, namespace, c).await => {}
+            Err(err) => {
+                return Err(
+                    anyhow::Error::from(err).context(format!("failed to delete claim {}", c.claim))
+                )
+            }
+        }
         progress.note(Note::Step(format!("deleted claim {}", c.claim)));
         let mut fate = String::new();
         if let Some(before) = pv_before {
@@ -286,6 +295,22 @@ pub async fn remove(
         });
     }
     Ok(removed)
+}
+
+/// Whether this claim (same uid) is gone or marked for deletion.
+async fn already_deleting(client: &Client, namespace: &str, c: &Candidate) -> bool {
+    match client
+        .get_object(kinds::builtin("pvc"), Some(namespace), &c.claim)
+        .await
+    {
+        Ok(claim) => {
+            claim.pointer("/metadata/uid").and_then(Value::as_str) == Some(c.uid.as_str())
+                && claim
+                    .pointer("/metadata/deletionTimestamp")
+                    .is_some_and(|v| !v.is_null())
+        }
+        Err(err) => err.is_not_found(),
+    }
 }
 
 #[cfg(test)]

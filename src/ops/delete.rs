@@ -158,14 +158,23 @@ pub async fn delete(
         "deleting {}",
         set.label()
     )));
-    client
+    match client
         .send(
             reqwest::Method::DELETE,
             &url,
             Some(("application/json", body.body())),
         )
         .await
-        .map_err(|e| anyhow::Error::from(e).context(format!("failed to delete {}", set.label())))?;
+    {
+        // A retried delete finds the set already gone.
+        Ok(_) => {}
+        Err(err) if err.is_not_found() && !options.dry_run => {}
+        Err(err) => {
+            return Err(
+                anyhow::Error::from(err).context(format!("failed to delete {}", set.label()))
+            )
+        }
+    }
     if let Some(before) = before {
         // Gone means this uid is gone: a new set of the same name is not
         // "still there".

@@ -86,14 +86,24 @@ fn resource_versions_come_from_one_counter_and_guard_updates() {
             .unwrap()
     };
     assert!(rv(&b) > rv(&a));
-    let mut update = a.clone();
-    update["spec"]["replicas"] = json!(3);
-    let updated = server.request(
-        "PUT",
-        &format!("{STS}/a"),
-        Some("application/json"),
-        update.to_string().as_bytes(),
-    );
+    // The controller writes the set's status after it is created: update
+    // from the object as it is now, and read again when a status write got
+    // in between, as every client of a real API server must.
+    let mut attempts = 0;
+    let (update, updated) = loop {
+        let mut update = server.get(&format!("{STS}/a")).json();
+        update["spec"]["replicas"] = json!(3);
+        let updated = server.request(
+            "PUT",
+            &format!("{STS}/a"),
+            Some("application/json"),
+            update.to_string().as_bytes(),
+        );
+        attempts += 1;
+        if updated.status != 409 || attempts == 10 {
+            break (update, updated);
+        }
+    };
     assert_eq!(updated.status, 200, "{}", updated.body);
     assert_eq!(updated.json()["metadata"]["generation"], 2);
     // The same stale body again: a conflict with the real message.
