@@ -24,9 +24,26 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// The set kinds the server serves, through the discovery cache.
+    /// The set kinds the server serves, through the discovery cache. A
+    /// cached answer with no set kind at all is a miss: ask the server
+    /// again (it may have been upgraded, or the cache written by another
+    /// cluster at the same address).
     pub async fn served(&self) -> anyhow::Result<Served> {
-        Ok(discovery::served(&self.client, self.cache_dir.as_deref(), false).await?)
+        let cached = discovery::served(&self.client, self.cache_dir.as_deref(), false).await?;
+        if cached.petsets() || cached.statefulset_version().is_some() {
+            return Ok(cached);
+        }
+        Ok(discovery::served(&self.client, self.cache_dir.as_deref(), true).await?)
+    }
+
+    /// As `served`, but asks the server again when the cached answer lacks
+    /// `group_version`/`plural` (a miss).
+    pub async fn served_with(&self, wanted: &[(&str, &str)]) -> anyhow::Result<Served> {
+        let served = self.served().await?;
+        if wanted.iter().all(|(gv, plural)| served.serves(gv, plural)) {
+            return Ok(served);
+        }
+        Ok(discovery::served(&self.client, self.cache_dir.as_deref(), true).await?)
     }
 }
 

@@ -68,7 +68,16 @@ pub fn run(
     };
     let rt = runtime()?;
     rt.block_on(async {
-        let served = conn.served().await?;
+        let wanted: Vec<(&str, &str)> = loaded
+            .documents
+            .iter()
+            .filter_map(|d| match d.kind() {
+                "PetSet" => Some((d.api_version(), "petsets")),
+                "StatefulSet" => Some((d.api_version(), "statefulsets")),
+                _ => None,
+            })
+            .collect();
+        let served = conn.served_with(&wanted).await?;
         let plan = create::plan(&loaded.documents, &served, &options);
         for notice in &plan.notices {
             writeln!(err, "notice: {notice}")?;

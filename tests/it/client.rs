@@ -360,3 +360,33 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(status.success(), "exit {status:?}, stderr: {stderr}");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn a_discovery_cache_miss_asks_the_server_again() {
+    let server = LocalServer::start_with(READY_FAST);
+    petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
+    // A stale cache entry for this address that knows no set kinds.
+    let host = server.url.trim_start_matches("https://").replace(':', "_");
+    let cache = server
+        .dir
+        .path()
+        .join("petctl-home/.cache/petctl/discovery")
+        .join(host);
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join("served.json"),
+        r#"{"resources":[["apps/v1",["deployments"]]]}"#,
+    )
+    .unwrap();
+    let run = petctl_at(
+        &server,
+        &["get", "pets", "web", "-o", "jsonpath={.items[*].name}"],
+    );
+    run.expect_success();
+    assert_eq!(run.stdout, "web-0 web-1");
+    let refreshed = std::fs::read_to_string(cache.join("served.json")).unwrap();
+    assert!(
+        refreshed.contains("petsets"),
+        "the cache is rewritten: {refreshed}"
+    );
+}
