@@ -488,3 +488,30 @@ fn scale_delete_and_cleanup_complete_under_injected_faults() {
         "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-1\npersistentvolumeclaim/www-web-2\npersistentvolumeclaim/www-web-3\n"
     );
 }
+
+#[test]
+fn delete_by_file_and_cleanup_for_a_rolling_update_statefulset() {
+    let server = LocalServer::start_with(FAST);
+    create_statefulset(&server, "RollingUpdate");
+    let path = server.dir.path().join("web-RollingUpdate.yaml");
+    let timeline = Timeline::start(&server, "default");
+    let run = petctl_at(&server, &["delete", "-f", path.to_str().unwrap()]);
+    run.expect_success();
+    let entries = timeline.stop();
+    assert_eq!(run.stdout, "statefulset.apps/web deleted\n");
+    assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
+    assert!(
+        claims_changed(&entries).is_empty(),
+        "{:?}",
+        claims_changed(&entries)
+    );
+    // The Service in the same file is left alone.
+    let run = petctl_at(&server, &["get", "svc", "nginx", "-o", "name"]);
+    assert_eq!(run.stdout, "service/nginx\n");
+    let run = petctl_at(&server, &["cleanup-pvcs", "sts/web", "--yes", "-o", "name"]);
+    run.expect_success();
+    assert_eq!(
+        run.stdout,
+        "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-1\npersistentvolumeclaim/www-web-2\n"
+    );
+}
