@@ -2,7 +2,7 @@
 //! [--wait] [--timeout D]`: create the governing Services, the sets and the
 //! rest, and optionally wait until every pet is Running and Ready.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use anyhow::bail;
@@ -13,6 +13,7 @@ use super::global::GlobalArgs;
 use crate::kinds;
 use crate::manifest::{self, ValidationMode};
 use crate::ops::create::{self, CreateOptions, DryRun};
+use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::Set;
 use crate::ops::wait::{self, SetWait};
 use crate::output::printer::{self, Format};
@@ -155,27 +156,23 @@ async fn wait_for(
     timeout: Duration,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let label = format!("{} {:?}", set.kind.singular, set.name());
+    let label = set.label();
     if set.is_petset() && set.paused() {
         writeln!(
             err,
             "{label} is paused: its template says {INITIALIZED}: \"false\", so after each pet it waits until that pet is annotated {INITIALIZED}=true"
         )?;
     }
-    let tty = std::io::stderr().is_terminal();
+    let mut sink = super::progress::for_stderr();
     let mut report = |pet: &str, state: &wait::PetState| {
-        let stamp = jiff::Zoned::now().strftime("%H:%M:%S");
-        let line = format!("{stamp} {pet}: {state}");
-        if tty {
-            let _ = write!(err, "\r\x1b[2K{line}");
-            if *state == wait::PetState::Ready {
-                let _ = writeln!(err);
-            }
-        } else {
-            let _ = writeln!(err, "{line}");
-        }
+        sink.note(Note::Pet {
+            pet: pet.to_string(),
+            state: state.to_string(),
+        })
     };
-    match wait::set_ready(client, set, timeout, &mut report).await? {
+    let outcome = wait::set_ready(client, set, timeout, &mut report).await?;
+    drop(sink);
+    match outcome {
         SetWait::Ready => {
             writeln!(
                 err,
@@ -185,9 +182,6 @@ async fn wait_for(
             Ok(())
         }
         SetWait::TimedOut(not_ready) => {
-            if tty {
-                writeln!(err)?;
-            }
             let mut reasons: Vec<String> = not_ready.iter().map(|n| format!("  {n}")).collect();
             if set.is_petset() && set.paused() {
                 reasons.push(format!("  the set is paused ({INITIALIZED}: \"false\"): resume it with petctl resume {}", set.name()));
