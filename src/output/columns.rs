@@ -43,13 +43,7 @@ fn access_modes(pvc: &Value) -> String {
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|m| match m {
-            "ReadWriteOnce" => "RWO",
-            "ReadOnlyMany" => "ROX",
-            "ReadWriteMany" => "RWX",
-            "ReadWriteOncePod" => "RWOP",
-            other => other,
-        })
+        .map(crate::types::access_mode_short)
         .collect();
     modes.join(",")
 }

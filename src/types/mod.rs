@@ -4,3 +4,15 @@
 pub mod petset;
 
 pub use petset::{PetSet, PetSetSpec, PetSetStatus};
+
+/// kubectl's short names for a volume access mode (`ReadWriteOnce` is
+/// `RWO`), as `get pvc` and `get pv` print them.
+pub fn access_mode_short(mode: &str) -> &str {
+    match mode {
+        "ReadWriteOnce" => "RWO",
+        "ReadOnlyMany" => "ROX",
+        "ReadWriteMany" => "RWX",
+        "ReadWriteOncePod" => "RWOP",
+        other => other,
+    }
+}

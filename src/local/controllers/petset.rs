@@ -14,6 +14,7 @@ use super::cache::{Cache, Key};
 use super::events;
 use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
+use super::statefulset::identity::claim_templates;
 use crate::local::registry::error::ApiError;
 use crate::local::registry::{meta, DeleteOptions};
 
@@ -24,13 +25,6 @@ const COMPONENT: &str = "petset";
 /// The claim of template `claim` for pet `ordinal`: `<claim>-<set>-<ordinal>`.
 pub fn claim_name(claim: &str, set: &str, ordinal: i64) -> String {
     format!("{claim}-{set}-{ordinal}")
-}
-
-fn claim_templates(set: &Value) -> Vec<Value> {
-    set.pointer("/spec/volumeClaimTemplates")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// The claims of pet `ordinal`, labelled with the set's selector.

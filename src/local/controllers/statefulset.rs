@@ -4,7 +4,7 @@
 //! ownerReferences in line with the retention policy, reports status and
 //! trims the revision history.
 
-mod identity;
+pub mod identity;
 mod plan;
 mod revision;
 

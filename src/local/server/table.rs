@@ -396,13 +396,7 @@ fn access_modes(modes: &[Value]) -> String {
     modes
         .iter()
         .filter_map(Value::as_str)
-        .map(|m| match m {
-            "ReadWriteOnce" => "RWO",
-            "ReadOnlyMany" => "ROX",
-            "ReadWriteMany" => "RWX",
-            "ReadWriteOncePod" => "RWOP",
-            other => other,
-        })
+        .map(crate::types::access_mode_short)
         .collect::<Vec<_>>()
         .join(",")
 }

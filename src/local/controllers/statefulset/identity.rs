@@ -15,7 +15,8 @@ pub fn pod_name(set: &str, ordinal: i64) -> String {
     format!("{set}-{ordinal}")
 }
 
-fn claim_templates(set: &Value) -> Vec<Value> {
+/// The set's claim templates (PetSets and StatefulSets alike).
+pub fn claim_templates(set: &Value) -> Vec<Value> {
     set.pointer("/spec/volumeClaimTemplates")
         .and_then(Value::as_array)
         .cloned()
