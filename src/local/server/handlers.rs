@@ -245,11 +245,7 @@ async fn resource(
         }
         (&Method::DELETE, Some(target)) if path.subresource.is_none() => {
             let (params, content_type, bytes) = request.bytes().await?;
-            let options_body = if bytes.iter().all(u8::is_ascii_whitespace) {
-                None
-            } else {
-                Some(body::decode_object(content_type.as_deref(), &bytes)?)
-            };
+            let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
             let write = delete_write_options(&params, options_body.as_ref())?;
             let options = params.delete_options(options_body.as_ref())?;
             let deleted = blocking(app, move |registry| {
@@ -262,11 +258,7 @@ async fn resource(
         }
         (&Method::DELETE, None) => {
             let (params, content_type, bytes) = request.bytes().await?;
-            let options_body = if bytes.iter().all(u8::is_ascii_whitespace) {
-                None
-            } else {
-                Some(body::decode_object(content_type.as_deref(), &bytes)?)
-            };
+            let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
             let write = delete_write_options(&params, options_body.as_ref())?;
             let options = params.delete_options(options_body.as_ref())?;
             let filter = filter::from_params(kind, namespace.as_deref(), &params)?;
@@ -281,6 +273,18 @@ async fn resource(
 }
 
 /// dryRun may come in the query or in the DeleteOptions body.
+/// The optional DeleteOptions body of a DELETE: none when it is empty.
+fn delete_options_body(
+    content_type: Option<&str>,
+    bytes: &[u8],
+) -> Result<Option<Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(None)
+    } else {
+        body::decode_object(content_type, bytes).map(Some)
+    }
+}
+
 fn delete_write_options(
     params: &Params,
     body: Option<&Value>,
