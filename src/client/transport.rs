@@ -171,6 +171,29 @@ impl Client {
         // which callers treat as done.
         let idempotent =
             method == Method::GET || method == Method::HEAD || method == Method::DELETE;
+        self.send_retrying(method, path, body, idempotent).await
+    }
+
+    /// Sends a write that carries a precondition (a resourceVersion, a uid,
+    /// or a JSON Patch `test`) and retries it like a GET. If a lost answer
+    /// hid a write that was applied, the repeat fails its precondition
+    /// with 409 or 422, and the caller re-reads the object.
+    pub async fn send_guarded(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Response, Error> {
+        self.send_retrying(method, path, body, true).await
+    }
+
+    async fn send_retrying(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+        idempotent: bool,
+    ) -> Result<Response, Error> {
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -64,6 +64,8 @@ impl std::fmt::Display for Change {
     }
 }
 
+/// Annotates one pet, re-reading it when a concurrent write (or a repeat
+/// of a write whose answer was lost) fails the resourceVersion test.
 async fn annotate_pet(
     client: &Client,
     set: &Set,
@@ -73,35 +75,51 @@ async fn annotate_pet(
     let pods = kinds::by_name("pods").expect("pods are in the kinds table");
     let pet = set.pet_name(ordinal);
     let url = path(pods, Some(set.namespace()), Some(&pet), None);
-    let pod: Value = client
-        .send(reqwest::Method::GET, &url, None)
-        .await?
-        .json(client.server())?;
-    let rv = pod
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let mut ops = vec![json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv})];
-    ops.extend(set_annotation_ops(
-        &pod,
-        "/metadata/annotations",
-        INITIALIZED_ANNOTATION,
-        value,
-    ));
-    client
-        .send(
-            reqwest::Method::PATCH,
-            &url,
-            Some((
-                PatchType::Json.content_type(),
-                serde_json::to_vec(&ops).unwrap_or_default(),
-            )),
-        )
-        .await?;
-    Ok(Change::Pet {
-        pet,
+    let done = Change::Pet {
+        pet: pet.clone(),
         value: value.to_string(),
-    })
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let pod: Value = client
+            .send(reqwest::Method::GET, &url, None)
+            .await?
+            .json(client.server())?;
+        let annotation = format!(
+            "/metadata/annotations/{}",
+            pointer_token(INITIALIZED_ANNOTATION)
+        );
+        if attempt > 1 && pod.pointer(&annotation).and_then(Value::as_str) == Some(value) {
+            return Ok(done);
+        }
+        let rv = pod
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let mut ops = vec![json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv})];
+        ops.extend(set_annotation_ops(
+            &pod,
+            "/metadata/annotations",
+            INITIALIZED_ANNOTATION,
+            value,
+        ));
+        let sent = client
+            .send_guarded(
+                reqwest::Method::PATCH,
+                &url,
+                Some((
+                    PatchType::Json.content_type(),
+                    serde_json::to_vec(&ops).unwrap_or_default(),
+                )),
+            )
+            .await;
+        match sent {
+            Ok(_) => return Ok(done),
+            Err(err) if (err.is_conflict() || err.is_invalid()) && attempt < 5 => continue,
+            Err(err) => return Err(err),
+        }
+    }
 }
 
 fn partition(set: &Set) -> i64 {

@@ -101,7 +101,11 @@ async fn set_replicas(
     mut set: Set,
     options: &ScaleOptions,
 ) -> Result<Set, anyhow::Error> {
-    for _ in 0..5 {
+    for attempt in 0..5 {
+        // A repeat after a lost answer may find the change already made.
+        if attempt > 0 && set.replicas() == options.replicas {
+            return Ok(set);
+        }
         if let Some(expected) = options.current_replicas {
             if set.replicas() != expected {
                 anyhow::bail!("Expected replicas to be {expected}, was {}", set.replicas());
@@ -125,7 +129,7 @@ async fn set_replicas(
                 "spec": {"replicas": options.replicas},
             });
             match client
-                .send(
+                .send_guarded(
                     reqwest::Method::PUT,
                     &url,
                     Some(("application/json", scale.to_string().into_bytes())),

@@ -246,7 +246,7 @@ pub async fn patch_guarded(
     );
     let body = serde_json::to_vec(&patch).unwrap_or_default();
     let object: Value = client
-        .send(
+        .send_guarded(
             reqwest::Method::PATCH,
             &url,
             Some((crate::client::request::PatchType::Json.content_type(), body)),

@@ -112,6 +112,7 @@ fn failing_images_crash_loop_and_block_the_set() {
     };
     let events = k.watch(&["events", "--field-selector", "involvedObject.kind=PetSet"]);
     k.ok(&["create", "-f", "examples/petset.yaml"]);
+    k.ok(&["wait", "--for=create", "pod/web-0", "--timeout=60s"]);
     k.ok(&[
         "wait",
         "--for=jsonpath={.status.containerStatuses[0].restartCount}=2",
@@ -164,6 +165,14 @@ fn a_broken_rolling_update_stops_at_the_first_pod() {
     k.ok_in(&["create", "-f", "-"], &sts("db", 3, "busybox:1.36", ""));
     k.ok(&["rollout", "status", "sts/db", "--timeout=60s"]);
     k.ok(&["set", "image", "sts/db", "main=busybox:broken"]);
+    // db-2 is deleted and re-created; wait for the new one to exist before
+    // waiting on it, as kubectl wait fails on a pod that is not there.
+    k.ok(&[
+        "wait",
+        "--for=jsonpath={.status.updatedReplicas}=1",
+        "sts/db",
+        "--timeout=60s",
+    ]);
     k.ok(&[
         "wait",
         "--for=jsonpath={.status.containerStatuses[0].restartCount}=2",
