@@ -471,6 +471,7 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Start the local control plane')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop the local control plane gracefully')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Print the URL, pid, uptime and object counts of the local control plane')
+            [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -485,6 +486,7 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'How many nodes the simulated kubelet registers')
             [CompletionResult]::new('--ready-delay', '--ready-delay', [CompletionResultType]::ParameterName, 'How long a started pod takes to become Ready (0 allowed)')
             [CompletionResult]::new('--max-grace', '--max-grace', [CompletionResultType]::ParameterName, 'Cap on the termination grace period of deleted pods, e.g. 0s')
+            [CompletionResult]::new('--basic-auth-file', '--basic-auth-file', [CompletionResultType]::ParameterName, 'Also accept HTTP basic auth for the users in FILE (password,user,uid[,"group1,group2"]), as kube-apiserver''s --basic-auth-file did until 1.19')
             [CompletionResult]::new('--fail-images', '--fail-images', [CompletionResultType]::ParameterName, 'Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
@@ -554,10 +556,38 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'petctl;local;kubeconfig' {
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The user name (the certificate''s CommonName)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'A group of the user (an Organization of the certificate); repeatable')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'How many days the certificate is valid')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The file to write (mode 0600); the key is never printed')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The file to write (mode 0600); the key is never printed')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'petctl;local;help' {
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Start the local control plane')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop the local control plane gracefully')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Print the URL, pid, uptime and object counts of the local control plane')
+            [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -568,6 +598,9 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             break
         }
         'petctl;local;help;status' {
+            break
+        }
+        'petctl;local;help;kubeconfig' {
             break
         }
         'petctl;local;help;help' {
@@ -638,6 +671,7 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Start the local control plane')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop the local control plane gracefully')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Print the URL, pid, uptime and object counts of the local control plane')
+            [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)')
             break
         }
         'petctl;help;local;up' {
@@ -647,6 +681,9 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             break
         }
         'petctl;help;local;status' {
+            break
+        }
+        'petctl;help;local;kubeconfig' {
             break
         }
         'petctl;help;help' {

@@ -124,6 +124,9 @@ _petctl() {
             petctl__subcmd__help__subcmd__local,down)
                 cmd="petctl__subcmd__help__subcmd__local__subcmd__down"
                 ;;
+            petctl__subcmd__help__subcmd__local,kubeconfig)
+                cmd="petctl__subcmd__help__subcmd__local__subcmd__kubeconfig"
+                ;;
             petctl__subcmd__help__subcmd__local,status)
                 cmd="petctl__subcmd__help__subcmd__local__subcmd__status"
                 ;;
@@ -136,6 +139,9 @@ _petctl() {
             petctl__subcmd__local,help)
                 cmd="petctl__subcmd__local__subcmd__help"
                 ;;
+            petctl__subcmd__local,kubeconfig)
+                cmd="petctl__subcmd__local__subcmd__kubeconfig"
+                ;;
             petctl__subcmd__local,status)
                 cmd="petctl__subcmd__local__subcmd__status"
                 ;;
@@ -147,6 +153,9 @@ _petctl() {
                 ;;
             petctl__subcmd__local__subcmd__help,help)
                 cmd="petctl__subcmd__local__subcmd__help__subcmd__help"
+                ;;
+            petctl__subcmd__local__subcmd__help,kubeconfig)
+                cmd="petctl__subcmd__local__subcmd__help__subcmd__kubeconfig"
                 ;;
             petctl__subcmd__local__subcmd__help,status)
                 cmd="petctl__subcmd__local__subcmd__help__subcmd__status"
@@ -1041,7 +1050,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__help__subcmd__local)
-            opts="up down status"
+            opts="up down status kubeconfig"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1055,6 +1064,20 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__help__subcmd__local__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        petctl__subcmd__help__subcmd__local__subcmd__kubeconfig)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1181,7 +1204,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local)
-            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version up down status help"
+            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version up down status kubeconfig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1317,7 +1340,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local__subcmd__help)
-            opts="up down status help"
+            opts="up down status kubeconfig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1358,6 +1381,20 @@ _petctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        petctl__subcmd__local__subcmd__help__subcmd__kubeconfig)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         petctl__subcmd__local__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1379,6 +1416,92 @@ _petctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        petctl__subcmd__local__subcmd__kubeconfig)
+            opts="-o -n -s -v -h -V --state-dir --user --group --days --output --kubeconfig --local --context --cluster --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1457,7 +1580,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local__subcmd__up)
-            opts="-n -s -v -h -V --state-dir --port --detach --fault-rate --fault-latency --watch-drop-after --bookmark-interval --event-window --nodes --ready-delay --max-grace --fail-images --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-n -s -v -h -V --state-dir --port --detach --fault-rate --fault-latency --watch-drop-after --bookmark-interval --event-window --nodes --ready-delay --max-grace --basic-auth-file --fail-images --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1500,6 +1623,10 @@ _petctl() {
                     return 0
                     ;;
                 --max-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --basic-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -450,6 +450,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand up 'Start the local control plane'
             cand down 'Stop the local control plane gracefully'
             cand status 'Print the URL, pid, uptime and object counts of the local control plane'
+            cand kubeconfig 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'petctl;local;up'= {
@@ -463,6 +464,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --nodes 'How many nodes the simulated kubelet registers'
             cand --ready-delay 'How long a started pod takes to become Ready (0 allowed)'
             cand --max-grace 'Cap on the termination grace period of deleted pods, e.g. 0s'
+            cand --basic-auth-file 'Also accept HTTP basic auth for the users in FILE (password,user,uid[,"group1,group2"]), as kube-apiserver''s --basic-auth-file did until 1.19'
             cand --fail-images 'Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable'
             cand --kubeconfig 'Path to the kubeconfig file to use'
             cand --context 'The kubeconfig context to use'
@@ -529,10 +531,37 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'petctl;local;kubeconfig'= {
+            cand --state-dir 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]'
+            cand --user 'The user name (the certificate''s CommonName)'
+            cand --group 'A group of the user (an Organization of the certificate); repeatable'
+            cand --days 'How many days the certificate is valid'
+            cand -o 'The file to write (mode 0600); the key is never printed'
+            cand --output 'The file to write (mode 0600); the key is never printed'
+            cand --kubeconfig 'Path to the kubeconfig file to use'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand -n 'The namespace; defaults to the context''s namespace, else "default"'
+            cand --namespace 'The namespace; defaults to the context''s namespace, else "default"'
+            cand -s 'The address and port of the API server'
+            cand --server 'The address and port of the API server'
+            cand --token 'Bearer token for authentication to the API server'
+            cand --certificate-authority 'Path to a certificate file for the certificate authority'
+            cand --request-timeout 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit'
+            cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+            cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'petctl;local;help'= {
             cand up 'Start the local control plane'
             cand down 'Stop the local control plane gracefully'
             cand status 'Print the URL, pid, uptime and object counts of the local control plane'
+            cand kubeconfig 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'petctl;local;help;up'= {
@@ -540,6 +569,8 @@ set edit:completion:arg-completer[petctl] = {|@words|
         &'petctl;local;help;down'= {
         }
         &'petctl;local;help;status'= {
+        }
+        &'petctl;local;help;kubeconfig'= {
         }
         &'petctl;local;help;help'= {
         }
@@ -593,12 +624,15 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand up 'Start the local control plane'
             cand down 'Stop the local control plane gracefully'
             cand status 'Print the URL, pid, uptime and object counts of the local control plane'
+            cand kubeconfig 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)'
         }
         &'petctl;help;local;up'= {
         }
         &'petctl;help;local;down'= {
         }
         &'petctl;help;local;status'= {
+        }
+        &'petctl;help;local;kubeconfig'= {
         }
         &'petctl;help;help'= {
         }

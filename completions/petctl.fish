@@ -318,24 +318,25 @@ complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l local -d
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start the local control plane'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Stop the local control plane gracefully'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "up" -d 'Start the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "down" -d 'Stop the local control plane gracefully'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l state-dir -d 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l port -d 'The port on 127.0.0.1; 0 picks a free one' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l fault-rate -d 'Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection' -r
@@ -346,6 +347,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_sub
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l nodes -d 'How many nodes the simulated kubelet registers' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l ready-delay -d 'How long a started pod takes to become Ready (0 allowed)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l max-grace -d 'Cap on the termination grace period of deleted pods, e.g. 0s' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l basic-auth-file -d 'Also accept HTTP basic auth for the users in FILE (password,user,uid[,"group1,group2"]), as kube-apiserver\'s --basic-auth-file did until 1.19' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l fail-images -d 'Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l context -d 'The kubeconfig context to use' -r
@@ -392,9 +394,28 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_sub
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l state-dir -d 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l user -d 'The user name (the certificate\'s CommonName)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l group -d 'A group of the user (an Organization of the certificate); repeatable' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l days -d 'How many days the certificate is valid' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s o -l output -d 'The file to write (mode 0600); the key is never printed' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start the local control plane'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop the local control plane gracefully'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "migrate" -d 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "pause" -d 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated'
@@ -415,3 +436,4 @@ complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subc
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "up" -d 'Start the local control plane'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "down" -d 'Stop the local control plane gracefully'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'

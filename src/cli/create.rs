@@ -58,7 +58,7 @@ pub fn run(
     };
     let loaded = manifest::load(&args.files, args.validate)?;
     for warning in &loaded.warnings {
-        writeln!(err, "warning: {warning}")?;
+        writeln!(err, "{} {warning}", super::colour::warning())?;
     }
     let conn = connect(global, err)?;
     let options = CreateOptions {
@@ -86,7 +86,8 @@ pub fn run(
         for (set, service) in create::missing_services(&conn.client, &plan, &conn.namespace).await {
             writeln!(
                 err,
-                "warning: {set} names the governing service {service:?}, which does not exist: its pets get no DNS names until you create it (a headless Service, clusterIP: None)"
+                "{} {set} names the governing service {service:?}, which does not exist: its pets get no DNS names until you create it (a headless Service, clusterIP: None)",
+                super::colour::warning()
             )?;
         }
         let results = create::create(&conn.client, &plan, &options).await;

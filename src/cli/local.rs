@@ -35,6 +35,28 @@ enum LocalCommand {
     Down(DirArgs),
     /// Print the URL, pid, uptime and object counts of the local control plane
     Status(DirArgs),
+    /// Write a kubeconfig for another user, who authenticates with a client
+    /// certificate from the local CA. Members of system:masters may do
+    /// anything; every other user may only read (RBAC's view role)
+    Kubeconfig(KubeconfigArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct KubeconfigArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// The user name (the certificate's CommonName)
+    #[arg(long, value_name = "NAME")]
+    user: String,
+    /// A group of the user (an Organization of the certificate); repeatable
+    #[arg(long = "group", value_name = "GROUP")]
+    groups: Vec<String>,
+    /// How many days the certificate is valid
+    #[arg(long, value_name = "N", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    days: u32,
+    /// The file to write (mode 0600); the key is never printed
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,6 +100,10 @@ struct UpArgs {
     /// Cap on the termination grace period of deleted pods, e.g. 0s
     #[arg(long, value_name = "D", value_parser = crate::duration::parse_duration)]
     max_grace: Option<Duration>,
+    /// Also accept HTTP basic auth for the users in FILE (password,user,uid[,"group1,group2"]),
+    /// as kube-apiserver's --basic-auth-file did until 1.19
+    #[arg(long, value_name = "FILE")]
+    basic_auth_file: Option<PathBuf>,
     /// Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable
     #[arg(long, value_name = "GLOB")]
     fail_images: Vec<String>,
@@ -98,7 +124,50 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<()> {
         LocalCommand::Up(up) => run_up(up, out),
         LocalCommand::Down(dir) => run_down(&state_dir(&dir.state_dir)?, out),
         LocalCommand::Status(dir) => run_status(&state_dir(&dir.state_dir)?, out),
+        LocalCommand::Kubeconfig(args) => run_kubeconfig(args, out),
     }
+}
+
+fn run_kubeconfig(args: KubeconfigArgs, out: &mut dyn Write) -> Result<()> {
+    let state = state_dir(&args.dir.state_dir)?;
+    if args.user.trim().is_empty() {
+        bail!("--user must not be empty");
+    }
+    let admin = std::fs::read_to_string(state.kubeconfig()).with_context(|| {
+        format!(
+            "no local control plane in {}: run `petctl local up` first",
+            state.root.display()
+        )
+    })?;
+    let (server, _) = state::read_kubeconfig(&admin)
+        .with_context(|| format!("{} names no server", state.kubeconfig().display()))?;
+    let authority = crate::local::pki::load_or_create_authority(&state)?;
+    let identity = authority.issue_client(&args.user, &args.groups, args.days)?;
+    let context = format!("{}@{}", args.user, state::CONTEXT);
+    let text = state::user_kubeconfig_yaml(
+        &server,
+        &authority.cert_pem,
+        &args.user,
+        &context,
+        state::Credential::Certificate {
+            cert_pem: &identity.cert_pem,
+            key_pem: &identity.key_pem,
+        },
+    );
+    state::write_private(&args.output, text.as_bytes())?;
+    let role = if args.groups.iter().any(|g| g == "system:masters") {
+        "may do anything"
+    } else {
+        "may only read (get, list, watch; no secrets)"
+    };
+    writeln!(
+        out,
+        "kubeconfig for user {:?} written to {}; the user {role}, for {} days",
+        args.user,
+        args.output.display(),
+        args.days
+    )?;
+    Ok(())
 }
 
 fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
@@ -123,6 +192,7 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             fail_images: args.fail_images.clone(),
             volumes_dir: state.root.join("volumes"),
         },
+        basic_auth_file: args.basic_auth_file.clone(),
     };
     server::run(config, |url| {
         // A detaching parent may have gone already; the server runs on.
@@ -169,6 +239,12 @@ fn detach(args: &UpArgs, state: &StateDir, out: &mut dyn Write) -> Result<()> {
     }
     if let Some(drop) = args.watch_drop_after {
         command.args(["--watch-drop-after", &format!("{}ms", drop.as_millis())]);
+    }
+    if let Some(file) = &args.basic_auth_file {
+        // The child runs in the same directory; make the path survive a
+        // change of it anyway.
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.clone());
+        command.arg("--basic-auth-file").arg(file);
     }
     use std::os::unix::process::CommandExt;
     let mut child = command

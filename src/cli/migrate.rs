@@ -31,7 +31,7 @@ pub fn run(args: Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
     };
     let migration = convert::migrate(&args.files, target, args.validate)?;
     for warning in &migration.warnings {
-        writeln!(err, "warning: {warning}")?;
+        writeln!(err, "{} {warning}", super::colour::warning())?;
     }
     for change in &migration.changes {
         writeln!(err, "{change}")?;

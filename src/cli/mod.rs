@@ -3,6 +3,7 @@
 //! variables, stdout/stderr and exit codes.
 
 mod cleanup_pvcs;
+mod colour;
 mod completion;
 mod config;
 mod confirm;
@@ -90,7 +91,9 @@ pub fn main() -> ExitCode {
         }
     };
     let mut stdout = io::stdout().lock();
-    let mut stderr = io::stderr().lock();
+    // Not locked for the whole run: the live progress display draws on
+    // stderr from its own thread.
+    let mut stderr = io::stderr();
     let result = run(cli, &mut stdout, &mut stderr).and_then(|()| Ok(stdout.flush()?));
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),
@@ -127,11 +130,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
 fn report(err: &anyhow::Error, stderr: &mut dyn Write) {
     if let Some(manifest) = err.downcast_ref::<crate::manifest::ManifestError>() {
         for diagnostic in &manifest.diagnostics {
-            let _ = writeln!(stderr, "error: {diagnostic}");
+            let _ = writeln!(stderr, "{} {diagnostic}", colour::error());
         }
         return;
     }
-    let _ = writeln!(stderr, "error: {err:#}");
+    let _ = writeln!(stderr, "{} {err:#}", colour::error());
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -6,10 +6,12 @@ use std::io::{IsTerminal, Write};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::colour;
 use crate::ops::progress::{Note, Progress};
 
 /// The sink for this terminal (or pipe).
 pub fn for_stderr() -> Box<dyn Progress + Send> {
+    // NO_COLOR also asks for plain output: no redrawn lines either.
     if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         Box::new(Live::new())
     } else {
@@ -62,17 +64,18 @@ impl Progress for Live {
                     bar.enable_steady_tick(std::time::Duration::from_millis(120));
                     bar
                 });
+                let shown = colour::state(&state);
                 if state == "Ready" || state == "Gone" {
-                    bar.finish_with_message(state);
+                    bar.finish_with_message(shown);
                 } else {
-                    bar.set_message(state);
+                    bar.set_message(shown);
                 }
             }
             Note::Step(text) => {
                 let _ = self.multi.println(text);
             }
             Note::Warning(text) => {
-                let _ = self.multi.println(format!("warning: {text}"));
+                let _ = self.multi.println(format!("{} {text}", colour::warning()));
             }
         }
     }

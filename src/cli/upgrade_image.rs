@@ -134,8 +134,17 @@ pub fn run(
         };
         drop(sink);
         let outcome = result.map_err(|e| {
+            let denied = e
+                .chain()
+                .filter_map(|c| c.downcast_ref::<crate::client::Error>())
+                .any(|c| c.is_forbidden() || c.is_unauthorized());
+            let how = if denied {
+                "the server denied a request; once you may make it, it resumes"
+            } else {
+                "it resumes"
+            };
             e.context(format!(
-                "upgrade of {label} stopped; it resumes from where the cluster is with: {}",
+                "upgrade of {label} stopped; {how} from where the cluster is with: {}",
                 resume_command()
             ))
         })?;

@@ -25,6 +25,14 @@ pub struct Authority {
 pub struct ServerIdentity {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: PrivateKeyDer<'static>,
+    /// The CA that client certificates must be signed by.
+    pub client_ca: CertificateDer<'static>,
+}
+
+/// A client certificate and its key, both PEM, for a kubeconfig.
+pub struct ClientIdentity {
+    pub cert_pem: String,
+    pub key_pem: String,
 }
 
 /// The CA's parameters. The issuer is rebuilt from them and the stored key,
@@ -87,11 +95,39 @@ impl Authority {
         let cert = params
             .signed_by(&key, &self.issuer)
             .context("failed to sign the server certificate")?;
-        let ca_der = rustls::pki_types::pem::PemObject::from_pem_slice(self.cert_pem.as_bytes())
-            .context("the stored CA certificate is not valid PEM")?;
+        let ca_der: CertificateDer<'static> =
+            rustls::pki_types::pem::PemObject::from_pem_slice(self.cert_pem.as_bytes())
+                .context("the stored CA certificate is not valid PEM")?;
         Ok(ServerIdentity {
-            chain: vec![cert.der().clone(), ca_der],
+            chain: vec![cert.der().clone(), ca_der.clone()],
             key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            client_ca: ca_der,
+        })
+    }
+
+    /// A client certificate for `user` in `groups` (its CommonName and
+    /// Organizations, as kube-apiserver reads them), valid for `days`.
+    pub fn issue_client(&self, user: &str, groups: &[String], days: u32) -> Result<ClientIdentity> {
+        let key = KeyPair::generate().context("failed to generate the client key")?;
+        let mut params =
+            CertificateParams::new(Vec::new()).context("invalid client certificate parameters")?;
+        params.distinguished_name.push(DnType::CommonName, user);
+        for group in groups {
+            params
+                .distinguished_name
+                .push(DnType::OrganizationName, group.as_str());
+        }
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::minutes(5);
+        params.not_after = now + time::Duration::days(i64::from(days));
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .context("failed to sign the client certificate")?;
+        Ok(ClientIdentity {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
         })
     }
 }

@@ -148,10 +148,39 @@ pub fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     write().with_context(|| format!("failed to write {}", path.display()))
 }
 
-/// The kubeconfig for the local control plane: one cluster, user and context,
-/// all named `petctl-local`.
+/// How a kubeconfig user authenticates to the local control plane.
+pub enum Credential<'a> {
+    /// The administrator's bearer token.
+    Token(&'a str),
+    /// A client certificate issued by the local CA, and its key (PEM).
+    Certificate { cert_pem: &'a str, key_pem: &'a str },
+}
+
+/// The administrator's kubeconfig for the local control plane: one cluster,
+/// user and context, all named `petctl-local`.
 pub fn kubeconfig_yaml(server: &str, ca_pem: &str, token: &str) -> String {
+    user_kubeconfig_yaml(server, ca_pem, CONTEXT, CONTEXT, Credential::Token(token))
+}
+
+/// A kubeconfig for the local control plane's cluster with one user and
+/// one context.
+pub fn user_kubeconfig_yaml(
+    server: &str,
+    ca_pem: &str,
+    user: &str,
+    context: &str,
+    credential: Credential<'_>,
+) -> String {
     let ca_data = base64_encode(ca_pem.as_bytes());
+    let (user, context) = (yaml_scalar(user), yaml_scalar(context));
+    let credential = match credential {
+        Credential::Token(token) => format!("token: {token}"),
+        Credential::Certificate { cert_pem, key_pem } => format!(
+            "client-certificate-data: {}\n    client-key-data: {}",
+            base64_encode(cert_pem.as_bytes()),
+            base64_encode(key_pem.as_bytes())
+        ),
+    };
     format!(
         "apiVersion: v1
 kind: Config
@@ -161,19 +190,32 @@ clusters:
     server: {server}
     certificate-authority-data: {ca_data}
 users:
-- name: {CONTEXT}
+- name: {user}
   user:
-    token: {token}
+    {credential}
 contexts:
-- name: {CONTEXT}
+- name: {context}
   context:
     cluster: {CONTEXT}
-    user: {CONTEXT}
+    user: {user}
     namespace: default
-current-context: {CONTEXT}
+current-context: {context}
 preferences: {{}}
 "
     )
+}
+
+/// A name as a YAML scalar: plain when that is unambiguous, else quoted.
+fn yaml_scalar(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
+    if plain {
+        name.to_string()
+    } else {
+        format!("{name:?}")
+    }
 }
 
 /// The server URL and token from a kubeconfig written by [`kubeconfig_yaml`].

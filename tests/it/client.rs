@@ -390,3 +390,70 @@ fn a_discovery_cache_miss_asks_the_server_again() {
         "the cache is rewritten: {refreshed}"
     );
 }
+
+/// Runs `petctl ARGS` on a pseudo-terminal (util-linux `script`), with or
+/// without NO_COLOR; None when `script` is missing.
+fn on_a_terminal(server: &LocalServer, args: &str, no_color: bool) -> Option<String> {
+    let script = std::process::Command::new("script")
+        .arg("--version")
+        .output();
+    if !script.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipping the terminal half: util-linux `script` is not installed");
+        return None;
+    }
+    let home = server.dir.path().join("petctl-home");
+    let command = format!(
+        "{} --kubeconfig {} {args}",
+        env!("CARGO_BIN_EXE_petctl"),
+        server.kubeconfig().display()
+    );
+    let mut cmd = crate::support::scrubbed(std::process::Command::new("script"), &home);
+    cmd.args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm");
+    if !no_color {
+        cmd.env_remove("NO_COLOR");
+    }
+    let run = crate::support::run_command(cmd, format!("script -qec {command:?}"), None);
+    Some(run.stdout + &run.stderr)
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let server = LocalServer::start_with(READY_FAST);
+    let escape = "\u{1b}[";
+    let Some(coloured) = on_a_terminal(
+        &server,
+        "create -f examples/petset.yaml --wait --timeout 60s",
+        false,
+    ) else {
+        return;
+    };
+    assert!(coloured.contains("\u{1b}[32mReady"), "{coloured:?}");
+    let Some(coloured) = on_a_terminal(&server, "get petset nope", false) else {
+        return;
+    };
+    assert!(
+        coloured.contains(
+            "\u{1b}[31m\u{1b}[1merror\u{1b}[0m: petset \"nope\" not found in namespace \"default\""
+        ),
+        "{coloured:?}"
+    );
+    let Some(plain) = on_a_terminal(&server, "get petset nope", true) else {
+        return;
+    };
+    assert!(!plain.contains(escape), "{plain:?}");
+
+    // Piped, without NO_COLOR: plain too.
+    let home = server.dir.path().join("petctl-home");
+    let mut cmd = crate::support::petctl_command(&home);
+    cmd.env_remove("NO_COLOR").args([
+        "--kubeconfig",
+        server.kubeconfig().to_str().unwrap(),
+        "get",
+        "petset",
+        "nope",
+    ]);
+    let run = crate::support::run_command(cmd, "petctl get petset nope".into(), None);
+    run.expect_code(1);
+    assert!(!run.stderr.contains(escape), "{run}");
+}

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{petctl_in, LocalServer};
+use crate::support::{expect_unverified_certificate, petctl_in, LocalServer};
 
 /// A kubeconfig for `server` with `user` as the user stanza.
 fn kubeconfig(dir: &Path, server: &str, ca: Option<&Path>, user: &str) -> std::path::PathBuf {
@@ -86,14 +86,7 @@ fn tls_mismatch_refused_connection_and_rejected_token() {
     // The other server's CA does not vouch for this server.
     let wrong_ca = other.state_dir().join("ca.crt");
     let run = get_petsets(dir, &kubeconfig(dir, &server.url, Some(&wrong_ca), &token));
-    run.expect_code(1);
-    assert!(
-        run.stderr.starts_with(&format!(
-            "error: the server at {} presented a certificate that does not verify: ",
-            server.url
-        )),
-        "{run}"
-    );
+    expect_unverified_certificate(&run, &server.url);
     assert!(
         run.stderr
             .contains("check certificate-authority in the kubeconfig"),

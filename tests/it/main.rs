@@ -4,8 +4,9 @@
 
 mod support; // the harness: running petctl, temp dirs, fixtures
 
-mod client;
-mod client_errors; // failing credentials, TLS mismatch, refused connections, non-Kubernetes servers // create, get and describe against the local control plane, exact output
+mod client; // create, get and describe against the local control plane, exact output
+mod client_auth; // client certs, basic auth, 403s of a read-only user, tls-server-name, proxy-url, in-cluster
+mod client_errors; // failing credentials, TLS mismatch, refused connections, non-Kubernetes servers
 mod convert_corpus; // PetSets and older StatefulSets convert to valid apps/v1
 mod corpus; // every corpus manifest parses and validates as expected
 mod corpus_validate; // corpus files validate: only the real problems are flagged
@@ -24,8 +25,8 @@ mod local_statefulset; // an apps/v1 StatefulSet's walk: revisions, RollingUpdat
 mod local_store; // the store: durability across kill -9, revision resume, watch replay, compaction
 mod malformed_semantic; // invalid objects and unknown fields: exact messages, exit 2
 mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact messages, exit 2
-mod migrate;
-mod operations; // scale, delete, cleanup-pvcs, pause/resume: invariants on a watch timeline // `petctl migrate` output and notices
+mod migrate; // `petctl migrate` output and notices
+mod operations; // scale, delete, cleanup-pvcs, pause/resume: invariants on a watch timeline
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults
 mod zero_config; // no kubeconfig: the local control plane starts, is reused, and keeps its state

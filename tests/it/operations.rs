@@ -267,22 +267,37 @@ fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
 fn orphan_delete_leaves_the_pets_running() {
     let server = LocalServer::start_with(FAST);
     create_statefulset(&server, "RollingUpdate");
-    let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(
+    orphan_delete(
         &server,
-        &["delete", "sts/web", "--cascade=orphan", "--wait"],
+        "sts/web",
+        "--cascade=orphan",
+        "statefulset.apps/web",
     );
+}
+
+#[test]
+fn orphan_delete_of_a_petset_leaves_the_pets_running() {
+    let server = LocalServer::start_with(FAST);
+    create_petset(&server);
+    petctl_at(&server, &["scale", "web", "--replicas", "3", "--wait"]).expect_success();
+    orphan_delete(&server, "petset/web", "--cascade=false", "petset.apps/web");
+}
+
+fn orphan_delete(server: &LocalServer, set: &str, cascade: &str, deleted: &str) {
+    let timeline = Timeline::start(server, "default");
+    let run = petctl_at(server, &["delete", set, cascade, "--wait"]);
     run.expect_success();
-    assert_eq!(run.stdout, "statefulset.apps/web deleted\n");
+    assert_eq!(run.stdout, format!("{deleted} deleted\n"));
     let entries = timeline.stop();
     assert!(
         deletion_order("web", &entries).is_empty(),
         "orphaned pets must keep running"
     );
-    let run = petctl_at(&server, &["get", "pods", "-o", "name"]);
+    assert!(claims_changed(&entries).is_empty());
+    let run = petctl_at(server, &["get", "pods", "-o", "name"]);
     assert_eq!(run.stdout, "pod/web-0\npod/web-1\npod/web-2\n");
     let run = petctl_at(
-        &server,
+        server,
         &[
             "get",
             "pod",
@@ -491,9 +506,18 @@ fn scale_delete_and_cleanup_complete_under_injected_faults() {
 
 #[test]
 fn delete_by_file_and_cleanup_for_a_rolling_update_statefulset() {
+    delete_by_file_and_cleanup("RollingUpdate");
+}
+
+#[test]
+fn delete_by_file_and_cleanup_for_an_on_delete_statefulset() {
+    delete_by_file_and_cleanup("OnDelete");
+}
+
+fn delete_by_file_and_cleanup(strategy: &str) {
     let server = LocalServer::start_with(FAST);
-    create_statefulset(&server, "RollingUpdate");
-    let path = server.dir.path().join("web-RollingUpdate.yaml");
+    create_statefulset(&server, strategy);
+    let path = server.dir.path().join(format!("web-{strategy}.yaml"));
     let timeline = Timeline::start(&server, "default");
     let run = petctl_at(&server, &["delete", "-f", path.to_str().unwrap()]);
     run.expect_success();

@@ -40,6 +40,19 @@ impl std::fmt::Display for Run {
     }
 }
 
+/// Panics unless `run` failed because the certificate of the server at
+/// `url` did not verify.
+#[track_caller]
+pub fn expect_unverified_certificate(run: &Run, url: &str) {
+    run.expect_code(1);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: the server at {url} presented a certificate that does not verify: "
+        )),
+        "{run}"
+    );
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -61,7 +74,11 @@ pub fn scratch() -> tempfile::TempDir {
 /// a developer's real cluster: HOME and the XDG dirs point into `home`, and
 /// no KUBECONFIG is set.
 pub fn petctl_command(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_petctl"));
+    scrubbed(Command::new(env!("CARGO_BIN_EXE_petctl")), home)
+}
+
+/// `cmd` with the environment of [`petctl_command`].
+pub fn scrubbed(mut cmd: Command, home: &Path) -> Command {
     cmd.env_remove("KUBECONFIG")
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("KUBERNETES_SERVICE_PORT")

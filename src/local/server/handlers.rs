@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::body::{self, MAX_BODY_BYTES};
 use super::query::Params;
 use super::route::{self, ResourcePath, Route};
-use super::{auth, discovery, filter, openapi_v2, respond, table, watch, App};
+use super::{auth, authz, discovery, filter, openapi_v2, respond, table, watch, App};
 use crate::local::registry::error::ApiError;
 use crate::local::registry::{meta, Deleted, Page, Registry, Target, Written};
 
@@ -21,7 +21,13 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
     let (parts, incoming) = request.into_parts();
     let path = parts.uri.path().to_string();
     let started = std::time::Instant::now();
-    if !auth::is_public(&path) && !auth::is_authorized(&parts.headers, &app.token) {
+    let user = auth::authenticate(
+        &parts.headers,
+        &app.token,
+        &app.basic_users,
+        parts.extensions.get::<auth::CertificateUser>(),
+    );
+    if user.is_none() && !auth::is_public(&path) {
         super::log(&format!("{} {} 401", parts.method, parts.uri));
         return respond::error(&ApiError::unauthorized());
     }
@@ -51,10 +57,23 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
         body: Body::new(incoming),
     };
     let response = match route::resolve(&path) {
-        Route::Resource(target) => match resource(app.clone(), target, request).await {
-            Ok(response) => response,
-            Err(err) => respond::error(&err),
-        },
+        Route::Resource(target) => {
+            let verb = authz::verb(
+                &request.method,
+                &target,
+                target.watch || request.params.flag("watch"),
+            );
+            let allowed = match &user {
+                Some(user) => authz::authorize(user, verb, &target),
+                None => Err(ApiError::unauthorized()),
+            };
+            match allowed {
+                Ok(()) => resource(app.clone(), target, request)
+                    .await
+                    .unwrap_or_else(|err| respond::error(&err)),
+                Err(err) => respond::error(&err),
+            }
+        }
         Route::OpenApiV2 if request.method == Method::GET => {
             let accept = parts
                 .headers

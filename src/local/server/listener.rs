@@ -12,8 +12,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use super::auth::{certificate_user, CertificateUser};
 use super::{log, App};
 use crate::local::pki::ServerIdentity;
+use rustls::pki_types::CertificateDer;
 
 /// How long in-flight requests get to finish once shutdown starts.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -22,14 +24,30 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn tls_acceptor(identity: ServerIdentity) -> Result<TlsAcceptor> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let mut config = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .context("failed to configure TLS versions")?
-        .with_no_client_auth()
+        .with_client_cert_verifier(client_verifier(identity.client_ca, provider.clone())?)
         .with_single_cert(identity.chain, identity.key)
         .context("failed to load the server certificate")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Client certificates are optional (the bearer token is the other way
+/// in), but one that is offered must be signed by the local CA.
+fn client_verifier(
+    ca: CertificateDer<'static>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<dyn rustls::server::danger::ClientCertVerifier>> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(ca)
+        .context("the local CA certificate is not usable")?;
+    rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+        .allow_unauthenticated()
+        .build()
+        .context("failed to configure client certificate verification")
 }
 
 /// Accepts connections until `shutdown` fires, then drains.
@@ -72,8 +90,18 @@ pub async fn serve(
                     return;
                 }
             };
-            let service = hyper::service::service_fn(move |request| {
+            let user = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|chain| chain.first())
+                .and_then(certificate_user)
+                .map(CertificateUser);
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<_>| {
                 let app = app.clone();
+                if let Some(user) = &user {
+                    request.extensions_mut().insert(user.clone());
+                }
                 async move { super::faults::serve(app, request).await }
             });
             let connection = builder.serve_connection(TokioIo::new(tls), service);

@@ -3,6 +3,7 @@
 //! and fault injection. Startup, readiness and graceful shutdown live here.
 
 mod auth;
+mod authz;
 mod body;
 mod discovery;
 mod faults;
@@ -47,12 +48,15 @@ pub struct ServerConfig {
     pub event_window: u64,
     /// The controllers' simulation settings.
     pub controllers: super::controllers::ControllerOptions,
+    /// The legacy basic-auth file (`password,user,uid[,"groups"]`).
+    pub basic_auth_file: Option<std::path::PathBuf>,
 }
 
 /// What every request handler shares.
 pub struct App {
     registry: Registry,
     token: String,
+    basic_users: Vec<auth::BasicUser>,
     address: String,
     url: String,
     started: Instant,
@@ -140,6 +144,15 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
     let authority = pki::load_or_create_authority(state)?;
     let acceptor = listener::tls_acceptor(authority.issue_server()?)?;
     let token = state.load_or_create_token()?;
+    let basic_users = match &config.basic_auth_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("failed to read {}", path.display()))?;
+            auth::parse_basic_auth_file(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => Vec::new(),
+    };
     let options = store::StoreOptions {
         event_window: config.event_window,
         // A tenth of the window, so a small window (in tests) compacts early.
@@ -177,6 +190,7 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
         let app = Arc::new(App {
             registry,
             token: token.clone(),
+            basic_users,
             address: address.to_string(),
             url: url.clone(),
             started: Instant::now(),
