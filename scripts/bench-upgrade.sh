@@ -80,11 +80,13 @@ done
 now() { date +%s.%N; }
 
 # Starts the observer of set $1, writing "TIME TYPE NAME UID DELETING READY"
-# lines to $2; returns once its first line (the initial list) is in.
+# lines to $2; returns once the initial list is in.
 observe() {
     local jsonpath='{.type} {.object.metadata.name} {.object.metadata.uid} {.object.metadata.deletionTimestamp} {.object.status.conditions[?(@.type=="Ready")].status}{"\n"}'
-    "$KUBECTL" get pods -l "app=$1" --watch --output-watch-events -o jsonpath="$jsonpath" |
-        python3 -u -c '
+    rm -f "$state/watch" && mkfifo "$state/watch"
+    "$KUBECTL" get pods -l "app=$1" --watch --output-watch-events -o jsonpath="$jsonpath" >"$state/watch" &
+    observer=$!
+    python3 -u -c '
 import sys, time
 initial, ready = int(sys.argv[1]), open(sys.argv[2], "w")
 for count, line in enumerate(sys.stdin, 1):
@@ -92,15 +94,16 @@ for count, line in enumerate(sys.stdin, 1):
     if count == initial:
         ready.write("listed\n")
         ready.close()
-' "$N" "$state/listed" >"$2" &
-    observer=$!
+' "$N" "$state/listed" <"$state/watch" >"$2" &
+    stamper=$!
     read -r _ <"$state/listed"
 }
 
+# Stops the observer; the stamper ends with its input.
 stop_observer() {
-    pkill -P "$observer" 2>/dev/null || true
-    kill "$observer" 2>/dev/null || true
+    kill "$observer"
     wait "$observer" 2>/dev/null || true
+    wait "$stamper"
     observer=
 }
 
