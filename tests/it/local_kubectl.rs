@@ -258,6 +258,72 @@ fn delete_with_cascade_grace_period_and_dry_run() {
     assert!(!left.lines().any(|l| l == "pod/p"), "{left}");
 }
 
+#[test]
+fn typed_generators_send_protobuf_and_it_is_decoded() {
+    let Some(k) = Kubectl::start("typed_generators_send_protobuf_and_it_is_decoded") else {
+        return;
+    };
+    assert_eq!(
+        k.ok(&["create", "namespace", "db"]),
+        "namespace/db created\n"
+    );
+    fn with_ns<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [args, &["-n", "db"][..]].concat()
+    }
+    assert_eq!(
+        k.ok(&with_ns(&[
+            "create",
+            "configmap",
+            "cfg",
+            "--from-literal=mode=primary"
+        ])),
+        "configmap/cfg created\n"
+    );
+    assert_eq!(
+        k.ok(&with_ns(&[
+            "create",
+            "secret",
+            "generic",
+            "creds",
+            "--from-literal=password=hunter2"
+        ])),
+        "secret/creds created\n"
+    );
+    assert_eq!(
+        k.ok(&with_ns(&[
+            "create",
+            "service",
+            "clusterip",
+            "db",
+            "--clusterip=None",
+            "--tcp=5432:5432"
+        ])),
+        "service/db created\n"
+    );
+    let get = |args: &[&str]| k.ok(&with_ns(args));
+    assert_eq!(
+        get(&["get", "cm", "cfg", "-o", "jsonpath={.data.mode}"]),
+        "primary"
+    );
+    assert_eq!(
+        get(&[
+            "get",
+            "secret",
+            "creds",
+            "-o",
+            "jsonpath={.type} {.data.password}"
+        ]),
+        "Opaque aHVudGVyMg=="
+    );
+    assert_eq!(
+        get(&["get", "svc", "db", "-o", "jsonpath={.spec.clusterIP} {.spec.ports[0].port} {.spec.ports[0].nodePort} {.spec.selector.app}"]),
+        "None 5432  db"
+    );
+    // A typed kind the local control plane does not decode says which.
+    let run = k.run(&["create", "serviceaccount", "sa"]);
+    assert_ne!(run.code, 0, "{run}");
+}
+
 /// Starts `kubectl` in the background and returns its output once it exits.
 fn spawn(k: &Kubectl, args: &[&str]) -> std::process::Child {
     std::process::Command::new(&k.binary)

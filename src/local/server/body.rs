@@ -9,7 +9,11 @@ use crate::local::registry::PatchType;
 /// kube-apiserver's limit for a request body.
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
-const OBJECT_TYPES: &[&str] = &["application/json", "application/yaml"];
+const OBJECT_TYPES: &[&str] = &[
+    "application/json",
+    "application/yaml",
+    super::protobuf::MEDIA_TYPE,
+];
 const PATCH_TYPES: &[&str] = &[
     "application/json-patch+json",
     "application/merge-patch+json",
@@ -33,6 +37,7 @@ pub fn decode_object(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, 
     match media.as_str() {
         "" | "application/json" | "*/*" => decode_json(bytes),
         "application/yaml" | "application/x-yaml" | "text/yaml" => decode_yaml(bytes),
+        super::protobuf::MEDIA_TYPE => super::protobuf::decode_object(bytes),
         other => Err(ApiError::unsupported_media_type(other, OBJECT_TYPES)),
     }
 }

@@ -13,6 +13,7 @@ mod fuzz;
 mod handlers;
 mod listener;
 mod openapi_v2;
+mod protobuf;
 mod query;
 mod respond;
 mod route;
