@@ -53,6 +53,16 @@ impl KindInfo {
             || self.short_names.contains(&name.as_str())
     }
 
+    /// `statefulsets.apps`, or `pods` for the core group: how errors and
+    /// RBAC name a resource.
+    pub fn qualified_plural(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+
     pub fn has_subresource(&self, sub: &str) -> bool {
         self.subresources.contains(&sub)
     }

@@ -123,6 +123,7 @@ pub fn run(
             }
             return Ok(());
         }
+        prepared.check_access().await?;
         write!(err, "{}", prepared.render())?;
         if !args.yes && !confirm(err)? {
             bail!("upgrade of {label} cancelled: nothing was changed");

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::access::{self, Need};
 use super::progress::Progress;
 use super::scale::{self, ScaleOptions};
 use super::sets::Set;
@@ -98,6 +99,13 @@ pub async fn delete(
     let mut removed = Vec::new();
     let mut set = set;
     if options.cascade == Cascade::Ordered && !options.dry_run {
+        let namespace = set.namespace();
+        let scale_need = match set.kind.has_subresource("scale") {
+            true => Need::new("update", set.kind, namespace).on("scale"),
+            false => Need::new("patch", set.kind, namespace),
+        };
+        let needs = [scale_need, Need::new("delete", set.kind, namespace)];
+        access::require(client, &needs, "the ordered delete").await?;
         let plan = scale::plan(&set, 0);
         if set.is_petset() && set.paused() && set.replicas() > 0 {
             anyhow::bail!(

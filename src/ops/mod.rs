@@ -2,6 +2,7 @@
 //! ordered operations. Options in, outcome out, progress through a sink; no
 //! clap, no printing.
 
+pub mod access;
 pub mod cleanup;
 pub mod create;
 pub mod delete;

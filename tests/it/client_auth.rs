@@ -93,6 +93,7 @@ fn a_read_only_user_is_refused_every_change_with_the_servers_403() {
             "{object} is forbidden: User \"alice\" cannot {verb} resource \"{plural}\" in API group \"{group}\" in the namespace \"default\""
         )
     };
+    let preflight = "which the server says you do not have (a SelfSubjectAccessReview, as `kubectl auth can-i` asks); nothing was changed";
     for (args, want) in [
         (
             vec!["scale", "web", "--replicas", "3"],
@@ -103,17 +104,11 @@ fn a_read_only_user_is_refused_every_change_with_the_servers_403() {
         ),
         (
             vec!["upgrade-image", "web", "nginx=nginx:1.27", "--yes"],
-            format!(
-                "--yes: cannot patch the template of petset default/web: {}\n",
-                forbidden("patch", "petsets.apps", Some("web"))
-            ),
+            format!("error: upgrade of petset \"web\" needs permission to patch petsets.apps in namespace \"default\", delete pods in namespace \"default\", {preflight}\n"),
         ),
         (
             vec!["delete", "web"],
-            format!(
-                "error: failed to delete petset \"web\": {}\n",
-                forbidden("patch", "petsets.apps", Some("web"))
-            ),
+            format!("error: failed to delete petset \"web\": the ordered delete needs permission to patch petsets.apps in namespace \"default\", delete petsets.apps in namespace \"default\", {preflight}\n"),
         ),
         (
             vec!["pause", "web"],
@@ -147,6 +142,25 @@ fn a_read_only_user_is_refused_every_change_with_the_servers_403() {
             )
         );
         kubectl_with_config(&kubectl, &alice, &["get", "petsets"]).expect_success();
+        let whoami = kubectl_with_config(
+            &kubectl,
+            &alice,
+            &[
+                "auth",
+                "whoami",
+                "-o",
+                "jsonpath={.status.userInfo.username}",
+            ],
+        );
+        assert_eq!(whoami.stdout, "alice", "{whoami}");
+        for (verb, resource, answer) in [
+            ("list", "petsets.apps", "yes\n"),
+            ("patch", "petsets.apps", "no\n"),
+            ("get", "secrets", "no\n"),
+        ] {
+            let run = kubectl_with_config(&kubectl, &alice, &["auth", "can-i", verb, resource]);
+            assert_eq!(run.stdout, answer, "{verb} {resource}: {run}");
+        }
     }
 
     // Nothing changed.

@@ -74,11 +74,7 @@ impl Cause {
 
 /// `statefulsets.apps`, or `pods` for the core group: how errors name a resource.
 pub fn qualified_resource(kind: &KindInfo) -> String {
-    if kind.group.is_empty() {
-        kind.plural.to_string()
-    } else {
-        format!("{}.{}", kind.plural, kind.group)
-    }
+    kind.qualified_plural()
 }
 
 fn qualified_kind(kind: &KindInfo) -> String {

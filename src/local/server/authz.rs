@@ -29,10 +29,29 @@ pub fn verb(method: &Method, path: &ResourcePath, watch: bool) -> &'static str {
     }
 }
 
+/// What a request asks to do, as far as the policy looks.
+#[derive(Debug, Clone, Copy)]
+pub struct Attributes<'a> {
+    pub verb: &'a str,
+    pub group: &'a str,
+    pub resource: &'a str,
+}
+
+/// The policy: `system:masters` may do anything, anyone else may read
+/// anything but Secrets.
+pub fn allows(user: &User, attributes: &Attributes<'_>) -> bool {
+    let secret = attributes.group.is_empty() && attributes.resource == "secrets";
+    user.is_master() || (VIEW_VERBS.contains(&attributes.verb) && !secret)
+}
+
 /// Allows the request, or answers 403 Forbidden.
 pub fn authorize(user: &User, verb: &str, path: &ResourcePath) -> Result<(), ApiError> {
-    let viewable = VIEW_VERBS.contains(&verb) && path.kind.plural != "secrets";
-    if user.is_master() || viewable {
+    let attributes = Attributes {
+        verb,
+        group: path.kind.group,
+        resource: path.kind.plural,
+    };
+    if allows(user, &attributes) {
         return Ok(());
     }
     Err(forbidden(user, verb, path))

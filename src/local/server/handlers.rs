@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::body::{self, MAX_BODY_BYTES};
 use super::query::Params;
 use super::route::{self, ResourcePath, Route};
-use super::{auth, authz, discovery, filter, openapi_v2, respond, table, watch, App};
+use super::{auth, authz, discovery, filter, openapi_v2, respond, reviews, table, watch, App};
 use crate::local::registry::error::ApiError;
 use crate::local::registry::{meta, Deleted, Page, Registry, Target, Written};
 
@@ -57,6 +57,12 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
         body: Body::new(incoming),
     };
     let response = match route::resolve(&path) {
+        Route::Review => match (&user, request.method == Method::POST) {
+            (Some(user), true) => review(&path, user, request)
+                .await
+                .unwrap_or_else(|err| respond::error(&err)),
+            _ => respond::error(&ApiError::method_not_allowed()),
+        },
         Route::Resource(target) => {
             let verb = authz::verb(
                 &request.method,
@@ -98,6 +104,17 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
     response
 }
 
+async fn review(
+    path: &str,
+    user: &auth::User,
+    request: ApiRequest,
+) -> Result<Response<Body>, ApiError> {
+    let (_, content_type, bytes) = request.bytes().await?;
+    let object = body::decode_object(content_type.as_deref(), &bytes)?;
+    let answer = reviews::answer(path, user, object)?;
+    Ok(respond::json(201, &answer))
+}
+
 fn discovery_route(app: &App, route: Route, method: &Method) -> Response<Body> {
     if method != Method::GET && method != Method::HEAD {
         return respond::error(&ApiError::method_not_allowed());
@@ -112,7 +129,7 @@ fn discovery_route(app: &App, route: Route, method: &Method) -> Response<Body> {
         Route::ServerStatus => Some(app.status()),
         Route::OpenApiRoot => Some(discovery::openapi_v3_root()),
         Route::OpenApi { group, version } => discovery::openapi_v3(&group, &version),
-        Route::Resource(_) | Route::NotFound | Route::OpenApiV2 => None,
+        Route::Resource(_) | Route::Review | Route::NotFound | Route::OpenApiV2 => None,
     };
     match document {
         Some(document) => respond::ok(&document),

@@ -16,6 +16,7 @@ mod openapi_v2;
 mod protobuf;
 mod query;
 mod respond;
+mod reviews;
 mod route;
 mod table;
 mod watch;

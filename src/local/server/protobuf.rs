@@ -5,8 +5,8 @@
 //! generated types); it is turned into the JSON object the registry
 //! stores. Answers stay JSON, which those clients also accept.
 //!
-//! Namespaces, ConfigMaps, Secrets, Services and DeleteOptions are decoded;
-//! any other kind gets 415, naming the kind.
+//! Namespaces, ConfigMaps, Secrets, Services, DeleteOptions and the self
+//! reviews are decoded; any other kind gets 415, naming the kind.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +38,11 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
         ("v1", "Secret") => secret(decode(&raw)?),
         ("v1", "Service") => service(decode(&raw)?),
         (_, "DeleteOptions") => delete_options(decode(&raw)?),
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => access_review(decode(&raw)?),
+        ("authentication.k8s.io/v1", "SelfSubjectReview") => {
+            let _: k8s_pb::api::authentication::v1::SelfSubjectReview = decode(&raw)?;
+            json!({})
+        }
         _ => {
             return Err(ApiError::new(
                 415,
@@ -173,6 +178,43 @@ fn delete_options(options: k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOpti
         .opt("orphanDependents", options.orphan_dependents)
         .opt("propagationPolicy", options.propagation_policy)
         .list("dryRun", options.dry_run)
+        .done()
+}
+
+fn access_review(review: k8s_pb::api::authorization::v1::SelfSubjectAccessReview) -> Value {
+    let spec = review.spec.map(|spec| {
+        let resource = spec.resource_attributes.map(|r| {
+            Fields::default()
+                .set("namespace", r.namespace)
+                .set("verb", r.verb)
+                .set("group", r.group)
+                .set("version", r.version)
+                .set("resource", r.resource)
+                .set("subresource", r.subresource)
+                .set("name", r.name)
+                .done()
+        });
+        let non_resource = spec.non_resource_attributes.map(|n| {
+            Fields::default()
+                .set("path", n.path)
+                .set("verb", n.verb)
+                .done()
+        });
+        let mut fields = Fields::default();
+        // Present but empty still counts as given.
+        if let Some(resource) = resource {
+            fields.0.insert("resourceAttributes".into(), resource);
+        }
+        if let Some(non_resource) = non_resource {
+            fields
+                .0
+                .insert("nonResourceAttributes".into(), non_resource);
+        }
+        fields.done()
+    });
+    Fields::default()
+        .value("metadata", metadata(review.metadata))
+        .value("spec", spec)
         .done()
 }
 

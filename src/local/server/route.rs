@@ -33,6 +33,8 @@ pub enum Route {
         version: String,
     },
     Resource(ResourcePath),
+    /// A self-review any user may create (`kubectl auth whoami|can-i`).
+    Review,
     NotFound,
 }
 
@@ -66,6 +68,8 @@ pub fn resolve(path: &str) -> Route {
             group: (*group).to_string(),
             version: (*version).to_string(),
         },
+        ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"]
+        | ["apis", "authentication.k8s.io", "v1", "selfsubjectreviews"] => Route::Review,
         ["api"] => Route::CoreVersions,
         ["apis"] => Route::Groups,
         ["apis", group] if served_group(group) => Route::Group((*group).to_string()),

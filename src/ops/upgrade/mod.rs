@@ -17,6 +17,7 @@ use crate::client::watch::{Cache, Watcher};
 use crate::client::Client;
 use crate::error::InvalidInput;
 use crate::kinds;
+use crate::ops::access::{self, Need};
 use crate::ops::progress::Progress;
 use crate::ops::sets::Set;
 use crate::ops::wait::pets_in;
@@ -243,6 +244,22 @@ impl<'c> Prepared<'c> {
     /// The plan as text.
     pub fn render(&self) -> String {
         plan::render(&self.plan, &self.options)
+    }
+
+    /// Fails before any change unless the user may patch the set and
+    /// delete its pods.
+    pub async fn check_access(&self) -> anyhow::Result<()> {
+        let namespace = self.set.namespace();
+        let needs = [
+            Need::new("patch", self.set.kind, namespace),
+            Need::new("delete", kinds::builtin("pods"), namespace),
+        ];
+        access::require(
+            self.client,
+            &needs,
+            &format!("upgrade of {}", self.set.label()),
+        )
+        .await
     }
 
     /// The outcome of `--dry-run`.
