@@ -161,6 +161,14 @@ fn a_read_only_user_is_refused_every_change_with_the_servers_403() {
             let run = kubectl_with_config(&kubectl, &alice, &["auth", "can-i", verb, resource]);
             assert_eq!(run.stdout, answer, "{verb} {resource}: {run}");
         }
+        let rules = kubectl_with_config(&kubectl, &alice, &["auth", "can-i", "--list"]);
+        rules.expect_success();
+        let pods = rules.stdout.lines().find(|l| l.starts_with("pods "));
+        assert!(
+            pods.is_some_and(|l| l.ends_with("[get list watch]")),
+            "{rules}"
+        );
+        assert!(!rules.stdout.contains("secrets"), "{rules}");
     }
 
     // Nothing changed.

@@ -39,6 +39,13 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
         ("v1", "Service") => service(decode(&raw)?),
         (_, "DeleteOptions") => delete_options(decode(&raw)?),
         ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => access_review(decode(&raw)?),
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => {
+            let review: k8s_pb::api::authorization::v1::SelfSubjectRulesReview = decode(&raw)?;
+            let spec = review
+                .spec
+                .map(|s| Fields::default().set("namespace", s.namespace).done());
+            Fields::default().value("spec", spec).done()
+        }
         ("authentication.k8s.io/v1", "SelfSubjectReview") => {
             let _: k8s_pb::api::authentication::v1::SelfSubjectReview = decode(&raw)?;
             json!({})

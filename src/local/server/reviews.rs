@@ -1,8 +1,8 @@
 //! The reviews any authenticated user may create about themselves:
-//! SelfSubjectReview (`kubectl auth whoami`) and SelfSubjectAccessReview
-//! (`kubectl auth can-i`, and petctl's permission preflight). They are
-//! answered from the request's user and the authorization policy, and not
-//! stored.
+//! SelfSubjectReview (`kubectl auth whoami`), SelfSubjectAccessReview
+//! (`kubectl auth can-i`, and petctl's permission preflight) and
+//! SelfSubjectRulesReview (`kubectl auth can-i --list`). They are answered
+//! from the request's user and the authorization policy, and not stored.
 
 use serde_json::{json, Value};
 
@@ -10,18 +10,73 @@ use super::auth::User;
 use super::authz::{self, Attributes};
 use crate::local::registry::error::ApiError;
 
-pub const SELF_REVIEWS: &str = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+/// Paths open to every authenticated user (RBAC's system:discovery).
+const DISCOVERY: [&str; 7] = [
+    "/api", "/apis", "/version", "/healthz", "/livez", "/readyz", "/openapi",
+];
 
 /// Answers the review `object` posted to `path` by `user`.
 pub fn answer(path: &str, user: &User, object: Value) -> Result<Value, ApiError> {
-    if path.trim_end_matches('/') == SELF_REVIEWS {
-        return Ok(json!({
+    match path.trim_end_matches('/').rsplit('/').next() {
+        Some("selfsubjectreviews") => Ok(json!({
             "apiVersion": "authentication.k8s.io/v1",
             "kind": "SelfSubjectReview",
             "metadata": {"creationTimestamp": null},
             "status": {"userInfo": {"username": user.name, "groups": user.groups}},
-        }));
+        })),
+        Some("selfsubjectrulesreviews") => Ok(rules_review(user, object)),
+        _ => access_review(user, object),
     }
+}
+
+/// What the user may do, as rules: everything for masters; for anyone
+/// else the view role's reads, the self reviews and discovery.
+fn rules_review(user: &User, object: Value) -> Value {
+    let (resource_rules, non_resource_rules) = if user.is_master() {
+        (
+            json!([{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}]),
+            json!([{"verbs": ["*"], "nonResourceURLs": ["*"]}]),
+        )
+    } else {
+        let mut groups: Vec<&str> = crate::kinds::KINDS.iter().map(|k| k.group).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let mut rules: Vec<Value> = groups
+            .iter()
+            .map(|group| {
+                let resources: Vec<&str> = crate::kinds::KINDS
+                    .iter()
+                    .filter(|k| k.group == *group && !(group.is_empty() && k.plural == "secrets"))
+                    .map(|k| k.plural)
+                    .collect();
+                json!({"verbs": ["get", "list", "watch"], "apiGroups": [group], "resources": resources})
+            })
+            .collect();
+        rules.push(json!({"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}));
+        rules.push(json!({"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]}));
+        let urls: Vec<String> = DISCOVERY
+            .iter()
+            .flat_map(|p| [p.to_string(), format!("{p}/*")])
+            .collect();
+        (
+            json!(rules),
+            json!([{"verbs": ["get"], "nonResourceURLs": urls}]),
+        )
+    };
+    json!({
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectRulesReview",
+        "metadata": {"creationTimestamp": null},
+        "spec": object.get("spec").cloned().unwrap_or_else(|| json!({})),
+        "status": {
+            "resourceRules": resource_rules,
+            "nonResourceRules": non_resource_rules,
+            "incomplete": false,
+        },
+    })
+}
+
+fn access_review(user: &User, object: Value) -> Result<Value, ApiError> {
     let spec = object.get("spec").cloned().unwrap_or_else(|| json!({}));
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_string();
     let allowed = match (spec.get("resourceAttributes"), spec.get("nonResourceAttributes")) {
@@ -63,11 +118,9 @@ pub fn answer(path: &str, user: &User, object: Value) -> Result<Value, ApiError>
 }
 
 fn is_discovery(path: &str) -> bool {
-    [
-        "/api", "/apis", "/version", "/healthz", "/livez", "/readyz", "/openapi",
-    ]
-    .iter()
-    .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    DISCOVERY
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
 #[cfg(test)]
@@ -111,9 +164,27 @@ mod tests {
     }
 
     #[test]
+    fn rules_list_the_view_role_without_secrets() {
+        let path = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
+        let review = answer(path, &user(&[]), json!({"spec": {"namespace": "default"}})).unwrap();
+        let core = &review["status"]["resourceRules"][0];
+        assert_eq!(core["apiGroups"], json!([""]));
+        assert!(core["resources"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("pods")));
+        assert!(!core["resources"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("secrets")));
+        let admin = answer(path, &user(&["system:masters"]), json!({})).unwrap();
+        assert_eq!(admin["status"]["resourceRules"][0]["verbs"], json!(["*"]));
+    }
+
+    #[test]
     fn whoami_names_the_user_and_groups() {
         let review = answer(
-            SELF_REVIEWS,
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
             &user(&["dev", "system:authenticated"]),
             json!({}),
         )

@@ -68,7 +68,7 @@ pub fn resolve(path: &str) -> Route {
             group: (*group).to_string(),
             version: (*version).to_string(),
         },
-        ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"]
+        ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews" | "selfsubjectrulesreviews"]
         | ["apis", "authentication.k8s.io", "v1", "selfsubjectreviews"] => Route::Review,
         ["api"] => Route::CoreVersions,
         ["apis"] => Route::Groups,
