@@ -97,7 +97,16 @@ pub static KINDS: &[KindInfo] = &[
         false,
         ["status"]
     ),
-    kind!("Pod", "", "v1", "pods", "pod", ["po"], true, ["status"]),
+    kind!(
+        "Pod",
+        "",
+        "v1",
+        "pods",
+        "pod",
+        ["po"],
+        true,
+        ["status", "log"]
+    ),
     kind!(
         "Service",
         "",

@@ -144,6 +144,11 @@ fn failing_images_crash_loop_and_block_the_set() {
     let table = k.ok(&["get", "pod", "web-0", "--no-headers"]);
     let columns: Vec<&str> = table.split_whitespace().collect();
     assert_eq!(columns[1..3], ["0/1", "CrashLoopBackOff"], "{table}");
+    // kubectl logs shows the last run of the crashing container.
+    assert_eq!(
+        k.ok(&["logs", "web-0"]),
+        "[petctl local kubelet] container nginx (image gcr.io/google_containers/nginx-slim:0.8) exited with code 1: the image matches the server's --fail-images\n"
+    );
     events.stop();
 }
 

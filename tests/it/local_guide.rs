@@ -266,6 +266,10 @@ fn the_petset_guide_step_by_step() {
     k.wait_ready(&["web-0", "web-1"]);
     let events = watch.stop();
     assert_created_in_order(&events, &["web-0", "web-1"]);
+    assert_eq!(
+        k.ok(&["logs", "web-0"]),
+        "[petctl local kubelet] container nginx started from image gcr.io/google_containers/nginx-slim:0.8 (a simulated container: it writes no output of its own)\n"
+    );
     let pod = &events[first(&events, "web-0 is pending", |e| {
         name(e) == "web-0"
             && e["object"]["status"]["phase"] == "Pending"

@@ -106,7 +106,7 @@ fn subresource_entry(kind: &KindInfo, sub: &str) -> Value {
         "singularName": "",
         "namespaced": kind.namespaced,
         "kind": kind.kind,
-        "verbs": ["get", "patch", "update"],
+        "verbs": if sub == "log" { json!(["get"]) } else { json!(["get", "patch", "update"]) },
     });
     if sub == "scale" {
         if let Some(map) = entry.as_object_mut() {

@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use super::body::{self, MAX_BODY_BYTES};
 use super::query::Params;
 use super::route::{self, ResourcePath, Route};
-use super::{auth, authz, discovery, filter, openapi_v2, respond, reviews, table, watch, App};
+use super::{
+    auth, authz, discovery, filter, logs, openapi_v2, respond, reviews, table, watch, App,
+};
 use crate::local::registry::error::ApiError;
 use crate::local::registry::{meta, Deleted, Page, Registry, Target, Written};
 
@@ -228,6 +230,14 @@ async fn resource(
                 ),
                 None => body,
             }))
+        }
+        (&Method::GET, Some(target)) if path.subresource.as_deref() == Some("log") => {
+            let pod = blocking(app, move |registry| registry.get(&target)).await?;
+            let text = logs::log(&pod, &request.params)?;
+            Ok(respond::bytes(200, "text/plain", text.into_bytes()))
+        }
+        (_, Some(_)) if path.subresource.as_deref() == Some("log") => {
+            Err(ApiError::method_not_allowed())
         }
         (&Method::GET, Some(target)) => {
             let sub = path.subresource.clone();

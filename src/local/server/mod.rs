@@ -12,6 +12,7 @@ mod filter;
 mod fuzz;
 mod handlers;
 mod listener;
+mod logs;
 mod openapi_v2;
 mod protobuf;
 mod query;
