@@ -54,7 +54,11 @@ pub fn log(pod: &Value, params: &Params) -> Result<String, ApiError> {
             format!("[petctl local kubelet] container {container} started from image {image} (a simulated container: it writes no output of its own)"),
         ));
     }
-    if let Some(terminated) = state.and_then(|s| s.get("terminated")) {
+    // A crash-looping container shows its last run, as the kubelet does.
+    let last_run = (!previous)
+        .then(|| status.and_then(|s| s.pointer("/lastState/terminated")))
+        .flatten();
+    if let Some(terminated) = state.and_then(|s| s.get("terminated")).or(last_run) {
         let at = meta::str_at(terminated, "/finishedAt");
         let code = terminated
             .get("exitCode")
@@ -69,18 +73,6 @@ pub fn log(pod: &Value, params: &Params) -> Result<String, ApiError> {
         return Err(ApiError::bad_request(format!(
             "previous terminated container \"{container}\" in pod \"{name}\" not found"
         )));
-    }
-    // A crash-looping container shows its last run, as the kubelet does.
-    if let Some(terminated) = status.and_then(|s| s.pointer("/lastState/terminated")) {
-        let at = meta::str_at(terminated, "/finishedAt");
-        let code = terminated
-            .get("exitCode")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        return Ok(line(
-            at,
-            format!("[petctl local kubelet] container {container} (image {image}) exited with code {code}: the image matches the server's --fail-images"),
-        ));
     }
     let reason = state
         .and_then(|s| s.pointer("/waiting/reason"))
