@@ -82,6 +82,9 @@ set edit:completion:arg-completer[petctl] = {|@words|
         }
         &'petctl;pause'= {
             cand --pet 'Only this pet (PetSets): the guide''s per-pet debug hook'
+            cand --timeout 'How long waits may take, e.g. 90s or 5m'
+            cand -o 'Print the outcome as: name or json'
+            cand --output 'Print the outcome as: name or json'
             cand --kubeconfig 'Path to the kubeconfig file to use'
             cand --context 'The kubeconfig context to use'
             cand --cluster 'The kubeconfig cluster to use'
@@ -95,6 +98,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --request-timeout 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit'
             cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
             cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --dry-run 'Print the plan (which pets, in which order) and change nothing'
             cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
             cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
             cand -h 'Print help'
@@ -104,6 +108,9 @@ set edit:completion:arg-completer[petctl] = {|@words|
         }
         &'petctl;resume'= {
             cand --pet 'Only this pet (PetSets): the guide''s per-pet debug hook'
+            cand --timeout 'How long waits may take, e.g. 90s or 5m'
+            cand -o 'Print the outcome as: name or json'
+            cand --output 'Print the outcome as: name or json'
             cand --kubeconfig 'Path to the kubeconfig file to use'
             cand --context 'The kubeconfig context to use'
             cand --cluster 'The kubeconfig cluster to use'
@@ -117,6 +124,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --request-timeout 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit'
             cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
             cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --dry-run 'Print the plan (which pets, in which order) and change nothing'
             cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
             cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
             cand -h 'Print help'

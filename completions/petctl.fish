@@ -74,6 +74,9 @@ complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l insecure-skip-
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l pet -d 'Only this pet (PetSets): the guide\'s per-pet debug hook' -r
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
+json\t''"
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l context -d 'The kubeconfig context to use' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -84,11 +87,15 @@ complete -c petctl -n "__fish_petctl_using_subcommand pause" -l token -d 'Bearer
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l pet -d 'Only this pet (PetSets): the guide\'s per-pet debug hook' -r
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
+json\t''"
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l context -d 'The kubeconfig context to use' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -99,6 +106,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand resume" -l token -d 'Beare
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s h -l help -d 'Print help'

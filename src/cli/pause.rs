@@ -19,6 +19,8 @@ pub struct Args {
     /// Only this pet (PetSets): the guide's per-pet debug hook
     #[arg(long, value_name = "ORDINAL")]
     pub pet: Option<i64>,
+    #[command(flatten)]
+    pub op: super::op_args::OpArgs,
 }
 
 pub fn run(
@@ -32,52 +34,89 @@ pub fn run(
         return Err(InvalidInput::new("--pet must be an ordinal, 0 or more").into());
     }
     sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
+    let timeout = args.op.timeout()?;
     let conn = connect(global, err)?;
+    let verb = if resume { "resume" } else { "pause" };
     runtime()?.block_on(async {
-        let served = conn.served().await?;
-        let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
-        let pods = kinds::by_name("pods").expect("pods are in the kinds table");
-        let url = format!(
-            "{}{}",
-            path(pods, Some(set.namespace()), None, None),
-            ListParams::labels(set.selector_string()).query(false)
-        );
-        let list: Value = conn
-            .client
-            .send(reqwest::Method::GET, &url, None)
-            .await?
-            .json(conn.client.server())?;
-        let items = list["items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-        if let Some(ordinal) = args.pet {
-            let pet = set.pet_name(ordinal);
-            if !items
-                .iter()
-                .any(|p| p.pointer("/metadata/name").and_then(Value::as_str) == Some(pet.as_str()))
-            {
-                anyhow::bail!("{} has no pet {pet} (ordinal {ordinal})", set.label());
-            }
-        }
-        let changes = if resume {
-            let paused = pause::paused_pets(&set, items);
-            pause::resume(&conn.client, &set, args.pet, &paused).await?
-        } else {
-            let mut pets: Vec<i64> = items
-                .iter()
-                .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
-                .collect();
-            pets.sort_unstable();
-            pause::pause(&conn.client, &set, args.pet, &pets).await?
-        };
-        for change in &changes {
-            writeln!(err, "{}: {change}", set.label())?;
-        }
-        let done = changes
-            .iter()
-            .any(|c| !matches!(c, pause::Change::Nothing(_)));
-        let verb = if resume { "resumed" } else { "paused" };
-        if done {
-            writeln!(out, "{} {verb}", set.display())?;
-        }
-        Ok(())
+        tokio::time::timeout(timeout, change(&args, resume, &conn, out, err))
+            .await
+            .unwrap_or_else(|_| {
+                anyhow::bail!(
+                    "{verb} of {} did not finish within --timeout {}",
+                    args.name,
+                    args.op.timeout
+                )
+            })
     })
+}
+
+/// Finds the set and its pets, pauses or resumes them, and prints what
+/// changed.
+async fn change(
+    args: &Args,
+    resume: bool,
+    conn: &super::connect::Connection,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let dry_run = args.op.dry_run;
+    let served = conn.served().await?;
+    let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
+    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
+    let url = format!(
+        "{}{}",
+        path(pods, Some(set.namespace()), None, None),
+        ListParams::labels(set.selector_string()).query(false)
+    );
+    let list: Value = conn
+        .client
+        .send(reqwest::Method::GET, &url, None)
+        .await?
+        .json(conn.client.server())?;
+    let items = list["items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    if let Some(ordinal) = args.pet {
+        let pet = set.pet_name(ordinal);
+        if !items
+            .iter()
+            .any(|p| p.pointer("/metadata/name").and_then(Value::as_str) == Some(pet.as_str()))
+        {
+            anyhow::bail!("{} has no pet {pet} (ordinal {ordinal})", set.label());
+        }
+    }
+    let changes = if resume {
+        let paused = pause::paused_pets(&set, items);
+        pause::resume(&conn.client, &set, args.pet, &paused, dry_run).await?
+    } else {
+        let mut pets: Vec<i64> = items
+            .iter()
+            .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
+            .collect();
+        pets.sort_unstable();
+        pause::pause(&conn.client, &set, args.pet, &pets, dry_run).await?
+    };
+    let suffix = if dry_run { " (server dry run)" } else { "" };
+    for change in &changes {
+        writeln!(err, "{}: {change}{suffix}", set.label())?;
+    }
+    let done = changes
+        .iter()
+        .any(|c| !matches!(c, pause::Change::Nothing(_)));
+    let verb = if resume { "resumed" } else { "paused" };
+    match args.op.output.as_deref() {
+        Some("name") if done => writeln!(out, "{}", set.display())?,
+        Some("name") => {}
+        Some("json") => {
+            let value = serde_json::json!({
+                "set": set.display(),
+                "action": verb,
+                "changed": done,
+                "changes": changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "dryRun": dry_run,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        _ if done => writeln!(out, "{} {verb}{suffix}", set.display())?,
+        _ => {}
+    }
+    Ok(())
 }

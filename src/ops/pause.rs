@@ -71,10 +71,12 @@ async fn annotate_pet(
     set: &Set,
     ordinal: i64,
     value: &str,
+    dry_run: bool,
 ) -> Result<Change, Error> {
     let pods = kinds::by_name("pods").expect("pods are in the kinds table");
     let pet = set.pet_name(ordinal);
     let url = path(pods, Some(set.namespace()), Some(&pet), None);
+    let patch_url = format!("{url}{}", crate::client::request::dry_run_query(dry_run));
     let done = Change::Pet {
         pet: pet.clone(),
         value: value.to_string(),
@@ -107,7 +109,7 @@ async fn annotate_pet(
         let sent = client
             .send_guarded(
                 reqwest::Method::PATCH,
-                &url,
+                &patch_url,
                 Some((
                     PatchType::Json.content_type(),
                     serde_json::to_vec(&ops).unwrap_or_default(),
@@ -136,6 +138,7 @@ pub async fn pause(
     set: &Set,
     pet: Option<i64>,
     pets: &[i64],
+    dry_run: bool,
 ) -> anyhow::Result<Vec<Change>> {
     if set.is_petset() {
         let targets: Vec<i64> = match pet {
@@ -150,7 +153,7 @@ pub async fn pause(
         }
         let mut changes = Vec::new();
         for ordinal in targets {
-            changes.push(annotate_pet(client, set, ordinal, "false").await?);
+            changes.push(annotate_pet(client, set, ordinal, "false", dry_run).await?);
         }
         return Ok(changes);
     }
@@ -196,7 +199,7 @@ pub async fn pause(
             json!({"op": "add", "path": "/spec/updateStrategy/rollingUpdate", "value": rolling}),
         );
     }
-    sets::patch_guarded(client, set, ops, false).await?;
+    sets::patch_guarded(client, set, ops, dry_run).await?;
     Ok(vec![Change::Partition { from, to }])
 }
 
@@ -206,6 +209,7 @@ pub async fn resume(
     set: &Set,
     pet: Option<i64>,
     paused_pets: &[i64],
+    dry_run: bool,
 ) -> anyhow::Result<Vec<Change>> {
     if set.is_petset() {
         let targets: Vec<i64> = match pet {
@@ -214,7 +218,7 @@ pub async fn resume(
         };
         let mut changes = Vec::new();
         for ordinal in targets {
-            changes.push(annotate_pet(client, set, ordinal, "true").await?);
+            changes.push(annotate_pet(client, set, ordinal, "true", dry_run).await?);
         }
         if changes.is_empty() {
             changes.push(Change::Nothing(format!(
@@ -256,7 +260,7 @@ pub async fn resume(
         json!({"op": "remove", "path": key}),
         json!({"op": "replace", "path": "/spec/updateStrategy/rollingUpdate/partition", "value": to}),
     ];
-    sets::patch_guarded(client, set, ops, false).await?;
+    sets::patch_guarded(client, set, ops, dry_run).await?;
     Ok(vec![Change::Partition { from, to }])
 }
 

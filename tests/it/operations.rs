@@ -369,6 +369,33 @@ fn cleanup_removes_only_unused_claims_and_refuses_mounted_ones() {
 fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
     let server = LocalServer::start_with(FAST);
     create_petset(&server);
+    let run = petctl_at(&server, &["pause", "web", "--dry-run"]);
+    run.expect_success();
+    assert_eq!(run.stdout, "petset.apps/web paused (server dry run)\n");
+    assert_eq!(
+        run.stderr,
+        "petset \"web\": pet web-0 annotated pod.alpha.kubernetes.io/initialized=false (server dry run)\npetset \"web\": pet web-1 annotated pod.alpha.kubernetes.io/initialized=false (server dry run)\n"
+    );
+    let annotations = || {
+        petctl_at(
+            &server,
+            &[
+                "get",
+                "pods",
+                "-o",
+                "jsonpath={.items[*].metadata.annotations}",
+            ],
+        )
+        .stdout
+    };
+    let paused = r#""pod.alpha.kubernetes.io/initialized":"false""#;
+    assert!(!annotations().contains(paused), "{}", annotations());
+    let run = petctl_at(&server, &["pause", "web", "-o", "name"]);
+    run.expect_success();
+    assert_eq!(run.stdout, "petset.apps/web\n");
+    assert!(annotations().contains(paused), "{}", annotations());
+    let run = petctl_at(&server, &["resume", "web"]);
+    run.expect_success();
     let run = petctl_at(&server, &["pause", "web"]);
     run.expect_success();
     assert_eq!(run.stdout, "petset.apps/web paused\n");
@@ -410,6 +437,27 @@ fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
 fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
     let server = LocalServer::start_with(FAST);
     create_statefulset(&server, "RollingUpdate");
+    let run = petctl_at(&server, &["pause", "sts/web", "--dry-run", "-o", "json"]);
+    run.expect_success();
+    let outcome: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        outcome,
+        serde_json::json!({"set": "statefulset.apps/web", "action": "paused", "changed": true, "changes": ["partition 0 -> 3"], "dryRun": true})
+    );
+    let partition = || {
+        petctl_at(
+            &server,
+            &[
+                "get",
+                "sts",
+                "web",
+                "-o",
+                "jsonpath={.spec.updateStrategy.rollingUpdate.partition}",
+            ],
+        )
+        .stdout
+    };
+    assert_eq!(partition(), "0", "a dry run changes nothing");
     petctl_at(&server, &["pause", "sts/web"]).expect_success();
     let run = petctl_at(
         &server,
@@ -425,17 +473,7 @@ fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
     let run = petctl_at(&server, &["resume", "sts/web"]);
     run.expect_success();
     assert_eq!(run.stderr, "statefulset \"web\": partition 3 -> 0\n");
-    let run = petctl_at(
-        &server,
-        &[
-            "get",
-            "sts",
-            "web",
-            "-o",
-            "jsonpath={.spec.updateStrategy.rollingUpdate.partition}",
-        ],
-    );
-    assert_eq!(run.stdout, "0");
+    assert_eq!(partition(), "0");
 
     let server = LocalServer::start_with(FAST);
     create_statefulset(&server, "OnDelete");
