@@ -71,10 +71,20 @@ pub fn is_public(path: &str) -> bool {
 
 /// A user of the legacy `--basic-auth-file`, as kube-apiserver read it
 /// until 1.19 (PetSet-era clusters used it): `password,user,uid[,"g1,g2"]`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BasicUser {
     password: String,
     user: User,
+}
+
+/// Without the password, so that it cannot end up in a log.
+impl std::fmt::Debug for BasicUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicUser")
+            .field("user", &self.user)
+            .field("password", &"REDACTED")
+            .finish()
+    }
 }
 
 /// Parses a basic-auth file; errors name the line.
