@@ -3,13 +3,12 @@
 
 use std::io::Write;
 
-use anyhow::bail;
 use serde_json::Value;
 
 use super::connect::{connect, runtime, Connection};
 use super::global::GlobalArgs;
 use crate::client::request::{path, ListParams};
-use crate::client::watch::{Event, Watcher};
+use crate::client::watch::{Cache, Event, Watcher};
 use crate::error::InvalidInput;
 use crate::kinds::{self, KindInfo};
 use crate::ops::{pets, sets};
@@ -277,32 +276,108 @@ async fn get_pets(
     format: Option<&Format>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if args.watch {
-        bail!("get pets does not support --watch yet; use: petctl get pods -l SELECTOR --watch");
-    }
     let served = conn.served().await?;
     let set = sets::find(&conn.client, &served, &conn.namespace, reference).await?;
+    if args.watch {
+        return watch_pets(conn, &set, args, format, out).await;
+    }
     let pets = pets::gather(&conn.client, &set).await?;
+    print_pets(&pets, args, format, true, out)
+}
+
+/// The pets table (or one JSON/YAML object per pet), with headers when
+/// `headers` and `--no-headers` is not given.
+fn print_pets(
+    pets: &[pets::Pet],
+    args: &Args,
+    format: Option<&Format>,
+    headers: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let as_json = |p: &pets::Pet| {
+        serde_json::json!({
+            "ordinal": p.ordinal,
+            "name": p.name,
+            "pod": p.pod,
+            "claims": p.claims.iter().map(|(n, c)| serde_json::json!({"name": n, "claim": c})).collect::<Vec<_>>(),
+        })
+    };
     match format {
+        Some(f) if args.watch => {
+            for pet in pets {
+                out.write_all(printer::render(&as_json(pet), f, "pod", "")?.as_bytes())?;
+            }
+        }
         Some(f) => {
-            let items: Vec<Value> = pets
-                .iter()
-                .map(|p| {
-                    serde_json::json!({
-                        "ordinal": p.ordinal,
-                        "name": p.name,
-                        "pod": p.pod,
-                        "claims": p.claims.iter().map(|(n, c)| serde_json::json!({"name": n, "claim": c})).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
+            let items: Vec<Value> = pets.iter().map(as_json).collect();
             let value = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
             out.write_all(printer::render(&value, f, "pod", "")?.as_bytes())?;
         }
         None => {
-            let rows = columns::pets(&pets, None, jiff::Timestamp::now());
-            out.write_all(table::render(&rows.headers, &rows.rows, args.no_headers).as_bytes())?;
+            let rows = columns::pets(pets, None, jiff::Timestamp::now());
+            let no_headers = args.no_headers || !headers;
+            out.write_all(table::render(&rows.headers, &rows.rows, no_headers).as_bytes())?;
         }
     }
     Ok(())
+}
+
+/// `get pets NAME --watch`: the table from the first list of the set's
+/// pods, then a row for each pet whose pod changes (`<missing>` once it is
+/// gone), from the same watch.
+async fn watch_pets(
+    conn: &Connection,
+    set: &sets::Set,
+    args: &Args,
+    format: Option<&Format>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let claims = if set.claim_template_names().is_empty() {
+        Vec::new()
+    } else {
+        conn.client
+            .list_objects(
+                kinds::builtin("pvc"),
+                Some(set.namespace()),
+                &ListParams::default(),
+            )
+            .await?
+    };
+    let mut watcher = Watcher::new(
+        &conn.client,
+        kinds::builtin("pods"),
+        Some(set.namespace()),
+        ListParams::labels(set.selector_string()),
+    );
+    let mut cache = Cache::default();
+    let mut first = true;
+    loop {
+        let event = watcher.next().await?;
+        cache.apply(&event);
+        let pods: Vec<Value> = cache.values().cloned().collect();
+        let all = pets::assemble(set, &pods, &claims);
+        let shown = match &event {
+            Event::Restarted(_) => all,
+            Event::Applied(pod) | Event::Deleted(pod) => {
+                let name = pod
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let Some(ordinal) = set.ordinal_of(name) else {
+                    continue;
+                };
+                let pet = all.into_iter().find(|p| p.name == name);
+                // A pet scaled away is no longer among the set's ordinals.
+                vec![pet.unwrap_or_else(|| pets::Pet {
+                    ordinal,
+                    name: name.to_string(),
+                    pod: None,
+                    claims: Vec::new(),
+                })]
+            }
+        };
+        print_pets(&shown, args, format, first, out)?;
+        first = false;
+        out.flush()?;
+    }
 }

@@ -277,26 +277,20 @@ fn version_shows_client_and_server() {
     assert!(v.get("serverVersion").is_none());
 }
 
-#[test]
-fn get_watch_streams_changes() {
+/// Starts `petctl ARGS` against `server` and streams its stdout lines.
+fn stream(
+    server: &LocalServer,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     use std::io::BufRead;
-    let server = LocalServer::start_with(READY_FAST);
     let kubeconfig = server.kubeconfig();
     let home = server.dir.path().join("watch-home");
     std::fs::create_dir_all(&home).unwrap();
     let mut cmd = crate::support::petctl_command(&home);
-    cmd.args([
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-        "get",
-        "pods",
-        "--watch",
-        "--no-headers",
-        "-o",
-        "name",
-    ])
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::null());
+    cmd.args(["--kubeconfig", kubeconfig.to_str().unwrap()])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -310,22 +304,68 @@ fn get_watch_streams_changes() {
             }
         }
     });
-    petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
-    let mut seen = Vec::new();
+    (child, rx)
+}
+
+/// Lines from `lines` until `done` holds for them, or 30 s have passed.
+fn read_until(
+    lines: &std::sync::mpsc::Receiver<String>,
+    seen: &mut Vec<String>,
+    done: impl Fn(&[String]) -> bool,
+) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !seen.iter().any(|l: &String| l == "pod/web-1") {
+    while !done(seen) {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
+        match lines.recv_timeout(left) {
             Ok(line) => seen.push(line),
             Err(_) => break,
         }
     }
+}
+
+#[test]
+fn get_watch_streams_changes() {
+    let server = LocalServer::start_with(READY_FAST);
+    let (mut child, lines) = stream(
+        &server,
+        &["get", "pods", "--watch", "--no-headers", "-o", "name"],
+    );
+    petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
+    let mut seen = Vec::new();
+    read_until(&lines, &mut seen, |seen| {
+        seen.iter().any(|l| l == "pod/web-1")
+    });
     let _ = child.kill();
     let _ = child.wait();
     assert!(seen.iter().any(|l| l == "pod/web-0"), "{seen:?}");
     assert!(
         seen.iter().any(|l| l == "pod/web-1"),
         "the watch must stream the second pet too: {seen:?}"
+    );
+}
+
+#[test]
+fn get_pets_watch_prints_a_row_per_change_and_missing_pets() {
+    let server = LocalServer::start_with(READY_FAST);
+    petctl_at(&server, &["create", "-f", "examples/petset.yaml", "--wait"]).expect_success();
+    let (mut child, lines) = stream(&server, &["get", "pets", "web", "--watch"]);
+    let mut seen = Vec::new();
+    read_until(&lines, &mut seen, |seen| seen.len() >= 3);
+    petctl_at(&server, &["scale", "web", "--replicas", "1", "--wait"]).expect_success();
+    let gone = |l: &String| l.starts_with("1 ") && l.contains("web-1") && l.contains("<missing>");
+    read_until(&lines, &mut seen, |seen| seen.iter().any(gone));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen[0].starts_with("ORDINAL   POD     STATUS"), "{seen:?}");
+    assert!(seen[1].starts_with("0         web-0   Running"), "{seen:?}");
+    assert!(seen[2].starts_with("1         web-1   Running"), "{seen:?}");
+    assert!(
+        seen.iter().any(gone),
+        "web-1 shows as missing once gone: {seen:?}"
+    );
+    assert!(
+        !seen[3..].iter().any(|l| l.starts_with("ORDINAL")),
+        "one header: {seen:?}"
     );
 }
 
