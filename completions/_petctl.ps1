@@ -40,29 +40,30 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the governing Service, the set and the rest from manifests')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List sets, their pets, pods and claims')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a set: its pets'' identities, storage, revisions and events')
+            [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Change a set''s replicas: pets come up in order and go down in reverse')
+            [CompletionResult]::new('upgrade-image', 'upgrade-image', [CompletionResultType]::ParameterValue, 'Change container images and replace the pets one by one, in order')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused set (or one pet of a PetSet)')
-            [CompletionResult]::new('cleanup-pvcs', 'cleanup-pvcs', [CompletionResultType]::ParameterValue, 'Delete the claims no pet of a set uses any more (asks first)')
-            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the kubeconfig petctl uses')
-            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the governing Service, the set and the rest from manifests')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a set: scale to 0 in order, then delete it (claims are kept)')
-            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a set: its pets'' identities, storage, revisions and events')
-            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List sets, their pets, pods and claims')
-            [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Change a set''s replicas: pets come up in order and go down in reverse')
-            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions')
-            [CompletionResult]::new('upgrade-image', 'upgrade-image', [CompletionResultType]::ParameterValue, 'Change container images and replace the pets one by one, in order')
+            [CompletionResult]::new('cleanup-pvcs', 'cleanup-pvcs', [CompletionResultType]::ParameterValue, 'Delete the claims no pet of a set uses any more (asks first)')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets')
             [CompletionResult]::new('local', 'local', [CompletionResultType]::ParameterValue, 'Run the local control plane: a Kubernetes-compatible API server')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the kubeconfig petctl uses')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
-        'petctl;migrate' {
+        'petctl;create' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The apiVersion to convert to')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'none, client (print only) or server (validated by the server, not stored)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: name, yaml or json')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: name, yaml or json')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, e.g. 90s or 5m')
             [CompletionResult]::new('--validate', '--validate', [CompletionResultType]::ParameterName, 'How to treat unknown fields: strict, warn or ignore')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
@@ -77,6 +78,127 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until every pet of every created set is Running and Ready')
+            [CompletionResult]::new('--no-convert', '--no-convert', [CompletionResultType]::ParameterName, 'Refuse to convert a PetSet for a server that has only StatefulSets')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'petctl;get' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector, e.g. app=nginx')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. app=nginx')
+            [CompletionResult]::new('--field-selector', '--field-selector', [CompletionResultType]::ParameterName, 'Field selector, e.g. status.phase=Running')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: wide, yaml, json, name, jsonpath=TEMPLATE')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: wide, yaml, json, name, jsonpath=TEMPLATE')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'List across all namespaces')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'List across all namespaces')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'After listing, watch for changes')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'After listing, watch for changes')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print headers')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'petctl;describe' {
+            [CompletionResult]::new('--cluster-domain', '--cluster-domain', [CompletionResultType]::ParameterName, 'The cluster''s DNS domain, for pet DNS names')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'petctl;scale' {
+            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'The number of pets wanted')
+            [CompletionResult]::new('--current-replicas', '--current-replicas', [CompletionResultType]::ParameterName, 'Scale only if the set has this many replicas now')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long waits may take, e.g. 90s or 5m')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Follow the controller until every pet is Ready (or gone)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (which pets, in which order) and change nothing')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'petctl;upgrade-image' {
+            [CompletionResult]::new('--order', '--order', [CompletionResultType]::ParameterName, 'descending (highest ordinal first, ordinal 0 last) or ascending')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Replace only ordinals at or above K [default: a RollingUpdate set''s own partition, else 0]')
+            [CompletionResult]::new('--pet-timeout', '--pet-timeout', [CompletionResultType]::ParameterName, 'How long each pet may take to be Running and Ready again')
+            [CompletionResult]::new('--min-ready', '--min-ready', [CompletionResultType]::ParameterName, 'How long a replaced pet must stay Ready before the next one goes')
+            [CompletionResult]::new('--max-unavailable', '--max-unavailable', [CompletionResultType]::ParameterName, 'How many pets may be not Ready at once (only 1 is supported)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'A limit for the whole upgrade; 0 means none')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output: name or json (the outcome)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: name or json (the outcome)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace unready pets even when they do not look broken')
+            [CompletionResult]::new('--rollback-on-failure', '--rollback-on-failure', [CompletionResultType]::ParameterName, 'When a pet does not get Ready, put the old image back in the template and bring that pet back on it')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan only')
             [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -139,149 +261,6 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'petctl;cleanup-pvcs' {
-            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only claims with these labels (e.g. the set''s selector, app=nginx)')
-            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Only claims with these labels (e.g. the set''s selector, app=nginx)')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long waits may take, e.g. 90s or 5m')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
-            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (which pets, in which order) and change nothing')
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'petctl;completion' {
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
-            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'petctl;config' {
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
-            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('view', 'view', [CompletionResultType]::ParameterValue, 'Print the merged kubeconfig, secrets redacted')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'petctl;config;view' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
-            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--minify', '--minify', [CompletionResultType]::ParameterName, 'Only the current context, its cluster and its user, with overrides applied')
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'petctl;config;help' {
-            [CompletionResult]::new('view', 'view', [CompletionResultType]::ParameterValue, 'Print the merged kubeconfig, secrets redacted')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'petctl;config;help;view' {
-            break
-        }
-        'petctl;config;help;help' {
-            break
-        }
-        'petctl;create' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
-            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'none, client (print only) or server (validated by the server, not stored)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: name, yaml or json')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: name, yaml or json')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, e.g. 90s or 5m')
-            [CompletionResult]::new('--validate', '--validate', [CompletionResultType]::ParameterName, 'How to treat unknown fields: strict, warn or ignore')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
-            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until every pet of every created set is Running and Ready')
-            [CompletionResult]::new('--no-convert', '--no-convert', [CompletionResultType]::ParameterName, 'Refuse to convert a PetSet for a server that has only StatefulSets')
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
         'petctl;delete' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Delete the sets in these manifests (other objects in them are left alone)')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Delete the sets in these manifests (other objects in them are left alone)')
@@ -312,64 +291,9 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'petctl;describe' {
-            [CompletionResult]::new('--cluster-domain', '--cluster-domain', [CompletionResultType]::ParameterName, 'The cluster''s DNS domain, for pet DNS names')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
-            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'petctl;get' {
-            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector, e.g. app=nginx')
-            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. app=nginx')
-            [CompletionResult]::new('--field-selector', '--field-selector', [CompletionResultType]::ParameterName, 'Field selector, e.g. status.phase=Running')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: wide, yaml, json, name, jsonpath=TEMPLATE')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: wide, yaml, json, name, jsonpath=TEMPLATE')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
-            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'List across all namespaces')
-            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'List across all namespaces')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'After listing, watch for changes')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'After listing, watch for changes')
-            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print headers')
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'petctl;scale' {
-            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'The number of pets wanted')
-            [CompletionResult]::new('--current-replicas', '--current-replicas', [CompletionResultType]::ParameterName, 'Scale only if the set has this many replicas now')
+        'petctl;cleanup-pvcs' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only claims with these labels (e.g. the set''s selector, app=nginx)')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Only claims with these labels (e.g. the set''s selector, app=nginx)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long waits may take, e.g. 90s or 5m')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
@@ -386,7 +310,8 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Follow the controller until every pet is Ready (or gone)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (which pets, in which order) and change nothing')
             [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
@@ -396,9 +321,13 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'petctl;version' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: json or yaml')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: json or yaml')
+        'petctl;migrate' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or - for stdin (repeatable)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The apiVersion to convert to')
+            [CompletionResult]::new('--validate', '--validate', [CompletionResultType]::ParameterName, 'How to treat unknown fields: strict, warn or ignore')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -412,42 +341,6 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Only the client version; do not contact the server')
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
-            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'petctl;upgrade-image' {
-            [CompletionResult]::new('--order', '--order', [CompletionResultType]::ParameterName, 'descending (highest ordinal first, ordinal 0 last) or ascending')
-            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Replace only ordinals at or above K [default: a RollingUpdate set''s own partition, else 0]')
-            [CompletionResult]::new('--pet-timeout', '--pet-timeout', [CompletionResultType]::ParameterName, 'How long each pet may take to be Running and Ready again')
-            [CompletionResult]::new('--min-ready', '--min-ready', [CompletionResultType]::ParameterName, 'How long a replaced pet must stay Ready before the next one goes')
-            [CompletionResult]::new('--max-unavailable', '--max-unavailable', [CompletionResultType]::ParameterName, 'How many pets may be not Ready at once (only 1 is supported)')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'A limit for the whole upgrade; 0 means none')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output: name or json (the outcome)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: name or json (the outcome)')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
-            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
-            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
-            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace unready pets even when they do not look broken')
-            [CompletionResult]::new('--rollback-on-failure', '--rollback-on-failure', [CompletionResultType]::ParameterName, 'When a pet does not get Ready, put the old image back in the template and bring that pet back on it')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan only')
             [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -614,25 +507,144 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
         'petctl;local;help;help' {
             break
         }
-        'petctl;help' {
-            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets')
-            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated')
-            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused set (or one pet of a PetSet)')
-            [CompletionResult]::new('cleanup-pvcs', 'cleanup-pvcs', [CompletionResultType]::ParameterValue, 'Delete the claims no pet of a set uses any more (asks first)')
-            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the kubeconfig petctl uses')
-            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the governing Service, the set and the rest from manifests')
-            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a set: scale to 0 in order, then delete it (claims are kept)')
-            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a set: its pets'' identities, storage, revisions and events')
-            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List sets, their pets, pods and claims')
-            [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Change a set''s replicas: pets come up in order and go down in reverse')
-            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions')
-            [CompletionResult]::new('upgrade-image', 'upgrade-image', [CompletionResultType]::ParameterValue, 'Change container images and replace the pets one by one, in order')
-            [CompletionResult]::new('local', 'local', [CompletionResultType]::ParameterValue, 'Run the local control plane: a Kubernetes-compatible API server')
+        'petctl;config' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('view', 'view', [CompletionResultType]::ParameterValue, 'Print the merged kubeconfig, secrets redacted')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
-        'petctl;help;migrate' {
+        'petctl;config;view' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--minify', '--minify', [CompletionResultType]::ParameterName, 'Only the current context, its cluster and its user, with overrides applied')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'petctl;config;help' {
+            [CompletionResult]::new('view', 'view', [CompletionResultType]::ParameterValue, 'Print the merged kubeconfig, secrets redacted')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'petctl;config;help;view' {
+            break
+        }
+        'petctl;config;help;help' {
+            break
+        }
+        'petctl;version' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: json or yaml')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Only the client version; do not contact the server')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'petctl;completion' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'petctl;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the governing Service, the set and the rest from manifests')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List sets, their pets, pods and claims')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a set: its pets'' identities, storage, revisions and events')
+            [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Change a set''s replicas: pets come up in order and go down in reverse')
+            [CompletionResult]::new('upgrade-image', 'upgrade-image', [CompletionResultType]::ParameterValue, 'Change container images and replace the pets one by one, in order')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused set (or one pet of a PetSet)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a set: scale to 0 in order, then delete it (claims are kept)')
+            [CompletionResult]::new('cleanup-pvcs', 'cleanup-pvcs', [CompletionResultType]::ParameterValue, 'Delete the claims no pet of a set uses any more (asks first)')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets')
+            [CompletionResult]::new('local', 'local', [CompletionResultType]::ParameterValue, 'Run the local control plane: a Kubernetes-compatible API server')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the kubeconfig petctl uses')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client and server versions')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'petctl;help;create' {
+            break
+        }
+        'petctl;help;get' {
+            break
+        }
+        'petctl;help;describe' {
+            break
+        }
+        'petctl;help;scale' {
+            break
+        }
+        'petctl;help;upgrade-image' {
             break
         }
         'petctl;help;pause' {
@@ -641,38 +653,13 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
         'petctl;help;resume' {
             break
         }
-        'petctl;help;cleanup-pvcs' {
-            break
-        }
-        'petctl;help;completion' {
-            break
-        }
-        'petctl;help;config' {
-            [CompletionResult]::new('view', 'view', [CompletionResultType]::ParameterValue, 'Print the merged kubeconfig, secrets redacted')
-            break
-        }
-        'petctl;help;config;view' {
-            break
-        }
-        'petctl;help;create' {
-            break
-        }
         'petctl;help;delete' {
             break
         }
-        'petctl;help;describe' {
+        'petctl;help;cleanup-pvcs' {
             break
         }
-        'petctl;help;get' {
-            break
-        }
-        'petctl;help;scale' {
-            break
-        }
-        'petctl;help;version' {
-            break
-        }
-        'petctl;help;upgrade-image' {
+        'petctl;help;migrate' {
             break
         }
         'petctl;help;local' {
@@ -692,6 +679,19 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             break
         }
         'petctl;help;local;kubeconfig' {
+            break
+        }
+        'petctl;help;config' {
+            [CompletionResult]::new('view', 'view', [CompletionResultType]::ParameterValue, 'Print the merged kubeconfig, secrets redacted')
+            break
+        }
+        'petctl;help;config;view' {
+            break
+        }
+        'petctl;help;version' {
+            break
+        }
+        'petctl;help;completion' {
             break
         }
         'petctl;help;help' {

@@ -170,7 +170,7 @@ _petctl() {
 
     case "${cmd}" in
         petctl)
-            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help"
+            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -910,7 +910,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__help)
-            opts="migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help"
+            opts="create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

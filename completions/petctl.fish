@@ -38,41 +38,129 @@ complete -c petctl -n "__fish_petctl_needs_command" -l local -d 'Use the local c
 complete -c petctl -n "__fish_petctl_needs_command" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_needs_command" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_needs_command" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "migrate" -d 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "create" -d 'Create the governing Service, the set and the rest from manifests'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "get" -d 'List sets, their pets, pods and claims'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "describe" -d 'Show a set: its pets\' identities, storage, revisions and events'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "scale" -d 'Change a set\'s replicas: pets come up in order and go down in reverse'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "upgrade-image" -d 'Change container images and replace the pets one by one, in order'
 complete -c petctl -n "__fish_petctl_needs_command" -f -a "pause" -d 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated'
 complete -c petctl -n "__fish_petctl_needs_command" -f -a "resume" -d 'Resume a paused set (or one pet of a PetSet)'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "cleanup-pvcs" -d 'Delete the claims no pet of a set uses any more (asks first)'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "config" -d 'Show the kubeconfig petctl uses'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "create" -d 'Create the governing Service, the set and the rest from manifests'
 complete -c petctl -n "__fish_petctl_needs_command" -f -a "delete" -d 'Delete a set: scale to 0 in order, then delete it (claims are kept)'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "describe" -d 'Show a set: its pets\' identities, storage, revisions and events'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "get" -d 'List sets, their pets, pods and claims'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "scale" -d 'Change a set\'s replicas: pets come up in order and go down in reverse'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "version" -d 'Print the client and server versions'
-complete -c petctl -n "__fish_petctl_needs_command" -f -a "upgrade-image" -d 'Change container images and replace the pets one by one, in order'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "cleanup-pvcs" -d 'Delete the claims no pet of a set uses any more (asks first)'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "migrate" -d 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets'
 complete -c petctl -n "__fish_petctl_needs_command" -f -a "local" -d 'Run the local control plane: a Kubernetes-compatible API server'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "config" -d 'Show the kubeconfig petctl uses'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "version" -d 'Print the client and server versions'
+complete -c petctl -n "__fish_petctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c petctl -n "__fish_petctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s o -l output -d 'Output format' -r -f -a "yaml\t''
+complete -c petctl -n "__fish_petctl_using_subcommand create" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l dry-run -d 'none, client (print only) or server (validated by the server, not stored)' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand create" -s o -l output -d 'Output format: name, yaml or json' -r -f -a "name\t''
+yaml\t''
 json\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l to -d 'The apiVersion to convert to' -r -f -a "apps/v1\t''
-apps/v1beta1\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l validate -d 'How to treat unknown fields: strict, warn or ignore' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l timeout -d 'How long --wait waits, e.g. 90s or 5m' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l validate -d 'How to treat unknown fields: strict, warn or ignore' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l wait -d 'Wait until every pet of every created set is Running and Ready'
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l no-convert -d 'Refuse to convert a PetSet for a server that has only StatefulSets'
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand create" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand create" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s l -l selector -d 'Label selector, e.g. app=nginx' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l field-selector -d 'Field selector, e.g. status.phase=Running' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s o -l output -d 'Output format: wide, yaml, json, name, jsonpath=TEMPLATE' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s A -l all-namespaces -d 'List across all namespaces'
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s w -l watch -d 'After listing, watch for changes'
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l no-headers -d 'Do not print headers'
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand get" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l cluster-domain -d 'The cluster\'s DNS domain, for pet DNS names' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l replicas -d 'The number of pets wanted' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l current-replicas -d 'Scale only if the set has this many replicas now' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
+json\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l wait -d 'Follow the controller until every pet is Ready (or gone)'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l order -d 'descending (highest ordinal first, ordinal 0 last) or ascending' -r -f -a "descending\t''
+ascending\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l partition -d 'Replace only ordinals at or above K [default: a RollingUpdate set\'s own partition, else 0]' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l pet-timeout -d 'How long each pet may take to be Running and Ready again' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l min-ready -d 'How long a replaced pet must stay Ready before the next one goes' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l max-unavailable -d 'How many pets may be not Ready at once (only 1 is supported)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l timeout -d 'A limit for the whole upgrade; 0 means none' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s o -l output -d 'Output: name or json (the outcome)' -r -f -a "name\t''
+json\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l force -d 'Replace unready pets even when they do not look broken'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l rollback-on-failure -d 'When a pet does not get Ready, put the old image back in the template and bring that pet back on it'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l dry-run -d 'Print the plan only'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l pet -d 'Only this pet (PetSets): the guide\'s per-pet debug hook' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
@@ -111,100 +199,6 @@ complete -c petctl -n "__fish_petctl_using_subcommand resume" -l local -d 'Use t
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s l -l selector -d 'Only claims with these labels (e.g. the set\'s selector, app=nginx)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
-json\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s y -l yes -d 'Do not ask for confirmation'
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -f -a "view" -d 'Print the merged kubeconfig, secrets redacted'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s o -l output -d 'Output format' -r -f -a "yaml\t''
-json\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l minify -d 'Only the current context, its cluster and its user, with overrides applied'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "view" -d 'Print the merged kubeconfig, secrets redacted'
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c petctl -n "__fish_petctl_using_subcommand create" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l dry-run -d 'none, client (print only) or server (validated by the server, not stored)' -r -f -a "none\t''
-client\t''
-server\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand create" -s o -l output -d 'Output format: name, yaml or json' -r -f -a "name\t''
-yaml\t''
-json\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l timeout -d 'How long --wait waits, e.g. 90s or 5m' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l validate -d 'How to treat unknown fields: strict, warn or ignore' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l wait -d 'Wait until every pet of every created set is Running and Ready'
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l no-convert -d 'Refuse to convert a PetSet for a server that has only StatefulSets'
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand create" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand create" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s f -l filename -d 'Delete the sets in these manifests (other objects in them are left alone)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l cascade -d 'true (scale to 0 in order, then delete), false/orphan (the pets keep running), background, foreground' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
@@ -226,106 +220,46 @@ complete -c petctl -n "__fish_petctl_using_subcommand delete" -l local -d 'Use t
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l cluster-domain -d 'The cluster\'s DNS domain, for pet DNS names' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s l -l selector -d 'Label selector, e.g. app=nginx' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l field-selector -d 'Field selector, e.g. status.phase=Running' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s o -l output -d 'Output format: wide, yaml, json, name, jsonpath=TEMPLATE' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s A -l all-namespaces -d 'List across all namespaces'
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s w -l watch -d 'After listing, watch for changes'
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l no-headers -d 'Do not print headers'
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand get" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l replicas -d 'The number of pets wanted' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l current-replicas -d 'Scale only if the set has this many replicas now' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s l -l selector -d 'Only claims with these labels (e.g. the set\'s selector, app=nginx)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
 json\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l wait -d 'Follow the controller until every pet is Ready (or gone)'
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand version" -s o -l output -d 'Output format: json or yaml' -r -f -a "json\t''
-yaml\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l client -d 'Only the client version; do not contact the server'
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand version" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l order -d 'descending (highest ordinal first, ordinal 0 last) or ascending' -r -f -a "descending\t''
-ascending\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l partition -d 'Replace only ordinals at or above K [default: a RollingUpdate set\'s own partition, else 0]' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l pet-timeout -d 'How long each pet may take to be Running and Ready again' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l min-ready -d 'How long a replaced pet must stay Ready before the next one goes' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l max-unavailable -d 'How many pets may be not Ready at once (only 1 is supported)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l timeout -d 'A limit for the whole upgrade; 0 means none' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s o -l output -d 'Output: name or json (the outcome)' -r -f -a "name\t''
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s y -l yes -d 'Do not ask for confirmation'
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s o -l output -d 'Output format' -r -f -a "yaml\t''
 json\t''"
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l force -d 'Replace unready pets even when they do not look broken'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l rollback-on-failure -d 'When a pet does not get Ready, put the old image back in the template and bring that pet back on it'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l dry-run -d 'Print the plan only'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l to -d 'The apiVersion to convert to' -r -f -a "apps/v1\t''
+apps/v1beta1\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l validate -d 'How to treat unknown fields: strict, warn or ignore' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l context -d 'The kubeconfig context to use' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -425,23 +359,89 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_sub
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "migrate" -d 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "pause" -d 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "resume" -d 'Resume a paused set (or one pet of a PetSet)'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "cleanup-pvcs" -d 'Delete the claims no pet of a set uses any more (asks first)'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "completion" -d 'Print a shell completion script'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "config" -d 'Show the kubeconfig petctl uses'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "create" -d 'Create the governing Service, the set and the rest from manifests'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "delete" -d 'Delete a set: scale to 0 in order, then delete it (claims are kept)'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "describe" -d 'Show a set: its pets\' identities, storage, revisions and events'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "get" -d 'List sets, their pets, pods and claims'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "scale" -d 'Change a set\'s replicas: pets come up in order and go down in reverse'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "version" -d 'Print the client and server versions'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "upgrade-image" -d 'Change container images and replace the pets one by one, in order'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "local" -d 'Run the local control plane: a Kubernetes-compatible API server'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from migrate pause resume cleanup-pvcs completion config create delete describe get scale version upgrade-image local help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "view" -d 'Print the merged kubeconfig, secrets redacted'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -f -a "view" -d 'Print the merged kubeconfig, secrets redacted'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s o -l output -d 'Output format' -r -f -a "yaml\t''
+json\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l minify -d 'Only the current context, its cluster and its user, with overrides applied'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "view" -d 'Print the merged kubeconfig, secrets redacted'
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c petctl -n "__fish_petctl_using_subcommand version" -s o -l output -d 'Output format: json or yaml' -r -f -a "json\t''
+yaml\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l client -d 'Only the client version; do not contact the server'
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand version" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand version" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "create" -d 'Create the governing Service, the set and the rest from manifests'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "get" -d 'List sets, their pets, pods and claims'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "describe" -d 'Show a set: its pets\' identities, storage, revisions and events'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "scale" -d 'Change a set\'s replicas: pets come up in order and go down in reverse'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "upgrade-image" -d 'Change container images and replace the pets one by one, in order'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "pause" -d 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "resume" -d 'Resume a paused set (or one pet of a PetSet)'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "delete" -d 'Delete a set: scale to 0 in order, then delete it (claims are kept)'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "cleanup-pvcs" -d 'Delete the claims no pet of a set uses any more (asks first)'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "migrate" -d 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "local" -d 'Run the local control plane: a Kubernetes-compatible API server'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "config" -d 'Show the kubeconfig petctl uses'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "version" -d 'Print the client and server versions'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "completion" -d 'Print a shell completion script'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "up" -d 'Start the local control plane'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "down" -d 'Stop the local control plane gracefully'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "view" -d 'Print the merged kubeconfig, secrets redacted'

@@ -42,34 +42,34 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Convert PetSets and older StatefulSets to apps/v1 StatefulSets
-    Migrate(migrate::Args),
+    /// Create the governing Service, the set and the rest from manifests
+    Create(create::Args),
+    /// List sets, their pets, pods and claims
+    Get(get::Args),
+    /// Show a set: its pets' identities, storage, revisions and events
+    Describe(describe::Args),
+    /// Change a set's replicas: pets come up in order and go down in reverse
+    Scale(scale::Args),
+    /// Change container images and replace the pets one by one, in order
+    UpgradeImage(upgrade_image::Args),
     /// Pause a set (or one pet of a PetSet): no pet is created, deleted or updated
     Pause(pause::Args),
     /// Resume a paused set (or one pet of a PetSet)
     Resume(pause::Args),
-    /// Delete the claims no pet of a set uses any more (asks first)
-    CleanupPvcs(cleanup_pvcs::Args),
-    /// Print a shell completion script
-    Completion(completion::Args),
-    /// Show the kubeconfig petctl uses
-    Config(config::Args),
-    /// Create the governing Service, the set and the rest from manifests
-    Create(create::Args),
     /// Delete a set: scale to 0 in order, then delete it (claims are kept)
     Delete(delete::Args),
-    /// Show a set: its pets' identities, storage, revisions and events
-    Describe(describe::Args),
-    /// List sets, their pets, pods and claims
-    Get(get::Args),
-    /// Change a set's replicas: pets come up in order and go down in reverse
-    Scale(scale::Args),
-    /// Print the client and server versions
-    Version(version::Args),
-    /// Change container images and replace the pets one by one, in order
-    UpgradeImage(upgrade_image::Args),
+    /// Delete the claims no pet of a set uses any more (asks first)
+    CleanupPvcs(cleanup_pvcs::Args),
+    /// Convert PetSets and older StatefulSets to apps/v1 StatefulSets
+    Migrate(migrate::Args),
     /// Run the local control plane: a Kubernetes-compatible API server
     Local(local::Args),
+    /// Show the kubeconfig petctl uses
+    Config(config::Args),
+    /// Print the client and server versions
+    Version(version::Args),
+    /// Print a shell completion script
+    Completion(completion::Args),
 }
 
 /// The clap command, for completions and man pages.
