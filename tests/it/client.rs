@@ -282,7 +282,6 @@ fn stream(
     server: &LocalServer,
     args: &[&str],
 ) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
-    use std::io::BufRead;
     let kubeconfig = server.kubeconfig();
     let home = server.dir.path().join("watch-home");
     std::fs::create_dir_all(&home).unwrap();
@@ -292,19 +291,8 @@ fn stream(
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
     let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (child, rx)
+    let lines = crate::support::lines_of(child.stdout.take().unwrap());
+    (child, lines)
 }
 
 /// Lines from `lines` until `done` holds for them, or 30 s have passed.

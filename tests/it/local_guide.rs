@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::support::{kubectl_or_skip, kubectl_with, repo_root, LocalServer, Run};
+use crate::support::{
+    await_watch, kubectl_or_skip, kubectl_with, repo_root, stderr_lines, LocalServer, Run,
+};
 
 /// A local control plane and the real kubectl pointed at it.
 pub struct Cluster {
@@ -82,20 +84,21 @@ impl Cluster {
         let mut child = Command::new(&self.binary)
             .arg("get")
             .args(args)
-            .args(["--watch", "--output-watch-events", "-o", "json"])
+            .args(["--watch", "--output-watch-events", "-o", "json", "-v=6"])
             .env("KUBECONFIG", self.server.kubeconfig())
             .env("HOME", &home)
             .current_dir(repo_root())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn kubectl get --watch");
+        let requests = stderr_lines(&mut child);
         let mut stdout = child.stdout.take().expect("stdout");
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let sink = buffer.clone();
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut chunk = [0u8; 8192];
             while let Ok(n) = stdout.read(&mut chunk) {
                 if n == 0 {
@@ -107,13 +110,13 @@ impl Cluster {
                 let _ = tx.send(());
             }
         });
-        // Any kubectl call after this one is answered after the watch's
-        // list, so what it changes shows up in the watch.
-        self.ok(&["get", "--raw", "/version"]);
+        // Once the watch request is answered, every later change shows up.
+        await_watch(&requests, "");
         Watch {
             child,
             buffer,
             arrivals: rx,
+            reader,
         }
     }
 }
@@ -123,16 +126,13 @@ pub struct Watch {
     child: Child,
     buffer: Arc<Mutex<Vec<u8>>>,
     arrivals: std::sync::mpsc::Receiver<()>,
+    reader: std::thread::JoinHandle<()>,
 }
 
 impl Watch {
     /// The events seen so far (the watch keeps running).
     pub fn events(&self) -> Vec<Value> {
-        let bytes = self.buffer.lock().expect("watch buffer").clone();
-        serde_json::Deserializer::from_slice(&bytes)
-            .into_iter::<Value>()
-            .map_while(Result::ok)
-            .collect()
+        events_in(&self.buffer)
     }
 
     /// Blocks until an event satisfies `condition` (checked as output
@@ -171,12 +171,28 @@ impl Watch {
         }
     }
 
-    pub fn stop(mut self) -> Vec<Value> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        self.events()
+    /// Stops the watch and returns every event it printed.
+    pub fn stop(self) -> Vec<Value> {
+        let Watch {
+            mut child,
+            buffer,
+            reader,
+            ..
+        } = self;
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = reader.join();
+        events_in(&buffer)
     }
+}
+
+/// The watch events printed into `buffer` so far.
+fn events_in(buffer: &Mutex<Vec<u8>>) -> Vec<Value> {
+    let bytes = buffer.lock().expect("watch buffer").clone();
+    serde_json::Deserializer::from_slice(&bytes)
+        .into_iter::<Value>()
+        .map_while(Result::ok)
+        .collect()
 }
 
 pub fn name(event: &Value) -> &str {

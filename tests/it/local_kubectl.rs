@@ -2,9 +2,8 @@
 //! Skipped with a message when kubectl is missing (fails under CI=true).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use crate::support::{kubectl_or_skip, kubectl_with, LocalServer, Run};
+use crate::support::{await_watch, kubectl_or_skip, kubectl_with, stderr_lines, LocalServer, Run};
 
 const STATEFULSET: &str = "apiVersion: apps/v1
 kind: StatefulSet
@@ -40,6 +39,17 @@ impl Kubectl {
             binary,
             server: LocalServer::start(),
         })
+    }
+
+    /// `kubectl ARGS` against the server, stdout piped, to be spawned.
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(&self.binary);
+        command
+            .args(args)
+            .env("KUBECONFIG", self.server.kubeconfig())
+            .env("HOME", self.server.dir.path())
+            .stdout(std::process::Stdio::piped());
+        command
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -325,40 +335,34 @@ fn typed_generators_send_protobuf_and_it_is_decoded() {
 }
 
 /// Starts `kubectl` in the background and returns its output once it exits.
-fn spawn(k: &Kubectl, args: &[&str]) -> std::process::Child {
-    std::process::Command::new(&k.binary)
-        .args(args)
-        .env("KUBECONFIG", k.server.kubeconfig())
-        .env("HOME", k.server.dir.path())
-        .stdout(std::process::Stdio::piped())
+/// Starts `kubectl ARGS -v=6` in the background and returns once its watch
+/// on a URL containing `fragment` is in place.
+fn spawn_watching(
+    k: &Kubectl,
+    args: &[&str],
+    fragment: &str,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = k
+        .command(args)
+        .arg("-v=6")
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("spawn kubectl")
+        .expect("spawn kubectl");
+    let lines = stderr_lines(&mut child);
+    await_watch(&lines, fragment);
+    (child, lines)
 }
 
-/// Waits until `path` on the server has a watcher, read from server.log.
-fn wait_for_watch(server: &LocalServer, needle: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::time::Instant::now() < deadline {
-        let log =
-            std::fs::read_to_string(server.state_dir().join("server.log")).unwrap_or_default();
-        if log
-            .lines()
-            .any(|l| l.contains(needle) && l.contains("watch=true"))
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("no watch for {needle}\n{}", server.log_tail());
-}
-
-fn finish(child: std::process::Child) -> (i32, String, String) {
+/// The exit code, stdout and the rest of stderr once `child` exits.
+fn finish(
+    child: std::process::Child,
+    stderr: std::sync::mpsc::Receiver<String>,
+) -> (i32, String, String) {
     let output = child.wait_with_output().expect("wait for kubectl");
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+        stderr.iter().collect::<Vec<_>>().join("\n"),
     )
 }
 
@@ -368,7 +372,7 @@ fn get_watch_streams_a_change() {
         return;
     };
     k.create_statefulset();
-    let watcher = spawn(
+    let (watcher, stderr) = spawn_watching(
         &k,
         &[
             "get",
@@ -379,11 +383,11 @@ fn get_watch_streams_a_change() {
             "jsonpath={.spec.replicas}{\"\\n\"}",
             "--request-timeout=10s",
         ],
+        "/statefulsets?",
     );
-    wait_for_watch(&k.server, "/statefulsets?");
     k.ok(&["scale", "sts", "web", "--replicas=7"]);
     k.ok(&["delete", "sts", "web"]);
-    let (_, stdout, stderr) = finish(watcher);
+    let (_, stdout, stderr) = finish(watcher, stderr);
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines.starts_with(&["2", "7"]), "{stdout}\n{stderr}");
 }
@@ -394,7 +398,7 @@ fn wait_for_jsonpath() {
         return;
     };
     k.create_statefulset();
-    let waiter = spawn(
+    let (waiter, stderr) = spawn_watching(
         &k,
         &[
             "wait",
@@ -402,15 +406,53 @@ fn wait_for_jsonpath() {
             "--for=jsonpath={.spec.replicas}=6",
             "--timeout=20s",
         ],
+        "/statefulsets?",
     );
-    wait_for_watch(&k.server, "/statefulsets?");
     k.ok(&["scale", "sts", "web", "--replicas=6"]);
-    let (code, stdout, stderr) = finish(waiter);
+    let (code, stdout, stderr) = finish(waiter, stderr);
     assert_eq!(
         (code, stdout.as_str()),
         (0, "statefulset.apps/web condition met\n"),
         "{stderr}"
     );
+}
+
+#[test]
+fn logs_follow_lasts_as_long_as_the_container_runs() {
+    use std::io::BufRead;
+    let Some(k) = Kubectl::start("logs_follow_lasts_as_long_as_the_container_runs") else {
+        return;
+    };
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: busybox\n";
+    k.run_in(&["create", "-f", "-"], pod).expect_success();
+    k.ok(&["wait", "--for=condition=Ready", "pod/p", "--timeout=60s"]);
+    let mut child = k
+        .command(&["logs", "-f", "p"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn kubectl logs -f");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("read the log");
+    assert!(
+        first.starts_with("[petctl local kubelet] container c started from image busybox"),
+        "{first}"
+    );
+    // A change that does not end the run keeps the stream open.
+    k.ok(&["label", "pod", "p", "seen=yes"]);
+    assert!(
+        child.try_wait().expect("kubectl").is_none(),
+        "kubectl logs -f returned early"
+    );
+    k.ok(&["delete", "pod", "p", "--grace-period=1", "--wait=false"]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("kubectl logs -f ends with the pod");
+    assert!(status.expect("kubectl").success());
 }
 
 /// Every installed kubectl version creates and reads objects.

@@ -434,3 +434,53 @@ pub fn normalize(text: &str) -> String {
     }
     out
 }
+
+/// The stderr lines of `child`, read on a thread as they come.
+pub fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    lines_of(child.stderr.take().expect("stderr is piped"))
+}
+
+/// The lines of `stream`, read on a thread as they come.
+pub fn lines_of(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Blocks until a kubectl run with `-v=6` logs that its watch request on a
+/// URL containing `fragment` was answered (client-go logs a response when
+/// its headers arrive, so the watch is then in place); panics after 30 s.
+/// Returns the lines read.
+#[track_caller]
+pub fn await_watch(lines: &std::sync::mpsc::Receiver<String>, fragment: &str) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                let answered = line.contains("watch=true")
+                    && line.contains(fragment)
+                    && line.contains("200 OK");
+                seen.push(line);
+                if answered {
+                    return seen;
+                }
+            }
+            Err(_) => panic!(
+                "no watch on {fragment:?} was answered:\n{}",
+                seen.join("\n")
+            ),
+        }
+    }
+}

@@ -232,9 +232,15 @@ async fn resource(
             }))
         }
         (&Method::GET, Some(target)) if path.subresource.as_deref() == Some("log") => {
+            let live = app.registry.store().subscribe();
+            let shutdown = app.shutdown.clone();
             let pod = blocking(app, move |registry| registry.get(&target)).await?;
-            let text = logs::log(&pod, &request.params)?;
-            Ok(respond::bytes(200, "text/plain", text.into_bytes()))
+            let log = logs::log(&pod, &request.params)?;
+            let follow = request.params.flag("follow");
+            Ok(match log.running_since.clone().filter(|_| follow) {
+                Some(since) => logs::follow(log, since, &pod, live, shutdown),
+                None => respond::bytes(200, "text/plain", log.text.into_bytes()),
+            })
         }
         (_, Some(_)) if path.subresource.as_deref() == Some("log") => {
             Err(ApiError::method_not_allowed())

@@ -4,14 +4,82 @@
 //! with code 1. The errors are kube-apiserver's: a container must be named
 //! when there are several, and one that has not started has no log.
 
+use axum::body::Body;
+use hyper::Response;
 use serde_json::Value;
+use tokio::sync::{broadcast, mpsc};
 
 use super::query::Params;
 use crate::local::registry::error::ApiError;
 use crate::local::registry::meta;
+use crate::local::store::{EventType, StoreEvent};
 
-/// The log text of the container `params` names (or the only one) of `pod`.
-pub fn log(pod: &Value, params: &Params) -> Result<String, ApiError> {
+/// A container's log, and which run of it is still going.
+#[derive(Debug)]
+pub struct Log {
+    pub text: String,
+    pub container: String,
+    /// When the running instance started, if the log is of one.
+    pub running_since: Option<String>,
+}
+
+/// A `follow` stream: `log`'s text now, then open until the run ends, the
+/// pod goes, or the server shuts down. `live` was subscribed before the pod
+/// was read, so no change in between is missed.
+pub fn follow(
+    log: Log,
+    since: String,
+    pod: &Value,
+    mut live: broadcast::Receiver<StoreEvent>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Response<Body> {
+    let (namespace, name) = (
+        meta::namespace(pod).to_string(),
+        meta::name(pod).to_string(),
+    );
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(1);
+    tokio::spawn(async move {
+        if tx.send(log.text.into_bytes()).await.is_err() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                event = live.recv() => match event {
+                    Ok(e) if e.key.resource == "pods" && e.key.namespace == namespace && e.key.name == name => {
+                        if e.event_type == EventType::Deleted || !same_run(&e.object, &log.container, &since) {
+                            return;
+                        }
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = tx.closed() => return,
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, std::io::Error>(chunk), rx))
+    });
+    let mut response = super::respond::bytes(200, "text/plain", Vec::new());
+    *response.body_mut() = Body::from_stream(stream);
+    response
+}
+
+/// Whether `container` of `pod` is still the run that started at `since`.
+pub fn same_run(pod: &Value, container: &str, since: &str) -> bool {
+    pod.pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .and_then(|all| all.iter().find(|s| meta::str_at(s, "/name") == container))
+        .and_then(|s| s.pointer("/state/running/startedAt"))
+        .and_then(Value::as_str)
+        == Some(since)
+}
+
+/// The log of the container `params` names (or the only one) of `pod`.
+pub fn log(pod: &Value, params: &Params) -> Result<Log, ApiError> {
     let name = meta::name(pod);
     let containers: Vec<&str> = pod
         .pointer("/spec/containers")
@@ -49,10 +117,14 @@ pub fn log(pod: &Value, params: &Params) -> Result<String, ApiError> {
     };
     if let Some(running) = state.and_then(|s| s.get("running")) {
         let at = meta::str_at(running, "/startedAt");
-        return Ok(line(
-            at,
-            format!("[petctl local kubelet] container {container} started from image {image} (a simulated container: it writes no output of its own)"),
-        ));
+        return Ok(Log {
+            text: line(
+                at,
+                format!("[petctl local kubelet] container {container} started from image {image} (a simulated container: it writes no output of its own)"),
+            ),
+            container: container.to_string(),
+            running_since: (!previous).then(|| at.to_string()),
+        });
     }
     // A crash-looping container shows its last run, as the kubelet does.
     let last_run = (!previous)
@@ -64,10 +136,14 @@ pub fn log(pod: &Value, params: &Params) -> Result<String, ApiError> {
             .get("exitCode")
             .and_then(Value::as_i64)
             .unwrap_or(0);
-        return Ok(line(
-            at,
-            format!("[petctl local kubelet] container {container} (image {image}) exited with code {code}: the image matches the server's --fail-images"),
-        ));
+        return Ok(Log {
+            text: line(
+                at,
+                format!("[petctl local kubelet] container {container} (image {image}) exited with code {code}: the image matches the server's --fail-images"),
+            ),
+            container: container.to_string(),
+            running_since: None,
+        });
     }
     if previous {
         return Err(ApiError::bad_request(format!(
@@ -101,7 +177,14 @@ mod tests {
         let running = pod(
             json!([{"name": "nginx", "image": "nginx:1", "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]),
         );
-        let text = log(&running, &Params::parse("timestamps=true")).unwrap();
+        let followed = log(&running, &Params::parse("timestamps=true")).unwrap();
+        assert_eq!(
+            followed.running_since.as_deref(),
+            Some("2026-01-01T00:00:00Z")
+        );
+        assert!(same_run(&running, "nginx", "2026-01-01T00:00:00Z"));
+        assert!(!same_run(&running, "nginx", "2026-01-01T00:00:01Z"));
+        let text = followed.text;
         assert!(text.starts_with("2026-01-01T00:00:00Z [petctl local kubelet] container nginx started from image nginx:1"), "{text}");
         assert_eq!(
             log(&running, &Params::parse("previous=true"))
@@ -114,6 +197,7 @@ mod tests {
             "lastState": {"terminated": {"exitCode": 1, "finishedAt": "t"}}}]));
         assert!(log(&crashing, &Params::parse(""))
             .unwrap()
+            .text
             .contains("exited with code 1"));
         let creating =
             pod(json!([{"name": "nginx", "state": {"waiting": {"reason": "ContainerCreating"}}}]));
