@@ -276,6 +276,24 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn a_petset_status_counts_once_it_has_seen_the_spec() {
+        let petset = |generation: i64, observed: Option<i64>, replicas: i64| {
+            let mut status = json!({"replicas": replicas});
+            if let Some(observed) = observed {
+                status["observedGeneration"] = json!(observed);
+            }
+            json!({"kind": "PetSet", "metadata": {"generation": generation}, "spec": {"replicas": 1}, "status": status})
+        };
+        assert!(!status_caught_up(&petset(2, Some(1), 1)), "an old count");
+        assert!(status_caught_up(&petset(2, Some(2), 1)));
+        assert!(
+            status_caught_up(&petset(2, None, 1)),
+            "1.3 has no observedGeneration"
+        );
+        assert!(!status_caught_up(&petset(2, Some(2), 2)));
+    }
+
     fn set() -> Set {
         Set {
             kind: kinds::by_name("petset").unwrap(),
@@ -387,9 +405,12 @@ pub async fn set_ready(
 pub fn status_caught_up(set: &Value) -> bool {
     let int = |p: &str| set.pointer(p).and_then(Value::as_i64);
     let replicas = int("/spec/replicas").unwrap_or(1);
+    let observed = int("/status/observedGeneration") >= int("/metadata/generation");
     if set["kind"] == "PetSet" || set["apiVersion"] == "apps/v1alpha1" {
-        return int("/status/replicas") == Some(replicas);
+        // 1.3 PetSets may not report observedGeneration; 1.4 ones do, and
+        // until it catches up their replicas count is the old spec's.
+        let observed = observed || set.pointer("/status/observedGeneration").is_none();
+        return observed && int("/status/replicas") == Some(replicas);
     }
-    int("/status/observedGeneration") >= int("/metadata/generation")
-        && int("/status/readyReplicas").unwrap_or(0) == replicas
+    observed && int("/status/readyReplicas").unwrap_or(0) == replicas
 }

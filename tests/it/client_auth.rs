@@ -182,7 +182,7 @@ fn client_certificates_as_data_and_as_files_with_relative_paths() {
     let server = LocalServer::start_with(FAST);
     let dir = scratch();
     let admin = user_kubeconfig(&server, dir.path(), "ops", &["system:masters"]);
-    petctl_with(&admin, &["create", "-f", "examples/petset.yaml"]).expect_success();
+    petctl_with(&admin, &["create", "-f", "examples/petset.yaml", "--wait"]).expect_success();
     petctl_with(&admin, &["scale", "web", "--replicas", "1", "--wait"]).expect_success();
 
     // The same credentials as files, named relative to the kubeconfig.

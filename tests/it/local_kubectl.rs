@@ -219,6 +219,9 @@ fn scale_label_annotate_patch_and_replace() {
     assert_eq!(forbidden.code, 1);
     assert!(forbidden.stderr.contains("spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"), "{forbidden}");
 
+    // Once the rollout is done the controller stops writing the status, so
+    // nothing but the replace below changes the set.
+    k.ok(&["rollout", "status", "sts/web", "--timeout=60s"]);
     let current = k.ok(&["get", "sts", "web", "-o", "yaml"]);
     let stale = current.clone();
     assert_eq!(
