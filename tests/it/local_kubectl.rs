@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{await_watch, kubectl_or_skip, kubectl_with, stderr_lines, LocalServer, Run};
+use crate::support::{
+    await_watch, kubectl_or_skip, kubectl_with, lines_of, stderr_lines, LocalServer, Run,
+};
 
 const STATEFULSET: &str = "apiVersion: apps/v1
 kind: StatefulSet
@@ -219,15 +221,21 @@ fn scale_label_annotate_patch_and_replace() {
     assert_eq!(forbidden.code, 1);
     assert!(forbidden.stderr.contains("spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"), "{forbidden}");
 
-    // Once the rollout is done the controller stops writing the status, so
-    // nothing but the replace below changes the set.
-    k.ok(&["rollout", "status", "sts/web", "--timeout=60s"]);
-    let current = k.ok(&["get", "sts", "web", "-o", "yaml"]);
-    let stale = current.clone();
-    assert_eq!(
-        k.run_in(&["replace", "-f", "-"], &current).stdout,
-        "statefulset.apps/web replaced\n"
-    );
+    // The controller is still rolling the set out and writes its status,
+    // so a replace may meet a newer version: read again and retry, as any
+    // client would.
+    let mut replaced = None;
+    for _ in 0..20 {
+        let current = k.ok(&["get", "sts", "web", "-o", "yaml"]);
+        let run = k.run_in(&["replace", "-f", "-"], &current);
+        if run.code == 0 {
+            assert_eq!(run.stdout, "statefulset.apps/web replaced\n");
+            replaced = Some(current);
+            break;
+        }
+        assert!(run.stderr.contains("the object has been modified"), "{run}");
+    }
+    let stale = replaced.expect("a replace with the version just read went through");
     let conflict = k.run_in(&["replace", "-f", "-"], &stale);
     assert_eq!(conflict.code, 1, "{conflict}");
     assert!(
@@ -375,7 +383,7 @@ fn get_watch_streams_a_change() {
         return;
     };
     k.create_statefulset();
-    let (watcher, stderr) = spawn_watching(
+    let (mut watcher, _stderr) = spawn_watching(
         &k,
         &[
             "get",
@@ -384,15 +392,25 @@ fn get_watch_streams_a_change() {
             "-w",
             "-o",
             "jsonpath={.spec.replicas}{\"\\n\"}",
-            "--request-timeout=10s",
+            "--request-timeout=30s",
         ],
         "/statefulsets?",
     );
+    let replicas = lines_of(watcher.stdout.take().expect("stdout"));
     k.ok(&["scale", "sts", "web", "--replicas=7"]);
-    k.ok(&["delete", "sts", "web"]);
-    let (_, stdout, stderr) = finish(watcher, stderr);
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines.starts_with(&["2", "7"]), "{stdout}\n{stderr}");
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l| l == "7") {
+        match replicas.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert!(
+        seen.starts_with(&["2".to_string(), "7".to_string()]),
+        "{seen:?}"
+    );
 }
 
 #[test]
