@@ -140,6 +140,17 @@ impl ApiError {
         .with_details(details(name, kind))
     }
 
+    /// 403 for a request the authorizer denied; `name` is empty for
+    /// collection requests, and `why` says who cannot do what.
+    pub fn forbidden(kind: &KindInfo, name: &str, why: &str) -> Self {
+        let object = match name {
+            "" => qualified_resource(kind),
+            name => format!("{} {name:?}", qualified_resource(kind)),
+        };
+        ApiError::new(403, "Forbidden", format!("{object} is forbidden: {why}"))
+            .with_details(details(name, kind))
+    }
+
     pub fn namespace_not_found(namespace: &str) -> Self {
         ApiError::new(
             404,

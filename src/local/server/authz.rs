@@ -7,7 +7,7 @@ use hyper::Method;
 
 use super::auth::User;
 use super::route::ResourcePath;
-use crate::local::registry::error::{qualified_resource, ApiError};
+use crate::local::registry::error::ApiError;
 
 /// The read-only verbs of the `view` role.
 const VIEW_VERBS: [&str; 3] = ["get", "list", "watch"];
@@ -71,20 +71,7 @@ fn forbidden(user: &User, verb: &str, path: &ResourcePath) -> ApiError {
         "User {:?} cannot {verb} resource {resource:?} in API group {:?} {scope}",
         user.name, kind.group
     );
-    let name = path.name.as_deref().unwrap_or("");
-    let message = match name {
-        "" => format!("{} is forbidden: {why}", qualified_resource(kind)),
-        name => format!("{} {name:?} is forbidden: {why}", qualified_resource(kind)),
-    };
-    let mut details = serde_json::Map::new();
-    if !name.is_empty() {
-        details.insert("name".into(), name.into());
-    }
-    if !kind.group.is_empty() {
-        details.insert("group".into(), kind.group.into());
-    }
-    details.insert("kind".into(), kind.plural.into());
-    ApiError::new(403, "Forbidden", message).with_details(details.into())
+    ApiError::forbidden(kind, path.name.as_deref().unwrap_or(""), &why)
 }
 
 #[cfg(test)]

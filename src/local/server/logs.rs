@@ -70,12 +70,17 @@ pub fn follow(
 
 /// Whether `container` of `pod` is still the run that started at `since`.
 pub fn same_run(pod: &Value, container: &str, since: &str) -> bool {
-    pod.pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .and_then(|all| all.iter().find(|s| meta::str_at(s, "/name") == container))
+    container_status(pod, container)
         .and_then(|s| s.pointer("/state/running/startedAt"))
         .and_then(Value::as_str)
         == Some(since)
+}
+
+/// The status the kubelet reports for `container` of `pod`.
+fn container_status<'a>(pod: &'a Value, container: &str) -> Option<&'a Value> {
+    pod.pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .and_then(|all| all.iter().find(|s| meta::str_at(s, "/name") == container))
 }
 
 /// The log of the container `params` names (or the only one) of `pod`.
@@ -101,10 +106,7 @@ pub fn log(pod: &Value, params: &Params) -> Result<Log, ApiError> {
             )))
         }
     };
-    let status = pod
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .and_then(|all| all.iter().find(|s| meta::str_at(s, "/name") == container));
+    let status = container_status(pod, container);
     let previous = params.flag("previous");
     let image = status.map_or("", |s| meta::str_at(s, "/image"));
     let state = status.and_then(|s| s.get(if previous { "lastState" } else { "state" }));

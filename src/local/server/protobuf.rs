@@ -32,7 +32,7 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
     let api_version = type_meta.api_version.unwrap_or_default();
     let kind = type_meta.kind.unwrap_or_default();
     let raw = unknown.raw.unwrap_or_default();
-    let object = match (api_version.as_str(), kind.as_str()) {
+    let mut object = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Namespace") => namespace(decode(&raw)?),
         ("v1", "ConfigMap") => config_map(decode(&raw)?),
         ("v1", "Secret") => secret(decode(&raw)?),
@@ -60,7 +60,6 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
             ))
         }
     };
-    let mut object = object;
     if let Value::Object(map) = &mut object {
         map.insert("apiVersion".into(), json!(api_version));
         map.insert("kind".into(), json!(kind));
