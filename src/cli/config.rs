@@ -1,5 +1,6 @@
-//! `petctl config view [--minify]`: the kubeconfig petctl resolved, with
-//! every secret redacted.
+//! `petctl config view [--minify]`: the kubeconfig petctl resolved (the
+//! local control plane's where petctl would use it), with every secret
+//! redacted.
 
 use std::io::Write;
 
@@ -30,9 +31,41 @@ pub struct ViewArgs {
     pub output: String,
 }
 
-pub fn run(args: Args, global: &GlobalArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(
+    args: Args,
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
     let ConfigCommand::View(view) = args.command;
-    let loaded = kubeconfig::load(&global.loading_rules())?;
+    let mut loaded = kubeconfig::load(&global.loading_rules())?;
+    // The effective config: where petctl would use the local control plane,
+    // its kubeconfig (the server is not started for a look).
+    if let Some((path, fallback)) = super::connect::local_choice(global, &loaded)? {
+        let why = if fallback {
+            format!("{}; ", super::connect::FALLBACK)
+        } else {
+            String::new()
+        };
+        if path.is_file() {
+            writeln!(
+                err,
+                "petctl: {why}the local control plane's kubeconfig: {}",
+                path.display()
+            )?;
+            let rules = kubeconfig::LoadingRules {
+                explicit: Some(path),
+                ..Default::default()
+            };
+            loaded = kubeconfig::load(&rules)?;
+        } else {
+            writeln!(
+                err,
+                "petctl: {why}the local control plane would be started, its kubeconfig written to {}",
+                path.display()
+            )?;
+        }
+    }
     let config = if view.minify {
         kubeconfig::resolve(&loaded.config, &global.overrides())
             .context("cannot resolve the kubeconfig")?

@@ -20,6 +20,8 @@ use crate::local::state::{self, StateDir};
 pub struct Connection {
     pub client: Client,
     pub namespace: String,
+    /// The context in use, for `version` and notices.
+    pub context: String,
     cache_dir: Option<PathBuf>,
 }
 
@@ -55,6 +57,29 @@ fn env_path(name: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// The local control plane's kubeconfig in the default state dir, and
+/// whether petctl would use it for `global`: asked with `--local`, or
+/// fallen back to (no kubeconfig, not in a cluster, no `--server`). None
+/// when another cluster is chosen.
+pub fn local_choice(
+    global: &GlobalArgs,
+    loaded: &kubeconfig::Loaded,
+) -> anyhow::Result<Option<(PathBuf, bool)>> {
+    let fallback = !global.local
+        && loaded.is_empty()
+        && in_cluster(&global.overrides()).is_none()
+        && global.server.is_none();
+    if !global.local && !fallback {
+        return Ok(None);
+    }
+    let root = state::default_dir(
+        env_path("PETCTL_LOCAL_DIR"),
+        env_path("XDG_STATE_HOME"),
+        env_path("HOME"),
+    )?;
+    Ok(Some((StateDir::new(&root).kubeconfig(), fallback)))
+}
+
 /// Resolves the cluster and builds a client for it.
 pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Connection> {
     let rules = global.loading_rules();
@@ -65,7 +90,7 @@ pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Conne
     };
     let overrides = global.overrides();
     let resolved = if global.local {
-        local_resolved(&overrides, "", err)?
+        local_resolved(&overrides, false, err)?
     } else if !loaded.is_empty() {
         kubeconfig::resolve(&loaded.config, &overrides)?
     } else if let Some(in_cluster) = in_cluster(&overrides) {
@@ -73,7 +98,7 @@ pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Conne
     } else if overrides.server.is_some() {
         kubeconfig::resolve(&Kubeconfig::default(), &overrides)?
     } else {
-        local_resolved(&overrides, "no kubeconfig found; ", err)?
+        local_resolved(&overrides, true, err)?
     };
     let request_timeout = match global.request_timeout.as_deref() {
         None | Some("0") => None,
@@ -90,6 +115,7 @@ pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Conne
         ..ClientOptions::default()
     };
     let namespace = resolved.namespace.clone();
+    let context = resolved.context_name.clone();
     let client = Client::new(&resolved, options)
         .with_context(|| format!("cannot set up a client for {}", resolved.cluster.server))?;
     let cache_dir = env_path("XDG_CACHE_HOME")
@@ -98,17 +124,31 @@ pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Conne
     Ok(Connection {
         client,
         namespace,
+        context,
         cache_dir,
     })
 }
 
-/// The local control plane's context, started first if need be.
+/// Why petctl uses the local control plane when nobody asked for it.
+pub const FALLBACK: &str =
+    "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not in a cluster";
+
+/// The local control plane's context, started first if need be. A
+/// `fallback` (nobody asked for it) says so on stderr every time, so that
+/// nobody meaning another cluster gets this one without a word.
 fn local_resolved(
     overrides: &kubeconfig::Overrides,
-    why: &str,
+    fallback: bool,
     err: &mut dyn Write,
 ) -> anyhow::Result<Resolved> {
-    let kubeconfig = ensure_local(why, err)?;
+    let kubeconfig = ensure_local(fallback, err)?;
+    if fallback {
+        writeln!(
+            err,
+            "petctl: {FALLBACK}; using the local control plane (for kubectl: export KUBECONFIG={})",
+            kubeconfig.display()
+        )?;
+    }
     let rules = kubeconfig::LoadingRules {
         explicit: Some(kubeconfig),
         ..Default::default()
@@ -154,8 +194,8 @@ fn in_cluster(overrides: &kubeconfig::Overrides) -> Option<Resolved> {
 }
 
 /// The local control plane's kubeconfig, starting the server first when it
-/// is not running. Says so in one line on stderr.
-fn ensure_local(why: &str, err: &mut dyn Write) -> anyhow::Result<PathBuf> {
+/// is not running; a start is said in one line on stderr.
+fn ensure_local(fallback: bool, err: &mut dyn Write) -> anyhow::Result<PathBuf> {
     let root = state::default_dir(
         env_path("PETCTL_LOCAL_DIR"),
         env_path("XDG_STATE_HOME"),
@@ -173,15 +213,20 @@ fn ensure_local(why: &str, err: &mut dyn Write) -> anyhow::Result<PathBuf> {
         .output()
         .context("cannot start the local control plane")?;
     if !output.status.success() {
+        let why = if fallback {
+            format!("{FALLBACK}, and ")
+        } else {
+            String::new()
+        };
         bail!(
-            "no kubeconfig found, and the local control plane in {} did not start: {}",
+            "{why}the local control plane in {} did not start: {}",
             root.display(),
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
     writeln!(
         err,
-        "petctl: {why}started the local control plane in {} (stop it with: petctl local down)",
+        "petctl: started the local control plane in {} (stop it with: petctl local down)",
         root.display()
     )?;
     Ok(dir.kubeconfig())

@@ -113,7 +113,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Command::Resume(args) => pause::run(args, true, &cli.global, out, err),
         Command::CleanupPvcs(args) => cleanup_pvcs::run(args, &cli.global, out, err),
         Command::Completion(args) => completion::run(args, out),
-        Command::Config(args) => config::run(args, &cli.global, out),
+        Command::Config(args) => config::run(args, &cli.global, out, err),
         Command::Create(args) => create::run(args, &cli.global, out, err),
         Command::Delete(args) => delete::run(args, &cli.global, out, err),
         Command::Describe(args) => describe::run(args, &cli.global, out, err),

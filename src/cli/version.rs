@@ -28,22 +28,29 @@ pub fn run(
         "gitVersion": concat!("v", env!("CARGO_PKG_VERSION")),
         "platform": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
     });
-    let server_version: Option<Value> = if args.client {
+    // The server's version, and which cluster answered: the URL and the
+    // context, so that nobody mistakes one cluster for another.
+    let server: Option<(Value, Value)> = if args.client {
         None
     } else {
         let conn = connect(global, err)?;
-        Some(runtime()?.block_on(async {
+        let version = runtime()?.block_on(async {
             conn.client
                 .send(reqwest::Method::GET, "/version", None)
                 .await?
                 .json::<Value>(conn.client.server())
-        })?)
+        })?;
+        Some((
+            version,
+            json!({"server": conn.client.server(), "context": conn.context}),
+        ))
     };
     match args.output.as_deref() {
         Some(format) => {
             let mut value = json!({"clientVersion": client_version});
-            if let Some(server) = &server_version {
-                value["serverVersion"] = server.clone();
+            if let Some((version, cluster)) = &server {
+                value["serverVersion"] = version.clone();
+                value["cluster"] = cluster.clone();
             }
             let text = if format == "json" {
                 serde_json::to_string_pretty(&value)? + "\n"
@@ -58,12 +65,15 @@ pub fn run(
                 "Client Version: {}",
                 client_version["gitVersion"].as_str().unwrap_or("")
             )?;
-            if let Some(server) = &server_version {
+            if let Some((version, cluster)) = &server {
                 writeln!(
                     out,
                     "Server Version: {}",
-                    server["gitVersion"].as_str().unwrap_or("unknown")
+                    version["gitVersion"].as_str().unwrap_or("unknown")
                 )?;
+                let field = |k: &str| cluster[k].as_str().unwrap_or("").to_string();
+                writeln!(out, "Server URL: {}", field("server"))?;
+                writeln!(out, "Context: {}", field("context"))?;
             }
         }
     }

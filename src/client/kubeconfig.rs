@@ -171,16 +171,23 @@ impl LoadingRules {
         if let Some(explicit) = &self.explicit {
             return vec![explicit.clone()];
         }
-        if !self.env_list.is_empty() {
-            let mut seen = Vec::new();
-            for path in &self.env_list {
-                if !path.as_os_str().is_empty() && !seen.contains(path) {
-                    seen.push(path.clone());
-                }
-            }
-            return seen;
+        let listed = self.listed();
+        if !listed.is_empty() {
+            return listed;
         }
         self.home.iter().cloned().collect()
+    }
+
+    /// The `KUBECONFIG` entries, empty ones and repeats left out; an empty
+    /// `KUBECONFIG` counts as unset, as in client-go.
+    fn listed(&self) -> Vec<PathBuf> {
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for path in &self.env_list {
+            if !path.as_os_str().is_empty() && !seen.contains(path) {
+                seen.push(path.clone());
+            }
+        }
+        seen
     }
 }
 
@@ -217,6 +224,14 @@ pub fn load(rules: &LoadingRules) -> anyhow::Result<Loaded> {
         resolve_paths(&mut file, path.parent().unwrap_or(Path::new(".")));
         merge_into(&mut loaded.config, file);
         loaded.files.push(path);
+    }
+    // kubectl skips missing KUBECONFIG entries, and with none left would
+    // fall back to another cluster; a list that names no file at all is a
+    // typo, never a choice of the local control plane.
+    let listed = rules.listed();
+    if rules.explicit.is_none() && !listed.is_empty() && loaded.files.is_empty() {
+        let names: Vec<String> = listed.iter().map(|p| p.display().to_string()).collect();
+        bail!("KUBECONFIG names no file that exists: {}", names.join(", "));
     }
     Ok(loaded)
 }

@@ -76,6 +76,27 @@ impl Response {
     }
 }
 
+/// `https://user:pw@host:6443` -> (`https://host:6443`, Some((user, pw))).
+/// The URL petctl keeps, and so every message and log line that names the
+/// server, never holds the credentials; they become basic auth, as Go's
+/// HTTP client makes of a URL's userinfo.
+pub fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+            (
+                format!("{scheme}://{host}{}", &rest[authority_end..]),
+                Some((user.to_string(), password.to_string())),
+            )
+        }
+        None => (url.to_string(), None),
+    }
+}
+
 /// `299 - "unknown field \"spec.foo\""` -> `unknown field "spec.foo"`.
 fn warning_text(header: &str) -> String {
     let text = header.strip_prefix("299 - ").unwrap_or(header);
@@ -85,11 +106,17 @@ fn warning_text(header: &str) -> String {
 impl Client {
     pub fn new(resolved: &Resolved, options: ClientOptions) -> anyhow::Result<Client> {
         let cluster = &resolved.cluster;
-        let server = cluster.server.trim_end_matches('/').to_string();
+        let (server, userinfo) = split_userinfo(cluster.server.trim_end_matches('/'));
         if !server.starts_with("https://") && !server.starts_with("http://") {
             anyhow::bail!("server {server:?} is not an http(s) URL");
         }
-        let credentials = Credentials::from_user(&resolved.user, cluster)?;
+        let mut credentials = Credentials::from_user(&resolved.user, cluster)?;
+        if let (Credentials::None, Some((username, password))) = (&credentials, userinfo) {
+            credentials = Credentials::Basic {
+                username,
+                password: crate::client::auth::Secret(password),
+            };
+        }
         let mut identity = match (
             file_or_data(
                 "client-certificate",
@@ -134,7 +161,7 @@ impl Client {
         if let Some(proxy) = cluster.proxy_url.as_deref().filter(|p| !p.is_empty()) {
             builder = builder.proxy(
                 reqwest::Proxy::all(proxy)
-                    .with_context(|| format!("invalid proxy-url {proxy:?}"))?,
+                    .with_context(|| format!("invalid proxy-url {:?}", split_userinfo(proxy).0))?,
             );
         }
         let http = builder.build().context("cannot build the HTTP client")?;
@@ -465,6 +492,29 @@ mod tests {
             "{logged}"
         );
         assert!(logged.contains("REDACTED"));
+    }
+
+    #[test]
+    fn credentials_leave_the_server_url() {
+        let cases = [
+            ("https://h:6443", "https://h:6443", None),
+            (
+                "https://u:p@w@h:6443/base?x=@",
+                "https://h:6443/base?x=@",
+                Some(("u", "p@w")),
+            ),
+            ("http://u@h", "http://h", Some(("u", ""))),
+            ("h:6443", "h:6443", None),
+        ];
+        for (url, server, userinfo) in cases {
+            let (got, info) = split_userinfo(url);
+            assert_eq!(got, server, "{url}");
+            assert_eq!(
+                info,
+                userinfo.map(|(u, p)| (u.to_string(), p.to_string())),
+                "{url}"
+            );
+        }
     }
 
     #[test]

@@ -58,20 +58,20 @@ const FILES: &[(&str, &[&str])] = &[
         &["v1 Service", "apps/v1alpha1 PetSet"],
     ),
     (
-        "petset/thirdparty-cycore-etcd.yaml",
+        "petset/petctl-keystore-blank-separators.yaml",
         &["v1 Service", "v1 Secret", "apps/v1alpha1 PetSet"],
     ),
     (
-        "petset/thirdparty-holser-mysql-galera.yaml",
+        "petset/petctl-ledger-shared-claim.yaml",
+        &["v1 Service", "apps/v1alpha1 PetSet"],
+    ),
+    (
+        "petset/petctl-queue-registry-port.yaml",
+        &["v1 Service", "apps/v1alpha1 PetSet"],
+    ),
+    (
+        "petset/petctl-replicated-db-labelled-claims.yaml",
         &["apps/v1alpha1 PetSet"],
-    ),
-    (
-        "petset/thirdparty-mmitti-test-db.yaml",
-        &["v1 Service", "apps/v1alpha1 PetSet"],
-    ),
-    (
-        "petset/thirdparty-rabbitmq-cluster.yaml",
-        &["v1 Service", "apps/v1alpha1 PetSet"],
     ),
     (
         "petset/website-petset-peers.yaml",
@@ -243,7 +243,7 @@ fn locations_point_at_the_fields() {
             11,
         ),
         (
-            "petset/thirdparty-cycore-etcd.yaml",
+            "petset/petctl-keystore-blank-separators.yaml",
             2,
             "spec.replicas",
             35,

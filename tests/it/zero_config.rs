@@ -24,6 +24,45 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
+/// What every command says when it falls back to the local control plane.
+fn fallback_notice(state: &Path) -> String {
+    format!(
+        "petctl: no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not in a cluster; \
+         using the local control plane (for kubectl: export KUBECONFIG={})\n",
+        state.join("kubeconfig").display()
+    )
+}
+
+#[test]
+fn a_kubeconfig_list_naming_no_file_is_an_error_not_the_local_control_plane() {
+    let home = scratch();
+    let home = home.path();
+    let _stop = StopOnDrop(home);
+    for args in [
+        &["get", "petsets"][..],
+        &["scale", "web", "--replicas", "0"],
+    ] {
+        let mut cmd = crate::support::petctl_command(home);
+        cmd.env(
+            "KUBECONFIG",
+            "/tmp/petctl-typo-kubeconfig:/tmp/petctl-typo-2",
+        )
+        .args(args);
+        let run = crate::support::run_command(cmd, format!("petctl {args:?}"), None);
+        run.expect_code(1);
+        assert_eq!(
+            run.stderr,
+            "error: KUBECONFIG names no file that exists: /tmp/petctl-typo-kubeconfig, /tmp/petctl-typo-2\n",
+            "{run}"
+        );
+        assert_eq!(run.stdout, "");
+    }
+    assert!(
+        !home.join(".local/state/petctl").exists(),
+        "no local control plane was started"
+    );
+}
+
 #[test]
 fn the_main_job_starts_the_local_control_plane_and_state_survives_a_restart() {
     let home = scratch();
@@ -50,22 +89,42 @@ fn the_main_job_starts_the_local_control_plane_and_state_survives_a_restart() {
     );
     assert!(
         run.stderr.starts_with(&format!(
-            "petctl: no kubeconfig found; started the local control plane in {} (stop it with: petctl local down)\n",
-            state.display()
+            "petctl: started the local control plane in {} (stop it with: petctl local down)\n{}",
+            state.display(),
+            fallback_notice(&state),
         )),
         "{run}"
     );
     let pid = std::fs::read_to_string(state.join("server.pid")).unwrap();
 
-    // A second command reuses the same server, silently.
+    // A second command reuses the same server, and says which it is.
     let run = petctl_in(home, &["get", "pets", "web"], None);
     run.expect_success();
-    assert_eq!(run.stderr, "");
+    assert_eq!(run.stderr, fallback_notice(&state));
+    let before = normalize(&run.stdout);
+
+    // version and config view name the cluster in use.
+    let run = petctl_in(home, &["version"], None);
+    run.expect_success();
+    let url = std::fs::read_to_string(state.join("kubeconfig")).unwrap();
+    let url = url
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: "))
+        .expect("a server in the local kubeconfig")
+        .to_string();
+    assert!(
+        run.stdout
+            .ends_with(&format!("Server URL: {url}\nContext: petctl-local\n")),
+        "{run}"
+    );
+    let run = petctl_in(home, &["config", "view", "--minify"], None);
+    run.expect_success();
+    assert!(run.stdout.contains(&format!("server: {url}")), "{run}");
+    assert!(!run.stdout.contains("token: ey"), "{run}");
     assert_eq!(
         std::fs::read_to_string(state.join("server.pid")).unwrap(),
         pid
     );
-    let before = normalize(&run.stdout);
 
     petctl_in(home, &["local", "down"], None).expect_success();
     petctl_in(home, &["local", "up", "--detach"], None).expect_success();
