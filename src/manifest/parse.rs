@@ -9,6 +9,8 @@ mod value;
 mod yaml;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod hostile_tests;
 
 use super::diagnostic::{Diagnostic, ManifestError};

@@ -113,6 +113,13 @@ fn cases() -> Vec<Case> {
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  name: db\n",
             "dup.yaml:5:3: duplicate key \"name\": it is already set in this mapping",
         ),
+        // serde_yaml_ng panicked on this one (exit 101) when petctl went on
+        // to the next document after the duplicate key.
+        file(
+            "dup-then-alias.yaml",
+            "a:\na:\nb: *c\n",
+            "dup-then-alias.yaml:2:1: duplicate key \"a\": it is already set in this mapping",
+        ),
         file(
             "dashes.yaml",
             format!("{CONFIG_MAP}----\n{}", CONFIG_MAP.replace("web", "db")),

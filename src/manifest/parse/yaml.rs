@@ -16,6 +16,16 @@ use super::RawDocument;
 use crate::manifest::diagnostic::{Diagnostic, ManifestError};
 use crate::manifest::location::{Location, Locations};
 
+/// The index of the first document serde_yaml_ng finds a syntax error in
+/// (usize::MAX if none), read with nothing built.
+fn first_syntax_error(text: &str) -> usize {
+    serde_yaml_ng::Deserializer::from_str(text)
+        .position(|document| {
+            <serde::de::IgnoredAny as serde::Deserialize>::deserialize(document).is_err()
+        })
+        .unwrap_or(usize::MAX)
+}
+
 /// The non-empty documents of a YAML stream, with their locations.
 pub(crate) fn documents(name: &Arc<str>, text: &str) -> Result<Vec<RawDocument>, ManifestError> {
     if let Some(at) = too_deep(text) {
@@ -24,7 +34,8 @@ pub(crate) fn documents(name: &Arc<str>, text: &str) -> Result<Vec<RawDocument>,
     let builder = Builder::new(expansion_budget(text.len()));
     let mut values = Vec::new();
     let mut errors = Vec::new();
-    for document in serde_yaml_ng::Deserializer::from_str(text) {
+    let mut first_unsound = None;
+    for (i, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         match builder.seed().deserialize(document) {
             Ok(value) => values.push(value),
             Err(err) => {
@@ -34,12 +45,19 @@ pub(crate) fn documents(name: &Arc<str>, text: &str) -> Result<Vec<RawDocument>,
                 });
                 match (builder.take_problem(), at) {
                     (Some(Problem::AtNode(message)), at) => {
-                        // The rest of the stream is still sound: go on.
                         errors.push(match at {
                             Some(at) => Diagnostic::at(name, at, message),
                             None => Diagnostic::file(name, message),
                         });
-                        continue;
+                        // Go on to the next document only while the stream
+                        // is sound: serde_yaml_ng's document iterator, past a
+                        // document with a syntax error, hands out events that
+                        // make it panic (a duplicate key before an undefined
+                        // alias did).
+                        if i < *first_unsound.get_or_insert_with(|| first_syntax_error(text)) {
+                            continue;
+                        }
+                        break;
                     }
                     (Some(Problem::TooLarge), _) => errors.push(Diagnostic::file(
                         name,
