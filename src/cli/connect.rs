@@ -80,6 +80,12 @@ pub fn local_choice(
     Ok(Some((StateDir::new(&root).kubeconfig(), fallback)))
 }
 
+/// `--request-timeout` when not given: one request (not a watch) that has
+/// no answer by then fails, rather than hanging the command. kubectl has no
+/// limit by default; petctl's operations have their own `--timeout` for
+/// what takes long.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Resolves the cluster and builds a client for it.
 pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Connection> {
     let rules = global.loading_rules();
@@ -101,7 +107,8 @@ pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Conne
         local_resolved(&overrides, true, err)?
     };
     let request_timeout = match global.request_timeout.as_deref() {
-        None | Some("0") => None,
+        None => Some(DEFAULT_REQUEST_TIMEOUT),
+        Some("0") => None,
         Some(text) => Some(
             crate::duration::parse_duration(text)
                 .map_err(|e| crate::error::InvalidInput(format!("--request-timeout: {e}")))?,
@@ -114,6 +121,14 @@ pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Conne
         logger: Some(logger),
         ..ClientOptions::default()
     };
+    if resolved.cluster.insecure_skip_tls_verify {
+        writeln!(
+            err,
+            "{} the certificate of {} is not verified (insecure-skip-tls-verify): anyone on the path can read and change this session",
+            super::colour::warning(),
+            crate::client::transport::split_userinfo(&resolved.cluster.server).0
+        )?;
+    }
     let namespace = resolved.namespace.clone();
     let context = resolved.context_name.clone();
     let client = Client::new(&resolved, options)

@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     /// Do not verify the server's certificate (insecure)
     #[arg(long, global = true)]
     pub insecure_skip_tls_verify: bool,
-    /// How long to wait for a single request (e.g. 30s, 1m); 0 means no limit
+    /// How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]
     #[arg(long, global = true, value_name = "DURATION")]
     pub request_timeout: Option<String>,
     /// Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)

@@ -87,8 +87,9 @@ impl Credentials {
 }
 
 fn read_token_file(path: &Path) -> anyhow::Result<Secret> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read tokenFile {}", path.display()))?;
+    let bytes = read_capped(path, "tokenFile")?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("tokenFile {} is not UTF-8 text", path.display()))?;
     let token = text.trim();
     if token.is_empty() {
         bail!("tokenFile {} is empty", path.display());
@@ -314,11 +315,33 @@ pub fn file_or_data(
         return Ok(Some(bytes));
     }
     match path.filter(|p| !p.is_empty()) {
-        Some(path) => Ok(Some(
-            std::fs::read(path).with_context(|| format!("cannot read {what} {path}"))?,
-        )),
+        Some(path) => Ok(Some(read_capped(Path::new(path), what)?)),
         None => Ok(None),
     }
+}
+
+/// Credential and kubeconfig files are small; anything bigger is a mistake
+/// (a path to `/dev/zero`, a log file), refused before memory runs out.
+pub const MAX_CREDENTIAL_FILE_BYTES: u64 = 4 << 20;
+
+/// Reads `path` (the file of `what`), refusing more than
+/// [`MAX_CREDENTIAL_FILE_BYTES`].
+pub fn read_capped(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read {what} {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CREDENTIAL_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {what} {}", path.display()))?;
+    if bytes.len() as u64 > MAX_CREDENTIAL_FILE_BYTES {
+        bail!(
+            "{what} {} is larger than {} MiB; it cannot be a credential file",
+            path.display(),
+            MAX_CREDENTIAL_FILE_BYTES >> 20
+        );
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

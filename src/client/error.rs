@@ -130,11 +130,12 @@ impl Error {
     }
 
     /// Worth retrying an idempotent request: throttled, a server error, or
-    /// no connection.
+    /// a lost connection. Not a timeout: a server that did not answer in
+    /// the time given is not asked again, or the wait would multiply.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { code, .. } => *code == 429 || (500..600).contains(code),
-            Error::Connect { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Connect { .. } | Error::Transport { .. } => true,
             _ => false,
         }
     }

@@ -211,14 +211,21 @@ pub fn load(rules: &LoadingRules) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
     for path in rules.files() {
         let explicit = rules.explicit.as_deref() == Some(path.as_path());
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => continue,
-            Err(err) => {
-                return Err(err)
-                    .with_context(|| format!("cannot read kubeconfig {}", path.display()))
+        let bytes = match crate::client::auth::read_capped(&path, "kubeconfig") {
+            Ok(bytes) => bytes,
+            Err(err)
+                if !explicit
+                    && err
+                        .downcast_ref::<std::io::Error>()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+            {
+                continue
             }
+            Err(err) => return Err(err),
         };
+        let text = String::from_utf8(bytes).map_err(|_| {
+            anyhow::anyhow!("invalid kubeconfig {}: not UTF-8 text", path.display())
+        })?;
         let mut file =
             parse(&text).with_context(|| format!("invalid kubeconfig {}", path.display()))?;
         resolve_paths(&mut file, path.parent().unwrap_or(Path::new(".")));
@@ -314,6 +321,10 @@ pub struct Overrides {
     pub insecure_skip_tls_verify: bool,
 }
 
+/// client-go's words for a CA beside insecure-skip-tls-verify.
+const INSECURE_WITH_CA: &str =
+    "specifying a root certificates file with the insecure flag is not allowed";
+
 /// The context petctl will use, with the cluster and user it names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
@@ -368,10 +379,22 @@ pub fn resolve(config: &Kubeconfig, overrides: &Overrides) -> anyhow::Result<Res
         cluster.certificate_authority = Some(ca.clone());
         cluster.certificate_authority_data = None;
     }
+    // As clientcmd: the flag clears a CA from the kubeconfig, but a CA and
+    // the insecure setting side by side are refused, as client-go's
+    // tlsConfigFor refuses them.
     if overrides.insecure_skip_tls_verify {
+        if overrides.certificate_authority.is_some() {
+            bail!("{INSECURE_WITH_CA} (--certificate-authority and --insecure-skip-tls-verify)");
+        }
         cluster.insecure_skip_tls_verify = true;
         cluster.certificate_authority = None;
         cluster.certificate_authority_data = None;
+    }
+    let has_ca = |v: &Option<String>| v.as_deref().is_some_and(|c| !c.is_empty());
+    if cluster.insecure_skip_tls_verify
+        && (has_ca(&cluster.certificate_authority) || has_ca(&cluster.certificate_authority_data))
+    {
+        bail!("{INSECURE_WITH_CA} (cluster {cluster_name:?} sets certificate-authority and insecure-skip-tls-verify)");
     }
     if let Some(token) = &overrides.token {
         user.token = Some(token.clone());

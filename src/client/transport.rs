@@ -76,6 +76,9 @@ impl Response {
     }
 }
 
+/// How long a connection, TLS handshake included, may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// `https://user:pw@host:6443` -> (`https://host:6443`, Some((user, pw))).
 /// The URL petctl keeps, and so every message and log line that names the
 /// server, never holds the credentials; they become basic auth, as Go's
@@ -155,7 +158,7 @@ impl Client {
         };
         let mut builder = reqwest::Client::builder()
             .use_preconfigured_tls(tls::client_config(&settings)?)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(CONNECT_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_keepalive(Duration::from_secs(30));
         if let Some(proxy) = cluster.proxy_url.as_deref().filter(|p| !p.is_empty()) {
@@ -381,14 +384,11 @@ impl Client {
             };
         }
         if err.is_timeout() {
-            return Error::Timeout {
-                server,
-                after: self
-                    .options
-                    .request_timeout
-                    .map(|t| format!("{t:?}"))
-                    .unwrap_or_else(|| "the connect timeout".into()),
+            let after = match self.options.request_timeout {
+                Some(t) if !err.is_connect() => format!("{t:?} (--request-timeout)"),
+                _ => format!("{CONNECT_TIMEOUT:?} without a connection"),
             };
+            return Error::Timeout { server, after };
         }
         if err.is_connect() {
             return Error::Connect {
