@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::client::kubeconfig::{LoadingRules, Overrides};
 
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file to use
     #[arg(long, global = true, value_name = "PATH")]

@@ -33,8 +33,11 @@ enum LocalCommand {
     Up(UpArgs),
     /// Stop the local control plane gracefully
     Down(DirArgs),
-    /// Print the URL, pid, uptime and object counts of the local control plane
+    /// Print the URL, pid, uptime, kubeconfig and object counts of the local control plane
     Status(DirArgs),
+    /// Print the path of the administrator's kubeconfig, for
+    /// `export KUBECONFIG=$(petctl local kubeconfig-path)`
+    KubeconfigPath(DirArgs),
     /// Write a kubeconfig for another user, who authenticates with a client
     /// certificate from the local CA. Members of system:masters may do
     /// anything; every other user may only read (RBAC's view role)
@@ -125,6 +128,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<()> {
         LocalCommand::Down(dir) => run_down(&state_dir(&dir.state_dir)?, out),
         LocalCommand::Status(dir) => run_status(&state_dir(&dir.state_dir)?, out),
         LocalCommand::Kubeconfig(args) => run_kubeconfig(args, out),
+        LocalCommand::KubeconfigPath(dir) => {
+            writeln!(out, "{}", state_dir(&dir.state_dir)?.kubeconfig().display())?;
+            Ok(())
+        }
     }
 }
 
@@ -370,11 +377,11 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
                 resolved.cluster.server
             )
         })?;
-    write!(out, "{}", render_status(&status))?;
+    write!(out, "{}", render_status(&status, &state.kubeconfig()))?;
     Ok(())
 }
 
-fn render_status(status: &Value) -> String {
+fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {
     let text = |k: &str| {
         status
             .get(k)
@@ -397,6 +404,7 @@ fn render_status(status: &Value) -> String {
             crate::duration::human_duration(uptime as i64)
         ),
         format!("Revision: {}", text("resourceVersion")),
+        format!("Kubeconfig: {}", kubeconfig.display()),
         "Objects:".to_string(),
     ];
     if let Some(objects) = status.get("objects").and_then(Value::as_object) {
@@ -417,8 +425,8 @@ mod tests {
         let status = json!({"url": "https://127.0.0.1:1", "pid": 7, "uptimeSeconds": 3725,
                             "resourceVersion": "12", "objects": {"namespaces": 4}});
         assert_eq!(
-            render_status(&status),
-            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   62m\nRevision: 12\nObjects:\n  namespaces: 4\n"
+            render_status(&status, std::path::Path::new("/s/kubeconfig")),
+            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   62m\nRevision: 12\nKubeconfig: /s/kubeconfig\nObjects:\n  namespaces: 4\n"
         );
     }
 }

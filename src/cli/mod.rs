@@ -12,6 +12,7 @@ mod create;
 mod delete;
 mod describe;
 pub mod docs;
+mod examples;
 mod get;
 pub mod global;
 mod local;
@@ -43,32 +44,46 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the governing Service, the set and the rest from manifests
+    #[command(after_help = examples::CREATE)]
     Create(create::Args),
     /// List sets, their pets, pods and claims
+    #[command(after_help = examples::GET)]
     Get(get::Args),
     /// Show a set: its pets' identities, storage, revisions and events
+    #[command(after_help = examples::DESCRIBE)]
     Describe(describe::Args),
     /// Change a set's replicas: pets come up in order and go down in reverse
+    #[command(after_help = examples::SCALE)]
     Scale(scale::Args),
     /// Change container images and replace the pets one by one, in order
+    #[command(after_help = examples::UPGRADE_IMAGE)]
     UpgradeImage(upgrade_image::Args),
     /// Pause a set (or one pet of a PetSet): no pet is created, deleted or updated
+    #[command(after_help = examples::PAUSE)]
     Pause(pause::Args),
     /// Resume a paused set (or one pet of a PetSet)
+    #[command(after_help = examples::RESUME)]
     Resume(pause::Args),
     /// Delete a set: scale to 0 in order, then delete it (claims are kept)
+    #[command(after_help = examples::DELETE)]
     Delete(delete::Args),
     /// Delete the claims no pet of a set uses any more (asks first)
+    #[command(after_help = examples::CLEANUP_PVCS)]
     CleanupPvcs(cleanup_pvcs::Args),
     /// Convert PetSets and older StatefulSets to apps/v1 StatefulSets
+    #[command(after_help = examples::MIGRATE)]
     Migrate(migrate::Args),
     /// Run the local control plane: a Kubernetes-compatible API server
+    #[command(after_help = examples::LOCAL)]
     Local(local::Args),
     /// Show the kubeconfig petctl uses
+    #[command(after_help = examples::CONFIG)]
     Config(config::Args),
     /// Print the client and server versions
+    #[command(after_help = examples::VERSION)]
     Version(version::Args),
     /// Print a shell completion script
+    #[command(after_help = examples::COMPLETION)]
     Completion(completion::Args),
 }
 
@@ -77,9 +92,30 @@ pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
 
+/// The name kubectl's plugin mechanism runs petctl by: `kubectl pets`.
+pub const PLUGIN: &str = "kubectl-pets";
+
+/// How help and errors name the command: `kubectl pets` when kubectl runs
+/// petctl as its plugin (a link named `kubectl-pets` on PATH), else petctl.
+fn invoked_as() -> &'static str {
+    let name = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n.to_os_string()));
+    if name.is_some_and(|n| n == PLUGIN) {
+        "kubectl pets"
+    } else {
+        "petctl"
+    }
+}
+
 /// Runs petctl with the process arguments and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = command()
+        .bin_name(invoked_as())
+        .try_get_matches()
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();

@@ -1,0 +1,148 @@
+//! The Examples section of each command's `--help`: the PetSet guide's
+//! manual steps, as petctl does them.
+
+pub const CREATE: &str = "Examples:
+  # The guide's example: the headless Service nginx, then the PetSet web; wait for web-0, then web-1
+  petctl create -f examples/petset.yaml --wait
+
+  # Every manifest in a directory, checked by the server only
+  petctl create -f manifests/ --dry-run=server";
+
+pub const GET: &str = "Examples:
+  # Sets, as the guide's `kubectl get petset` shows them
+  petctl get petsets
+
+  # One row per pet of web, missing ordinals included; then follow changes
+  petctl get pets web
+  petctl get pets web --watch
+
+  # The claims the pets keep
+  petctl get pvc";
+
+pub const DESCRIBE: &str = "Examples:
+  # Each pet's hostname, DNS name, claim and volume, and the set's events
+  petctl describe petset web";
+
+pub const SCALE: &str = "Examples:
+  # Grow web to 5 pets: web-2, web-3 and web-4, each Ready before the next
+  petctl scale web --replicas 5 --wait
+
+  # Shrink it back: web-4, then web-3 (their claims stay)
+  petctl scale web --replicas 3 --wait
+
+  # Show the plan only
+  petctl scale web --replicas 1 --dry-run";
+
+pub const UPGRADE_IMAGE: &str = "Examples:
+  # The guide's manual upgrade: a new image, then each pet deleted in turn and awaited
+  petctl upgrade-image web nginx=gcr.io/google_containers/nginx-slim:0.9
+
+  # The order and the pets it would replace, changing nothing
+  petctl upgrade-image web nginx=gcr.io/google_containers/nginx-slim:0.9 --dry-run";
+
+pub const PAUSE: &str = "Examples:
+  # Stop web from creating, deleting or updating pets
+  petctl pause web
+
+  # Pause behind one pet of a PetSet (its initialized annotation)
+  petctl pause web --pet 1";
+
+pub const RESUME: &str = "Examples:
+  # Let web go on
+  petctl resume web";
+
+pub const DELETE: &str = "Examples:
+  # Scale web to 0 in reverse order, then delete it; the claims stay
+  petctl delete web
+
+  # Everything the manifest created, the Service included
+  petctl delete -f examples/petset.yaml
+
+  # The guide's --cascade=false: delete only the set, the pets keep running
+  petctl delete web --cascade=false";
+
+pub const CLEANUP_PVCS: &str = "Examples:
+  # After a scale-down: list the claims of ordinals no pet uses, ask, delete
+  petctl cleanup-pvcs web
+
+  # The same without a question, for scripts
+  petctl cleanup-pvcs web --yes";
+
+pub const MIGRATE: &str = "Examples:
+  # A PetSet manifest as an apps/v1 StatefulSet; what changed goes to stderr
+  petctl migrate -f petset.yaml > statefulset.yaml";
+
+pub const LOCAL: &str = "Examples:
+  # Start the local control plane in the background, and see it
+  petctl local up --detach
+  petctl local status
+
+  # Use it with kubectl
+  export KUBECONFIG=$(petctl local kubeconfig-path)
+
+  # A read-only user's kubeconfig
+  petctl local kubeconfig --user alice -o alice.kubeconfig";
+
+pub const CONFIG: &str = "Examples:
+  # The context, cluster and user petctl would use
+  petctl config view --minify";
+
+pub const VERSION: &str = "Examples:
+  # Both versions, and which server and context answered
+  petctl version";
+
+pub const COMPLETION: &str = "Examples:
+  # bash: completion for this shell
+  source <(petctl completion bash)
+
+  # zsh
+  petctl completion zsh > \"${fpath[1]}/_petctl\"";
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use crate::cli::Cli;
+
+    const ALL: &[&str] = &[
+        super::CREATE,
+        super::GET,
+        super::DESCRIBE,
+        super::SCALE,
+        super::UPGRADE_IMAGE,
+        super::PAUSE,
+        super::RESUME,
+        super::DELETE,
+        super::CLEANUP_PVCS,
+        super::MIGRATE,
+        super::LOCAL,
+        super::CONFIG,
+        super::VERSION,
+        super::COMPLETION,
+    ];
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        crate::cli::command().debug_assert();
+    }
+
+    /// Every example, inside `$(…)` too, is a command line petctl accepts.
+    #[test]
+    fn every_example_parses() {
+        let mut seen = 0;
+        for text in ALL {
+            for line in text.lines() {
+                let Some(at) = line.find("petctl ") else {
+                    continue;
+                };
+                let command = line[at..].split([')', '>', '|']).next().unwrap_or_default();
+                let words: Vec<&str> = command.split_whitespace().collect();
+                if let Err(err) = Cli::try_parse_from(&words) {
+                    panic!("example {command:?} does not parse: {err}");
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen > 25, "only {seen} examples");
+    }
+}
