@@ -57,7 +57,7 @@ struct KubeconfigArgs {
     /// How many days the certificate is valid
     #[arg(long, value_name = "N", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36500))]
     days: u32,
-    /// The file to write (mode 0600); the key is never printed
+    /// The file to write (mode 0600), or - for stdout; a symlink is written through, a device or other special file is refused
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
 }
@@ -161,7 +161,11 @@ fn run_kubeconfig(args: KubeconfigArgs, out: &mut dyn Write) -> Result<()> {
             key_pem: &identity.key_pem,
         },
     );
-    state::write_private(&args.output, text.as_bytes())?;
+    if args.output.as_os_str() == "-" {
+        out.write_all(text.as_bytes())?;
+        return Ok(());
+    }
+    state::write_private(&regular_file_target(&args.output)?, text.as_bytes())?;
     let role = if args.groups.iter().any(|g| g == "system:masters") {
         "may do anything"
     } else {
@@ -175,6 +179,31 @@ fn run_kubeconfig(args: KubeconfigArgs, out: &mut dyn Write) -> Result<()> {
         args.days
     )?;
     Ok(())
+}
+
+/// Where writing `path` may put a new file: the path itself, or for a
+/// symlink the file it points to, so that the link stays a link. Anything
+/// but a regular file (a device, a pipe, `/dev/stdout`) is refused: the
+/// atomic rename would replace it with a file holding a private key.
+fn regular_file_target(path: &std::path::Path) -> Result<PathBuf> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_link {
+        std::fs::canonicalize(path).with_context(|| {
+            format!(
+                "{} is a symbolic link to nothing: refusing to replace it",
+                path.display()
+            )
+        })?
+    } else {
+        path.to_path_buf()
+    };
+    match std::fs::metadata(&target) {
+        Ok(meta) if !meta.is_file() => bail!(
+            "{} is not a regular file: refusing to replace it (use -o - for stdout)",
+            path.display()
+        ),
+        _ => Ok(target),
+    }
 }
 
 fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
