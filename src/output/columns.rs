@@ -284,7 +284,13 @@ mod tests {
     fn pvc_columns() {
         let pvc = json!({"metadata": {"name": "www-web-0"}, "spec": {"volumeName": "pvc-1", "storageClassName": "standard", "accessModes": ["ReadWriteOnce"]},
             "status": {"phase": "Bound", "capacity": {"storage": "1Gi"}}});
-        let rows = table("PersistentVolumeClaim", &[pvc.clone()], false, false, now());
+        let rows = table(
+            "PersistentVolumeClaim",
+            std::slice::from_ref(&pvc),
+            false,
+            false,
+            now(),
+        );
         assert_eq!(
             rows.rows,
             vec![vec![

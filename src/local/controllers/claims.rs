@@ -55,6 +55,16 @@ pub fn ensure(ctx: &mut Ctx, namespace: &str, claims: Vec<Value>) -> Vec<(String
         .collect()
 }
 
+impl Outcome {
+    #[cfg(test)]
+    fn created(&self) -> Option<&Value> {
+        match self {
+            Outcome::Created(claim) => Some(claim),
+            _ => None,
+        }
+    }
+}
+
 fn present(claim: &Value) -> Outcome {
     if meta::is_deleting(claim) {
         Outcome::Deleting {
@@ -174,7 +184,139 @@ pub fn sets_of_claim(cache: &Cache, kind: &'static str, claim: &Value) -> Vec<Ke
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
     use super::*;
+    use crate::kinds::by_name;
+    use crate::local::controllers::runner::Reconciler;
+    use crate::local::controllers::statefulset::{identity, StatefulSetController};
+    use crate::local::registry::{DeleteOptions, Registry, Target, WriteOptions};
+    use crate::local::store::Store;
+
+    const KINDS: &[&str] = &[
+        "StatefulSet",
+        "Pod",
+        "PersistentVolumeClaim",
+        "ControllerRevision",
+    ];
+
+    fn set() -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"serviceName": "web", "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "main", "image": "nginx"}]}},
+                "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}})
+    }
+
+    /// A registry holding the set, and a controller context over it.
+    fn context() -> (tempfile::TempDir, Ctx, Value) {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Arc::new(Registry::new(
+            Store::open(&dir.path().join("s.redb")).unwrap(),
+        ));
+        registry.bootstrap().unwrap();
+        let set = registry
+            .create(
+                by_name("sts").unwrap(),
+                "default",
+                set(),
+                WriteOptions::default(),
+            )
+            .unwrap()
+            .object;
+        let cache = Cache::load(&registry, KINDS);
+        (dir, Ctx { registry, cache }, set)
+    }
+
+    fn claim_target() -> Target {
+        Target {
+            kind: by_name("pvc").unwrap(),
+            namespace: "default".into(),
+            name: "www-web-0".into(),
+        }
+    }
+
+    /// Deletes the claim behind the cache's back, finalizers and all.
+    fn delete_behind_the_cache(ctx: &Ctx) {
+        let registry = &ctx.registry;
+        registry
+            .delete(
+                &claim_target(),
+                &DeleteOptions::default(),
+                WriteOptions::default(),
+            )
+            .unwrap();
+        let mut claim = registry.get(&claim_target()).unwrap();
+        claim["metadata"]["finalizers"] = json!([]);
+        registry
+            .update(&claim_target(), None, claim, WriteOptions::default())
+            .unwrap();
+        assert!(registry.get(&claim_target()).is_err());
+    }
+
+    #[test]
+    fn a_claim_the_cache_still_holds_is_created_again_once_gone() {
+        let (_dir, mut ctx, set) = context();
+        let first = ensure(&mut ctx, "default", identity::claims_for(&set, 0));
+        assert!(matches!(first[0].1, Outcome::Created(_)), "{first:?}");
+        delete_behind_the_cache(&ctx);
+        let stale = Key::new("PersistentVolumeClaim", "default", "www-web-0");
+        ctx.cache.put(
+            "PersistentVolumeClaim",
+            first[0].1.created().unwrap().clone(),
+        );
+        assert!(ctx.cache.get(&stale).is_some());
+        let again = ensure(&mut ctx, "default", identity::claims_for(&set, 0));
+        assert!(matches!(again[0].1, Outcome::Created(_)), "{again:?}");
+    }
+
+    #[test]
+    fn a_claim_being_deleted_is_seen_even_when_the_cache_has_it_live() {
+        let (_dir, mut ctx, set) = context();
+        ensure(&mut ctx, "default", identity::claims_for(&set, 0));
+        ctx.registry
+            .delete(
+                &claim_target(),
+                &DeleteOptions::default(),
+                WriteOptions::default(),
+            )
+            .unwrap();
+        let outcomes = ensure(&mut ctx, "default", identity::claims_for(&set, 0));
+        assert!(
+            matches!(outcomes[0].1, Outcome::Deleting { .. }),
+            "{outcomes:?}"
+        );
+    }
+
+    #[test]
+    fn a_pending_pet_whose_claim_is_gone_gets_it_on_the_next_sync() {
+        let (_dir, mut ctx, set) = context();
+        let pod = identity::new_pod(&set, &set["spec"]["template"], 0, "web-1");
+        let mut pod = pod;
+        pod["apiVersion"] = json!("v1");
+        pod["kind"] = json!("Pod");
+        ctx.registry
+            .create(
+                by_name("pods").unwrap(),
+                "default",
+                pod,
+                WriteOptions::default(),
+            )
+            .unwrap();
+        ctx.cache = Cache::load(&ctx.registry, KINDS);
+        assert!(ctx.registry.get(&claim_target()).is_err());
+        let key = Key::of("StatefulSet", &set);
+        StatefulSetController::default()
+            .reconcile(&mut ctx, &key)
+            .unwrap();
+        let claim = ctx.registry.get(&claim_target()).unwrap();
+        assert_eq!(claim["metadata"]["labels"], json!({"app": "web"}));
+    }
 
     #[test]
     fn waits_are_worded_as_upstream() {

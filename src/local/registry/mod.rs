@@ -496,6 +496,10 @@ impl Registry {
             if is_scale {
                 let mut patched = apply(&scale::to_scale(current))?;
                 validate::check_scale(&patched)?;
+                // `checkName` in handlers/patch.go holds for the Scale too.
+                if meta::name(&patched) != target.name {
+                    return Err(name_mismatch(meta::name(&patched), &target.name));
+                }
                 let findings = scale::findings(&patched);
                 let warnings =
                     validate::apply_findings(findings, &mut patched, mode, Origin::Patch(&shown))?;
@@ -1107,3 +1111,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod write_tests;
