@@ -163,7 +163,7 @@ pub fn table(
                     let vac = text(o, "/spec/volumeAttributesClassName");
                     vec![
                         text(o, "/metadata/name"),
-                        text(o, "/status/phase"),
+                        crate::types::volume_status(o).to_string(),
                         text(o, "/spec/volumeName"),
                         text(o, "/status/capacity/storage"),
                         access_modes(o),
@@ -284,7 +284,13 @@ mod tests {
     fn pvc_columns() {
         let pvc = json!({"metadata": {"name": "www-web-0"}, "spec": {"volumeName": "pvc-1", "storageClassName": "standard", "accessModes": ["ReadWriteOnce"]},
             "status": {"phase": "Bound", "capacity": {"storage": "1Gi"}}});
-        let rows = table("PersistentVolumeClaim", &[pvc], false, false, now());
+        let rows = table(
+            "PersistentVolumeClaim",
+            std::slice::from_ref(&pvc),
+            false,
+            false,
+            now(),
+        );
         assert_eq!(
             rows.rows,
             vec![vec![
@@ -298,5 +304,9 @@ mod tests {
                 "<unknown>"
             ]]
         );
+        let mut deleting = pvc.clone();
+        deleting["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+        let rows = table("PersistentVolumeClaim", &[deleting], false, false, now());
+        assert_eq!(rows.rows[0][1], "Terminating");
     }
 }

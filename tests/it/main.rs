@@ -21,6 +21,8 @@ mod local_faults; // --fault-rate, --fault-latency and --watch-drop-after
 mod local_guide; // the PetSet guide step by step with the real kubectl; kubectl helpers
 mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
 mod local_lifecycle; // `local up --detach`, `status`, `down`
+mod local_patch; // PATCH validated before commit: every patch type, fieldValidation mode and subresource
+mod local_protection; // claim protection: Terminating until unused, pets wait for a deleted claim, the D3 race
 mod local_security; // HTTPS, HTTP/2, token auth, loopback only, private files
 mod local_statefulset; // an apps/v1 StatefulSet's walk: revisions, RollingUpdate, OnDelete, Parallel, retention
 mod local_store; // the store: durability across kill -9, revision resume, watch replay, compaction

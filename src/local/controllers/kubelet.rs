@@ -202,7 +202,11 @@ impl Kubelet {
                     meta::namespace(pod),
                     claim,
                 ))
-                .is_some_and(|pvc| meta::str_at(pvc, "/status/phase") == "Bound")
+                // The kubelet refuses a claim that is being deleted
+                // ("can't start pod because PVC … is being deleted").
+                .is_some_and(|pvc| {
+                    meta::str_at(pvc, "/status/phase") == "Bound" && !meta::is_deleting(pvc)
+                })
         })
     }
 

@@ -1,14 +1,17 @@
 //! The controllers of the local control plane: the PetSet and StatefulSet
-//! controllers, a simulated kubelet and scheduler, the volume provisioner, the
-//! garbage collector and event recording. Each runs as a tokio task fed by the
-//! store's event stream and writes only through the registry.
+//! controllers, a simulated kubelet and scheduler, the volume provisioner,
+//! claim and volume protection, the garbage collector and event recording.
+//! Each runs as a tokio task fed by the store's event stream and writes only
+//! through the registry.
 
 pub mod cache;
+mod claims;
 pub mod events;
 pub mod gc;
 pub mod kubelet;
 pub mod petset;
 mod pods;
+pub mod protection;
 mod runner;
 pub mod statefulset;
 pub mod volumes;
@@ -60,11 +63,15 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions) {
         registry.clone(),
     ));
     tokio::spawn(runner::run(
+        protection::ProtectionController,
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
         petset::PetSetController::default(),
         registry.clone(),
     ));
     tokio::spawn(runner::run(
-        statefulset::StatefulSetController,
+        statefulset::StatefulSetController::default(),
         registry.clone(),
     ));
     tokio::spawn(runner::run(gc::GarbageCollector, registry));

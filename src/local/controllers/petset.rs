@@ -11,10 +11,11 @@ use serde_json::{json, Map, Value};
 
 use self::plan::{plan, Action, Blocker};
 use super::cache::{Cache, Key};
+use super::claims;
 use super::events;
 use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
-use super::statefulset::identity::claim_templates;
+use super::statefulset::identity::{claim_templates, pod_name};
 use crate::local::registry::error::ApiError;
 use crate::local::registry::{meta, DeleteOptions};
 
@@ -118,31 +119,38 @@ pub fn pets_of<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
 pub struct PetSetController {
     /// The last blocker reported per set, so each pause is one event.
     reported: HashMap<Key, String>,
+    waits: claims::Waits,
 }
 
 impl PetSetController {
+    /// The pet's claims, created when missing; whether they all existed.
+    /// A claim being deleted stops a new pet, as in the StatefulSet
+    /// controller.
+    fn create_claims(
+        &mut self,
+        ctx: &mut Ctx,
+        set: &Value,
+        ordinal: i64,
+        new_pet: bool,
+    ) -> Result<bool, ApiError> {
+        let pet = Key::new(
+            "Pod",
+            meta::namespace(set),
+            &pod_name(meta::name(set), ordinal),
+        );
+        let wording = claims::Wording {
+            component: COMPONENT,
+            created: &|claim| format!("pvc: {claim}"),
+            failed: &|claim, err| format!("pvc: {claim}, error: {}", err.message),
+            waiting: &|pet, why| format!("pet: {pet}, error: {why}"),
+        };
+        let claims = claims_for(set, ordinal);
+        claims::prepare(ctx, &mut self.waits, set, &pet, claims, new_pet, &wording)
+    }
+
     fn create_pet(&mut self, ctx: &mut Ctx, set: &Value, ordinal: i64) -> Result<(), ApiError> {
         let namespace = meta::namespace(set).to_string();
-        let mut recreated = true;
-        for claim in claims_for(set, ordinal) {
-            let key = Key::of("PersistentVolumeClaim", &claim);
-            if ctx.cache.get(&key).is_some() {
-                continue;
-            }
-            recreated = false;
-            match ctx.create("PersistentVolumeClaim", &namespace, claim) {
-                Ok(created) => {
-                    let message = format!("pvc: {}", meta::name(&created));
-                    events::normal(ctx, set, COMPONENT, "SuccessfulCreate", message);
-                }
-                Err(err) if err.code == 409 => ctx.refresh(&key),
-                Err(err) => {
-                    let message = format!("pvc: {}, error: {}", key.name, err.message);
-                    events::warning(ctx, set, COMPONENT, "FailedCreate", message);
-                    return Err(err);
-                }
-            }
-        }
+        let recreated = self.create_claims(ctx, set, ordinal, true)?;
         let pet = new_pet(set, ordinal);
         let name = meta::name(&pet).to_string();
         match ctx.create("Pod", &namespace, pet) {
@@ -241,6 +249,7 @@ impl Reconciler for PetSetController {
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {
             "PetSet" => vec![Key::of(kind, object)],
+            "PersistentVolumeClaim" => claims::sets_of_claim(cache, "PetSet", object),
             "Pod" => cache
                 .list("PetSet", Some(meta::namespace(object)))
                 .filter(|set| {
@@ -267,6 +276,14 @@ impl Reconciler for PetSetController {
             .pointer("/spec/replicas")
             .and_then(Value::as_i64)
             .unwrap_or(1);
+        for pet in pets.iter().filter(|p| pods::is_pending(p)) {
+            match pods::ordinal(&key.name, meta::name(pet)) {
+                Some(ordinal) if ordinal < replicas => {
+                    self.create_claims(ctx, &set, ordinal, false)?;
+                }
+                _ => {}
+            }
+        }
         let refs: Vec<&Value> = pets.iter().collect();
         match plan(&key.name, replicas, &refs) {
             Action::Create(ordinal) => {

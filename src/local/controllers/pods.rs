@@ -90,6 +90,11 @@ pub fn selects(selector: &LabelSelector, object: &Value) -> bool {
     selector.matches_json(object.pointer("/metadata/labels"))
 }
 
+/// `isPending`: created but not started, and not being deleted.
+pub fn is_pending(pod: &Value) -> bool {
+    meta::str_at(pod, "/status/phase") == "Pending" && !is_dying(pod)
+}
+
 /// The claim names of a pod's persistentVolumeClaim volumes.
 pub fn claim_names(pod: &Value) -> Vec<&str> {
     pod.pointer("/spec/volumes")

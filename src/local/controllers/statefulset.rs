@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use self::plan::{Step, View, Why};
 use super::cache::{Cache, Key};
+use super::claims;
 use super::events;
 use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
@@ -57,7 +58,9 @@ fn candidate_pods<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
 }
 
 #[derive(Default)]
-pub struct StatefulSetController;
+pub struct StatefulSetController {
+    waits: claims::Waits,
+}
 
 impl StatefulSetController {
     fn adopt(ctx: &mut Ctx, set: &Value, pods: Vec<Value>) -> Result<Vec<Value>, ApiError> {
@@ -128,19 +131,12 @@ impl StatefulSetController {
     }
 
     fn sync_claim_owners(ctx: &mut Ctx, set: &Value, pods: &[Value]) -> Result<(), ApiError> {
-        let start = set
-            .pointer("/spec/ordinals/start")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        let replicas = set
-            .pointer("/spec/replicas")
-            .and_then(Value::as_i64)
-            .unwrap_or(1);
+        let wanted = wanted_ordinals(set);
         for pod in pods.iter().filter(|p| !pods::is_dying(p)) {
             let Some(ordinal) = pods::ordinal(meta::name(set), meta::name(pod)) else {
                 continue;
             };
-            let condemned = ordinal < start || ordinal >= start + replicas;
+            let condemned = !wanted.contains(&ordinal);
             for claim in identity::claim_names(set, ordinal) {
                 let key = Key::new("PersistentVolumeClaim", meta::namespace(set), &claim);
                 let Some(existing) = ctx.cache.get(&key) else {
@@ -165,7 +161,42 @@ impl StatefulSetController {
         Ok(())
     }
 
+    /// `createPersistentVolumeClaims` for pet `ordinal`, before its pod is
+    /// created (`new_pod`) or for a Pending pod whose claim may have gone
+    /// since (`createMissingPersistentVolumeClaims`). A claim being
+    /// deleted stops a new pod, with one FailedCreate event per wait.
+    fn create_claims(
+        &mut self,
+        ctx: &mut Ctx,
+        set: &Value,
+        ordinal: i64,
+        new_pod: bool,
+    ) -> Result<(), ApiError> {
+        let set_name = meta::name(set);
+        let pod_name = identity::pod_name(set_name, ordinal);
+        let pet = Key::new("Pod", meta::namespace(set), &pod_name);
+        let wording = claims::Wording {
+            component: COMPONENT,
+            created: &|claim| {
+                format!("create Claim {claim} Pod {pod_name} in StatefulSet {set_name} success")
+            },
+            failed: &|claim, err| {
+                format!(
+                    "create Claim {claim} for Pod {pod_name} in StatefulSet {set_name} failed error: {}",
+                    err.message
+                )
+            },
+            waiting: &|pod, why| {
+                format!("create Pod {pod} in StatefulSet {set_name} failed error: {why}")
+            },
+        };
+        let claims = identity::claims_for(set, ordinal);
+        claims::prepare(ctx, &mut self.waits, set, &pet, claims, new_pod, &wording)?;
+        Ok(())
+    }
+
     fn create_pod(
+        &mut self,
         ctx: &mut Ctx,
         set: &Value,
         ordinal: i64,
@@ -175,38 +206,7 @@ impl StatefulSetController {
         let namespace = meta::namespace(set).to_string();
         let pod = identity::new_pod(set, template, ordinal, revision);
         let pod_name = meta::name(&pod).to_string();
-        for claim in identity::claims_for(set, ordinal) {
-            let key = Key::of("PersistentVolumeClaim", &claim);
-            if let Some(existing) = ctx.cache.get(&key) {
-                if meta::is_deleting(existing) {
-                    return Err(ApiError::conflict(
-                        super::runner::kind_info("PersistentVolumeClaim")?,
-                        &key.name,
-                        &format!("pvc {} is being deleted", key.name),
-                    ));
-                }
-                continue;
-            }
-            let message = format!(
-                "create Claim {} Pod {pod_name} in StatefulSet {} success",
-                key.name,
-                meta::name(set)
-            );
-            match ctx.create("PersistentVolumeClaim", &namespace, claim) {
-                Ok(_) => events::normal(ctx, set, COMPONENT, "SuccessfulCreate", message),
-                Err(err) if err.code == 409 => ctx.refresh(&key),
-                Err(err) => {
-                    let message = format!(
-                        "create Claim {} for Pod {pod_name} in StatefulSet {} failed error: {}",
-                        key.name,
-                        meta::name(set),
-                        err.message
-                    );
-                    events::warning(ctx, set, COMPONENT, "FailedCreate", message);
-                    return Err(err);
-                }
-            }
-        }
+        self.create_claims(ctx, set, ordinal, true)?;
         match ctx.create("Pod", &namespace, pod) {
             Ok(_) => {
                 let message = format!(
@@ -320,6 +320,19 @@ impl StatefulSetController {
     }
 }
 
+/// The ordinals the set keeps: `start` up to `start + replicas`.
+fn wanted_ordinals(set: &Value) -> std::ops::Range<i64> {
+    let start = set
+        .pointer("/spec/ordinals/start")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let replicas = set
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    start..start + replicas
+}
+
 fn plan_revision(pod: &Value) -> &str {
     pod.pointer("/metadata/labels")
         .and_then(|l| l.get(REVISION_LABEL))
@@ -346,6 +359,7 @@ impl Reconciler for StatefulSetController {
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {
             "StatefulSet" => vec![Key::of(kind, object)],
+            "PersistentVolumeClaim" => claims::sets_of_claim(cache, "StatefulSet", object),
             "Pod" | "ControllerRevision" => cache
                 .list("StatefulSet", Some(meta::namespace(object)))
                 .filter(|set| {
@@ -388,12 +402,21 @@ impl Reconciler for StatefulSetController {
         };
         let plan = plan::plan(&view);
         Self::sync_claim_owners(ctx, &set, &pods)?;
+        let wanted = wanted_ordinals(&set);
+        for pod in pods.iter().filter(|p| pods::is_pending(p)) {
+            match pods::ordinal(meta::name(&set), meta::name(pod)) {
+                Some(ordinal) if wanted.contains(&ordinal) => {
+                    self.create_claims(ctx, &set, ordinal, false)?
+                }
+                _ => {}
+            }
+        }
         for step in &plan.steps {
             match step {
                 Step::Create {
                     ordinal,
                     at_update: true,
-                } => Self::create_pod(
+                } => self.create_pod(
                     ctx,
                     &set,
                     *ordinal,
@@ -403,7 +426,7 @@ impl Reconciler for StatefulSetController {
                 Step::Create {
                     ordinal,
                     at_update: false,
-                } => Self::create_pod(
+                } => self.create_pod(
                     ctx,
                     &set,
                     *ordinal,

@@ -1,8 +1,8 @@
 //! The volume provisioner and binder: each Pending claim gets a new
 //! PersistentVolume `pvc-<uid>` (capacity from its request, StorageClass
 //! "standard", reclaim policy Delete) backed by a directory under the state
-//! dir. Claims carry the pvc-protection finalizer, so a deleted claim goes
-//! only once no pod uses it; then its volume is released and deleted.
+//! dir. Once a claim is gone its volume is Released and, under the Delete
+//! reclaim policy, deleted (the protection controller then lets it go).
 
 use std::path::PathBuf;
 
@@ -10,12 +10,10 @@ use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
 use super::events;
-use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
 use crate::local::registry::error::ApiError;
 use crate::local::registry::{meta, DeleteOptions};
 
-pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
 pub const DEFAULT_STORAGE_CLASS: &str = "standard";
 const PROVISIONER: &str = "petctl.local/hostpath";
 const COMPONENT: &str = "persistentvolume-controller";
@@ -61,14 +59,6 @@ pub fn volume_for(claim: &Value, path: &str) -> Value {
     })
 }
 
-/// Whether a pod that is not gone mounts the claim.
-fn in_use(cache: &Cache, claim: &Value) -> bool {
-    let name = meta::name(claim);
-    cache
-        .list("Pod", Some(meta::namespace(claim)))
-        .any(|pod| pods::claim_names(pod).contains(&name))
-}
-
 pub struct Provisioner {
     dir: PathBuf,
 }
@@ -85,17 +75,6 @@ impl Provisioner {
         claim: Value,
     ) -> Result<Next, ApiError> {
         if meta::is_deleting(&claim) {
-            if meta::finalizers(&claim).iter().any(|f| f == PVC_PROTECTION)
-                && !in_use(&ctx.cache, &claim)
-            {
-                let mut next = claim.clone();
-                let rest: Vec<String> = meta::finalizers(&claim)
-                    .into_iter()
-                    .filter(|f| f != PVC_PROTECTION)
-                    .collect();
-                next["metadata"]["finalizers"] = json!(rest);
-                ctx.update("PersistentVolumeClaim", next)?;
-            }
             return Ok(Next::Done);
         }
         let bound_to = meta::str_at(&claim, "/spec/volumeName").to_string();
@@ -164,11 +143,6 @@ impl Provisioner {
                 json!(PROVISIONER),
             );
         }
-        let mut finalizers = meta::finalizers(&claim);
-        if !finalizers.iter().any(|f| f == PVC_PROTECTION) {
-            finalizers.push(PVC_PROTECTION.to_string());
-        }
-        next["metadata"]["finalizers"] = json!(finalizers);
         let bound = ctx.update("PersistentVolumeClaim", next)?;
         events::normal(
             ctx,
@@ -215,12 +189,16 @@ impl Provisioner {
         {
             return Ok(Next::Done);
         }
+        // Released first under either policy: pv-protection keeps a Bound
+        // volume, so a deleted one would otherwise never go.
+        let volume = if meta::str_at(&volume, "/status/phase") != "Released" {
+            let mut next = volume.clone();
+            next["status"] = json!({"phase": "Released"});
+            ctx.update_status("PersistentVolume", next)?
+        } else {
+            volume
+        };
         if meta::str_at(&volume, "/spec/persistentVolumeReclaimPolicy") != "Delete" {
-            if meta::str_at(&volume, "/status/phase") != "Released" {
-                let mut next = volume.clone();
-                next["status"] = json!({"phase": "Released"});
-                ctx.update_status("PersistentVolume", next)?;
-            }
             return Ok(Next::Done);
         }
         ctx.delete(key, meta::uid(&volume), DeleteOptions::default())?;
@@ -241,7 +219,7 @@ impl Reconciler for Provisioner {
     const NAME: &'static str = "volumes";
 
     fn kinds(&self) -> &'static [&'static str] {
-        &["PersistentVolumeClaim", "PersistentVolume", "Pod"]
+        &["PersistentVolumeClaim", "PersistentVolume"]
     }
 
     fn primary(&self) -> &'static [&'static str] {
@@ -262,10 +240,6 @@ impl Reconciler for Provisioner {
                 keys
             }
             "PersistentVolume" => vec![Key::of(kind, object)],
-            "Pod" => pods::claim_names(object)
-                .into_iter()
-                .map(|claim| Key::new("PersistentVolumeClaim", meta::namespace(object), claim))
-                .collect(),
             _ => Vec::new(),
         }
     }

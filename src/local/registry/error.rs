@@ -217,6 +217,18 @@ impl ApiError {
         .with_details(Value::Object(details))
     }
 
+    /// The 422 kube-apiserver answers when the result of a PATCH does not
+    /// decode: `errors.NewInvalid(schema.GroupKind{}, "", …)` against the
+    /// field `patch`, so the kind and the name are empty.
+    pub fn invalid_patch(shown: &str, detail: &str) -> Self {
+        let cause = Cause::invalid(FieldPath::parse("patch"), &json!(shown), detail);
+        let message = format!(" \"\" is invalid: {}", cause.line());
+        let details = json!({"causes": [
+            {"reason": cause.reason, "message": cause.message, "field": cause.field}
+        ]});
+        ApiError::new(422, "Invalid", message).with_details(details)
+    }
+
     pub fn method_not_allowed() -> Self {
         ApiError::new(
             405,

@@ -3,6 +3,7 @@
 //! metadata, status/spec split, immutable fields, validation), so REST
 //! writes and the controllers' writes get the same treatment.
 
+pub mod admission;
 pub mod error;
 pub mod meta;
 pub mod patch;
@@ -21,6 +22,7 @@ use crate::field_path::FieldPath;
 use crate::kinds::{self, KindInfo};
 
 pub use self::validate::FieldValidation;
+use self::validate::Origin;
 
 /// What a write request asked for besides its body.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -277,7 +279,12 @@ impl Registry {
         let mut object = body;
         validate::check_type(kind, &object)?;
         let namespace = validate::check_namespace(kind, namespace, &object)?;
-        let warnings = validate::unknown_fields(kind, &object, options.field_validation)?;
+        let warnings = validate::decode(
+            kind,
+            &mut object,
+            options.field_validation,
+            Origin::Body(kind),
+        )?;
         let meta = meta::metadata_mut(&mut object)
             .ok_or_else(|| ApiError::bad_request("the body of the request is not a JSON object"))?;
         let name = meta
@@ -319,6 +326,7 @@ impl Registry {
             meta.remove("generation");
         }
         strategy::apply_defaults(kind, &mut object);
+        admission::admit_create(kind, &mut object);
         if let Some(map) = object.as_object_mut() {
             match strategy::initial_status(kind, &object_clone_for_status(map)) {
                 Some(status) => map.insert("status".into(), status),
@@ -412,12 +420,19 @@ impl Registry {
                 if !body_name.is_empty() && body_name != target.name {
                     return Err(name_mismatch(body_name, &target.name));
                 }
+                let mut body = body;
+                let warnings = validate::apply_findings(
+                    scale::findings(&body),
+                    &mut body,
+                    options.field_validation,
+                    Origin::Body(target.kind),
+                )?;
                 let written = self.write(target, Part::Main, options, |current| {
-                    scale::apply_scale(current, &body)
+                    Ok((scale::apply_scale(current, &body)?, Vec::new()))
                 })?;
                 Ok(Written {
                     object: scale::to_scale(&written.object),
-                    warnings: written.warnings,
+                    warnings,
                 })
             }
             Some("status") | None => {
@@ -432,11 +447,16 @@ impl Registry {
                 } else {
                     Part::Main
                 };
-                let warnings =
-                    validate::unknown_fields(target.kind, &body, options.field_validation)?;
-                let mut written = self.write(target, part, options, |_| Ok(body.clone()))?;
-                written.warnings.extend(warnings);
-                Ok(written)
+                let mut body = body;
+                let warnings = validate::decode(
+                    target.kind,
+                    &mut body,
+                    options.field_validation,
+                    Origin::Body(target.kind),
+                )?;
+                self.write(target, part, options, |_| {
+                    Ok((body.clone(), warnings.clone()))
+                })
             }
             Some(_) => Err(ApiError::path_not_found()),
         }
@@ -468,18 +488,31 @@ impl Registry {
             Some(_) => return Err(ApiError::path_not_found()),
         };
         let is_scale = subresource == Some("scale");
+        let mode = options.field_validation;
+        // Everything a PUT checks is checked on the patched object inside
+        // the read-modify-write, so a rejected patch is never committed.
+        let shown = |patched: &Value| patch::shown_value(patch_type, patched, patch);
         let written = self.write(target, part, options, |current| {
             if is_scale {
-                let patched = apply(&scale::to_scale(current))?;
+                let mut patched = apply(&scale::to_scale(current))?;
                 validate::check_scale(&patched)?;
-                return scale::apply_scale(current, &patched);
+                // `checkName` in handlers/patch.go holds for the Scale too.
+                if meta::name(&patched) != target.name {
+                    return Err(name_mismatch(meta::name(&patched), &target.name));
+                }
+                let findings = scale::findings(&patched);
+                let warnings =
+                    validate::apply_findings(findings, &mut patched, mode, Origin::Patch(&shown))?;
+                return Ok((scale::apply_scale(current, &patched)?, warnings));
             }
-            let patched = apply(current)?;
+            let mut patched = apply(current)?;
             validate::check_type(target.kind, &patched)?;
             if meta::name(&patched) != target.name {
                 return Err(name_mismatch(meta::name(&patched), &target.name));
             }
-            Ok(patched)
+            let warnings =
+                validate::decode(target.kind, &mut patched, mode, Origin::Patch(&shown))?;
+            Ok((patched, warnings))
         })?;
         if is_scale {
             return Ok(Written {
@@ -487,30 +520,25 @@ impl Registry {
                 warnings: written.warnings,
             });
         }
-        let warnings =
-            validate::unknown_fields(target.kind, &written.object, options.field_validation)?;
-        Ok(Written {
-            object: written.object,
-            warnings,
-        })
+        Ok(written)
     }
 
     /// The read-modify-write loop shared by update and patch: `change` turns
-    /// the current object into the client's intended object. A
-    /// resourceVersion in the result is a precondition; without one the
-    /// write is retried when another write got in between.
+    /// the current object into the client's intended object and its
+    /// warnings. A resourceVersion in the result is a precondition; without
+    /// one the write is retried when another write got in between.
     fn write(
         &self,
         target: &Target,
         part: Part,
         options: WriteOptions,
-        change: impl Fn(&Value) -> Result<Value, ApiError>,
+        change: impl Fn(&Value) -> Result<(Value, Vec<String>), ApiError>,
     ) -> Result<Written, ApiError> {
         for _ in 0..UNCONDITIONAL_RETRIES {
             let current = self.get(target)?;
             let current_rv = parse_resource_version(meta::resource_version(&current))
                 .map_err(|_| ApiError::internal("stored object has no resourceVersion"))?;
-            let intended = change(&current)?;
+            let (intended, warnings) = change(&current)?;
             let requested_rv = meta::resource_version(&intended).to_string();
             let conditional = !requested_rv.is_empty();
             if conditional {
@@ -531,9 +559,15 @@ impl Registry {
             }
             let object = self.prepare_update(target, part, &current, intended)?;
             if options.dry_run {
+                return Ok(Written { object, warnings });
+            }
+            // kube-apiserver's store skips a write that changes nothing
+            // (`GuaranteedUpdate` in storage/etcd3/store.go compares the
+            // bytes): no new resourceVersion, no watch event.
+            if unchanged(&current, &object) {
                 return Ok(Written {
-                    object,
-                    warnings: Vec::new(),
+                    object: current,
+                    warnings,
                 });
             }
             // Another write got in between: start over from the fresh
@@ -542,12 +576,7 @@ impl Registry {
             // re-applied, as kube-apiserver's GuaranteedUpdate does.
             match self.commit_update(target, object, current_rv) {
                 Err(err) if err.reason == "Conflict" => continue,
-                other => {
-                    return other.map(|object| Written {
-                        object,
-                        warnings: Vec::new(),
-                    })
-                }
+                other => return other.map(|object| Written { object, warnings }),
             }
         }
         Err(ApiError::modified(target.kind, &target.name))
@@ -855,7 +884,7 @@ impl Registry {
                         meta.remove("ownerReferences");
                     }
                 }
-                Ok(next)
+                Ok((next, Vec::new()))
             });
             match result {
                 Ok(_) => {}
@@ -996,6 +1025,15 @@ fn graceful_pending(object: &Value) -> bool {
         .is_some_and(|g| g > 0)
 }
 
+/// Whether `next` (which carries no resourceVersion) is `current` as stored.
+fn unchanged(current: &Value, next: &Value) -> bool {
+    let mut stored = current.clone();
+    if let Some(meta) = meta::metadata_mut(&mut stored) {
+        meta.remove("resourceVersion");
+    }
+    stored == *next
+}
+
 fn object_clone_for_status(map: &serde_json::Map<String, Value>) -> Value {
     Value::Object(map.clone())
 }
@@ -1073,3 +1111,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod write_tests;

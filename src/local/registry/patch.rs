@@ -185,6 +185,42 @@ pub fn apply_strategic_merge_patch(
     Ok(Value::Object(merged))
 }
 
+/// The value kube-apiserver shows in the 422 for a patched object that does
+/// not decode: the patched object's JSON for JSON and merge patches, and
+/// for a strategic merge patch the patch itself printed as a Go map
+/// (`fmt.Sprintf("%+v", patchMap)` in handlers/patch.go).
+pub fn shown_value(patch_type: super::PatchType, patched: &Value, patch: &[u8]) -> String {
+    match patch_type {
+        super::PatchType::StrategicMerge => serde_json::from_slice::<Value>(patch)
+            .map(|p| go_value(&p))
+            .unwrap_or_default(),
+        _ => patched.to_string(),
+    }
+}
+
+/// A decoded JSON value as Go's `%v` prints it: maps with sorted keys,
+/// `map[k:v]`, slices `[a b]`, nil `<nil>`.
+fn go_value(value: &Value) -> String {
+    match value {
+        Value::Null => "<nil>".to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(go_value).collect();
+            format!("[{}]", items.join(" "))
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let entries: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{k}:{}", go_value(v)))
+                .collect();
+            format!("map[{}]", entries.join(" "))
+        }
+        other => other.to_string(),
+    }
+}
+
 fn go_json_type(value: &Value) -> &'static str {
     match value {
         Value::Array(_) => "array",

@@ -3,6 +3,53 @@
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use crate::schema::Findings;
+use crate::validation::{Field, FieldError};
+
+/// The fields of an autoscaling/v1 Scale and the JSON type each holds;
+/// `metadata` is an ObjectMeta, which the object's own write checks.
+const SCALE_FIELDS: &[(&str, &[(&str, &str)])] = &[
+    ("apiVersion", &[]),
+    ("kind", &[]),
+    ("metadata", &[]),
+    ("spec", &[("replicas", "integer")]),
+    ("status", &[("replicas", "integer"), ("selector", "string")]),
+];
+
+/// Unknown fields and wrong types of a Scale written by a client.
+pub fn findings(scale: &Value) -> Findings {
+    let mut out = Findings::default();
+    let Some(map) = scale.as_object() else {
+        return out;
+    };
+    for (key, value) in map {
+        let field = Field::new(key);
+        let Some((_, children)) = SCALE_FIELDS.iter().find(|(k, _)| k == key) else {
+            out.unknown_fields.push(FieldError::unknown(
+                &field,
+                format!("unknown field \"{key}\""),
+            ));
+            continue;
+        };
+        let Some(inner) = value.as_object().filter(|_| !children.is_empty()) else {
+            continue;
+        };
+        for (child, value) in inner {
+            let field = field.child(child);
+            match children.iter().find(|(k, _)| k == child) {
+                None => out.unknown_fields.push(FieldError::unknown(
+                    &field,
+                    format!("unknown field \"{child}\""),
+                )),
+                Some((_, expected)) if json_type(value).is_some_and(|t| t != *expected) => {
+                    out.wrong_types.push(wrong_type(&field, value, expected))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    out
+}
 
 /// The Scale for an object with `spec.replicas`, `status.replicas` and a
 /// label selector.
@@ -62,6 +109,28 @@ fn selector_string(selector: Option<&Value>) -> String {
     }
     parts.sort();
     parts.join(",")
+}
+
+/// The JSON type of a Scale's leaf; `None` for a null, which is unset.
+fn json_type(value: &Value) -> Option<&'static str> {
+    match value {
+        Value::Null => None,
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some("integer"),
+        Value::String(_) => Some("string"),
+        Value::Bool(_) => Some("boolean"),
+        Value::Number(_) => Some("number"),
+        Value::Array(_) => Some("array"),
+        Value::Object(_) => Some("object"),
+    }
+}
+
+fn wrong_type(field: &Field, value: &Value, expected: &str) -> FieldError {
+    let actual = json_type(value).unwrap_or("null");
+    FieldError::invalid(
+        field,
+        format!("\"{actual}\""),
+        format!("expected {expected}"),
+    )
 }
 
 /// Applies a Scale written by a client to the object: only spec.replicas

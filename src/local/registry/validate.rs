@@ -5,8 +5,10 @@
 use serde_json::Value;
 
 use super::error::{ApiError, Cause};
-use crate::field_path::FieldPath;
+use crate::field_path::{FieldPath, Segment};
 use crate::kinds::KindInfo;
+use crate::schema::Findings;
+use crate::validation::FieldError;
 
 /// `fieldValidation`: what to do with fields the kind does not have.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -104,40 +106,108 @@ pub fn check_namespace(
     Ok(path_namespace.to_string())
 }
 
-/// Values of the wrong JSON type are a decoding error (400) whatever the
-/// mode; unknown fields are an error under Strict and warnings under Warn.
-pub fn unknown_fields(
-    kind: &KindInfo,
-    body: &Value,
-    mode: FieldValidation,
-) -> Result<Vec<String>, ApiError> {
-    let Some(findings) = crate::schema::check(&kind.api_version(), kind.kind, body) else {
-        return Ok(Vec::new());
-    };
-    if let Some(wrong) = findings.wrong_types.first() {
-        return Err(ApiError::bad_request(format!(
-            "{} in version \"{}\" cannot be handled as a {}: {}: {}",
-            kind.kind,
-            kind.version,
-            kind.kind,
-            wrong.field,
-            wrong.detail()
-        )));
+/// Where a body to decode came from. kube-apiserver answers a body it cannot
+/// decode with 400 for a create or an update, but with 422 against the
+/// field `patch` when the body is the result of a PATCH, and a strict
+/// decoding error of a PATCH is a 422 too
+/// (`staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go`,
+/// `applyPatchToCurrentObject` and `applyPatchToObject`).
+pub enum Origin<'a> {
+    Body(&'a KindInfo),
+    /// The value kube-apiserver shows, given the patched object: that
+    /// object for JSON and merge patches, the patch as a Go map for a
+    /// strategic merge patch.
+    Patch(&'a dyn Fn(&Value) -> String),
+}
+
+impl Origin<'_> {
+    fn wrong_type(&self, object: &Value, error: &FieldError) -> ApiError {
+        match self {
+            Origin::Body(kind) => ApiError::bad_request(format!(
+                "{} in version \"{}\" cannot be handled as a {}: {}: {}",
+                kind.kind,
+                kind.version,
+                kind.kind,
+                error.field,
+                error.detail()
+            )),
+            Origin::Patch(shown) => {
+                let detail = format!("{}: {}", error.field, error.detail());
+                ApiError::invalid_patch(&shown(object), &detail)
+            }
+        }
     }
-    if mode == FieldValidation::Ignore || findings.unknown_fields.is_empty() {
-        return Ok(Vec::new());
+
+    fn strict(&self, object: &Value, lines: &[String]) -> ApiError {
+        let message = format!("strict decoding error: {}", lines.join(", "));
+        match self {
+            Origin::Body(_) => ApiError::bad_request(message),
+            Origin::Patch(shown) => ApiError::invalid_patch(&shown(object), &message),
+        }
+    }
+}
+
+/// Decodes `object` as its kind, as kube-apiserver's decoder does: a value
+/// of the wrong JSON type fails whatever the mode; unknown fields fail
+/// under Strict, are warnings under Warn and are dropped under Warn and
+/// Ignore, since a typed object has nowhere to keep them.
+pub fn decode(
+    kind: &KindInfo,
+    object: &mut Value,
+    mode: FieldValidation,
+    origin: Origin,
+) -> Result<Vec<String>, ApiError> {
+    match crate::schema::check(&kind.api_version(), kind.kind, object) {
+        Some(findings) => apply_findings(findings, object, mode, origin),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// [`decode`] for findings the caller made (the Scale of `/scale`).
+pub fn apply_findings(
+    findings: Findings,
+    object: &mut Value,
+    mode: FieldValidation,
+    origin: Origin,
+) -> Result<Vec<String>, ApiError> {
+    if let Some(wrong) = findings.wrong_types.first() {
+        return Err(origin.wrong_type(object, wrong));
     }
     let lines: Vec<String> = findings
         .unknown_fields
         .iter()
         .map(|error| format!("unknown field \"{}\"", error.field))
         .collect();
-    match mode {
-        FieldValidation::Strict => Err(ApiError::bad_request(format!(
-            "strict decoding error: {}",
-            lines.join(", ")
-        ))),
-        _ => Ok(lines),
+    if mode == FieldValidation::Strict && !lines.is_empty() {
+        return Err(origin.strict(object, &lines));
+    }
+    for error in &findings.unknown_fields {
+        remove_at(object, &error.path);
+    }
+    Ok(match mode {
+        FieldValidation::Warn => lines,
+        _ => Vec::new(),
+    })
+}
+
+/// Removes the field at `path`, if it is there.
+fn remove_at(object: &mut Value, path: &FieldPath) {
+    let Some((last, parents)) = path.0.split_last() else {
+        return;
+    };
+    let mut at = object;
+    for segment in parents {
+        let next = match segment {
+            Segment::Key(key) => at.get_mut(key.as_str()),
+            Segment::Index(i) => at.get_mut(*i),
+        };
+        match next {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    if let (Segment::Key(key), Some(map)) = (last, at.as_object_mut()) {
+        map.shift_remove(key);
     }
 }
 

@@ -280,7 +280,7 @@ fn cells(kind: &KindInfo, object: &Value, now: SystemTime) -> Vec<Value> {
         "Namespace" => vec![name, json!(text(object, "/status/phase")), age],
         "PersistentVolumeClaim" => vec![
             name,
-            json!(text(object, "/status/phase")),
+            json!(crate::types::volume_status(object)),
             json!(text(object, "/spec/volumeName")),
             json!(text(object, "/status/capacity/storage")),
             json!(access_modes(array(object, "/status/accessModes"))),
@@ -299,7 +299,7 @@ fn cells(kind: &KindInfo, object: &Value, now: SystemTime) -> Vec<Value> {
                 json!(text(object, "/spec/capacity/storage")),
                 json!(access_modes(array(object, "/spec/accessModes"))),
                 json!(text(object, "/spec/persistentVolumeReclaimPolicy")),
-                json!(text(object, "/status/phase")),
+                json!(crate::types::volume_status(object)),
                 json!(claim),
                 json!(text(object, "/spec/storageClassName")),
                 json!(or_unset(text(object, "/spec/volumeAttributesClassName"))),
