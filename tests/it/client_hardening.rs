@@ -1,6 +1,7 @@
 //! The client against hostile or careless configuration: credentials in a
 //! server URL, TLS verification switched off, credential files that are not
-//! files of credentials.
+//! files of credentials, a silent server, and `-o` paths that are links or
+//! devices.
 
 use std::path::Path;
 
@@ -197,4 +198,64 @@ fn a_server_that_accepts_and_never_answers_fails_the_command_once() {
         format!("error: the request to {url} timed out after 10s without a connection\n"),
         "a timeout is not retried: {run}"
     );
+}
+
+#[test]
+fn local_kubeconfig_output_never_replaces_a_link_or_a_device() {
+    let server = LocalServer::start_with(FAST);
+    let state = server.state_dir();
+    let state = state.to_str().unwrap();
+    let dir = scratch();
+    let kubeconfig_to = |output: &str| {
+        petctl_in(
+            dir.path(),
+            &[
+                "local",
+                "kubeconfig",
+                "--state-dir",
+                state,
+                "--user",
+                "alice",
+                "-o",
+                output,
+            ],
+            None,
+        )
+    };
+    // Through a link: the link stays, the file it names gets the kubeconfig.
+    let target = dir.path().join("alice.kubeconfig");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    kubeconfig_to(link.to_str().unwrap()).expect_success();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.contains("client-key-data"), "{written}");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&target).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+
+    // A device, directly or through a link, is refused and left alone.
+    let device_link = dir.path().join("null-link");
+    std::os::unix::fs::symlink("/dev/null", &device_link).unwrap();
+    for output in ["/dev/null", device_link.to_str().unwrap()] {
+        let run = kubeconfig_to(output);
+        run.expect_code(1);
+        assert_eq!(
+            run.stderr,
+            format!("error: {output} is not a regular file: refusing to replace it (use -o - for stdout)\n"),
+            "{run}"
+        );
+    }
+    assert!(std::os::unix::fs::FileTypeExt::is_char_device(
+        &std::fs::symlink_metadata("/dev/null").unwrap().file_type()
+    ));
+
+    // - is stdout.
+    let run = kubeconfig_to("-");
+    run.expect_success();
+    assert!(run.stdout.starts_with("apiVersion: v1\n"), "{run}");
 }
