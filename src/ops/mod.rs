@@ -5,6 +5,7 @@
 pub mod access;
 pub mod cleanup;
 pub mod create;
+pub mod create_retry;
 pub mod delete;
 pub mod describe;
 pub mod pause;

@@ -10,6 +10,7 @@ mod client_errors; // failing credentials, TLS mismatch, refused connections, no
 mod convert_corpus; // PetSets and older StatefulSets convert to valid apps/v1
 mod corpus; // every corpus manifest parses and validates as expected
 mod corpus_validate; // corpus files validate: only the real problems are flagged
+mod create_faults; // create -f under a 30 % fault rate: every object created, exit 0, seed printed
 mod docs; // committed completions and man pages match the clap definitions
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
