@@ -19,6 +19,7 @@ mod migrate;
 mod op_args;
 mod pause;
 mod progress;
+mod retention;
 mod scale;
 mod upgrade_image;
 mod version;

@@ -11,6 +11,7 @@ pub mod describe;
 pub mod pause;
 pub mod pets;
 pub mod progress;
+pub mod retention;
 pub mod scale;
 pub mod sets;
 pub mod upgrade;
