@@ -28,6 +28,7 @@ mod malformed_semantic; // invalid objects and unknown fields: exact messages, e
 mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact messages, exit 2
 mod migrate; // `petctl migrate` output and notices
 mod operations; // scale, delete, cleanup-pvcs, pause/resume: invariants on a watch timeline
+mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults
 mod zero_config; // no kubeconfig: the local control plane starts, is reused, and keeps its state
