@@ -98,6 +98,16 @@ impl Faults {
     }
 }
 
+impl std::fmt::Display for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rate {}, latency {:?}", self.rate, self.latency)?;
+        match self.watch_drop_after {
+            Some(after) => write!(f, ", watches cut within {after:?}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Parses a fraction from 0 to 1.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {

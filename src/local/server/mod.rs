@@ -212,7 +212,7 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
         log(&format!("listening on {url} (pid {})", std::process::id()));
         if config.faults.active() {
             log(&format!(
-                "fault injection with seed {seed} (replay with --fault-seed {seed}): {:?}",
+                "fault injection with seed {seed} (replay with --fault-seed {seed}): {}",
                 config.faults
             ));
         }
