@@ -103,7 +103,10 @@ fn create_under_faults_creates_everything_and_exits_0() {
     // Someone else's object by the same name stays an error, even when an
     // ambiguous failure made petctl read it back.
     let file = dir.join("other.yaml");
-    std::fs::write(&file, manifest(0, "nginx:2")).unwrap();
+    // Both objects differ from the ones created: an identical one would
+    // rightly count as created after an ambiguous failure.
+    let other = manifest(0, "nginx:2").replace("port: 80", "port: 81");
+    std::fs::write(&file, other).unwrap();
     let again = petctl_at(&server, &["create", "-f", file.to_str().unwrap()]);
     assert_eq!(again.code, 1, "fault seed {seed}:\n{again}");
     assert_eq!(
