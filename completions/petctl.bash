@@ -664,7 +664,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__delete)
-            opts="-f -o -n -s -v -h -V --filename --cascade --wait --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-f -y -o -n -s -v -h -V --filename --cascade --wait --yes --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1580,7 +1580,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local__subcmd__up)
-            opts="-n -s -v -h -V --state-dir --port --detach --fault-rate --fault-latency --watch-drop-after --bookmark-interval --event-window --nodes --ready-delay --max-grace --basic-auth-file --fail-images --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-n -s -v -h -V --state-dir --port --detach --fault-rate --fault-seed --fault-latency --watch-drop-after --bookmark-interval --event-window --nodes --ready-delay --max-grace --basic-auth-file --fail-images --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1595,6 +1595,10 @@ _petctl() {
                     return 0
                     ;;
                 --fault-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault-seed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1948,7 +1952,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__scale)
-            opts="-o -n -s -v -h -V --replicas --current-replicas --wait --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-y -o -n -s -v -h -V --replicas --current-replicas --wait --yes --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -129,6 +129,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand scale" -l certificate-auth
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l wait -d 'Follow the controller until every pet is Ready (or gone)'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -s y -l yes -d 'Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy whenScaled: Delete)'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
@@ -215,6 +216,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand delete" -l certificate-aut
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l wait -d 'Wait until the set is gone'
+complete -c petctl -n "__fish_petctl_using_subcommand delete" -s y -l yes -d 'Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy: Delete)'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
@@ -281,7 +283,8 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen
 complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l state-dir -d 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l port -d 'The port on 127.0.0.1; 0 picks a free one' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l fault-rate -d 'Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l fault-rate -d 'Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection (before or after handling)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l fault-seed -d 'Where the fault dice start, to replay a run (the server log names the seed) [default: random]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l fault-latency -d 'Latency added to every request, e.g. 100ms' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l watch-drop-after -d 'Close watch streams at a random time of up to D, e.g. 30s' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l bookmark-interval -d 'How often watches that allow bookmarks get one' -r

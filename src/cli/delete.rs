@@ -1,15 +1,19 @@
 //! `petctl delete NAME | -f FILE [--cascade=true|false|orphan|background|foreground] [--wait]`:
 //! the ordered cascade by default, or the server's propagation policies.
-//! Claims are never deleted; the output says which remain.
+//! petctl never deletes claims; the output says which remain. When the
+//! set's persistentVolumeClaimRetentionPolicy makes the server delete them,
+//! they are named first and petctl asks (or requires `--yes`).
 
 use std::io::Write;
 
 use super::connect::{connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
+use super::retention::Retention;
 use crate::error::InvalidInput;
 use crate::manifest::{self, ValidationMode};
 use crate::ops::delete::{self, Cascade, DeleteSetOptions};
+use crate::ops::retention::Change;
 use crate::ops::sets;
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +34,9 @@ pub struct Args {
     /// Wait until the set is gone
     #[arg(long)]
     pub wait: bool,
+    /// Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy: Delete)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
 }
@@ -78,18 +85,26 @@ pub fn run(
             if args.op.dry_run {
                 writeln!(err, "would {}", delete::describe_plan(&set, args.cascade))?;
             }
+            let retention = Retention::read(&conn.client, &set, Change::Delete(args.cascade)).await?;
+            if !retention.confirm(&label, &format!("delete {label}"), args.op.dry_run, args.yes, err)? {
+                continue;
+            }
             let mut sink = progress::for_stderr();
             let outcome = delete::delete(&conn.client, set, &options, &mut sink)
                 .await
                 .map_err(|e| e.context(format!("failed to delete {label}")))?;
             drop(sink);
-            if !outcome.claims.is_empty() && !args.op.dry_run {
+            let kept: Vec<&str> = outcome.claims.iter().map(String::as_str).filter(|c| !retention.dooms(c)).collect();
+            if !kept.is_empty() && !args.op.dry_run {
                 writeln!(
                     err,
                     "claims kept: {} (delete never removes data; remove them with: petctl cleanup-pvcs {})",
-                    outcome.claims.join(", "),
+                    kept.join(", "),
                     outcome.set.name()
                 )?;
+            }
+            if !args.op.dry_run {
+                retention.report(&conn.client, options.wait, options.timeout, err).await?;
             }
             match args.op.output.as_deref() {
                 Some("name") => writeln!(out, "{}", outcome.set.display())?,
@@ -99,7 +114,8 @@ pub fn run(
                     serde_json::to_string_pretty(&serde_json::json!({
                         "set": outcome.set.display(),
                         "removed": outcome.removed,
-                        "claimsKept": outcome.claims,
+                        "claimsKept": kept,
+                        "claimsDeletedByServer": retention.doomed.iter().map(|d| &d.claim).collect::<Vec<_>>(),
                         "dryRun": args.op.dry_run,
                     }))?
                 )?,

@@ -79,9 +79,12 @@ struct UpArgs {
     /// Run in the background and return once the server is ready
     #[arg(long)]
     detach: bool,
-    /// Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection
+    /// Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection (before or after handling)
     #[arg(long, value_name = "F", value_parser = server::parse_rate, default_value = "0")]
     fault_rate: f64,
+    /// Where the fault dice start, to replay a run (the server log names the seed) [default: random]
+    #[arg(long, value_name = "N")]
+    fault_seed: Option<u64>,
     /// Latency added to every request, e.g. 100ms
     #[arg(long, value_name = "D", value_parser = crate::duration::parse_duration)]
     fault_latency: Option<Duration>,
@@ -218,6 +221,7 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             rate: args.fault_rate,
             latency: args.fault_latency.unwrap_or(Duration::ZERO),
             watch_drop_after: args.watch_drop_after,
+            seed: args.fault_seed,
         },
         bookmark_interval: args.bookmark_interval,
         event_window: args.event_window,
@@ -269,6 +273,9 @@ fn detach(args: &UpArgs, state: &StateDir, out: &mut dyn Write) -> Result<()> {
     }
     for glob in &args.fail_images {
         command.args(["--fail-images", glob]);
+    }
+    if let Some(seed) = args.fault_seed {
+        command.args(["--fault-seed", &seed.to_string()]);
     }
     if let Some(latency) = args.fault_latency {
         command.args(["--fault-latency", &format!("{}ms", latency.as_millis())]);

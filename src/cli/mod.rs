@@ -20,6 +20,7 @@ mod migrate;
 mod op_args;
 mod pause;
 mod progress;
+mod retention;
 mod scale;
 mod upgrade_image;
 mod version;

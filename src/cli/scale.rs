@@ -1,13 +1,16 @@
-//! `petctl scale NAME --replicas N [--current-replicas M] [--wait]`: pets
-//! are created in ordinal order and removed in reverse, one at a time; with
-//! `--wait`, each is followed until Ready or gone.
+//! `petctl scale NAME --replicas N [--current-replicas M] [--wait] [--yes]`:
+//! pets are created in ordinal order and removed in reverse, one at a time;
+//! with `--wait`, each is followed until Ready or gone. A scale-down that
+//! makes the server delete claims (whenScaled: Delete) names them and asks.
 
 use std::io::Write;
 
 use super::connect::{connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
+use super::retention::Retention;
 use crate::error::InvalidInput;
+use crate::ops::retention::Change;
 use crate::ops::scale::{self, ScaleOptions};
 use crate::ops::sets;
 
@@ -29,6 +32,9 @@ pub struct Args {
     /// Follow the controller until every pet is Ready (or gone)
     #[arg(long)]
     pub wait: bool,
+    /// Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy whenScaled: Delete)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
 }
@@ -49,11 +55,12 @@ pub fn run(
     if args.current_replicas.is_some_and(|m| m < 0) {
         return Err(InvalidInput::new("--current-replicas must be 0 or more").into());
     }
+    let timeout = args.op.timeout()?;
     let options = ScaleOptions {
         replicas: args.replicas,
         current_replicas: args.current_replicas,
         wait: args.wait,
-        timeout: args.op.timeout()?,
+        timeout,
         dry_run: args.op.dry_run,
     };
     sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
@@ -64,6 +71,11 @@ pub fn run(
         let label = set.label();
         if args.op.dry_run {
             writeln!(err, "{label}: would scale {}", scale::plan(&set, args.replicas))?;
+        }
+        let retention = Retention::read(&conn.client, &set, Change::ScaleTo(args.replicas)).await?;
+        let action = format!("scale {label} to {} replicas", args.replicas);
+        if !retention.confirm(&label, &action, args.op.dry_run, args.yes, err)? {
+            return Ok(());
         }
         let mut sink = progress::for_stderr();
         let outcome = scale::scale(&conn.client, set, &options, &mut sink)
@@ -77,13 +89,17 @@ pub fn run(
                 outcome.set.name()
             )?;
         }
-        if !outcome.kept_claims.is_empty() {
+        let kept: Vec<&str> = outcome.kept_claims.iter().map(String::as_str).filter(|c| !retention.dooms(c)).collect();
+        if !kept.is_empty() {
             writeln!(
                 err,
                 "claims kept: {} (they keep the removed pets' data; delete them with: petctl cleanup-pvcs {})",
-                outcome.kept_claims.join(", "),
+                kept.join(", "),
                 outcome.set.name()
             )?;
+        }
+        if !args.op.dry_run {
+            retention.report(&conn.client, args.wait && !outcome.paused, timeout, err).await?;
         }
         match args.op.output.as_deref() {
             Some("name") => writeln!(out, "{}", outcome.set.display())?,
@@ -95,7 +111,8 @@ pub fn run(
                     "created": outcome.plan.create,
                     "removed": outcome.plan.remove,
                     "paused": outcome.paused,
-                    "keptClaims": outcome.kept_claims,
+                    "keptClaims": kept,
+                    "claimsDeletedByServer": retention.doomed.iter().map(|d| &d.claim).collect::<Vec<_>>(),
                     "dryRun": args.op.dry_run,
                 });
                 writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;

@@ -36,7 +36,7 @@ impl Default for ClientOptions {
             request_timeout: None,
             verbosity: 0,
             logger: None,
-            max_attempts: 5,
+            max_attempts: 8,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `create`: sends manifests in a safe order — governing Services first,
 //! then sets, then everything else — converting PetSets and older
 //! StatefulSets to what the server serves. One object failing does not stop
-//! the others; the outcome lists each.
+//! the others; the outcome lists each. Each POST is safe to retry (see
+//! [`super::create_retry`]).
 
 use serde_json::Value;
 
@@ -248,24 +249,21 @@ pub async fn create(client: &Client, plan: &Plan, options: &CreateOptions) -> Ve
             });
             continue;
         }
+        let collection = url;
         let url = match options.dry_run {
-            DryRun::Server => format!("{url}?dryRun=All&fieldValidation=Strict"),
-            _ => format!("{url}?fieldValidation=Strict"),
+            DryRun::Server => format!("{collection}?dryRun=All&fieldValidation=Strict"),
+            _ => format!("{collection}?fieldValidation=Strict"),
         };
-        let body = planned.object.to_string().into_bytes();
-        let result = match client
-            .send(
-                reqwest::Method::POST,
-                &url,
-                Some(("application/json", body)),
-            )
-            .await
-        {
-            Ok(resp) => resp
-                .json::<Value>(client.server())
-                .map_err(|e| e.to_string()),
-            Err(err) => Err(describe_error(&err, &planned.file)),
-        };
+        let item = (!name.is_empty()).then(|| format!("{collection}/{name}"));
+        let result = super::create_retry::create(
+            client,
+            &url,
+            item.as_deref(),
+            &planned.object,
+            options.dry_run == DryRun::Server,
+        )
+        .await
+        .map_err(|err| describe_error(&err, &planned.file));
         results.push(Created {
             file: planned.file.clone(),
             display,

@@ -5,11 +5,13 @@
 pub mod access;
 pub mod cleanup;
 pub mod create;
+pub mod create_retry;
 pub mod delete;
 pub mod describe;
 pub mod pause;
 pub mod pets;
 pub mod progress;
+pub mod retention;
 pub mod scale;
 pub mod sets;
 pub mod upgrade;

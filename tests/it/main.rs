@@ -11,6 +11,7 @@ mod client_hardening; // credentials in server URLs, insecure-skip-tls-verify, e
 mod convert_corpus; // PetSets and older StatefulSets convert to valid apps/v1
 mod corpus; // every corpus manifest parses and validates as expected
 mod corpus_validate; // corpus files validate: only the real problems are flagged
+mod create_faults; // create -f under a 30 % fault rate: every object created, exit 0, seed printed
 mod docs; // committed completions and man pages match the clap definitions
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
@@ -31,6 +32,7 @@ mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact mes
 mod migrate; // `petctl migrate` output and notices
 mod operations; // scale, delete, cleanup-pvcs, pause/resume: invariants on a watch timeline
 mod plugin; // `kubectl pets …` through the real kubectl's plugin mechanism
+mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults
 mod zero_config; // no kubeconfig: the local control plane starts, is reused, and keeps its state

@@ -1,6 +1,8 @@
 //! Fault injection for reliability tests, off by default: a fraction of
 //! non-watch requests fails (500, 429 with Retry-After, or a dropped
-//! connection), requests are delayed, and watches are cut short.
+//! connection, before or after the request was handled), requests are
+//! delayed, and watches are cut short. The dice start from a seed that the
+//! server log names, so a failing run can be replayed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -22,6 +24,8 @@ pub struct Faults {
     pub latency: Duration,
     /// Watches are closed at a random time of up to this.
     pub watch_drop_after: Option<Duration>,
+    /// Where the dice start; None picks one from the clock.
+    pub seed: Option<u64>,
 }
 
 /// One injected failure.
@@ -29,7 +33,11 @@ pub struct Faults {
 pub enum Failure {
     InternalError,
     TooManyRequests,
+    /// The connection drops before the request is handled.
     DropConnection,
+    /// The request is handled, then the connection drops: the client
+    /// cannot tell whether a write happened.
+    LoseAnswer,
 }
 
 /// A small xorshift generator: fault injection needs spread, not secrecy.
@@ -52,6 +60,21 @@ impl Dice {
 }
 
 impl Faults {
+    /// Whether any fault is injected at all.
+    pub fn active(&self) -> bool {
+        self.rate > 0.0 || !self.latency.is_zero() || self.watch_drop_after.is_some()
+    }
+
+    /// The seed the dice start from: the flag's, else one from the clock.
+    pub fn seed_or_random(&self) -> u64 {
+        self.seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        })
+    }
+
     /// Whether this request fails, and how.
     pub fn pick(&self, dice: &Dice) -> Option<Failure> {
         if self.rate <= 0.0 || dice.roll() >= self.rate {
@@ -62,14 +85,26 @@ impl Faults {
             Failure::InternalError
         } else if which < 0.8 {
             Failure::TooManyRequests
-        } else {
+        } else if which < 0.9 {
             Failure::DropConnection
+        } else {
+            Failure::LoseAnswer
         })
     }
 
     /// When a new watch is cut, if watches are cut at all.
     pub fn watch_lifetime(&self, dice: &Dice) -> Option<Duration> {
         self.watch_drop_after.map(|max| max.mul_f64(dice.roll()))
+    }
+}
+
+impl std::fmt::Display for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rate {}, latency {:?}", self.rate, self.latency)?;
+        match self.watch_drop_after {
+            Some(after) => write!(f, ", watches cut within {after:?}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -81,6 +116,13 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
             "invalid fault rate {text:?}: expected a number from 0 to 1"
         )),
     }
+}
+
+fn dropped() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "injected fault: connection dropped",
+    )
 }
 
 fn is_watch(request: &Request<Incoming>) -> bool {
@@ -115,11 +157,10 @@ pub async fn serve(
             Some(Failure::TooManyRequests) => {
                 return Ok(super::respond::error(&ApiError::too_many_requests(1)));
             }
-            Some(Failure::DropConnection) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "injected fault: connection dropped",
-                ));
+            Some(Failure::DropConnection) => return Err(dropped()),
+            Some(Failure::LoseAnswer) => {
+                let _ = super::handlers::handle(app, request).await;
+                return Err(dropped());
             }
         }
     }
@@ -153,5 +194,21 @@ mod tests {
         };
         let failed = (0..10_000).filter(|_| some.pick(&dice).is_some()).count();
         assert!((2_500..3_500).contains(&failed), "{failed}");
+    }
+
+    #[test]
+    fn a_seed_replays_the_same_faults() {
+        let faults = Faults {
+            rate: 0.3,
+            seed: Some(7),
+            ..Faults::default()
+        };
+        let run = || {
+            let dice = Dice::new(faults.seed_or_random());
+            (0..200).map(|_| faults.pick(&dice)).collect::<Vec<_>>()
+        };
+        assert_eq!(run(), run());
+        let all = run();
+        assert!(all.contains(&Some(Failure::LoseAnswer)), "{all:?}");
     }
 }

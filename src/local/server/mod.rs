@@ -186,10 +186,7 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
             .context("failed to read the listening address")?;
         let url = format!("https://{address}");
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-        let seed = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1);
+        let seed = config.faults.seed_or_random();
         let app = Arc::new(App {
             registry,
             token: token.clone(),
@@ -213,6 +210,12 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
             0o644,
         )?;
         log(&format!("listening on {url} (pid {})", std::process::id()));
+        if config.faults.active() {
+            log(&format!(
+                "fault injection with seed {seed} (replay with --fault-seed {seed}): {}",
+                config.faults
+            ));
+        }
         super::controllers::spawn(app.registry.store().clone(), config.controllers.clone());
         ready(&url);
         tokio::spawn(async move {
