@@ -2,6 +2,7 @@
 //! plane.
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -249,6 +250,7 @@ fn detach(args: &UpArgs, state: &StateDir, out: &mut dyn Write) -> Result<()> {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(state.log())
         .with_context(|| format!("failed to open {}", state.log().display()))?;
     let exe = std::env::current_exe().context("failed to find the petctl executable")?;
@@ -356,6 +358,7 @@ fn run_down(state: &StateDir, out: &mut dyn Write) -> Result<()> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(state.lock())
         .with_context(|| format!("failed to open {}", state.lock().display()))?;
     nix::sys::signal::kill(

@@ -11,7 +11,7 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use super::state::{write_atomically, write_private, StateDir};
+use super::state::{write_private, StateDir};
 
 const CA_NAME: &str = "petctl-local-ca";
 
@@ -72,7 +72,7 @@ pub fn load_or_create_authority(dir: &StateDir) -> Result<Authority> {
         .self_signed(&key)
         .context("failed to sign the CA certificate")?;
     write_private(&key_path, key.serialize_pem().as_bytes())?;
-    write_atomically(&cert_path, cert.pem().as_bytes(), 0o644)?;
+    write_private(&cert_path, cert.pem().as_bytes())?;
     Ok(Authority {
         cert_pem: cert.pem(),
         issuer: Issuer::new(params, key),

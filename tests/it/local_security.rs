@@ -157,3 +157,45 @@ fn random_bytes_on_the_socket_do_not_stop_the_server() {
     }
     assert_eq!(server.get("/api").status, 200);
 }
+
+#[test]
+fn every_state_file_is_private_whatever_the_umask() {
+    let dir = crate::support::scratch();
+    let state = dir.path().join("state");
+    let petctl = env!("CARGO_BIN_EXE_petctl");
+    let mut cmd = crate::support::scrubbed(std::process::Command::new("sh"), dir.path());
+    cmd.arg("-c")
+        .arg(r#"umask 000; exec "$0" local up --detach --port 0 --state-dir "$1""#)
+        .arg(petctl)
+        .arg(&state);
+    crate::support::run_command(cmd, "umask 000; petctl local up --detach".into(), None)
+        .expect_success();
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&state).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        let want = if meta.is_dir() { 0o700 } else { 0o600 };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert_eq!(meta.permissions().mode() & 0o777, want, "{name}");
+        seen.push(name);
+    }
+    seen.sort();
+    for file in [
+        "ca.crt",
+        "ca.key",
+        "kubeconfig",
+        "server.lock",
+        "server.log",
+        "server.pid",
+        "store.redb",
+        "token",
+    ] {
+        assert!(
+            seen.iter().any(|s| s == file),
+            "{file} missing from {seen:?}"
+        );
+    }
+    let mut down = crate::support::petctl_command(dir.path());
+    down.args(["local", "down", "--state-dir"]).arg(&state);
+    crate::support::run_command(down, "petctl local down".into(), None).expect_success();
+}

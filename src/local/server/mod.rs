@@ -24,6 +24,7 @@ mod watch;
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -34,7 +35,7 @@ use self::faults::Dice;
 pub use self::faults::{parse_rate, Faults};
 use super::registry::meta::rfc3339;
 use super::registry::Registry;
-use super::state::{kubeconfig_yaml, write_atomically, write_private, StateDir};
+use super::state::{kubeconfig_yaml, write_private, StateDir};
 use super::{pki, store};
 pub use crate::duration::parse_duration;
 
@@ -112,6 +113,7 @@ fn lock_state(state: &StateDir) -> Result<nix::fcntl::Flock<File>> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(state.lock())
         .with_context(|| format!("failed to open {}", state.lock().display()))?;
     match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
@@ -141,6 +143,7 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
     let log_file = OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(state.log())
         .with_context(|| format!("failed to open {}", state.log().display()))?;
     let _ = LOG.set(Mutex::new(log_file));
@@ -204,11 +207,7 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
             &state.kubeconfig(),
             kubeconfig_yaml(&url, &authority.cert_pem, &token).as_bytes(),
         )?;
-        write_atomically(
-            &state.pid(),
-            format!("{}\n", std::process::id()).as_bytes(),
-            0o644,
-        )?;
+        write_private(&state.pid(), format!("{}\n", std::process::id()).as_bytes())?;
         log(&format!("listening on {url} (pid {})", std::process::id()));
         if config.faults.active() {
             log(&format!(
