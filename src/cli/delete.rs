@@ -79,9 +79,16 @@ pub fn run(
                 writeln!(err, "would {}", delete::describe_plan(&set, args.cascade))?;
             }
             let mut sink = progress::for_stderr();
-            let outcome = delete::delete(&conn.client, set, &options, &mut sink)
+            let outcome = if args.op.dry_run {
+                delete::delete(&conn.client, set, &options, &mut sink).await
+            } else {
+                let request = args.op.lease.request("delete");
+                super::op_args::leased(&conn.client, set, &request, err, |set| {
+                    delete::delete(&conn.client, set, &options, &mut sink)
+                })
                 .await
-                .map_err(|e| e.context(format!("failed to delete {label}")))?;
+            }
+            .map_err(|e| e.context(format!("failed to delete {label}")))?;
             drop(sink);
             if !outcome.claims.is_empty() && !args.op.dry_run {
                 writeln!(

@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod create;
 pub mod delete;
 pub mod describe;
+pub mod lease;
 pub mod pause;
 pub mod pets;
 pub mod progress;
