@@ -65,7 +65,10 @@ async fn change(
     let changes = if dry_run {
         apply(args, resume, conn, &set).await?
     } else {
-        let request = args.op.lease.request(if resume { "resume" } else { "pause" });
+        let request = args
+            .op
+            .lease
+            .request(if resume { "resume" } else { "pause" });
         super::op_args::leased(&conn.client, set.clone(), &request, err, |set| async move {
             apply(args, resume, conn, &set).await
         })

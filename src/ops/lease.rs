@@ -219,7 +219,8 @@ fn put_ops(set: &Value, text: &str) -> Vec<Value> {
                 .pointer("/metadata/resourceVersion")
                 .cloned()
                 .unwrap_or(Value::Null);
-            let mut ops = vec![json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv})];
+            let mut ops =
+                vec![json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv})];
             ops.extend(super::pause::set_annotation_ops(
                 set,
                 "/metadata/annotations",

@@ -12,6 +12,7 @@ mod corpus; // every corpus manifest parses and validates as expected
 mod corpus_validate; // corpus files validate: only the real problems are flagged
 mod docs; // committed completions and man pages match the clap definitions
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
+mod lease; // the operation lease: refusals, --take-over, expiry, resume after kill -9, two takers at once
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
@@ -29,4 +30,5 @@ mod migrate; // `petctl migrate` output and notices
 mod operations; // scale, delete, cleanup-pvcs, pause/resume: invariants on a watch timeline
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults
+mod upgrade_races; // upgrade-image racing another upgrade, a kubectl scale-down, delete and template change
 mod zero_config; // no kubeconfig: the local control plane starts, is reused, and keeps its state

@@ -226,9 +226,10 @@ pub async fn prepare<'c>(
         Some(set.namespace()),
         ListParams::fields(format!("metadata.name={}", set.name())),
     );
-    let listed = set_watcher.next().await.map_err(|e| {
-        anyhow::anyhow!(e).context(format!("cannot watch {}", set.label()))
-    })?;
+    let listed = set_watcher
+        .next()
+        .await
+        .map_err(|e| anyhow::anyhow!(e).context(format!("cannot watch {}", set.label())))?;
     let set = match listed {
         crate::client::watch::Event::Restarted(mut items) if items.len() == 1 => Set {
             kind: set.kind,

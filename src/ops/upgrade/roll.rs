@@ -216,14 +216,15 @@ impl<'c, 'p> Roll<'c, 'p> {
             .plan
             .steps
             .iter()
-            .zip(&self.results)
-            .filter(|(_, r)| **r == PetResult::Untouched)
+            .zip(self.results.iter().zip(&self.deleted))
+            .filter(|(_, (r, deleted))| **r == PetResult::Untouched && !**deleted)
             .map(|(s, _)| s.pet.as_str())
             .collect();
         let mut message = format!("{what}; no further pet was replaced");
         if !untouched.is_empty() {
             message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
         }
+        self.strategy_note(&mut message);
         self.status = Status::Stopped;
         self.error = Some(message);
         Phase::Finished
@@ -278,8 +279,7 @@ impl<'c, 'p> Roll<'c, 'p> {
         match event {
             Err(_) => Ok(false),
             Ok((true, event)) => {
-                let event =
-                    event.with_context(|| format!("lost the watch of {}", self.label()))?;
+                let event = event.with_context(|| format!("lost the watch of {}", self.label()))?;
                 self.set_seen(&event)?;
                 Ok(true)
             }
@@ -337,8 +337,9 @@ impl<'c, 'p> Roll<'c, 'p> {
                 Ok(current) => current,
                 Err(err) if err.is_not_found() => return Err(Stop(Moved::Deleted).into()),
                 Err(err) => {
-                    return Err(anyhow::Error::new(err)
-                        .context(format!("cannot read {}", self.label())))
+                    return Err(
+                        anyhow::Error::new(err).context(format!("cannot read {}", self.label()))
+                    )
                 }
             };
             self.set.object = current;
@@ -698,15 +699,20 @@ impl<'c, 'p> Roll<'c, 'p> {
         if !untouched.is_empty() {
             message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
         }
+        self.strategy_note(&mut message);
+        self.status = Status::Failed;
+        self.error = Some(message);
+        Ok(Phase::Finished)
+    }
+
+    /// A switched set stays OnDelete when the upgrade does not finish.
+    fn strategy_note(&self, message: &mut String) {
         if !matches!(self.plan.strategy, Strategy::OnDelete) {
             message.push_str(&format!(
                 "\n{} stays OnDelete (its own strategy is kept in annotation {STRATEGY_ANNOTATION}) until an upgrade-image run completes",
                 self.plan.set
             ));
         }
-        self.status = Status::Failed;
-        self.error = Some(message);
-        Ok(Phase::Finished)
     }
 
     async fn restore(&mut self) -> anyhow::Result<()> {

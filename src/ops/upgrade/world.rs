@@ -26,7 +26,10 @@ pub enum Moved {
     Deleted,
     /// Deleted and created again under the same name.
     Recreated,
-    Scaled { from: i64, to: i64 },
+    Scaled {
+        from: i64,
+        to: i64,
+    },
     /// The first difference in the template, already worded.
     Template(String),
     /// The lease was taken over or removed, already worded.
@@ -39,7 +42,9 @@ pub enum Moved {
 pub struct Stop(pub Moved);
 
 fn template_of(set: &Value) -> Value {
-    set.pointer("/spec/template").cloned().unwrap_or(Value::Null)
+    set.pointer("/spec/template")
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 fn replicas_of(set: &Value) -> i64 {
@@ -232,7 +237,12 @@ mod tests {
         );
         let c = json!({"spec": {"containers": [{"image": "a"}, {"image": "b"}]}});
         assert_eq!(
-            difference(&a["spec"]["containers"], &c["spec"]["containers"], "t".into()).as_deref(),
+            difference(
+                &a["spec"]["containers"],
+                &c["spec"]["containers"],
+                "t".into()
+            )
+            .as_deref(),
             Some("t is now [{\"image\":\"a\"},{\"image\":\"b\"}] (was [{\"image\":\"a\"}])")
         );
     }
