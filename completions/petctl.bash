@@ -236,7 +236,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__cleanup__subcmd__pvcs)
-            opts="-l -y -o -n -s -v -h -V --selector --yes --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-l -y -o -n -s -v -h -V --selector --yes --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -664,7 +664,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__delete)
-            opts="-f -o -n -s -v -h -V --filename --cascade --wait --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-f -o -n -s -v -h -V --filename --cascade --wait --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1784,7 +1784,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__pause)
-            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1866,7 +1866,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__resume)
-            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1948,7 +1948,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__scale)
-            opts="-o -n -s -v -h -V --replicas --current-replicas --wait --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --replicas --current-replicas --wait --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2034,7 +2034,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__upgrade__subcmd__image)
-            opts="-y -o -n -s -v -h -V --order --partition --pet-timeout --min-ready --max-unavailable --yes --force --rollback-on-failure --dry-run --timeout --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-y -o -n -s -v -h -V --order --partition --pet-timeout --min-ready --max-unavailable --yes --force --rollback-on-failure --dry-run --timeout --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

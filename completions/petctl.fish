@@ -130,6 +130,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand scale" -l request-timeout 
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l wait -d 'Follow the controller until every pet is Ready (or gone)'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s h -l help -d 'Print help'
@@ -157,6 +158,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s y -l yes
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l force -d 'Replace unready pets even when they do not look broken'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l rollback-on-failure -d 'When a pet does not get Ready, put the old image back in the template and bring that pet back on it'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l dry-run -d 'Print the plan only'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s h -l help -d 'Print help'
@@ -176,6 +178,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand pause" -l certificate-auth
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s h -l help -d 'Print help'
@@ -195,6 +198,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand resume" -l certificate-aut
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s h -l help -d 'Print help'
@@ -216,6 +220,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand delete" -l request-timeout
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l wait -d 'Wait until the set is gone'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand delete" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s h -l help -d 'Print help'
@@ -236,6 +241,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l request-t
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s y -l yes -d 'Do not ask for confirmation'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s h -l help -d 'Print help'

@@ -236,3 +236,73 @@ fn two_takers_from_the_same_read_exactly_one_wins() {
     }
     assert_eq!(lease_on(&server), None);
 }
+
+/// The lease as the watch of the set shows it, until `done` holds.
+async fn watch_lease(client: &Client, done: impl Fn(Option<&lease::Record>) -> bool) {
+    let kind = petctl::kinds::by_name("statefulset").expect("kind");
+    let mut watcher = petctl::client::watch::Watcher::new(
+        client,
+        kind,
+        Some("default"),
+        petctl::client::request::ListParams::fields("metadata.name=web"),
+    );
+    let mut cache = petctl::client::watch::Cache::default();
+    let wait = async {
+        loop {
+            cache.apply(&watcher.next().await.expect("watch the set"));
+            let record = cache.get("default", "web").and_then(lease::lease_of);
+            if done(record.as_ref()) {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .expect("the lease changed as expected within 30s");
+}
+
+#[test]
+fn the_holder_renews_and_stops_when_a_renewal_finds_the_lease_taken_over() {
+    let server = cluster(Kind::RollingUpdate, &[]);
+    let client = client_for(&server);
+    let kind = petctl::kinds::by_name("statefulset").expect("kind");
+    let read = || Set {
+        kind,
+        object: set_object(&server, Kind::RollingUpdate),
+    };
+    let short = Request {
+        ttl: Duration::from_secs(3),
+        ..request("scale", 1)
+    };
+    let takeover = Request {
+        take_over: true,
+        ..request("delete", 3)
+    };
+    let (first, second) = (read(), read());
+    let runtime = crate::support::runtime();
+    let result: anyhow::Result<()> = runtime.block_on(async {
+        let (held, set) = lease::acquire(&client, first, &short)
+            .await
+            .expect("take the lease");
+        let acquired = lease::lease_of(&set.object).expect("lease");
+        held.hold(async {
+            // Renewed while the work runs…
+            watch_lease(&client, |r| r.is_some_and(|r| r.renewed > acquired.renewed)).await;
+            // …until someone takes it over: the next renewal stops the work.
+            let (_theirs, _) = lease::acquire(&client, second, &takeover).await?;
+            std::future::pending::<()>().await;
+            Ok(())
+        })
+        .await
+    });
+    let err = result.expect_err("the work is stopped");
+    assert_eq!(
+        format!("{err:#}"),
+        "the operation lease on statefulset \"web\" was taken over by delete by test@here (pid 3): petctl delete web; petctl stopped"
+    );
+    // Not ours any more: left to its new holder.
+    assert_eq!(
+        lease_on(&server).map(|l| l["operation"].clone()),
+        Some(json!("delete"))
+    );
+}
