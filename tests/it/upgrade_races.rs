@@ -98,9 +98,9 @@ fn two_concurrent_upgrades_one_proceeds_the_other_is_refused() {
         assert_eq!(sorted, [0, 1], "exactly one proceeds: {context}");
         let loser = &runs[codes.iter().position(|c| *c == 1).unwrap_or(0)];
         assert!(
-            loser.stderr.contains(&format!(
+            loser.stderr.contains(
                 "error: upgrade of statefulset \"web\" not started: statefulset \"web\" is held by another petctl operation: upgrade-image by "
-            )) && loser.stderr.contains(&format!("command: {} --kubeconfig", env!("CARGO_BIN_EXE_petctl"))),
+            ) && loser.stderr.contains(&format!("command: {} --kubeconfig", env!("CARGO_BIN_EXE_petctl"))),
             "the refusal names the holder: {context}"
         );
         let counts = deletions("web", &entries);
