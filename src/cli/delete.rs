@@ -79,6 +79,9 @@ pub fn run(
                 writeln!(err, "would {}", delete::describe_plan(&set, args.cascade))?;
             }
             let mut sink = progress::for_stderr();
+            delete::check_access(&conn.client, &set, &options)
+                .await
+                .map_err(|e| e.context(format!("failed to delete {label}")))?;
             let outcome = if args.op.dry_run {
                 delete::delete(&conn.client, set, &options, &mut sink).await
             } else {
