@@ -127,6 +127,9 @@ _petctl() {
             petctl__subcmd__help__subcmd__local,kubeconfig)
                 cmd="petctl__subcmd__help__subcmd__local__subcmd__kubeconfig"
                 ;;
+            petctl__subcmd__help__subcmd__local,kubeconfig-path)
+                cmd="petctl__subcmd__help__subcmd__local__subcmd__kubeconfig__subcmd__path"
+                ;;
             petctl__subcmd__help__subcmd__local,status)
                 cmd="petctl__subcmd__help__subcmd__local__subcmd__status"
                 ;;
@@ -142,6 +145,9 @@ _petctl() {
             petctl__subcmd__local,kubeconfig)
                 cmd="petctl__subcmd__local__subcmd__kubeconfig"
                 ;;
+            petctl__subcmd__local,kubeconfig-path)
+                cmd="petctl__subcmd__local__subcmd__kubeconfig__subcmd__path"
+                ;;
             petctl__subcmd__local,status)
                 cmd="petctl__subcmd__local__subcmd__status"
                 ;;
@@ -156,6 +162,9 @@ _petctl() {
                 ;;
             petctl__subcmd__local__subcmd__help,kubeconfig)
                 cmd="petctl__subcmd__local__subcmd__help__subcmd__kubeconfig"
+                ;;
+            petctl__subcmd__local__subcmd__help,kubeconfig-path)
+                cmd="petctl__subcmd__local__subcmd__help__subcmd__kubeconfig__subcmd__path"
                 ;;
             petctl__subcmd__local__subcmd__help,status)
                 cmd="petctl__subcmd__local__subcmd__help__subcmd__status"
@@ -236,7 +245,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__cleanup__subcmd__pvcs)
-            opts="-l -y -o -n -s -v -h -V --selector --yes --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-l -y -o -n -s -v -h -V --selector --yes --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -664,7 +673,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__delete)
-            opts="-f -y -o -n -s -v -h -V --filename --cascade --wait --yes --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-f -y -o -n -s -v -h -V --filename --cascade --wait --yes --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1050,7 +1059,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__help__subcmd__local)
-            opts="up down status kubeconfig"
+            opts="up down status kubeconfig-path kubeconfig"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1078,6 +1087,20 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__help__subcmd__local__subcmd__kubeconfig)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        petctl__subcmd__help__subcmd__local__subcmd__kubeconfig__subcmd__path)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1204,7 +1227,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local)
-            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version up down status kubeconfig help"
+            opts="-n -s -v -h -V --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version up down status kubeconfig-path kubeconfig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1340,7 +1363,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local__subcmd__help)
-            opts="up down status kubeconfig help"
+            opts="up down status kubeconfig-path kubeconfig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1382,6 +1405,20 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__local__subcmd__help__subcmd__kubeconfig)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        petctl__subcmd__local__subcmd__help__subcmd__kubeconfig__subcmd__path)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1463,6 +1500,76 @@ _petctl() {
                     return 0
                     ;;
                 --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        petctl__subcmd__local__subcmd__kubeconfig__subcmd__path)
+            opts="-n -s -v -h -V --state-dir --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1788,7 +1895,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__pause)
-            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1870,7 +1977,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__resume)
-            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1952,7 +2059,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__scale)
-            opts="-y -o -n -s -v -h -V --replicas --current-replicas --wait --yes --timeout --dry-run --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-y -o -n -s -v -h -V --replicas --current-replicas --wait --yes --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2038,7 +2145,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__upgrade__subcmd__image)
-            opts="-y -o -n -s -v -h -V --order --partition --pet-timeout --min-ready --max-unavailable --yes --force --rollback-on-failure --dry-run --timeout --output --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-y -o -n -s -v -h -V --order --partition --pet-timeout --min-ready --max-unavailable --yes --force --rollback-on-failure --dry-run --timeout --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

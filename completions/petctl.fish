@@ -32,7 +32,7 @@ complete -c petctl -n "__fish_petctl_needs_command" -s n -l namespace -d 'The na
 complete -c petctl -n "__fish_petctl_needs_command" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_needs_command" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_needs_command" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_needs_command" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_needs_command" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_needs_command" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_needs_command" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_needs_command" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
@@ -70,7 +70,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand create" -s n -l namespace 
 complete -c petctl -n "__fish_petctl_using_subcommand create" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand create" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l wait -d 'Wait until every pet of every created set is Running and Ready'
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l no-convert -d 'Refuse to convert a PetSet for a server that has only StatefulSets'
@@ -89,7 +89,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand get" -s n -l namespace -d 
 complete -c petctl -n "__fish_petctl_using_subcommand get" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand get" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand get" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand get" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand get" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand get" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand get" -s A -l all-namespaces -d 'List across all namespaces'
 complete -c petctl -n "__fish_petctl_using_subcommand get" -s w -l watch -d 'After listing, watch for changes'
@@ -107,7 +107,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand describe" -s n -l namespac
 complete -c petctl -n "__fish_petctl_using_subcommand describe" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand describe" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand describe" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand describe" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand describe" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand describe" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand describe" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand describe" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
@@ -126,11 +126,12 @@ complete -c petctl -n "__fish_petctl_using_subcommand scale" -s n -l namespace -
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l wait -d 'Follow the controller until every pet is Ready (or gone)'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s y -l yes -d 'Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy whenScaled: Delete)'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s h -l help -d 'Print help'
@@ -152,12 +153,13 @@ complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s n -l nam
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l force -d 'Replace unready pets even when they do not look broken'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l rollback-on-failure -d 'When a pet does not get Ready, put the old image back in the template and bring that pet back on it'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l dry-run -d 'Print the plan only'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s h -l help -d 'Print help'
@@ -174,9 +176,10 @@ complete -c petctl -n "__fish_petctl_using_subcommand pause" -s n -l namespace -
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand pause" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s h -l help -d 'Print help'
@@ -193,9 +196,10 @@ complete -c petctl -n "__fish_petctl_using_subcommand resume" -s n -l namespace 
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand resume" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s h -l help -d 'Print help'
@@ -213,11 +217,12 @@ complete -c petctl -n "__fish_petctl_using_subcommand delete" -s n -l namespace 
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand delete" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand delete" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l wait -d 'Wait until the set is gone'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s y -l yes -d 'Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy: Delete)'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand delete" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s h -l help -d 'Print help'
@@ -234,10 +239,11 @@ complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s n -l name
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s y -l yes -d 'Do not ask for confirmation'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s h -l help -d 'Print help'
@@ -256,31 +262,32 @@ complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s n -l namespace
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand migrate" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l context -d 'The kubeconfig context to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l user -d 'The kubeconfig user to use' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s s -l server -d 'The address and port of the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l token -d 'Bearer token for authentication to the API server' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s h -l help -d 'Print help'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "up" -d 'Start the local control plane'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "down" -d 'Stop the local control plane gracefully'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -f -a "up" -d 'Start the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -f -a "down" -d 'Stop the local control plane gracefully'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -f -a "status" -d 'Print the URL, pid, uptime, kubeconfig and object counts of the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -f -a "kubeconfig-path" -d 'Print the path of the administrator\'s kubeconfig, for `export KUBECONFIG=$(petctl local kubeconfig-path)`'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and not __fish_seen_subcommand_from up down status kubeconfig-path kubeconfig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l state-dir -d 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l port -d 'The port on 127.0.0.1; 0 picks a free one' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l fault-rate -d 'Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection (before or after handling)' -r
@@ -302,7 +309,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_sub
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l detach -d 'Run in the background and return once the server is ready'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from up" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
@@ -318,7 +325,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_sub
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from down" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from down" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from down" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from down" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from down" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from down" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from down" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from down" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
@@ -333,17 +340,32 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_sub
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l state-dir -d 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l context -d 'The kubeconfig context to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l user -d 'The kubeconfig user to use' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -s n -l namespace -d 'The namespace; defaults to the context\'s namespace, else "default"' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -s s -l server -d 'The address and port of the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig-path" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l state-dir -d 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l user -d 'The user name (the certificate\'s CommonName)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l group -d 'A group of the user (an Organization of the certificate); repeatable' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l days -d 'How many days the certificate is valid' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s o -l output -d 'The file to write (mode 0600); the key is never printed' -r -F
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s o -l output -d 'The file to write (mode 0600), or - for stdout; a symlink is written through, a device or other special file is refused' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l context -d 'The kubeconfig context to use' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -351,7 +373,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_sub
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
@@ -359,7 +381,8 @@ complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_sub
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from kubeconfig" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start the local control plane'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop the local control plane gracefully'
-complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print the URL, pid, uptime, kubeconfig and object counts of the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "kubeconfig-path" -d 'Print the path of the administrator\'s kubeconfig, for `export KUBECONFIG=$(petctl local kubeconfig-path)`'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'
 complete -c petctl -n "__fish_petctl_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
@@ -370,7 +393,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_see
 complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand config; and not __fish_seen_subcommand_from view help" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
@@ -388,7 +411,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_su
 complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l minify -d 'Only the current context, its cluster and its user, with overrides applied'
 complete -c petctl -n "__fish_petctl_using_subcommand config; and __fish_seen_subcommand_from view" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
@@ -407,7 +430,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand version" -s n -l namespace
 complete -c petctl -n "__fish_petctl_using_subcommand version" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand version" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand version" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand version" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand version" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand version" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand version" -l client -d 'Only the client version; do not contact the server'
 complete -c petctl -n "__fish_petctl_using_subcommand version" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
@@ -422,7 +445,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand completion" -s n -l namesp
 complete -c petctl -n "__fish_petctl_using_subcommand completion" -s s -l server -d 'The address and port of the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand completion" -l token -d 'Bearer token for authentication to the API server' -r
 complete -c petctl -n "__fish_petctl_using_subcommand completion" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
-complete -c petctl -n "__fish_petctl_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request (e.g. 30s, 1m); 0 means no limit' -r
+complete -c petctl -n "__fish_petctl_using_subcommand completion" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand completion" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand completion" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
@@ -445,6 +468,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_
 complete -c petctl -n "__fish_petctl_using_subcommand help; and not __fish_seen_subcommand_from create get describe scale upgrade-image pause resume delete cleanup-pvcs migrate local config version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "up" -d 'Start the local control plane'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "down" -d 'Stop the local control plane gracefully'
-complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Print the URL, pid, uptime and object counts of the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Print the URL, pid, uptime, kubeconfig and object counts of the local control plane'
+complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "kubeconfig-path" -d 'Print the path of the administrator\'s kubeconfig, for `export KUBECONFIG=$(petctl local kubeconfig-path)`'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "kubeconfig" -d 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC\'s view role)'
 complete -c petctl -n "__fish_petctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "view" -d 'Print the merged kubeconfig, secrets redacted'

@@ -90,9 +90,19 @@ pub fn run(
                 continue;
             }
             let mut sink = progress::for_stderr();
-            let outcome = delete::delete(&conn.client, set, &options, &mut sink)
+            delete::check_access(&conn.client, &set, &options)
                 .await
                 .map_err(|e| e.context(format!("failed to delete {label}")))?;
+            let outcome = if args.op.dry_run {
+                delete::delete(&conn.client, set, &options, &mut sink).await
+            } else {
+                let request = args.op.lease.request("delete");
+                super::op_args::leased(&conn.client, set, &request, err, |set| {
+                    delete::delete(&conn.client, set, &options, &mut sink)
+                })
+                .await
+            }
+            .map_err(|e| e.context(format!("failed to delete {label}")))?;
             drop(sink);
             let kept: Vec<&str> = outcome.claims.iter().map(String::as_str).filter(|c| !retention.dooms(c)).collect();
             if !kept.is_empty() && !args.op.dry_run {

@@ -1,9 +1,17 @@
-//! The flags every ordered operation takes: `--timeout`, `--dry-run` and
-//! `-o name|json` for its outcome.
+//! The flags every ordered operation takes: `--timeout`, `--dry-run`,
+//! `-o name|json` for its outcome and `--take-over` for the set's
+//! operation lease; and running an operation under that lease.
 
+use std::future::Future;
+use std::io::Write;
 use std::time::Duration;
 
+use anyhow::anyhow;
+
+use crate::client::Client;
 use crate::error::InvalidInput;
+use crate::ops::lease::{self, Request};
+use crate::ops::sets::Set;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct OpArgs {
@@ -16,6 +24,91 @@ pub struct OpArgs {
     /// Print the outcome as: name or json
     #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
     pub output: Option<String>,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
+}
+
+/// `--take-over`, for every operation that changes a set.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LeaseArgs {
+    /// Take the set's operation lease even if another petctl operation holds it
+    #[arg(long = "take-over")]
+    pub take_over: bool,
+}
+
+impl LeaseArgs {
+    /// The lease request of this process for `operation`.
+    pub fn request(&self, operation: &str) -> Request {
+        Request {
+            operation: operation.to_string(),
+            holder: format!("{}@{}", user(), host()),
+            pid: std::process::id(),
+            command: command_line(),
+            take_over: self.take_over,
+            ttl: lease::DEFAULT_TTL,
+        }
+    }
+}
+
+fn user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn host() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// This command line, quoted for a POSIX shell.
+pub fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if !a.is_empty()
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_=./:@,+".contains(&b))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs `work` on `set` under its operation lease: taken first (or
+/// refused, naming the holder), renewed meanwhile, removed at the end —
+/// also on an error and on Ctrl-C. A takeover is noted on `err`.
+pub async fn leased<T, Fut>(
+    client: &Client,
+    set: Set,
+    request: &Request,
+    err: &mut dyn Write,
+    work: impl FnOnce(Set) -> Fut,
+) -> anyhow::Result<T>
+where
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let (lease, set) = lease::acquire(client, set, request).await?;
+    if let Some(notice) = &lease.notice {
+        writeln!(err, "{} {notice}", super::colour::warning())?;
+    }
+    lease
+        .hold(async move {
+            tokio::select! {
+                result = work(set) => result,
+                _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+            }
+        })
+        .await
 }
 
 impl OpArgs {

@@ -62,37 +62,17 @@ async fn change(
     let dry_run = args.op.dry_run;
     let served = conn.served().await?;
     let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
-    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
-    let url = format!(
-        "{}{}",
-        path(pods, Some(set.namespace()), None, None),
-        ListParams::labels(set.selector_string()).query(false)
-    );
-    let list: Value = conn
-        .client
-        .send(reqwest::Method::GET, &url, None)
-        .await?
-        .json(conn.client.server())?;
-    let items = list["items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    if let Some(ordinal) = args.pet {
-        let pet = set.pet_name(ordinal);
-        if !items
-            .iter()
-            .any(|p| p.pointer("/metadata/name").and_then(Value::as_str) == Some(pet.as_str()))
-        {
-            anyhow::bail!("{} has no pet {pet} (ordinal {ordinal})", set.label());
-        }
-    }
-    let changes = if resume {
-        let paused = pause::paused_pets(&set, items);
-        pause::resume(&conn.client, &set, args.pet, &paused, dry_run).await?
+    let changes = if dry_run {
+        apply(args, resume, conn, &set).await?
     } else {
-        let mut pets: Vec<i64> = items
-            .iter()
-            .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
-            .collect();
-        pets.sort_unstable();
-        pause::pause(&conn.client, &set, args.pet, &pets, dry_run).await?
+        let request = args
+            .op
+            .lease
+            .request(if resume { "resume" } else { "pause" });
+        super::op_args::leased(&conn.client, set.clone(), &request, err, |set| async move {
+            apply(args, resume, conn, &set).await
+        })
+        .await?
     };
     let suffix = if dry_run { " (server dry run)" } else { "" };
     for change in &changes {
@@ -119,4 +99,46 @@ async fn change(
         _ => {}
     }
     Ok(())
+}
+
+/// Lists the set's pets and pauses or resumes them.
+async fn apply(
+    args: &Args,
+    resume: bool,
+    conn: &super::connect::Connection,
+    set: &sets::Set,
+) -> anyhow::Result<Vec<pause::Change>> {
+    let dry_run = args.op.dry_run;
+    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
+    let url = format!(
+        "{}{}",
+        path(pods, Some(set.namespace()), None, None),
+        ListParams::labels(set.selector_string()).query(false)
+    );
+    let list: Value = conn
+        .client
+        .send(reqwest::Method::GET, &url, None)
+        .await?
+        .json(conn.client.server())?;
+    let items = list["items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    if let Some(ordinal) = args.pet {
+        let pet = set.pet_name(ordinal);
+        if !items
+            .iter()
+            .any(|p| p.pointer("/metadata/name").and_then(Value::as_str) == Some(pet.as_str()))
+        {
+            anyhow::bail!("{} has no pet {pet} (ordinal {ordinal})", set.label());
+        }
+    }
+    if resume {
+        let paused = pause::paused_pets(set, items);
+        pause::resume(&conn.client, set, args.pet, &paused, dry_run).await
+    } else {
+        let mut pets: Vec<i64> = items
+            .iter()
+            .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
+            .collect();
+        pets.sort_unstable();
+        pause::pause(&conn.client, set, args.pet, &pets, dry_run).await
+    }
 }

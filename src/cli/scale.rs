@@ -78,9 +78,16 @@ pub fn run(
             return Ok(());
         }
         let mut sink = progress::for_stderr();
-        let outcome = scale::scale(&conn.client, set, &options, &mut sink)
+        let outcome = if args.op.dry_run {
+            scale::scale(&conn.client, set, &options, &mut sink).await
+        } else {
+            let request = args.op.lease.request("scale");
+            super::op_args::leased(&conn.client, set, &request, err, |set| {
+                scale::scale(&conn.client, set, &options, &mut sink)
+            })
             .await
-            .map_err(|e| e.context(format!("failed to scale {label}")))?;
+        }
+        .map_err(|e| e.context(format!("failed to scale {label}")))?;
         drop(sink);
         if outcome.paused {
             writeln!(

@@ -5,7 +5,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use anyhow::{anyhow, bail};
+use anyhow::bail;
 
 use super::connect::{connect, runtime};
 use super::global::GlobalArgs;
@@ -55,6 +55,8 @@ pub struct Args {
     /// Output: name or json (the outcome)
     #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
     pub output: Option<String>,
+    #[command(flatten)]
+    pub lease: super::op_args::LeaseArgs,
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
@@ -108,7 +110,7 @@ pub fn run(
         let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
         let display = set.display();
         let label = set.label();
-        let prepared = upgrade::prepare(&conn.client, set, options)
+        let mut prepared = upgrade::prepare(&conn.client, set.clone(), options)
             .await
             .map_err(|e| e.context(format!("cannot upgrade {label}")))?;
         if args.dry_run {
@@ -129,12 +131,17 @@ pub fn run(
             bail!("upgrade of {label} cancelled: nothing was changed");
         }
         let mut sink = progress::for_stderr();
-        let result = tokio::select! {
-            result = prepared.execute(&mut *sink) => result,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
-        };
+        let request = args.lease.request("upgrade-image");
+        let result = super::op_args::leased(&conn.client, set, &request, err, |set| {
+            prepared.under_lease(&set);
+            prepared.execute(&mut *sink)
+        })
+        .await;
         drop(sink);
         let outcome = result.map_err(|e| {
+            if e.is::<crate::ops::lease::Refused>() {
+                return e.context(format!("upgrade of {label} not started"));
+            }
             let denied = e
                 .chain()
                 .filter_map(|c| c.downcast_ref::<crate::client::Error>())
@@ -146,7 +153,7 @@ pub fn run(
             };
             e.context(format!(
                 "upgrade of {label} stopped; {how} from where the cluster is with: {}",
-                resume_command()
+                super::op_args::command_line()
             ))
         })?;
         render(&outcome, &display, args.output.as_deref(), out)?;
@@ -160,6 +167,10 @@ pub fn run(
                 "upgrade of {label} failed: {}",
                 error.as_deref().unwrap_or("")
             ),
+            (Status::Stopped, error) => bail!(
+                "upgrade of {label} stopped: {}",
+                error.as_deref().unwrap_or("")
+            ),
         }
     })
 }
@@ -170,23 +181,6 @@ fn confirm(err: &mut dyn Write) -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
-}
-
-/// This command line again, quoted for a POSIX shell.
-fn resume_command() -> String {
-    std::env::args()
-        .map(|a| {
-            if !a.is_empty()
-                && a.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_=./:@,+".contains(&b))
-            {
-                a
-            } else {
-                format!("'{}'", a.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn names(outcome: &Outcome, result: PetResult) -> Vec<&str> {

@@ -90,6 +90,26 @@ pub fn describe_plan(set: &Set, cascade: Cascade) -> String {
     }
 }
 
+/// Fails before any change (and before the lease is taken) unless the
+/// user may make the writes an ordered delete needs.
+pub async fn check_access(
+    client: &Client,
+    set: &Set,
+    options: &DeleteSetOptions,
+) -> anyhow::Result<()> {
+    if options.cascade != Cascade::Ordered || options.dry_run {
+        return Ok(());
+    }
+    let namespace = set.namespace();
+    let scale_need = match set.kind.has_subresource("scale") {
+        true => Need::new("update", set.kind, namespace).on("scale"),
+        false => Need::new("patch", set.kind, namespace),
+    };
+    let needs = [scale_need, Need::new("delete", set.kind, namespace)];
+    access::require(client, &needs, "the ordered delete").await
+}
+
+/// Runs the delete; call [`check_access`] first.
 pub async fn delete(
     client: &Client,
     set: Set,
@@ -99,13 +119,6 @@ pub async fn delete(
     let mut removed = Vec::new();
     let mut set = set;
     if options.cascade == Cascade::Ordered && !options.dry_run {
-        let namespace = set.namespace();
-        let scale_need = match set.kind.has_subresource("scale") {
-            true => Need::new("update", set.kind, namespace).on("scale"),
-            false => Need::new("patch", set.kind, namespace),
-        };
-        let needs = [scale_need, Need::new("delete", set.kind, namespace)];
-        access::require(client, &needs, "the ordered delete").await?;
         let plan = scale::plan(&set, 0);
         if set.is_petset() && set.paused() && set.replicas() > 0 {
             anyhow::bail!(

@@ -98,7 +98,7 @@ fn a_read_only_user_is_refused_every_change_with_the_servers_403() {
         (
             vec!["scale", "web", "--replicas", "3"],
             format!(
-                "error: failed to scale petset \"web\": {}\n",
+                "error: failed to scale petset \"web\": cannot take the operation lease on petset \"web\": {}\n",
                 forbidden("patch", "petsets.apps", Some("web"))
             ),
         ),
@@ -112,7 +112,10 @@ fn a_read_only_user_is_refused_every_change_with_the_servers_403() {
         ),
         (
             vec!["pause", "web"],
-            format!("error: {}\n", forbidden("patch", "pods", Some("web-0"))),
+            format!(
+                "error: cannot take the operation lease on petset \"web\": {}\n",
+                forbidden("patch", "petsets.apps", Some("web"))
+            ),
         ),
     ] {
         let run = petctl_with(&alice, &args);

@@ -14,6 +14,7 @@ mod corpus_validate; // corpus files validate: only the real problems are flagge
 mod create_faults; // create -f under a 30 % fault rate: every object created, exit 0, seed printed
 mod docs; // committed completions and man pages match the clap definitions
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
+mod lease; // the operation lease: refusals, --take-over, expiry, resume after kill -9, two takers at once
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
@@ -35,4 +36,5 @@ mod plugin; // `kubectl pets …` through the real kubectl's plugin mechanism
 mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults
+mod upgrade_races; // upgrade-image racing another upgrade, a kubectl scale-down, delete and template change
 mod zero_config; // no kubeconfig: the local control plane starts, is reused, and keeps its state

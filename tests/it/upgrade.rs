@@ -15,13 +15,13 @@ use crate::timeline::{
 };
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     PetSet,
     OnDelete,
     RollingUpdate,
 }
 
-const PETS: [&str; 3] = ["web-2", "web-1", "web-0"];
+pub(crate) const PETS: [&str; 3] = ["web-2", "web-1", "web-0"];
 
 fn manifest(kind: Kind, image: &str) -> String {
     let service = "apiVersion: v1
@@ -92,7 +92,7 @@ spec:
 /// A server with a short ready delay (so transitions are observable) and a
 /// short grace cap, holding a set of 3 Ready pets on nginx:1. `extra`
 /// flags come after the defaults and may override them.
-fn cluster(kind: Kind, extra: &[&str]) -> LocalServer {
+pub(crate) fn cluster(kind: Kind, extra: &[&str]) -> LocalServer {
     let mut flags: Vec<&str> = Vec::new();
     for (flag, value) in [("--ready-delay", "200ms"), ("--max-grace", "200ms")] {
         if !extra.contains(&flag) {
@@ -126,7 +126,7 @@ fn cluster(kind: Kind, extra: &[&str]) -> LocalServer {
 }
 
 #[track_caller]
-fn expect(run: &Run, code: i32, server: &LocalServer) {
+pub(crate) fn expect(run: &Run, code: i32, server: &LocalServer) {
     assert_eq!(
         run.code,
         code,
@@ -145,14 +145,14 @@ fn pod_image(server: &LocalServer, pet: &str) -> String {
         .to_string()
 }
 
-fn set_path(kind: Kind) -> &'static str {
+pub(crate) fn set_path(kind: Kind) -> &'static str {
     match kind {
         Kind::PetSet => "/apis/apps/v1alpha1/namespaces/default/petsets/web",
         _ => "/apis/apps/v1/namespaces/default/statefulsets/web",
     }
 }
 
-fn set_object(server: &LocalServer, kind: Kind) -> Value {
+pub(crate) fn set_object(server: &LocalServer, kind: Kind) -> Value {
     server.get(set_path(kind)).json()
 }
 

@@ -7,6 +7,7 @@ mod patch;
 mod pet;
 pub mod plan;
 mod roll;
+mod world;
 
 use std::time::Duration;
 
@@ -128,6 +129,9 @@ pub enum Status {
     Failed,
     /// A pet did not become Ready and was brought back on the old image.
     RolledBack,
+    /// Someone else changed the set (deleted, scaled, a new template) or
+    /// took its lease: the upgrade stopped without touching more pets.
+    Stopped,
 }
 
 /// What happened to one pet.
@@ -146,6 +150,8 @@ pub enum PetResult {
     RolledBack,
     /// The upgrade stopped before this pet.
     Untouched,
+    /// Removed by someone else's scale-down during the upgrade: gone, not down.
+    Removed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -198,19 +204,40 @@ pub struct Prepared<'c> {
     set: Set,
     watcher: Watcher<'c>,
     cache: Cache,
+    /// The watch of the set itself, to notice others' changes.
+    set_watcher: Watcher<'c>,
+    expected: world::Expected,
     options: UpgradeOptions,
     pub plan: Plan,
 }
 
-/// Opens the one watch on the set's pods the upgrade uses throughout (so no
-/// change between planning and the first delete is missed), and plans from
-/// its first list.
+/// Opens the two watches the upgrade uses throughout, one on the set and
+/// one on its pods (so no change between planning and the first delete is
+/// missed), and plans from their first lists.
 pub async fn prepare<'c>(
     client: &'c Client,
     set: Set,
     options: UpgradeOptions,
 ) -> anyhow::Result<Prepared<'c>> {
     options.validate()?;
+    let mut set_watcher = Watcher::new(
+        client,
+        set.kind,
+        Some(set.namespace()),
+        ListParams::fields(format!("metadata.name={}", set.name())),
+    );
+    let listed = set_watcher
+        .next()
+        .await
+        .map_err(|e| anyhow::anyhow!(e).context(format!("cannot watch {}", set.label())))?;
+    let set = match listed {
+        crate::client::watch::Event::Restarted(mut items) if items.len() == 1 => Set {
+            kind: set.kind,
+            object: items.remove(0),
+        },
+        _ => anyhow::bail!("{} was deleted", set.label()),
+    };
+    let expected = world::Expected::of(&set.object);
     let pods =
         kinds::by_name("pods").ok_or_else(|| anyhow::anyhow!("pods are not in the kinds table"))?;
     let mut watcher = Watcher::new(
@@ -235,6 +262,8 @@ pub async fn prepare<'c>(
         set,
         watcher,
         cache,
+        set_watcher,
+        expected,
         options,
         plan,
     })
@@ -260,6 +289,12 @@ impl<'c> Prepared<'c> {
             &format!("upgrade of {}", self.set.label()),
         )
         .await
+    }
+
+    /// Runs under the operation lease on `set` (as the lease left it): a
+    /// watch event showing the lease taken over stops the upgrade.
+    pub fn under_lease(&mut self, set: &Set) {
+        self.expected.lease = crate::ops::lease::lease_of(&set.object).map(|r| r.id);
     }
 
     /// The outcome of `--dry-run`.

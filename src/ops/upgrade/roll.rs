@@ -12,11 +12,12 @@ use tokio::time::Instant;
 use super::patch::{self, TemplateDecision};
 use super::pet::{replacement, uid_of, unavailable, Replacement};
 use super::plan::{self, human, Action, Change, Strategy};
+use super::world::{Expected, Moved, Stop};
 use super::{
     Outcome, PetOutcome, PetResult, Prepared, Status, UpgradeOptions, STRATEGY_ANNOTATION,
 };
 use crate::client::request::{path, DeleteOptions, PatchType, Preconditions};
-use crate::client::watch::{Cache, Watcher};
+use crate::client::watch::{Cache, Event, Watcher};
 use crate::client::Client;
 use crate::kinds;
 use crate::ops::pets::Pet;
@@ -68,6 +69,8 @@ pub(super) struct Roll<'c, 'p> {
     set: Set,
     watcher: Watcher<'c>,
     cache: Cache,
+    set_watcher: Watcher<'c>,
+    expected: Expected,
     options: UpgradeOptions,
     plan: plan::Plan,
     progress: &'p mut dyn Progress,
@@ -88,6 +91,8 @@ impl<'c, 'p> Roll<'c, 'p> {
             set: prepared.set,
             watcher: prepared.watcher,
             cache: prepared.cache,
+            set_watcher: prepared.set_watcher,
+            expected: prepared.expected,
             deadline: prepared.options.timeout.map(|t| Instant::now() + t),
             options: prepared.options,
             plan: prepared.plan,
@@ -117,27 +122,15 @@ impl<'c, 'p> Roll<'c, 'p> {
         self.report_changes();
         let mut phase = Phase::Template;
         loop {
-            phase = match phase {
-                Phase::Template => {
-                    self.template().await?;
-                    Phase::Next(0)
-                }
-                Phase::Next(step) => self.next(step),
-                Phase::Admit { step, until } => self.admit(step, until).await?,
-                Phase::Delete { step, back } => self.delete(step, back).await?,
-                Phase::Await {
-                    step,
-                    old_uid,
-                    until,
-                    ready_since,
-                    back,
-                } => self.wait(step, old_uid, until, ready_since, back).await?,
-                Phase::Failed { step, reason, back } => self.failed(step, reason, back).await?,
-                Phase::Restore => {
-                    self.restore().await?;
-                    Phase::Finished
-                }
-                Phase::Finished => break,
+            if matches!(phase, Phase::Finished) {
+                break;
+            }
+            phase = match self.step(phase).await {
+                Ok(next) => next,
+                Err(err) => match err.downcast::<Stop>() {
+                    Ok(Stop(moved)) => self.stopped(moved),
+                    Err(err) => return Err(err),
+                },
             };
         }
         Ok(Outcome {
@@ -158,6 +151,83 @@ impl<'c, 'p> Roll<'c, 'p> {
                 .collect(),
             error: self.error,
         })
+    }
+
+    async fn step(&mut self, phase: Phase) -> anyhow::Result<Phase> {
+        Ok(match phase {
+            Phase::Template => {
+                self.template().await?;
+                Phase::Next(0)
+            }
+            Phase::Next(step) => self.next(step),
+            Phase::Admit { step, until } => self.admit(step, until).await?,
+            Phase::Delete { step, back } => self.delete(step, back).await?,
+            Phase::Await {
+                step,
+                old_uid,
+                until,
+                ready_since,
+                back,
+            } => self.wait(step, old_uid, until, ready_since, back).await?,
+            Phase::Failed { step, reason, back } => self.failed(step, reason, back).await?,
+            Phase::Restore => {
+                self.restore().await?;
+                Phase::Finished
+            }
+            Phase::Finished => Phase::Finished,
+        })
+    }
+
+    /// Someone else changed the set: stop, saying what changed. Pets a
+    /// scale-down removed are gone, not down.
+    fn stopped(&mut self, moved: Moved) -> Phase {
+        let label = self.label();
+        let what = match moved {
+            Moved::Deleted => format!("{label} was deleted while petctl was upgrading it"),
+            Moved::Recreated => format!(
+                "{label} was deleted and created again while petctl was upgrading it"
+            ),
+            Moved::Scaled { from, to } => {
+                let first = self.set.first_ordinal();
+                let mut removed = Vec::new();
+                for (s, r) in self.plan.steps.iter().zip(self.results.iter_mut()) {
+                    if s.ordinal >= first + to.max(0) && s.ordinal < first + from {
+                        *r = PetResult::Removed;
+                        removed.push(s.pet.clone());
+                    }
+                }
+                let mut text = format!(
+                    "{label} was scaled from {from} to {to} replicas by someone else while petctl was upgrading it"
+                );
+                if !removed.is_empty() {
+                    text.push_str(&format!(
+                        "; {} removed by that scale-down (gone, not down)",
+                        removed.join(", ")
+                    ));
+                }
+                text
+            }
+            Moved::Template(diff) => format!(
+                "the template of {label} was changed by someone else while petctl was upgrading it: {diff}"
+            ),
+            Moved::Lease(why) => why,
+        };
+        let untouched: Vec<&str> = self
+            .plan
+            .steps
+            .iter()
+            .zip(self.results.iter().zip(&self.deleted))
+            .filter(|(_, (r, deleted))| **r == PetResult::Untouched && !**deleted)
+            .map(|(s, _)| s.pet.as_str())
+            .collect();
+        let mut message = format!("{what}; no further pet was replaced");
+        if !untouched.is_empty() {
+            message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
+        }
+        self.strategy_note(&mut message);
+        self.status = Status::Stopped;
+        self.error = Some(message);
+        Phase::Finished
     }
 
     fn pets(&self) -> Vec<Pet> {
@@ -193,18 +263,48 @@ impl<'c, 'p> Roll<'c, 'p> {
         self.deadline.map_or(pet, |d| d.min(pet))
     }
 
-    /// Waits for the next change of the set's pods, until `until`. False
-    /// when the time ran out first.
+    /// Waits for the next change of the set or its pods, until `until`.
+    /// False when the time ran out first; a [`Stop`] error when the set
+    /// changed under the upgrade.
     async fn changed(&mut self, until: Instant) -> anyhow::Result<bool> {
-        match tokio::time::timeout_at(until, self.watcher.next()).await {
+        // Both `next()`s are cancel-safe: the one not chosen resumes.
+        let event = tokio::time::timeout_at(until, async {
+            tokio::select! {
+                biased;
+                event = self.set_watcher.next() => (true, event),
+                event = self.watcher.next() => (false, event),
+            }
+        })
+        .await;
+        match event {
             Err(_) => Ok(false),
-            Ok(event) => {
+            Ok((true, event)) => {
+                let event = event.with_context(|| format!("lost the watch of {}", self.label()))?;
+                self.set_seen(&event)?;
+                Ok(true)
+            }
+            Ok((false, event)) => {
                 let event = event
                     .with_context(|| format!("lost the watch of the pets of {}", self.label()))?;
                 self.cache.apply(&event);
                 self.report_changes();
                 Ok(true)
             }
+        }
+    }
+
+    /// A watch event of the set: Err([`Stop`]) when it moved.
+    fn set_seen(&mut self, event: &Event) -> anyhow::Result<()> {
+        let mut set_cache = Cache::default();
+        set_cache.apply(event);
+        let seen = match event {
+            Event::Deleted(_) => None,
+            _ => set_cache.get(self.set.namespace(), self.set.name()),
+        };
+        let label = self.label();
+        match self.expected.moved(seen, &label) {
+            Some(moved) => Err(Stop(moved).into()),
+            None => Ok(()),
         }
     }
 
@@ -228,12 +328,20 @@ impl<'c, 'p> Roll<'c, 'p> {
         let url = self.set_path();
         let mut last = String::new();
         for _ in 0..ATTEMPTS {
-            let current: Value = self
+            let current: Value = match self
                 .client
                 .send(Method::GET, &url, None)
                 .await
                 .and_then(|r| r.json(self.client.server()))
-                .with_context(|| format!("cannot read {}", self.label()))?;
+            {
+                Ok(current) => current,
+                Err(err) if err.is_not_found() => return Err(Stop(Moved::Deleted).into()),
+                Err(err) => {
+                    return Err(
+                        anyhow::Error::new(err).context(format!("cannot read {}", self.label()))
+                    )
+                }
+            };
             self.set.object = current;
             let ops = match decide(&self.set.object) {
                 Ok(None) => return Ok(()),
@@ -257,6 +365,7 @@ impl<'c, 'p> Roll<'c, 'p> {
                     if let Ok(object) = resp.json(self.client.server()) {
                         self.set.object = object;
                     }
+                    self.expected.wrote(&self.set.object);
                     return Ok(());
                 }
                 Err(err) if err.is_invalid() || err.is_conflict() || err.is_retryable() => {
@@ -590,15 +699,20 @@ impl<'c, 'p> Roll<'c, 'p> {
         if !untouched.is_empty() {
             message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
         }
+        self.strategy_note(&mut message);
+        self.status = Status::Failed;
+        self.error = Some(message);
+        Ok(Phase::Finished)
+    }
+
+    /// A switched set stays OnDelete when the upgrade does not finish.
+    fn strategy_note(&self, message: &mut String) {
         if !matches!(self.plan.strategy, Strategy::OnDelete) {
             message.push_str(&format!(
                 "\n{} stays OnDelete (its own strategy is kept in annotation {STRATEGY_ANNOTATION}) until an upgrade-image run completes",
                 self.plan.set
             ));
         }
-        self.status = Status::Failed;
-        self.error = Some(message);
-        Ok(Phase::Finished)
     }
 
     async fn restore(&mut self) -> anyhow::Result<()> {
