@@ -130,15 +130,21 @@ async fn apply(
             anyhow::bail!("{} has no pet {pet} (ordinal {ordinal})", set.label());
         }
     }
-    if resume {
-        let paused = pause::paused_pets(set, items);
-        pause::resume(&conn.client, set, args.pet, &paused, dry_run).await
-    } else {
-        let mut pets: Vec<i64> = items
-            .iter()
-            .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
-            .collect();
-        pets.sort_unstable();
-        pause::pause(&conn.client, set, args.pet, &pets, dry_run).await
-    }
+    // The controller's status writes (and the lease's renewals) move the
+    // set's resourceVersion under the guarded patch: decide again on a
+    // fresh copy.
+    crate::ops::sets::retry_on_conflict(&conn.client, set.clone(), async |set| {
+        if resume {
+            let paused = pause::paused_pets(set, items);
+            pause::resume(&conn.client, set, args.pet, &paused, dry_run).await
+        } else {
+            let mut pets: Vec<i64> = items
+                .iter()
+                .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
+                .collect();
+            pets.sort_unstable();
+            pause::pause(&conn.client, set, args.pet, &pets, dry_run).await
+        }
+    })
+    .await
 }

@@ -194,6 +194,18 @@ pub async fn scale(
         paused || (set.is_petset() && !super::pause::paused_pets(&set, &pods_now).is_empty());
     let set = if plan.from == plan.to && options.current_replicas.is_none() {
         set
+    } else if set.is_petset() && !paused && plan.to + 1 < plan.from {
+        let deadline = tokio::time::Instant::now() + options.timeout;
+        let set = step_down(client, set, options, deadline, progress).await?;
+        set_replicas(
+            client,
+            set,
+            &ScaleOptions {
+                current_replicas: None,
+                ..options.clone()
+            },
+        )
+        .await?
     } else {
         set_replicas(client, set, options).await?
     };
@@ -207,6 +219,62 @@ pub async fn scale(
         paused,
         kept_claims,
     })
+}
+
+/// Lowers a PetSet's replicas one at a time, each removed pet gone before
+/// the next step, down to one above `options.replicas` (the caller makes
+/// the last step). The 1.3/1.4 PetSet controller removes the
+/// newest-created pets first, not the highest ordinals, so after pets were
+/// recreated (an upgrade, a crash) a jump of several replicas would take
+/// them out of order; one at a time, the only surplus pet is the highest.
+async fn step_down(
+    client: &Client,
+    mut set: Set,
+    options: &ScaleOptions,
+    deadline: tokio::time::Instant,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<Set> {
+    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
+    // `--current-replicas` holds for the first step only.
+    let mut expected = options.current_replicas;
+    while set.replicas() > options.replicas + 1 {
+        let step = ScaleOptions {
+            replicas: set.replicas() - 1,
+            current_replicas: expected.take(),
+            ..options.clone()
+        };
+        let mut watcher = Watcher::new(
+            client,
+            pods,
+            Some(set.namespace()),
+            ListParams::labels(set.selector_string()),
+        );
+        let before = wait::prime(&mut watcher).await?;
+        set = set_replicas(client, set, &step).await?;
+        let gone = format!("{}-{}", set.name(), set.first_ordinal() + step.replicas);
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let (done, _) = wait::watch_until_from(watcher, before, left, |cache| {
+            let pets = wait::pets_in(&set, cache);
+            let surplus = pets
+                .iter()
+                .any(|p| !wanted(&set, p.ordinal) && p.pod.is_some());
+            (!surplus).then_some(())
+        })
+        .await?;
+        if done.is_none() {
+            anyhow::bail!(
+                "timed out after {:?} waiting for {gone} to go before scaling {} further; it stays at {} replicas",
+                options.timeout,
+                set.label(),
+                set.replicas()
+            );
+        }
+        progress.note(super::progress::Note::Pet {
+            pet: gone,
+            state: "Gone".to_string(),
+        });
+    }
+    Ok(set)
 }
 
 /// Waits until pets 0..replicas are Ready and no pet at or above replicas

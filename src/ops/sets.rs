@@ -260,6 +260,37 @@ pub async fn patch_guarded(
 }
 
 /// The set as it is now, or NotFound.
+/// Runs `change` (read the set, decide, write with a precondition) and, as
+/// kubectl's `RetryOnConflict`, runs it again on a fresh copy of the set
+/// when its precondition failed: a 409, or a JSON Patch `test` that failed
+/// (422) while the set had moved on. A 422 against an unchanged set is a
+/// real validation error and is returned.
+pub async fn retry_on_conflict<T>(
+    client: &Client,
+    mut set: Set,
+    mut change: impl AsyncFnMut(&Set) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    const ATTEMPTS: usize = 5;
+    for _ in 1..ATTEMPTS {
+        let err = match change(&set).await {
+            Ok(done) => return Ok(done),
+            Err(err) => err,
+        };
+        let Some(api) = err.downcast_ref::<Error>() else {
+            return Err(err);
+        };
+        if !api.is_conflict() && !api.is_invalid() {
+            return Err(err);
+        }
+        let fresh = refresh(client, &set).await?;
+        if api.is_invalid() && fresh.resource_version() == set.resource_version() {
+            return Err(err);
+        }
+        set = fresh;
+    }
+    change(&set).await
+}
+
 pub async fn refresh(client: &Client, set: &Set) -> Result<Set, Error> {
     let url = path(set.kind, Some(set.namespace()), Some(set.name()), None);
     let object = client

@@ -236,6 +236,10 @@ fn scale_label_annotate_patch_and_replace() {
         assert!(run.stderr.contains("the object has been modified"), "{run}");
     }
     let stale = replaced.expect("a replace with the version just read went through");
+    // That replace changed nothing, so it kept the resourceVersion, as
+    // kube-apiserver's GuaranteedUpdate skips a write of identical bytes.
+    // A real change makes the copy stale.
+    k.ok(&["label", "sts", "web", "stale=yes"]);
     let conflict = k.run_in(&["replace", "-f", "-"], &stale);
     assert_eq!(conflict.code, 1, "{conflict}");
     assert!(

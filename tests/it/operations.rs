@@ -149,6 +149,50 @@ fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
     );
 }
 
+/// After an upgrade the lowest ordinals are the newest pets, and the 1.4
+/// controller removes the newest surplus pet first: a jump from 4 to 1
+/// would take web-1 before web-3. petctl steps down one pet at a time.
+#[test]
+fn petset_scale_down_after_an_upgrade_goes_in_reverse_ordinal_order() {
+    let server = LocalServer::start_with(FAST);
+    create_petset(&server);
+    petctl_at(
+        &server,
+        &[
+            "scale",
+            "web",
+            "--replicas",
+            "4",
+            "--wait",
+            "--timeout",
+            "60s",
+        ],
+    )
+    .expect_success();
+    petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]).expect_success();
+    let timeline = Timeline::start(&server, "default");
+    let run = petctl_at(
+        &server,
+        &[
+            "scale",
+            "web",
+            "--replicas",
+            "1",
+            "--wait",
+            "--timeout",
+            "60s",
+        ],
+    );
+    run.expect_success();
+    let entries = timeline.stop();
+    assert_eq!(
+        deletion_order("web", &entries),
+        ["web-3", "web-2", "web-1"],
+        "{run}"
+    );
+    assert!(claims_changed(&entries).is_empty());
+}
+
 #[test]
 fn petset_scales_in_order_and_keeps_claims() {
     let server = LocalServer::start_with(FAST);
