@@ -86,6 +86,10 @@ fn resolve(args: &Args, namespace: &str) -> Result<(Asked, Option<LabelSelector>
             };
             Ok((Asked::Deleted(deleted), None))
         }
+        (None, Some(_)) if !args.templates.is_empty() => Err(InvalidInput(
+            "--template goes with --deleted-set: a live set's templates are read from the set"
+                .into(),
+        )),
         (None, Some(reference)) => {
             crate::ops::sets::split_ref(reference).map_err(|e| InvalidInput(e.to_string()))?;
             Ok((Asked::Set(reference.clone()), selector))

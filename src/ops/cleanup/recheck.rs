@@ -97,15 +97,33 @@ pub fn changes(
     changes
 }
 
-/// What says the claim just deleted may have been wanted after all: the
-/// set moved, wants its ordinal, another set's pattern or a pod took it.
-pub fn after_delete(target: &Target, deleted: &Candidate, world: &World) -> Vec<String> {
-    let mut changes = Vec::new();
+/// What says the claim just deleted may have been wanted after all.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AfterDelete {
+    /// The set moved since the plan, or now wants the claim's ordinal.
+    pub set: Vec<String>,
+    /// Another set's pattern or a pod now names the claim.
+    pub others: Vec<String>,
+}
+
+impl AfterDelete {
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.others.is_empty()
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        self.set.iter().chain(&self.others).cloned().collect()
+    }
+}
+
+/// What `world`, read right after `deleted` was deleted, says against it.
+pub fn after_delete(target: &Target, deleted: &Candidate, world: &World) -> AfterDelete {
+    let mut after = AfterDelete::default();
     if let Target::Set(planned) = target {
         let fresh = fresh_set(target, world);
-        changes.extend(set_changes(planned, fresh));
+        after.set.extend(set_changes(planned, fresh));
         if fresh.is_some_and(|s| wanted(s, deleted.ordinal)) {
-            changes.push(format!(
+            after.set.push(format!(
                 "{} now wants ordinal {}",
                 planned.label(),
                 deleted.ordinal
@@ -115,13 +133,48 @@ pub fn after_delete(target: &Target, deleted: &Candidate, world: &World) -> Vec<
     let claim = &deleted.claim;
     for set in world.sets.iter().filter(|s| !target.is(s)) {
         if ordinal_in(set, claim).is_some() {
-            changes.push(format!("{} now names a claim {claim}", set.label()));
+            after
+                .others
+                .push(format!("{} now names a claim {claim}", set.label()));
         }
     }
     if let Some(pod) = mounts(&world.pods).get(claim) {
-        changes.push(format!("pod {pod} mounts {claim}"));
+        after.others.push(format!("pod {pod} mounts {claim}"));
     }
-    changes
+    after
+}
+
+/// The integer behind a resourceVersion, where the server makes them
+/// integers (etcd revisions; the local control plane). None otherwise.
+pub fn revision(resource_version: &str) -> Option<u64> {
+    resource_version.parse().ok()
+}
+
+/// How a set's move relates to a claim's DELETE at revision `deleted_at`,
+/// given the set's versions since the last check (oldest first, complete).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Race {
+    /// A version older than the DELETE wanted the ordinal (or was another
+    /// set): the claim was deleted while wanted.
+    Lost { revision: u64, replicas: i64 },
+    /// Every version older than the DELETE left the ordinal alone.
+    After,
+}
+
+/// Whether any version of `planned`'s set committed before `deleted_at`
+/// wanted `ordinal`.
+pub fn race(planned: &Set, history: &[Set], deleted_at: u64, ordinal: i64) -> Race {
+    let lost = history.iter().find(|s| {
+        let before = revision(s.resource_version()).is_some_and(|r| r < deleted_at);
+        before && (s.uid() != planned.uid() || wanted(s, ordinal))
+    });
+    match lost {
+        Some(s) => Race::Lost {
+            revision: revision(s.resource_version()).unwrap_or(0),
+            replicas: s.replicas(),
+        },
+        None => Race::After,
+    }
 }
 
 #[cfg(test)]
@@ -230,14 +283,43 @@ mod tests {
         };
         let said = after_delete(&target, &plan[0], &after);
         assert_eq!(
-            said.last().unwrap(),
+            said.set.last().unwrap(),
             "statefulset \"web\" now wants ordinal 2"
         );
+        assert!(said.others.is_empty());
         let quiet = World {
             sets: vec![web(1, 1, "a")],
             claims: vec![],
             pods: vec![],
         };
         assert!(after_delete(&target, &plan[0], &quiet).is_empty());
+    }
+
+    #[test]
+    fn a_race_is_lost_only_if_the_set_wanted_the_ordinal_before_the_delete() {
+        let at = |replicas: i64, rv: &str, uid: &str| {
+            let mut s = web(replicas, 1, uid);
+            s.object["metadata"]["resourceVersion"] = json!(rv);
+            s
+        };
+        let planned = at(1, "10", "a");
+        let history = [at(1, "11", "a"), at(3, "12", "a")];
+        assert_eq!(
+            race(&planned, &history, 13, 2),
+            Race::Lost {
+                revision: 12,
+                replicas: 3
+            }
+        );
+        assert_eq!(race(&planned, &history, 12, 2), Race::After);
+        assert_eq!(race(&planned, &history, 13, 3), Race::After);
+        let recreated = [at(1, "11", "b")];
+        assert_eq!(
+            race(&planned, &recreated, 13, 5),
+            Race::Lost {
+                revision: 11,
+                replicas: 1
+            }
+        );
     }
 }

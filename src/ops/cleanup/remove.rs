@@ -1,20 +1,22 @@
 //! Deleting the planned claims one by one: a fresh snapshot is compared
 //! with the plan right before each DELETE (the set read last), the DELETE
 //! carries the claim's uid and resourceVersion, and another snapshot right
-//! after it says whether the set moved meanwhile. Any change stops the run:
-//! nothing more is deleted, and the outcome says what changed.
+//! after it says whether the set moved meanwhile — and, from a watch on the
+//! set, whether before the DELETE committed or after. Any change stops the
+//! run: nothing more is deleted, and the outcome says what changed.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::recheck;
-use super::{text, Candidate, Plan};
+use super::recheck::{self, Race};
+use super::{text, Candidate, Plan, Target};
 use crate::client::request::{path, DeleteOptions, ListParams, Preconditions};
-use crate::client::watch::{Cache, Watcher};
+use crate::client::watch::{Cache, Event, Watcher};
 use crate::client::Client;
-use crate::kinds;
+use crate::kinds::{self, KindInfo};
 use crate::ops::progress::{Note, Progress};
+use crate::ops::sets::Set;
 use crate::ops::wait;
 
 /// What happened to one claim.
@@ -45,6 +47,7 @@ pub async fn remove(
     let mut outcome = Outcome::default();
     for (i, c) in candidates.iter().enumerate() {
         let volume = follow_volume_from(client, c).await?;
+        let history = SetHistory::open(client, &plan.target).await?;
         let world = plan.observe(client).await?;
         let changes = recheck::changes(&plan.target, plan.extra.as_ref(), &candidates[i..], &world);
         if !changes.is_empty() {
@@ -55,10 +58,16 @@ pub async fn remove(
             ));
             break;
         }
-        delete(client, namespace, c).await?;
+        let deleted_at = delete(client, namespace, c).await?;
         progress.note(Note::Step(format!("deleted claim {}", c.claim)));
         let world = plan.observe(client).await?;
         let after = recheck::after_delete(&plan.target, c, &world);
+        let stopped = if after.is_empty() {
+            None
+        } else {
+            let fresh = recheck::fresh_set(&plan.target, &world);
+            Some(judge(plan, c, &after, history, fresh, deleted_at).await)
+        };
         let fate = match volume {
             Some(watch) => {
                 let fate = watch.fate().await?;
@@ -72,20 +81,116 @@ pub async fn remove(
             volume: c.volume.clone(),
             volume_fate: fate,
         });
-        if !after.is_empty() {
-            outcome.stopped = Some(format!(
-                "while claim {} was being deleted, {}: it may have been wanted, and a pet that mounts it again starts on a new, empty claim; nothing more deleted",
-                c.claim,
-                after.join("; ")
-            ));
+        if stopped.is_some() {
+            outcome.stopped = stopped;
             break;
         }
     }
     Ok(outcome)
 }
 
-/// DELETE with the claim's uid and resourceVersion as preconditions.
-async fn delete(client: &Client, namespace: &str, c: &Candidate) -> anyhow::Result<()> {
+/// Says what the move seen right after deleting `c` means: from the set's
+/// versions in between, whether the set wanted the claim before the DELETE
+/// committed (lost), only after it (the plan is stale), or — when the
+/// history is incomplete or a pod or another set is involved — maybe.
+async fn judge(
+    plan: &Plan,
+    c: &Candidate,
+    after: &recheck::AfterDelete,
+    history: Option<SetHistory<'_>>,
+    fresh: Option<&Set>,
+    deleted_at: Option<u64>,
+) -> String {
+    let pet = format!("{}-{}", plan.target.name(), c.ordinal);
+    let race = match (&plan.target, history, deleted_at) {
+        (Target::Set(planned), Some(history), Some(at)) => history
+            .until(fresh.map(Set::resource_version))
+            .await
+            .map(|versions| recheck::race(planned, &versions, at, c.ordinal)),
+        _ => None,
+    };
+    match race {
+        Some(Race::Lost { revision, replicas }) => format!(
+            "claim {} was deleted at revision {} although {} wanted it: it had {replicas} replicas from revision {revision}; pet {pet} may be running on it, or will start on a new, empty claim; nothing more deleted",
+            c.claim,
+            deleted_at.unwrap_or(0),
+            plan.target.label()
+        ),
+        Some(Race::After) if after.others.is_empty() => format!(
+            "after claim {} was deleted, {}; nothing more deleted",
+            c.claim,
+            after.set.join("; ")
+        ),
+        _ => format!(
+            "while claim {} was being deleted, {}: it may have been wanted, and pet {pet} may be running on it or start on a new, empty claim; nothing more deleted",
+            c.claim,
+            after.all().join("; ")
+        ),
+    }
+}
+
+/// The versions of the target set from a watch opened before the last
+/// check, so that a move can be placed before or after a DELETE.
+struct SetHistory<'a> {
+    watcher: Watcher<'a>,
+    versions: Vec<Set>,
+    kind: &'static KindInfo,
+}
+
+impl<'a> SetHistory<'a> {
+    async fn open(client: &'a Client, target: &Target) -> anyhow::Result<Option<SetHistory<'a>>> {
+        let Target::Set(set) = target else {
+            return Ok(None);
+        };
+        let mut watcher = Watcher::new(
+            client,
+            set.kind,
+            Some(set.namespace()),
+            ListParams::fields(format!("metadata.name={}", set.name())),
+        );
+        let listed = wait::prime(&mut watcher).await?;
+        let versions = listed
+            .values()
+            .map(|object| Set {
+                kind: set.kind,
+                object: object.clone(),
+            })
+            .collect();
+        Ok(Some(SetHistory {
+            watcher,
+            versions,
+            kind: set.kind,
+        }))
+    }
+
+    /// Every version up to the one with `resource_version` (or the set's
+    /// deletion, for None), oldest first; None if the watch had to relist
+    /// or did not get there within a few seconds, as then versions may be
+    /// missing.
+    async fn until(mut self, resource_version: Option<&str>) -> Option<Vec<Set>> {
+        let reached = |versions: &[Set]| {
+            resource_version
+                .is_some_and(|rv| versions.last().is_some_and(|s| s.resource_version() == rv))
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !reached(&self.versions) {
+            match tokio::time::timeout_at(deadline, self.watcher.next()).await {
+                Ok(Ok(Event::Applied(object))) => self.versions.push(Set {
+                    kind: self.kind,
+                    object,
+                }),
+                Ok(Ok(Event::Deleted(_))) if resource_version.is_none() => break,
+                Ok(Ok(Event::Deleted(_))) => {}
+                Ok(Ok(Event::Restarted(_))) | Ok(Err(_)) | Err(_) => return None,
+            }
+        }
+        Some(self.versions)
+    }
+}
+
+/// DELETE with the claim's uid and resourceVersion as preconditions; the
+/// revision it committed at, when the server says.
+async fn delete(client: &Client, namespace: &str, c: &Candidate) -> anyhow::Result<Option<u64>> {
     let pvcs = kinds::builtin("pvc");
     let body = DeleteOptions {
         preconditions: Some(Preconditions {
@@ -104,9 +209,15 @@ async fn delete(client: &Client, namespace: &str, c: &Candidate) -> anyhow::Resu
     {
         // A retried delete finds the claim already gone, or already
         // being deleted (its resourceVersion moved on).
-        Ok(_) => Ok(()),
-        Err(err) if err.is_not_found() => Ok(()),
-        Err(err) if err.is_conflict() && already_deleting(client, namespace, c).await => Ok(()),
+        Ok(response) => {
+            let object: Value = response.json(client.server()).unwrap_or(Value::Null);
+            Ok(recheck::revision(&text(
+                &object,
+                "/metadata/resourceVersion",
+            )))
+        }
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) if err.is_conflict() && already_deleting(client, namespace, c).await => Ok(None),
         Err(err) => {
             Err(anyhow::Error::from(err).context(format!("failed to delete claim {}", c.claim)))
         }
