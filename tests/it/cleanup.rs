@@ -508,9 +508,9 @@ fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently
     let mut dice = seed | 1;
     let kubeconfig = server.kubeconfig();
     let home = server.dir.path().join("petctl-home");
-    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
     for round in 0..14 {
-        let delay = Duration::from_millis((roll(&mut dice) * 1200.0) as u64);
+        let delay = Duration::from_millis(300 + (roll(&mut dice) * 1700.0) as u64);
         let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, scale-up after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");
@@ -533,23 +533,30 @@ fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         };
-        scale(&server, 3);
-        let entries = timeline.stop();
-        let outcome = if run.code == 0 {
-            format!("{} deleted", run.stdout.lines().count())
+        let outcome = if run.code == 0 && run.stdout.is_empty() {
+            "nothing to delete (scaled first)"
+        } else if run.code == 0 {
+            "all deleted (scaled after)"
         } else if run.stderr.contains("error: stopped before deleting claim") {
-            "stopped before a delete".to_string()
+            "stopped before a delete"
         } else if run.stderr.contains("was deleted at revision") {
-            "lost a race, and said so".to_string()
-        } else if run.stderr.contains("while claim") {
-            "may have lost a race, and said so".to_string()
+            "lost the race, and said so"
+        } else if run.stderr.contains("error: while claim") {
+            "may have lost the race, and said so"
         } else if run.stderr.contains("error: after claim") {
-            "stopped after a delete".to_string()
-        } else if run.stderr.contains("no unused claims") {
-            "nothing to delete".to_string()
+            "stopped after a delete"
         } else {
             panic!("{context}: an unexpected outcome\n{run}");
         };
+        let raced = outcome.contains("race");
+        // Let the new pets come up, so a pod running on a deleted claim
+        // would be seen. Not after a lost race: the local controller can
+        // then leave the pet without its claim (issue 9, finding 4), and
+        // the next round's scale-down clears it.
+        if !raced {
+            scale(&server, 3);
+        }
+        let entries = timeline.stop();
         *outcomes.entry(outcome).or_default() += 1;
         check_round(&entries, &run, &context);
     }
