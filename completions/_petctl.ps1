@@ -301,8 +301,10 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             break
         }
         'petctl;cleanup-pvcs' {
-            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only claims with these labels (e.g. the set''s selector, app=nginx)')
-            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Only claims with these labels (e.g. the set''s selector, app=nginx)')
+            [CompletionResult]::new('--deleted-set', '--deleted-set', [CompletionResultType]::ParameterName, 'Clean up after a set that is already deleted: its NAME (needs --template and -l)')
+            [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'With --deleted-set: a claim template of the deleted set (repeatable)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only claims with these labels; with --deleted-set, the set''s selector labels')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Only claims with these labels; with --deleted-set, the set''s selector labels')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long waits may take, e.g. 90s or 5m')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')

@@ -289,8 +289,10 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --version 'Print version'
         }
         &'petctl;cleanup-pvcs'= {
-            cand -l 'Only claims with these labels (e.g. the set''s selector, app=nginx)'
-            cand --selector 'Only claims with these labels (e.g. the set''s selector, app=nginx)'
+            cand --deleted-set 'Clean up after a set that is already deleted: its NAME (needs --template and -l)'
+            cand --template 'With --deleted-set: a claim template of the deleted set (repeatable)'
+            cand -l 'Only claims with these labels; with --deleted-set, the set''s selector labels'
+            cand --selector 'Only claims with these labels; with --deleted-set, the set''s selector labels'
             cand --timeout 'How long waits may take, e.g. 90s or 5m'
             cand -o 'Print the outcome as: name or json'
             cand --output 'Print the outcome as: name or json'

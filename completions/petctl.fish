@@ -227,7 +227,9 @@ complete -c petctl -n "__fish_petctl_using_subcommand delete" -l local -d 'Use t
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s l -l selector -d 'Only claims with these labels (e.g. the set\'s selector, app=nginx)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l deleted-set -d 'Clean up after a set that is already deleted: its NAME (needs --template and -l)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l template -d 'With --deleted-set: a claim template of the deleted set (repeatable)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s l -l selector -d 'Only claims with these labels; with --deleted-set, the set\'s selector labels' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
 json\t''"

@@ -108,9 +108,9 @@ pub fn run(
             if !kept.is_empty() && !args.op.dry_run {
                 writeln!(
                     err,
-                    "claims kept: {} (delete never removes data; remove them with: petctl cleanup-pvcs {})",
+                    "claims kept: {} (delete never removes data; remove them with: {})",
                     kept.join(", "),
-                    outcome.set.name()
+                    cleanup_command(&outcome.set)
                 )?;
             }
             if !args.op.dry_run {
@@ -129,9 +129,39 @@ pub fn run(
                         "dryRun": args.op.dry_run,
                     }))?
                 )?,
-                _ => writeln!(out, "{} deleted{}", outcome.set.display(), if args.op.dry_run { " (server dry run)" } else { "" })?,
+                _ => writeln!(
+                    out,
+                    "{} deleted{}",
+                    outcome.set.display(),
+                    if args.op.dry_run {
+                        " (server dry run)"
+                    } else {
+                        ""
+                    }
+                )?,
             }
         }
         Ok(())
     })
+}
+
+/// The `cleanup-pvcs --deleted-set` command for the claims of `set`, once
+/// it is gone.
+fn cleanup_command(set: &sets::Set) -> String {
+    let mut command = format!("petctl cleanup-pvcs --deleted-set {}", set.name());
+    for template in set.claim_template_names() {
+        command.push_str(&format!(" --template {template}"));
+    }
+    let selector = crate::ops::cleanup::set_selector(set)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let plain = selector
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"=,._/-".contains(&b));
+    if plain {
+        command.push_str(&format!(" -l {selector}"));
+    } else {
+        command.push_str(&format!(" -l '{selector}'"));
+    }
+    command
 }

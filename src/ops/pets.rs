@@ -64,8 +64,8 @@ pub fn assemble(set: &Set, pods: &[Value], claims: &[Value]) -> Vec<Pet> {
 }
 
 /// The ordinal of `claim` if it is named `<template>-<set>-<ordinal>` for
-/// one of `templates` (any template when the set is gone).
-pub fn claim_ordinal(claim: &str, set_name: &str, templates: Option<&[String]>) -> Option<i64> {
+/// one of `templates`; never for a template not in the list.
+pub fn claim_ordinal(claim: &str, set_name: &str, templates: &[String]) -> Option<i64> {
     let suffix_start = claim.rfind('-')?;
     let ordinal_text = &claim[suffix_start + 1..];
     if ordinal_text.is_empty()
@@ -77,13 +77,8 @@ pub fn claim_ordinal(claim: &str, set_name: &str, templates: Option<&[String]>) 
     let before = claim[..suffix_start]
         .strip_suffix(set_name)?
         .strip_suffix('-')?;
-    if before.is_empty() {
+    if !templates.iter().any(|t| t == before) {
         return None;
-    }
-    if let Some(templates) = templates {
-        if !templates.iter().any(|t| t == before) {
-            return None;
-        }
     }
     ordinal_text.parse().ok()
 }
@@ -106,7 +101,7 @@ pub async fn claims(client: &Client, set: &Set) -> Result<Vec<(i64, String)>, Er
         .iter()
         .filter_map(|c| c.pointer("/metadata/name")?.as_str())
         .filter_map(|name| {
-            claim_ordinal(name, set.name(), Some(&templates)).map(|o| (o, name.to_string()))
+            claim_ordinal(name, set.name(), &templates).map(|o| (o, name.to_string()))
         })
         .collect();
     claims.sort();
@@ -176,6 +171,27 @@ mod tests {
                 (2, true, "www-web-2", false)
             ]
         );
+    }
+
+    #[test]
+    fn claim_ordinals_need_one_of_the_templates() {
+        let www = ["www".to_string()];
+        assert_eq!(claim_ordinal("www-web-3", "web", &www), Some(3));
+        assert_eq!(claim_ordinal("www-web-10", "web", &www), Some(10));
+        for other in [
+            "data-web-3",
+            "www-web-03",
+            "www-web-",
+            "www-web",
+            "web-3",
+            "-web-3",
+            "www-x-web-3",
+        ] {
+            assert_eq!(claim_ordinal(other, "web", &www), None, "{other}");
+        }
+        assert_eq!(claim_ordinal("www-web-3", "web", &[]), None);
+        let dashed = ["data-x".to_string()];
+        assert_eq!(claim_ordinal("data-x-old-1", "old", &dashed), Some(1));
     }
 
     #[test]

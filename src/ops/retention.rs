@@ -104,7 +104,7 @@ pub fn doomed_claims(set: &Set, claims: &[Value], change: Change) -> Vec<Doomed>
         .iter()
         .filter_map(|claim| {
             let name = claim.pointer("/metadata/name")?.as_str()?;
-            let ordinal = claim_ordinal(name, set.name(), Some(&templates))?;
+            let ordinal = claim_ordinal(name, set.name(), &templates)?;
             let with_set = || in_range(ordinal, 0) || owned_by(claim, set.uid());
             let deleted = match change {
                 Change::ScaleTo(to) => policy.when_scaled && in_range(ordinal, to),

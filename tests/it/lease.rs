@@ -95,6 +95,25 @@ fn a_lease_held_elsewhere_refuses_every_operation_until_taken_over_or_expired() 
         2
     );
 
+    // cleanup-pvcs holds the lease too: the claim of web-2, left by the
+    // scale-down, stays while someone else's lease is held.
+    foreign_lease(&server, Duration::from_secs(5), 600);
+    let claim = "/api/v1/namespaces/default/persistentvolumeclaims/www-web-2";
+    let run = petctl_at(&server, &["cleanup-pvcs", "web", "--yes"]);
+    expect(&run, 1, &server);
+    assert!(
+        run.stderr.contains(held) && run.stderr.ends_with(tail),
+        "{run}"
+    );
+    assert_eq!(server.get(claim).status, 200, "the claim is still there");
+    let run = petctl_at(&server, &["cleanup-pvcs", "web", "--yes", "--take-over"]);
+    expect(&run, 0, &server);
+    assert_eq!(
+        run.stdout, "persistentvolumeclaim/www-web-2 deleted\n",
+        "{run}"
+    );
+    assert_eq!(lease_on(&server), None);
+
     foreign_lease(&server, Duration::from_secs(7200), 60);
     let run = petctl_at(&server, &["scale", "web", "--replicas", "3", "--wait"]);
     expect(&run, 0, &server);

@@ -150,6 +150,7 @@ fn started_on_bad_claims(entries: &[Entry]) -> Vec<String> {
                 let uid = text(change.object, "/metadata/uid").to_string();
                 started.insert(uid, running(change.object));
             }
+            Resource::PetSet | Resource::StatefulSet => {}
         }
     }
     for change in later {
@@ -175,7 +176,7 @@ fn started_on_bad_claims(entries: &[Entry]) -> Vec<String> {
                     bad.push(format!("{name}@{} on {claim} ({why})", change.revision));
                 }
             }
-            (Resource::Pod, _) => {}
+            (Resource::Pod, _) | (Resource::PetSet | Resource::StatefulSet, _) => {}
         }
     }
     bad

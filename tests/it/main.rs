@@ -4,6 +4,7 @@
 
 mod support; // the harness: running petctl, temp dirs, fixtures
 
+mod cleanup; // cleanup-pvcs: a missing set deletes nothing, the --deleted-set form, races with a scale-up
 mod client; // create, get and describe against the local control plane, exact output
 mod client_auth; // client certs, basic auth, 403s of a read-only user, tls-server-name, proxy-url, in-cluster
 mod client_errors; // failing credentials, TLS mismatch, refused connections, non-Kubernetes servers

@@ -10,6 +10,20 @@ use crate::timeline::{claims_changed, creation_order, deletion_order, Timeline};
 
 const FAST: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
 
+/// `cleanup-pvcs` for the set "web" once it is deleted.
+const DELETED_WEB: [&str; 10] = [
+    "cleanup-pvcs",
+    "--deleted-set",
+    "web",
+    "--template",
+    "www",
+    "-l",
+    "app=nginx",
+    "--yes",
+    "-o",
+    "name",
+];
+
 /// An apps/v1 StatefulSet "web" with 3 pets, the given update strategy and
 /// a claim template "www".
 fn statefulset(strategy: &str) -> String {
@@ -294,7 +308,7 @@ fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
     let entries = timeline.stop();
     assert_eq!(run.stdout, "petset.apps/web deleted\n");
     assert!(
-        run.stderr.ends_with("claims kept: www-web-0, www-web-1, www-web-2 (delete never removes data; remove them with: petctl cleanup-pvcs web)\n"),
+        run.stderr.ends_with("claims kept: www-web-0, www-web-1, www-web-2 (delete never removes data; remove them with: petctl cleanup-pvcs --deleted-set web --template www -l app=nginx)\n"),
         "{run}"
     );
     assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
@@ -402,11 +416,22 @@ fn cleanup_removes_only_unused_claims_and_refuses_mounted_ones() {
         "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-3\n"
     );
 
-    // Once the set is gone, every claim of it that no pod mounts may go.
+    // Once the set is gone, its name alone is not enough: that is an
+    // error, and nothing is deleted.
     petctl_at(&server, &["delete", "web"]).expect_success();
-    let run = petctl_at(&server, &["cleanup-pvcs", "web", "--yes", "-o", "name"]);
+    let run = petctl_at(&server, &["cleanup-pvcs", "web", "--yes"]);
+    run.expect_code(1);
+    assert_eq!(run.stderr, "error: petset or statefulset \"web\" not found in namespace \"default\"; nothing deleted (to clean up after a deleted set: petctl cleanup-pvcs --deleted-set web --template TEMPLATE -l SELECTOR)\n", "{run}");
+    // Named as deleted, with its template and labels, every claim of it
+    // that no pod mounts may go.
+    let run = petctl_at(&server, &DELETED_WEB);
     run.expect_success();
     assert_eq!(run.stdout, "persistentvolumeclaim/www-web-0\n");
+    assert!(
+        run.stderr
+            .starts_with("refusing claim www-web-3: pod debug still mounts it\n"),
+        "{run}"
+    );
 }
 
 #[test]
@@ -578,7 +603,7 @@ fn scale_delete_and_cleanup_complete_under_injected_faults() {
         deletion_order("web", &entries),
         ["web-3", "web-2", "web-1", "web-0"]
     );
-    let run = petctl_at(&server, &["cleanup-pvcs", "web", "--yes", "-o", "name"]);
+    let run = petctl_at(&server, &DELETED_WEB);
     run.expect_success();
     assert_eq!(
         run.stdout,
@@ -614,7 +639,15 @@ fn delete_by_file_and_cleanup(strategy: &str) {
     // The Service in the same file is left alone.
     let run = petctl_at(&server, &["get", "svc", "nginx", "-o", "name"]);
     assert_eq!(run.stdout, "service/nginx\n");
-    let run = petctl_at(&server, &["cleanup-pvcs", "sts/web", "--yes", "-o", "name"]);
+    let run = petctl_at(&server, &["cleanup-pvcs", "sts/web", "--yes"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.starts_with(
+            "error: statefulset \"web\" not found in namespace \"default\"; nothing deleted"
+        ),
+        "{run}"
+    );
+    let run = petctl_at(&server, &DELETED_WEB);
     run.expect_success();
     assert_eq!(
         run.stdout,

@@ -1,7 +1,9 @@
-//! The invariant recorder: a background thread watches the pods and claims
-//! of a namespace through petctl's own client library, from before an
-//! operation starts until stopped, and keeps every event with its time.
-//! Pure helpers then check the invariants of ordered operations on it.
+//! The invariant recorder: a background thread watches the pods, claims,
+//! PetSets and StatefulSets of a namespace through petctl's own client
+//! library, from before an operation starts until stopped, and keeps every
+//! event with its time. Pure helpers then check the invariants of ordered
+//! operations on it, some in server revision order (the local control
+//! plane's resourceVersions are integers).
 //!
 //! ```ignore
 //! let timeline = Timeline::start(&server, "default");
@@ -26,11 +28,21 @@ use serde_json::Value;
 use crate::support::LocalServer;
 
 /// Which collection an entry comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Resource {
     Pod,
     Claim,
+    PetSet,
+    StatefulSet,
 }
+
+/// What is watched, and under which kind-table name.
+const WATCHED: [(Resource, &str); 4] = [
+    (Resource::Pod, "pods"),
+    (Resource::Claim, "persistentvolumeclaims"),
+    (Resource::PetSet, "petsets"),
+    (Resource::StatefulSet, "statefulsets"),
+];
 
 /// One watch event: `Restarted` carries the whole state (the first list,
 /// or a relist after a 410).
@@ -73,8 +85,8 @@ async fn pump(
 }
 
 impl Timeline {
-    /// Starts watching pods and claims in `namespace`; returns once both
-    /// first lists are in, so nothing the operation does is missed.
+    /// Starts watching pods, claims and sets in `namespace`; returns once
+    /// every first list is in, so nothing the operation does is missed.
     pub fn start(server: &LocalServer, namespace: &str) -> Timeline {
         let client = client_for(server).expect("a client for the local control plane");
         let shared: Shared = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
@@ -87,18 +99,11 @@ impl Timeline {
             rt.block_on(async move {
                 let started = Instant::now();
                 let kind = |n: &str| petctl::kinds::by_name(n).expect("kind in table");
-                let mut pods = Watcher::new(
-                    &client,
-                    kind("pods"),
-                    Some(&namespace),
-                    ListParams::default(),
-                );
-                let mut claims = Watcher::new(
-                    &client,
-                    kind("persistentvolumeclaims"),
-                    Some(&namespace),
-                    ListParams::default(),
-                );
+                let mut watchers = WATCHED.map(|(resource, name)| {
+                    let watcher =
+                        Watcher::new(&client, kind(name), Some(&namespace), ListParams::default());
+                    (resource, watcher)
+                });
                 let record = |resource, event| {
                     let (lock, cond) = &*recorded;
                     lock.lock().expect("timeline lock").push(Entry {
@@ -108,17 +113,18 @@ impl Timeline {
                     });
                     cond.notify_all();
                 };
-                record(Resource::Pod, pods.next().await.map_err(|e| e.to_string())?);
-                record(
-                    Resource::Claim,
-                    claims.next().await.map_err(|e| e.to_string())?,
-                );
+                for (resource, watcher) in &mut watchers {
+                    record(*resource, watcher.next().await.map_err(|e| e.to_string())?);
+                }
                 let _ = ready_tx.send(());
                 // Each watcher runs in its own loop: a `next()` cut short
                 // by a select would lose its stream and relist.
+                let [pods, claims, petsets, statefulsets] = watchers;
                 tokio::select! {
-                    result = pump(pods, Resource::Pod, &record) => result,
-                    result = pump(claims, Resource::Claim, &record) => result,
+                    result = pump(pods.1, pods.0, &record) => result,
+                    result = pump(claims.1, claims.0, &record) => result,
+                    result = pump(petsets.1, petsets.0, &record) => result,
+                    result = pump(statefulsets.1, statefulsets.0, &record) => result,
                     _ = &mut stop_rx => Ok(()),
                 }
             })
@@ -363,6 +369,196 @@ pub fn final_images(set: &str, entries: &[Entry]) -> BTreeMap<String, Vec<String
         .collect()
 }
 
+/// A resourceVersion as the integer the local control plane makes it.
+pub fn revision(object: &Value) -> u64 {
+    text(object, "/metadata/resourceVersion")
+        .parse()
+        .unwrap_or(0)
+}
+
+/// One change after the first lists, in server revision order.
+struct Change<'a> {
+    revision: u64,
+    resource: Resource,
+    object: &'a Value,
+    deleted: bool,
+}
+
+/// The first list of each resource (the state before), and every later
+/// change sorted by resourceVersion: the watches of different resources
+/// deliver in their own order, the revisions say what happened first. A
+/// relist counts as each of its objects applied at its own revision.
+fn by_revision(entries: &[Entry]) -> (Vec<&Entry>, Vec<Change<'_>>) {
+    let mut initial: Vec<&Entry> = Vec::new();
+    let mut changes = Vec::new();
+    for entry in entries {
+        let first = !initial.iter().any(|e| e.resource == entry.resource);
+        match &entry.event {
+            Event::Restarted(_) if first => initial.push(entry),
+            Event::Restarted(items) => changes.extend(items.iter().map(|o| Change {
+                revision: revision(o),
+                resource: entry.resource,
+                object: o,
+                deleted: false,
+            })),
+            Event::Applied(o) | Event::Deleted(o) => changes.push(Change {
+                revision: revision(o),
+                resource: entry.resource,
+                object: o,
+                deleted: matches!(entry.event, Event::Deleted(_)),
+            }),
+        }
+    }
+    changes.sort_by_key(|c| c.revision);
+    (initial, changes)
+}
+
+/// The state of every resource, by name, replayed in revision order;
+/// `visit` sees the state just before each change.
+fn replay_by_revision(
+    entries: &[Entry],
+    mut visit: impl FnMut(&BTreeMap<(Resource, String), Value>, &Change<'_>),
+) {
+    let (initial, changes) = by_revision(entries);
+    let mut state: BTreeMap<(Resource, String), Value> = BTreeMap::new();
+    for entry in initial {
+        if let Event::Restarted(items) = &entry.event {
+            for o in items {
+                state.insert(
+                    (entry.resource, text(o, "/metadata/name").into()),
+                    o.clone(),
+                );
+            }
+        }
+    }
+    for change in &changes {
+        visit(&state, change);
+        let key = (
+            change.resource,
+            text(change.object, "/metadata/name").to_string(),
+        );
+        if change.deleted {
+            state.remove(&key);
+        } else {
+            state.insert(key, change.object.clone());
+        }
+    }
+}
+
+fn running(pod: &Value) -> bool {
+    text(pod, "/status/phase") == "Running"
+}
+
+fn claims_mounted(pod: &Value) -> Vec<&str> {
+    pod.pointer("/spec/volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.pointer("/persistentVolumeClaim/claimName")?.as_str())
+        .collect()
+}
+
+/// Every claim deletion after the first list — the deletionTimestamp being
+/// set, or the claim gone without one — as `(revision, claim)`, one per uid.
+pub fn claim_deletions(entries: &[Entry]) -> Vec<(u64, Value)> {
+    let mut seen = BTreeSet::new();
+    let mut deletions = Vec::new();
+    replay_by_revision(entries, |_, change| {
+        let marked = change.deleted || terminating(change.object);
+        if change.resource == Resource::Claim
+            && marked
+            && seen.insert(text(change.object, "/metadata/uid").to_string())
+        {
+            deletions.push((change.revision, change.object.clone()));
+        }
+    });
+    deletions
+}
+
+/// Claims of `set` (a `resource` with claim template `template`) deleted
+/// while the set wanted their ordinal: at the revision of the deletion, the
+/// set's replicas were above it. One message per such claim.
+pub fn claims_deleted_while_wanted(
+    entries: &[Entry],
+    resource: Resource,
+    set: &str,
+    template: &str,
+) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut wanted = Vec::new();
+    replay_by_revision(entries, |state, change| {
+        let claim = text(change.object, "/metadata/name");
+        let marked = change.deleted || terminating(change.object);
+        if change.resource != Resource::Claim
+            || !marked
+            || !seen.insert(text(change.object, "/metadata/uid").to_string())
+        {
+            return;
+        }
+        let Some(ordinal) = claim
+            .strip_prefix(template)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|pet| ordinal(set, pet))
+        else {
+            return;
+        };
+        let Some(owner) = state.get(&(resource, set.to_string())) else {
+            return;
+        };
+        let replicas = owner
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1);
+        if ordinal < replicas {
+            wanted.push(format!(
+                "claim {claim} was deleted at revision {} while {set} had {replicas} replicas (since revision {})",
+                change.revision,
+                revision(owner)
+            ));
+        }
+    });
+    wanted
+}
+
+/// Pods created or turned Running on a claim that was deleted: the claim
+/// of that name, at the pod's revision, is a deleted one still terminating,
+/// or (for a Running pod) gone with no new claim in its place.
+pub fn pods_on_deleted_claims(entries: &[Entry]) -> Vec<String> {
+    let mut deleted_uids = BTreeSet::new();
+    let mut deleted_names = BTreeSet::new();
+    let mut found = Vec::new();
+    replay_by_revision(entries, |state, change| {
+        let name = text(change.object, "/metadata/name").to_string();
+        if change.resource == Resource::Claim && (change.deleted || terminating(change.object)) {
+            deleted_uids.insert(text(change.object, "/metadata/uid").to_string());
+            deleted_names.insert(name.clone());
+        }
+        if change.resource != Resource::Pod || change.deleted {
+            return;
+        }
+        let before = state.get(&(Resource::Pod, name.clone()));
+        let created =
+            before.is_none_or(|p| text(p, "/metadata/uid") != text(change.object, "/metadata/uid"));
+        let started = running(change.object) && !before.is_some_and(running);
+        if !created && !started {
+            return;
+        }
+        for claim in claims_mounted(change.object) {
+            let now = state.get(&(Resource::Claim, claim.to_string()));
+            let on_deleted = now.is_some_and(|c| deleted_uids.contains(text(c, "/metadata/uid")));
+            let on_nothing = now.is_none() && started && deleted_names.contains(claim);
+            if on_deleted || on_nothing {
+                found.push(format!(
+                    "pod {name} {} at revision {} on claim {claim}, which was deleted",
+                    if started { "ran" } else { "was created" },
+                    change.revision
+                ));
+            }
+        }
+    });
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,5 +611,56 @@ mod tests {
         let mut more = entries.clone();
         more.push(e(Claim, Deleted(claim)));
         assert_eq!(claims_changed(&more), ["www-web-0 deleted"]);
+    }
+
+    fn at(mut object: Value, rv: u64) -> Value {
+        object["metadata"]["resourceVersion"] = json!(rv.to_string());
+        object
+    }
+
+    #[test]
+    fn revision_order_decides_what_a_deletion_raced() {
+        use Event::*;
+        use Resource::*;
+        let set =
+            |replicas: i64| json!({"metadata": {"name": "web"}, "spec": {"replicas": replicas}});
+        let claim = |name: &str, uid: &str| json!({"metadata": {"name": name, "uid": uid}});
+        let mut pod_on = pod("web-2", "p2", false, false);
+        pod_on["spec"]["volumes"] = json!([{"persistentVolumeClaim": {"claimName": "www-web-2"}}]);
+        let mut terminating_claim = at(claim("www-web-2", "c2"), 13);
+        terminating_claim["metadata"]["deletionTimestamp"] = json!("t");
+        // The claim watch delivers its deletion before the set watch
+        // delivers the scale-up that happened first.
+        let entries = vec![
+            e(StatefulSet, Restarted(vec![at(set(1), 10)])),
+            e(
+                Claim,
+                Restarted(vec![
+                    at(claim("www-web-1", "c1"), 5),
+                    at(claim("www-web-2", "c2"), 6),
+                ]),
+            ),
+            e(Pod, Restarted(vec![])),
+            e(Claim, Deleted(at(claim("www-web-1", "c1"), 12))),
+            e(Claim, Applied(terminating_claim)),
+            e(StatefulSet, Applied(at(set(3), 11))),
+            e(Pod, Applied(at(pod_on, 14))),
+        ];
+        assert_eq!(
+            claims_deleted_while_wanted(&entries, StatefulSet, "web", "www"),
+            [
+                "claim www-web-1 was deleted at revision 12 while web had 3 replicas (since revision 11)",
+                "claim www-web-2 was deleted at revision 13 while web had 3 replicas (since revision 11)"
+            ]
+        );
+        assert_eq!(claim_deletions(&entries).len(), 2);
+        assert_eq!(
+            pods_on_deleted_claims(&entries),
+            ["pod web-2 was created at revision 14 on claim www-web-2, which was deleted"]
+        );
+        // Scaled up only after the deletions: nothing was wanted.
+        let mut later = entries[..5].to_vec();
+        later.push(e(StatefulSet, Applied(at(set(3), 15))));
+        assert!(claims_deleted_while_wanted(&later, StatefulSet, "web", "www").is_empty());
     }
 }
