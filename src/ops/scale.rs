@@ -180,14 +180,8 @@ pub async fn scale(
             kept_claims: Vec::new(),
         });
     }
-    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
     // The watch lists before the change, so no transition is missed.
-    let mut watcher = Watcher::new(
-        client,
-        pods,
-        Some(set.namespace()),
-        ListParams::labels(set.selector_string()),
-    );
+    let mut watcher = pets_watcher(client, &set);
     let before = wait::prime(&mut watcher).await?;
     let pods_now: Vec<Value> = before.values().cloned().collect();
     let paused =
@@ -221,6 +215,17 @@ pub async fn scale(
     })
 }
 
+/// A watch on the set's pods, by its selector.
+fn pets_watcher<'c>(client: &'c Client, set: &Set) -> Watcher<'c> {
+    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
+    Watcher::new(
+        client,
+        pods,
+        Some(set.namespace()),
+        ListParams::labels(set.selector_string()),
+    )
+}
+
 /// Lowers a PetSet's replicas one at a time, each removed pet gone before
 /// the next step, down to one above `options.replicas` (the caller makes
 /// the last step). The 1.3/1.4 PetSet controller removes the
@@ -234,7 +239,6 @@ async fn step_down(
     deadline: tokio::time::Instant,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<Set> {
-    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
     // `--current-replicas` holds for the first step only.
     let mut expected = options.current_replicas;
     while set.replicas() > options.replicas + 1 {
@@ -243,12 +247,7 @@ async fn step_down(
             current_replicas: expected.take(),
             ..options.clone()
         };
-        let mut watcher = Watcher::new(
-            client,
-            pods,
-            Some(set.namespace()),
-            ListParams::labels(set.selector_string()),
-        );
+        let mut watcher = pets_watcher(client, &set);
         let before = wait::prime(&mut watcher).await?;
         set = set_replicas(client, set, &step).await?;
         let gone = format!("{}-{}", set.name(), set.first_ordinal() + step.replicas);

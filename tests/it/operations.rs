@@ -27,6 +27,12 @@ const DELETED_WEB: [&str; 10] = [
 /// An apps/v1 StatefulSet "web" with 3 pets, the given update strategy and
 /// a claim template "www".
 fn statefulset(strategy: &str) -> String {
+    statefulset_with(&format!("  updateStrategy:\n    type: {strategy}\n"))
+}
+
+/// The Service "nginx" and the StatefulSet "web" (3 pets, claim template
+/// "www"), with `spec` (lines indented by two spaces) added to its spec.
+pub(crate) fn statefulset_with(spec: &str) -> String {
     format!(
         "apiVersion: v1
 kind: Service
@@ -46,9 +52,7 @@ metadata:
 spec:
   serviceName: nginx
   replicas: 3
-  updateStrategy:
-    type: {strategy}
-  selector:
+{spec}  selector:
     matchLabels:
       app: nginx
   template:

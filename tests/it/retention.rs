@@ -12,41 +12,9 @@ const FAST: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
 /// Creates the StatefulSet "web" (3 pets, claim template "www") with the
 /// retention policy given and waits until its pets are Ready.
 fn create_web(server: &LocalServer, when_deleted: &str, when_scaled: &str) {
-    let manifest = format!(
-        "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 3
-  persistentVolumeClaimRetentionPolicy:
-    whenDeleted: {when_deleted}
-    whenScaled: {when_scaled}
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.8
-        volumeMounts:
-        - name: www
-          mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 1Gi
-"
-    );
+    let manifest = crate::operations::statefulset_with(&format!(
+        "  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: {when_deleted}\n    whenScaled: {when_scaled}\n"
+    ));
     let path = server.dir.path().join("web.yaml");
     std::fs::write(&path, manifest).unwrap();
     let file = path.to_str().unwrap();
@@ -257,7 +225,7 @@ fn an_orphaning_delete_under_when_deleted_keeps_the_claims() {
     let orphan = petctl_at(&server, &["delete", "web", "--cascade=orphan", "--wait"]);
     orphan.expect_success();
     assert!(
-        orphan.stderr.ends_with("claims kept: www-web-0, www-web-1, www-web-2 (delete never removes data; remove them with: petctl cleanup-pvcs web)\n"),
+        orphan.stderr.ends_with("claims kept: www-web-0, www-web-1, www-web-2 (delete never removes data; remove them with: petctl cleanup-pvcs --deleted-set web --template www -l app=nginx)\n"),
         "{orphan}"
     );
     assert_eq!(claims(&server), before);
