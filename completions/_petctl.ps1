@@ -268,8 +268,8 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             break
         }
         'petctl;delete' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Delete the sets in these manifests (other objects in them are left alone)')
-            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Delete the sets in these manifests (other objects in them are left alone)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Delete what these manifests create: the sets first (in order), then the rest; claims and namespaces are kept')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Delete what these manifests create: the sets first (in order), then the rest; claims and namespaces are kept')
             [CompletionResult]::new('--cascade', '--cascade', [CompletionResultType]::ParameterName, 'true (scale to 0 in order, then delete), false/orphan (the pets keep running), background, foreground')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long waits may take, e.g. 90s or 5m')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')

@@ -257,8 +257,8 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --version 'Print version'
         }
         &'petctl;delete'= {
-            cand -f 'Delete the sets in these manifests (other objects in them are left alone)'
-            cand --filename 'Delete the sets in these manifests (other objects in them are left alone)'
+            cand -f 'Delete what these manifests create: the sets first (in order), then the rest; claims and namespaces are kept'
+            cand --filename 'Delete what these manifests create: the sets first (in order), then the rest; claims and namespaces are kept'
             cand --cascade 'true (scale to 0 in order, then delete), false/orphan (the pets keep running), background, foreground'
             cand --timeout 'How long waits may take, e.g. 90s or 5m'
             cand -o 'Print the outcome as: name or json'

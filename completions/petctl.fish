@@ -204,7 +204,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand resume" -l local -d 'Use t
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s V -l version -d 'Print version'
-complete -c petctl -n "__fish_petctl_using_subcommand delete" -s f -l filename -d 'Delete the sets in these manifests (other objects in them are left alone)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand delete" -s f -l filename -d 'Delete what these manifests create: the sets first (in order), then the rest; claims and namespaces are kept' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l cascade -d 'true (scale to 0 in order, then delete), false/orphan (the pets keep running), background, foreground' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''

@@ -25,7 +25,7 @@ pub struct Args {
         conflicts_with = "files"
     )]
     pub name: Option<String>,
-    /// Delete the sets in these manifests (other objects in them are left alone)
+    /// Delete what these manifests create: the sets first (in order), then the rest; claims and namespaces are kept
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub files: Vec<String>,
     /// true (scale to 0 in order, then delete), false/orphan (the pets keep running), background, foreground
@@ -53,6 +53,9 @@ pub fn run(
         timeout: args.op.timeout()?,
         dry_run: args.op.dry_run,
     };
+    // With -f, the manifest's other objects (its governing Service) go
+    // after its sets, as `kubectl delete -f` deletes them.
+    let mut others: Vec<(&'static crate::kinds::KindInfo, Option<String>, String)> = Vec::new();
     let references: Vec<String> = match &args.name {
         Some(name) => {
             sets::split_ref(name).map_err(|e| InvalidInput(e.to_string()))?;
@@ -60,6 +63,28 @@ pub fn run(
         }
         None => {
             let loaded = manifest::load(&args.files, ValidationMode::Ignore)?;
+            for doc in loaded
+                .documents
+                .iter()
+                .filter(|d| !matches!(d.kind(), "PetSet" | "StatefulSet"))
+            {
+                let kind = crate::kinds::by_api_version(doc.api_version(), doc.kind()).ok_or_else(
+                    || {
+                        InvalidInput(format!(
+                            "{} {:?}: petctl does not know the kind {} {}",
+                            doc.kind(),
+                            doc.name(),
+                            doc.api_version(),
+                            doc.kind()
+                        ))
+                    },
+                )?;
+                others.push((
+                    kind,
+                    doc.namespace().map(str::to_string),
+                    doc.name().to_string(),
+                ));
+            }
             let refs: Vec<String> = loaded
                 .documents
                 .iter()
@@ -139,6 +164,23 @@ pub fn run(
                         ""
                     }
                 )?,
+            }
+        }
+        for (kind, namespace, name) in &others {
+            let namespace = namespace.as_deref().unwrap_or(&conn.namespace);
+            let shown = if kind.group.is_empty() {
+                format!("{}/{name}", kind.singular)
+            } else {
+                format!("{}.{}/{name}", kind.singular, kind.group)
+            };
+            match delete::delete_other(&conn.client, kind, namespace, name, args.op.dry_run)
+                .await
+                .map_err(|e| anyhow::Error::from(e).context(format!("failed to delete {shown}")))?
+            {
+                delete::OtherFate::Deleted if args.op.dry_run => writeln!(out, "{shown} deleted (server dry run)")?,
+                delete::OtherFate::Deleted => writeln!(out, "{shown} deleted")?,
+                delete::OtherFate::NotFound => writeln!(err, "{shown} not found: nothing to delete")?,
+                delete::OtherFate::Kept(why) => writeln!(err, "{shown} kept: {why}")?,
             }
         }
         Ok(())

@@ -233,6 +233,75 @@ pub async fn claims_of(client: &Client, set: &Set) -> anyhow::Result<Vec<String>
         .collect())
 }
 
+/// What `delete -f` did with an object of the manifest that is not a set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtherFate {
+    Deleted,
+    NotFound,
+    /// Not deleted, and why: claims and namespaces hold data.
+    Kept(String),
+}
+
+/// Deletes one object of a manifest besides its sets (the governing
+/// Service, a ConfigMap), as `kubectl delete -f` would, with its uid as the
+/// precondition. Claims and namespaces are kept: deleting either deletes
+/// data, which only `cleanup-pvcs` does, and only when asked.
+pub async fn delete_other(
+    client: &Client,
+    kind: &'static crate::kinds::KindInfo,
+    namespace: &str,
+    name: &str,
+    dry_run: bool,
+) -> Result<OtherFate, crate::client::Error> {
+    match kind.kind {
+        "PersistentVolumeClaim" => {
+            return Ok(OtherFate::Kept(
+                "a claim holds data: petctl cleanup-pvcs deletes claims, when asked".into(),
+            ))
+        }
+        "Namespace" | "PersistentVolume" => {
+            return Ok(OtherFate::Kept(
+                "deleting it would delete the data in it".into(),
+            ))
+        }
+        _ => {}
+    }
+    let namespace = kind.namespaced.then_some(namespace);
+    let object = match client.get_object(kind, namespace, name).await {
+        Ok(object) => object,
+        Err(err) if err.is_not_found() => return Ok(OtherFate::NotFound),
+        Err(err) => return Err(err),
+    };
+    let body = DeleteOptions {
+        preconditions: Some(Preconditions {
+            uid: object
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            resource_version: None,
+        }),
+        dry_run: if dry_run {
+            vec!["All".into()]
+        } else {
+            Vec::new()
+        },
+        ..Default::default()
+    };
+    match client
+        .send(
+            reqwest::Method::DELETE,
+            &path(kind, namespace, Some(name), None),
+            Some(("application/json", body.body())),
+        )
+        .await
+    {
+        Ok(_) => Ok(OtherFate::Deleted),
+        // A retried delete finds it already gone.
+        Err(err) if err.is_not_found() => Ok(OtherFate::Deleted),
+        Err(err) => Err(err),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,7 +63,12 @@ pub async fn gather(
         .list_objects(
             kinds::builtin("events"),
             Some(&ns),
-            &ListParams::fields(format!("involvedObject.name={}", set.name())),
+            // By uid too, as kubectl describe does: a deleted set of the
+            // same name leaves its events behind for an hour.
+            &ListParams::fields(format!(
+                "involvedObject.name={},involvedObject.uid={uid}",
+                set.name()
+            )),
         )
         .await?;
     events.sort_by_key(|e| {

@@ -207,12 +207,14 @@ fn waiting_detail(pod: &Value) -> Option<String> {
         })
 }
 
-/// The last `limit` events about the object `name`, oldest first, as
-/// `Reason: message` lines.
+/// The last `limit` events about the object `name` with `uid` (an older
+/// object of the same name has its own), oldest first, as `Reason: message`
+/// lines.
 pub async fn last_events(
     client: &Client,
     namespace: &str,
     name: &str,
+    uid: &str,
     limit: usize,
 ) -> Vec<String> {
     let Some(kind) = kinds::by_name("events") else {
@@ -221,7 +223,10 @@ pub async fn last_events(
     let url = format!(
         "{}{}",
         crate::client::request::path(kind, Some(namespace), None, None),
-        ListParams::fields(format!("involvedObject.name={name}")).query(false)
+        ListParams::fields(format!(
+            "involvedObject.name={name},involvedObject.uid={uid}"
+        ))
+        .query(false)
     );
     let Ok(resp) = client.send(reqwest::Method::GET, &url, None).await else {
         return Vec::new();
@@ -264,7 +269,14 @@ pub async fn explain(client: &Client, set: &Set, pets: &[Pet]) -> Vec<NotReady> 
         out.push(NotReady {
             pet: pet.name.clone(),
             detail: pet.pod.as_ref().and_then(waiting_detail),
-            events: last_events(client, set.namespace(), &pet.name, 3).await,
+            events: match pet
+                .pod
+                .as_ref()
+                .and_then(|p| p.pointer("/metadata/uid")?.as_str())
+            {
+                Some(uid) => last_events(client, set.namespace(), &pet.name, uid, 3).await,
+                None => Vec::new(),
+            },
             state,
         });
     }

@@ -485,3 +485,52 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     run.expect_code(1);
     assert!(!run.stderr.contains(escape), "{run}");
 }
+
+/// Events belong to an object by uid: a set deleted and created again
+/// under the same name does not inherit the old one's, as in kubectl.
+#[test]
+fn describe_shows_no_events_of_a_deleted_set_of_the_same_name() {
+    let server = LocalServer::start_with(READY_FAST);
+    petctl_at(
+        &server,
+        &[
+            "create",
+            "-f",
+            "examples/petset.yaml",
+            "--wait",
+            "--timeout",
+            "60s",
+        ],
+    )
+    .expect_success();
+    let run = petctl_at(&server, &["describe", "petset", "web"]);
+    assert!(
+        run.stdout.contains("Events:\n"),
+        "the first set has events: {run}"
+    );
+    petctl_at(&server, &["delete", "-f", "examples/petset.yaml", "--wait"]).expect_success();
+    let manifest =
+        std::fs::read_to_string(crate::support::repo_root().join("examples/petset.yaml"))
+            .unwrap()
+            .replace("replicas: 2", "replicas: 0");
+    let path = server.dir.path().join("web-0-replicas.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    petctl_at(&server, &["create", "-f", path.to_str().unwrap()]).expect_success();
+    let run = petctl_at(&server, &["describe", "petset", "web"]);
+    run.expect_success();
+    assert!(
+        run.stdout.ends_with("Events:             <none>\n"),
+        "{run}"
+    );
+    if let Some(kubectl) = crate::support::kubectl_or_skip(
+        "describe_shows_no_events_of_a_deleted_set_of_the_same_name",
+    ) {
+        let theirs =
+            crate::support::kubectl_with(&kubectl, &server, &["describe", "petset", "web"], None);
+        let last = theirs.stdout.lines().last().unwrap_or("");
+        assert!(
+            last.starts_with("Events:") && last.ends_with("<none>"),
+            "kubectl agrees: {theirs}"
+        );
+    }
+}

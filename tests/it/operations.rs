@@ -633,16 +633,23 @@ fn delete_by_file_and_cleanup(strategy: &str) {
     let run = petctl_at(&server, &["delete", "-f", path.to_str().unwrap()]);
     run.expect_success();
     let entries = timeline.stop();
-    assert_eq!(run.stdout, "statefulset.apps/web deleted\n");
+    // The set first, in order, then the governing Service of the same file,
+    // as `kubectl delete -f` deletes it; the claims stay.
+    assert_eq!(
+        run.stdout,
+        "statefulset.apps/web deleted\nservice/nginx deleted\n"
+    );
     assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
     assert!(
         claims_changed(&entries).is_empty(),
         "{:?}",
         claims_changed(&entries)
     );
-    // The Service in the same file is left alone.
     let run = petctl_at(&server, &["get", "svc", "nginx", "-o", "name"]);
-    assert_eq!(run.stdout, "service/nginx\n");
+    run.expect_code(1);
+    // A second run finds nothing left to do but says so.
+    let again = petctl_at(&server, &["delete", "-f", path.to_str().unwrap()]);
+    again.expect_code(1);
     let run = petctl_at(&server, &["cleanup-pvcs", "sts/web", "--yes"]);
     run.expect_code(1);
     assert!(
