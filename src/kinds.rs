@@ -178,7 +178,10 @@ pub static KINDS: &[KindInfo] = &[
         "petset",
         [],
         true,
-        ["status"]
+        // A 1.3/1.4 server had no petsets/scale; the local control plane
+        // serves it so that the guide's `kubectl scale petset` works with
+        // today's kubectl. petctl itself never relies on it for PetSets.
+        ["status", "scale"]
     ),
 ];
 

@@ -101,7 +101,7 @@ pub async fn check_access(
         return Ok(());
     }
     let namespace = set.namespace();
-    let scale_need = match set.kind.has_subresource("scale") {
+    let scale_need = match set.kind.has_subresource("scale") && !set.is_petset() {
         true => Need::new("update", set.kind, namespace).on("scale"),
         false => Need::new("patch", set.kind, namespace),
     };

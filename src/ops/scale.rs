@@ -111,7 +111,9 @@ async fn set_replicas(
                 anyhow::bail!("Expected replicas to be {expected}, was {}", set.replicas());
             }
         }
-        let result = if set.kind.has_subresource("scale") {
+        // A real 1.3/1.4 server has no petsets/scale: PetSets take a
+        // guarded JSON Patch of spec.replicas wherever they are served.
+        let result = if set.kind.has_subresource("scale") && !set.is_petset() {
             let url = format!(
                 "{}{}",
                 path(

@@ -526,3 +526,38 @@ fn every_installed_kubectl_version_works() {
         assert_eq!(got.stdout, "b", "{got}");
     }
 }
+
+/// The guide's `kubectl scale petset web --replicas=5`, through the
+/// petsets/scale subresource (which only the local control plane serves: a
+/// 1.4 server had none), and the pets come up in order.
+#[test]
+fn kubectl_scale_petset_as_in_the_guide() {
+    let Some(k) = Kubectl::start("kubectl_scale_petset_as_in_the_guide") else {
+        return;
+    };
+    k.ok(&["create", "-f", "examples/petset.yaml"]);
+    assert_eq!(
+        k.ok(&["scale", "petset", "web", "--replicas=3"]),
+        "petset.apps/web scaled\n"
+    );
+    k.ok(&["wait", "--for=create", "pod/web-2", "--timeout=60s"]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready",
+        "pod/web-2",
+        "--timeout=60s",
+    ]);
+    assert_eq!(
+        k.ok(&["get", "petset", "web", "-o", "jsonpath={.spec.replicas}"]),
+        "3"
+    );
+    let scale = k.ok(&[
+        "get",
+        "--raw",
+        "/apis/apps/v1alpha1/namespaces/default/petsets/web/scale",
+    ]);
+    let scale: serde_json::Value = serde_json::from_str(&scale).unwrap();
+    assert_eq!(scale["kind"], "Scale");
+    assert_eq!(scale["spec"]["replicas"], 3);
+    assert_eq!(scale["status"]["selector"], "app=nginx");
+}
