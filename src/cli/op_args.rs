@@ -6,8 +6,6 @@ use std::future::Future;
 use std::io::Write;
 use std::time::Duration;
 
-use anyhow::anyhow;
-
 use crate::client::Client;
 use crate::error::InvalidInput;
 use crate::ops::lease::{self, Request};
@@ -105,7 +103,7 @@ where
         .hold(async move {
             tokio::select! {
                 result = work(set) => result,
-                _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+                _ = tokio::signal::ctrl_c() => Err(crate::error::Interrupted.into()),
             }
         })
         .await

@@ -325,3 +325,19 @@ fn the_holder_renews_and_stops_when_a_renewal_finds_the_lease_taken_over() {
         Some(json!("delete"))
     );
 }
+
+/// Ctrl-C in the middle of an upgrade: exit 130, as a shell reports for a
+/// prompt the signal ended, and the lease is given back.
+#[test]
+fn ctrl_c_mid_upgrade_exits_130_and_releases_the_lease() {
+    let server = cluster(Kind::RollingUpdate, &[]);
+    let timeline = Timeline::start(&server, "default");
+    let child = upgrade_in_background(&server, &timeline, &HOLDING_UPGRADE);
+    let raw = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(raw, nix::sys::signal::Signal::SIGINT).expect("Ctrl-C petctl");
+    let run = finish(child);
+    timeline.stop();
+    expect(&run, 130, &server);
+    assert!(run.stderr.ends_with(": interrupted\n"), "{run}");
+    assert_eq!(lease_on(&server), None, "the lease is removed on Ctrl-C");
+}

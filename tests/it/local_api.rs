@@ -281,16 +281,26 @@ fn field_validation_strict_warn_and_ignore() {
 #[test]
 fn status_and_scale_subresources() {
     let server = LocalServer::start();
-    let created = server.post_json(STS, &statefulset("web")).json();
-    let mut status_write = created.clone();
-    status_write["status"] = json!({"replicas": 2, "readyReplicas": 1, "availableReplicas": 1});
-    status_write["spec"]["replicas"] = json!(9);
-    let response = server.request(
-        "PUT",
-        &format!("{STS}/web/status"),
-        Some("application/json"),
-        status_write.to_string().as_bytes(),
-    );
+    server.post_json(STS, &statefulset("web")).json();
+    // The controller writes the status too: a PUT that meets its write gets
+    // 409, as from kube-apiserver; read again and retry, as a client would.
+    let mut response = None;
+    for _ in 0..20 {
+        let mut status_write = server.get(&format!("{STS}/web")).json();
+        status_write["status"] = json!({"replicas": 2, "readyReplicas": 1, "availableReplicas": 1});
+        status_write["spec"]["replicas"] = json!(9);
+        let put = server.request(
+            "PUT",
+            &format!("{STS}/web/status"),
+            Some("application/json"),
+            status_write.to_string().as_bytes(),
+        );
+        if put.status != 409 {
+            response = Some(put);
+            break;
+        }
+    }
+    let response = response.expect("a status PUT without a conflict within 20 tries");
     assert_eq!(response.status, 200, "{}", response.body);
     let stored = response.json();
     assert_eq!(stored["status"]["readyReplicas"], 1);

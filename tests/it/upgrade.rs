@@ -465,4 +465,13 @@ fn completes_under_injected_faults() {
     let run = petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]);
     expect(&run, 0, &server);
     assert_invariants(&timeline.stop(), "nginx:2", &PETS);
+    // A delete retried after an injected fault is still said once.
+    for pet in PETS {
+        let said = run
+            .stderr
+            .lines()
+            .filter(|l| l.ends_with(&format!("deleting {pet}")))
+            .count();
+        assert!(said <= 1, "deleting {pet} said {said} times: {run}");
+    }
 }

@@ -494,6 +494,8 @@ impl<'c, 'p> Roll<'c, 'p> {
         let url = path(pods, Some(self.set.namespace()), Some(&name), None);
         let mut pod = self.pod(step);
         let until = self.pet_deadline();
+        // Said once, however many tries the delete takes.
+        let mut announced = false;
         for _ in 0..ATTEMPTS {
             let Some(current) = pod.take() else {
                 // Gone already: the controller re-creates it.
@@ -513,7 +515,9 @@ impl<'c, 'p> Roll<'c, 'p> {
                 }),
                 ..Default::default()
             };
-            self.step_note(format!("deleting {name}"));
+            if !std::mem::replace(&mut announced, true) {
+                self.step_note(format!("deleting {name}"));
+            }
             match self
                 .client
                 .send(
