@@ -72,11 +72,7 @@ pub fn local_choice(
     if !global.local && !fallback {
         return Ok(None);
     }
-    let root = state::default_dir(
-        env_path("PETCTL_LOCAL_DIR"),
-        env_path("XDG_STATE_HOME"),
-        env_path("HOME"),
-    )?;
+    let root = local_root()?;
     Ok(Some((StateDir::new(&root).kubeconfig(), fallback)))
 }
 
@@ -85,6 +81,15 @@ pub fn local_choice(
 /// limit by default; petctl's operations have their own `--timeout` for
 /// what takes long.
 pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The default state dir of the local control plane.
+fn local_root() -> anyhow::Result<PathBuf> {
+    state::default_dir(
+        env_path("PETCTL_LOCAL_DIR"),
+        env_path("XDG_STATE_HOME"),
+        env_path("HOME"),
+    )
+}
 
 /// Resolves the cluster and builds a client for it.
 pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Connection> {
@@ -211,11 +216,7 @@ fn in_cluster(overrides: &kubeconfig::Overrides) -> Option<Resolved> {
 /// The local control plane's kubeconfig, starting the server first when it
 /// is not running; a start is said in one line on stderr.
 fn ensure_local(fallback: bool, err: &mut dyn Write) -> anyhow::Result<PathBuf> {
-    let root = state::default_dir(
-        env_path("PETCTL_LOCAL_DIR"),
-        env_path("XDG_STATE_HOME"),
-        env_path("HOME"),
-    )?;
+    let root = local_root()?;
     let dir = StateDir::new(&root);
     if is_running(&dir) && dir.kubeconfig().is_file() {
         return Ok(dir.kubeconfig());

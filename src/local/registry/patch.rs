@@ -192,32 +192,9 @@ pub fn apply_strategic_merge_patch(
 pub fn shown_value(patch_type: super::PatchType, patched: &Value, patch: &[u8]) -> String {
     match patch_type {
         super::PatchType::StrategicMerge => serde_json::from_slice::<Value>(patch)
-            .map(|p| go_value(&p))
+            .map(|p| strategic::go_fmt(&p))
             .unwrap_or_default(),
         _ => patched.to_string(),
-    }
-}
-
-/// A decoded JSON value as Go's `%v` prints it: maps with sorted keys,
-/// `map[k:v]`, slices `[a b]`, nil `<nil>`.
-fn go_value(value: &Value) -> String {
-    match value {
-        Value::Null => "<nil>".to_string(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(go_value).collect();
-            format!("[{}]", items.join(" "))
-        }
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let entries: Vec<String> = entries
-                .into_iter()
-                .map(|(k, v)| format!("{k}:{}", go_value(v)))
-                .collect();
-            format!("map[{}]", entries.join(" "))
-        }
-        other => other.to_string(),
     }
 }
 

@@ -40,7 +40,7 @@ fn bad_patch_type(directive: &Value, map: &Map<String, Value>) -> PatchError {
 }
 
 /// How Go's `%v` prints decoded JSON, for messages that quote a patch.
-fn go_fmt(value: &Value) -> String {
+pub(super) fn go_fmt(value: &Value) -> String {
     match value {
         Value::Null => "<nil>".to_string(),
         Value::String(s) => s.clone(),
