@@ -14,7 +14,9 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use crate::support::{kubectl_or_skip, kubectl_with, petctl_at, petctl_command, LocalServer, Run};
+use crate::support::{
+    kubectl_or_skip, kubectl_with, petctl_at, petctl_command, LocalServer, Rng, Run,
+};
 use crate::timeline::{
     claim_deletions, claims_changed, claims_deleted_while_wanted, pods_on_deleted_claims, Resource,
     Timeline,
@@ -313,25 +315,6 @@ fn the_deleted_set_form_refuses_what_a_live_set_or_a_pod_uses() {
     assert!(after.iter().all(|(name, uid)| &before[name] == uid));
 }
 
-/// Seeds the random schedule: `PETCTL_TEST_SEED` replays one.
-fn seed() -> u64 {
-    match std::env::var("PETCTL_TEST_SEED") {
-        Ok(text) => text.parse().expect("PETCTL_TEST_SEED is a number"),
-        Err(_) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1),
-    }
-}
-
-/// xorshift: a number in [0, 1).
-fn roll(state: &mut u64) -> f64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    (*state >> 11) as f64 / (1u64 << 53) as f64
-}
-
 /// Scales web the way `kubectl scale` does, through the scale
 /// subresource without a precondition: an adversary that no petctl
 /// coordination (a lease) would stop.
@@ -555,13 +538,13 @@ fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
     flags.extend(["--fault-latency", "50ms"]);
     let server = LocalServer::start_with(&flags);
     create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
-    let seed = seed();
-    let mut dice = seed | 1;
+    let mut rng = Rng::seeded();
+    let seed = rng.seed;
     let kubeconfig = server.kubeconfig();
     let home = server.dir.path().join("petctl-home");
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for round in 0..20 {
-        let delay = Duration::from_millis((roll(&mut dice) * 2000.0) as u64);
+        let delay = rng.millis_below(2000);
         let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, petctl scale after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");
@@ -633,13 +616,13 @@ fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently
     flags.extend(["--fault-latency", "50ms"]);
     let server = LocalServer::start_with(&flags);
     create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
-    let seed = seed();
-    let mut dice = seed | 1;
+    let mut rng = Rng::seeded();
+    let seed = rng.seed;
     let kubeconfig = server.kubeconfig();
     let home = server.dir.path().join("petctl-home");
     let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
     for round in 0..14 {
-        let delay = Duration::from_millis(300 + (roll(&mut dice) * 1700.0) as u64);
+        let delay = Duration::from_millis(300) + rng.millis_below(1700);
         let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, scale-up after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");

@@ -1,23 +1,11 @@
 //! `create -f` is safe to retry: under a 30 % fault rate (500s, 429s,
 //! connections dropped before and after the server acted), every run ends
 //! with every object created exactly as sent and exit 0. The fault seed is
-//! random unless PETCTL_FAULT_SEED is set, and every failure names it.
+//! random unless PETCTL_TEST_SEED is set, and every failure names it.
 
 use crate::support::{petctl_at, LocalServer};
 
 const RUNS: usize = 20;
-
-fn seed() -> u64 {
-    std::env::var("PETCTL_FAULT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        })
-}
 
 /// A governing Service and a StatefulSet, both named after `run`.
 fn manifest(run: usize, image: &str) -> String {
@@ -52,7 +40,7 @@ fn get_through_faults(server: &LocalServer, path: &str, seed: u64) -> (u16, serd
 
 #[test]
 fn create_under_faults_creates_everything_and_exits_0() {
-    let seed = seed();
+    let seed = crate::support::test_seed();
     let seed_text = seed.to_string();
     let server = LocalServer::start_with(&[
         "--fault-rate",

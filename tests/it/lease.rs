@@ -13,10 +13,11 @@ use petctl::ops::lease::{self, Refused, Request};
 use petctl::ops::sets::Set;
 use serde_json::{json, Value};
 
+use crate::support::Rng;
 use crate::support::{petctl_at, LocalServer};
 use crate::timeline::Timeline;
 use crate::upgrade::{cluster, expect, set_object, set_path, Kind};
-use crate::upgrade_races::{finish, upgrade_in_background, Rng, HOLDING_UPGRADE, UPGRADE};
+use crate::upgrade_races::{finish, upgrade_in_background, HOLDING_UPGRADE, UPGRADE};
 
 const LEASE: &str = "petctl.io/operation-lease";
 
@@ -214,7 +215,7 @@ fn request(operation: &str, pid: u32) -> Request {
 #[test]
 fn two_takers_from_the_same_read_exactly_one_wins() {
     let mut rng = Rng::seeded();
-    let seed = rng.0;
+    let seed = rng.seed;
     let server = cluster(Kind::RollingUpdate, &[]);
     let client = client_for(&server);
     let kind = petctl::kinds::by_name("statefulset").expect("kind");

@@ -6,14 +6,14 @@
 //! Ready on it, and no pod ever starts on a Terminating claim.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use petctl::client::watch::Event;
 use serde_json::{json, Value};
 
 use crate::local_guide::Cluster;
 use crate::local_patch::watch_until;
-use crate::support::{normalize, LocalServer};
+use crate::support::{normalize, LocalServer, Rng};
 use crate::timeline::{Entry, Resource, Timeline};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -231,36 +231,6 @@ fn delete(server: &LocalServer, path: &str) {
     );
 }
 
-/// xorshift64*: enough randomness for orders and gaps, reproducible from
-/// the printed seed (`PETCTL_TEST_SEED` replays one).
-struct Rng(u64);
-
-impl Rng {
-    fn seeded() -> (Rng, u64) {
-        let seed = std::env::var("PETCTL_TEST_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(1, |d| d.as_nanos() as u64)
-            })
-            | 1;
-        (Rng(seed), seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 #[test]
 fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
     let Some(k) = Cluster::start(
@@ -407,7 +377,8 @@ fn a_petset_pet_waits_for_its_terminating_claim() {
 #[test]
 fn deleting_a_pet_and_its_claim_together_ends_on_a_fresh_claim() {
     const ROUNDS: usize = 6;
-    let (mut rng, seed) = Rng::seeded();
+    let mut rng = Rng::seeded();
+    let seed = rng.seed;
     let server = LocalServer::start_with(&["--ready-delay", "0s", "--max-grace", "1s"]);
     let created = server.post_json(
         "/apis/apps/v1/namespaces/default/statefulsets",

@@ -561,19 +561,18 @@ fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
 #[test]
 fn scale_delete_and_cleanup_complete_under_injected_faults() {
     let mut flags = FAST.to_vec();
-    flags.extend(["--fault-rate", "0.1", "--watch-drop-after", "2s"]);
+    let seed = crate::support::test_seed().to_string();
+    flags.extend([
+        "--fault-rate",
+        "0.1",
+        "--fault-seed",
+        &seed,
+        "--watch-drop-after",
+        "2s",
+    ]);
+    eprintln!("fault seed {seed} (replay with PETCTL_TEST_SEED={seed})");
     let server = LocalServer::start_with(&flags);
-    // Creation is not retried by petctl (a POST may have been applied), so
-    // it goes in without faults being a question: retry until it is in.
-    let mut created = false;
-    for _ in 0..10 {
-        let run = petctl_at(&server, &["create", "-f", "examples/petset.yaml"]);
-        if run.code == 0 || run.stderr.matches("AlreadyExists").count() == 2 {
-            created = true;
-            break;
-        }
-    }
-    assert!(created, "could not create the example under faults");
+    petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
     let timeline = Timeline::start(&server, "default");
     petctl_at(
         &server,

@@ -486,3 +486,41 @@ pub fn await_watch(lines: &std::sync::mpsc::Receiver<String>, fragment: &str) ->
         }
     }
 }
+
+/// The seed of a randomised test: `PETCTL_TEST_SEED` replays a printed one,
+/// otherwise the clock's nanoseconds.
+pub fn test_seed() -> u64 {
+    match std::env::var("PETCTL_TEST_SEED") {
+        Ok(text) => text.parse().expect("PETCTL_TEST_SEED is a number"),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64),
+    }
+}
+
+/// A small seeded generator (splitmix64), for orders, gaps and fault
+/// schedules that a printed seed replays.
+pub struct Rng {
+    pub seed: u64,
+    state: u64,
+}
+
+impl Rng {
+    pub fn seeded() -> Rng {
+        let seed = test_seed();
+        Rng { seed, state: seed }
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n.max(1)
+    }
+
+    /// A duration in [0, `max`), to the millisecond.
+    pub fn millis_below(&mut self, max: u64) -> std::time::Duration {
+        std::time::Duration::from_millis(self.below(max))
+    }
+}

@@ -105,19 +105,9 @@ pub(crate) fn cluster(kind: Kind, extra: &[&str]) -> LocalServer {
     std::fs::write(&file, manifest(kind, "nginx:1")).expect("write manifest");
     let file = file.to_str().expect("utf-8 path").to_string();
     let timeline = Timeline::start(&server, "default");
-    // Under injected faults a create may fail part-way: run it again until
-    // everything exists.
-    for _ in 0..10 {
-        let run = petctl_at(&server, &["create", "-f", &file]);
-        let only_exists = run.stderr.lines().filter(|l| l.contains("rror")).all(|l| {
-            l.contains("AlreadyExists")
-                || l.contains("already exists")
-                || l.contains("could not be created")
-        });
-        if run.code == 0 || only_exists {
-            break;
-        }
-    }
+    // create is safe to retry on its own, under injected faults too.
+    let run = petctl_at(&server, &["create", "-f", &file]);
+    expect(&run, 0, &server);
     timeline.wait_for("3 Ready pets", Duration::from_secs(60), |e| {
         crate::timeline::not_ready_now("web", 3, e) == 0
     });
@@ -457,13 +447,26 @@ fn sigkill_in_the_middle_then_resume() {
 
 #[test]
 fn completes_under_injected_faults() {
+    let seed = crate::support::test_seed().to_string();
     let server = cluster(
         Kind::RollingUpdate,
-        &["--fault-rate", "0.1", "--watch-drop-after", "2s"],
+        &[
+            "--fault-rate",
+            "0.1",
+            "--fault-seed",
+            &seed,
+            "--watch-drop-after",
+            "2s",
+        ],
     );
     let timeline = Timeline::start(&server, "default");
     let run = petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]);
-    expect(&run, 0, &server);
+    assert_eq!(
+        run.code,
+        0,
+        "fault seed {seed} (replay with PETCTL_TEST_SEED={seed})\n{run}\n--- server log ---\n{}",
+        server.log_tail()
+    );
     assert_invariants(&timeline.stop(), "nginx:2", &PETS);
     // A delete retried after an injected fault is still said once.
     for pet in PETS {

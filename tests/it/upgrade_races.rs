@@ -7,35 +7,11 @@
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use crate::support::{kubectl_or_skip, kubectl_with, petctl_at, petctl_command, LocalServer, Run};
+use crate::support::{
+    kubectl_or_skip, kubectl_with, petctl_at, petctl_command, LocalServer, Rng, Run,
+};
 use crate::timeline::{deletion_order, max_not_ready, Entry, Timeline};
 use crate::upgrade::{cluster, expect, set_object, Kind, PETS};
-
-/// A small seeded generator (splitmix64): the seed is printed on failure
-/// and `PETCTL_TEST_SEED` replays it.
-pub(crate) struct Rng(pub u64);
-
-impl Rng {
-    pub(crate) fn seeded() -> Rng {
-        let seed = std::env::var("PETCTL_TEST_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(1, |d| d.as_nanos() as u64)
-            });
-        Rng(seed)
-    }
-
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n.max(1)
-    }
-}
 
 /// Each run of `args` on its own thread, started `offsets` later.
 pub(crate) fn race(server: &LocalServer, runs: &[(Duration, Vec<String>)]) -> Vec<Run> {
@@ -70,7 +46,7 @@ fn deletions(set: &str, entries: &[Entry]) -> std::collections::BTreeMap<String,
 #[test]
 fn two_concurrent_upgrades_one_proceeds_the_other_is_refused() {
     let mut rng = Rng::seeded();
-    let seed = rng.0;
+    let seed = rng.seed;
     let server = cluster(Kind::RollingUpdate, &[]);
     for round in 0..3 {
         let image = format!("nginx=nginx:{}", round + 2);
