@@ -222,9 +222,13 @@ fn ensure_local(fallback: bool, err: &mut dyn Write) -> anyhow::Result<PathBuf> 
         return Ok(dir.kubeconfig());
     }
     let exe = std::env::current_exe().context("cannot find the petctl executable")?;
+    // A server that ran before (and crashed, or was stopped) comes back
+    // with the flags it ran with, not the defaults.
+    let flags = super::local::remembered_flags(&dir);
     let output = Command::new(exe)
         .args(["local", "up", "--detach", "--state-dir"])
         .arg(&root)
+        .args(&flags)
         .stdin(Stdio::null())
         .output()
         .context("cannot start the local control plane")?;
@@ -240,19 +244,26 @@ fn ensure_local(fallback: bool, err: &mut dyn Write) -> anyhow::Result<PathBuf> 
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
+    let again = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " again, with the flags it last ran with ({})",
+            flags.join(" ")
+        )
+    };
     writeln!(
         err,
-        "petctl: started the local control plane in {} (stop it with: petctl local down)",
+        "petctl: started the local control plane in {}{again} (stop it with: petctl local down)",
         root.display()
     )?;
     Ok(dir.kubeconfig())
 }
 
+/// A live `petctl local up` behind the state dir's pid file: a crashed
+/// server left unreaped (a zombie) or a reused pid is not one.
 fn is_running(dir: &StateDir) -> bool {
-    match dir.read_pid() {
-        Ok(Some(pid)) => nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok(),
-        _ => false,
-    }
+    matches!(dir.read_pid(), Ok(Some(pid)) if super::local::is_our_server(pid))
 }
 
 /// A runtime for one command's requests.

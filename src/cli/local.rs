@@ -1,6 +1,7 @@
 //! `petctl local up|down|status`: run, stop and inspect the local control
 //! plane.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::PathBuf;
@@ -236,11 +237,110 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
         basic_auth_file: args.basic_auth_file.clone(),
     };
     server::run(config, |url| {
+        // Recorded only once this server holds the state dir. Without the
+        // record a restart after a crash uses the defaults, as before.
+        let _ = remember_flags(&args, &state);
         // A detaching parent may have gone already; the server runs on.
         let _ = writeln!(out, "{READY_PREFIX}{url}");
         let _ = writeln!(out, "kubeconfig: {}", state.kubeconfig().display());
         let _ = out.flush();
     })
+}
+
+/// The flags of `local up` that shape the server and differ from the
+/// defaults (all but --detach and --state-dir), as a command line that
+/// gives the same server again.
+fn up_flags(args: &UpArgs) -> Vec<OsString> {
+    let defaults = UpArgs::defaults();
+    let millis = |d: &Duration| format!("{}ms", d.as_millis());
+    let mut flags: Vec<OsString> = Vec::new();
+    let mut flag = |name: &str, value: String, default: String| {
+        if value != default {
+            flags.extend([name.into(), value.into()]);
+        }
+    };
+    flag("--port", args.port.to_string(), defaults.port.to_string());
+    flag(
+        "--fault-rate",
+        args.fault_rate.to_string(),
+        defaults.fault_rate.to_string(),
+    );
+    flag(
+        "--bookmark-interval",
+        millis(&args.bookmark_interval),
+        millis(&defaults.bookmark_interval),
+    );
+    flag(
+        "--event-window",
+        args.event_window.to_string(),
+        defaults.event_window.to_string(),
+    );
+    flag(
+        "--nodes",
+        args.nodes.to_string(),
+        defaults.nodes.to_string(),
+    );
+    flag(
+        "--ready-delay",
+        millis(&args.ready_delay),
+        millis(&defaults.ready_delay),
+    );
+    let optional = |d: &Option<Duration>| d.as_ref().map(millis).unwrap_or_default();
+    flag("--max-grace", optional(&args.max_grace), String::new());
+    flag(
+        "--fault-latency",
+        optional(&args.fault_latency),
+        String::new(),
+    );
+    flag(
+        "--watch-drop-after",
+        optional(&args.watch_drop_after),
+        String::new(),
+    );
+    let seed = args.fault_seed.map(|s| s.to_string()).unwrap_or_default();
+    flag("--fault-seed", seed, String::new());
+    for glob in &args.fail_images {
+        flag("--fail-images", glob.clone(), String::new());
+    }
+    if let Some(file) = &args.basic_auth_file {
+        // Made absolute so that a later start from another directory
+        // (a restart after a crash) finds the same file.
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.clone());
+        flags.extend(["--basic-auth-file".into(), file.into_os_string()]);
+    }
+    flags
+}
+
+impl UpArgs {
+    /// `local up` with no flags.
+    fn defaults() -> UpArgs {
+        use clap::{Args as _, FromArgMatches as _};
+        let command = UpArgs::augment_args(clap::Command::new("up"));
+        UpArgs::from_arg_matches(&command.get_matches_from(["up"]))
+            .expect("local up parses with no flags")
+    }
+}
+
+/// Where `local up` keeps the flags it last ran with.
+fn flags_file(state: &StateDir) -> PathBuf {
+    state.root.join("up-flags.json")
+}
+
+/// The flags the server in `state` last ran with, for starting it again the
+/// same way after a crash; none if it never ran or the file is unreadable.
+pub(super) fn remembered_flags(state: &StateDir) -> Vec<String> {
+    std::fs::read(flags_file(state))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+fn remember_flags(args: &UpArgs, state: &StateDir) -> Result<()> {
+    let flags: Vec<String> = up_flags(args)
+        .into_iter()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
+    state::write_private(&flags_file(state), &serde_json::to_vec(&flags)?)
 }
 
 /// Starts `petctl local up` again without --detach in the background and
@@ -256,41 +356,9 @@ fn detach(args: &UpArgs, state: &StateDir, out: &mut dyn Write) -> Result<()> {
     let exe = std::env::current_exe().context("failed to find the petctl executable")?;
     let mut command = Command::new(exe);
     command
-        .args(["local", "up", "--port", &args.port.to_string()])
-        .arg("--state-dir")
+        .args(["local", "up", "--state-dir"])
         .arg(&state.root)
-        .args(["--fault-rate", &args.fault_rate.to_string()])
-        .args([
-            "--bookmark-interval",
-            &format!("{}ms", args.bookmark_interval.as_millis()),
-        ])
-        .args(["--event-window", &args.event_window.to_string()])
-        .args(["--nodes", &args.nodes.to_string()])
-        .args([
-            "--ready-delay",
-            &format!("{}ms", args.ready_delay.as_millis()),
-        ]);
-    if let Some(grace) = args.max_grace {
-        command.args(["--max-grace", &format!("{}ms", grace.as_millis())]);
-    }
-    for glob in &args.fail_images {
-        command.args(["--fail-images", glob]);
-    }
-    if let Some(seed) = args.fault_seed {
-        command.args(["--fault-seed", &seed.to_string()]);
-    }
-    if let Some(latency) = args.fault_latency {
-        command.args(["--fault-latency", &format!("{}ms", latency.as_millis())]);
-    }
-    if let Some(drop) = args.watch_drop_after {
-        command.args(["--watch-drop-after", &format!("{}ms", drop.as_millis())]);
-    }
-    if let Some(file) = &args.basic_auth_file {
-        // The child runs in the same directory; make the path survive a
-        // change of it anyway.
-        let file = std::path::absolute(file).unwrap_or_else(|_| file.clone());
-        command.arg("--basic-auth-file").arg(file);
-    }
+        .args(up_flags(args));
     use std::os::unix::process::CommandExt;
     let mut child = command
         .stdin(Stdio::null())
@@ -326,7 +394,7 @@ fn detach(args: &UpArgs, state: &StateDir, out: &mut dyn Write) -> Result<()> {
 }
 
 /// Whether `pid` is a petctl local control plane, as far as /proc tells.
-fn is_our_server(pid: i32) -> bool {
+pub(super) fn is_our_server(pid: i32) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|cmdline| {
             let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();

@@ -664,3 +664,49 @@ fn delete_by_file_and_cleanup(strategy: &str) {
         "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-1\npersistentvolumeclaim/www-web-2\n"
     );
 }
+
+#[test]
+fn delete_by_file_keeps_a_claim_and_a_namespace_in_the_manifest() {
+    let server = LocalServer::start_with(FAST);
+    let extra = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: db\n\
+                 ---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: backup\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n\
+                 ---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";
+    let path = server.dir.path().join("web-with-data.yaml");
+    std::fs::write(&path, format!("{}{extra}", statefulset("RollingUpdate"))).unwrap();
+    let path = path.to_str().unwrap();
+    petctl_at(
+        &server,
+        &["create", "-f", path, "--wait", "--timeout", "60s"],
+    )
+    .expect_success();
+    let backup_uid = server
+        .get("/api/v1/namespaces/default/persistentvolumeclaims/backup")
+        .json()["metadata"]["uid"]
+        .clone();
+    let timeline = Timeline::start(&server, "default");
+    let run = petctl_at(&server, &["delete", "-f", path]);
+    run.expect_success();
+    let entries = timeline.stop();
+    assert_eq!(
+        run.stdout,
+        "statefulset.apps/web deleted\nservice/nginx deleted\nconfigmap/settings deleted\n",
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains("namespace/db kept: deleting it would delete the data in it")
+            && run.stderr.contains("persistentvolumeclaim/backup kept: a claim holds data: petctl cleanup-pvcs deletes claims, when asked"),
+        "{run}"
+    );
+    assert!(
+        claims_changed(&entries).is_empty(),
+        "{:?}",
+        claims_changed(&entries)
+    );
+    let backup = server
+        .get("/api/v1/namespaces/default/persistentvolumeclaims/backup")
+        .json();
+    assert_eq!(backup["metadata"]["uid"], backup_uid);
+    assert!(backup["metadata"]["deletionTimestamp"].is_null());
+    let db = server.get("/api/v1/namespaces/db").json();
+    assert!(db["metadata"]["deletionTimestamp"].is_null(), "{db}");
+}

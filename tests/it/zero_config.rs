@@ -152,3 +152,59 @@ fn the_main_job_starts_the_local_control_plane_and_state_survives_a_restart() {
     }
     petctl_in(home, &["local", "down"], None).expect_success();
 }
+
+#[test]
+fn a_server_started_again_after_a_crash_keeps_its_flags() {
+    let home = scratch();
+    let home = home.path();
+    let _stop = StopOnDrop(home);
+    let state = home.join(".local/state/petctl/local");
+    petctl_in(
+        home,
+        &[
+            "local",
+            "up",
+            "--detach",
+            "--nodes",
+            "2",
+            "--ready-delay",
+            "0s",
+        ],
+        None,
+    )
+    .expect_success();
+    let pid: i32 = std::fs::read_to_string(state.join("server.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let server = nix::unistd::Pid::from_raw(pid);
+    nix::sys::signal::kill(server, nix::sys::signal::Signal::SIGKILL).unwrap();
+    // Dead once its command line is gone (a zombie has none): no reaper
+    // may be there to remove the pid.
+    while std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| !c.is_empty()) {
+        std::thread::yield_now();
+    }
+
+    let run = petctl_in(home, &["get", "statefulsets"], None);
+    run.expect_success();
+    assert!(
+        run.stderr.starts_with(&format!(
+            "petctl: started the local control plane in {} again, with the flags it last ran with (--nodes 2 --ready-delay 0ms) (stop it with: petctl local down)\n",
+            state.display()
+        )),
+        "{run}"
+    );
+    let restarted = std::fs::read_to_string(state.join("server.pid")).unwrap();
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", restarted.trim())).unwrap();
+    let words: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    assert!(
+        words.windows(2).any(|w| w == [&b"--nodes"[..], b"2"])
+            && words
+                .windows(2)
+                .any(|w| w == [&b"--ready-delay"[..], b"0ms"]),
+        "the restarted server runs with the flags: {:?}",
+        String::from_utf8_lossy(&cmdline)
+    );
+    petctl_in(home, &["local", "down"], None).expect_success();
+}
