@@ -165,9 +165,9 @@ complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l insecure
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l pet -d 'Only this pet (PetSets): the guide\'s per-pet debug hook' -r
-complete -c petctl -n "__fish_petctl_using_subcommand pause" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
 json\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -l timeout -d 'How long the change may take, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l context -d 'The kubeconfig context to use' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -178,16 +178,16 @@ complete -c petctl -n "__fish_petctl_using_subcommand pause" -l token -d 'Bearer
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand pause" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -l dry-run -d 'Send the change as a server dry run: validated, not stored'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s h -l help -d 'Print help'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l pet -d 'Only this pet (PetSets): the guide\'s per-pet debug hook' -r
-complete -c petctl -n "__fish_petctl_using_subcommand resume" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
 json\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -l timeout -d 'How long the change may take, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l context -d 'The kubeconfig context to use' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -198,8 +198,8 @@ complete -c petctl -n "__fish_petctl_using_subcommand resume" -l token -d 'Beare
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand resume" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -l dry-run -d 'Send the change as a server dry run: validated, not stored'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s h -l help -d 'Print help'
@@ -230,9 +230,9 @@ complete -c petctl -n "__fish_petctl_using_subcommand delete" -s V -l version -d
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l deleted-set -d 'Clean up after a set that is already deleted: its NAME (needs --template and -l)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l template -d 'With --deleted-set: a claim template of the deleted set (repeatable)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s l -l selector -d 'Only claims with these labels; with --deleted-set, the set\'s selector labels' -r
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s o -l output -d 'Print the outcome as: name or json' -r -f -a "name\t''
 json\t''"
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l timeout -d 'How long to wait for terminating pets before choosing, and for each deleted claim, e.g. 90s or 5m' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l context -d 'The kubeconfig context to use' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -244,8 +244,8 @@ complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l certifica
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s y -l yes -d 'Do not ask for confirmation'
-complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
+complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l dry-run -d 'List the claims that would be deleted, and delete nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -s h -l help -d 'Print help'

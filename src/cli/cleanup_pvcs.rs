@@ -26,7 +26,11 @@ its claim templates and its selector with --deleted-set, --template and -l. \
 See docs/cleanup.md.";
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = AFTER_HELP)]
+#[command(
+    after_help = AFTER_HELP,
+    mut_arg("dry_run", |a| a.help("List the claims that would be deleted, and delete nothing")),
+    mut_arg("timeout", |a| a.help("How long to wait for terminating pets before choosing, and for each deleted claim, e.g. 90s or 5m"))
+)]
 pub struct Args {
     /// The live set: NAME, or KIND/NAME
     #[arg(

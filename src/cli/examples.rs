@@ -145,4 +145,48 @@ mod tests {
         }
         assert!(seen > 25, "only {seen} examples");
     }
+
+    /// The flag texts are checked for copy-paste mistakes: within one
+    /// command no two flags say the same, and a `--flag` a text mentions
+    /// is one of that command's own flags (or a global one).
+    #[test]
+    fn flag_texts_are_not_copied_from_another_command() {
+        fn check(command: &clap::Command, globals: &[String], path: &str) {
+            let path = format!("{path} {}", command.get_name())
+                .trim_start()
+                .to_string();
+            let own: Vec<String> = command
+                .get_arguments()
+                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+                .collect();
+            let mut texts = std::collections::BTreeMap::new();
+            for arg in command.get_arguments().filter(|a| !a.is_global_set()) {
+                let Some(help) = arg.get_help().map(|h| h.to_string()) else {
+                    continue;
+                };
+                if let Some(other) = texts.insert(help.clone(), arg.get_id().to_string()) {
+                    panic!("{path}: --{} and --{other} both say {help:?}", arg.get_id());
+                }
+                for word in help.split(|c: char| c.is_whitespace() || "(),;:".contains(c)) {
+                    let flag = word.split('=').next().unwrap_or_default();
+                    let known = own.iter().chain(globals).any(|f| f == flag);
+                    assert!(
+                        !flag.starts_with("--") || known,
+                        "{path}: the text of --{} names {flag}, which {path} does not have: {help:?}",
+                        arg.get_id()
+                    );
+                }
+            }
+            for sub in command.get_subcommands() {
+                check(sub, globals, &path);
+            }
+        }
+        let cli = crate::cli::command();
+        let globals: Vec<String> = cli
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect();
+        check(&cli, &globals, "");
+    }
 }

@@ -12,6 +12,10 @@ use crate::kinds;
 use crate::ops::{pause, sets};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("dry_run", |a| a.help("Send the change as a server dry run: validated, not stored")),
+    mut_arg("timeout", |a| a.help("How long the change may take, e.g. 90s or 5m"))
+)]
 pub struct Args {
     /// The set: NAME, or KIND/NAME
     #[arg(value_name = "NAME")]
