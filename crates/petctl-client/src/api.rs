@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::error::Error;
 use super::request::{path, ListParams};
 use super::transport::Client;
-use crate::kinds::KindInfo;
+use petctl_model::kinds::KindInfo;
 
 /// How many objects one list page asks for.
 const PAGE: u32 = 500;

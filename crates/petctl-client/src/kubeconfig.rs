@@ -211,7 +211,7 @@ pub fn load(rules: &LoadingRules) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
     for path in rules.files() {
         let explicit = rules.explicit.as_deref() == Some(path.as_path());
-        let bytes = match crate::client::auth::read_capped(&path, "kubeconfig") {
+        let bytes = match crate::auth::read_capped(&path, "kubeconfig") {
             Ok(bytes) => bytes,
             Err(err)
                 if !explicit

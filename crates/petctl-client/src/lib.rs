@@ -1,5 +1,9 @@
 //! The client side: kubeconfig and auth, transport, requests, watches and
 //! discovery, against any Kubernetes API server.
+//!
+//! The only petctl crate that depends on reqwest; it depends on petctl-model
+//! and never on petctl-manifest or petctl-local.
+#![forbid(unsafe_code)]
 
 pub mod api;
 pub mod auth;
@@ -12,4 +16,7 @@ pub mod transport;
 pub mod watch;
 
 pub use error::Error;
+/// The HTTP method of [`Client::send`], re-exported so that callers need not
+/// depend on reqwest.
+pub use reqwest::Method;
 pub use transport::{Client, ClientOptions, Response};

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::kinds::KindInfo;
+use petctl_model::kinds::KindInfo;
 
 /// The path of a collection (`name` None) or an object, optionally a
 /// subresource of it. `namespace` is ignored for cluster-scoped kinds;
@@ -180,7 +180,7 @@ pub fn dry_run_query(dry_run: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::by_name;
+    use petctl_model::kinds::by_name;
 
     #[test]
     fn paths() {

@@ -117,7 +117,7 @@ impl Client {
         if let (Credentials::None, Some((username, password))) = (&credentials, userinfo) {
             credentials = Credentials::Basic {
                 username,
-                password: crate::client::auth::Secret(password),
+                password: crate::auth::Secret(password),
             };
         }
         let mut identity = match (

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::error::Error;
 use super::request::{path, ListParams};
 use super::transport::Client;
-use crate::kinds::KindInfo;
+use petctl_model::kinds::KindInfo;
 
 /// What a watcher reports.
 #[derive(Debug, Clone)]

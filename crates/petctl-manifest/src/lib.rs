@@ -1,13 +1,20 @@
 //! Manifests: reading `-f` sources, parsing multi-document YAML and JSON with
 //! exact source locations, validating the kinds petctl knows, and converting
 //! PetSets and older StatefulSets to apps/v1.
+//!
+//! Also the validation (per field, with exact paths) and the schema checks
+//! that the local control plane's registry reuses. It depends on
+//! petctl-model and on neither half (petctl-client, petctl-local).
+#![forbid(unsafe_code)]
 
 pub mod convert;
 pub mod diagnostic;
 pub mod location;
 pub mod parse;
 pub mod read;
+pub mod schema;
 pub mod validate;
+pub mod validation;
 
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use location::{FieldPath, Location, Locations};

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-pub use crate::field_path::{FieldPath, Segment};
+pub use petctl_model::field_path::{FieldPath, Segment};
 
 /// A 1-based line and column in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -58,7 +58,7 @@ fn object_label(doc: &Document) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{FieldPath, Location, Locations};
+    use crate::{FieldPath, Location, Locations};
     use serde_json::json;
     use std::sync::Arc;
 

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::kinds::{self, KindInfo};
-use crate::local::registry::{meta, Registry};
-use crate::local::store::{EventType, ObjectKey, StoreEvent};
+use crate::registry::{meta, Registry};
+use crate::store::{EventType, ObjectKey, StoreEvent};
+use petctl_model::kinds::{self, KindInfo};
 
 /// One object a controller works on: its kind (`Pod`, `StatefulSet`, …),
 /// namespace ("" for cluster-scoped kinds) and name.
@@ -76,7 +76,7 @@ impl Cache {
                         cache.put(kind.kind, object);
                     }
                 }
-                Err(err) => crate::local::server::log(&format!(
+                Err(err) => crate::server::log(&format!(
                     "controllers: failed to list {}: {}",
                     kind.plural, err.message
                 )),

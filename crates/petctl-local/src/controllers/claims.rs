@@ -13,9 +13,9 @@ use super::cache::{Cache, Key};
 use super::events;
 use super::runner::{kind_info, Ctx};
 use super::statefulset::identity::claim_templates;
-use crate::local::controllers::pods;
-use crate::local::registry::error::ApiError;
-use crate::local::registry::meta;
+use crate::controllers::pods;
+use crate::registry::error::ApiError;
+use crate::registry::meta;
 
 /// What became of one claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,11 +189,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::kinds::by_name;
-    use crate::local::controllers::runner::Reconciler;
-    use crate::local::controllers::statefulset::{identity, StatefulSetController};
-    use crate::local::registry::{DeleteOptions, Registry, Target, WriteOptions};
-    use crate::local::store::Store;
+    use crate::controllers::runner::Reconciler;
+    use crate::controllers::statefulset::{identity, StatefulSetController};
+    use crate::registry::{DeleteOptions, Registry, Target, WriteOptions};
+    use crate::store::Store;
+    use petctl_model::kinds::by_name;
 
     const KINDS: &[&str] = &[
         "StatefulSet",

@@ -7,9 +7,9 @@ use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
 use super::runner::{Ctx, Next, Reconciler};
-use crate::kinds;
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{meta, DeleteOptions, Propagation, Target};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions, Propagation, Target};
+use petctl_model::kinds;
 
 pub const FOREGROUND: &str = "foregroundDeletion";
 

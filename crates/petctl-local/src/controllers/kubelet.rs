@@ -17,8 +17,8 @@ use super::events;
 use super::pods;
 use super::runner::{kind_info, Ctx, Next, Reconciler};
 use super::ControllerOptions;
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{meta, DeleteOptions, Target};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions, Target};
 
 /// Per-pod override of --ready-delay, e.g. "5s".
 pub const READY_DELAY_ANNOTATION: &str = "petctl.local/ready-delay";
@@ -94,7 +94,7 @@ pub fn effective_grace(pod: &Value, max_grace: Option<Duration>) -> Duration {
 
 fn annotation_duration(pod: &Value, name: &str) -> Option<Duration> {
     let text = pod.pointer("/metadata/annotations")?.get(name)?.as_str()?;
-    crate::duration::parse_duration(text).ok()
+    petctl_model::duration::parse_duration(text).ok()
 }
 
 /// What the kubelet remembers of a pod between reconciles.
@@ -435,7 +435,7 @@ impl Reconciler for Kubelet {
                 .is_none()
             {
                 if let Err(err) = ctx.create("Node", "", Self::node_object(i)) {
-                    crate::local::server::log(&format!(
+                    crate::server::log(&format!(
                         "kubelet: failed to register node {}: {}",
                         node_name(i),
                         err.message

@@ -16,8 +16,8 @@ use super::events;
 use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
 use super::statefulset::identity::{claim_templates, pod_name};
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{meta, DeleteOptions};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions};
 
 pub const HOSTNAME_ANNOTATION: &str = "pod.beta.kubernetes.io/hostname";
 pub const SUBDOMAIN_ANNOTATION: &str = "pod.beta.kubernetes.io/subdomain";

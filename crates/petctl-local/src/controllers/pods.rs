@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 use serde_json::Value;
 
-use crate::local::registry::meta;
-use crate::selector::LabelSelector;
+use crate::registry::meta;
+use petctl_model::selector::LabelSelector;
 
 /// The 1.4 debug hook that pauses a PetSet (and, for compatibility, a
 /// StatefulSet's OrderedReady pod management).

@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use super::cache::{Cache, Key};
 use super::pods;
 use super::runner::{kind_info, Ctx, Next, Reconciler};
-use crate::local::registry::admission::protection_finalizer;
-use crate::local::registry::error::ApiError;
-use crate::local::registry::meta;
+use crate::registry::admission::protection_finalizer;
+use crate::registry::error::ApiError;
+use crate::registry::meta;
 
 /// `podUsesPVC`: a scheduled pod that mounts the claim uses it, whatever
 /// its phase; an unscheduled one does not, because the kubelet refuses to
@@ -120,7 +120,7 @@ impl Reconciler for ProtectionController {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::local::registry::admission::PVC_PROTECTION;
+    use crate::registry::admission::PVC_PROTECTION;
 
     #[test]
     fn only_scheduled_pods_that_mount_the_claim_use_it() {

@@ -10,11 +10,11 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::cache::{Cache, Key};
-use crate::kinds::{self, KindInfo};
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{meta, DeleteOptions, Deleted, Registry, Target, WriteOptions};
-use crate::local::server::log;
-use crate::local::store::{StoreError, StoreEvent};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions, Deleted, Registry, Target, WriteOptions};
+use crate::server::log;
+use crate::store::{StoreError, StoreEvent};
+use petctl_model::kinds::{self, KindInfo};
 
 /// How many queued events are applied before reconciling.
 const BATCH: usize = 1_024;

@@ -18,8 +18,8 @@ use super::claims;
 use super::events;
 use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{meta, DeleteOptions};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions};
 
 pub use self::identity::{POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL};
 

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use super::cache::{Cache, Key};
 use super::events;
 use super::runner::{Ctx, Next, Reconciler};
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{meta, DeleteOptions};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions};
 
 pub const DEFAULT_STORAGE_CLASS: &str = "standard";
 const PROVISIONER: &str = "petctl.local/hostpath";

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::meta;
-use crate::kinds::KindInfo;
+use petctl_model::kinds::KindInfo;
 
 pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
 pub const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
@@ -38,7 +38,7 @@ pub fn admit_create(kind: &KindInfo, object: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::by_name;
+    use petctl_model::kinds::by_name;
 
     #[test]
     fn claims_and_volumes_get_their_finalizer_once() {

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::field_path::FieldPath;
-use crate::kinds::KindInfo;
+use petctl_model::field_path::FieldPath;
+use petctl_model::kinds::KindInfo;
 
 /// One failure, ready to be rendered as a `Status` body.
 #[derive(Debug, Clone, PartialEq)]
@@ -317,7 +317,7 @@ impl std::error::Error for ApiError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::by_name;
+    use petctl_model::kinds::by_name;
 
     fn sts() -> &'static KindInfo {
         by_name("statefulsets").unwrap()

@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 use self::error::{ApiError, Cause};
 use self::strategy::Part;
 use super::store::{ObjectKey, Revision, Store, StoreError};
-use crate::field_path::FieldPath;
-use crate::kinds::{self, KindInfo};
+use petctl_model::field_path::FieldPath;
+use petctl_model::kinds::{self, KindInfo};
 
 pub use self::validate::FieldValidation;
 use self::validate::Origin;

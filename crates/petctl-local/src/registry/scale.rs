@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::error::ApiError;
-use crate::schema::Findings;
-use crate::validation::{Field, FieldError};
+use petctl_manifest::schema::Findings;
+use petctl_manifest::validation::{Field, FieldError};
 
 /// The fields of an autoscaling/v1 Scale and the JSON type each holds;
 /// `metadata` is an ObjectMeta, which the object's own write checks.

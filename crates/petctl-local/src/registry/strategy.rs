@@ -5,8 +5,8 @@
 use serde_json::{json, Map, Value};
 
 use super::error::Cause;
-use crate::field_path::FieldPath;
-use crate::kinds::KindInfo;
+use petctl_model::field_path::FieldPath;
+use petctl_model::kinds::KindInfo;
 
 const STATEFULSET_SPEC_FORBIDDEN: &str = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
 const PETSET_SPEC_FORBIDDEN: &str =
@@ -430,7 +430,7 @@ fn without(spec: Option<&Value>, keys: &[&str]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::by_name;
+    use petctl_model::kinds::by_name;
 
     fn sts() -> Value {
         json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},

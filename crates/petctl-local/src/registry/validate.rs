@@ -5,10 +5,10 @@
 use serde_json::Value;
 
 use super::error::{ApiError, Cause};
-use crate::field_path::{FieldPath, Segment};
-use crate::kinds::KindInfo;
-use crate::schema::Findings;
-use crate::validation::FieldError;
+use petctl_manifest::schema::Findings;
+use petctl_manifest::validation::FieldError;
+use petctl_model::field_path::{FieldPath, Segment};
+use petctl_model::kinds::KindInfo;
 
 /// `fieldValidation`: what to do with fields the kind does not have.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -157,7 +157,7 @@ pub fn decode(
     mode: FieldValidation,
     origin: Origin,
 ) -> Result<Vec<String>, ApiError> {
-    match crate::schema::check(&kind.api_version(), kind.kind, object) {
+    match petctl_manifest::schema::check(&kind.api_version(), kind.kind, object) {
         Some(findings) => apply_findings(findings, object, mode, origin),
         None => Ok(Vec::new()),
     }
@@ -226,7 +226,9 @@ pub fn validate(kind: &KindInfo, object: &Value, extra: &[Cause]) -> Vec<Cause> 
             "name or generateName is required",
         ));
     }
-    for error in crate::validation::validate_object(&kind.api_version(), kind.kind, object) {
+    for error in
+        petctl_manifest::validation::validate_object(&kind.api_version(), kind.kind, object)
+    {
         let cause = Cause::new(reason(&error.kind), &error.field, error.detail());
         let duplicate_name_error = name.is_empty() && cause.field == "metadata.name";
         if !causes.contains(&cause) && !duplicate_name_error {
@@ -236,8 +238,8 @@ pub fn validate(kind: &KindInfo, object: &Value, extra: &[Cause]) -> Vec<Cause> 
     causes
 }
 
-fn reason(kind: &crate::validation::ErrorKind) -> &'static str {
-    use crate::validation::ErrorKind as K;
+fn reason(kind: &petctl_manifest::validation::ErrorKind) -> &'static str {
+    use petctl_manifest::validation::ErrorKind as K;
     match kind {
         K::Required => "FieldValueRequired",
         K::Invalid { .. } => "FieldValueInvalid",
@@ -257,7 +259,7 @@ fn truncate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::by_name;
+    use petctl_model::kinds::by_name;
     use serde_json::json;
 
     #[test]

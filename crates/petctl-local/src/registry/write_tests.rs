@@ -3,7 +3,7 @@
 //! they were, and a write that changes nothing stores nothing.
 
 use super::*;
-use crate::kinds::by_name;
+use petctl_model::kinds::by_name;
 
 fn registry() -> (tempfile::TempDir, Registry) {
     let dir = tempfile::tempdir().unwrap();

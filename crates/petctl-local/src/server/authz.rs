@@ -7,7 +7,7 @@ use hyper::Method;
 
 use super::auth::User;
 use super::route::ResourcePath;
-use crate::local::registry::error::ApiError;
+use crate::registry::error::ApiError;
 
 /// The read-only verbs of the `view` role.
 const VIEW_VERBS: [&str; 3] = ["get", "list", "watch"];
@@ -77,7 +77,7 @@ fn forbidden(user: &User, verb: &str, path: &ResourcePath) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds;
+    use petctl_model::kinds;
 
     fn viewer() -> User {
         User {

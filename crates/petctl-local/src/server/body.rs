@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::local::registry::error::ApiError;
-use crate::local::registry::PatchType;
+use crate::registry::error::ApiError;
+use crate::registry::PatchType;
 
 /// kube-apiserver's limit for a request body.
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::kinds::{self, KindInfo};
+use petctl_model::kinds::{self, KindInfo};
 
 /// The Kubernetes version the local control plane answers like.
 pub const GIT_VERSION: &str = "v1.33.0-petctl";

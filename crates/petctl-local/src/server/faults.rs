@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 
 use super::App;
-use crate::local::registry::error::ApiError;
+use crate::registry::error::ApiError;
 
 /// The fault flags of `petctl local up`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::query::Params;
-use crate::kinds::KindInfo;
-use crate::local::registry::error::ApiError;
-use crate::local::registry::meta;
-use crate::selector::{FieldSelector, LabelSelector};
+use crate::registry::error::ApiError;
+use crate::registry::meta;
+use petctl_model::kinds::KindInfo;
+use petctl_model::selector::{FieldSelector, LabelSelector};
 
 /// A predicate over stored objects, shareable with a watch task.
 pub type Filter = Arc<dyn Fn(&Value) -> bool + Send + Sync>;

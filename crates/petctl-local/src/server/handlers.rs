@@ -16,8 +16,8 @@ use super::route::{self, ResourcePath, Route};
 use super::{
     auth, authz, discovery, filter, logs, openapi_v2, respond, reviews, table, watch, App,
 };
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{meta, Deleted, Page, Registry, Target, Written};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, Deleted, Page, Registry, Target, Written};
 
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
     let (parts, incoming) = request.into_parts();
@@ -340,7 +340,7 @@ fn delete_options_body(
 fn delete_write_options(
     params: &Params,
     body: Option<&Value>,
-) -> Result<crate::local::registry::WriteOptions, ApiError> {
+) -> Result<crate::registry::WriteOptions, ApiError> {
     let mut options = params.write_options()?;
     if let Some(dry_run) = body.and_then(|b| b.get("dryRun")).and_then(Value::as_array) {
         options.dry_run |= dry_run.iter().any(|v| v.as_str() == Some("All"));
@@ -358,7 +358,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("request handler failed: {e}")))?
 }
 
-fn list_body(kind: &crate::kinds::KindInfo, page: Page) -> Value {
+fn list_body(kind: &petctl_model::kinds::KindInfo, page: Page) -> Value {
     let mut metadata = json!({"resourceVersion": page.revision.to_string()});
     if let (Some(next), Some(map)) = (page.next, metadata.as_object_mut()) {
         map.insert("continue".into(), json!(next));

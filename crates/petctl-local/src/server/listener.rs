@@ -14,7 +14,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::auth::{certificate_user, CertificateUser};
 use super::{log, App};
-use crate::local::pki::ServerIdentity;
+use crate::pki::ServerIdentity;
 use rustls::pki_types::CertificateDer;
 
 /// How long in-flight requests get to finish once shutdown starts.

@@ -10,9 +10,9 @@ use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 
 use super::query::Params;
-use crate::local::registry::error::ApiError;
-use crate::local::registry::meta;
-use crate::local::store::{EventType, StoreEvent};
+use crate::registry::error::ApiError;
+use crate::registry::meta;
+use crate::store::{EventType, StoreEvent};
 
 /// A container's log, and which run of it is still going.
 #[derive(Debug)]

@@ -37,7 +37,7 @@ use super::registry::meta::rfc3339;
 use super::registry::Registry;
 use super::state::{kubeconfig_yaml, write_private, StateDir};
 use super::{pki, store};
-pub use crate::duration::parse_duration;
+pub use petctl_model::duration::parse_duration;
 
 /// How `petctl local up` runs the server.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::discovery::GIT_VERSION;
-use crate::kinds::{self, KindInfo};
+use petctl_model::kinds::{self, KindInfo};
 
 /// kube-apiserver answers with this (a `.` where clients ask with `@`).
 pub const PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";

@@ -17,7 +17,7 @@ use k8s_pb::apimachinery::pkg::runtime::Unknown;
 use prost::Message;
 use serde_json::{json, Map, Value};
 
-use crate::local::registry::error::ApiError;
+use crate::registry::error::ApiError;
 
 pub const MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf";
 const MAGIC: &[u8] = b"k8s\0";

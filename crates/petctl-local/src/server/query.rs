@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{DeleteOptions, FieldValidation, Propagation, WriteOptions};
+use crate::registry::error::ApiError;
+use crate::registry::{DeleteOptions, FieldValidation, Propagation, WriteOptions};
 
 /// The decoded query string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::local::registry::error::ApiError;
+use crate::registry::error::ApiError;
 
 pub fn json(code: u16, body: &Value) -> Response<Body> {
     let mut bytes = serde_json::to_vec(body).unwrap_or_default();

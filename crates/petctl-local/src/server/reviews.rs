@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::auth::User;
 use super::authz::{self, Attributes};
-use crate::local::registry::error::ApiError;
+use crate::registry::error::ApiError;
 
 /// Paths open to every authenticated user (RBAC's system:discovery).
 const DISCOVERY: [&str; 7] = [
@@ -38,13 +38,13 @@ fn rules_review(user: &User, object: Value) -> Value {
             json!([{"verbs": ["*"], "nonResourceURLs": ["*"]}]),
         )
     } else {
-        let mut groups: Vec<&str> = crate::kinds::KINDS.iter().map(|k| k.group).collect();
+        let mut groups: Vec<&str> = petctl_model::kinds::KINDS.iter().map(|k| k.group).collect();
         groups.sort_unstable();
         groups.dedup();
         let mut rules: Vec<Value> = groups
             .iter()
             .map(|group| {
-                let resources: Vec<&str> = crate::kinds::KINDS
+                let resources: Vec<&str> = petctl_model::kinds::KINDS
                     .iter()
                     .filter(|k| k.group == *group && !(group.is_empty() && k.plural == "secrets"))
                     .map(|k| k.plural)

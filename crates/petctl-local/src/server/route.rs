@@ -2,7 +2,7 @@
 //! a resource request (group, version, namespace, resource, name,
 //! subresource), the way kube-apiserver's RequestInfo resolves them.
 
-use crate::kinds::{self, KindInfo};
+use petctl_model::kinds::{self, KindInfo};
 
 /// What a request path names.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use crate::kinds::KindInfo;
+use petctl_model::kinds::KindInfo;
 
 /// Whether an Accept header asks for a Table.
 pub fn wants_table(accept: &str) -> bool {
@@ -280,7 +280,7 @@ fn cells(kind: &KindInfo, object: &Value, now: SystemTime) -> Vec<Value> {
         "Namespace" => vec![name, json!(text(object, "/status/phase")), age],
         "PersistentVolumeClaim" => vec![
             name,
-            json!(crate::types::volume_status(object)),
+            json!(petctl_model::types::volume_status(object)),
             json!(text(object, "/spec/volumeName")),
             json!(text(object, "/status/capacity/storage")),
             json!(access_modes(array(object, "/status/accessModes"))),
@@ -299,7 +299,7 @@ fn cells(kind: &KindInfo, object: &Value, now: SystemTime) -> Vec<Value> {
                 json!(text(object, "/spec/capacity/storage")),
                 json!(access_modes(array(object, "/spec/accessModes"))),
                 json!(text(object, "/spec/persistentVolumeReclaimPolicy")),
-                json!(crate::types::volume_status(object)),
+                json!(petctl_model::types::volume_status(object)),
                 json!(claim),
                 json!(text(object, "/spec/storageClassName")),
                 json!(or_unset(text(object, "/spec/volumeAttributesClassName"))),
@@ -396,7 +396,7 @@ fn access_modes(modes: &[Value]) -> String {
     modes
         .iter()
         .filter_map(Value::as_str)
-        .map(crate::types::access_mode_short)
+        .map(petctl_model::types::access_mode_short)
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -469,13 +469,13 @@ pub fn age(timestamp: &str, now: SystemTime) -> String {
     if then > now + 1 {
         return "<invalid>".to_string();
     }
-    crate::duration::human_duration(now.saturating_sub(then) as i64)
+    petctl_model::duration::human_duration(now.saturating_sub(then) as i64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::by_name;
+    use petctl_model::kinds::by_name;
 
     #[test]
     fn timestamps_parse() {

@@ -16,10 +16,10 @@ use super::filter::Filter;
 use super::query::Params;
 use super::table::{self, Include};
 use super::{respond, App};
-use crate::kinds::KindInfo;
-use crate::local::registry::error::ApiError;
-use crate::local::registry::{meta, parse_resource_version};
-use crate::local::store::{EventType, Revision, StoreError, StoreEvent};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, parse_resource_version};
+use crate::store::{EventType, Revision, StoreError, StoreEvent};
+use petctl_model::kinds::KindInfo;
 
 /// How long a watch lasts when the client gives no timeoutSeconds.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -214,7 +214,7 @@ pub fn start(
 /// Reads the starting events: the current state, or the events after the
 /// requested revision. An Err is the ERROR line that ends the watch.
 fn initial_events(
-    store: &crate::local::store::Store,
+    store: &crate::store::Store,
     kind: &'static KindInfo,
     start: Start,
     translator: &mut Translator,
@@ -244,7 +244,7 @@ fn initial_events(
 /// Seeds a selective watch resumed at `revision` with the objects that
 /// matched then, as far as the event log still tells.
 fn seed_at(
-    store: &crate::local::store::Store,
+    store: &crate::store::Store,
     kind: &'static KindInfo,
     revision: Revision,
     translator: &mut Translator,
@@ -272,7 +272,7 @@ fn seed_at(
 
 /// The events after the translator's last revision, read from the log.
 fn catch_up(
-    store: &crate::local::store::Store,
+    store: &crate::store::Store,
     translator: &mut Translator,
 ) -> Result<Vec<Vec<u8>>, Vec<u8>> {
     let requested = translator.last;
@@ -384,8 +384,8 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::by_name;
-    use crate::local::store::ObjectKey;
+    use crate::store::ObjectKey;
+    use petctl_model::kinds::by_name;
 
     fn event(revision: Revision, event_type: EventType, name: &str, app: &str) -> StoreEvent {
         StoreEvent {

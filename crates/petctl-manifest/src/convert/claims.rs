@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::object::{annotation, object_at, remove_annotation, Problem};
 use super::{Changes, Target};
-use crate::field_path::FieldPath;
+use petctl_model::field_path::FieldPath;
 
 const STORAGE_CLASS_BETA: &str = "volume.beta.kubernetes.io/storage-class";
 /// The alpha annotation asked for dynamic provisioning by the cluster's one

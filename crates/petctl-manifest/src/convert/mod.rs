@@ -15,7 +15,7 @@ use super::diagnostic::{Diagnostic, ManifestError};
 use super::read::read_sources;
 use super::validate::validate;
 use super::{parse, Document, ValidationMode};
-use crate::types::petset;
+use petctl_model::types::petset;
 
 pub use object::Problem;
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::field_path::FieldPath;
+use petctl_model::field_path::FieldPath;
 
 /// A conversion that cannot be done: the field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use super::object::{
     Problem,
 };
 use super::{Changes, Source, Target};
-use crate::field_path::FieldPath;
-use crate::types::petset::INITIALIZED_ANNOTATION;
+use petctl_model::field_path::FieldPath;
+use petctl_model::types::petset::INITIALIZED_ANNOTATION;
 
 const INIT_CONTAINERS_BETA: &str = "pod.beta.kubernetes.io/init-containers";
 const INIT_CONTAINERS_ALPHA: &str = "pod.alpha.kubernetes.io/init-containers";

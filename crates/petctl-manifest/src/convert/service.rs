@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::object::{annotation, go_bool, object_at, remove_annotation, Problem};
 use super::{Changes, Converted, Target};
-use crate::field_path::FieldPath;
-use crate::manifest::Document;
+use crate::Document;
+use petctl_model::field_path::FieldPath;
 
 const TOLERATE_ALPHA: &str = "service.alpha.kubernetes.io/tolerate-unready-endpoints";
 /// Found in real manifests, but the endpoints controller only ever read the

@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 
 use super::object::{inline_map, insert_after, insert_before, object_at, Problem};
 use super::{claims, pod_template, Changes, Converted, Source, Target};
-use crate::field_path::FieldPath;
-use crate::manifest::Document;
+use crate::Document;
+use petctl_model::field_path::FieldPath;
 
 /// Metadata the API server sets, found in sets saved with `kubectl get -o
 /// yaml` (as the upgrade guide has users do); a create must not carry it.

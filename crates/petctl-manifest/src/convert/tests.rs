@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::{convert, Converted, Target};
-use crate::manifest::{Document, FieldPath};
+use crate::{Document, FieldPath};
 
 fn doc(value: Value) -> Document {
     Document {

@@ -6,9 +6,9 @@
 use proptest::prelude::*;
 
 use super::parse_file;
-use crate::manifest::convert::{convert_documents, Target};
-use crate::manifest::read::SourceFile;
-use crate::manifest::ValidationMode;
+use crate::convert::{convert_documents, Target};
+use crate::read::SourceFile;
+use crate::ValidationMode;
 
 fn token() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use super::parse_file;
-use crate::manifest::read::{read_sources_from, MAX_MANIFEST_BYTES};
+use crate::read::{read_sources_from, MAX_MANIFEST_BYTES};
 
 /// Reads `input` as stdin and parses it: the diagnostics, one per line.
 fn load(input: &[u8]) -> Vec<String> {

@@ -8,7 +8,7 @@
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
-use crate::manifest::location::{FieldPath, Location, Locations};
+use crate::location::{FieldPath, Location, Locations};
 
 /// The deepest nesting of mappings and lists accepted; the same limit
 /// serde_yaml_ng and serde_json apply.

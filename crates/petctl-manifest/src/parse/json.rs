@@ -9,8 +9,8 @@ use super::index::{index_documents, Origin};
 use super::syntax::json_message;
 use super::value::Builder;
 use super::RawDocument;
-use crate::manifest::diagnostic::{Diagnostic, ManifestError};
-use crate::manifest::location::Location;
+use crate::diagnostic::{Diagnostic, ManifestError};
+use crate::location::Location;
 
 /// A value read with petctl's rules (no duplicate keys). JSON has no
 /// aliases, so there is nothing to budget.

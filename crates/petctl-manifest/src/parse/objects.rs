@@ -7,9 +7,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::RawDocument;
-use crate::manifest::diagnostic::Diagnostic;
-use crate::manifest::location::FieldPath;
-use crate::manifest::Document;
+use crate::diagnostic::Diagnostic;
+use crate::location::FieldPath;
+use crate::Document;
 
 /// One thing wrong with the shape of an object.
 #[derive(Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! position moves out of the text into `FILE:LINE:COL`, and the common
 //! mistakes (tabs, `----`, unclosed quotes, bad indentation) are named.
 
-use crate::manifest::location::Location;
+use crate::location::Location;
 
 use super::index::{Origin, MAX_DEPTH};
 

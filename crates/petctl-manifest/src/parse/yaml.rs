@@ -13,8 +13,8 @@ use super::index::{index_documents, too_deep, Origin};
 use super::syntax::{nesting_message, yaml_error};
 use super::value::{expansion_budget, Builder, Problem};
 use super::RawDocument;
-use crate::manifest::diagnostic::{Diagnostic, ManifestError};
-use crate::manifest::location::{Location, Locations};
+use crate::diagnostic::{Diagnostic, ManifestError};
+use crate::location::{Location, Locations};
 
 /// The index of the first document serde_yaml_ng finds a syntax error in
 /// (usize::MAX if none), read with nothing built.

@@ -38,7 +38,7 @@ macro_rules! cached {
 /// policy/v1.
 pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static Value> {
     Some(match (api_version, kind) {
-        ("apps/v1alpha1", "PetSet") => cached!(crate::types::PetSet),
+        ("apps/v1alpha1", "PetSet") => cached!(petctl_model::types::PetSet),
         ("apps/v1" | "apps/v1beta1" | "apps/v1beta2", "StatefulSet") => {
             cached!(apps::v1::StatefulSet)
         }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::field_path::FieldPath;
+use petctl_model::field_path::FieldPath;
 
 /// The kind of a field error, mirroring apimachinery's `field.ErrorType`.
 /// Bad values are kept rendered the way the API server renders them: strings

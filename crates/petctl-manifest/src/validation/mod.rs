@@ -38,7 +38,7 @@ pub fn validate_object(api_version: &str, kind: &str, value: &Value) -> Vec<Fiel
         ("storage.k8s.io/v1" | "storage.k8s.io/v1beta1", "StorageClass") => {
             core::validate_storage_class(value)
         }
-        _ if crate::kinds::by_api_version(api_version, kind).is_some() => {
+        _ if petctl_model::kinds::by_api_version(api_version, kind).is_some() => {
             core::validate_named(value, NameRule::Dns1123Subdomain)
         }
         _ => Vec::new(),

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::local::registry::meta;
+use crate::registry::meta;
 
 /// The stage a pod's containers are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

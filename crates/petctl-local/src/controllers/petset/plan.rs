@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::local::controllers::pods;
-use crate::local::registry::meta;
+use crate::controllers::pods;
+use crate::registry::meta;
 
 /// The next thing to do for a set.
 #[derive(Debug, Clone, PartialEq, Eq)]

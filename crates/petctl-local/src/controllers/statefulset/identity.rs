@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::local::registry::meta;
+use crate::registry::meta;
 
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
 pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";

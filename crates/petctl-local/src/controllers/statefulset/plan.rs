@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Value};
 
 use super::identity::REVISION_LABEL;
-use crate::local::controllers::pods;
-use crate::local::registry::meta;
+use crate::controllers::pods;
+use crate::registry::meta;
 
 /// One write of a sync.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::local::registry::meta;
+use crate::registry::meta;
 
 /// The label a ControllerRevision carries with its hash.
 pub const HASH_LABEL: &str = "controller.kubernetes.io/hash";

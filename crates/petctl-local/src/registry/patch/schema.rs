@@ -2,7 +2,7 @@
 //! `patchStrategy` / `patchMergeKey` struct tags of k8s.io/api, keyed by the
 //! list's place in the object. Lists not named here are atomic (replaced).
 
-use crate::kinds;
+use petctl_model::kinds;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListStrategy {
