@@ -2,8 +2,8 @@
 //! CA, a durable store and per-kind registries, run by `petctl local up`.
 //!
 //! It depends on petctl-model and petctl-manifest (validation, schema) and
-//! never on petctl-client or reqwest: it answers the REST API, it does not
-//! call it.
+//! never on petctl-client or its HTTP client: it answers the REST API, it
+//! does not call it.
 #![forbid(unsafe_code)]
 
 pub mod controllers;
