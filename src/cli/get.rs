@@ -126,7 +126,7 @@ async fn get_kind(
             let url = path(kind, namespace.or(Some(&conn.namespace)), Some(n), None);
             let object: Value = conn
                 .client
-                .send(reqwest::Method::GET, &url, None)
+                .send(crate::client::Method::GET, &url, None)
                 .await
                 .map_err(|e| not_found_message(e, kind, n, &conn.namespace))?
                 .json(conn.client.server())?;
@@ -138,7 +138,11 @@ async fn get_kind(
                 path(kind, namespace, None, None),
                 params.query(false)
             );
-            let list: Value = match conn.client.send(reqwest::Method::GET, &url, None).await {
+            let list: Value = match conn
+                .client
+                .send(crate::client::Method::GET, &url, None)
+                .await
+            {
                 Ok(resp) => resp.json(conn.client.server())?,
                 Err(err) if err.is_not_found() => return Err(not_served(conn, kind).await),
                 Err(err) => return Err(err.into()),

@@ -474,7 +474,7 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
     let status: Value = super::connect::runtime()?
         .block_on(async {
             client
-                .send(reqwest::Method::GET, "/petctl/status", None)
+                .send(crate::client::Method::GET, "/petctl/status", None)
                 .await?
                 .json(client.server())
         })

@@ -121,7 +121,7 @@ async fn apply(
     );
     let list: Value = conn
         .client
-        .send(reqwest::Method::GET, &url, None)
+        .send(crate::client::Method::GET, &url, None)
         .await?
         .json(conn.client.server())?;
     let items = list["items"].as_array().map(Vec::as_slice).unwrap_or(&[]);

@@ -36,7 +36,7 @@ pub fn run(
         let conn = connect(global, err)?;
         let version = runtime()?.block_on(async {
             conn.client
-                .send(reqwest::Method::GET, "/version", None)
+                .send(crate::client::Method::GET, "/version", None)
                 .await?
                 .json::<Value>(conn.client.server())
         })?;

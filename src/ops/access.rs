@@ -72,7 +72,7 @@ pub async fn missing(client: &Client, needs: &[Need]) -> Vec<Need> {
         let body = need.review().to_string().into_bytes();
         let answer = client
             .send(
-                reqwest::Method::POST,
+                crate::client::Method::POST,
                 REVIEWS,
                 Some(("application/json", body)),
             )

@@ -318,7 +318,7 @@ pub async fn missing_services(
             continue;
         }
         let url = path(services, Some(ns), Some(service), None);
-        if let Err(err) = client.send(reqwest::Method::GET, &url, None).await {
+        if let Err(err) = client.send(crate::client::Method::GET, &url, None).await {
             if err.is_not_found() {
                 let name = o
                     .pointer("/metadata/name")

@@ -61,7 +61,7 @@ pub async fn create(
         attempt += 1;
         let sent = client
             .send(
-                reqwest::Method::POST,
+                crate::client::Method::POST,
                 collection,
                 Some(("application/json", body.clone())),
             )
@@ -84,7 +84,7 @@ pub async fn create(
         if let (true, Some(item)) = (maybe_applied, item) {
             // A failed read is one more attempt: the next POST either
             // creates the object or answers 409, and the read is repeated.
-            if let Ok(answer) = client.send(reqwest::Method::GET, item, None).await {
+            if let Ok(answer) = client.send(crate::client::Method::GET, item, None).await {
                 if let Ok(live) = answer.json::<Value>(client.server()) {
                     if holds(&live, object) {
                         return Ok(live);

@@ -181,7 +181,7 @@ pub async fn delete(
     )));
     match client
         .send(
-            reqwest::Method::DELETE,
+            crate::client::Method::DELETE,
             &url,
             Some(("application/json", body.body())),
         )
@@ -289,7 +289,7 @@ pub async fn delete_other(
     };
     match client
         .send(
-            reqwest::Method::DELETE,
+            crate::client::Method::DELETE,
             &path(kind, namespace, Some(name), None),
             Some(("application/json", body.body())),
         )

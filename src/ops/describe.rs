@@ -3,13 +3,24 @@
 
 use serde_json::Value;
 
-use super::pets;
+use super::pets::{self, Pet};
 use super::sets::Set;
 use crate::client::request::{path, ListParams};
 
 use crate::client::{Client, Error};
 use crate::kinds;
-use crate::output::describe::SetDescription;
+
+/// Everything `describe` shows, gathered beforehand.
+#[derive(Debug, Clone)]
+pub struct SetDescription {
+    pub set: Set,
+    pub pets: Vec<Pet>,
+    /// The governing Service, if it exists.
+    pub service: Option<Value>,
+    pub revisions: Vec<Value>,
+    pub events: Vec<Value>,
+    pub cluster_domain: String,
+}
 
 pub async fn gather(
     client: &Client,
@@ -22,7 +33,7 @@ pub async fn gather(
         Some(svc) if !set.service_name().is_empty() => {
             match client
                 .send(
-                    reqwest::Method::GET,
+                    crate::client::Method::GET,
                     &path(svc, Some(&ns), Some(set.service_name()), None),
                     None,
                 )

@@ -9,9 +9,9 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::client::Method;
 use anyhow::{anyhow, bail, Context as _};
 use jiff::Timestamp;
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

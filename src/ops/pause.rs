@@ -85,7 +85,7 @@ async fn annotate_pet(
     loop {
         attempt += 1;
         let pod: Value = client
-            .send(reqwest::Method::GET, &url, None)
+            .send(crate::client::Method::GET, &url, None)
             .await?
             .json(client.server())?;
         let annotation = format!(
@@ -108,7 +108,7 @@ async fn annotate_pet(
         ));
         let sent = client
             .send_guarded(
-                reqwest::Method::PATCH,
+                crate::client::Method::PATCH,
                 &patch_url,
                 Some((
                     PatchType::Json.content_type(),

@@ -132,7 +132,7 @@ async fn set_replicas(
             });
             match client
                 .send_guarded(
-                    reqwest::Method::PUT,
+                    crate::client::Method::PUT,
                     &url,
                     Some(("application/json", scale.to_string().into_bytes())),
                 )

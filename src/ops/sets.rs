@@ -55,7 +55,7 @@ pub async fn find(
     let mut found = Vec::new();
     for kind in &candidates {
         let url = path(kind, Some(namespace), Some(name), None);
-        match client.send(reqwest::Method::GET, &url, None).await {
+        match client.send(crate::client::Method::GET, &url, None).await {
             Ok(resp) => found.push(Set {
                 kind,
                 object: resp.json(client.server())?,
@@ -247,7 +247,7 @@ pub async fn patch_guarded(
     let body = serde_json::to_vec(&patch).unwrap_or_default();
     let object: Value = client
         .send_guarded(
-            reqwest::Method::PATCH,
+            crate::client::Method::PATCH,
             &url,
             Some((crate::client::request::PatchType::Json.content_type(), body)),
         )
@@ -294,7 +294,7 @@ pub async fn retry_on_conflict<T>(
 pub async fn refresh(client: &Client, set: &Set) -> Result<Set, Error> {
     let url = path(set.kind, Some(set.namespace()), Some(set.name()), None);
     let object = client
-        .send(reqwest::Method::GET, &url, None)
+        .send(crate::client::Method::GET, &url, None)
         .await?
         .json(client.server())?;
     Ok(Set {

@@ -228,7 +228,7 @@ pub async fn last_events(
         ))
         .query(false)
     );
-    let Ok(resp) = client.send(reqwest::Method::GET, &url, None).await else {
+    let Ok(resp) = client.send(crate::client::Method::GET, &url, None).await else {
         return Vec::new();
     };
     let list: Value = resp.json(client.server()).unwrap_or_default();

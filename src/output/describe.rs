@@ -6,21 +6,8 @@ use serde_json::Value;
 
 use super::age::age;
 use super::table;
-use crate::ops::pets::Pet;
-use crate::ops::sets::Set;
+use crate::ops::describe::SetDescription;
 use crate::ops::wait::PetState;
-
-/// Everything `describe` shows, gathered beforehand.
-#[derive(Debug, Clone)]
-pub struct SetDescription {
-    pub set: Set,
-    pub pets: Vec<Pet>,
-    /// The governing Service, if it exists.
-    pub service: Option<Value>,
-    pub revisions: Vec<Value>,
-    pub events: Vec<Value>,
-    pub cluster_domain: String,
-}
 
 fn text<'a>(v: &'a Value, p: &str) -> &'a str {
     v.pointer(p).and_then(Value::as_str).unwrap_or("")

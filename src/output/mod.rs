@@ -4,6 +4,8 @@
 pub mod age;
 pub mod columns;
 pub mod describe;
-pub mod pod;
+// Pod facts live in petctl-model; re-exported for ops/wait.rs, which still
+// reaches them through here.
+pub use crate::pod;
 pub mod printer;
 pub mod table;

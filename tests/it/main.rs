@@ -4,6 +4,8 @@
 
 mod support; // the harness: running petctl, temp dirs, fixtures
 
+mod architecture; // the layers: crate dependencies, reqwest only in the client, ops never import output, file lengths
+
 mod cleanup; // cleanup-pvcs: a missing set deletes nothing, the --deleted-set form, races with a scale-up
 mod client; // create, get and describe against the local control plane, exact output
 mod client_auth; // client certs, basic auth, 403s of a read-only user, tls-server-name, proxy-url, in-cluster

@@ -201,7 +201,7 @@ async fn delete(client: &Client, namespace: &str, c: &Candidate) -> anyhow::Resu
     };
     match client
         .send(
-            reqwest::Method::DELETE,
+            crate::client::Method::DELETE,
             &path(pvcs, Some(namespace), Some(&c.claim), None),
             Some(("application/json", body.body())),
         )

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::plan::{on_target, Change};
 use crate::ops::pets::Pet;
 use crate::ops::wait::PetState;
-use crate::output::pod;
+use crate::pod;
 
 /// Where a replacement stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use crate::error::InvalidInput;
 use crate::ops::pets::Pet;
 use crate::ops::sets::Set;
 use crate::ops::wait::PetState;
-use crate::output::pod;
+use crate::pod;
 
 /// Waiting reasons that say a container is broken, not just slow: a pet in
 /// one of them is down already, and replacing it cannot cost availability.

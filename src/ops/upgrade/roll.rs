@@ -4,8 +4,8 @@
 //! restore a switched strategy. Every decision is re-read from the watch
 //! cache, so a resumed run picks up where the cluster is.
 
+use crate::client::Method;
 use anyhow::{bail, Context as _};
-use reqwest::Method;
 use serde_json::Value;
 use tokio::time::Instant;
 

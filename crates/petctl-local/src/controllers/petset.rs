@@ -1,0 +1,377 @@
+//! The PetSet controller (apps/v1alpha1), as in Kubernetes 1.4: pets
+//! `<set>-<ordinal>` with the governing service as subdomain, one claim per
+//! claim template and pet that the controller never deletes, created one at
+//! a time in order and removed newest first, paused by the debug hook.
+
+pub mod plan;
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+use self::plan::{plan, Action, Blocker};
+use super::cache::{Cache, Key};
+use super::claims;
+use super::events;
+use super::pods;
+use super::runner::{Ctx, Next, Reconciler};
+use super::statefulset::identity::{claim_templates, pod_name};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions};
+
+pub const HOSTNAME_ANNOTATION: &str = "pod.beta.kubernetes.io/hostname";
+pub const SUBDOMAIN_ANNOTATION: &str = "pod.beta.kubernetes.io/subdomain";
+const COMPONENT: &str = "petset";
+
+/// The claim of template `claim` for pet `ordinal`: `<claim>-<set>-<ordinal>`.
+pub fn claim_name(claim: &str, set: &str, ordinal: i64) -> String {
+    format!("{claim}-{set}-{ordinal}")
+}
+
+/// The claims of pet `ordinal`, labelled with the set's selector.
+pub fn claims_for(set: &Value, ordinal: i64) -> Vec<Value> {
+    let labels = set
+        .pointer("/spec/selector/matchLabels")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    claim_templates(set)
+        .into_iter()
+        .map(|template| {
+            let name = claim_name(meta::name(&template), meta::name(set), ordinal);
+            let mut metadata = Map::new();
+            metadata.insert("name".into(), json!(name));
+            metadata.insert("namespace".into(), json!(meta::namespace(set)));
+            metadata.insert("labels".into(), labels.clone());
+            if let Some(annotations) = template.pointer("/metadata/annotations") {
+                metadata.insert("annotations".into(), annotations.clone());
+            }
+            json!({"metadata": metadata, "spec": template.get("spec").cloned().unwrap_or_else(|| json!({}))})
+        })
+        .collect()
+}
+
+/// Pet `ordinal` from the current template: identity (name, hostname,
+/// subdomain, as spec fields and as the 1.4 annotations), its claims mounted
+/// in place of the template's volumes of the same name, and a controller
+/// reference so cascading deletion works with today's kubectl.
+pub fn new_pet(set: &Value, ordinal: i64) -> Value {
+    let set_name = meta::name(set);
+    let name = format!("{set_name}-{ordinal}");
+    let service = meta::str_at(set, "/spec/serviceName");
+    let template = set
+        .pointer("/spec/template")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let mut metadata = template
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    metadata.insert("name".into(), json!(name));
+    metadata.insert("namespace".into(), json!(meta::namespace(set)));
+    metadata.remove("generateName");
+    let annotations = metadata.entry("annotations").or_insert_with(|| json!({}));
+    if let Some(annotations) = annotations.as_object_mut() {
+        annotations.insert(HOSTNAME_ANNOTATION.into(), json!(name));
+        annotations.insert(SUBDOMAIN_ANNOTATION.into(), json!(service));
+    }
+    metadata.insert(
+        "ownerReferences".into(),
+        json!([{"apiVersion": "apps/v1alpha1", "kind": "PetSet", "name": set_name,
+                "uid": meta::uid(set), "controller": true, "blockOwnerDeletion": true}]),
+    );
+    let mut spec = template
+        .get("spec")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    spec.insert("hostname".into(), json!(name));
+    spec.insert("subdomain".into(), json!(service));
+    let mut volumes: Vec<Value> = spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for template in claim_templates(set) {
+        let volume = meta::name(&template).to_string();
+        volumes.retain(|v| meta::str_at(v, "/name") != volume);
+        volumes.push(json!({"name": volume, "persistentVolumeClaim": {"claimName": claim_name(&volume, set_name, ordinal)}}));
+    }
+    if !volumes.is_empty() {
+        spec.insert("volumes".into(), json!(volumes));
+    }
+    json!({"metadata": metadata, "spec": spec})
+}
+
+/// The set's pets: pods its selector picks that are named `<set>-<ordinal>`.
+pub fn pets_of<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
+    let Some(selector) = pods::selector(set) else {
+        return Vec::new();
+    };
+    let name = meta::name(set);
+    cache
+        .list("Pod", Some(meta::namespace(set)))
+        .filter(|p| pods::selects(&selector, p) && pods::ordinal(name, meta::name(p)).is_some())
+        .collect()
+}
+
+#[derive(Default)]
+pub struct PetSetController {
+    /// The last blocker reported per set, so each pause is one event.
+    reported: HashMap<Key, String>,
+    waits: claims::Waits,
+}
+
+impl PetSetController {
+    /// The pet's claims, created when missing; whether they all existed.
+    /// A claim being deleted stops a new pet, as in the StatefulSet
+    /// controller.
+    fn create_claims(
+        &mut self,
+        ctx: &mut Ctx,
+        set: &Value,
+        ordinal: i64,
+        new_pet: bool,
+    ) -> Result<bool, ApiError> {
+        let pet = Key::new(
+            "Pod",
+            meta::namespace(set),
+            &pod_name(meta::name(set), ordinal),
+        );
+        let wording = claims::Wording {
+            component: COMPONENT,
+            created: &|claim| format!("pvc: {claim}"),
+            failed: &|claim, err| format!("pvc: {claim}, error: {}", err.message),
+            waiting: &|pet, why| format!("pet: {pet}, error: {why}"),
+        };
+        let claims = claims_for(set, ordinal);
+        claims::prepare(ctx, &mut self.waits, set, &pet, claims, new_pet, &wording)
+    }
+
+    fn create_pet(&mut self, ctx: &mut Ctx, set: &Value, ordinal: i64) -> Result<(), ApiError> {
+        let namespace = meta::namespace(set).to_string();
+        let recreated = self.create_claims(ctx, set, ordinal, true)?;
+        let pet = new_pet(set, ordinal);
+        let name = meta::name(&pet).to_string();
+        match ctx.create("Pod", &namespace, pet) {
+            Ok(_) => {
+                let recreated = recreated && !claim_templates(set).is_empty();
+                let message = if recreated {
+                    format!("pet: {name} (recreated with its claims)")
+                } else {
+                    format!("pet: {name}")
+                };
+                events::normal(ctx, set, COMPONENT, "SuccessfulCreate", message);
+                Ok(())
+            }
+            Err(err) => {
+                if err.code == 409 {
+                    ctx.refresh(&Key::new("Pod", &namespace, &name));
+                } else {
+                    events::warning(
+                        ctx,
+                        set,
+                        COMPONENT,
+                        "FailedCreate",
+                        format!("pet: {name}, error: {}", err.message),
+                    );
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn report_blocked(&mut self, ctx: &mut Ctx, key: &Key, set: &Value, pet: &str, why: Blocker) {
+        let failing = ctx
+            .cache
+            .get(&Key::new("Pod", &key.namespace, pet))
+            .and_then(|p| p.pointer("/status/containerStatuses/0/restartCount"))
+            .and_then(Value::as_i64)
+            .is_some_and(|r| r > 0);
+        let note = format!("{pet}/{why:?}/{failing}");
+        if self.reported.get(key) == Some(&note) {
+            return;
+        }
+        self.reported.insert(key.clone(), note);
+        match why {
+            Blocker::Paused => {
+                let message = format!(
+                    "pet {pet} has {}=false: creation and deletion are paused",
+                    pods::INITIALIZED_ANNOTATION
+                );
+                events::normal(ctx, set, COMPONENT, "Paused", message);
+            }
+            Blocker::Unhealthy => {
+                if failing {
+                    events::warning(
+                        ctx,
+                        set,
+                        COMPONENT,
+                        "PetFailing",
+                        format!("pet {pet} is failing: its containers keep restarting"),
+                    );
+                }
+            }
+            Blocker::Dying => {}
+        }
+    }
+
+    fn update_status(ctx: &mut Ctx, set: &Value, replicas: usize) -> Result<(), ApiError> {
+        // 1.4 counted the pets it synced; the pets that exist tell more.
+        let replicas = json!(replicas);
+        let generation = set
+            .pointer("/metadata/generation")
+            .cloned()
+            .unwrap_or(json!(1));
+        if set.pointer("/status/replicas") == Some(&replicas)
+            && set.pointer("/status/observedGeneration") == Some(&generation)
+        {
+            return Ok(());
+        }
+        let mut next = set.clone();
+        next["status"] = json!({"replicas": replicas, "observedGeneration": generation});
+        ctx.update_status("PetSet", next)?;
+        Ok(())
+    }
+}
+
+impl Reconciler for PetSetController {
+    const NAME: &'static str = "petset-controller";
+
+    fn kinds(&self) -> &'static [&'static str] {
+        &["PetSet", "Pod", "PersistentVolumeClaim"]
+    }
+
+    fn primary(&self) -> &'static [&'static str] {
+        &["PetSet"]
+    }
+
+    fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
+        match kind {
+            "PetSet" => vec![Key::of(kind, object)],
+            "PersistentVolumeClaim" => claims::sets_of_claim(cache, "PetSet", object),
+            "Pod" => cache
+                .list("PetSet", Some(meta::namespace(object)))
+                .filter(|set| {
+                    pods::ordinal(meta::name(set), meta::name(object)).is_some()
+                        && pods::selector(set).is_some_and(|s| pods::selects(&s, object))
+                })
+                .map(|set| Key::of("PetSet", set))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
+        let Some(set) = ctx.cache.get(key).cloned() else {
+            self.reported.remove(key);
+            return Ok(Next::Done);
+        };
+        let pets: Vec<Value> = pets_of(&ctx.cache, &set).into_iter().cloned().collect();
+        let live = pets.iter().filter(|p| !pods::is_dying(p)).count();
+        if meta::is_deleting(&set) {
+            return Ok(Next::Done);
+        }
+        let replicas = set
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1);
+        for pet in pets.iter().filter(|p| pods::is_pending(p)) {
+            match pods::ordinal(&key.name, meta::name(pet)) {
+                Some(ordinal) if ordinal < replicas => {
+                    self.create_claims(ctx, &set, ordinal, false)?;
+                }
+                _ => {}
+            }
+        }
+        let refs: Vec<&Value> = pets.iter().collect();
+        match plan(&key.name, replicas, &refs) {
+            Action::Create(ordinal) => {
+                self.reported.remove(key);
+                self.create_pet(ctx, &set, ordinal)?;
+                Self::update_status(ctx, &set, live + 1)?;
+            }
+            Action::Delete(name) => {
+                self.reported.remove(key);
+                let pet_key = Key::new("Pod", &key.namespace, &name);
+                let uid = pets
+                    .iter()
+                    .find(|p| meta::name(p) == name)
+                    .map(meta::uid)
+                    .unwrap_or("");
+                ctx.delete(&pet_key, uid, DeleteOptions::default())?;
+                events::normal(
+                    ctx,
+                    &set,
+                    COMPONENT,
+                    "SuccessfulDelete",
+                    format!("pet: {name}"),
+                );
+                Self::update_status(ctx, &set, live.saturating_sub(1))?;
+            }
+            Action::Blocked { pet, why } => {
+                self.report_blocked(ctx, key, &set, &pet, why);
+                Self::update_status(ctx, &set, live)?;
+            }
+            Action::Steady => {
+                self.reported.remove(key);
+                Self::update_status(ctx, &set, live)?;
+            }
+        }
+        Ok(Next::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> Value {
+        json!({"metadata": {"name": "web", "namespace": "default", "uid": "s1"},
+               "spec": {"serviceName": "nginx", "replicas": 2,
+                        "selector": {"matchLabels": {"app": "nginx"}},
+                        "template": {"metadata": {"labels": {"app": "nginx"},
+                                                  "annotations": {"pod.alpha.kubernetes.io/initialized": "true"}},
+                                     "spec": {"containers": [{"name": "nginx", "image": "nginx-slim:0.8"}],
+                                              "volumes": [{"name": "www", "emptyDir": {}}]}},
+                        "volumeClaimTemplates": [{"metadata": {"name": "www", "annotations": {"volume.alpha.kubernetes.io/storage-class": "anything"}},
+                                                  "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}})
+    }
+
+    #[test]
+    fn pets_carry_their_identity() {
+        let pet = new_pet(&set(), 1);
+        assert_eq!(pet["metadata"]["name"], "web-1");
+        assert_eq!(pet["metadata"]["labels"], json!({"app": "nginx"}));
+        assert_eq!(pet["metadata"]["annotations"][HOSTNAME_ANNOTATION], "web-1");
+        assert_eq!(
+            pet["metadata"]["annotations"][SUBDOMAIN_ANNOTATION],
+            "nginx"
+        );
+        assert_eq!(
+            pet["metadata"]["annotations"][pods::INITIALIZED_ANNOTATION],
+            "true"
+        );
+        assert_eq!(pet["spec"]["hostname"], "web-1");
+        assert_eq!(pet["spec"]["subdomain"], "nginx");
+        assert_eq!(
+            pet["spec"]["volumes"],
+            json!([{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-1"}}])
+        );
+        assert_eq!(pet["metadata"]["ownerReferences"][0]["uid"], "s1");
+        assert_eq!(pet["metadata"]["ownerReferences"][0]["controller"], true);
+    }
+
+    #[test]
+    fn claims_are_named_per_pet_and_labelled_with_the_selector() {
+        let claims = claims_for(&set(), 0);
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0]["metadata"]["name"], "www-web-0");
+        assert_eq!(claims[0]["metadata"]["labels"], json!({"app": "nginx"}));
+        assert_eq!(
+            claims[0]["metadata"]["annotations"]["volume.alpha.kubernetes.io/storage-class"],
+            "anything"
+        );
+        assert_eq!(claims[0]["spec"]["resources"]["requests"]["storage"], "1Gi");
+    }
+}

@@ -1,0 +1,349 @@
+//! The loop every controller runs: load a cache, then apply the store's
+//! events as they come (catching up through the event log after a lag),
+//! reconcile the keys they touch, and wake keys whose timers are due.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use super::cache::{Cache, Key};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions, Deleted, Registry, Target, WriteOptions};
+use crate::server::log;
+use crate::store::{StoreError, StoreEvent};
+use petctl_model::kinds::{self, KindInfo};
+
+/// How many queued events are applied before reconciling.
+const BATCH: usize = 1_024;
+/// The retry delay after a failed reconcile.
+const RETRY: Duration = Duration::from_millis(500);
+
+/// What a reconcile wants next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing until an event touches the key again.
+    Done,
+    /// Reconcile again at this instant (a simulated delay ends).
+    At(Instant),
+}
+
+/// One controller: which kinds it caches, which keys an event touches, and
+/// how a key is brought to its desired state.
+pub trait Reconciler: Send + 'static {
+    const NAME: &'static str;
+    /// Every kind the controller caches.
+    fn kinds(&self) -> &'static [&'static str];
+    /// The kinds whose every object is reconciled at start and after a resync.
+    fn primary(&self) -> &'static [&'static str];
+    /// Work to do once, before the first reconcile (e.g. registering nodes).
+    fn start(&mut self, _ctx: &mut Ctx) {}
+    /// The keys to reconcile because `object` of `kind` changed.
+    fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key>;
+    fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError>;
+}
+
+/// What a reconcile works with: the cache and the registry, through helpers
+/// that keep the cache in step with the controller's own writes.
+pub struct Ctx {
+    pub registry: Arc<Registry>,
+    pub cache: Cache,
+}
+
+pub fn kind_info(kind: &str) -> Result<&'static KindInfo, ApiError> {
+    kinds::KINDS
+        .iter()
+        .find(|k| k.kind == kind)
+        .ok_or_else(|| ApiError::internal(format!("unknown kind {kind}")))
+}
+
+fn target(kind: &'static KindInfo, namespace: &str, name: &str) -> Target {
+    Target {
+        kind,
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    }
+}
+
+impl Ctx {
+    pub fn create(
+        &mut self,
+        kind: &'static str,
+        namespace: &str,
+        mut body: Value,
+    ) -> Result<Value, ApiError> {
+        let info = kind_info(kind)?;
+        if let Some(map) = body.as_object_mut() {
+            map.insert("apiVersion".into(), json!(info.api_version()));
+            map.insert("kind".into(), json!(info.kind));
+        }
+        let written = self
+            .registry
+            .create(info, namespace, body, WriteOptions::default())?;
+        self.cache.put(kind, written.object.clone());
+        Ok(written.object)
+    }
+
+    /// Replaces the object (or its status) with `object`, whose
+    /// resourceVersion is the precondition; a conflict refreshes the cache.
+    fn write(
+        &mut self,
+        kind: &'static str,
+        subresource: Option<&str>,
+        object: Value,
+    ) -> Result<Value, ApiError> {
+        let info = kind_info(kind)?;
+        let key = Key::of(kind, &object);
+        let t = target(info, &key.namespace, &key.name);
+        match self
+            .registry
+            .update(&t, subresource, object, WriteOptions::default())
+        {
+            Ok(written) => {
+                // An update that removed the last finalizer of a deleting
+                // object deleted it.
+                if meta::is_deleting(&written.object)
+                    && meta::finalizers(&written.object).is_empty()
+                {
+                    self.refresh(&key);
+                } else {
+                    self.cache.put(kind, written.object.clone());
+                }
+                Ok(written.object)
+            }
+            Err(err) => {
+                if err.code == 409 || err.code == 404 {
+                    self.refresh(&key);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    pub fn update(&mut self, kind: &'static str, object: Value) -> Result<Value, ApiError> {
+        self.write(kind, None, object)
+    }
+
+    pub fn update_status(&mut self, kind: &'static str, object: Value) -> Result<Value, ApiError> {
+        self.write(kind, Some("status"), object)
+    }
+
+    /// Deletes an object, preconditioned on its uid; `Ok(None)` when it is
+    /// gone (or was already), `Ok(Some(_))` when its deletion is pending.
+    pub fn delete(
+        &mut self,
+        key: &Key,
+        uid: &str,
+        options: DeleteOptions,
+    ) -> Result<Option<Value>, ApiError> {
+        let info = kind_info(key.kind)?;
+        let t = target(info, &key.namespace, &key.name);
+        let options = DeleteOptions {
+            precondition_uid: (!uid.is_empty()).then(|| uid.to_string()),
+            ..options
+        };
+        match self.registry.delete(&t, &options, WriteOptions::default()) {
+            Ok(Deleted::Gone(_)) => {
+                self.cache.remove(key);
+                Ok(None)
+            }
+            Ok(Deleted::Pending(object)) => {
+                self.cache.put(key.kind, object.clone());
+                Ok(Some(object))
+            }
+            Err(err) if err.code == 404 => {
+                self.cache.remove(key);
+                Ok(None)
+            }
+            Err(err) => {
+                if err.code == 409 {
+                    self.refresh(key);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Re-reads one object from the registry into the cache.
+    pub fn refresh(&mut self, key: &Key) {
+        let Ok(info) = kind_info(key.kind) else {
+            return;
+        };
+        match self.registry.get(&target(info, &key.namespace, &key.name)) {
+            Ok(object) => self.cache.put(key.kind, object),
+            Err(_) => self.cache.remove(key),
+        }
+    }
+}
+
+/// Runs blocking registry work without stalling the runtime's other tasks.
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
+/// The timers of keys waiting for a simulated delay.
+#[derive(Default)]
+struct Timers {
+    due: BTreeMap<Instant, BTreeSet<Key>>,
+}
+
+impl Timers {
+    fn add(&mut self, at: Instant, key: Key) {
+        self.due.entry(at).or_default().insert(key);
+    }
+
+    fn next(&self) -> Option<Instant> {
+        self.due.keys().next().copied()
+    }
+
+    fn pop_due(&mut self, now: Instant, into: &mut BTreeSet<Key>) {
+        while let Some(entry) = self.due.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            into.extend(entry.remove());
+        }
+    }
+}
+
+struct Loop<R: Reconciler> {
+    reconciler: R,
+    ctx: Ctx,
+    dirty: BTreeSet<Key>,
+    timers: Timers,
+    /// The newest store revision applied.
+    last: u64,
+}
+
+impl<R: Reconciler> Loop<R> {
+    fn apply(&mut self, event: &StoreEvent) {
+        self.last = self.last.max(event.revision);
+        if let Some(kind) = self.ctx.cache.apply(event) {
+            let keys = self
+                .reconciler
+                .keys_for(&self.ctx.cache, kind, &event.object);
+            self.dirty.extend(keys);
+        }
+    }
+
+    fn mark_all(&mut self) {
+        for kind in self.reconciler.primary() {
+            let keys = self.ctx.cache.keys(kind);
+            self.dirty.extend(keys);
+        }
+    }
+
+    /// Catches up after the broadcast dropped events: replays the log, or
+    /// relists everything when the log no longer reaches back that far.
+    fn resync(&mut self) {
+        match self.ctx.registry.store().events_after(self.last) {
+            Ok(events) => {
+                for event in &events {
+                    self.apply(event);
+                }
+            }
+            Err(StoreError::Compacted { .. }) | Err(_) => {
+                self.last = self.ctx.registry.current_revision();
+                self.ctx.cache = Cache::load(&self.ctx.registry, self.reconciler.kinds());
+                self.mark_all();
+            }
+        }
+    }
+
+    fn reconcile_dirty(&mut self) {
+        while let Some(key) = self.dirty.pop_first() {
+            match self.reconciler.reconcile(&mut self.ctx, &key) {
+                Ok(Next::Done) => {}
+                Ok(Next::At(at)) => self.timers.add(at, key),
+                Err(err) => {
+                    if err.code != 409 {
+                        log(&format!("{}: {key}: {}", R::NAME, err.message));
+                    }
+                    self.timers.add(Instant::now() + RETRY, key);
+                }
+            }
+        }
+    }
+}
+
+/// Runs one controller until the store's event stream closes.
+pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
+    let mut events = registry.store().subscribe();
+    let last = registry.current_revision();
+    let cache = blocking(|| Cache::load(&registry, reconciler.kinds()));
+    let mut state = Loop {
+        reconciler,
+        ctx: Ctx { registry, cache },
+        dirty: BTreeSet::new(),
+        timers: Timers::default(),
+        last,
+    };
+    blocking(|| {
+        state.reconciler.start(&mut state.ctx);
+        state.mark_all();
+        state.reconcile_dirty();
+    });
+    loop {
+        let next = state.timers.next();
+        let sleep = async move {
+            match next {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            received = events.recv() => match received {
+                Ok(event) => {
+                    state.apply(&event);
+                    for _ in 0..BATCH {
+                        match events.try_recv() {
+                            Ok(event) => state.apply(&event),
+                            Err(TryRecvError::Lagged(_)) => blocking(|| state.resync()),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                Err(RecvError::Lagged(_)) => blocking(|| state.resync()),
+                Err(RecvError::Closed) => return,
+            },
+            () = sleep => {}
+        }
+        let now = Instant::now();
+        state.timers.pop_due(now, &mut state.dirty);
+        blocking(|| state.reconcile_dirty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_pop_in_order_and_only_when_due() {
+        let start = Instant::now();
+        let mut timers = Timers::default();
+        timers.add(
+            start + Duration::from_secs(2),
+            Key::new("Pod", "default", "web-1"),
+        );
+        timers.add(
+            start + Duration::from_secs(1),
+            Key::new("Pod", "default", "web-0"),
+        );
+        assert_eq!(timers.next(), Some(start + Duration::from_secs(1)));
+        let mut due = BTreeSet::new();
+        timers.pop_due(start, &mut due);
+        assert!(due.is_empty());
+        timers.pop_due(start + Duration::from_millis(1500), &mut due);
+        assert_eq!(
+            due.into_iter().map(|k| k.name).collect::<Vec<_>>(),
+            ["web-0"]
+        );
+        assert_eq!(timers.next(), Some(start + Duration::from_secs(2)));
+    }
+}

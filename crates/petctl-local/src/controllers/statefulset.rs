@@ -1,0 +1,447 @@
+//! The StatefulSet controller (apps/v1), after `pkg/controller/statefulset`:
+//! adopts its pods, keeps ControllerRevisions of its template, runs the
+//! planned creates and deletes with their claims, keeps claim
+//! ownerReferences in line with the retention policy, reports status and
+//! trims the revision history.
+
+pub mod identity;
+mod plan;
+mod revision;
+
+use std::time::{Instant, SystemTime};
+
+use serde_json::{json, Value};
+
+use self::plan::{Step, View, Why};
+use super::cache::{Cache, Key};
+use super::claims;
+use super::events;
+use super::pods;
+use super::runner::{Ctx, Next, Reconciler};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, DeleteOptions};
+
+pub use self::identity::{POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL};
+
+const COMPONENT: &str = "statefulset-controller";
+
+/// The controller reference a set's pods and revisions carry.
+pub fn controller_ref(set: &Value) -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "name": meta::name(set),
+           "uid": meta::uid(set), "controller": true, "blockOwnerDeletion": true})
+}
+
+fn controller_uid(object: &Value) -> Option<&str> {
+    object
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        .and_then(|r| r.get("uid"))
+        .and_then(Value::as_str)
+}
+
+/// Pods the set owns, or could adopt: picked by its selector, named
+/// `<set>-<ordinal>`, and controlled by the set or by nothing.
+fn candidate_pods<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
+    let Some(selector) = pods::selector(set) else {
+        return Vec::new();
+    };
+    cache
+        .list("Pod", Some(meta::namespace(set)))
+        .filter(|p| {
+            pods::ordinal(meta::name(set), meta::name(p)).is_some()
+                && pods::selects(&selector, p)
+                && controller_uid(p).is_none_or(|uid| uid == meta::uid(set))
+        })
+        .collect()
+}
+
+#[derive(Default)]
+pub struct StatefulSetController {
+    waits: claims::Waits,
+}
+
+impl StatefulSetController {
+    fn adopt(ctx: &mut Ctx, set: &Value, pods: Vec<Value>) -> Result<Vec<Value>, ApiError> {
+        let mut owned = Vec::new();
+        for pod in pods {
+            if controller_uid(&pod).is_some() || pods::is_dying(&pod) {
+                owned.push(pod);
+                continue;
+            }
+            let mut next = pod.clone();
+            let mut refs = next["metadata"]["ownerReferences"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            refs.push(controller_ref(set));
+            next["metadata"]["ownerReferences"] = json!(refs);
+            owned.push(ctx.update("Pod", next)?);
+        }
+        Ok(owned)
+    }
+
+    /// The current and update revisions (`getStatefulSetRevisions`).
+    fn revisions(ctx: &mut Ctx, set: &Value) -> Result<(Value, Value), ApiError> {
+        let uid = meta::uid(set);
+        let mut history: Vec<Value> = ctx
+            .cache
+            .list("ControllerRevision", Some(meta::namespace(set)))
+            .filter(|r| controller_uid(r) == Some(uid))
+            .cloned()
+            .collect();
+        history.sort_by_key(revision::number);
+        let next_number = history.last().map_or(1, |r| revision::number(r) + 1);
+        let collisions = set
+            .pointer("/status/collisionCount")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let wanted = revision::new_revision(set, next_number, collisions);
+        let equivalent = history
+            .iter()
+            .position(|r| r.get("data") == wanted.get("data"));
+        let update = match equivalent {
+            Some(i) if i + 1 == history.len() => history[i].clone(),
+            Some(i) => {
+                let mut bumped = history[i].clone();
+                bumped["revision"] = json!(next_number);
+                ctx.update("ControllerRevision", bumped)?
+            }
+            None => match ctx.create("ControllerRevision", meta::namespace(set), wanted) {
+                Ok(created) => created,
+                Err(err) if err.code == 409 => {
+                    // A revision of that name with other data: a hash
+                    // collision, resolved by bumping collisionCount.
+                    let mut next = set.clone();
+                    next["status"]["collisionCount"] = json!(collisions + 1);
+                    ctx.update_status("StatefulSet", next)?;
+                    return Err(err);
+                }
+                Err(err) => return Err(err),
+            },
+        };
+        let current_name = meta::str_at(set, "/status/currentRevision");
+        let current = history
+            .iter()
+            .find(|r| meta::name(r) == current_name)
+            .cloned()
+            .unwrap_or_else(|| update.clone());
+        Ok((current, update))
+    }
+
+    fn sync_claim_owners(ctx: &mut Ctx, set: &Value, pods: &[Value]) -> Result<(), ApiError> {
+        let wanted = wanted_ordinals(set);
+        for pod in pods.iter().filter(|p| !pods::is_dying(p)) {
+            let Some(ordinal) = pods::ordinal(meta::name(set), meta::name(pod)) else {
+                continue;
+            };
+            let condemned = !wanted.contains(&ordinal);
+            for claim in identity::claim_names(set, ordinal) {
+                let key = Key::new("PersistentVolumeClaim", meta::namespace(set), &claim);
+                let Some(existing) = ctx.cache.get(&key) else {
+                    continue;
+                };
+                if meta::is_deleting(existing) {
+                    continue;
+                }
+                let wanted = identity::claim_owner_refs(set, pod, condemned, existing);
+                let empty = Vec::new();
+                let have = existing
+                    .pointer("/metadata/ownerReferences")
+                    .and_then(Value::as_array)
+                    .unwrap_or(&empty);
+                if *have != wanted {
+                    let mut next = existing.clone();
+                    next["metadata"]["ownerReferences"] = json!(wanted);
+                    ctx.update("PersistentVolumeClaim", next)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `createPersistentVolumeClaims` for pet `ordinal`, before its pod is
+    /// created (`new_pod`) or for a Pending pod whose claim may have gone
+    /// since (`createMissingPersistentVolumeClaims`). A claim being
+    /// deleted stops a new pod, with one FailedCreate event per wait.
+    fn create_claims(
+        &mut self,
+        ctx: &mut Ctx,
+        set: &Value,
+        ordinal: i64,
+        new_pod: bool,
+    ) -> Result<(), ApiError> {
+        let set_name = meta::name(set);
+        let pod_name = identity::pod_name(set_name, ordinal);
+        let pet = Key::new("Pod", meta::namespace(set), &pod_name);
+        let wording = claims::Wording {
+            component: COMPONENT,
+            created: &|claim| {
+                format!("create Claim {claim} Pod {pod_name} in StatefulSet {set_name} success")
+            },
+            failed: &|claim, err| {
+                format!(
+                    "create Claim {claim} for Pod {pod_name} in StatefulSet {set_name} failed error: {}",
+                    err.message
+                )
+            },
+            waiting: &|pod, why| {
+                format!("create Pod {pod} in StatefulSet {set_name} failed error: {why}")
+            },
+        };
+        let claims = identity::claims_for(set, ordinal);
+        claims::prepare(ctx, &mut self.waits, set, &pet, claims, new_pod, &wording)?;
+        Ok(())
+    }
+
+    fn create_pod(
+        &mut self,
+        ctx: &mut Ctx,
+        set: &Value,
+        ordinal: i64,
+        template: &Value,
+        revision: &str,
+    ) -> Result<(), ApiError> {
+        let namespace = meta::namespace(set).to_string();
+        let pod = identity::new_pod(set, template, ordinal, revision);
+        let pod_name = meta::name(&pod).to_string();
+        self.create_claims(ctx, set, ordinal, true)?;
+        match ctx.create("Pod", &namespace, pod) {
+            Ok(_) => {
+                let message = format!(
+                    "create Pod {pod_name} in StatefulSet {} successful",
+                    meta::name(set)
+                );
+                events::normal(ctx, set, COMPONENT, "SuccessfulCreate", message);
+                Ok(())
+            }
+            Err(err) => {
+                if err.code == 409 {
+                    ctx.refresh(&Key::new("Pod", &namespace, &pod_name));
+                } else {
+                    let message = format!(
+                        "create Pod {pod_name} in StatefulSet {} failed error: {}",
+                        meta::name(set),
+                        err.message
+                    );
+                    events::warning(ctx, set, COMPONENT, "FailedCreate", message);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn delete_pod(
+        ctx: &mut Ctx,
+        set: &Value,
+        pods: &[Value],
+        name: &str,
+        why: Why,
+    ) -> Result<(), ApiError> {
+        let uid = pods
+            .iter()
+            .find(|p| meta::name(p) == name)
+            .map(meta::uid)
+            .unwrap_or("");
+        ctx.delete(
+            &Key::new("Pod", meta::namespace(set), name),
+            uid,
+            DeleteOptions::default(),
+        )?;
+        let message = match why {
+            Why::Failed => format!(
+                "delete Pod {name} in StatefulSet {} successful (it failed)",
+                meta::name(set)
+            ),
+            Why::ScaleDown | Why::Update => format!(
+                "delete Pod {name} in StatefulSet {} successful",
+                meta::name(set)
+            ),
+        };
+        events::normal(ctx, set, COMPONENT, "SuccessfulDelete", message);
+        Ok(())
+    }
+
+    fn write_status(ctx: &mut Ctx, set: &Value, status: Value) -> Result<(), ApiError> {
+        let old = set.get("status").cloned().unwrap_or_else(|| json!({}));
+        let mut merged = old.clone();
+        if let (Some(merged), Some(fresh)) = (merged.as_object_mut(), status.as_object()) {
+            for (k, v) in fresh {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        if merged == old {
+            return Ok(());
+        }
+        let mut next = set.clone();
+        next["status"] = merged;
+        ctx.update_status("StatefulSet", next)?;
+        Ok(())
+    }
+
+    /// `truncateHistory`: keeps the live revisions and the newest
+    /// revisionHistoryLimit others.
+    fn truncate_history(
+        ctx: &mut Ctx,
+        set: &Value,
+        pods: &[Value],
+        live: &[&str],
+    ) -> Result<(), ApiError> {
+        let limit = set
+            .pointer("/spec/revisionHistoryLimit")
+            .and_then(Value::as_i64)
+            .unwrap_or(10)
+            .max(0) as usize;
+        let uid = meta::uid(set);
+        let mut history: Vec<Value> = ctx
+            .cache
+            .list("ControllerRevision", Some(meta::namespace(set)))
+            .filter(|r| controller_uid(r) == Some(uid))
+            .filter(|r| {
+                !live.contains(&meta::name(r))
+                    && !pods.iter().any(|p| plan_revision(p) == meta::name(r))
+            })
+            .cloned()
+            .collect();
+        if history.len() <= limit {
+            return Ok(());
+        }
+        history.sort_by_key(revision::number);
+        let excess = history.len() - limit;
+        for old in history.into_iter().take(excess) {
+            ctx.delete(
+                &Key::of("ControllerRevision", &old),
+                meta::uid(&old),
+                DeleteOptions::default(),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The ordinals the set keeps: `start` up to `start + replicas`.
+fn wanted_ordinals(set: &Value) -> std::ops::Range<i64> {
+    let start = set
+        .pointer("/spec/ordinals/start")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let replicas = set
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    start..start + replicas
+}
+
+fn plan_revision(pod: &Value) -> &str {
+    pod.pointer("/metadata/labels")
+        .and_then(|l| l.get(REVISION_LABEL))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+impl Reconciler for StatefulSetController {
+    const NAME: &'static str = "statefulset-controller";
+
+    fn kinds(&self) -> &'static [&'static str] {
+        &[
+            "StatefulSet",
+            "Pod",
+            "PersistentVolumeClaim",
+            "ControllerRevision",
+        ]
+    }
+
+    fn primary(&self) -> &'static [&'static str] {
+        &["StatefulSet"]
+    }
+
+    fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
+        match kind {
+            "StatefulSet" => vec![Key::of(kind, object)],
+            "PersistentVolumeClaim" => claims::sets_of_claim(cache, "StatefulSet", object),
+            "Pod" | "ControllerRevision" => cache
+                .list("StatefulSet", Some(meta::namespace(object)))
+                .filter(|set| {
+                    controller_uid(object) == Some(meta::uid(set))
+                        || (kind == "Pod"
+                            && controller_uid(object).is_none()
+                            && pods::ordinal(meta::name(set), meta::name(object)).is_some())
+                })
+                .map(|set| Key::of("StatefulSet", set))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
+        let Some(set) = ctx.cache.get(key).cloned() else {
+            return Ok(Next::Done);
+        };
+        // A set being deleted is left to the garbage collector, as
+        // updateStatefulSet does after computing its status.
+        if meta::is_deleting(&set) {
+            return Ok(Next::Done);
+        }
+        let candidates: Vec<Value> = candidate_pods(&ctx.cache, &set)
+            .into_iter()
+            .cloned()
+            .collect();
+        let pods = Self::adopt(ctx, &set, candidates)?;
+        let (current, update) = Self::revisions(ctx, &set)?;
+        let (current_name, update_name) = (
+            meta::name(&current).to_string(),
+            meta::name(&update).to_string(),
+        );
+        let view = View {
+            set: &set,
+            pods: pods.iter().collect(),
+            current_revision: &current_name,
+            update_revision: &update_name,
+            now: SystemTime::now(),
+        };
+        let plan = plan::plan(&view);
+        Self::sync_claim_owners(ctx, &set, &pods)?;
+        let wanted = wanted_ordinals(&set);
+        for pod in pods.iter().filter(|p| pods::is_pending(p)) {
+            match pods::ordinal(meta::name(&set), meta::name(pod)) {
+                Some(ordinal) if wanted.contains(&ordinal) => {
+                    self.create_claims(ctx, &set, ordinal, false)?
+                }
+                _ => {}
+            }
+        }
+        for step in &plan.steps {
+            match step {
+                Step::Create {
+                    ordinal,
+                    at_update: true,
+                } => self.create_pod(
+                    ctx,
+                    &set,
+                    *ordinal,
+                    set.pointer("/spec/template").unwrap_or(&Value::Null),
+                    &update_name,
+                )?,
+                Step::Create {
+                    ordinal,
+                    at_update: false,
+                } => self.create_pod(
+                    ctx,
+                    &set,
+                    *ordinal,
+                    &revision::template_of(&current),
+                    &current_name,
+                )?,
+                Step::Delete { name, why } => Self::delete_pod(ctx, &set, &pods, name, *why)?,
+            }
+        }
+        Self::write_status(ctx, &set, plan.status.clone())?;
+        let live = [current_name.as_str(), update_name.as_str()];
+        Self::truncate_history(ctx, &set, &pods, &live)?;
+        Ok(match plan.requeue {
+            Some(after) => Next::At(Instant::now() + after),
+            None => Next::Done,
+        })
+    }
+}

@@ -1,0 +1,242 @@
+//! A StatefulSet pod's identity and storage, as `stateful_set_utils.go`
+//! builds them: name, hostname, subdomain, the pod-name / pod-index /
+//! revision labels, the claims per ordinal, and the ownerReferences a claim
+//! should carry under the set's persistentVolumeClaimRetentionPolicy.
+
+use serde_json::{json, Map, Value};
+
+use crate::registry::meta;
+
+pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
+pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
+pub const REVISION_LABEL: &str = "controller-revision-hash";
+
+pub fn pod_name(set: &str, ordinal: i64) -> String {
+    format!("{set}-{ordinal}")
+}
+
+/// The set's claim templates (PetSets and StatefulSets alike).
+pub fn claim_templates(set: &Value) -> Vec<Value> {
+    set.pointer("/spec/volumeClaimTemplates")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// `getPersistentVolumeClaims`: one claim per template, named
+/// `<claim>-<set>-<ordinal>`, labelled with the selector's matchLabels.
+pub fn claims_for(set: &Value, ordinal: i64) -> Vec<Value> {
+    let selector = set
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    claim_templates(set)
+        .into_iter()
+        .map(|mut claim| {
+            let name = format!(
+                "{}-{}",
+                meta::name(&claim),
+                pod_name(meta::name(set), ordinal)
+            );
+            let metadata = claim
+                .get("metadata")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            let mut labels = metadata
+                .get("labels")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            labels.extend(selector.clone());
+            let mut fresh = Map::new();
+            fresh.insert("name".into(), json!(name));
+            fresh.insert("namespace".into(), json!(meta::namespace(set)));
+            fresh.insert("labels".into(), Value::Object(labels));
+            if let Some(annotations) = metadata.get("annotations") {
+                fresh.insert("annotations".into(), annotations.clone());
+            }
+            if let Some(map) = claim.as_object_mut() {
+                map.insert("metadata".into(), Value::Object(fresh));
+                map.remove("status");
+                map.remove("apiVersion");
+                map.remove("kind");
+            }
+            claim
+        })
+        .collect()
+}
+
+/// The names of pod `ordinal`'s claims, without building the claims.
+pub fn claim_names(set: &Value, ordinal: i64) -> Vec<String> {
+    set.pointer("/spec/volumeClaimTemplates")
+        .and_then(Value::as_array)
+        .map(|templates| {
+            templates
+                .iter()
+                .map(|t| format!("{}-{}", meta::name(t), pod_name(meta::name(set), ordinal)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `newStatefulSetPod` with `template` (the template of the revision the pod
+/// is created at) and `revision` (that revision's name).
+pub fn new_pod(set: &Value, template: &Value, ordinal: i64, revision: &str) -> Value {
+    let set_name = meta::name(set);
+    let name = pod_name(set_name, ordinal);
+    let mut metadata = template
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    metadata.remove("generateName");
+    metadata.insert("name".into(), json!(name));
+    metadata.insert("namespace".into(), json!(meta::namespace(set)));
+    metadata.insert(
+        "ownerReferences".into(),
+        json!([super::controller_ref(set)]),
+    );
+    let labels = metadata.entry("labels").or_insert_with(|| json!({}));
+    if let Some(labels) = labels.as_object_mut() {
+        labels.insert(POD_NAME_LABEL.into(), json!(name));
+        labels.insert(POD_INDEX_LABEL.into(), json!(ordinal.to_string()));
+        labels.insert(REVISION_LABEL.into(), json!(revision));
+    }
+    let mut spec = template
+        .get("spec")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    spec.insert("hostname".into(), json!(name));
+    let service = meta::str_at(set, "/spec/serviceName");
+    if !service.is_empty() {
+        spec.insert("subdomain".into(), json!(service));
+    }
+    let mut volumes: Vec<Value> = spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for claim in claim_templates(set) {
+        let volume = meta::name(&claim).to_string();
+        volumes.retain(|v| meta::str_at(v, "/name") != volume);
+        volumes.push(json!({"name": volume, "persistentVolumeClaim": {"claimName": format!("{volume}-{name}")}}));
+    }
+    if !volumes.is_empty() {
+        spec.insert("volumes".into(), json!(volumes));
+    }
+    json!({"metadata": metadata, "spec": spec})
+}
+
+/// Retain or Delete, for one of the two retention triggers.
+fn deletes(set: &Value, when: &str) -> bool {
+    set.pointer(&format!(
+        "/spec/persistentVolumeClaimRetentionPolicy/{when}"
+    ))
+    .and_then(Value::as_str)
+        == Some("Delete")
+}
+
+fn reference(api_version: &str, kind: &str, owner: &Value) -> Value {
+    json!({"apiVersion": api_version, "kind": kind, "name": meta::name(owner), "uid": meta::uid(owner)})
+}
+
+/// The ownerReferences `claim` should have (`updateClaimOwnerRefForSetAndPod`):
+/// a reference to the set under whenDeleted=Delete while its pod is in range,
+/// a reference to the pod under whenScaled=Delete once the pod is condemned;
+/// references to other owners are kept.
+pub fn claim_owner_refs(set: &Value, pod: &Value, condemned: bool, claim: &Value) -> Vec<Value> {
+    let set_uid = meta::uid(set);
+    let pod_uid = meta::uid(pod);
+    let mut refs: Vec<Value> = claim
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    refs.retain(|r| {
+        let uid = meta::str_at(r, "/uid");
+        uid != set_uid && uid != pod_uid
+    });
+    let (when_deleted, when_scaled) = (deletes(set, "whenDeleted"), deletes(set, "whenScaled"));
+    let set_ref = when_deleted && !(when_scaled && condemned);
+    let pod_ref = when_scaled && condemned;
+    if set_ref {
+        refs.push(reference("apps/v1", "StatefulSet", set));
+    }
+    if pod_ref {
+        refs.push(reference("v1", "Pod", pod));
+    }
+    refs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(when_deleted: &str, when_scaled: &str) -> Value {
+        json!({"metadata": {"name": "web", "namespace": "default", "uid": "s"},
+               "spec": {"serviceName": "nginx", "selector": {"matchLabels": {"app": "web"}},
+                        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": when_deleted, "whenScaled": when_scaled},
+                        "template": {"metadata": {"labels": {"app": "web"}},
+                                     "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}},
+                        "volumeClaimTemplates": [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                                                  "metadata": {"name": "www", "labels": {"tier": "data"}},
+                                                  "spec": {"accessModes": ["ReadWriteOnce"]}, "status": {"phase": "Pending"}}]}})
+    }
+
+    #[test]
+    fn pods_get_their_identity() {
+        let s = set("Retain", "Retain");
+        let pod = new_pod(&s, &s["spec"]["template"], 2, "web-abc");
+        assert_eq!(pod["metadata"]["name"], "web-2");
+        assert_eq!(
+            pod["metadata"]["labels"],
+            json!({"app": "web", POD_NAME_LABEL: "web-2", POD_INDEX_LABEL: "2", REVISION_LABEL: "web-abc"})
+        );
+        assert_eq!(pod["spec"]["hostname"], "web-2");
+        assert_eq!(pod["spec"]["subdomain"], "nginx");
+        assert_eq!(
+            pod["spec"]["volumes"],
+            json!([{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-2"}}])
+        );
+        assert_eq!(pod["metadata"]["ownerReferences"][0]["controller"], true);
+        let claims = claims_for(&s, 2);
+        assert_eq!(claims[0]["metadata"]["name"], "www-web-2");
+        assert_eq!(
+            claims[0]["metadata"]["labels"],
+            json!({"tier": "data", "app": "web"})
+        );
+        assert!(claims[0].get("status").is_none());
+    }
+
+    #[test]
+    fn claim_owners_follow_the_retention_policy() {
+        let pod = json!({"metadata": {"name": "web-3", "uid": "p"}});
+        let claim =
+            json!({"metadata": {"name": "www-web-3", "ownerReferences": [{"uid": "other"}]}});
+        let owners = |policy: (&str, &str), condemned: bool| -> Vec<String> {
+            claim_owner_refs(&set(policy.0, policy.1), &pod, condemned, &claim)
+                .iter()
+                .map(|r| meta::str_at(r, "/uid").to_string())
+                .collect()
+        };
+        for (policy, condemned, want) in [
+            (("Retain", "Retain"), false, vec!["other"]),
+            (("Retain", "Retain"), true, vec!["other"]),
+            (("Delete", "Retain"), false, vec!["other", "s"]),
+            (("Delete", "Retain"), true, vec!["other", "s"]),
+            (("Retain", "Delete"), false, vec!["other"]),
+            (("Retain", "Delete"), true, vec!["other", "p"]),
+            (("Delete", "Delete"), false, vec!["other", "s"]),
+            (("Delete", "Delete"), true, vec!["other", "p"]),
+        ] {
+            assert_eq!(
+                owners(policy, condemned),
+                want,
+                "{policy:?} condemned={condemned}"
+            );
+        }
+    }
+}

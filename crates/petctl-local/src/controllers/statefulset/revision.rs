@@ -1,0 +1,178 @@
+//! ControllerRevisions of a StatefulSet, as `pkg/controller/history` makes
+//! them: the data is a patch that re-applies the pod template, the name is
+//! `<set>-<hash>` with the FNV-32 hash of that patch and the collision
+//! count, safe-encoded like `rand.SafeEncodeString`.
+
+use serde_json::{json, Map, Value};
+
+use crate::registry::meta;
+
+/// The label a ControllerRevision carries with its hash.
+pub const HASH_LABEL: &str = "controller.kubernetes.io/hash";
+
+/// JSON with every object's keys sorted, as Go's `json.Marshal` of a map.
+pub fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut sorted = Map::new();
+            for key in keys {
+                sorted.insert(key.clone(), canonical(&map[key]));
+            }
+            Value::Object(sorted)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `getPatch`: `{"spec":{"template":{…,"$patch":"replace"}}}`.
+pub fn patch(set: &Value) -> Value {
+    let mut template = set
+        .pointer("/spec/template")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    if let Some(map) = template.as_object_mut() {
+        map.insert("$patch".into(), json!("replace"));
+    }
+    canonical(&json!({"spec": {"template": template}}))
+}
+
+/// The template a revision's patch re-applies.
+pub fn template_of(revision: &Value) -> Value {
+    let mut template = revision
+        .pointer("/data/spec/template")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    if let Some(map) = template.as_object_mut() {
+        map.remove("$patch");
+    }
+    template
+}
+
+/// FNV-1 (not 1a), 32 bits, as Go's `fnv.New32`.
+fn fnv32(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |hash, b| {
+        hash.wrapping_mul(0x0100_0193) ^ u32::from(*b)
+    })
+}
+
+/// `rand.SafeEncodeString`: each byte mapped onto an alphabet without vowels.
+fn safe_encode(text: &str) -> String {
+    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    text.bytes()
+        .map(|b| char::from(ALPHANUMS[usize::from(b) % ALPHANUMS.len()]))
+        .collect()
+}
+
+/// `HashControllerRevision(revision, &collisionCount)`.
+pub fn hash(patch: &Value, collision_count: i64) -> String {
+    let mut bytes = serde_json::to_vec(patch).unwrap_or_default();
+    bytes.extend_from_slice(collision_count.to_string().as_bytes());
+    safe_encode(&fnv32(&bytes).to_string())
+}
+
+/// `ControllerRevisionName`: `<set>-<hash>`, the prefix cut so the name is a
+/// valid label value (63 characters).
+pub fn revision_name(set: &str, hash: &str) -> String {
+    let keep = 63usize.saturating_sub(hash.len() + 1).min(set.len());
+    let prefix = set.get(..keep).unwrap_or(set).trim_end_matches('-');
+    format!("{prefix}-{hash}")
+}
+
+/// A new ControllerRevision of `set` with number `number`.
+pub fn new_revision(set: &Value, number: i64, collision_count: i64) -> Value {
+    let data = patch(set);
+    let hash = hash(&data, collision_count);
+    let mut labels = set
+        .pointer("/spec/template/metadata/labels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    labels.insert(HASH_LABEL.into(), json!(hash));
+    json!({
+        "metadata": {
+            "name": revision_name(meta::name(set), &hash),
+            "namespace": meta::namespace(set),
+            "labels": labels,
+            "ownerReferences": [super::controller_ref(set)],
+        },
+        "data": data,
+        "revision": number,
+    })
+}
+
+pub fn number(revision: &Value) -> i64 {
+    revision
+        .get("revision")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_matches_go() {
+        // Go: fnv.New32() over "" and "a".
+        assert_eq!(fnv32(b""), 0x811c_9dc5);
+        assert_eq!(fnv32(b"a"), 0x050c_5d7e);
+    }
+
+    #[test]
+    fn safe_encoding_avoids_vowels() {
+        assert_eq!(safe_encode("0123456789"), "456789bcdf");
+    }
+
+    #[test]
+    fn revisions_change_with_the_template_only() {
+        let set = json!({"metadata": {"name": "web", "namespace": "default", "uid": "u"},
+            "spec": {"replicas": 3, "template": {"metadata": {"labels": {"app": "web"}},
+                                                  "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}}});
+        let first = new_revision(&set, 1, 0);
+        let mut scaled = set.clone();
+        scaled["spec"]["replicas"] = json!(5);
+        assert_eq!(
+            new_revision(&scaled, 1, 0)["metadata"]["name"],
+            first["metadata"]["name"]
+        );
+        let mut updated = set.clone();
+        updated["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:2");
+        assert_ne!(
+            new_revision(&updated, 2, 0)["metadata"]["name"],
+            first["metadata"]["name"]
+        );
+        assert_ne!(
+            new_revision(&set, 1, 1)["metadata"]["name"],
+            first["metadata"]["name"],
+            "collisions move the hash"
+        );
+        let name = first["metadata"]["name"].as_str().unwrap();
+        assert!(name.starts_with("web-"), "{name}");
+        assert_eq!(first["data"]["spec"]["template"]["$patch"], "replace");
+        assert_eq!(template_of(&first), set["spec"]["template"]);
+        assert_eq!(first["metadata"]["labels"]["app"], "web");
+        assert_eq!(
+            first["metadata"]["ownerReferences"][0]["kind"],
+            "StatefulSet"
+        );
+    }
+
+    #[test]
+    fn long_names_are_cut_to_a_label() {
+        let name = revision_name(&"x".repeat(80), "abcdefghij");
+        assert_eq!(name.len(), 63);
+        assert!(name.ends_with("-abcdefghij"));
+    }
+
+    #[test]
+    fn keys_are_sorted_recursively() {
+        let value = json!({"b": 1, "a": {"d": [{"z": 1, "y": 2}], "c": 3}});
+        assert_eq!(
+            serde_json::to_string(&canonical(&value)).unwrap(),
+            r#"{"a":{"c":3,"d":[{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! The registry: the only writer to the store. Every create, update, patch
+//! and delete goes through a per-kind strategy (defaults, server-owned
+//! metadata, status/spec split, immutable fields, validation), so REST
+//! writes and the controllers' writes get the same treatment.
+
+pub mod admission;
+mod allocation;
+mod deletion;
+pub mod error;
+pub mod meta;
+mod paging;
+pub mod patch;
+pub mod scale;
+pub mod strategy;
+mod validate;
+mod verbs;
+mod write;
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+use self::error::ApiError;
+use super::store::{ObjectKey, Revision, Store, StoreError};
+use petctl_model::kinds::{self, KindInfo};
+
+pub use self::validate::FieldValidation;
+
+/// What a write request asked for besides its body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// `dryRun=All`: everything but the write to the store.
+    pub dry_run: bool,
+    pub field_validation: FieldValidation,
+}
+
+/// The stored (or, for a dry run, would-be stored) object and the warnings
+/// for the `Warning` header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub object: Value,
+    pub warnings: Vec<String>,
+}
+
+/// How dependents are treated when their owner is deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Propagation {
+    Orphan,
+    #[default]
+    Background,
+    Foreground,
+}
+
+/// DeleteOptions, from the body or the query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteOptions {
+    pub grace_period_seconds: Option<i64>,
+    pub propagation: Propagation,
+    pub precondition_uid: Option<String>,
+    pub precondition_resource_version: Option<String>,
+}
+
+/// What a delete did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deleted {
+    /// The object is gone; this was its last state.
+    Gone(Value),
+    /// The object is marked for deletion and stays until its finalizers are
+    /// removed or its grace period ends.
+    Pending(Value),
+}
+
+/// One object addressed by a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: &'static KindInfo,
+    /// "" for cluster-scoped kinds.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl Target {
+    fn key(&self) -> ObjectKey {
+        key(self.kind, &self.namespace, &self.name)
+    }
+}
+
+fn key(kind: &KindInfo, namespace: &str, name: &str) -> ObjectKey {
+    ObjectKey {
+        group: kind.group.to_string(),
+        resource: kind.plural.to_string(),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<Value>,
+    pub revision: Revision,
+    /// The token for the next page, if there is one.
+    pub next: Option<String>,
+    pub remaining: usize,
+}
+
+/// How often a write without a resourceVersion is retried when a concurrent
+/// write got in between its read and its write.
+const UNCONDITIONAL_RETRIES: usize = 8;
+
+pub struct Registry {
+    store: Arc<Store>,
+    /// Serializes cluster IP allocation.
+    allocation: Mutex<()>,
+}
+
+fn store_error(target: &Target, err: StoreError) -> ApiError {
+    match err {
+        StoreError::NotFound => ApiError::not_found(target.kind, &target.name),
+        StoreError::AlreadyExists => ApiError::already_exists(target.kind, &target.name),
+        StoreError::Conflict { .. } => ApiError::modified(target.kind, &target.name),
+        StoreError::Compacted { oldest } => ApiError::gone(format!(
+            "too old resource version (oldest kept is {oldest})"
+        )),
+        StoreError::Backend(message) => ApiError::internal(message),
+    }
+}
+
+/// Parses a resourceVersion as sent by a client.
+pub fn parse_resource_version(rv: &str) -> Result<Revision, ApiError> {
+    rv.parse::<Revision>()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv:?}")))
+}
+
+impl Registry {
+    pub fn new(store: Arc<Store>) -> Self {
+        Registry {
+            store,
+            allocation: Mutex::new(()),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Creates the namespaces that exist from the start.
+    pub fn bootstrap(&self) -> Result<(), ApiError> {
+        let Some(namespaces) = kinds::by_name("namespaces") else {
+            return Ok(());
+        };
+        for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            let target = Target {
+                kind: namespaces,
+                namespace: String::new(),
+                name: name.to_string(),
+            };
+            if self.read(&target)?.is_none() {
+                let body =
+                    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+                match self.create(namespaces, "", body, WriteOptions::default()) {
+                    Ok(_) => {}
+                    Err(err) if err.reason == "AlreadyExists" => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read(&self, target: &Target) -> Result<Option<Value>, ApiError> {
+        self.store
+            .get(&target.key())
+            .map_err(|e| store_error(target, e))
+    }
+
+    pub fn get(&self, target: &Target) -> Result<Value, ApiError> {
+        self.read(target)?
+            .ok_or_else(|| ApiError::not_found(target.kind, &target.name))
+    }
+
+    /// A subresource's view: `status` is the object itself, `scale` a Scale.
+    pub fn get_subresource(&self, target: &Target, sub: &str) -> Result<Value, ApiError> {
+        let object = self.get(target)?;
+        match sub {
+            "scale" => Ok(scale::to_scale(&object)),
+            _ => Ok(object),
+        }
+    }
+
+    pub fn current_revision(&self) -> Revision {
+        self.store.current_revision()
+    }
+
+    fn require_namespace(&self, kind: &KindInfo, namespace: &str) -> Result<(), ApiError> {
+        if !kind.namespaced {
+            return Ok(());
+        }
+        let Some(namespaces) = kinds::by_name("namespaces") else {
+            return Ok(());
+        };
+        let target = Target {
+            kind: namespaces,
+            namespace: String::new(),
+            name: namespace.to_string(),
+        };
+        match self.read(&target)? {
+            None => Err(ApiError::namespace_not_found(namespace)),
+            Some(ns) if meta::is_deleting(&ns) => Err(ApiError::new(
+                403,
+                "Forbidden",
+                format!("unable to create new content in namespace {namespace} because it is being terminated"),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Object counts per resource, for `petctl local status`.
+    pub fn counts(&self) -> Result<Vec<(String, usize)>, ApiError> {
+        self.store
+            .count_by_resource()
+            .map_err(|e| ApiError::internal(format!("{e:?}")))
+    }
+}
+
+/// The three patch types the server accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    Json,
+    Merge,
+    StrategicMerge,
+}
+
+#[cfg(test)]
+mod write_tests;

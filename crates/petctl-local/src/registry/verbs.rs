@@ -1,0 +1,286 @@
+//! The write verbs as the API serves them: POST (create), PUT (update),
+//! PATCH and the pods/binding subresource, each checked then written
+//! through the write pipeline.
+
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::strategy::{self, Part};
+use super::validate::{self, Origin};
+use super::{admission, meta, patch, scale};
+use super::{
+    parse_resource_version, store_error, PatchType, Registry, Target, WriteOptions, Written,
+};
+use petctl_model::kinds::KindInfo;
+
+impl Registry {
+    /// POST: creates an object from a client's body.
+    pub fn create(
+        &self,
+        kind: &'static KindInfo,
+        namespace: &str,
+        body: Value,
+        options: WriteOptions,
+    ) -> Result<Written, ApiError> {
+        let mut object = body;
+        validate::check_type(kind, &object)?;
+        let namespace = validate::check_namespace(kind, namespace, &object)?;
+        let warnings = validate::decode(
+            kind,
+            &mut object,
+            options.field_validation,
+            Origin::Body(kind),
+        )?;
+        let meta = meta::metadata_mut(&mut object)
+            .ok_or_else(|| ApiError::bad_request("the body of the request is not a JSON object"))?;
+        let name = meta
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let prefix = meta
+            .get("generateName")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let name = if name.is_empty() && !prefix.is_empty() {
+            meta::generate_name(&prefix)
+        } else {
+            name
+        };
+        if !name.is_empty() {
+            meta.insert("name".into(), json!(name));
+        }
+        if kind.namespaced {
+            meta.insert("namespace".into(), json!(namespace));
+        } else {
+            meta.remove("namespace");
+        }
+        for server_owned in [
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ] {
+            meta.remove(server_owned);
+        }
+        meta.insert("uid".into(), json!(meta::new_uid()));
+        meta.insert("creationTimestamp".into(), json!(meta::now()));
+        if strategy::tracks_generation(kind) {
+            meta.insert("generation".into(), json!(1));
+        } else {
+            meta.remove("generation");
+        }
+        strategy::apply_defaults(kind, &mut object);
+        admission::admit_create(kind, &mut object);
+        if let Some(map) = object.as_object_mut() {
+            match strategy::initial_status(kind, &object_clone_for_status(map)) {
+                Some(status) => map.insert("status".into(), status),
+                None if strategy::has_status_subresource(kind) => map.remove("status"),
+                None => None,
+            };
+        }
+        let target = Target {
+            kind,
+            namespace: namespace.clone(),
+            name: name.clone(),
+        };
+        let causes = validate::validate(kind, &object, &[]);
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(kind, &name, &causes));
+        }
+        self.require_namespace(kind, &namespace)?;
+        let _guard = self.allocation.lock().unwrap_or_else(|e| e.into_inner());
+        if kind.kind == "Service" {
+            self.allocate_cluster_ip(&mut object)?;
+        }
+        if options.dry_run {
+            if self.read(&target)?.is_some() {
+                return Err(ApiError::already_exists(kind, &name));
+            }
+            return Ok(Written { object, warnings });
+        }
+        let object = self
+            .store
+            .create(&target.key(), object)
+            .map_err(|e| store_error(&target, e))?;
+        Ok(Written { object, warnings })
+    }
+
+    /// PUT: replaces an object (or its status, or its scale) with a client's body.
+    pub fn update(
+        &self,
+        target: &Target,
+        subresource: Option<&str>,
+        body: Value,
+        options: WriteOptions,
+    ) -> Result<Written, ApiError> {
+        match subresource {
+            Some("scale") => {
+                validate::check_scale(&body)?;
+                let body_name = meta::name(&body);
+                if !body_name.is_empty() && body_name != target.name {
+                    return Err(name_mismatch(body_name, &target.name));
+                }
+                let mut body = body;
+                let warnings = validate::apply_findings(
+                    scale::findings(&body),
+                    &mut body,
+                    options.field_validation,
+                    Origin::Body(target.kind),
+                )?;
+                let written = self.write(target, Part::Main, options, |current| {
+                    Ok((scale::apply_scale(current, &body)?, Vec::new()))
+                })?;
+                Ok(Written {
+                    object: scale::to_scale(&written.object),
+                    warnings,
+                })
+            }
+            Some("status") | None => {
+                validate::check_type(target.kind, &body)?;
+                validate::check_namespace(target.kind, &target.namespace, &body)?;
+                let body_name = meta::name(&body);
+                if body_name != target.name {
+                    return Err(name_mismatch(body_name, &target.name));
+                }
+                let part = if subresource.is_some() {
+                    Part::Status
+                } else {
+                    Part::Main
+                };
+                let mut body = body;
+                let warnings = validate::decode(
+                    target.kind,
+                    &mut body,
+                    options.field_validation,
+                    Origin::Body(target.kind),
+                )?;
+                self.write(target, part, options, |_| {
+                    Ok((body.clone(), warnings.clone()))
+                })
+            }
+            Some(_) => Err(ApiError::path_not_found()),
+        }
+    }
+
+    /// PATCH: applies `patch` to the current object (or its scale) and
+    /// stores the result as an update.
+    pub fn patch(
+        &self,
+        target: &Target,
+        subresource: Option<&str>,
+        patch_type: PatchType,
+        patch: &[u8],
+        options: WriteOptions,
+    ) -> Result<Written, ApiError> {
+        let apply = |view: &Value| -> Result<Value, ApiError> {
+            let result = match patch_type {
+                PatchType::Json => patch::apply_json_patch(view, patch),
+                PatchType::Merge => patch::apply_merge_patch(view, patch),
+                PatchType::StrategicMerge => {
+                    patch::apply_strategic_merge_patch(view, patch, target.kind.kind)
+                }
+            };
+            result.map_err(|e| patch_error(target, e))
+        };
+        let part = match subresource {
+            Some("status") => Part::Status,
+            None | Some("scale") => Part::Main,
+            Some(_) => return Err(ApiError::path_not_found()),
+        };
+        let is_scale = subresource == Some("scale");
+        let mode = options.field_validation;
+        // Everything a PUT checks is checked on the patched object inside
+        // the read-modify-write, so a rejected patch is never committed.
+        let shown = |patched: &Value| patch::shown_value(patch_type, patched, patch);
+        let written = self.write(target, part, options, |current| {
+            if is_scale {
+                let mut patched = apply(&scale::to_scale(current))?;
+                validate::check_scale(&patched)?;
+                // `checkName` in handlers/patch.go holds for the Scale too.
+                if meta::name(&patched) != target.name {
+                    return Err(name_mismatch(meta::name(&patched), &target.name));
+                }
+                let findings = scale::findings(&patched);
+                let warnings =
+                    validate::apply_findings(findings, &mut patched, mode, Origin::Patch(&shown))?;
+                return Ok((scale::apply_scale(current, &patched)?, warnings));
+            }
+            let mut patched = apply(current)?;
+            validate::check_type(target.kind, &patched)?;
+            if meta::name(&patched) != target.name {
+                return Err(name_mismatch(meta::name(&patched), &target.name));
+            }
+            let warnings =
+                validate::decode(target.kind, &mut patched, mode, Origin::Patch(&shown))?;
+            Ok((patched, warnings))
+        })?;
+        if is_scale {
+            return Ok(Written {
+                object: scale::to_scale(&written.object),
+                warnings: written.warnings,
+            });
+        }
+        Ok(written)
+    }
+
+    /// What POST pods/NAME/binding does for the scheduler: sets
+    /// `spec.nodeName` of a live pod that has none, which no update may do.
+    pub fn bind_pod(&self, target: &Target, node: &str) -> Result<Written, ApiError> {
+        let current = self.get(target)?;
+        let assigned = meta::str_at(&current, "/spec/nodeName");
+        if !assigned.is_empty() {
+            let why = format!(
+                "pod {} is already assigned to node \"{assigned}\"",
+                target.name
+            );
+            return Err(ApiError::conflict(target.kind, &target.name, &why));
+        }
+        if meta::is_deleting(&current) {
+            let why = format!(
+                "pod {} is being deleted, cannot be assigned to a host",
+                target.name
+            );
+            return Err(ApiError::conflict(target.kind, &target.name, &why));
+        }
+        let expected = parse_resource_version(meta::resource_version(&current))?;
+        let mut bound = current;
+        if let Some(spec) = bound.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.insert("nodeName".into(), json!(node));
+        }
+        let object = self
+            .store
+            .update(&target.key(), bound, Some(expected))
+            .map_err(|e| store_error(target, e))?;
+        Ok(Written {
+            object,
+            warnings: Vec::new(),
+        })
+    }
+}
+
+fn object_clone_for_status(map: &serde_json::Map<String, Value>) -> Value {
+    Value::Object(map.clone())
+}
+
+fn name_mismatch(body: &str, url: &str) -> ApiError {
+    ApiError::bad_request(format!(
+        "the name of the object ({body}) does not match the name on the URL ({url})"
+    ))
+}
+
+/// PATCH failures with the status kube-apiserver gives them; a failed
+/// operation (including a JSON Patch `test`) is a 422 without a reason.
+fn patch_error(target: &Target, err: patch::PatchError) -> ApiError {
+    let code = err.http_status();
+    let message = err.to_string();
+    match code {
+        400 => ApiError::bad_request(message),
+        413 => ApiError::new(413, "RequestEntityTooLarge", message),
+        422 => ApiError::new(422, "", message).with_details(json!({
+            "name": target.name, "group": target.kind.group, "kind": target.kind.plural
+        })),
+        _ => ApiError::internal(message),
+    }
+}

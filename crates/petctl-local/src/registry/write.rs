@@ -1,0 +1,175 @@
+//! The write pipeline shared by update and patch (and the controllers'
+//! writes): read, change, check the precondition, merge per strategy,
+//! default, keep the server-owned metadata, validate, commit.
+
+use serde_json::{json, Value};
+
+use super::deletion::graceful_pending;
+use super::error::{ApiError, Cause};
+use super::meta;
+use super::strategy::{self, Part};
+use super::validate;
+use super::{
+    parse_resource_version, store_error, Registry, Target, WriteOptions, Written,
+    UNCONDITIONAL_RETRIES,
+};
+use crate::store::Revision;
+use petctl_model::field_path::FieldPath;
+
+impl Registry {
+    /// The read-modify-write loop shared by update and patch: `change` turns
+    /// the current object into the client's intended object and its
+    /// warnings. A resourceVersion in the result is a precondition; without
+    /// one the write is retried when another write got in between.
+    pub(super) fn write(
+        &self,
+        target: &Target,
+        part: Part,
+        options: WriteOptions,
+        change: impl Fn(&Value) -> Result<(Value, Vec<String>), ApiError>,
+    ) -> Result<Written, ApiError> {
+        for _ in 0..UNCONDITIONAL_RETRIES {
+            let current = self.get(target)?;
+            let current_rv = parse_resource_version(meta::resource_version(&current))
+                .map_err(|_| ApiError::internal("stored object has no resourceVersion"))?;
+            let (intended, warnings) = change(&current)?;
+            let requested_rv = meta::resource_version(&intended).to_string();
+            let conditional = !requested_rv.is_empty();
+            if conditional {
+                let rv = parse_resource_version(&requested_rv).map_err(|_| {
+                    ApiError::invalid(
+                        target.kind,
+                        &target.name,
+                        &[Cause::invalid(
+                            FieldPath::parse("metadata.resourceVersion"),
+                            &json!(requested_rv),
+                            "must be a valid resource version",
+                        )],
+                    )
+                })?;
+                if rv != current_rv {
+                    return Err(ApiError::modified(target.kind, &target.name));
+                }
+            }
+            let object = self.prepare_update(target, part, &current, intended)?;
+            if options.dry_run {
+                return Ok(Written { object, warnings });
+            }
+            // kube-apiserver's store skips a write that changes nothing
+            // (`GuaranteedUpdate` in storage/etcd3/store.go compares the
+            // bytes): no new resourceVersion, no watch event.
+            if unchanged(&current, &object) {
+                return Ok(Written {
+                    object: current,
+                    warnings,
+                });
+            }
+            // Another write got in between: start over from the fresh
+            // object. The precondition above is checked again, so a
+            // stale resourceVersion still fails, while a patch is simply
+            // re-applied, as kube-apiserver's GuaranteedUpdate does.
+            match self.commit_update(target, object, current_rv) {
+                Err(err) if err.reason == "Conflict" => continue,
+                other => return other.map(|object| Written { object, warnings }),
+            }
+        }
+        Err(ApiError::modified(target.kind, &target.name))
+    }
+
+    fn prepare_update(
+        &self,
+        target: &Target,
+        part: Part,
+        current: &Value,
+        intended: Value,
+    ) -> Result<Value, ApiError> {
+        let kind = target.kind;
+        let mut object = strategy::merge_for_update(kind, part, current, intended);
+        if part == Part::Main {
+            strategy::apply_defaults(kind, &mut object);
+        }
+        if kind.kind == "Service" {
+            if let (Some(old_ip), Some(spec)) = (
+                current.pointer("/spec/clusterIP").cloned(),
+                object.get_mut("spec").and_then(Value::as_object_mut),
+            ) {
+                if spec.get("clusterIP").is_none_or(|v| v.as_str() == Some("")) {
+                    spec.insert("clusterIP".into(), old_ip);
+                    if let Some(ips) = current.pointer("/spec/clusterIPs") {
+                        spec.insert("clusterIPs".into(), ips.clone());
+                    }
+                }
+            }
+        }
+        let generation = current
+            .pointer("/metadata/generation")
+            .and_then(Value::as_i64);
+        let spec_changed = current.get("spec") != object.get("spec");
+        let meta = meta::metadata_mut(&mut object)
+            .ok_or_else(|| ApiError::bad_request("the body of the request is not a JSON object"))?;
+        for owned in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "namespace",
+        ] {
+            match current.pointer(&format!("/metadata/{owned}")) {
+                Some(value) => meta.insert(owned.to_string(), value.clone()),
+                None => meta.remove(owned),
+            };
+        }
+        meta.remove("resourceVersion");
+        if strategy::tracks_generation(kind) {
+            let generation = generation.unwrap_or(1);
+            let next = if spec_changed {
+                generation + 1
+            } else {
+                generation
+            };
+            meta.insert("generation".into(), json!(next));
+        }
+        let mut causes = validate::validate(kind, &object, &[]);
+        if part == Part::Main {
+            causes.extend(strategy::validate_update(kind, current, &object));
+        }
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(kind, &target.name, &causes));
+        }
+        Ok(object)
+    }
+
+    /// Stores an update; an object being deleted whose last finalizer was
+    /// just removed is deleted instead.
+    fn commit_update(
+        &self,
+        target: &Target,
+        object: Value,
+        expected: Revision,
+    ) -> Result<Value, ApiError> {
+        if meta::is_deleting(&object)
+            && meta::finalizers(&object).is_empty()
+            && !graceful_pending(&object)
+        {
+            self.store
+                .update(&target.key(), object, Some(expected))
+                .map_err(|e| store_error(target, e))?;
+            return self
+                .store
+                .delete(&target.key(), None)
+                .map_err(|e| store_error(target, e));
+        }
+        self.store
+            .update(&target.key(), object, Some(expected))
+            .map_err(|e| store_error(target, e))
+    }
+}
+
+/// Whether `next` (which carries no resourceVersion) is `current` as stored.
+fn unchanged(current: &Value, next: &Value) -> bool {
+    let mut stored = current.clone();
+    if let Some(meta) = meta::metadata_mut(&mut stored) {
+        meta.remove("resourceVersion");
+    }
+    stored == *next
+}

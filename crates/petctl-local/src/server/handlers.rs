@@ -1,0 +1,400 @@
+//! The API handler: authentication, routing, and one function per verb
+//! (get, list, watch, create, update, patch, delete, deletecollection)
+//! calling the registry and rendering its answer.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper::header::CONTENT_TYPE;
+use hyper::{Method, Request, Response};
+use serde_json::{json, Value};
+
+use super::body::{self, MAX_BODY_BYTES};
+use super::query::Params;
+use super::route::{self, ResourcePath, Route};
+use super::{
+    auth, authz, discovery, filter, logs, openapi_v2, respond, reviews, table, watch, App,
+};
+use crate::registry::error::ApiError;
+use crate::registry::{meta, Deleted, Page, Registry, Target, Written};
+
+pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
+    let (parts, incoming) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    let started = std::time::Instant::now();
+    let user = auth::authenticate(
+        &parts.headers,
+        &app.token,
+        &app.basic_users,
+        parts.extensions.get::<auth::CertificateUser>(),
+    );
+    if user.is_none() && !auth::is_public(&path) {
+        super::log(&format!("{} {} 401", parts.method, parts.uri));
+        return respond::error(&ApiError::unauthorized());
+    }
+    let params = Params::parse(parts.uri.query().unwrap_or(""));
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let content_length = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let accept = parts
+        .headers
+        .get(hyper::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let request = ApiRequest {
+        accept,
+        method: parts.method.clone(),
+        params,
+        content_type,
+        content_length,
+        body: Body::new(incoming),
+    };
+    let response = match route::resolve(&path) {
+        Route::Review => match (&user, request.method == Method::POST) {
+            (Some(user), true) => review(&path, user, request)
+                .await
+                .unwrap_or_else(|err| respond::error(&err)),
+            _ => respond::error(&ApiError::method_not_allowed()),
+        },
+        Route::Resource(target) => {
+            let verb = authz::verb(
+                &request.method,
+                &target,
+                target.watch || request.params.flag("watch"),
+            );
+            let allowed = match &user {
+                Some(user) => authz::authorize(user, verb, &target),
+                None => Err(ApiError::unauthorized()),
+            };
+            match allowed {
+                Ok(()) => resource(app.clone(), target, request)
+                    .await
+                    .unwrap_or_else(|err| respond::error(&err)),
+                Err(err) => respond::error(&err),
+            }
+        }
+        Route::OpenApiV2 if request.method == Method::GET => {
+            let accept = parts
+                .headers
+                .get(hyper::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if accept.contains("protobuf") {
+                respond::bytes(200, openapi_v2::PROTOBUF, openapi_v2::document_protobuf())
+            } else {
+                respond::ok(&openapi_v2::document_json())
+            }
+        }
+        other => discovery_route(&app, other, &request.method),
+    };
+    super::log(&format!(
+        "{} {} {} {}ms",
+        parts.method,
+        parts.uri,
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    ));
+    response
+}
+
+async fn review(
+    path: &str,
+    user: &auth::User,
+    request: ApiRequest,
+) -> Result<Response<Body>, ApiError> {
+    let (_, content_type, bytes) = request.bytes().await?;
+    let object = body::decode_object(content_type.as_deref(), &bytes)?;
+    let answer = reviews::answer(path, user, object)?;
+    Ok(respond::json(201, &answer))
+}
+
+fn discovery_route(app: &App, route: Route, method: &Method) -> Response<Body> {
+    if method != Method::GET && method != Method::HEAD {
+        return respond::error(&ApiError::method_not_allowed());
+    }
+    let document = match route {
+        Route::Health => return respond::text(200, "ok"),
+        Route::Version => Some(discovery::version()),
+        Route::CoreVersions => Some(discovery::core_versions(&app.address)),
+        Route::Groups => Some(discovery::group_list()),
+        Route::Group(group) => discovery::group(&group),
+        Route::ResourceList { group, version } => discovery::resource_list(&group, &version),
+        Route::ServerStatus => Some(app.status()),
+        Route::OpenApiRoot => Some(discovery::openapi_v3_root()),
+        Route::OpenApi { group, version } => discovery::openapi_v3(&group, &version),
+        Route::Resource(_) | Route::Review | Route::NotFound | Route::OpenApiV2 => None,
+    };
+    match document {
+        Some(document) => respond::ok(&document),
+        None => respond::error(&ApiError::path_not_found()),
+    }
+}
+
+/// The parts of a request a verb needs.
+struct ApiRequest {
+    accept: String,
+    method: Method,
+    params: Params,
+    content_type: Option<String>,
+    content_length: Option<usize>,
+    body: Body,
+}
+
+impl ApiRequest {
+    async fn bytes(self) -> Result<(Params, Option<String>, Vec<u8>), ApiError> {
+        if self.content_length.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Err(ApiError::too_large(MAX_BODY_BYTES));
+        }
+        let bytes = axum::body::to_bytes(self.body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| ApiError::too_large(MAX_BODY_BYTES))?;
+        Ok((self.params, self.content_type, bytes.to_vec()))
+    }
+}
+
+async fn resource(
+    app: Arc<App>,
+    path: ResourcePath,
+    request: ApiRequest,
+) -> Result<Response<Body>, ApiError> {
+    let kind = path.kind;
+    if let Some(sub) = &path.subresource {
+        if !kind.has_subresource(sub) {
+            return Err(ApiError::path_not_found());
+        }
+    }
+    let namespace = path.namespace.clone();
+    let collection = path.name.is_none();
+    if collection && path.subresource.is_some() {
+        return Err(ApiError::path_not_found());
+    }
+    // A namespaced kind named without a namespace: only lists across all
+    // namespaces make sense.
+    if kind.namespaced && namespace.is_none() && !(collection && request.method == Method::GET) {
+        return Err(if collection {
+            ApiError::method_not_allowed()
+        } else {
+            ApiError::path_not_found()
+        });
+    }
+    let target = path.name.clone().map(|name| Target {
+        kind,
+        namespace: namespace.clone().unwrap_or_default(),
+        name,
+    });
+    let is_watch = path.watch || request.params.flag("watch");
+    let as_table = (table::wants_table(&request.accept) && path.subresource.is_none())
+        .then(|| table::Include::parse(request.params.get("includeObject")));
+    match (&request.method, target) {
+        (&Method::GET, None) if is_watch => {
+            let filter = filter::from_params(kind, namespace.as_deref(), &request.params)?;
+            watch::start(app, kind, filter, &request.params, as_table)
+        }
+        (&Method::GET, Some(target)) if is_watch => {
+            let name = target.name.clone();
+            let base = filter::from_params(kind, namespace.as_deref(), &request.params)?;
+            let filter: filter::Filter =
+                Arc::new(move |o: &Value| meta::name(o) == name && base(o));
+            watch::start(app, kind, filter, &request.params, as_table)
+        }
+        (&Method::GET, None) => {
+            let filter = filter::from_params(kind, namespace.as_deref(), &request.params)?;
+            let limit = request.params.limit()?;
+            let token = request.params.get("continue").map(str::to_string);
+            let page = blocking(app, move |registry| {
+                registry.list(
+                    kind,
+                    namespace.as_deref(),
+                    &*filter,
+                    limit,
+                    token.as_deref(),
+                )
+            })
+            .await?;
+            let body = list_body(kind, page);
+            Ok(respond::ok(&match as_table {
+                Some(include) => table::table(
+                    kind,
+                    body["items"].as_array().map_or(&[][..], Vec::as_slice),
+                    body["metadata"].clone(),
+                    include,
+                ),
+                None => body,
+            }))
+        }
+        (&Method::GET, Some(target)) if path.subresource.as_deref() == Some("log") => {
+            let live = app.registry.store().subscribe();
+            let shutdown = app.shutdown.clone();
+            let pod = blocking(app, move |registry| registry.get(&target)).await?;
+            let log = logs::log(&pod, &request.params)?;
+            let follow = request.params.flag("follow");
+            Ok(match log.running_since.clone().filter(|_| follow) {
+                Some(since) => logs::follow(log, since, &pod, live, shutdown),
+                None => respond::bytes(200, "text/plain", log.text.into_bytes()),
+            })
+        }
+        (_, Some(_)) if path.subresource.as_deref() == Some("log") => {
+            Err(ApiError::method_not_allowed())
+        }
+        (&Method::GET, Some(target)) => {
+            let sub = path.subresource.clone();
+            let object = blocking(app, move |registry| match sub.as_deref() {
+                Some(sub) => registry.get_subresource(&target, sub),
+                None => registry.get(&target),
+            })
+            .await?;
+            Ok(respond::ok(&match as_table {
+                Some(include) => table::table(
+                    kind,
+                    std::slice::from_ref(&object),
+                    json!({"resourceVersion": meta::resource_version(&object)}),
+                    include,
+                ),
+                None => object,
+            }))
+        }
+        (&Method::POST, None) => {
+            let (params, content_type, bytes) = request.bytes().await?;
+            let options = params.write_options()?;
+            let object = body::decode_object(content_type.as_deref(), &bytes)?;
+            let ns = namespace.unwrap_or_default();
+            let written = blocking(app, move |registry| {
+                registry.create(kind, &ns, object, options)
+            })
+            .await?;
+            Ok(written_response(201, written))
+        }
+        (&Method::PUT, Some(target)) => {
+            let (params, content_type, bytes) = request.bytes().await?;
+            let options = params.write_options()?;
+            let object = body::decode_object(content_type.as_deref(), &bytes)?;
+            let sub = path.subresource.clone();
+            let written = blocking(app, move |registry| {
+                registry.update(&target, sub.as_deref(), object, options)
+            })
+            .await?;
+            Ok(written_response(200, written))
+        }
+        (&Method::PATCH, Some(target)) => {
+            let (params, content_type, bytes) = request.bytes().await?;
+            let options = params.write_options()?;
+            let patch_type = body::patch_type(content_type.as_deref())?;
+            let sub = path.subresource.clone();
+            let written = blocking(app, move |registry| {
+                registry.patch(&target, sub.as_deref(), patch_type, &bytes, options)
+            })
+            .await?;
+            Ok(written_response(200, written))
+        }
+        (&Method::DELETE, Some(target)) if path.subresource.is_none() => {
+            let (params, content_type, bytes) = request.bytes().await?;
+            let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
+            let write = delete_write_options(&params, options_body.as_ref())?;
+            let options = params.delete_options(options_body.as_ref())?;
+            let deleted = blocking(app, move |registry| {
+                registry
+                    .delete(&target, &options, write)
+                    .map(|d| (d, target))
+            })
+            .await?;
+            Ok(deleted_response(deleted))
+        }
+        (&Method::DELETE, None) => {
+            let (params, content_type, bytes) = request.bytes().await?;
+            let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
+            let write = delete_write_options(&params, options_body.as_ref())?;
+            let options = params.delete_options(options_body.as_ref())?;
+            let filter = filter::from_params(kind, namespace.as_deref(), &params)?;
+            let page = blocking(app, move |registry| {
+                registry.delete_collection(kind, namespace.as_deref(), &*filter, &options, write)
+            })
+            .await?;
+            Ok(respond::ok(&list_body(kind, page)))
+        }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// dryRun may come in the query or in the DeleteOptions body.
+/// The optional DeleteOptions body of a DELETE: none when it is empty.
+fn delete_options_body(
+    content_type: Option<&str>,
+    bytes: &[u8],
+) -> Result<Option<Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(None)
+    } else {
+        body::decode_object(content_type, bytes).map(Some)
+    }
+}
+
+fn delete_write_options(
+    params: &Params,
+    body: Option<&Value>,
+) -> Result<crate::registry::WriteOptions, ApiError> {
+    let mut options = params.write_options()?;
+    if let Some(dry_run) = body.and_then(|b| b.get("dryRun")).and_then(Value::as_array) {
+        options.dry_run |= dry_run.iter().any(|v| v.as_str() == Some("All"));
+    }
+    Ok(options)
+}
+
+/// Runs registry work (disk I/O) off the async workers.
+async fn blocking<T: Send + 'static>(
+    app: Arc<App>,
+    work: impl FnOnce(&Registry) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || work(&app.registry))
+        .await
+        .map_err(|e| ApiError::internal(format!("request handler failed: {e}")))?
+}
+
+fn list_body(kind: &petctl_model::kinds::KindInfo, page: Page) -> Value {
+    let mut metadata = json!({"resourceVersion": page.revision.to_string()});
+    if let (Some(next), Some(map)) = (page.next, metadata.as_object_mut()) {
+        map.insert("continue".into(), json!(next));
+        map.insert("remainingItemCount".into(), json!(page.remaining));
+    }
+    json!({
+        "kind": format!("{}List", kind.kind),
+        "apiVersion": kind.api_version(),
+        "metadata": metadata,
+        "items": page.items,
+    })
+}
+
+fn written_response(code: u16, written: Written) -> Response<Body> {
+    respond::with_warnings(respond::json(code, &written.object), &written.warnings)
+}
+
+fn deleted_response((deleted, target): (Deleted, Target)) -> Response<Body> {
+    match deleted {
+        Deleted::Pending(object) => respond::json(202, &object),
+        Deleted::Gone(object) if target.kind.kind == "Pod" => respond::ok(&object),
+        Deleted::Gone(object) => {
+            let mut details =
+                json!({"name": target.name, "kind": target.kind.plural, "uid": meta::uid(&object)});
+            if !target.kind.group.is_empty() {
+                if let Some(map) = details.as_object_mut() {
+                    map.insert("group".into(), json!(target.kind.group));
+                }
+            }
+            respond::ok(&json!({
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Success",
+                "details": details,
+            }))
+        }
+    }
+}

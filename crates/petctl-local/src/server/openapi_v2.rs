@@ -1,0 +1,152 @@
+//! `/openapi/v2`: the Swagger 2.0 document, in the protobuf form
+//! (gnostic's `openapi.v2.Document`) that kubectl 1.27 and 1.28 download to
+//! learn that PATCH of each kind accepts `fieldValidation`, so they validate
+//! on the server instead of needing full schemas.
+
+use serde_json::{json, Value};
+
+use super::discovery::GIT_VERSION;
+use petctl_model::kinds::{self, KindInfo};
+
+/// kube-apiserver answers with this (a `.` where clients ask with `@`).
+pub const PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/// A protobuf message being written: fields in order, length-delimited.
+#[derive(Default)]
+struct Message(Vec<u8>);
+
+impl Message {
+    fn varint(&mut self, mut n: u64) {
+        while n >= 0x80 {
+            self.0.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.0.push(n as u8);
+    }
+
+    fn bytes(&mut self, field: u32, bytes: &[u8]) -> &mut Self {
+        self.varint(u64::from(field << 3 | 2));
+        self.varint(bytes.len() as u64);
+        self.0.extend_from_slice(bytes);
+        self
+    }
+
+    fn string(&mut self, field: u32, text: &str) -> &mut Self {
+        self.bytes(field, text.as_bytes())
+    }
+
+    fn message(&mut self, field: u32, message: Message) -> &mut Self {
+        self.bytes(field, &message.0)
+    }
+}
+
+fn gvk_yaml(kind: &KindInfo) -> String {
+    format!(
+        "group: \"{}\"\nkind: {}\nversion: {}\n",
+        kind.group, kind.kind, kind.version
+    )
+}
+
+fn path(kind: &KindInfo) -> String {
+    let prefix = if kind.group.is_empty() {
+        format!("/api/{}", kind.version)
+    } else {
+        format!("/apis/{}/{}", kind.group, kind.version)
+    };
+    let scope = if kind.namespaced {
+        "namespaces/{namespace}/"
+    } else {
+        ""
+    };
+    format!("{prefix}/{scope}{}/{{name}}", kind.plural)
+}
+
+const QUERY_PARAMETERS: &[&str] = &["dryRun", "fieldManager", "fieldValidation", "force"];
+
+/// The patch operation of one kind.
+fn patch_operation(kind: &KindInfo) -> Message {
+    let mut operation = Message::default();
+    operation.string(5, &format!("patch{}", kind.kind));
+    for name in QUERY_PARAMETERS {
+        let mut query = Message::default();
+        query.string(2, "query").string(4, name).string(6, "string");
+        let mut non_body = Message::default();
+        non_body.message(3, query);
+        let mut parameter = Message::default();
+        parameter.message(2, non_body);
+        let mut item = Message::default();
+        item.message(1, parameter);
+        operation.message(8, item);
+    }
+    let mut any = Message::default();
+    any.string(2, &gvk_yaml(kind));
+    let mut extension = Message::default();
+    extension
+        .string(1, "x-kubernetes-group-version-kind")
+        .message(2, any);
+    operation.message(13, extension);
+    operation
+}
+
+/// The protobuf document.
+pub fn document_protobuf() -> Vec<u8> {
+    let mut paths = Message::default();
+    for kind in kinds::KINDS {
+        let mut item = Message::default();
+        item.message(8, patch_operation(kind));
+        let mut named = Message::default();
+        named.string(1, &path(kind)).message(2, item);
+        paths.message(2, named);
+    }
+    let mut info = Message::default();
+    info.string(1, "Kubernetes").string(2, GIT_VERSION);
+    let mut document = Message::default();
+    document.string(1, "2.0").message(2, info).message(8, paths);
+    document.0
+}
+
+/// The same document as JSON, for clients that ask for JSON.
+pub fn document_json() -> Value {
+    let mut paths = serde_json::Map::new();
+    for kind in kinds::KINDS {
+        let parameters: Vec<Value> = QUERY_PARAMETERS
+            .iter()
+            .map(|name| json!({"in": "query", "name": name, "type": "string", "uniqueItems": true}))
+            .collect();
+        paths.insert(
+            path(kind),
+            json!({"patch": {
+                "operationId": format!("patch{}", kind.kind),
+                "parameters": parameters,
+                "responses": {"200": {"description": "OK"}},
+                "x-kubernetes-group-version-kind": {"group": kind.group, "kind": kind.kind, "version": kind.version},
+            }}),
+        );
+    }
+    json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": paths})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_and_fields_encode_like_protobuf() {
+        let mut m = Message::default();
+        m.varint(300);
+        assert_eq!(m.0, [0xac, 0x02]);
+        let mut m = Message::default();
+        m.string(1, "2.0");
+        assert_eq!(m.0, [0x0a, 3, b'2', b'.', b'0']);
+    }
+
+    #[test]
+    fn document_names_every_kind() {
+        let doc = document_protobuf();
+        assert_eq!(&doc[..5], &[0x0a, 3, b'2', b'.', b'0']);
+        let text = String::from_utf8_lossy(&doc);
+        assert!(text.contains("/apis/apps/v1alpha1/namespaces/{namespace}/petsets/{name}"));
+        assert!(text.contains("kind: StatefulSet"));
+        assert!(document_json()["paths"]["/api/v1/nodes/{name}"]["patch"].is_object());
+    }
+}

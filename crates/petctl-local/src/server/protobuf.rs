@@ -1,0 +1,398 @@
+//! Protobuf request bodies (`application/vnd.kubernetes.protobuf`), which
+//! kubectl's typed clients send: `kubectl create namespace|configmap|secret|
+//! service` among others. A body is the `k8s\0` magic and a
+//! `runtime.Unknown` envelope around the object's own message (k8s-pb's
+//! generated types); it is turned into the JSON object the registry
+//! stores. Answers stay JSON, which those clients also accept.
+//!
+//! Namespaces, ConfigMaps, Secrets, Services, DeleteOptions and the self
+//! reviews are decoded; any other kind gets 415, naming the kind.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use k8s_pb::api::core::v1 as core;
+use k8s_pb::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_pb::apimachinery::pkg::runtime::Unknown;
+use prost::Message;
+use serde_json::{json, Map, Value};
+
+use crate::registry::error::ApiError;
+
+pub const MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf";
+const MAGIC: &[u8] = b"k8s\0";
+
+/// Decodes a protobuf-encoded object into its JSON form.
+pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
+    let envelope = bytes
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| bad("the body does not start with the k8s protobuf prefix"))?;
+    let unknown = Unknown::decode(envelope).map_err(|e| bad(&e.to_string()))?;
+    let type_meta = unknown.type_meta.unwrap_or_default();
+    let api_version = type_meta.api_version.unwrap_or_default();
+    let kind = type_meta.kind.unwrap_or_default();
+    let raw = unknown.raw.unwrap_or_default();
+    let mut object = match (api_version.as_str(), kind.as_str()) {
+        ("v1", "Namespace") => namespace(decode(&raw)?),
+        ("v1", "ConfigMap") => config_map(decode(&raw)?),
+        ("v1", "Secret") => secret(decode(&raw)?),
+        ("v1", "Service") => service(decode(&raw)?),
+        (_, "DeleteOptions") => delete_options(decode(&raw)?),
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => access_review(decode(&raw)?),
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => {
+            let review: k8s_pb::api::authorization::v1::SelfSubjectRulesReview = decode(&raw)?;
+            let spec = review
+                .spec
+                .map(|s| Fields::default().set("namespace", s.namespace).done());
+            Fields::default().value("spec", spec).done()
+        }
+        ("authentication.k8s.io/v1", "SelfSubjectReview") => {
+            let _: k8s_pb::api::authentication::v1::SelfSubjectReview = decode(&raw)?;
+            json!({})
+        }
+        _ => {
+            return Err(ApiError::new(
+                415,
+                "UnsupportedMediaType",
+                format!(
+                    "the petctl local control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret and Service, not {api_version} {kind}; send it as application/json"
+                ),
+            ))
+        }
+    };
+    if let Value::Object(map) = &mut object {
+        map.insert("apiVersion".into(), json!(api_version));
+        map.insert("kind".into(), json!(kind));
+    }
+    Ok(object)
+}
+
+fn decode<M: Message + Default>(raw: &[u8]) -> Result<M, ApiError> {
+    M::decode(raw).map_err(|e| bad(&e.to_string()))
+}
+
+fn bad(why: &str) -> ApiError {
+    ApiError::bad_request(format!("unable to decode the protobuf body: {why}"))
+}
+
+/// Builds a JSON object from the fields that are set.
+#[derive(Default)]
+struct Fields(Map<String, Value>);
+
+impl Fields {
+    /// A field that is a pointer in Go: set means present, even when zero.
+    fn opt<T: Into<Value>>(mut self, key: &str, value: Option<T>) -> Self {
+        if let Some(value) = value {
+            self.0.insert(key.into(), value.into());
+        }
+        self
+    }
+
+    /// A plain `omitempty` field in Go: the protobuf encoder writes its zero
+    /// value (`""`, `0`, `false`), which JSON leaves out.
+    fn set<T: Into<Value>>(mut self, key: &str, value: Option<T>) -> Self {
+        let value = value.map(Into::into);
+        let zero = matches!(&value, Some(Value::String(s)) if s.is_empty())
+            || matches!(&value, Some(Value::Number(n)) if n.as_f64() == Some(0.0))
+            || matches!(&value, Some(Value::Bool(false)));
+        if let (Some(value), false) = (value, zero) {
+            self.0.insert(key.into(), value);
+        }
+        self
+    }
+
+    fn list(mut self, key: &str, values: Vec<String>) -> Self {
+        if !values.is_empty() {
+            self.0.insert(key.into(), json!(values));
+        }
+        self
+    }
+
+    fn map<V: Into<Value>>(mut self, key: &str, values: BTreeMap<String, V>) -> Self {
+        if !values.is_empty() {
+            let map: Map<String, Value> = values.into_iter().map(|(k, v)| (k, v.into())).collect();
+            self.0.insert(key.into(), Value::Object(map));
+        }
+        self
+    }
+
+    fn value(mut self, key: &str, value: Option<Value>) -> Self {
+        if let Some(value) = value.filter(|v| v.as_object().is_none_or(|m| !m.is_empty())) {
+            self.0.insert(key.into(), value);
+        }
+        self
+    }
+
+    fn done(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+/// The client-settable metadata; what the server owns (timestamps,
+/// generation, managed fields) it sets itself.
+fn metadata(meta: Option<ObjectMeta>) -> Option<Value> {
+    let meta = meta?;
+    let owners: Vec<Value> = meta
+        .owner_references
+        .into_iter()
+        .map(|o| {
+            Fields::default()
+                .opt("apiVersion", o.api_version)
+                .opt("kind", o.kind)
+                .opt("name", o.name)
+                .opt("uid", o.uid)
+                .opt("controller", o.controller)
+                .opt("blockOwnerDeletion", o.block_owner_deletion)
+                .done()
+        })
+        .collect();
+    Some(
+        Fields::default()
+            .set("name", meta.name)
+            .set("generateName", meta.generate_name)
+            .set("namespace", meta.namespace)
+            .set("uid", meta.uid)
+            .set("resourceVersion", meta.resource_version)
+            .map("labels", meta.labels)
+            .map("annotations", meta.annotations)
+            .value(
+                "ownerReferences",
+                (!owners.is_empty()).then(|| json!(owners)),
+            )
+            .list("finalizers", meta.finalizers)
+            .done(),
+    )
+}
+
+fn base64_map(values: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, String> {
+    values
+        .into_iter()
+        .map(|(k, v)| (k, base64::engine::general_purpose::STANDARD.encode(v)))
+        .collect()
+}
+
+fn delete_options(options: k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOptions) -> Value {
+    let preconditions = options.preconditions.map(|p| {
+        Fields::default()
+            .opt("uid", p.uid)
+            .opt("resourceVersion", p.resource_version)
+            .done()
+    });
+    Fields::default()
+        .opt("gracePeriodSeconds", options.grace_period_seconds)
+        .value("preconditions", preconditions)
+        .opt("orphanDependents", options.orphan_dependents)
+        .opt("propagationPolicy", options.propagation_policy)
+        .list("dryRun", options.dry_run)
+        .done()
+}
+
+fn access_review(review: k8s_pb::api::authorization::v1::SelfSubjectAccessReview) -> Value {
+    let spec = review.spec.map(|spec| {
+        let resource = spec.resource_attributes.map(|r| {
+            Fields::default()
+                .set("namespace", r.namespace)
+                .set("verb", r.verb)
+                .set("group", r.group)
+                .set("version", r.version)
+                .set("resource", r.resource)
+                .set("subresource", r.subresource)
+                .set("name", r.name)
+                .done()
+        });
+        let non_resource = spec.non_resource_attributes.map(|n| {
+            Fields::default()
+                .set("path", n.path)
+                .set("verb", n.verb)
+                .done()
+        });
+        let mut fields = Fields::default();
+        // Present but empty still counts as given.
+        if let Some(resource) = resource {
+            fields.0.insert("resourceAttributes".into(), resource);
+        }
+        if let Some(non_resource) = non_resource {
+            fields
+                .0
+                .insert("nonResourceAttributes".into(), non_resource);
+        }
+        fields.done()
+    });
+    Fields::default()
+        .value("metadata", metadata(review.metadata))
+        .value("spec", spec)
+        .done()
+}
+
+fn namespace(ns: core::Namespace) -> Value {
+    let spec = ns
+        .spec
+        .map(|s| Fields::default().list("finalizers", s.finalizers).done());
+    Fields::default()
+        .value("metadata", metadata(ns.metadata))
+        .value("spec", spec)
+        .done()
+}
+
+fn config_map(cm: core::ConfigMap) -> Value {
+    Fields::default()
+        .value("metadata", metadata(cm.metadata))
+        .opt("immutable", cm.immutable)
+        .map("data", cm.data)
+        .map("binaryData", base64_map(cm.binary_data))
+        .done()
+}
+
+fn secret(secret: core::Secret) -> Value {
+    Fields::default()
+        .value("metadata", metadata(secret.metadata))
+        .opt("immutable", secret.immutable)
+        .map("data", base64_map(secret.data))
+        .map("stringData", secret.string_data)
+        .set("type", secret.r#type)
+        .done()
+}
+
+fn service(service: core::Service) -> Value {
+    let spec = service.spec.map(|s| {
+        let ports: Vec<Value> = s
+            .ports
+            .into_iter()
+            .map(|p| {
+                let target = p.target_port.map(|t| match t.r#type {
+                    Some(1) => json!(t.str_val.unwrap_or_default()),
+                    _ => json!(t.int_val.unwrap_or_default()),
+                });
+                Fields::default()
+                    .set("name", p.name)
+                    .set("protocol", p.protocol)
+                    .opt("appProtocol", p.app_protocol)
+                    .opt("port", p.port)
+                    .value("targetPort", target)
+                    .set("nodePort", p.node_port)
+                    .done()
+            })
+            .collect();
+        let affinity = s.session_affinity_config.and_then(|c| c.client_ip).map(|c| {
+            json!({"clientIP": Fields::default().opt("timeoutSeconds", c.timeout_seconds).done()})
+        });
+        Fields::default()
+            .value("ports", (!ports.is_empty()).then(|| json!(ports)))
+            .map("selector", s.selector)
+            .set("clusterIP", s.cluster_ip)
+            .list("clusterIPs", s.cluster_ips)
+            .set("type", s.r#type)
+            .list("externalIPs", s.external_ips)
+            .set("sessionAffinity", s.session_affinity)
+            .set("loadBalancerIP", s.load_balancer_ip)
+            .list("loadBalancerSourceRanges", s.load_balancer_source_ranges)
+            .set("externalName", s.external_name)
+            .set("externalTrafficPolicy", s.external_traffic_policy)
+            .set("healthCheckNodePort", s.health_check_node_port)
+            .set("publishNotReadyAddresses", s.publish_not_ready_addresses)
+            .value("sessionAffinityConfig", affinity)
+            .list("ipFamilies", s.ip_families)
+            .opt("ipFamilyPolicy", s.ip_family_policy)
+            .opt(
+                "allocateLoadBalancerNodePorts",
+                s.allocate_load_balancer_node_ports,
+            )
+            .opt("loadBalancerClass", s.load_balancer_class)
+            .opt("internalTrafficPolicy", s.internal_traffic_policy)
+            .opt("trafficDistribution", s.traffic_distribution)
+            .done()
+    });
+    Fields::default()
+        .value("metadata", metadata(service.metadata))
+        .value("spec", spec)
+        .done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_pb::apimachinery::pkg::runtime::TypeMeta;
+
+    fn envelope(api_version: &str, kind: &str, raw: Vec<u8>) -> Vec<u8> {
+        let unknown = Unknown {
+            type_meta: Some(TypeMeta {
+                api_version: Some(api_version.into()),
+                kind: Some(kind.into()),
+            }),
+            raw: Some(raw),
+            content_encoding: Some(String::new()),
+            content_type: Some(String::new()),
+        };
+        [MAGIC, &unknown.encode_to_vec()].concat()
+    }
+
+    fn meta(name: &str) -> Option<ObjectMeta> {
+        Some(ObjectMeta {
+            name: Some(name.into()),
+            labels: BTreeMap::from([("app".to_string(), "db".to_string())]),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn a_secret_round_trips_with_base64_data() {
+        let secret = core::Secret {
+            metadata: meta("creds"),
+            data: BTreeMap::from([("password".to_string(), b"hunter2".to_vec())]),
+            r#type: Some("Opaque".into()),
+            ..Default::default()
+        };
+        let object = decode_object(&envelope("v1", "Secret", secret.encode_to_vec())).unwrap();
+        assert_eq!(
+            object,
+            json!({
+                "apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": "creds", "labels": {"app": "db"}},
+                "data": {"password": "aHVudGVyMg=="},
+                "type": "Opaque",
+            })
+        );
+    }
+
+    #[test]
+    fn a_service_keeps_its_ports_and_named_target_ports() {
+        use k8s_pb::apimachinery::pkg::util::intstr::IntOrString;
+        let service = core::Service {
+            metadata: meta("db"),
+            spec: Some(core::ServiceSpec {
+                ports: vec![core::ServicePort {
+                    name: Some("sql".into()),
+                    port: Some(5432),
+                    target_port: Some(IntOrString {
+                        r#type: Some(1),
+                        int_val: Some(0),
+                        str_val: Some("sql".into()),
+                    }),
+                    ..Default::default()
+                }],
+                cluster_ip: Some("None".into()),
+                r#type: Some("ClusterIP".into()),
+                ..Default::default()
+            }),
+            status: None,
+        };
+        let object = decode_object(&envelope("v1", "Service", service.encode_to_vec())).unwrap();
+        assert_eq!(
+            object["spec"],
+            json!({"ports": [{"name": "sql", "port": 5432, "targetPort": "sql"}], "clusterIP": "None", "type": "ClusterIP"})
+        );
+    }
+
+    #[test]
+    fn other_kinds_and_garbage_are_refused() {
+        let err = decode_object(&envelope("apps/v1", "StatefulSet", vec![])).unwrap_err();
+        assert_eq!(err.code, 415);
+        assert!(
+            err.message.contains("not apps/v1 StatefulSet"),
+            "{}",
+            err.message
+        );
+        assert_eq!(decode_object(b"{}").unwrap_err().code, 400);
+        assert_eq!(decode_object(b"k8s\0\xff\xff").unwrap_err().code, 400);
+    }
+}

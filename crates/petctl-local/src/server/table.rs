@@ -1,0 +1,533 @@
+//! Server-side printing: the `meta.k8s.io/v1` Table that `kubectl get` asks
+//! for, with the columns kube-apiserver's printers give each kind.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+use petctl_model::kinds::KindInfo;
+
+/// Whether an Accept header asks for a Table.
+pub fn wants_table(accept: &str) -> bool {
+    accept.split(',').any(|media| {
+        let params: Vec<&str> = media.split(';').map(str::trim).collect();
+        params.contains(&"as=Table") && params.contains(&"g=meta.k8s.io")
+    })
+}
+
+/// `includeObject`: what each row carries besides its cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Include {
+    None,
+    Metadata,
+    Object,
+}
+
+impl Include {
+    pub fn parse(value: Option<&str>) -> Self {
+        match value {
+            Some("None") => Include::None,
+            Some("Object") => Include::Object,
+            _ => Include::Metadata,
+        }
+    }
+}
+
+/// `(name, type, priority)`: priority 1 columns show only with `-o wide`.
+type Column = (&'static str, &'static str, u8);
+
+fn columns(kind: &KindInfo) -> &'static [Column] {
+    match kind.kind {
+        "Pod" => &[
+            ("Name", "string", 0),
+            ("Ready", "string", 0),
+            ("Status", "string", 0),
+            ("Restarts", "string", 0),
+            ("Age", "string", 0),
+            ("IP", "string", 1),
+            ("Node", "string", 1),
+            ("Nominated Node", "string", 1),
+            ("Readiness Gates", "string", 1),
+        ],
+        "StatefulSet" => &[
+            ("Name", "string", 0),
+            ("Ready", "string", 0),
+            ("Age", "string", 0),
+            ("Containers", "string", 1),
+            ("Images", "string", 1),
+        ],
+        "PetSet" => &[
+            ("Name", "string", 0),
+            ("Desired", "integer", 0),
+            ("Current", "integer", 0),
+            ("Age", "string", 0),
+        ],
+        "Service" => &[
+            ("Name", "string", 0),
+            ("Type", "string", 0),
+            ("Cluster-IP", "string", 0),
+            ("External-IP", "string", 0),
+            ("Port(s)", "string", 0),
+            ("Age", "string", 0),
+            ("Selector", "string", 1),
+        ],
+        "Namespace" => &[
+            ("Name", "string", 0),
+            ("Status", "string", 0),
+            ("Age", "string", 0),
+        ],
+        "PersistentVolumeClaim" => &[
+            ("Name", "string", 0),
+            ("Status", "string", 0),
+            ("Volume", "string", 0),
+            ("Capacity", "string", 0),
+            ("Access Modes", "string", 0),
+            ("StorageClass", "string", 0),
+            ("VolumeAttributesClass", "string", 0),
+            ("Age", "string", 0),
+            ("VolumeMode", "string", 1),
+        ],
+        "PersistentVolume" => &[
+            ("Name", "string", 0),
+            ("Capacity", "string", 0),
+            ("Access Modes", "string", 0),
+            ("Reclaim Policy", "string", 0),
+            ("Status", "string", 0),
+            ("Claim", "string", 0),
+            ("StorageClass", "string", 0),
+            ("VolumeAttributesClass", "string", 0),
+            ("Reason", "string", 0),
+            ("Age", "string", 0),
+            ("VolumeMode", "string", 1),
+        ],
+        "Node" => &[
+            ("Name", "string", 0),
+            ("Status", "string", 0),
+            ("Roles", "string", 0),
+            ("Age", "string", 0),
+            ("Version", "string", 0),
+        ],
+        "ConfigMap" => &[
+            ("Name", "string", 0),
+            ("Data", "string", 0),
+            ("Age", "string", 0),
+        ],
+        "Secret" => &[
+            ("Name", "string", 0),
+            ("Type", "string", 0),
+            ("Data", "string", 0),
+            ("Age", "string", 0),
+        ],
+        "ControllerRevision" => &[
+            ("Name", "string", 0),
+            ("Controller", "string", 0),
+            ("Revision", "integer", 0),
+            ("Age", "string", 0),
+        ],
+        "Event" => &[
+            ("Last Seen", "string", 0),
+            ("Type", "string", 0),
+            ("Reason", "string", 0),
+            ("Object", "string", 0),
+            ("Message", "string", 0),
+        ],
+        _ => &[("Name", "string", 0), ("Age", "string", 0)],
+    }
+}
+
+fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+fn int(object: &Value, pointer: &str) -> i64 {
+    object.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn array<'a>(object: &'a Value, pointer: &str) -> &'a [Value] {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+fn or_none(s: &str) -> String {
+    if s.is_empty() {
+        "<none>".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn count(object: &Value, pointer: &str) -> usize {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_object)
+        .map_or(0, |m| m.len())
+}
+
+/// The cells of one object's row.
+fn cells(kind: &KindInfo, object: &Value, now: SystemTime) -> Vec<Value> {
+    let name = json!(text(object, "/metadata/name"));
+    let age = json!(age(text(object, "/metadata/creationTimestamp"), now));
+    match kind.kind {
+        "Pod" => {
+            let statuses = array(object, "/status/containerStatuses");
+            let ready = statuses
+                .iter()
+                .filter(|s| s["ready"] == json!(true))
+                .count();
+            let total = array(object, "/spec/containers").len();
+            let restarts: i64 = statuses
+                .iter()
+                .map(|s| s["restartCount"].as_i64().unwrap_or(0))
+                .sum();
+            let waiting = statuses
+                .iter()
+                .find_map(|s| s.pointer("/state/waiting/reason").and_then(Value::as_str));
+            let status = if object
+                .pointer("/metadata/deletionTimestamp")
+                .is_some_and(|v| !v.is_null())
+            {
+                "Terminating".to_string()
+            } else if let Some(reason) = waiting {
+                reason.to_string()
+            } else {
+                text(object, "/status/phase").to_string()
+            };
+            vec![
+                name,
+                json!(format!("{ready}/{total}")),
+                json!(status),
+                json!(restarts.to_string()),
+                age,
+                json!(or_none(text(object, "/status/podIP"))),
+                json!(or_none(text(object, "/spec/nodeName"))),
+                json!(or_none(text(object, "/status/nominatedNodeName"))),
+                json!("<none>"),
+            ]
+        }
+        "StatefulSet" => {
+            let containers = array(object, "/spec/template/spec/containers");
+            let join = |key: &str| {
+                containers
+                    .iter()
+                    .filter_map(|c| c[key].as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            vec![
+                name,
+                json!(format!(
+                    "{}/{}",
+                    int(object, "/status/readyReplicas"),
+                    int(object, "/spec/replicas")
+                )),
+                age,
+                json!(join("name")),
+                json!(join("image")),
+            ]
+        }
+        "PetSet" => vec![
+            name,
+            json!(int(object, "/spec/replicas")),
+            json!(int(object, "/status/replicas")),
+            age,
+        ],
+        "Service" => {
+            let ports: Vec<String> = array(object, "/spec/ports")
+                .iter()
+                .map(|p| {
+                    let port = p["port"].as_i64().unwrap_or(0);
+                    let protocol = p["protocol"].as_str().unwrap_or("TCP");
+                    match p["nodePort"].as_i64() {
+                        Some(node) => format!("{port}:{node}/{protocol}"),
+                        None => format!("{port}/{protocol}"),
+                    }
+                })
+                .collect();
+            let selector = object
+                .pointer("/spec/selector")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            let external = match text(object, "/spec/type") {
+                "LoadBalancer" => "<pending>",
+                _ => "<none>",
+            };
+            vec![
+                name,
+                json!(text(object, "/spec/type")),
+                json!(or_none(text(object, "/spec/clusterIP"))),
+                json!(external),
+                json!(if ports.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    ports.join(",")
+                }),
+                age,
+                json!(or_none(&selector)),
+            ]
+        }
+        "Namespace" => vec![name, json!(text(object, "/status/phase")), age],
+        "PersistentVolumeClaim" => vec![
+            name,
+            json!(petctl_model::types::volume_status(object)),
+            json!(text(object, "/spec/volumeName")),
+            json!(text(object, "/status/capacity/storage")),
+            json!(access_modes(array(object, "/status/accessModes"))),
+            json!(or_unset(text(object, "/spec/storageClassName"))),
+            json!(or_unset(text(object, "/spec/volumeAttributesClassName"))),
+            age,
+            json!(text(object, "/spec/volumeMode")),
+        ],
+        "PersistentVolume" => {
+            let claim = match text(object, "/spec/claimRef/name") {
+                "" => String::new(),
+                claim => format!("{}/{claim}", text(object, "/spec/claimRef/namespace")),
+            };
+            vec![
+                name,
+                json!(text(object, "/spec/capacity/storage")),
+                json!(access_modes(array(object, "/spec/accessModes"))),
+                json!(text(object, "/spec/persistentVolumeReclaimPolicy")),
+                json!(petctl_model::types::volume_status(object)),
+                json!(claim),
+                json!(text(object, "/spec/storageClassName")),
+                json!(or_unset(text(object, "/spec/volumeAttributesClassName"))),
+                json!(text(object, "/status/reason")),
+                age,
+                json!(text(object, "/spec/volumeMode")),
+            ]
+        }
+        "Node" => {
+            let ready = array(object, "/status/conditions")
+                .iter()
+                .find(|c| c["type"] == "Ready")
+                .map(|c| {
+                    if c["status"] == "True" {
+                        "Ready"
+                    } else {
+                        "NotReady"
+                    }
+                })
+                .unwrap_or("Unknown");
+            vec![
+                name,
+                json!(ready),
+                json!("<none>"),
+                age,
+                json!(text(object, "/status/nodeInfo/kubeletVersion")),
+            ]
+        }
+        "ConfigMap" => {
+            let data = count(object, "/data") + count(object, "/binaryData");
+            vec![name, json!(data), age]
+        }
+        "Secret" => vec![
+            name,
+            json!(text(object, "/type")),
+            json!(count(object, "/data")),
+            age,
+        ],
+        "ControllerRevision" => {
+            let controller = array(object, "/metadata/ownerReferences")
+                .iter()
+                .find(|r| r["controller"] == json!(true))
+                .map(|r| {
+                    let group = r["apiVersion"]
+                        .as_str()
+                        .unwrap_or("")
+                        .split('/')
+                        .next()
+                        .unwrap_or("");
+                    format!(
+                        "{}.{group}/{}",
+                        r["kind"].as_str().unwrap_or("").to_lowercase(),
+                        r["name"].as_str().unwrap_or("")
+                    )
+                })
+                .unwrap_or_else(|| "<none>".to_string());
+            vec![
+                name,
+                json!(controller),
+                json!(int(object, "/revision")),
+                age,
+            ]
+        }
+        "Event" => {
+            let last = match text(object, "/lastTimestamp") {
+                "" => text(object, "/eventTime"),
+                t => t,
+            };
+            vec![
+                json!(self::age(last, now)),
+                json!(text(object, "/type")),
+                json!(text(object, "/reason")),
+                json!(format!(
+                    "{}/{}",
+                    text(object, "/involvedObject/kind").to_lowercase(),
+                    text(object, "/involvedObject/name")
+                )),
+                json!(text(object, "/message")),
+            ]
+        }
+        _ => vec![name, age],
+    }
+}
+
+fn or_unset(s: &str) -> String {
+    if s.is_empty() {
+        "<unset>".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn access_modes(modes: &[Value]) -> String {
+    modes
+        .iter()
+        .filter_map(Value::as_str)
+        .map(petctl_model::types::access_mode_short)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn row(kind: &KindInfo, object: &Value, include: Include, now: SystemTime) -> Value {
+    let mut row = json!({"cells": cells(kind, object, now)});
+    let carried = match include {
+        Include::None => None,
+        Include::Object => Some(object.clone()),
+        Include::Metadata => Some(json!({
+            "kind": "PartialObjectMetadata",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": object.get("metadata").cloned().unwrap_or(json!({})),
+        })),
+    };
+    if let (Some(carried), Some(map)) = (carried, row.as_object_mut()) {
+        map.insert("object".into(), carried);
+    }
+    row
+}
+
+/// A Table of `objects`; `list_metadata` is the list's metadata.
+pub fn table(kind: &KindInfo, objects: &[Value], list_metadata: Value, include: Include) -> Value {
+    let now = SystemTime::now();
+    let definitions: Vec<Value> = columns(kind)
+        .iter()
+        .map(|(name, kind, priority)| {
+            let format = if *name == "Name" { "name" } else { "" };
+            json!({"name": name, "type": kind, "format": format, "description": "", "priority": priority})
+        })
+        .collect();
+    json!({
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": list_metadata,
+        "columnDefinitions": definitions,
+        "rows": objects.iter().map(|o| row(kind, o, include, now)).collect::<Vec<_>>(),
+    })
+}
+
+/// Seconds since the epoch of an RFC 3339 UTC time (`2026-11-26T01:17:02Z`).
+pub fn parse_rfc3339(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || bytes.get(4) != Some(&b'-') || bytes.get(10) != Some(&b'T') {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Days from civil (Howard Hinnant).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
+/// The age of a timestamp as kubectl prints it (apimachinery HumanDuration).
+pub fn age(timestamp: &str, now: SystemTime) -> String {
+    let Some(then) = parse_rfc3339(timestamp) else {
+        return "<unknown>".to_string();
+    };
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs();
+    if then > now + 1 {
+        return "<invalid>".to_string();
+    }
+    petctl_model::duration::human_duration(now.saturating_sub(then) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use petctl_model::kinds::by_name;
+
+    #[test]
+    fn timestamps_parse() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), Some(951_782_400));
+        assert_eq!(parse_rfc3339("2026-12-26T01:27:02Z"), Some(1_798_248_422));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn accept_headers() {
+        assert!(wants_table("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"));
+        assert!(!wants_table("application/json"));
+        assert!(!wants_table(""));
+    }
+
+    #[test]
+    fn statefulset_and_pod_rows() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_798_248_422 + 65);
+        let sts = json!({"metadata": {"name": "web", "creationTimestamp": "2026-12-26T01:27:02Z"},
+                         "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}},
+                         "status": {"readyReplicas": 1}});
+        assert_eq!(
+            cells(by_name("sts").unwrap(), &sts, now),
+            vec![
+                json!("web"),
+                json!("1/3"),
+                json!("65s"),
+                json!("nginx"),
+                json!("nginx:1.25")
+            ]
+        );
+        let pod = json!({"metadata": {"name": "web-0", "creationTimestamp": "2026-12-26T01:27:02Z"},
+                         "spec": {"containers": [{"name": "c"}]}, "status": {"phase": "Pending"}});
+        let row = cells(by_name("pods").unwrap(), &pod, now);
+        assert_eq!(
+            row[..5],
+            [
+                json!("web-0"),
+                json!("0/1"),
+                json!("Pending"),
+                json!("0"),
+                json!("65s")
+            ]
+        );
+        let t = table(
+            by_name("pods").unwrap(),
+            &[pod],
+            json!({"resourceVersion": "3"}),
+            Include::Metadata,
+        );
+        assert_eq!(t["columnDefinitions"][5]["priority"], 1);
+        assert_eq!(t["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+    }
+}

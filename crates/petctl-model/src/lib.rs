@@ -1,0 +1,14 @@
+//! petctl's shared vocabulary, used by both halves — the client side (cli,
+//! ops, output, petctl-client) and the local control plane (petctl-local):
+//! the kinds table, the API types, field paths, selectors, durations and the
+//! facts read off a pod.
+//!
+//! It may depend on no other petctl crate.
+#![forbid(unsafe_code)]
+
+pub mod duration;
+pub mod field_path;
+pub mod kinds;
+pub mod pod;
+pub mod selector;
+pub mod types;
