@@ -315,6 +315,29 @@ fn the_deleted_set_form_refuses_what_a_live_set_or_a_pod_uses() {
     assert!(after.iter().all(|(name, uid)| &before[name] == uid));
 }
 
+/// `petctl cleanup-pvcs web --yes`, started and left running.
+fn cleanup_in_background(server: &LocalServer) -> Child {
+    let mut cleanup = petctl_command(&server.dir.path().join("petctl-home"));
+    cleanup
+        .arg("--kubeconfig")
+        .arg(server.kubeconfig())
+        .args(["cleanup-pvcs", "web", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cleanup.spawn().expect("spawn cleanup-pvcs")
+}
+
+fn finish_cleanup(child: Child) -> Run {
+    let output = child.wait_with_output().expect("wait for cleanup-pvcs");
+    Run {
+        command: "petctl cleanup-pvcs web --yes".into(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// Scales web the way `kubectl scale` does, through the scale
 /// subresource without a precondition: an adversary that no petctl
 /// coordination (a lease) would stop.
@@ -540,23 +563,13 @@ fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
     create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
     let mut rng = Rng::seeded();
     let seed = rng.seed;
-    let kubeconfig = server.kubeconfig();
-    let home = server.dir.path().join("petctl-home");
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for round in 0..20 {
         let delay = rng.millis_below(2000);
         let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, petctl scale after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");
-        let mut cleanup = petctl_command(&home);
-        cleanup
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .args(["cleanup-pvcs", "web", "--yes"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let child = cleanup.spawn().expect("spawn cleanup-pvcs");
+        let child = cleanup_in_background(&server);
         // The adversary's schedule, not a wait for a condition.
         std::thread::sleep(delay);
         let scaled = petctl_at(
@@ -571,13 +584,7 @@ fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
                 "60s",
             ],
         );
-        let output = child.wait_with_output().expect("wait for cleanup-pvcs");
-        let cleaned = Run {
-            command: "petctl cleanup-pvcs web --yes".into(),
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
+        let cleaned = finish_cleanup(child);
         let runs = format!("{cleaned}\n{scaled}");
         let held = "is held by another petctl operation";
         let outcome = match (cleaned.code, scaled.code) {
@@ -618,33 +625,17 @@ fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently
     create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
     let mut rng = Rng::seeded();
     let seed = rng.seed;
-    let kubeconfig = server.kubeconfig();
-    let home = server.dir.path().join("petctl-home");
     let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
     for round in 0..14 {
         let delay = Duration::from_millis(300) + rng.millis_below(1700);
         let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, scale-up after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");
-        let mut cleanup = petctl_command(&home);
-        cleanup
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .args(["cleanup-pvcs", "web", "--yes"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let child = cleanup.spawn().expect("spawn cleanup-pvcs");
+        let child = cleanup_in_background(&server);
         // The adversary's schedule, not a wait for a condition.
         std::thread::sleep(delay);
         scale_behind_its_back(&server, 3);
-        let output = child.wait_with_output().expect("wait for cleanup-pvcs");
-        let run = Run {
-            command: "petctl cleanup-pvcs web --yes".into(),
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
+        let run = finish_cleanup(child);
         let outcome = if run.code == 0 && run.stdout.is_empty() {
             "nothing to delete (scaled first)"
         } else if run.code == 0 {
