@@ -616,8 +616,8 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
             cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
             cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

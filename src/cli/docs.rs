@@ -15,9 +15,7 @@ pub const SHELLS: &[(Shell, &str)] = &[
 
 /// The completion script for `shell`.
 pub fn completion_script(shell: Shell) -> Vec<u8> {
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut super::command(), "petctl", &mut buf);
-    buf
+    super::completion::script(shell)
 }
 
 /// One man page per command and subcommand: `(file name, roff text)`.

@@ -4,6 +4,7 @@
 
 mod cleanup_pvcs;
 mod colour;
+mod complete;
 mod completion;
 mod config;
 mod confirm;
@@ -112,6 +113,12 @@ fn invoked_as() -> &'static str {
 
 /// Runs petctl with the process arguments and returns its exit code.
 pub fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(words) = complete::requested(&args) {
+        // Completion is never an error the shell should show.
+        let _ = complete::run(&words, &mut io::stdout().lock());
+        return ExitCode::from(EXIT_OK);
+    }
     let parsed = command()
         .bin_name(invoked_as())
         .try_get_matches()

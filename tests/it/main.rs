@@ -11,6 +11,7 @@ mod client; // create, get and describe against the local control plane, exact o
 mod client_auth; // client certs, basic auth, 403s of a read-only user, tls-server-name, proxy-url, in-cluster
 mod client_errors; // failing credentials, TLS mismatch, refused connections, non-Kubernetes servers
 mod client_hardening; // credentials in server URLs, insecure-skip-tls-verify, endless credential files
+mod completion; // `petctl __complete` names from the cluster on the line, bash on a pty, kubectl_complete-pets
 mod convert_corpus; // PetSets and older StatefulSets convert to valid apps/v1
 mod corpus; // every corpus manifest parses and validates as expected
 mod corpus_validate; // corpus files validate: only the real problems are flagged
