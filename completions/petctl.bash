@@ -1903,7 +1903,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__pause)
-            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --pet --wait --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1985,7 +1985,7 @@ _petctl() {
             return 0
             ;;
         petctl__subcmd__resume)
-            opts="-o -n -s -v -h -V --pet --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
+            opts="-o -n -s -v -h -V --pet --wait --timeout --dry-run --output --take-over --kubeconfig --local --context --cluster --user --namespace --server --token --certificate-authority --insecure-skip-tls-verify --request-timeout --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

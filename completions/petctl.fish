@@ -72,11 +72,11 @@ complete -c petctl -n "__fish_petctl_using_subcommand create" -l token -d 'Beare
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand create" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand create" -l wait -d 'Wait until every pet of every created set is Running and Ready'
+complete -c petctl -n "__fish_petctl_using_subcommand create" -l wait -d 'Wait until every pet of every created set is Running and Ready and its status caught up'
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l no-convert -d 'Refuse to convert a PetSet for a server that has only StatefulSets'
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand create" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand create" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c petctl -n "__fish_petctl_using_subcommand create" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand get" -s l -l selector -d 'Label selector, e.g. app=nginx' -r
 complete -c petctl -n "__fish_petctl_using_subcommand get" -l field-selector -d 'Field selector, e.g. status.phase=Running' -r
@@ -128,13 +128,13 @@ complete -c petctl -n "__fish_petctl_using_subcommand scale" -l token -d 'Bearer
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -l wait -d 'Follow the controller until every pet is Ready (or gone)'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -l wait -d 'Wait until every pet below --replicas is Running and Ready and every pet above it is gone'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s y -l yes -d 'Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy whenScaled: Delete)'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand scale" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand scale" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c petctl -n "__fish_petctl_using_subcommand scale" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l order -d 'descending (highest ordinal first, ordinal 0 last) or ascending' -r -f -a "descending\t''
 ascending\t''"
@@ -162,7 +162,7 @@ complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l dry-run 
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c petctl -n "__fish_petctl_using_subcommand upgrade-image" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l pet -d 'Only this pet (PetSets): the guide\'s per-pet debug hook' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
@@ -178,11 +178,12 @@ complete -c petctl -n "__fish_petctl_using_subcommand pause" -l token -d 'Bearer
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -l wait -d 'pause: wait until the controller has seen it; resume: until every pet is Running and Ready'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand pause" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c petctl -n "__fish_petctl_using_subcommand pause" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l pet -d 'Only this pet (PetSets): the guide\'s per-pet debug hook' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l timeout -d 'How long waits may take, e.g. 90s or 5m' -r
@@ -198,11 +199,12 @@ complete -c petctl -n "__fish_petctl_using_subcommand resume" -l token -d 'Beare
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -l wait -d 'pause: wait until the controller has seen it; resume: until every pet is Running and Ready'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand resume" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c petctl -n "__fish_petctl_using_subcommand resume" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s f -l filename -d 'Delete what these manifests create: the sets first (in order), then the rest; claims and namespaces are kept' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l cascade -d 'true (scale to 0 in order, then delete), false/orphan (the pets keep running), background, foreground' -r
@@ -219,13 +221,13 @@ complete -c petctl -n "__fish_petctl_using_subcommand delete" -l token -d 'Beare
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l certificate-authority -d 'Path to a certificate file for the certificate authority' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l request-timeout -d 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]' -r
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s v -l v -d 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)' -r
-complete -c petctl -n "__fish_petctl_using_subcommand delete" -l wait -d 'Wait until the set is gone'
+complete -c petctl -n "__fish_petctl_using_subcommand delete" -l wait -d 'Wait until the set is gone (an ordered delete always waits for its pets and the set)'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s y -l yes -d 'Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy: Delete)'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l dry-run -d 'Print the plan (which pets, in which order) and change nothing'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l take-over -d 'Take the set\'s operation lease even if another petctl operation holds it'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l local -d 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -l insecure-skip-tls-verify -d 'Do not verify the server\'s certificate (insecure)'
-complete -c petctl -n "__fish_petctl_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c petctl -n "__fish_petctl_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c petctl -n "__fish_petctl_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l deleted-set -d 'Clean up after a set that is already deleted: its NAME (needs --template and -l)' -r
 complete -c petctl -n "__fish_petctl_using_subcommand cleanup-pvcs" -l template -d 'With --deleted-set: a claim template of the deleted set (repeatable)' -r
