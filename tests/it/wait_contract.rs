@@ -380,3 +380,30 @@ fn upgrade_image_says_a_crash_looping_pet_at_once() {
         "{run}"
     );
 }
+
+#[test]
+fn pause_and_resume_wait_for_the_controller_and_the_pets() {
+    let server = LocalServer::start_with(FAST);
+    let file = statefulset(&server, 2, "nginx:1");
+    petctl_at(
+        &server,
+        &["create", "-f", &file, "--wait", "--timeout", "60s"],
+    )
+    .expect_success();
+    let run = petctl_at(&server, &["pause", "sts/web", "--wait", "--timeout", "20s"]);
+    run.expect_success();
+    assert_eq!(
+        run.stderr, "statefulset \"web\": partition 0 -> 2\n",
+        "{run}"
+    );
+    let run = petctl_at(
+        &server,
+        &["resume", "sts/web", "--wait", "--timeout", "20s"],
+    );
+    run.expect_success();
+    assert!(
+        run.stderr
+            .ends_with("statefulset \"web\": all 2 pets are Running and Ready\n"),
+        "{run}"
+    );
+}
