@@ -13,11 +13,9 @@ use super::global::GlobalArgs;
 use crate::kinds;
 use crate::manifest::{self, ValidationMode};
 use crate::ops::create::{self, CreateOptions, DryRun};
-use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::Set;
-use crate::ops::wait::{self, SetWait};
+use crate::ops::wait;
 use crate::output::printer::{self, Format};
-use crate::types::petset::INITIALIZED_ANNOTATION as INITIALIZED;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,11 +28,11 @@ pub struct Args {
     /// Output format: name, yaml or json
     #[arg(short = 'o', long = "output", value_parser = ["name", "yaml", "json"])]
     pub output: Option<String>,
-    /// Wait until every pet of every created set is Running and Ready
+    /// Wait until every pet of every created set is Running and Ready and its status caught up
     #[arg(long)]
     pub wait: bool,
     /// How long --wait waits, e.g. 90s or 5m
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    #[arg(long, default_value = super::wait::DEFAULT_TIMEOUT, value_name = "DURATION")]
     pub timeout: String,
     /// How to treat unknown fields: strict, warn or ignore
     #[arg(long = "validate", default_value = "strict", value_name = "MODE")]
@@ -149,50 +147,24 @@ fn dry_run_suffix(dry_run: DryRun) -> &'static str {
     }
 }
 
-/// Waits for one set, printing each pet's progress: live on a terminal,
-/// as timestamped lines otherwise.
-async fn wait_for(
+/// Waits for one set, printing each pet's progress (live on a terminal,
+/// as timestamped lines otherwise) and each blocker as it is seen; the
+/// create and resume contract.
+pub(super) async fn wait_for(
     client: &crate::client::Client,
     set: &Set,
     timeout: Duration,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let label = set.label();
-    if set.is_petset() && set.paused() {
-        writeln!(
-            err,
-            "{label} is paused: its template says {INITIALIZED}: \"false\", so after each pet it waits until that pet is annotated {INITIALIZED}=true"
-        )?;
-    }
     let mut sink = super::progress::for_stderr();
-    let mut report = |pet: &str, state: &wait::PetState| {
-        sink.note(Note::Pet {
-            pet: pet.to_string(),
-            state: state.to_string(),
-        })
-    };
-    let outcome = wait::set_ready(client, set, timeout, &mut report).await?;
+    let outcome = wait::set_ready(client, set, timeout, &mut sink).await;
     drop(sink);
-    match outcome {
-        SetWait::Ready => {
-            writeln!(
-                err,
-                "{label}: all {} pets are Running and Ready",
-                set.replicas()
-            )?;
-            Ok(())
-        }
-        SetWait::TimedOut(not_ready) => {
-            let mut reasons: Vec<String> = not_ready.iter().map(|n| format!("  {n}")).collect();
-            if set.is_petset() && set.paused() {
-                reasons.push(format!("  the set is paused ({INITIALIZED}: \"false\"): resume it with petctl resume {}", set.name()));
-            }
-            bail!(
-                "timed out after {timeout:?} waiting for {label}: {} of {} pets not Ready:\n{}",
-                not_ready.len(),
-                set.replicas(),
-                reasons.join("\n")
-            )
-        }
-    }
+    outcome?;
+    writeln!(
+        err,
+        "{}: all {} pets are Running and Ready",
+        set.label(),
+        set.replicas()
+    )?;
+    Ok(())
 }

@@ -31,7 +31,7 @@ pub struct Args {
     /// true (scale to 0 in order, then delete), false/orphan (the pets keep running), background, foreground
     #[arg(long, default_value = "true", value_name = "MODE", num_args = 0..=1, default_missing_value = "true")]
     pub cascade: Cascade,
-    /// Wait until the set is gone
+    /// Wait until the set is gone (an ordered delete always waits for its pets and the set)
     #[arg(long)]
     pub wait: bool,
     /// Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy: Delete)

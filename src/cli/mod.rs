@@ -25,6 +25,7 @@ mod retention;
 mod scale;
 mod upgrade_image;
 mod version;
+mod wait;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -46,7 +47,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the governing Service, the set and the rest from manifests
-    #[command(after_help = examples::CREATE)]
+    #[command(after_help = examples::CREATE, after_long_help = wait::after_long_help(examples::CREATE))]
     Create(create::Args),
     /// List sets, their pets, pods and claims
     #[command(after_help = examples::GET)]
@@ -55,19 +56,19 @@ pub enum Command {
     #[command(after_help = examples::DESCRIBE)]
     Describe(describe::Args),
     /// Change a set's replicas: pets come up in order and go down in reverse
-    #[command(after_help = examples::SCALE)]
+    #[command(after_help = examples::SCALE, after_long_help = wait::after_long_help(examples::SCALE))]
     Scale(scale::Args),
     /// Change container images and replace the pets one by one, in order
-    #[command(after_help = examples::UPGRADE_IMAGE)]
+    #[command(after_help = examples::UPGRADE_IMAGE, after_long_help = wait::after_long_help(examples::UPGRADE_IMAGE))]
     UpgradeImage(upgrade_image::Args),
     /// Pause a set (or one pet of a PetSet): no pet is created, deleted or updated
-    #[command(after_help = examples::PAUSE)]
+    #[command(after_help = examples::PAUSE, after_long_help = wait::after_long_help(examples::PAUSE))]
     Pause(pause::Args),
     /// Resume a paused set (or one pet of a PetSet)
-    #[command(after_help = examples::RESUME)]
+    #[command(after_help = examples::RESUME, after_long_help = wait::after_long_help(examples::RESUME))]
     Resume(pause::Args),
     /// Delete a set: scale to 0 in order, then delete it (claims are kept)
-    #[command(after_help = examples::DELETE)]
+    #[command(after_help = examples::DELETE, after_long_help = wait::after_long_help(examples::DELETE))]
     Delete(delete::Args),
     /// Delete the claims no pet of a set uses any more (asks first)
     #[command(after_help = examples::CLEANUP_PVCS)]

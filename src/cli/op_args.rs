@@ -14,7 +14,7 @@ use crate::ops::sets::Set;
 #[derive(Debug, Clone, clap::Args)]
 pub struct OpArgs {
     /// How long waits may take, e.g. 90s or 5m
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    #[arg(long, default_value = super::wait::DEFAULT_TIMEOUT, value_name = "DURATION")]
     pub timeout: String,
     /// Print the plan (which pets, in which order) and change nothing
     #[arg(long = "dry-run")]

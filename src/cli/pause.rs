@@ -1,4 +1,5 @@
-//! `petctl pause NAME [--pet ORDINAL]` and `petctl resume NAME [--pet ORDINAL]`.
+//! `petctl pause NAME [--pet ORDINAL] [--wait]` and `petctl resume NAME
+//! [--pet ORDINAL] [--wait]`.
 
 use std::io::Write;
 
@@ -9,7 +10,7 @@ use super::global::GlobalArgs;
 use crate::client::request::{path, ListParams};
 use crate::error::InvalidInput;
 use crate::kinds;
-use crate::ops::{pause, sets};
+use crate::ops::{pause, sets, wait};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -23,6 +24,9 @@ pub struct Args {
     /// Only this pet (PetSets): the guide's per-pet debug hook
     #[arg(long, value_name = "ORDINAL")]
     pub pet: Option<i64>,
+    /// pause: wait until the controller has seen it; resume: until every pet is Running and Ready
+    #[arg(long)]
+    pub wait: bool,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
 }
@@ -42,7 +46,7 @@ pub fn run(
     let conn = connect(global, err)?;
     let verb = if resume { "resume" } else { "pause" };
     runtime()?.block_on(async {
-        tokio::time::timeout(timeout, change(&args, resume, &conn, out, err))
+        let set = tokio::time::timeout(timeout, change(&args, resume, &conn, out, err))
             .await
             .unwrap_or_else(|_| {
                 anyhow::bail!(
@@ -50,19 +54,29 @@ pub fn run(
                     args.name,
                     args.op.timeout
                 )
-            })
+            })?;
+        if !args.wait || args.op.dry_run {
+            return Ok(());
+        }
+        let set = sets::refresh(&conn.client, &set).await?;
+        if resume {
+            super::create::wait_for(&conn.client, &set, timeout, err).await?;
+        } else if !set.is_petset() {
+            wait::generation_observed(&conn.client, &set, timeout).await?;
+        }
+        Ok(())
     })
 }
 
-/// Finds the set and its pets, pauses or resumes them, and prints what
-/// changed.
+/// Finds the set and its pets, pauses or resumes them, prints what
+/// changed, and returns the set.
 async fn change(
     args: &Args,
     resume: bool,
     conn: &super::connect::Connection,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<sets::Set> {
     let dry_run = args.op.dry_run;
     let served = conn.served().await?;
     let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
@@ -102,7 +116,7 @@ async fn change(
         _ if done => writeln!(out, "{} {verb}{suffix}", set.display())?,
         _ => {}
     }
-    Ok(())
+    Ok(set)
 }
 
 /// Lists the set's pets and pauses or resumes them.

@@ -29,7 +29,7 @@ pub struct Args {
         allow_negative_numbers = true
     )]
     pub current_replicas: Option<i64>,
-    /// Follow the controller until every pet is Ready (or gone)
+    /// Wait until every pet below --replicas is Running and Ready and every pet above it is gone
     #[arg(long)]
     pub wait: bool,
     /// Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy whenScaled: Delete)
@@ -89,10 +89,10 @@ pub fn run(
         }
         .map_err(|e| e.context(format!("failed to scale {label}")))?;
         drop(sink);
-        if outcome.paused {
+        if outcome.paused && !args.wait {
             writeln!(
                 err,
-                "{label} is paused (pod.alpha.kubernetes.io/initialized: \"false\" on its template or a pet): pets will not follow, so nothing was waited for; resume with: petctl resume {}",
+                "{label} is paused (pod.alpha.kubernetes.io/initialized: \"false\" on its template or a pet): pets will not follow until it is resumed: petctl resume {}",
                 outcome.set.name()
             )?;
         }
@@ -106,7 +106,7 @@ pub fn run(
             )?;
         }
         if !args.op.dry_run {
-            retention.report(&conn.client, args.wait && !outcome.paused, timeout, err).await?;
+            retention.report(&conn.client, args.wait, timeout, err).await?;
         }
         match args.op.output.as_deref() {
             Some("name") => writeln!(out, "{}", outcome.set.display())?,

@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, value_name = "K", allow_negative_numbers = true)]
     pub partition: Option<i64>,
     /// How long each pet may take to be Running and Ready again
-    #[arg(long = "pet-timeout", default_value = "5m", value_name = "DURATION")]
+    #[arg(long = "pet-timeout", default_value = super::wait::DEFAULT_TIMEOUT, value_name = "DURATION")]
     pub pet_timeout: String,
     /// How long a replaced pet must stay Ready before the next one goes
     #[arg(long = "min-ready", default_value = "0s", value_name = "DURATION")]

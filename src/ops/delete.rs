@@ -120,7 +120,11 @@ pub async fn delete(
     let mut set = set;
     if options.cascade == Cascade::Ordered && !options.dry_run {
         let plan = scale::plan(&set, 0);
-        if set.is_petset() && set.paused() && set.replicas() > 0 {
+        let pets = super::pets::gather(client, &set).await?;
+        let paused = wait::blockers(&set, &pets)
+            .iter()
+            .any(wait::Blocker::is_pause);
+        if paused && set.replicas() > 0 {
             anyhow::bail!(
                 "{} is paused (pod.alpha.kubernetes.io/initialized: \"false\"), so its pets cannot be removed in order; resume it first (petctl resume {}) or delete with --cascade=orphan",
                 set.label(),

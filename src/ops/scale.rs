@@ -7,14 +7,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::pets::Pet;
 use super::progress::Progress;
 use super::sets::{self, Set};
-use super::wait::{self, PetState, StateTracker};
-use crate::client::request::{path, ListParams};
+use super::wait::{self, PetState};
+use crate::client::request::path;
 use crate::client::watch::Watcher;
 use crate::client::{Client, Error};
-use crate::kinds;
 
 #[derive(Debug, Clone)]
 pub struct ScaleOptions {
@@ -86,7 +84,7 @@ pub struct ScaleOutcome {
     pub set: Set,
     pub plan: ScalePlan,
     /// The set is paused (PetSet `initialized: "false"`): pets will not
-    /// follow until it is resumed, so nothing was waited for.
+    /// follow until it is resumed.
     pub paused: bool,
     /// Claims of removed ordinals that still exist.
     pub kept_claims: Vec<String>,
@@ -183,7 +181,7 @@ pub async fn scale(
         });
     }
     // The watch lists before the change, so no transition is missed.
-    let mut watcher = pets_watcher(client, &set);
+    let mut watcher = wait::pets_watcher(client, &set);
     let before = wait::prime(&mut watcher).await?;
     let pods_now: Vec<Value> = before.values().cloned().collect();
     let paused =
@@ -205,7 +203,9 @@ pub async fn scale(
     } else {
         set_replicas(client, set, options).await?
     };
-    if options.wait && !paused {
+    // A paused set is not done: the wait says so and goes on, for the
+    // set may be resumed meanwhile.
+    if options.wait {
         follow(client, &set, watcher, before, options.timeout, progress).await?;
     }
     let kept_claims = kept_claims(client, &set, plan.from.max(plan.to)).await?;
@@ -215,17 +215,6 @@ pub async fn scale(
         paused,
         kept_claims,
     })
-}
-
-/// A watch on the set's pods, by its selector.
-fn pets_watcher<'c>(client: &'c Client, set: &Set) -> Watcher<'c> {
-    let pods = kinds::by_name("pods").expect("pods are in the kinds table");
-    Watcher::new(
-        client,
-        pods,
-        Some(set.namespace()),
-        ListParams::labels(set.selector_string()),
-    )
 }
 
 /// Lowers a PetSet's replicas one at a time, each removed pet gone before
@@ -249,7 +238,7 @@ async fn step_down(
             current_replicas: expected.take(),
             ..options.clone()
         };
-        let mut watcher = pets_watcher(client, &set);
+        let mut watcher = wait::pets_watcher(client, &set);
         let before = wait::prime(&mut watcher).await?;
         set = set_replicas(client, set, &step).await?;
         let gone = format!("{}-{}", set.name(), set.first_ordinal() + step.replicas);
@@ -258,7 +247,7 @@ async fn step_down(
             let pets = wait::pets_in(&set, cache);
             let surplus = pets
                 .iter()
-                .any(|p| !wanted(&set, p.ordinal) && p.pod.is_some());
+                .any(|p| !wait::wanted(&set, p.ordinal) && p.pod.is_some());
             (!surplus).then_some(())
         })
         .await?;
@@ -279,7 +268,8 @@ async fn step_down(
 }
 
 /// Waits until pets 0..replicas are Ready and no pet at or above replicas
-/// is left, reporting each change; then until the set's status agrees.
+/// is left, reporting each change and each blocker; then until the set's
+/// status agrees.
 async fn follow(
     client: &Client,
     set: &Set,
@@ -288,31 +278,16 @@ async fn follow(
     timeout: Duration,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<()> {
-    let mut tracker = StateTracker::default();
     let deadline = tokio::time::Instant::now() + timeout;
-    let (done, cache) = wait::watch_until_from(watcher, before, timeout, |cache| {
-        let pets = wait::pets_in(set, cache);
-        for (pet, state) in tracker.changes(&pets) {
-            let shown = if state == PetState::Missing && !is_wanted(set, &pet) {
-                "Gone".to_string()
-            } else {
-                state.to_string()
-            };
-            progress.note(super::progress::Note::Pet { pet, state: shown });
-        }
-        settled(set, &pets).then_some(())
+    let (done, pets) = wait::pets_until(set, watcher, Some(before), timeout, progress, |pets| {
+        wait::settled(set, pets)
     })
     .await?;
-    if done.is_none() {
-        let pets = wait::pets_in(set, &cache);
-        let mut reasons: Vec<String> = wait::explain(client, set, &pets)
-            .await
-            .iter()
-            .map(|n| format!("  {n}"))
-            .collect();
+    if !done {
+        let (_, mut reasons) = wait::report(client, set, &pets).await;
         for pet in pets
             .iter()
-            .filter(|p| !wanted(set, p.ordinal) && p.pod.is_some())
+            .filter(|p| !wait::wanted(set, p.ordinal) && p.pod.is_some())
         {
             reasons.push(format!(
                 "  {}: still there ({})",
@@ -320,51 +295,14 @@ async fn follow(
                 PetState::of(pet.pod.as_ref())
             ));
         }
-        anyhow::bail!(
-            "timed out after {timeout:?} waiting for {} to reach {} replicas:\n{}",
-            set.label(),
-            set.replicas(),
-            reasons.join("\n")
-        );
+        return Err(wait::TimedOut {
+            timeout,
+            waiting_for: format!("{} to reach {} replicas", set.label(), set.replicas()),
+            reasons,
+        }
+        .into());
     }
-    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-    let watcher = Watcher::new(
-        client,
-        set.kind,
-        Some(set.namespace()),
-        ListParams::fields(format!("metadata.name={}", set.name())),
-    );
-    let (caught_up, _) = wait::watch_until(watcher, left, |cache| {
-        cache
-            .get(set.namespace(), set.name())
-            .filter(|s| wait::status_caught_up(s))
-            .map(|_| ())
-    })
-    .await?;
-    if caught_up.is_none() {
-        anyhow::bail!(
-            "timed out after {timeout:?} waiting for the status of {} to catch up",
-            set.label()
-        );
-    }
-    Ok(())
-}
-
-fn wanted(set: &Set, ordinal: i64) -> bool {
-    let first = set.first_ordinal();
-    (first..first + set.replicas().max(0)).contains(&ordinal)
-}
-
-fn is_wanted(set: &Set, pet: &str) -> bool {
-    set.ordinal_of(pet).is_some_and(|o| wanted(set, o))
-}
-
-/// Every wanted pet Ready, every other pet gone.
-pub fn settled(set: &Set, pets: &[Pet]) -> bool {
-    wait::all_ready(set, pets)
-        && pets
-            .iter()
-            .all(|p| wanted(set, p.ordinal) || p.pod.is_none())
+    wait::status_caught_up_by(client, set, deadline, timeout).await
 }
 
 /// The claims of ordinals at or above the set's replicas (up to `upto`)
@@ -383,6 +321,7 @@ async fn kept_claims(client: &Client, set: &Set, upto: i64) -> Result<Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds;
 
     fn set(replicas: i64) -> Set {
         Set {

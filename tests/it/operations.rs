@@ -95,7 +95,7 @@ fn create_statefulset(server: &LocalServer, strategy: &str) {
     .expect_success();
 }
 
-fn create_petset(server: &LocalServer) {
+pub(crate) fn create_petset(server: &LocalServer) {
     petctl_at(
         server,
         &[
@@ -476,8 +476,19 @@ fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
         run.stderr,
         "petset \"web\": pet web-0 annotated pod.alpha.kubernetes.io/initialized=false\npetset \"web\": pet web-1 annotated pod.alpha.kubernetes.io/initialized=false\n"
     );
-    let run = petctl_at(&server, &["scale", "web", "--replicas", "3", "--wait"]);
-    run.expect_success();
+    let run = petctl_at(
+        &server,
+        &[
+            "scale",
+            "web",
+            "--replicas",
+            "3",
+            "--wait",
+            "--timeout",
+            "2s",
+        ],
+    );
+    run.expect_code(1);
     assert!(run.stderr.contains("petset \"web\" is paused"), "{run}");
     let run = petctl_at(
         &server,

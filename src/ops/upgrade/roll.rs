@@ -23,7 +23,7 @@ use crate::kinds;
 use crate::ops::pets::Pet;
 use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::Set;
-use crate::ops::wait::{explain, pets_in, PetState, StateTracker};
+use crate::ops::wait::{blockers, explain, pets_in, Notices, PetState, StateTracker};
 
 /// How many times a write is tried when the server fails it transiently
 /// or a precondition shows the object moved on.
@@ -75,6 +75,7 @@ pub(super) struct Roll<'c, 'p> {
     plan: plan::Plan,
     progress: &'p mut dyn Progress,
     tracker: StateTracker,
+    notices: Notices,
     results: Vec<PetResult>,
     /// Pets this run deleted.
     deleted: Vec<bool>,
@@ -98,6 +99,7 @@ impl<'c, 'p> Roll<'c, 'p> {
             plan: prepared.plan,
             progress,
             tracker: StateTracker::default(),
+            notices: Notices::default(),
             deleted: vec![false; results.len()],
             results,
             status: Status::Completed,
@@ -247,6 +249,7 @@ impl<'c, 'p> Roll<'c, 'p> {
             .unwrap_or_default()
     }
 
+    /// Each pet's state change, and each blocker as it is first seen.
     fn report_changes(&mut self) {
         let pets = self.pets();
         for (pet, state) in self.tracker.changes(&pets) {
@@ -254,6 +257,9 @@ impl<'c, 'p> Roll<'c, 'p> {
                 pet,
                 state: state.to_string(),
             });
+        }
+        for blocker in self.notices.fresh(blockers(&self.set, &pets)) {
+            self.progress.note(Note::Warning(blocker.notice(&self.set)));
         }
     }
 

@@ -1,0 +1,409 @@
+//! The one `--wait` contract (docs/wait.md) against a local control plane:
+//! a blocker — a paused PetSet, a crash-looping pet — is said on stderr as
+//! soon as the watch shows it, once; the wait goes on (a resume finishes
+//! it) and times out with exit 1 naming the blocker, with the events of the
+//! current pod only.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::operations::create_petset;
+use crate::support::{lines_of, petctl_at, petctl_command, stderr_lines, LocalServer};
+
+const FAST: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
+const CRASHING: &[&str] = &[
+    "--ready-delay",
+    "50ms",
+    "--max-grace",
+    "100ms",
+    "--fail-images",
+    "*broken*",
+];
+/// A blocker must be said well before the timeout: within this.
+const PROMPTLY: Duration = Duration::from_secs(5);
+
+/// One petctl run whose stderr lines were read as they came, each with
+/// the time it arrived since the start.
+struct Streamed {
+    command: String,
+    code: i32,
+    stderr: Vec<(Duration, String)>,
+    elapsed: Duration,
+}
+
+impl Streamed {
+    fn text(&self) -> String {
+        self.stderr.iter().map(|(_, l)| format!("{l}\n")).collect()
+    }
+
+    /// When the first line containing `fragment` arrived.
+    #[track_caller]
+    fn arrival(&self, fragment: &str) -> Duration {
+        self.stderr
+            .iter()
+            .find(|(_, l)| l.contains(fragment))
+            .map(|(at, _)| *at)
+            .unwrap_or_else(|| panic!("no stderr line contains {fragment:?}\n{self}"))
+    }
+
+    /// How many notices (warnings) contain `fragment`.
+    fn notices(&self, fragment: &str) -> usize {
+        self.stderr
+            .iter()
+            .filter(|(_, l)| l.contains(" warning: ") && l.contains(fragment))
+            .count()
+    }
+
+    /// The error petctl ended with, from its `error: ` line on.
+    fn error(&self) -> String {
+        let text = self.text();
+        text.find("error: ")
+            .map(|at| text[at..].to_string())
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "unexpected exit code\n{self}");
+        self
+    }
+}
+
+impl std::fmt::Display for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "command: {}\nexit code: {}\nafter {:?}\n--- stderr ---",
+            self.command, self.code, self.elapsed
+        )?;
+        for (at, line) in &self.stderr {
+            writeln!(f, "[{:>6.2}s] {line}", at.as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+/// Starts petctl with `args` against `server`, returning the child and
+/// the start time; `finish` reads it to the end.
+fn spawn(server: &LocalServer, args: &[&str]) -> (std::process::Child, Instant, String) {
+    let home = server.dir.path().join("petctl-home");
+    let _ = std::fs::create_dir_all(&home);
+    let mut cmd = petctl_command(&home);
+    cmd.arg("--kubeconfig")
+        .arg(server.kubeconfig())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let child = cmd.spawn().expect("spawn petctl");
+    (child, start, format!("petctl {}", args.join(" ")))
+}
+
+/// Reads the child's stderr as it streams, calling `on_line` with each
+/// line as it arrives, until the child exits.
+fn finish(
+    (mut child, start, command): (std::process::Child, Instant, String),
+    mut on_line: impl FnMut(&str),
+) -> Streamed {
+    let lines = stderr_lines(&mut child);
+    let _stdout = lines_of(child.stdout.take().expect("stdout is piped"));
+    let mut stderr = Vec::new();
+    for line in lines.iter() {
+        on_line(&line);
+        stderr.push((start.elapsed(), line));
+    }
+    let code = child.wait().expect("wait for petctl").code().unwrap_or(-1);
+    Streamed {
+        command,
+        code,
+        stderr,
+        elapsed: start.elapsed(),
+    }
+}
+
+fn stream(server: &LocalServer, args: &[&str]) -> Streamed {
+    finish(spawn(server, args), |_| {})
+}
+
+/// A server with the guide's PetSet "web" (2 pets) created, then paused.
+fn paused_petset() -> LocalServer {
+    let server = LocalServer::start_with(FAST);
+    create_petset(&server);
+    petctl_at(&server, &["pause", "web"]).expect_success();
+    server
+}
+
+/// `scale web --replicas 3 --wait --timeout TIMEOUT`.
+fn scale_web_to_3(timeout: &str) -> [&str; 7] {
+    [
+        "scale",
+        "web",
+        "--replicas",
+        "3",
+        "--wait",
+        "--timeout",
+        timeout,
+    ]
+}
+
+/// The StatefulSet "web" (container "main", no claims) with `replicas`
+/// pets of `image`, written to a file of the server's scratch dir.
+fn statefulset(server: &LocalServer, replicas: u32, image: &str) -> String {
+    let path = server.dir.path().join("web.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  serviceName: web
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: main
+        image: {image}
+"
+        ),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn uid_of(server: &LocalServer, pod: &str) -> String {
+    let run = petctl_at(
+        server,
+        &["get", "pods", pod, "-o", "jsonpath={.metadata.uid}"],
+    );
+    run.expect_success();
+    assert!(!run.stdout.is_empty(), "{run}");
+    run.stdout
+}
+
+const PAUSED_PETS: &str = "warning: petset \"web\" is paused: pets web-0, web-1 are annotated pod.alpha.kubernetes.io/initialized=false, so the controller neither creates nor deletes pets; resume with: petctl resume web";
+
+#[test]
+fn scale_wait_on_a_paused_petset_says_so_at_once_and_times_out_naming_the_pause() {
+    let server = paused_petset();
+    let run = stream(&server, &scale_web_to_3("10s"));
+    run.expect_code(1);
+    assert!(run.arrival(PAUSED_PETS) < PROMPTLY, "{run}");
+    assert_eq!(run.notices("is paused"), 1, "said once\n{run}");
+    assert!(
+        run.elapsed >= Duration::from_secs(10),
+        "waited to the timeout\n{run}"
+    );
+    assert_eq!(
+        run.error(),
+        "error: failed to scale petset \"web\": timed out after 10s waiting for petset \"web\" to reach 3 replicas:\n  web-2: Missing\n  the set is paused (pets web-0, web-1 are annotated pod.alpha.kubernetes.io/initialized=false): resume it with petctl resume web\n",
+        "{run}"
+    );
+}
+
+#[test]
+fn a_paused_petset_resumed_during_the_wait_finishes_it() {
+    let server = paused_petset();
+    let child = spawn(&server, &scale_web_to_3("60s"));
+    let run = finish(child, |line| {
+        // Someone else resumes it (petctl resume would be refused: the
+        // scale holds the set's operation lease).
+        if line.contains(PAUSED_PETS) {
+            for pet in ["web-0", "web-1"] {
+                let resumed = server.request(
+                    "PATCH",
+                    &format!("/api/v1/namespaces/default/pods/{pet}"),
+                    Some("application/merge-patch+json"),
+                    br#"{"metadata":{"annotations":{"pod.alpha.kubernetes.io/initialized":"true"}}}"#,
+                );
+                assert_eq!(resumed.status, 200, "{}", resumed.body);
+            }
+        }
+    });
+    run.expect_code(0);
+    assert!(run.elapsed < Duration::from_secs(30), "{run}");
+    assert!(run.text().contains(" web-2: Ready\n"), "{run}");
+}
+
+#[test]
+fn create_wait_of_a_paused_petset_says_so_at_once_and_times_out_naming_the_pause() {
+    let server = LocalServer::start_with(FAST);
+    let manifest = std::fs::read_to_string("examples/petset.yaml")
+        .unwrap()
+        .replace(
+            "pod.alpha.kubernetes.io/initialized: \"true\"",
+            "pod.alpha.kubernetes.io/initialized: \"false\"",
+        );
+    let path = server.dir.path().join("paused.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    let run = stream(
+        &server,
+        &[
+            "create",
+            "-f",
+            path.to_str().unwrap(),
+            "--wait",
+            "--timeout",
+            "10s",
+        ],
+    );
+    run.expect_code(1);
+    let notice = "warning: petset \"web\" is paused: its template says pod.alpha.kubernetes.io/initialized: \"false\", so after each pet it waits until that pet is annotated pod.alpha.kubernetes.io/initialized=true; resume with: petctl resume web";
+    assert!(run.arrival(notice) < PROMPTLY, "{run}");
+    assert_eq!(run.notices("is paused"), 1, "said once\n{run}");
+    assert!(run.elapsed >= Duration::from_secs(10), "{run}");
+    assert_eq!(
+        run.error(),
+        "error: timed out after 10s waiting for petset \"web\": 1 of 2 pets not Ready:\n  web-1: Missing\n  the set is paused (pod.alpha.kubernetes.io/initialized: \"false\"): resume it with petctl resume web\n",
+        "{run}"
+    );
+}
+
+#[test]
+fn scale_wait_behind_a_crash_looping_pet_says_so_at_once_and_reports_its_events() {
+    let server = LocalServer::start_with(CRASHING);
+    let file = statefulset(&server, 1, "registry.k8s.io/broken:1");
+    petctl_at(&server, &["create", "-f", &file]).expect_success();
+    let run = stream(
+        &server,
+        &[
+            "scale",
+            "sts/web",
+            "--replicas",
+            "2",
+            "--wait",
+            "--timeout",
+            "8s",
+        ],
+    );
+    run.expect_code(1);
+    let notice = "warning: statefulset \"web\" is blocked: pet web-0 is in CrashLoopBackOff: container main: back-off";
+    assert!(run.arrival(notice) < PROMPTLY, "{run}");
+    assert_eq!(
+        run.notices("is blocked"),
+        1,
+        "said once, whatever the back-off\n{run}"
+    );
+    let uid = uid_of(&server, "web-0");
+    let error = run.error();
+    assert!(
+        error.starts_with(
+            "error: failed to scale statefulset \"web\": timed out after 8s waiting for statefulset \"web\" to reach 2 replicas:\n  web-0: CrashLoopBackOff (container main: CrashLoopBackOff: back-off "
+        ),
+        "{run}"
+    );
+    assert!(
+        error.contains(&format!(
+            "\n    Warning BackOff: Back-off restarting failed container main in pod web-0_default({uid})\n"
+        )),
+        "{run}"
+    );
+    assert!(error.ends_with("\n  web-1: Missing\n"), "{run}");
+}
+
+#[test]
+fn the_timeout_report_shows_the_events_of_the_current_pod_only() {
+    let server = LocalServer::start_with(CRASHING);
+    let file = statefulset(&server, 1, "registry.k8s.io/broken:1");
+    let run = stream(
+        &server,
+        &["create", "-f", &file, "--wait", "--timeout", "3s"],
+    );
+    run.expect_code(1);
+    let old = uid_of(&server, "web-0");
+    assert!(
+        run.error().contains(&format!("web-0_default({old})")),
+        "{run}"
+    );
+    let deleted = server.request("DELETE", "/api/v1/namespaces/default/pods/web-0", None, b"");
+    assert!(matches!(deleted.status, 200 | 202), "{}", deleted.body);
+    let run = stream(
+        &server,
+        &[
+            "scale",
+            "sts/web",
+            "--replicas",
+            "1",
+            "--wait",
+            "--timeout",
+            "6s",
+        ],
+    );
+    run.expect_code(1);
+    let new = uid_of(&server, "web-0");
+    assert_ne!(new, old, "web-0 was re-created");
+    let error = run.error();
+    assert!(
+        error.contains(&format!(
+            "Back-off restarting failed container main in pod web-0_default({new})"
+        )),
+        "{run}"
+    );
+    assert!(!error.contains(&old), "an event of the deleted pod\n{run}");
+}
+
+#[test]
+fn upgrade_image_says_a_crash_looping_pet_at_once() {
+    let server = LocalServer::start_with(CRASHING);
+    let file = statefulset(&server, 2, "nginx:1");
+    petctl_at(
+        &server,
+        &["create", "-f", &file, "--wait", "--timeout", "60s"],
+    )
+    .expect_success();
+    let run = stream(
+        &server,
+        &[
+            "upgrade-image",
+            "sts/web",
+            "main=nginx:broken",
+            "--yes",
+            "--pet-timeout",
+            "8s",
+        ],
+    );
+    run.expect_code(1);
+    let notice =
+        "warning: statefulset \"web\" is blocked: pet web-1 is in CrashLoopBackOff: container main";
+    assert!(run.arrival(notice) < PROMPTLY, "{run}");
+    assert_eq!(run.notices("is blocked"), 1, "{run}");
+    assert!(
+        run.error().starts_with("error: upgrade of statefulset \"web\" failed: web-1 was not Ready on the wanted image within --pet-timeout 8s:\n  web-1: CrashLoopBackOff"),
+        "{run}"
+    );
+}
+
+#[test]
+fn pause_and_resume_wait_for_the_controller_and_the_pets() {
+    let server = LocalServer::start_with(FAST);
+    let file = statefulset(&server, 2, "nginx:1");
+    petctl_at(
+        &server,
+        &["create", "-f", &file, "--wait", "--timeout", "60s"],
+    )
+    .expect_success();
+    let run = petctl_at(&server, &["pause", "sts/web", "--wait", "--timeout", "20s"]);
+    run.expect_success();
+    assert_eq!(
+        run.stderr, "statefulset \"web\": partition 0 -> 2\n",
+        "{run}"
+    );
+    let run = petctl_at(
+        &server,
+        &["resume", "sts/web", "--wait", "--timeout", "20s"],
+    );
+    run.expect_success();
+    assert!(
+        run.stderr
+            .ends_with("statefulset \"web\": all 2 pets are Running and Ready\n"),
+        "{run}"
+    );
+}
