@@ -10,7 +10,7 @@ use super::global::GlobalArgs;
 use crate::client::request::{path, ListParams};
 use crate::error::InvalidInput;
 use crate::kinds;
-use crate::ops::{pause, sets, wait};
+use crate::ops::{lease, pause, sets, wait};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -87,10 +87,30 @@ async fn change(
             .op
             .lease
             .request(if resume { "resume" } else { "pause" });
-        super::op_args::leased(&conn.client, set.clone(), &request, err, |set| async move {
-            apply(args, resume, conn, &set).await
-        })
-        .await?
+        let leased =
+            super::op_args::leased(&conn.client, set.clone(), &request, err, |set| async move {
+                apply(args, resume, conn, &set).await
+            })
+            .await;
+        match leased {
+            // A resume only takes the pause away: it changes neither the
+            // replicas nor a pet's claim, so it goes ahead beside the
+            // operation that holds the set (often the `--wait` that told
+            // the user to resume).
+            Err(e) if resume && e.downcast_ref::<lease::Refused>().is_some() => {
+                let set = sets::refresh(&conn.client, &set).await?;
+                let holder = lease::lease_of(&set.object)
+                    .map_or_else(|| "another petctl operation".to_string(), |r| r.who());
+                writeln!(
+                    err,
+                    "{} {} is held by {holder}; a resume changes neither the replicas nor any claim, so it goes ahead beside it",
+                    super::colour::warning(),
+                    set.label()
+                )?;
+                apply(args, resume, conn, &set).await?
+            }
+            other => other?,
+        }
     };
     let suffix = if dry_run { " (server dry run)" } else { "" };
     for change in &changes {

@@ -53,7 +53,7 @@ impl Record {
     }
 
     /// `upgrade-image by alice@db1 (pid 4242)`.
-    fn who(&self) -> String {
+    pub fn who(&self) -> String {
         format!("{} by {} (pid {})", self.operation, self.holder, self.pid)
     }
 }

@@ -213,21 +213,24 @@ fn scale_wait_on_a_paused_petset_says_so_at_once_and_times_out_naming_the_pause(
 fn a_paused_petset_resumed_during_the_wait_finishes_it() {
     let server = paused_petset();
     let child = spawn(&server, &scale_web_to_3("60s"));
+    let mut resumed = None;
     let run = finish(child, |line| {
-        // Someone else resumes it (petctl resume would be refused: the
-        // scale holds the set's operation lease).
+        // The notice's own advice, taken in another shell while the scale
+        // holds the set's operation lease.
         if line.contains(PAUSED_PETS) {
-            for pet in ["web-0", "web-1"] {
-                let resumed = server.request(
-                    "PATCH",
-                    &format!("/api/v1/namespaces/default/pods/{pet}"),
-                    Some("application/merge-patch+json"),
-                    br#"{"metadata":{"annotations":{"pod.alpha.kubernetes.io/initialized":"true"}}}"#,
-                );
-                assert_eq!(resumed.status, 200, "{}", resumed.body);
-            }
+            resumed = Some(petctl_at(&server, &["resume", "web"]));
         }
     });
+    let resumed = resumed.expect("the pause was said");
+    resumed.expect_success();
+    assert!(
+        resumed.stderr.contains("petset \"web\" is held by scale by ")
+            && resumed
+                .stderr
+                .contains("a resume changes neither the replicas nor any claim, so it goes ahead beside it"),
+        "{}",
+        resumed.stderr
+    );
     run.expect_code(0);
     assert!(run.elapsed < Duration::from_secs(30), "{run}");
     assert!(run.text().contains(" web-2: Ready\n"), "{run}");
