@@ -70,27 +70,7 @@ pub async fn gather(
             })
             .collect()
     };
-    let mut events = client
-        .list_objects(
-            kinds::builtin("events"),
-            Some(&ns),
-            // By uid too, as kubectl describe does: a deleted set of the
-            // same name leaves its events behind for an hour.
-            &ListParams::fields(format!(
-                "involvedObject.name={},involvedObject.uid={uid}",
-                set.name()
-            )),
-        )
-        .await?;
-    events.sort_by_key(|e| {
-        e["lastTimestamp"]
-            .as_str()
-            .or(e["eventTime"].as_str())
-            .unwrap_or("")
-            .to_string()
-    });
-    let keep = events.len().saturating_sub(10);
-    events.drain(..keep);
+    let events = super::events::recent(client, &ns, set.name(), &uid, 10).await?;
     Ok(SetDescription {
         set,
         pets,

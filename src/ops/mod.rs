@@ -8,6 +8,7 @@ pub mod create;
 pub mod create_retry;
 pub mod delete;
 pub mod describe;
+pub mod events;
 pub mod lease;
 pub mod pause;
 pub mod pets;

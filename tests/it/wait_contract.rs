@@ -224,10 +224,12 @@ fn a_paused_petset_resumed_during_the_wait_finishes_it() {
     let resumed = resumed.expect("the pause was said");
     resumed.expect_success();
     assert!(
-        resumed.stderr.contains("petset \"web\" is held by scale by ")
-            && resumed
-                .stderr
-                .contains("a resume changes neither the replicas nor any claim, so it goes ahead beside it"),
+        resumed
+            .stderr
+            .contains("petset \"web\" is held by scale by ")
+            && resumed.stderr.contains(
+                "a resume changes neither the replicas nor any claim, so it goes ahead beside it"
+            ),
         "{}",
         resumed.stderr
     );

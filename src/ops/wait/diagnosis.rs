@@ -9,9 +9,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::pet::{wanted, PetState};
-use crate::client::request::ListParams;
 use crate::client::Client;
-use crate::kinds;
 use crate::ops::pets::Pet;
 use crate::ops::sets::Set;
 use crate::types::petset::INITIALIZED_ANNOTATION as INITIALIZED;
@@ -275,41 +273,11 @@ pub async fn last_events(
     uid: &str,
     limit: usize,
 ) -> Vec<String> {
-    let Some(kind) = kinds::by_name("events") else {
-        return Vec::new();
-    };
-    let url = format!(
-        "{}{}",
-        crate::client::request::path(kind, Some(namespace), None, None),
-        ListParams::fields(format!(
-            "involvedObject.name={name},involvedObject.uid={uid}"
-        ))
-        .query(false)
-    );
-    let Ok(resp) = client.send(crate::client::Method::GET, &url, None).await else {
-        return Vec::new();
-    };
-    let list: Value = resp.json(client.server()).unwrap_or_default();
-    let mut events: Vec<&Value> = list["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        // A server that ignores the uid in the selector must not slip in
-        // the events of a deleted pod of the same name.
-        .filter(|e| text(e, "/involvedObject/uid") == uid)
-        .collect();
-    events.sort_by_key(|e| {
-        e["lastTimestamp"]
-            .as_str()
-            .or(e["eventTime"].as_str())
-            .unwrap_or("")
-            .to_string()
-    });
+    let events = crate::ops::events::recent(client, namespace, name, uid, limit)
+        .await
+        .unwrap_or_default();
     events
         .iter()
-        .rev()
-        .take(limit)
-        .rev()
         .map(|e| {
             format!(
                 "{} {}: {}",
@@ -421,7 +389,7 @@ mod tests {
         assert!(notices.fresh(both).is_empty(), "one pause, said once");
         s.object["spec"]["template"] = json!({"metadata": {"annotations": {INITIALIZED: "false"}}});
         assert_eq!(blockers(&s, &pets), [Blocker::PausedTemplate]);
-        s.kind = kinds::by_name("statefulset").unwrap();
+        s.kind = crate::kinds::by_name("statefulset").unwrap();
         assert!(blockers(&s, &pets).is_empty());
     }
 
