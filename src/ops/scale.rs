@@ -182,15 +182,20 @@ pub async fn scale(
     }
     // The watch lists before the change, so no transition is missed.
     let mut watcher = wait::pets_watcher(client, &set);
-    let before = wait::prime(&mut watcher).await?;
+    let mut before = wait::prime(&mut watcher).await?;
     let pods_now: Vec<Value> = before.values().cloned().collect();
     let paused =
         paused || (set.is_petset() && !super::pause::paused_pets(&set, &pods_now).is_empty());
+    let deadline = tokio::time::Instant::now() + options.timeout;
+    let mut said = wait::Said::default();
     let set = if plan.from == plan.to && options.current_replicas.is_none() {
         set
     } else if set.is_petset() && !paused && plan.to + 1 < plan.from {
-        let deadline = tokio::time::Instant::now() + options.timeout;
-        let set = step_down(client, set, options, deadline, progress).await?;
+        let set = step_down(client, set, options, deadline, progress, &mut said).await?;
+        // The last step is followed from here on: the steps' history is
+        // behind, and already said.
+        watcher = wait::pets_watcher(client, &set);
+        before = wait::prime(&mut watcher).await?;
         set_replicas(
             client,
             set,
@@ -206,7 +211,11 @@ pub async fn scale(
     // A paused set is not done: the wait says so and goes on, for the
     // set may be resumed meanwhile.
     if options.wait {
-        follow(client, &set, watcher, before, options.timeout, progress).await?;
+        let wait = Wait {
+            deadline,
+            timeout: options.timeout,
+        };
+        follow(client, &set, watcher, before, wait, progress, &mut said).await?;
     }
     let kept_claims = kept_claims(client, &set, plan.from.max(plan.to)).await?;
     Ok(ScaleOutcome {
@@ -229,6 +238,7 @@ async fn step_down(
     options: &ScaleOptions,
     deadline: tokio::time::Instant,
     progress: &mut dyn Progress,
+    said: &mut wait::Said,
 ) -> anyhow::Result<Set> {
     // `--current-replicas` holds for the first step only.
     let mut expected = options.current_replicas;
@@ -243,28 +253,40 @@ async fn step_down(
         set = set_replicas(client, set, &step).await?;
         let gone = format!("{}-{}", set.name(), set.first_ordinal() + step.replicas);
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let (done, _) = wait::watch_until_from(watcher, before, left, |cache| {
-            let pets = wait::pets_in(&set, cache);
-            let surplus = pets
+        // The step is followed like any wait: each pet's change and each
+        // blocker (a pause, a pet the controller waits on) said at once.
+        let surplus_gone = |pets: &[super::pets::Pet]| {
+            !pets
                 .iter()
-                .any(|p| !wait::wanted(&set, p.ordinal) && p.pod.is_some());
-            (!surplus).then_some(())
-        })
+                .any(|p| !wait::wanted(&set, p.ordinal) && p.pod.is_some())
+        };
+        let (done, pets) = wait::pets_until_said(
+            &set,
+            watcher,
+            Some(before),
+            left,
+            progress,
+            said,
+            surplus_gone,
+        )
         .await?;
-        if done.is_none() {
-            anyhow::bail!(
-                "timed out after {:?} waiting for {gone} to go before scaling {} further; it stays at {} replicas",
-                options.timeout,
+        if !done {
+            let waiting_for = format!(
+                "{gone} to go before scaling {} further (it stays at {} replicas)",
                 set.label(),
                 set.replicas()
             );
+            return Err(timed_out(client, &set, &pets, options.timeout, waiting_for).await);
         }
-        progress.note(super::progress::Note::Pet {
-            pet: gone,
-            state: "Gone".to_string(),
-        });
     }
     Ok(set)
+}
+
+/// The whole scale's `--timeout`, and when it runs out.
+#[derive(Debug, Clone, Copy)]
+struct Wait {
+    deadline: tokio::time::Instant,
+    timeout: Duration,
 }
 
 /// Waits until pets 0..replicas are Ready and no pet at or above replicas
@@ -275,34 +297,50 @@ async fn follow(
     set: &Set,
     watcher: Watcher<'_>,
     before: crate::client::watch::Cache,
-    timeout: Duration,
+    wait: Wait,
     progress: &mut dyn Progress,
+    said: &mut wait::Said,
 ) -> anyhow::Result<()> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let (done, pets) = wait::pets_until(set, watcher, Some(before), timeout, progress, |pets| {
-        wait::settled(set, pets)
-    })
-    .await?;
+    let Wait { deadline, timeout } = wait;
+    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+    let (done, pets) =
+        wait::pets_until_said(set, watcher, Some(before), left, progress, said, |pets| {
+            wait::settled(set, pets)
+        })
+        .await?;
     if !done {
-        let (_, mut reasons) = wait::report(client, set, &pets).await;
-        for pet in pets
-            .iter()
-            .filter(|p| !wait::wanted(set, p.ordinal) && p.pod.is_some())
-        {
-            reasons.push(format!(
-                "  {}: still there ({})",
-                pet.name,
-                PetState::of(pet.pod.as_ref())
-            ));
-        }
-        return Err(wait::TimedOut {
-            timeout,
-            waiting_for: format!("{} to reach {} replicas", set.label(), set.replicas()),
-            reasons,
-        }
-        .into());
+        let waiting_for = format!("{} to reach {} replicas", set.label(), set.replicas());
+        return Err(timed_out(client, set, &pets, timeout, waiting_for).await);
     }
     wait::status_caught_up_by(client, set, deadline, timeout).await
+}
+
+/// The timeout of a scale's wait: why each wanted pet is not Ready, and
+/// each pet above the replicas still there.
+async fn timed_out(
+    client: &Client,
+    set: &Set,
+    pets: &[super::pets::Pet],
+    timeout: Duration,
+    waiting_for: String,
+) -> anyhow::Error {
+    let (_, mut reasons) = wait::report(client, set, pets).await;
+    for pet in pets
+        .iter()
+        .filter(|p| !wait::wanted(set, p.ordinal) && p.pod.is_some())
+    {
+        reasons.push(format!(
+            "  {}: still there ({})",
+            pet.name,
+            PetState::of(pet.pod.as_ref())
+        ));
+    }
+    wait::TimedOut {
+        timeout,
+        waiting_for,
+        reasons,
+    }
+    .into()
 }
 
 /// The claims of ordinals at or above the set's replicas (up to `upto`)

@@ -412,3 +412,50 @@ fn pause_and_resume_wait_for_the_controller_and_the_pets() {
         "{run}"
     );
 }
+
+#[test]
+fn a_stepped_petset_scale_down_says_the_pet_it_is_blocked_on() {
+    // The 1.4 controller deletes nothing while a pet is unhealthy; petctl
+    // lowers a PetSet one replica at a time, and each step is a wait like
+    // any other: the blocker is said at once, and the timeout names the
+    // step and why.
+    let server = LocalServer::start_with(CRASHING);
+    create_petset(&server);
+    petctl_at(&server, &["scale", "web", "--replicas", "4", "--wait"]).expect_success();
+    // A broken image in the template reaches web-1 when it is recreated.
+    let template = server.request(
+        "PATCH",
+        "/apis/apps/v1alpha1/namespaces/default/petsets/web",
+        Some("application/merge-patch+json"),
+        br#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"gcr.io/x/broken-image:1"}]}}}}"#,
+    );
+    assert_eq!(template.status, 200, "{}", template.body);
+    let deleted = server.request("DELETE", "/api/v1/namespaces/default/pods/web-1", None, b"");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let run = stream(
+        &server,
+        &[
+            "scale",
+            "web",
+            "--replicas",
+            "1",
+            "--wait",
+            "--timeout",
+            "10s",
+        ],
+    );
+    run.expect_code(1);
+    let notice = "warning: petset \"web\" is blocked: pet web-1 is in CrashLoopBackOff: container nginx: back-off";
+    assert!(run.arrival(notice) < PROMPTLY, "{run}");
+    assert_eq!(run.notices("is blocked"), 1, "said once\n{run}");
+    let error = run.error();
+    assert!(
+        error.starts_with("error: failed to scale petset \"web\": timed out after 10s waiting for web-3 to go before scaling petset \"web\" further (it stays at 3 replicas):\n"),
+        "{run}"
+    );
+    assert!(
+        error.contains("\n  web-1: CrashLoopBackOff (container nginx: CrashLoopBackOff: back-off"),
+        "{run}"
+    );
+    assert!(error.ends_with("\n  web-3: still there (Ready)\n"), "{run}");
+}

@@ -101,20 +101,40 @@ pub async fn pets_until(
     before: Option<Cache>,
     timeout: Duration,
     progress: &mut dyn Progress,
+    done: impl FnMut(&[Pet]) -> bool,
+) -> Result<(bool, Vec<Pet>), Error> {
+    let mut said = Said::default();
+    pets_until_said(set, watcher, before, timeout, progress, &mut said, done).await
+}
+
+/// What a run of waits has said already: each pet's last state and each
+/// blocker, so that a wait in steps (a stepped scale-down) says each once.
+#[derive(Debug, Default)]
+pub struct Said {
+    states: StateTracker,
+    blockers: Notices,
+}
+
+/// [`pets_until`], saying only what `said` has not said yet.
+pub async fn pets_until_said(
+    set: &Set,
+    watcher: Watcher<'_>,
+    before: Option<Cache>,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+    said: &mut Said,
     mut done: impl FnMut(&[Pet]) -> bool,
 ) -> Result<(bool, Vec<Pet>), Error> {
-    let mut tracker = StateTracker::default();
-    let mut notices = Notices::default();
     let condition = |cache: &Cache| {
         let pets = pets_in(set, cache);
-        for (pet, state) in tracker.changes(&pets) {
+        for (pet, state) in said.states.changes(&pets) {
             let state = shown(set, &pet, &state);
             progress.note(Note::Pet { pet, state });
         }
         if done(&pets) {
             return Some(());
         }
-        for blocker in notices.fresh(blockers(set, &pets)) {
+        for blocker in said.blockers.fresh(blockers(set, &pets)) {
             progress.note(Note::Warning(blocker.notice(set)));
         }
         None
