@@ -9,6 +9,8 @@
 pub mod duration;
 pub mod field_path;
 pub mod kinds;
+pub mod ordinal;
 pub mod pod;
 pub mod selector;
+pub mod time;
 pub mod types;
