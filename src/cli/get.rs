@@ -87,14 +87,9 @@ pub fn run(
 }
 
 fn suggest(resource: &str) -> String {
-    let mut names: Vec<&str> = kinds::KINDS.iter().map(|k| k.plural).collect();
-    names.push("pets");
-    names
-        .into_iter()
-        .map(|n| (strsim::jaro_winkler(resource, n), n))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| format!("; did you mean {n:?}?"))
+    let names = kinds::KINDS.iter().map(|k| k.plural).chain(["pets"]);
+    petctl_model::suggest::closest(resource, names)
+        .map(|n| format!("; did you mean {n:?}?"))
         .unwrap_or_default()
 }
 

@@ -60,7 +60,7 @@ pub struct Args {
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
-    crate::local::server::parse_duration(text).map_err(|e| InvalidInput(format!("{flag}: {e}")))
+    petctl_model::duration::parse_duration(text).map_err(|e| InvalidInput(format!("{flag}: {e}")))
 }
 
 /// The arguments as options; what is wrong with them is exit code 2.

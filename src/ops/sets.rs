@@ -210,14 +210,7 @@ impl Set {
 
     /// The ordinal of a pod of this set, from its name.
     pub fn ordinal_of(&self, pod_name: &str) -> Option<i64> {
-        let rest = pod_name.strip_prefix(self.name())?.strip_prefix('-')?;
-        if rest.is_empty()
-            || !rest.bytes().all(|b| b.is_ascii_digit())
-            || (rest.len() > 1 && rest.starts_with('0'))
-        {
-            return None;
-        }
-        rest.parse().ok()
+        petctl_model::ordinal::of_pod(self.name(), pod_name)
     }
 }
 

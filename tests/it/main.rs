@@ -37,6 +37,7 @@ mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact mes
 mod migrate; // `petctl migrate` output and notices
 mod operations; // scale, delete, cleanup-pvcs, pause/resume: invariants on a watch timeline
 mod plugin; // `kubectl pets …` through the real kubectl's plugin mechanism
+mod pod_status; // conformance: pod STATUS (terminated, init, waiting reasons) in `petctl get pods` equals `kubectl get pods`
 mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod controllers;
+mod log;
 pub mod pki;
 pub mod registry;
 pub mod server;

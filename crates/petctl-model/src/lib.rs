@@ -1,7 +1,7 @@
 //! petctl's shared vocabulary, used by both halves — the client side (cli,
 //! ops, output, petctl-client) and the local control plane (petctl-local):
 //! the kinds table, the API types, field paths, selectors, durations and the
-//! facts read off a pod.
+//! facts read off a pod, ordinals, timestamps and the one "did you mean".
 //!
 //! It may depend on no other petctl crate.
 #![forbid(unsafe_code)]
@@ -9,6 +9,9 @@
 pub mod duration;
 pub mod field_path;
 pub mod kinds;
+pub mod ordinal;
 pub mod pod;
 pub mod selector;
+pub mod suggest;
+pub mod time;
 pub mod types;

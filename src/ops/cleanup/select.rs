@@ -54,7 +54,7 @@ pub fn set_selector(set: &Set) -> Option<LabelSelector> {
 /// Whether `claim` is named `<template>-<set>-<ordinal>` for one of the
 /// set's own templates; its ordinal if so.
 pub fn ordinal_in(set: &Set, claim: &str) -> Option<i64> {
-    claim_ordinal(claim, set.name(), &set.claim_template_names())
+    petctl_model::ordinal::of_claim(claim, set.name(), &set.claim_template_names())
 }
 
 /// Whether `ordinal` is one the set wants now.

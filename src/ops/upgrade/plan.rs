@@ -150,12 +150,8 @@ pub fn changes(set: &Set, options: &UpgradeOptions) -> Result<Vec<Change>, Inval
 }
 
 fn unknown_container(set: &Set, name: &str, names: &[&str]) -> InvalidInput {
-    let suggestion = names
-        .iter()
-        .map(|n| (strsim::jaro_winkler(name, n), *n))
-        .filter(|(score, _)| *score > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| format!(": did you mean {n:?}?"))
+    let suggestion = petctl_model::suggest::closest(name, names.iter().copied())
+        .map(|n| format!(": did you mean {n:?}?"))
         .unwrap_or_default();
     InvalidInput(format!(
         "{} {}/{} has no container {name:?}{suggestion} (its containers: {})",

@@ -76,7 +76,7 @@ impl Cache {
                         cache.put(kind.kind, object);
                     }
                 }
-                Err(err) => crate::server::log(&format!(
+                Err(err) => crate::log::log(&format!(
                     "controllers: failed to list {}: {}",
                     kind.plural, err.message
                 )),

@@ -13,7 +13,6 @@ use super::cache::{Cache, Key};
 use super::events;
 use super::runner::{kind_info, Ctx};
 use super::statefulset::identity::claim_templates;
-use crate::controllers::pods;
 use crate::registry::error::ApiError;
 use crate::registry::meta;
 
@@ -174,7 +173,7 @@ pub fn sets_of_claim(cache: &Cache, kind: &'static str, claim: &Value) -> Vec<Ke
             claim_templates(set).iter().any(|template| {
                 name.strip_prefix(meta::name(template))
                     .and_then(|rest| rest.strip_prefix('-'))
-                    .and_then(|pet| pods::ordinal(meta::name(set), pet))
+                    .and_then(|pet| petctl_model::ordinal::of_pod(meta::name(set), pet))
                     .is_some()
             })
         })

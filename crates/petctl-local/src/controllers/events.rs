@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 
 use super::runner::Ctx;
+use crate::log::log;
 use crate::registry::meta;
-use crate::server::log;
 
 /// Normal or Warning, as `type` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

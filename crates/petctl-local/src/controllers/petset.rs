@@ -111,7 +111,10 @@ pub fn pets_of<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
     let name = meta::name(set);
     cache
         .list("Pod", Some(meta::namespace(set)))
-        .filter(|p| pods::selects(&selector, p) && pods::ordinal(name, meta::name(p)).is_some())
+        .filter(|p| {
+            pods::selects(&selector, p)
+                && petctl_model::ordinal::of_pod(name, meta::name(p)).is_some()
+        })
         .collect()
 }
 
@@ -253,7 +256,7 @@ impl Reconciler for PetSetController {
             "Pod" => cache
                 .list("PetSet", Some(meta::namespace(object)))
                 .filter(|set| {
-                    pods::ordinal(meta::name(set), meta::name(object)).is_some()
+                    petctl_model::ordinal::of_pod(meta::name(set), meta::name(object)).is_some()
                         && pods::selector(set).is_some_and(|s| pods::selects(&s, object))
                 })
                 .map(|set| Key::of("PetSet", set))
@@ -277,7 +280,7 @@ impl Reconciler for PetSetController {
             .and_then(Value::as_i64)
             .unwrap_or(1);
         for pet in pets.iter().filter(|p| pods::is_pending(p)) {
-            match pods::ordinal(&key.name, meta::name(pet)) {
+            match petctl_model::ordinal::of_pod(&key.name, meta::name(pet)) {
                 Some(ordinal) if ordinal < replicas => {
                     self.create_claims(ctx, &set, ordinal, false)?;
                 }

@@ -1,5 +1,5 @@
 //! What the controllers ask of pods and sets: phase, readiness and
-//! availability, the pet ordinal in a name, the claims a pod mounts, and
+//! availability, the claims a pod mounts, and
 //! whether a set's selector picks a pod.
 
 use std::time::{Duration, SystemTime};
@@ -30,9 +30,7 @@ fn ready_condition(pod: &Value) -> Option<&Value> {
 }
 
 /// The Ready condition is True (`podutil.IsPodReady`).
-pub fn is_ready(pod: &Value) -> bool {
-    ready_condition(pod).is_some_and(|c| c.get("status").and_then(Value::as_str) == Some("True"))
-}
+pub use petctl_model::pod::is_ready;
 
 /// Ready for at least `min_ready` (`podutil.IsPodAvailable`).
 pub fn is_available(pod: &Value, min_ready: Duration, now: SystemTime) -> bool {
@@ -45,14 +43,8 @@ pub fn is_available(pod: &Value, min_ready: Duration, now: SystemTime) -> bool {
     let since = ready_condition(pod)
         .and_then(|c| c.get("lastTransitionTime"))
         .and_then(Value::as_str)
-        .and_then(parse_time);
+        .and_then(petctl_model::time::parse_system);
     since.is_some_and(|t| t + min_ready <= now)
-}
-
-/// An RFC 3339 timestamp as a SystemTime.
-pub fn parse_time(text: &str) -> Option<SystemTime> {
-    let ts: jiff::Timestamp = text.parse().ok()?;
-    Some(SystemTime::from(ts))
 }
 
 /// The debug hook says "not initialized" (`strconv.ParseBool` false).
@@ -62,18 +54,6 @@ pub fn is_paused_by_hook(object: &Value) -> bool {
         .and_then(|a| a.get(INITIALIZED_ANNOTATION))
         .and_then(Value::as_str);
     matches!(value, Some("0" | "f" | "F" | "false" | "FALSE" | "False"))
-}
-
-/// The ordinal of a pet named `<set>-<ordinal>`.
-pub fn ordinal(set_name: &str, pod_name: &str) -> Option<i64> {
-    let digits = pod_name.strip_prefix(set_name)?.strip_prefix('-')?;
-    if digits.is_empty()
-        || !digits.bytes().all(|b| b.is_ascii_digit())
-        || (digits.len() > 1 && digits.starts_with('0'))
-    {
-        return None;
-    }
-    digits.parse().ok()
 }
 
 /// The set's `spec.selector`, if it is a valid, non-empty one.
@@ -123,29 +103,12 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn ordinals_parse_only_canonical_numbers() {
-        for (name, want) in [
-            ("web-0", Some(0)),
-            ("web-12", Some(12)),
-            ("web-01", None),
-            ("web-", None),
-            ("web-x", None),
-            ("webb-1", None),
-            ("web-1-2", None),
-            ("web", None),
-        ] {
-            assert_eq!(ordinal("web", name), want, "{name}");
-        }
-        assert_eq!(ordinal("my-web", "my-web-3"), Some(3));
-    }
-
-    #[test]
     fn readiness_and_availability() {
         let at = |t: &str, status: &str| {
             json!({"status": {"phase": "Running", "conditions": [
                 {"type": "Ready", "status": status, "lastTransitionTime": t}]}})
         };
-        let now = parse_time("2026-01-01T00:00:10Z").unwrap();
+        let now = petctl_model::time::parse_system("2026-01-01T00:00:10Z").unwrap();
         let pod = at("2026-01-01T00:00:00Z", "True");
         assert!(is_running(&pod) && is_ready(&pod));
         assert!(is_available(&pod, Duration::from_secs(10), now));

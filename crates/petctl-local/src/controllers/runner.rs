@@ -10,9 +10,9 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::cache::{Cache, Key};
+use crate::log::log;
 use crate::registry::error::ApiError;
 use crate::registry::{meta, DeleteOptions, Deleted, Registry, Target, WriteOptions};
-use crate::server::log;
 use crate::store::{StoreError, StoreEvent};
 use petctl_model::kinds::{self, KindInfo};
 

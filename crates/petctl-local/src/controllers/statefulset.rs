@@ -50,7 +50,7 @@ fn candidate_pods<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
     cache
         .list("Pod", Some(meta::namespace(set)))
         .filter(|p| {
-            pods::ordinal(meta::name(set), meta::name(p)).is_some()
+            petctl_model::ordinal::of_pod(meta::name(set), meta::name(p)).is_some()
                 && pods::selects(&selector, p)
                 && controller_uid(p).is_none_or(|uid| uid == meta::uid(set))
         })
@@ -133,7 +133,8 @@ impl StatefulSetController {
     fn sync_claim_owners(ctx: &mut Ctx, set: &Value, pods: &[Value]) -> Result<(), ApiError> {
         let wanted = wanted_ordinals(set);
         for pod in pods.iter().filter(|p| !pods::is_dying(p)) {
-            let Some(ordinal) = pods::ordinal(meta::name(set), meta::name(pod)) else {
+            let Some(ordinal) = petctl_model::ordinal::of_pod(meta::name(set), meta::name(pod))
+            else {
                 continue;
             };
             let condemned = !wanted.contains(&ordinal);
@@ -366,7 +367,8 @@ impl Reconciler for StatefulSetController {
                     controller_uid(object) == Some(meta::uid(set))
                         || (kind == "Pod"
                             && controller_uid(object).is_none()
-                            && pods::ordinal(meta::name(set), meta::name(object)).is_some())
+                            && petctl_model::ordinal::of_pod(meta::name(set), meta::name(object))
+                                .is_some())
                 })
                 .map(|set| Key::of("StatefulSet", set))
                 .collect(),
@@ -404,7 +406,7 @@ impl Reconciler for StatefulSetController {
         Self::sync_claim_owners(ctx, &set, &pods)?;
         let wanted = wanted_ordinals(&set);
         for pod in pods.iter().filter(|p| pods::is_pending(p)) {
-            match pods::ordinal(meta::name(&set), meta::name(pod)) {
+            match petctl_model::ordinal::of_pod(meta::name(&set), meta::name(pod)) {
                 Some(ordinal) if wanted.contains(&ordinal) => {
                     self.create_claims(ctx, &set, ordinal, false)?
                 }

@@ -23,9 +23,8 @@ mod table;
 mod watch;
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt as _;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
@@ -92,19 +91,7 @@ impl App {
     }
 }
 
-static LOG: OnceLock<Mutex<File>> = OnceLock::new();
-
-/// Appends a line to server.log (stderr before the log is open).
-pub(crate) fn log(line: &str) {
-    let stamped = format!("{} {line}\n", rfc3339(SystemTime::now()));
-    match LOG.get() {
-        Some(file) => {
-            let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = file.write_all(stamped.as_bytes());
-        }
-        None => eprint!("{stamped}"),
-    }
-}
+pub(crate) use crate::log::log;
 
 /// Holds DIR/server.lock for the life of the server, so two servers never
 /// share a state directory and `local down` can wait for the exit.
@@ -146,7 +133,7 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
         .mode(0o600)
         .open(state.log())
         .with_context(|| format!("failed to open {}", state.log().display()))?;
-    let _ = LOG.set(Mutex::new(log_file));
+    crate::log::open(log_file);
     let authority = pki::load_or_create_authority(state)?;
     let acceptor = listener::tls_acceptor(authority.issue_server()?)?;
     let token = state.load_or_create_token()?;

@@ -1,11 +1,10 @@
 //! Server-side printing: the `meta.k8s.io/v1` Table that `kubectl get` asks
 //! for, with the columns kube-apiserver's printers give each kind.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use serde_json::{json, Value};
 
 use petctl_model::kinds::KindInfo;
+use petctl_model::time::Timestamp;
 
 /// Whether an Accept header asks for a Table.
 pub fn wants_table(accept: &str) -> bool {
@@ -170,39 +169,17 @@ fn count(object: &Value, pointer: &str) -> usize {
 }
 
 /// The cells of one object's row.
-fn cells(kind: &KindInfo, object: &Value, now: SystemTime) -> Vec<Value> {
+fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
     let name = json!(text(object, "/metadata/name"));
     let age = json!(age(text(object, "/metadata/creationTimestamp"), now));
     match kind.kind {
         "Pod" => {
-            let statuses = array(object, "/status/containerStatuses");
-            let ready = statuses
-                .iter()
-                .filter(|s| s["ready"] == json!(true))
-                .count();
-            let total = array(object, "/spec/containers").len();
-            let restarts: i64 = statuses
-                .iter()
-                .map(|s| s["restartCount"].as_i64().unwrap_or(0))
-                .sum();
-            let waiting = statuses
-                .iter()
-                .find_map(|s| s.pointer("/state/waiting/reason").and_then(Value::as_str));
-            let status = if object
-                .pointer("/metadata/deletionTimestamp")
-                .is_some_and(|v| !v.is_null())
-            {
-                "Terminating".to_string()
-            } else if let Some(reason) = waiting {
-                reason.to_string()
-            } else {
-                text(object, "/status/phase").to_string()
-            };
+            let pod = petctl_model::pod::summary(object);
             vec![
                 name,
-                json!(format!("{ready}/{total}")),
-                json!(status),
-                json!(restarts.to_string()),
+                json!(format!("{}/{}", pod.ready, pod.total)),
+                json!(pod.reason),
+                json!(pod.restarts.to_string()),
                 age,
                 json!(or_none(text(object, "/status/podIP"))),
                 json!(or_none(text(object, "/spec/nodeName"))),
@@ -401,7 +378,7 @@ fn access_modes(modes: &[Value]) -> String {
         .join(",")
 }
 
-fn row(kind: &KindInfo, object: &Value, include: Include, now: SystemTime) -> Value {
+fn row(kind: &KindInfo, object: &Value, include: Include, now: Timestamp) -> Value {
     let mut row = json!({"cells": cells(kind, object, now)});
     let carried = match include {
         Include::None => None,
@@ -420,7 +397,7 @@ fn row(kind: &KindInfo, object: &Value, include: Include, now: SystemTime) -> Va
 
 /// A Table of `objects`; `list_metadata` is the list's metadata.
 pub fn table(kind: &KindInfo, objects: &[Value], list_metadata: Value, include: Include) -> Value {
-    let now = SystemTime::now();
+    let now = Timestamp::now();
     let definitions: Vec<Value> = columns(kind)
         .iter()
         .map(|(name, kind, priority)| {
@@ -437,53 +414,14 @@ pub fn table(kind: &KindInfo, objects: &[Value], list_metadata: Value, include: 
     })
 }
 
-/// Seconds since the epoch of an RFC 3339 UTC time (`2026-11-26T01:17:02Z`).
-pub fn parse_rfc3339(text: &str) -> Option<u64> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 20 || bytes.get(4) != Some(&b'-') || bytes.get(10) != Some(&b'T') {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // Days from civil (Howard Hinnant).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
-}
-
-/// The age of a timestamp as kubectl prints it (apimachinery HumanDuration).
-pub fn age(timestamp: &str, now: SystemTime) -> String {
-    let Some(then) = parse_rfc3339(timestamp) else {
-        return "<unknown>".to_string();
-    };
-    let now = now
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs();
-    if then > now + 1 {
-        return "<invalid>".to_string();
-    }
-    petctl_model::duration::human_duration(now.saturating_sub(then) as i64)
+fn age(timestamp: &str, now: Timestamp) -> String {
+    petctl_model::time::age(Some(timestamp), now)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use petctl_model::kinds::by_name;
-
-    #[test]
-    fn timestamps_parse() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), Some(951_782_400));
-        assert_eq!(parse_rfc3339("2026-12-26T01:27:02Z"), Some(1_798_248_422));
-        assert_eq!(parse_rfc3339("yesterday"), None);
-    }
 
     #[test]
     fn accept_headers() {
@@ -494,7 +432,7 @@ mod tests {
 
     #[test]
     fn statefulset_and_pod_rows() {
-        let now = UNIX_EPOCH + Duration::from_secs(1_798_248_422 + 65);
+        let now = Timestamp::from_second(1_798_248_422 + 65).unwrap();
         let sts = json!({"metadata": {"name": "web", "creationTimestamp": "2026-12-26T01:27:02Z"},
                          "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}},
                          "status": {"readyReplicas": 1}});

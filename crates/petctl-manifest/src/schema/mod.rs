@@ -3,7 +3,6 @@
 //! PetSets), with a "did you mean" for misspelt fields. Shared by manifest
 //! validation and the local control plane's `fieldValidation=Strict`.
 
-mod suggest;
 mod walk;
 
 pub use walk::Findings;

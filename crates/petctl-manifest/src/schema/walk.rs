@@ -3,7 +3,6 @@
 
 use serde_json::{Map, Value};
 
-use super::suggest;
 use crate::validation::error::quote;
 use crate::validation::{Field, FieldError};
 
@@ -162,7 +161,9 @@ impl<'s> Walker<'s> {
                 self.walk(additional, value, &field.key(key), out);
             } else if let Some(properties) = properties {
                 let mut message = format!("unknown field {}", quote(key));
-                if let Some(known) = suggest::closest(key, properties.keys().map(String::as_str)) {
+                if let Some(known) =
+                    petctl_model::suggest::closest(key, properties.keys().map(String::as_str))
+                {
                     message.push_str(&format!(", did you mean {}?", quote(known)));
                 }
                 out.unknown_fields

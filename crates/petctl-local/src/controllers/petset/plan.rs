@@ -54,7 +54,7 @@ pub fn plan(set: &str, replicas: i64, pets: &[&Value]) -> Action {
         .find_map(|p| blocker(p).map(|why| (meta::name(p).to_string(), why)));
     let present: std::collections::HashSet<i64> = pets
         .iter()
-        .filter_map(|p| pods::ordinal(set, meta::name(p)))
+        .filter_map(|p| petctl_model::ordinal::of_pod(set, meta::name(p)))
         .collect();
     let missing = (0..replicas.max(0)).find(|i| !present.contains(i));
     if let Some(ordinal) = missing {
@@ -68,7 +68,7 @@ pub fn plan(set: &str, replicas: i64, pets: &[&Value]) -> Action {
     let surplus = by_creation
         .iter()
         .rev()
-        .find(|p| pods::ordinal(set, meta::name(p)).is_none_or(|i| i >= replicas));
+        .find(|p| petctl_model::ordinal::of_pod(set, meta::name(p)).is_none_or(|i| i >= replicas));
     match (surplus, blocking) {
         (Some(_), Some((pet, why))) => Action::Blocked { pet, why },
         (Some(pet), None) => Action::Delete(meta::name(pet).to_string()),

@@ -87,7 +87,7 @@ fn until_available(pod: &Value, min_ready: Duration, now: SystemTime) -> Option<
         })
         .and_then(|c| c.get("lastTransitionTime"))
         .and_then(Value::as_str)
-        .and_then(pods::parse_time)
+        .and_then(petctl_model::time::parse_system)
         .unwrap_or(now);
     Some(
         (since + min_ready)
@@ -155,7 +155,7 @@ pub fn plan(view: &View) -> Plan {
     if meta::is_deleting(set) {
         return plan;
     }
-    let ordinal_of = |pod: &Value| pods::ordinal(name, meta::name(pod));
+    let ordinal_of = |pod: &Value| petctl_model::ordinal::of_pod(name, meta::name(pod));
     let by_ordinal: std::collections::HashMap<i64, &Value> = view
         .pods
         .iter()
@@ -306,7 +306,7 @@ mod tests {
             pods: pods.iter().collect(),
             current_revision: "web-old",
             update_revision: "web-new",
-            now: pods::parse_time(NOW).unwrap(),
+            now: petctl_model::time::parse_system(NOW).unwrap(),
         };
         plan(&view)
     }

@@ -1,5 +1,6 @@
 //! "Did you mean": the known name closest to a misspelt one, if any is
-//! close enough to be a plausible typo.
+//! close enough to be a plausible typo. The one algorithm and threshold
+//! for unknown fields, resource types and container names.
 
 /// The candidate closest to `name`: one differing only in case, else the one
 /// at the smallest edit distance (a transposition counts as one edit), as
@@ -39,5 +40,15 @@ mod tests {
         ] {
             assert_eq!(closest(typo, fields), want, "{typo}");
         }
+    }
+
+    #[test]
+    fn typos_of_resources_and_containers() {
+        assert_eq!(
+            closest("petsetz", ["pods", "petsets", "pets"]),
+            Some("petsets")
+        );
+        assert_eq!(closest("ngnix", ["nginx", "log"]), Some("nginx"));
+        assert_eq!(closest("redis", ["nginx", "log"]), None);
     }
 }

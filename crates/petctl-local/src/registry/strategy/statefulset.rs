@@ -1,0 +1,159 @@
+//! StatefulSets (apps/v1): defaults and the spec fields an update may
+//! change.
+
+use serde_json::{json, Value};
+
+use super::{default, obj, without};
+use crate::registry::error::Cause;
+use petctl_model::field_path::FieldPath;
+
+const STATEFULSET_SPEC_FORBIDDEN: &str = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
+
+pub(super) fn apply_defaults(object: &mut Value) {
+    let Some(spec) = obj(object, "spec") else {
+        return;
+    };
+    default(spec, "replicas", json!(1));
+    default(spec, "podManagementPolicy", json!("OrderedReady"));
+    default(spec, "revisionHistoryLimit", json!(10));
+    default(
+        spec,
+        "updateStrategy",
+        json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}),
+    );
+    if let Some(strategy) = spec
+        .get_mut("updateStrategy")
+        .and_then(Value::as_object_mut)
+    {
+        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate") {
+            let rolling = strategy.entry("rollingUpdate").or_insert_with(|| json!({}));
+            if let Some(rolling) = rolling.as_object_mut() {
+                default(rolling, "partition", json!(0));
+            }
+        }
+    }
+    default(
+        spec,
+        "persistentVolumeClaimRetentionPolicy",
+        json!({"whenDeleted": "Retain", "whenScaled": "Retain"}),
+    );
+    super::pod::default_template(spec);
+    if let Some(claims) = spec
+        .get_mut("volumeClaimTemplates")
+        .and_then(Value::as_array_mut)
+    {
+        for claim in claims.iter_mut() {
+            if let Some(map) = claim.as_object_mut() {
+                default(map, "apiVersion", json!("v1"));
+                default(map, "kind", json!("PersistentVolumeClaim"));
+            }
+            if let Some(claim_spec) = obj(claim, "spec") {
+                default(claim_spec, "volumeMode", json!("Filesystem"));
+            }
+            if let Some(status) = obj(claim, "status") {
+                default(status, "phase", json!("Pending"));
+            }
+        }
+    }
+}
+
+/// Update rules that depend on the old object: immutable fields.
+pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
+    let spec = FieldPath::root().key("spec");
+    let mut causes = Vec::new();
+    let strip = |v: &Value| {
+        without(
+            v.get("spec"),
+            &[
+                "replicas",
+                "ordinals",
+                "template",
+                "updateStrategy",
+                "persistentVolumeClaimRetentionPolicy",
+                "minReadySeconds",
+            ],
+        )
+    };
+    if strip(old) != strip(new) {
+        causes.push(Cause::forbidden(spec, STATEFULSET_SPEC_FORBIDDEN));
+    }
+    causes
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::registry::strategy::{merge_for_update, validate_update as update, Part};
+    use petctl_model::kinds::by_name;
+
+    pub(in crate::registry::strategy) fn sts() -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+               "spec": {"serviceName": "nginx", "selector": {"matchLabels": {"app": "nginx"}},
+                        "template": {"metadata": {"labels": {"app": "nginx"}},
+                                     "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}})
+    }
+
+    #[test]
+    fn statefulset_defaults() {
+        let kind = by_name("sts").unwrap();
+        let mut object = sts();
+        crate::registry::strategy::apply_defaults(kind, &mut object);
+        for (pointer, want) in [
+            ("/spec/replicas", json!(1)),
+            ("/spec/podManagementPolicy", json!("OrderedReady")),
+            ("/spec/updateStrategy/type", json!("RollingUpdate")),
+            ("/spec/updateStrategy/rollingUpdate/partition", json!(0)),
+            ("/spec/revisionHistoryLimit", json!(10)),
+            (
+                "/spec/persistentVolumeClaimRetentionPolicy/whenDeleted",
+                json!("Retain"),
+            ),
+            (
+                "/spec/persistentVolumeClaimRetentionPolicy/whenScaled",
+                json!("Retain"),
+            ),
+            ("/spec/template/spec/restartPolicy", json!("Always")),
+            (
+                "/spec/template/spec/containers/0/imagePullPolicy",
+                json!("IfNotPresent"),
+            ),
+        ] {
+            assert_eq!(object.pointer(pointer), Some(&want), "{pointer}");
+        }
+    }
+
+    #[test]
+    fn statefulset_updates_only_allowed_fields() {
+        let kind = by_name("sts").unwrap();
+        let old = sts();
+        let mut scaled = old.clone();
+        scaled["spec"]["replicas"] = json!(5);
+        scaled["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.26");
+        assert!(update(kind, &old, &scaled).is_empty());
+        let mut renamed = old.clone();
+        renamed["spec"]["serviceName"] = json!("other");
+        let causes = update(kind, &old, &renamed);
+        assert_eq!(causes.len(), 1);
+        assert_eq!(causes[0].field.to_string(), "spec");
+        assert_eq!(
+            causes[0].message,
+            format!("Forbidden: {STATEFULSET_SPEC_FORBIDDEN}")
+        );
+    }
+
+    #[test]
+    fn status_writes_keep_the_spec_and_main_writes_keep_the_status() {
+        let kind = by_name("sts").unwrap();
+        let mut old = sts();
+        old["status"] = json!({"replicas": 1});
+        let mut new = sts();
+        new["spec"]["replicas"] = json!(9);
+        new["status"] = json!({"replicas": 7});
+        let main = merge_for_update(kind, Part::Main, &old, new.clone());
+        assert_eq!(main["status"], json!({"replicas": 1}));
+        assert_eq!(main["spec"]["replicas"], json!(9));
+        let status = merge_for_update(kind, Part::Status, &old, new);
+        assert_eq!(status["status"], json!({"replicas": 7}));
+        assert!(status["spec"].get("replicas").is_none());
+    }
+}
