@@ -23,7 +23,7 @@ mod local_api; // the local control plane's REST semantics, errors and watches o
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
-mod local_faults; // --fault-rate, --fault-latency and --watch-drop-after
+mod local_faults; // --fault-rate, --fault-latency, --watch-drop-after and --fail-next
 mod local_guide; // the PetSet guide step by step with the real kubectl; kubectl helpers
 mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
 mod local_lifecycle; // `local up --detach`, `status`, `down`
