@@ -87,6 +87,10 @@ struct UpArgs {
     /// Where the fault dice start, to replay a run (the server log names the seed) [default: random]
     #[arg(long, value_name = "N")]
     fault_seed: Option<u64>,
+    /// The next request of VERB on RESOURCE fails once with CODE and a Status body, e.g.
+    /// delete:persistentvolumeclaims:500 or patch:statefulsets:409; repeatable
+    #[arg(long, value_name = "VERB:RESOURCE:CODE")]
+    fail_next: Vec<server::FailNext>,
     /// Latency added to every request, e.g. 100ms
     #[arg(long, value_name = "D", value_parser = crate::duration::parse_duration)]
     fault_latency: Option<Duration>,
@@ -225,6 +229,7 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             watch_drop_after: args.watch_drop_after,
             seed: args.fault_seed,
         },
+        fail_next: args.fail_next.clone(),
         bookmark_interval: args.bookmark_interval,
         event_window: args.event_window,
         controllers: ControllerOptions {
@@ -301,6 +306,9 @@ fn up_flags(args: &UpArgs) -> Vec<OsString> {
     flag("--fault-seed", seed, String::new());
     for glob in &args.fail_images {
         flag("--fail-images", glob.clone(), String::new());
+    }
+    for fail in &args.fail_next {
+        flag("--fail-next", fail.to_string(), String::new());
     }
     if let Some(file) = &args.basic_auth_file {
         // Made absolute so that a later start from another directory

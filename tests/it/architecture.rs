@@ -188,7 +188,6 @@ const MAX_LINES: usize = 600;
 /// lines it may have. The list only shrinks: a file split below the limit
 /// must leave it, and none may grow.
 const TOO_LONG: &[(&str, usize)] = &[
-    ("crates/petctl-local/src/controllers/kubelet.rs", 601),
     ("src/ops/upgrade/roll.rs", 740),
 ];
 

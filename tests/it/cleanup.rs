@@ -22,7 +22,7 @@ use crate::timeline::{
     Timeline,
 };
 
-const FAST: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
+use crate::support::FAST_SIM;
 
 /// A StatefulSet `name` selected by `app: <name>`, with a claim per template.
 fn statefulset(name: &str, replicas: i64, templates: &[&str]) -> String {
@@ -114,7 +114,7 @@ fn scale(server: &LocalServer, replicas: i64) {
 
 #[test]
 fn a_set_that_does_not_exist_is_an_error_and_nothing_is_deleted() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     // The reproduction: x-old scaled from 3 to 1, and a hand-made claim
     // whose name ends like one of a set "old".
     create(&server, &statefulset("x-old", 3, &["data"]), "x-old.yaml");
@@ -219,7 +219,7 @@ fn a_set_that_does_not_exist_is_an_error_and_nothing_is_deleted() {
 
 #[test]
 fn the_deleted_set_form_refuses_what_a_live_set_or_a_pod_uses() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create(
         &server,
         &statefulset("old", 2, &["data-x", "www"]),
@@ -480,7 +480,7 @@ fn cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing() {
         return;
     }
     let kubectl = kubectl_or_skip("cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing");
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
     let home = server.dir.path().join("petctl-home");
     let command = format!(
@@ -557,7 +557,7 @@ fn check_strictly(entries: &[crate::timeline::Entry], context: &str, runs: &dyn 
 /// writer (the next test).
 #[test]
 fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
-    let mut flags = FAST.to_vec();
+    let mut flags = FAST_SIM.to_vec();
     flags.extend(["--fault-latency", "50ms"]);
     let server = LocalServer::start_with(&flags);
     create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
@@ -619,7 +619,7 @@ fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
 
 #[test]
 fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently() {
-    let mut flags = FAST.to_vec();
+    let mut flags = FAST_SIM.to_vec();
     flags.extend(["--fault-latency", "50ms"]);
     let server = LocalServer::start_with(&flags);
     create(&server, &statefulset("web", 3, &["www"]), "web.yaml");

@@ -4,11 +4,11 @@
 
 use crate::support::{normalize, petctl_at, LocalServer};
 
-const READY_FAST: &[&str] = &["--ready-delay", "0"];
+use crate::support::READY_AT_ONCE;
 
 #[test]
 fn petset_create_wait_get_describe() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let run = petctl_at(
         &server,
         &[
@@ -93,7 +93,7 @@ fn petset_create_wait_get_describe() {
 
 #[test]
 fn statefulset_create_get_describe_and_output_formats() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let manifest = crate::support::corpus_dir().join("statefulset/website-web.yaml");
     let run = petctl_at(
         &server,
@@ -165,7 +165,7 @@ fn statefulset_create_get_describe_and_output_formats() {
 
 #[test]
 fn create_reports_each_failure_and_goes_on() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
     let run = petctl_at(&server, &["create", "-f", "examples/petset.yaml"]);
     run.expect_code(1);
@@ -180,7 +180,7 @@ fn create_reports_each_failure_and_goes_on() {
 
 #[test]
 fn create_warns_about_a_missing_governing_service_and_dry_runs() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let zk = crate::support::corpus_dir().join("petset/k8s-e2e-zookeeper.yaml");
     let run = petctl_at(
         &server,
@@ -199,7 +199,7 @@ fn create_warns_about_a_missing_governing_service_and_dry_runs() {
 
 #[test]
 fn get_pets_shows_missing_ordinals_and_a_paused_set_times_out_with_the_reason() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let redis = crate::support::corpus_dir().join("petset/contrib-redis.yaml");
     let run = petctl_at(
         &server,
@@ -233,7 +233,7 @@ fn get_pets_shows_missing_ordinals_and_a_paused_set_times_out_with_the_reason() 
 
 #[test]
 fn get_errors_name_the_object() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let run = petctl_at(&server, &["get", "pets", "nope"]);
     run.expect_code(1);
     assert_eq!(
@@ -258,7 +258,7 @@ fn get_errors_name_the_object() {
 
 #[test]
 fn version_shows_client_and_server() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let run = petctl_at(&server, &["version"]);
     run.expect_success();
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -313,7 +313,7 @@ fn read_until(
 
 #[test]
 fn get_watch_streams_changes() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let (mut child, lines) = stream(
         &server,
         &["get", "pods", "--watch", "--no-headers", "-o", "name"],
@@ -334,7 +334,7 @@ fn get_watch_streams_changes() {
 
 #[test]
 fn get_pets_watch_prints_a_row_per_change_and_missing_pets() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     petctl_at(&server, &["create", "-f", "examples/petset.yaml", "--wait"]).expect_success();
     let (mut child, lines) = stream(&server, &["get", "pets", "web", "--watch"]);
     let mut seen = Vec::new();
@@ -360,7 +360,7 @@ fn get_pets_watch_prints_a_row_per_change_and_missing_pets() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     use std::io::Read;
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let kubeconfig = server.kubeconfig();
     let mut cmd = crate::support::petctl_command(server.dir.path());
     cmd.args([
@@ -391,7 +391,7 @@ fn a_closed_pipe_is_not_an_error() {
 
 #[test]
 fn a_discovery_cache_miss_asks_the_server_again() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
     // A stale cache entry for this address that knows no set kinds.
     let host = server.url.trim_start_matches("https://").replace(':', "_");
@@ -447,7 +447,7 @@ fn on_a_terminal(server: &LocalServer, args: &str, no_color: bool) -> Option<Str
 
 #[test]
 fn colour_only_on_a_terminal_and_never_with_no_color() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let escape = "\u{1b}[";
     let Some(coloured) = on_a_terminal(
         &server,
@@ -490,7 +490,7 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
 /// under the same name does not inherit the old one's, as in kubectl.
 #[test]
 fn describe_shows_no_events_of_a_deleted_set_of_the_same_name() {
-    let server = LocalServer::start_with(READY_FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     petctl_at(
         &server,
         &[

@@ -15,7 +15,7 @@ use crate::support::{
     scrubbed, LocalServer, Run,
 };
 
-const FAST: &[&str] = &["--ready-delay", "0s", "--max-grace", "0s"];
+use crate::support::INSTANT_SIM;
 
 /// `petctl local kubeconfig` for `user` in `groups`, written to `dir`.
 fn user_kubeconfig(server: &LocalServer, dir: &Path, user: &str, groups: &[&str]) -> PathBuf {
@@ -70,7 +70,7 @@ fn decode(data: &str) -> Vec<u8> {
 
 #[test]
 fn a_read_only_user_is_refused_every_change_with_the_servers_403() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(INSTANT_SIM);
     petctl_at(&server, &["create", "-f", "examples/petset.yaml", "--wait"]).expect_success();
     let dir = scratch();
     let alice = user_kubeconfig(&server, dir.path(), "alice", &[]);
@@ -182,7 +182,7 @@ fn a_read_only_user_is_refused_every_change_with_the_servers_403() {
 
 #[test]
 fn client_certificates_as_data_and_as_files_with_relative_paths() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(INSTANT_SIM);
     let dir = scratch();
     let admin = user_kubeconfig(&server, dir.path(), "ops", &["system:masters"]);
     petctl_with(&admin, &["create", "-f", "examples/petset.yaml", "--wait"]).expect_success();
@@ -259,7 +259,7 @@ fn basic_auth_users_of_a_legacy_server() {
         "viewpw,viewer,1\nadminpw,root,2,\"system:masters\"\n",
     )
     .unwrap();
-    let mut flags = FAST.to_vec();
+    let mut flags = INSTANT_SIM.to_vec();
     flags.extend(["--basic-auth-file", file.to_str().unwrap()]);
     let server = LocalServer::start_with(&flags);
     let config = |user: &str, password: &str| {
@@ -362,7 +362,7 @@ fn with_cluster_lines(server: &LocalServer, dir: &Path, name: &str, extra: &str)
 
 #[test]
 fn tls_server_name_and_proxy_url() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(INSTANT_SIM);
     let dir = scratch();
     let kubectl = kubectl_or_skip("tls_server_name_and_proxy_url");
 
@@ -421,7 +421,7 @@ fn in_cluster_service_account() {
         eprintln!("skipping in_cluster_service_account: cannot make a private mount namespace (unshare -m)");
         return;
     }
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(INSTANT_SIM);
     petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
     let dir = scratch();
     let account = dir.path().join("serviceaccount");

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::support::{petctl_in, scratch, LocalServer, Run};
 
-const FAST: &[&str] = &["--ready-delay", "0s"];
+use crate::support::READY_AT_ONCE;
 
 /// A kubeconfig at `path` for `server`, with `cluster` and `user` lines
 /// (YAML under `cluster:` and `user:`, indented by four spaces).
@@ -32,7 +32,7 @@ fn credentials_in_the_server_url_authenticate_and_are_never_printed() {
     let dir = scratch();
     let users = dir.path().join("basic-auth.csv");
     std::fs::write(&users, "s3cretpw,root,1,\"system:masters\"\n").unwrap();
-    let mut flags = FAST.to_vec();
+    let mut flags = READY_AT_ONCE.to_vec();
     flags.extend(["--basic-auth-file", users.to_str().unwrap()]);
     let server = LocalServer::start_with(&flags);
     let with_password = server.url.replace("https://", "https://root:s3cretpw@");
@@ -71,7 +71,7 @@ fn credentials_in_the_server_url_authenticate_and_are_never_printed() {
 
 #[test]
 fn insecure_skip_tls_verify_warns_and_is_refused_beside_a_ca() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let ca = server.state_dir().join("ca.crt");
     let ca = ca.to_str().unwrap();
     let kubeconfig = server.kubeconfig();
@@ -202,7 +202,7 @@ fn a_server_that_accepts_and_never_answers_fails_the_command_once() {
 
 #[test]
 fn local_kubeconfig_output_never_replaces_a_link_or_a_device() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     let state = server.state_dir();
     let state = state.to_str().unwrap();
     let dir = scratch();

@@ -1,5 +1,6 @@
 //! Fault injection flags of `petctl local up`: failures, latency and cut
-//! watches, while health checks and watches are spared from failures.
+//! watches, while health checks and watches are spared from failures; and
+//! the one-shot, deterministic `--fail-next`.
 
 use std::time::{Duration, Instant};
 
@@ -66,5 +67,42 @@ fn latency_is_added_and_watches_are_cut() {
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
+    );
+}
+
+#[test]
+fn fail_next_fails_the_first_matching_request_once() {
+    let server = LocalServer::start_with(&[
+        "--fail-next",
+        "list:namespaces:500",
+        "--fail-next",
+        "create:namespaces:409",
+    ]);
+    server.get("/api/v1/namespaces/default").json();
+    server.get("/api/v1/namespaces").expect_status(
+        500,
+        "InternalError",
+        "injected fault (--fail-next list:namespaces:500)",
+    );
+    assert_eq!(server.get("/api/v1/namespaces").status, 200);
+    let namespace =
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}});
+    server
+        .post_json("/api/v1/namespaces", &namespace)
+        .expect_status(
+            409,
+            "Conflict",
+            "injected fault (--fail-next create:namespaces:409)",
+        );
+    assert_eq!(
+        server.post_json("/api/v1/namespaces", &namespace).status,
+        201
+    );
+    let log = server.log_tail();
+    assert!(
+        log.contains("--fail-next list:namespaces:500: the next such request fails once")
+            && log.contains("injected fault (--fail-next list:namespaces:500): GET /api/v1/namespaces answered 500")
+            && log.contains("fault seed "),
+        "{log}"
     );
 }

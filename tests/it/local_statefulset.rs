@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::local_guide::{assert_created_in_order, first, is_ready, name, summary, Cluster};
 
-const FAST: &[&str] = &["--ready-delay", "100ms", "--max-grace", "300ms"];
+use crate::support::OBSERVABLE_SIM;
 
 fn statefulset(extra_spec: &str) -> String {
     format!(
@@ -72,7 +72,10 @@ fn revision(pod: &Value) -> String {
 
 #[test]
 fn statefulset_walk_with_a_partitioned_rolling_update() {
-    let Some(k) = Cluster::start("statefulset_walk_with_a_partitioned_rolling_update", FAST) else {
+    let Some(k) = Cluster::start(
+        "statefulset_walk_with_a_partitioned_rolling_update",
+        OBSERVABLE_SIM,
+    ) else {
         return;
     };
     let watch = k.watch(&["pods", "-l", "app=web"]);
@@ -258,7 +261,7 @@ fn statefulset_walk_with_a_partitioned_rolling_update() {
 fn retention_policy_delete_removes_claims_on_scale_down_and_deletion() {
     let Some(k) = Cluster::start(
         "retention_policy_delete_removes_claims_on_scale_down_and_deletion",
-        FAST,
+        OBSERVABLE_SIM,
     ) else {
         return;
     };
@@ -299,7 +302,7 @@ fn retention_policy_delete_removes_claims_on_scale_down_and_deletion() {
 
 #[test]
 fn parallel_on_delete_with_ordinals_start() {
-    let Some(k) = Cluster::start("parallel_on_delete_with_ordinals_start", FAST) else {
+    let Some(k) = Cluster::start("parallel_on_delete_with_ordinals_start", OBSERVABLE_SIM) else {
         return;
     };
     let spec = "  podManagementPolicy: Parallel\n  ordinals:\n    start: 5\n  updateStrategy:\n    type: OnDelete\n";

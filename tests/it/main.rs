@@ -17,13 +17,14 @@ mod corpus; // every corpus manifest parses and validates as expected
 mod corpus_validate; // corpus files validate: only the real problems are flagged
 mod create_faults; // create -f under a 30 % fault rate: every object created, exit 0, seed printed
 mod docs; // committed completions and man pages match the clap definitions
+mod in_process; // ops driven in-process against LocalControlPlane::start
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
 mod lease; // the operation lease: refusals, --take-over, expiry, resume after kill -9, two takers at once
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
-mod local_faults; // --fault-rate, --fault-latency and --watch-drop-after
+mod local_faults; // --fault-rate, --fault-latency, --watch-drop-after and --fail-next
 mod local_guide; // the PetSet guide step by step with the real kubectl; kubectl helpers
 mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
 mod local_lifecycle; // `local up --detach`, `status`, `down`

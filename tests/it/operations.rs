@@ -8,7 +8,7 @@
 use crate::support::{petctl_at, LocalServer};
 use crate::timeline::{claims_changed, creation_order, deletion_order, Timeline};
 
-const FAST: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
+use crate::support::FAST_SIM;
 
 /// `cleanup-pvcs` for the set "web" once it is deleted.
 const DELETED_WEB: [&str; 10] = [
@@ -172,7 +172,7 @@ fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
 /// would take web-1 before web-3. petctl steps down one pet at a time.
 #[test]
 fn petset_scale_down_after_an_upgrade_goes_in_reverse_ordinal_order() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     petctl_at(
         &server,
@@ -213,28 +213,28 @@ fn petset_scale_down_after_an_upgrade_goes_in_reverse_ordinal_order() {
 
 #[test]
 fn petset_scales_in_order_and_keeps_claims() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     scale_walk(&server, "petset", 2);
 }
 
 #[test]
 fn rolling_update_statefulset_scales_in_order_and_keeps_claims() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_statefulset(&server, "RollingUpdate");
     scale_walk(&server, "statefulset", 3);
 }
 
 #[test]
 fn on_delete_statefulset_scales_in_order_and_keeps_claims() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_statefulset(&server, "OnDelete");
     scale_walk(&server, "statefulset", 3);
 }
 
 #[test]
 fn scale_preconditions_and_bad_input() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     let run = petctl_at(
         &server,
@@ -272,7 +272,7 @@ fn scale_preconditions_and_bad_input() {
 
 #[test]
 fn a_name_shared_by_a_petset_and_a_statefulset_must_be_qualified() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     // A StatefulSet of the same name with no pets and its own labels, so
     // the two controllers do not compete for pods.
@@ -303,7 +303,7 @@ fn a_name_shared_by_a_petset_and_a_statefulset_must_be_qualified() {
 
 #[test]
 fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     petctl_at(&server, &["scale", "web", "--replicas", "3", "--wait"]).expect_success();
     let timeline = Timeline::start(&server, "default");
@@ -327,7 +327,7 @@ fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
 
 #[test]
 fn orphan_delete_leaves_the_pets_running() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_statefulset(&server, "RollingUpdate");
     orphan_delete(
         &server,
@@ -339,7 +339,7 @@ fn orphan_delete_leaves_the_pets_running() {
 
 #[test]
 fn orphan_delete_of_a_petset_leaves_the_pets_running() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     petctl_at(&server, &["scale", "web", "--replicas", "3", "--wait"]).expect_success();
     orphan_delete(&server, "petset/web", "--cascade=false", "petset.apps/web");
@@ -376,7 +376,7 @@ fn orphan_delete(server: &LocalServer, set: &str, cascade: &str, deleted: &str) 
 
 #[test]
 fn cleanup_removes_only_unused_claims_and_refuses_mounted_ones() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     petctl_at(&server, &["scale", "web", "--replicas", "4", "--wait"]).expect_success();
     petctl_at(&server, &["scale", "web", "--replicas", "1", "--wait"]).expect_success();
@@ -440,7 +440,7 @@ fn cleanup_removes_only_unused_claims_and_refuses_mounted_ones() {
 
 #[test]
 fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     let run = petctl_at(&server, &["pause", "web", "--dry-run"]);
     run.expect_success();
@@ -519,7 +519,7 @@ fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
 
 #[test]
 fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_statefulset(&server, "RollingUpdate");
     let run = petctl_at(&server, &["pause", "sts/web", "--dry-run", "-o", "json"]);
     run.expect_success();
@@ -559,7 +559,7 @@ fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
     assert_eq!(run.stderr, "statefulset \"web\": partition 3 -> 0\n");
     assert_eq!(partition(), "0");
 
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_statefulset(&server, "OnDelete");
     let run = petctl_at(&server, &["pause", "sts/web"]);
     run.expect_code(1);
@@ -571,7 +571,7 @@ fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
 
 #[test]
 fn scale_delete_and_cleanup_complete_under_injected_faults() {
-    let mut flags = FAST.to_vec();
+    let mut flags = FAST_SIM.to_vec();
     let seed = crate::support::test_seed().to_string();
     flags.extend([
         "--fault-rate",
@@ -636,7 +636,7 @@ fn delete_by_file_and_cleanup_for_an_on_delete_statefulset() {
 }
 
 fn delete_by_file_and_cleanup(strategy: &str) {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_statefulset(&server, strategy);
     let path = server.dir.path().join(format!("web-{strategy}.yaml"));
     let timeline = Timeline::start(&server, "default");
@@ -678,7 +678,7 @@ fn delete_by_file_and_cleanup(strategy: &str) {
 
 #[test]
 fn delete_by_file_keeps_a_claim_and_a_namespace_in_the_manifest() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     let extra = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: db\n\
                  ---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: backup\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n\
                  ---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";

@@ -7,7 +7,7 @@
 use crate::support::{petctl_at, LocalServer, Run};
 use crate::timeline::{claims_changed, deletion_order, Timeline};
 
-const FAST: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
+use crate::support::FAST_SIM;
 
 /// Creates the StatefulSet "web" (3 pets, claim template "www") with the
 /// retention policy given and waits until its pets are Ready.
@@ -83,7 +83,7 @@ const SCALE_NOTICE: &str = "statefulset \"web\" has persistentVolumeClaimRetenti
 
 #[test]
 fn a_scale_down_that_deletes_claims_names_them_and_needs_yes() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_web(&server, "Retain", "Delete");
     let before = claims(&server);
     let timeline = Timeline::start(&server, "default");
@@ -159,7 +159,7 @@ fn a_scale_down_that_deletes_claims_names_them_and_needs_yes() {
 
 #[test]
 fn a_delete_that_deletes_claims_names_them_and_an_orphaning_delete_keeps_them() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_web(&server, "Delete", "Retain");
     let before = claims(&server);
     let all = "www-web-0, www-web-1, www-web-2";
@@ -219,7 +219,7 @@ fn a_delete_that_deletes_claims_names_them_and_an_orphaning_delete_keeps_them() 
 
 #[test]
 fn an_orphaning_delete_under_when_deleted_keeps_the_claims() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_web(&server, "Delete", "Delete");
     let before = claims(&server);
     let orphan = petctl_at(&server, &["delete", "web", "--cascade=orphan", "--wait"]);

@@ -155,6 +155,16 @@ pub fn kubectl_or_skip(test: &str) -> Option<PathBuf> {
 /// A local control plane for one test: `petctl local up --port 0` in a temp
 /// state dir, run in the foreground as a child; killed on drop, with the
 /// server log printed when the test failed.
+/// `local up` flags for the simulation speed: pods Ready after 50 ms,
+/// deleted pods gone after at most 100 ms, so transitions are still seen.
+pub const FAST_SIM: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
+/// Pods Ready and deleted pods gone at once, where no transition is watched.
+pub const INSTANT_SIM: &[&str] = &["--ready-delay", "0s", "--max-grace", "0s"];
+/// Pods Ready at once; deleted pods keep their grace period.
+pub const READY_AT_ONCE: &[&str] = &["--ready-delay", "0s"];
+/// Slow enough to watch a rollout's revisions change pet by pet.
+pub const OBSERVABLE_SIM: &[&str] = &["--ready-delay", "100ms", "--max-grace", "300ms"];
+
 pub struct LocalServer {
     pub dir: tempfile::TempDir,
     pub url: String,

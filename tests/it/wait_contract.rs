@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::operations::create_petset;
 use crate::support::{lines_of, petctl_at, petctl_command, stderr_lines, LocalServer};
 
-const FAST: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
+use crate::support::FAST_SIM;
 const CRASHING: &[&str] = &[
     "--ready-delay",
     "50ms",
@@ -128,7 +128,7 @@ fn stream(server: &LocalServer, args: &[&str]) -> Streamed {
 
 /// A server with the guide's PetSet "web" (2 pets) created, then paused.
 fn paused_petset() -> LocalServer {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
     petctl_at(&server, &["pause", "web"]).expect_success();
     server
@@ -240,7 +240,7 @@ fn a_paused_petset_resumed_during_the_wait_finishes_it() {
 
 #[test]
 fn create_wait_of_a_paused_petset_says_so_at_once_and_times_out_naming_the_pause() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     let manifest = std::fs::read_to_string("examples/petset.yaml")
         .unwrap()
         .replace(
@@ -388,7 +388,7 @@ fn upgrade_image_says_a_crash_looping_pet_at_once() {
 
 #[test]
 fn pause_and_resume_wait_for_the_controller_and_the_pets() {
-    let server = LocalServer::start_with(FAST);
+    let server = LocalServer::start_with(FAST_SIM);
     let file = statefulset(&server, 2, "nginx:1");
     petctl_at(
         &server,

@@ -13,3 +13,5 @@ pub mod registry;
 pub mod server;
 pub mod state;
 pub mod store;
+
+pub use server::{Handle, LocalControlPlane, ServerConfig};

@@ -2,16 +2,18 @@
 //! non-watch requests fails (500, 429 with Retry-After, or a dropped
 //! connection, before or after the request was handled), requests are
 //! delayed, and watches are cut short. The dice start from a seed that the
-//! server log names, so a failing run can be replayed.
+//! server log names, so a failing run can be replayed. `--fail-next` fails
+//! the next request of one verb on one resource once, deterministically.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
+use super::route::{self, Route};
 use super::App;
 use crate::registry::error::ApiError;
 
@@ -108,6 +110,146 @@ impl std::fmt::Display for Faults {
     }
 }
 
+/// `--fail-next VERB:RESOURCE:CODE`: the next request of that verb on that
+/// resource (`statefulsets`, or `pods/status` for a subresource) fails once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailNext {
+    /// A Kubernetes API verb: get, list, create, update, patch, delete,
+    /// deletecollection.
+    pub verb: String,
+    pub resource: String,
+    pub code: u16,
+}
+
+const VERBS: &[&str] = &[
+    "get",
+    "list",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+];
+
+/// The Status reason kube-apiserver gives each code.
+const REASONS: &[(u16, &str)] = &[
+    (400, "BadRequest"),
+    (401, "Unauthorized"),
+    (403, "Forbidden"),
+    (404, "NotFound"),
+    (405, "MethodNotAllowed"),
+    (409, "Conflict"),
+    (410, "Expired"),
+    (422, "Invalid"),
+    (429, "TooManyRequests"),
+    (500, "InternalError"),
+    (503, "ServiceUnavailable"),
+    (504, "Timeout"),
+];
+
+impl std::str::FromStr for FailNext {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = |why: &str| format!("invalid --fail-next {text:?}: {why}");
+        let parts: Vec<&str> = text.split(':').collect();
+        let [verb, resource, code] = parts.as_slice() else {
+            return Err(bad(
+                "expected VERB:RESOURCE:CODE, e.g. delete:persistentvolumeclaims:500",
+            ));
+        };
+        let verb = verb.to_ascii_lowercase();
+        if !VERBS.contains(&verb.as_str()) {
+            return Err(bad(&format!(
+                "the verb must be one of {}",
+                VERBS.join(", ")
+            )));
+        }
+        if resource.is_empty() {
+            return Err(bad("the resource is empty"));
+        }
+        let code = code
+            .parse::<u16>()
+            .ok()
+            .filter(|code| REASONS.iter().any(|(known, _)| known == code))
+            .ok_or_else(|| {
+                let codes: Vec<String> = REASONS.iter().map(|(c, _)| c.to_string()).collect();
+                bad(&format!("the code must be one of {}", codes.join(", ")))
+            })?;
+        Ok(FailNext {
+            verb,
+            resource: resource.to_ascii_lowercase(),
+            code,
+        })
+    }
+}
+
+impl std::fmt::Display for FailNext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.verb, self.resource, self.code)
+    }
+}
+
+impl FailNext {
+    fn error(&self) -> ApiError {
+        let reason = REASONS
+            .iter()
+            .find(|(code, _)| *code == self.code)
+            .map_or("InternalError", |(_, reason)| reason);
+        let error = ApiError::new(
+            self.code,
+            reason,
+            format!("injected fault (--fail-next {self})"),
+        );
+        match self.code {
+            429 | 503 | 504 => error.with_details(serde_json::json!({"retryAfterSeconds": 1})),
+            _ => error,
+        }
+    }
+}
+
+/// The one-shot failures not yet spent, in flag order.
+#[derive(Debug, Default)]
+pub struct Pending(Mutex<Vec<FailNext>>);
+
+impl Pending {
+    pub fn new(all: Vec<FailNext>) -> Self {
+        Pending(Mutex::new(all))
+    }
+
+    /// Takes the first pending failure matching this verb and resource.
+    fn take(&self, verb: &str, resource: &str) -> Option<FailNext> {
+        let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let at = pending
+            .iter()
+            .position(|f| f.verb == verb && f.resource == resource)?;
+        Some(pending.remove(at))
+    }
+}
+
+/// The verb and resource of a resource request, as RequestInfo names them.
+fn verb_and_resource(request: &Request<Incoming>) -> Option<(&'static str, String)> {
+    let Route::Resource(path) = route::resolve(request.uri().path()) else {
+        return None;
+    };
+    let named = path.name.is_some();
+    let verb = match (request.method().as_str(), named) {
+        ("GET", true) => "get",
+        ("GET", false) => "list",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", true) => "delete",
+        ("DELETE", false) => "deletecollection",
+        _ => return None,
+    };
+    let resource = match &path.subresource {
+        Some(sub) => format!("{}/{sub}", path.kind.plural),
+        None => path.kind.plural.to_string(),
+    };
+    Some((verb, resource))
+}
+
 /// Parses a fraction from 0 to 1.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -149,6 +291,17 @@ pub async fn serve(
         tokio::time::sleep(faults.latency).await;
     }
     if !is_watch(&request) && !is_health(&request) {
+        if let Some((verb, resource)) = verb_and_resource(&request) {
+            if let Some(fail) = app.fail_next.take(verb, &resource) {
+                super::log(&format!(
+                    "injected fault (--fail-next {fail}): {} {} answered {}",
+                    request.method(),
+                    request.uri().path(),
+                    fail.code
+                ));
+                return Ok(super::respond::error(&fail.error()));
+            }
+        }
         match faults.pick(&app.dice) {
             None => {}
             Some(Failure::InternalError) => {
@@ -194,6 +347,21 @@ mod tests {
         };
         let failed = (0..10_000).filter(|_| some.pick(&dice).is_some()).count();
         assert!((2_500..3_500).contains(&failed), "{failed}");
+    }
+
+    #[test]
+    fn fail_next_parses_and_fires_once() {
+        let fail: FailNext = "delete:persistentvolumeclaims:500".parse().unwrap();
+        assert_eq!(fail.to_string(), "delete:persistentvolumeclaims:500");
+        assert_eq!(fail.error().code, 500);
+        assert!("delete:pvc".parse::<FailNext>().is_err());
+        assert!("remove:pods:500".parse::<FailNext>().is_err());
+        assert!("patch:statefulsets:299".parse::<FailNext>().is_err());
+        let pending = Pending::new(vec![fail, "patch:statefulsets:409".parse().unwrap()]);
+        assert!(pending.take("patch", "petsets").is_none());
+        assert_eq!(pending.take("patch", "statefulsets").unwrap().code, 409);
+        assert!(pending.take("patch", "statefulsets").is_none());
+        assert!(pending.take("delete", "persistentvolumeclaims").is_some());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The local control plane's API server: HTTPS on 127.0.0.1, bearer-token
 //! auth, discovery, the REST verbs for every kind in the kinds table, watch,
-//! and fault injection. Startup, readiness and graceful shutdown live here.
+//! and fault injection. Startup, readiness and graceful shutdown live here:
+//! [`LocalControlPlane::start`] runs it in-process (the CLI's `local up` and
+//! the tests both use it) and [`run`] serves until a signal.
 
 mod auth;
 mod authz;
@@ -30,8 +32,8 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use self::faults::Dice;
-pub use self::faults::{parse_rate, Faults};
+pub use self::faults::{parse_rate, FailNext, Faults};
+use self::faults::{Dice, Pending};
 use super::registry::meta::rfc3339;
 use super::registry::Registry;
 use super::state::{kubeconfig_yaml, write_private, StateDir};
@@ -45,6 +47,8 @@ pub struct ServerConfig {
     /// 0 picks a free port.
     pub port: u16,
     pub faults: Faults,
+    /// `--fail-next`: one-shot failures, each spent by the first match.
+    pub fail_next: Vec<FailNext>,
     /// How often watches that asked for bookmarks get one.
     pub bookmark_interval: Duration,
     /// How many events the store keeps for watch resume.
@@ -66,6 +70,7 @@ pub struct App {
     start_time: String,
     faults: Faults,
     dice: Dice,
+    fail_next: Pending,
     bookmark_interval: Duration,
     shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -121,12 +126,224 @@ fn lock_state(state: &StateDir) -> Result<nix::fcntl::Flock<File>> {
     }
 }
 
+/// Starts control planes in-process.
+pub struct LocalControlPlane;
+
+/// A running control plane: stopped by [`Handle::shutdown`] or on drop.
+pub struct Handle {
+    url: String,
+    kubeconfig: std::path::PathBuf,
+    seed: u64,
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Handle {
+    /// The API server's URL, `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The kubeconfig (mode 0600) that reaches this server as its admin.
+    pub fn kubeconfig(&self) -> &std::path::Path {
+        &self.kubeconfig
+    }
+
+    /// The seed the fault dice started from (printed in the server log).
+    pub fn fault_seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Stops accepting connections, drains in-flight requests, stops the
+    /// controllers and releases the state directory's lock.
+    pub fn shutdown(mut self) -> Result<()> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> Result<()> {
+        let _ = self.stop.send(true);
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("the local control plane panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Err(err) = self.stop_and_join() {
+            log(&format!("shutdown failed: {err:#}"));
+        }
+    }
+}
+
+/// What the server thread reports once it listens (or why it could not).
+type Started = Result<(String, u64)>;
+
+impl LocalControlPlane {
+    /// Opens the state directory, starts the API server on 127.0.0.1 (port
+    /// 0 picks a free one) and the controllers on a runtime of their own
+    /// thread, and returns once the server accepts connections and the
+    /// kubeconfig is written.
+    pub fn start(config: ServerConfig) -> Result<Handle> {
+        let kubeconfig = config.state.kubeconfig();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<Started>();
+        let thread = std::thread::Builder::new()
+            .name("petctl-local".into())
+            .spawn(move || serve(config, stopped, started_tx))
+            .context("failed to start the control plane's thread")?;
+        match started_rx.recv() {
+            Ok(Ok((url, seed))) => Ok(Handle {
+                url,
+                kubeconfig,
+                seed,
+                stop,
+                thread: Some(thread),
+            }),
+            Ok(Err(err)) => {
+                let _ = thread.join();
+                Err(err)
+            }
+            Err(_) => match thread.join() {
+                Ok(Err(err)) => Err(err),
+                _ => bail!("the local control plane stopped while starting"),
+            },
+        }
+    }
+}
+
 /// Runs the server until SIGTERM or SIGINT. `ready` is called with the URL
 /// once the server accepts connections and the kubeconfig is written.
 pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
+    let pid_file = config.state.pid();
+    let handle = LocalControlPlane::start(config)?;
+    write_private(&pid_file, format!("{}\n", std::process::id()).as_bytes())?;
+    ready(handle.url());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the signal runtime")?
+        .block_on(wait_for_signal());
+    log("received a termination signal");
+    let stopped = handle.shutdown();
+    let _ = std::fs::remove_file(&pid_file);
+    stopped
+}
+
+/// The server thread: everything up to listening reports through `started`.
+fn serve(
+    config: ServerConfig,
+    stopped: tokio::sync::watch::Receiver<bool>,
+    started: std::sync::mpsc::Sender<Started>,
+) -> Result<()> {
+    let opened = open(&config).and_then(|opened| {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("failed to start the async runtime")?;
+        Ok((opened, runtime))
+    });
+    let (
+        Opened {
+            lock,
+            registry,
+            acceptor,
+            token,
+            basic_users,
+            ca_pem,
+        },
+        runtime,
+    ) = match opened {
+        Ok(opened) => opened,
+        Err(err) => {
+            let _ = started.send(Err(err));
+            return Ok(());
+        }
+    };
+    let state = config.state.clone();
+    runtime.block_on(async move {
+        let bound = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .with_context(|| format!("failed to listen on 127.0.0.1:{}", config.port))
+            .and_then(|listener| {
+                let address = listener
+                    .local_addr()
+                    .context("failed to read the listening address")?;
+                Ok((listener, address))
+            });
+        let (listener, address) = match bound {
+            Ok(bound) => bound,
+            Err(err) => {
+                let _ = started.send(Err(err));
+                return Ok(());
+            }
+        };
+        let url = format!("https://{address}");
+        let seed = config.faults.seed_or_random();
+        let app = Arc::new(App {
+            registry,
+            token: token.clone(),
+            basic_users,
+            address: address.to_string(),
+            url: url.clone(),
+            started: Instant::now(),
+            start_time: rfc3339(SystemTime::now()),
+            faults: config.faults,
+            dice: Dice::new(seed),
+            fail_next: Pending::new(config.fail_next.clone()),
+            bookmark_interval: config.bookmark_interval,
+            shutdown: stopped.clone(),
+        });
+        if let Err(err) = write_private(
+            &state.kubeconfig(),
+            kubeconfig_yaml(&url, &ca_pem, &token).as_bytes(),
+        ) {
+            let _ = started.send(Err(err));
+            return Ok(());
+        }
+        log(&format!("listening on {url} (pid {})", std::process::id()));
+        log(&format!(
+            "fault seed {seed} (replay with --fault-seed {seed})"
+        ));
+        if config.faults.active() {
+            log(&format!("fault injection: {}", config.faults));
+        }
+        for fail in &config.fail_next {
+            log(&format!(
+                "--fail-next {fail}: the next such request fails once"
+            ));
+        }
+        super::controllers::spawn(app.registry.store().clone(), config.controllers.clone());
+        let _ = started.send(Ok((url, seed)));
+        listener::serve(listener, acceptor, app, stopped).await;
+        log("stopped");
+        Ok::<(), anyhow::Error>(())
+    })?;
+    // The controllers' tasks end with the runtime; the lock goes last.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    drop(lock);
+    Ok(())
+}
+
+/// What a server needs before it listens.
+struct Opened {
+    lock: nix::fcntl::Flock<File>,
+    registry: Registry,
+    acceptor: listener::TlsAcceptor,
+    token: String,
+    basic_users: Vec<auth::BasicUser>,
+    ca_pem: String,
+}
+
+/// Locks and opens the state directory: the log, the CA, the token, the
+/// basic-auth users and the store.
+fn open(config: &ServerConfig) -> Result<Opened> {
     let state = &config.state;
     state.create()?;
-    let _lock = lock_state(state)?;
+    let lock = lock_state(state)?;
     let log_file = OpenOptions::new()
         .create(true)
         .append(true)
@@ -162,57 +379,13 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
     registry
         .bootstrap()
         .map_err(|e| anyhow::anyhow!("failed to create the initial namespaces: {e}"))?;
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
-            .await
-            .with_context(|| format!("failed to listen on 127.0.0.1:{}", config.port))?;
-        let address = listener
-            .local_addr()
-            .context("failed to read the listening address")?;
-        let url = format!("https://{address}");
-        let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-        let seed = config.faults.seed_or_random();
-        let app = Arc::new(App {
-            registry,
-            token: token.clone(),
-            basic_users,
-            address: address.to_string(),
-            url: url.clone(),
-            started: Instant::now(),
-            start_time: rfc3339(SystemTime::now()),
-            faults: config.faults,
-            dice: Dice::new(seed),
-            bookmark_interval: config.bookmark_interval,
-            shutdown: shutdown_rx.clone(),
-        });
-        write_private(
-            &state.kubeconfig(),
-            kubeconfig_yaml(&url, &authority.cert_pem, &token).as_bytes(),
-        )?;
-        write_private(&state.pid(), format!("{}\n", std::process::id()).as_bytes())?;
-        log(&format!("listening on {url} (pid {})", std::process::id()));
-        if config.faults.active() {
-            log(&format!(
-                "fault injection with seed {seed} (replay with --fault-seed {seed}): {}",
-                config.faults
-            ));
-        }
-        super::controllers::spawn(app.registry.store().clone(), config.controllers.clone());
-        ready(&url);
-        tokio::spawn(async move {
-            wait_for_signal().await;
-            log("received a termination signal");
-            let _ = shutdown_tx.send(true);
-        });
-        listener::serve(listener, acceptor, app, shutdown_rx).await;
-        let _ = std::fs::remove_file(state.pid());
-        log("stopped");
-        Ok(())
+    Ok(Opened {
+        lock,
+        registry,
+        acceptor,
+        token,
+        basic_users,
+        ca_pem: authority.cert_pem.clone(),
     })
 }
 
