@@ -55,52 +55,21 @@ pub fn claims_for(set: &Value, ordinal: i64) -> Vec<Value> {
 /// in place of the template's volumes of the same name, and a controller
 /// reference so cascading deletion works with today's kubectl.
 pub fn new_pet(set: &Value, ordinal: i64) -> Value {
-    let set_name = meta::name(set);
-    let name = format!("{set_name}-{ordinal}");
-    let service = meta::str_at(set, "/spec/serviceName");
-    let template = set
-        .pointer("/spec/template")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    let mut metadata = template
-        .get("metadata")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    metadata.insert("name".into(), json!(name));
-    metadata.insert("namespace".into(), json!(meta::namespace(set)));
-    metadata.remove("generateName");
-    let annotations = metadata.entry("annotations").or_insert_with(|| json!({}));
-    if let Some(annotations) = annotations.as_object_mut() {
-        annotations.insert(HOSTNAME_ANNOTATION.into(), json!(name));
-        annotations.insert(SUBDOMAIN_ANNOTATION.into(), json!(service));
-    }
-    metadata.insert(
-        "ownerReferences".into(),
-        json!([{"apiVersion": "apps/v1alpha1", "kind": "PetSet", "name": set_name,
-                "uid": meta::uid(set), "controller": true, "blockOwnerDeletion": true}]),
-    );
-    let mut spec = template
-        .get("spec")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    spec.insert("hostname".into(), json!(name));
-    spec.insert("subdomain".into(), json!(service));
-    let mut volumes: Vec<Value> = spec
-        .get("volumes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for template in claim_templates(set) {
-        let volume = meta::name(&template).to_string();
-        volumes.retain(|v| meta::str_at(v, "/name") != volume);
-        volumes.push(json!({"name": volume, "persistentVolumeClaim": {"claimName": claim_name(&volume, set_name, ordinal)}}));
-    }
-    if !volumes.is_empty() {
-        spec.insert("volumes".into(), json!(volumes));
-    }
-    json!({"metadata": metadata, "spec": spec})
+    let name = format!("{}-{ordinal}", meta::name(set));
+    let identity = pods::Identity {
+        owner: json!({"apiVersion": "apps/v1alpha1", "kind": "PetSet", "name": meta::name(set),
+                      "uid": meta::uid(set), "controller": true, "blockOwnerDeletion": true}),
+        labels: Vec::new(),
+        annotations: vec![
+            (HOSTNAME_ANNOTATION, name),
+            (
+                SUBDOMAIN_ANNOTATION,
+                meta::str_at(set, "/spec/serviceName").to_string(),
+            ),
+        ],
+    };
+    let template = set.pointer("/spec/template").unwrap_or(&Value::Null);
+    pods::pet_from_template(set, template, ordinal, identity)
 }
 
 /// The set's pets: pods its selector picks that are named `<set>-<ordinal>`.

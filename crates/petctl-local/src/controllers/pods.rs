@@ -1,6 +1,6 @@
-//! What the controllers ask of pods and sets: phase, readiness and
-//! availability, the claims a pod mounts, and
-//! whether a set's selector picks a pod.
+//! What the controllers ask of pods and sets, and how they build one:
+//! phase, readiness and availability, the pet built from a template, the
+//! claims a pod mounts, and whether a set's selector picks a pod.
 
 use std::time::{Duration, SystemTime};
 
@@ -9,6 +9,10 @@ use serde_json::Value;
 
 use crate::registry::meta;
 use petctl_model::selector::LabelSelector;
+
+mod template;
+
+pub use template::{pet_from_template, Identity};
 
 /// The 1.4 debug hook that pauses a PetSet (and, for compatibility, a
 /// StatefulSet's OrderedReady pod management).

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::controllers::pods;
 use crate::registry::meta;
 
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
@@ -84,50 +85,16 @@ pub fn claim_names(set: &Value, ordinal: i64) -> Vec<String> {
 /// `newStatefulSetPod` with `template` (the template of the revision the pod
 /// is created at) and `revision` (that revision's name).
 pub fn new_pod(set: &Value, template: &Value, ordinal: i64, revision: &str) -> Value {
-    let set_name = meta::name(set);
-    let name = pod_name(set_name, ordinal);
-    let mut metadata = template
-        .get("metadata")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    metadata.remove("generateName");
-    metadata.insert("name".into(), json!(name));
-    metadata.insert("namespace".into(), json!(meta::namespace(set)));
-    metadata.insert(
-        "ownerReferences".into(),
-        json!([super::controller_ref(set)]),
-    );
-    let labels = metadata.entry("labels").or_insert_with(|| json!({}));
-    if let Some(labels) = labels.as_object_mut() {
-        labels.insert(POD_NAME_LABEL.into(), json!(name));
-        labels.insert(POD_INDEX_LABEL.into(), json!(ordinal.to_string()));
-        labels.insert(REVISION_LABEL.into(), json!(revision));
-    }
-    let mut spec = template
-        .get("spec")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    spec.insert("hostname".into(), json!(name));
-    let service = meta::str_at(set, "/spec/serviceName");
-    if !service.is_empty() {
-        spec.insert("subdomain".into(), json!(service));
-    }
-    let mut volumes: Vec<Value> = spec
-        .get("volumes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for claim in claim_templates(set) {
-        let volume = meta::name(&claim).to_string();
-        volumes.retain(|v| meta::str_at(v, "/name") != volume);
-        volumes.push(json!({"name": volume, "persistentVolumeClaim": {"claimName": format!("{volume}-{name}")}}));
-    }
-    if !volumes.is_empty() {
-        spec.insert("volumes".into(), json!(volumes));
-    }
-    json!({"metadata": metadata, "spec": spec})
+    let identity = pods::Identity {
+        owner: super::controller_ref(set),
+        labels: vec![
+            (POD_NAME_LABEL, pod_name(meta::name(set), ordinal)),
+            (POD_INDEX_LABEL, ordinal.to_string()),
+            (REVISION_LABEL, revision.to_string()),
+        ],
+        annotations: Vec::new(),
+    };
+    pods::pet_from_template(set, template, ordinal, identity)
 }
 
 /// Retain or Delete, for one of the two retention triggers.
