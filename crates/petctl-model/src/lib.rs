@@ -10,5 +10,6 @@ pub mod duration;
 pub mod field_path;
 pub mod kinds;
 pub mod pod;
+pub mod request;
 pub mod selector;
 pub mod types;

@@ -278,18 +278,12 @@ pub async fn last_events(
     let Some(kind) = kinds::by_name("events") else {
         return Vec::new();
     };
-    let url = format!(
-        "{}{}",
-        crate::client::request::path(kind, Some(namespace), None, None),
-        ListParams::fields(format!(
-            "involvedObject.name={name},involvedObject.uid={uid}"
-        ))
-        .query(false)
-    );
-    let Ok(resp) = client.send(crate::client::Method::GET, &url, None).await else {
+    let params = ListParams::fields(format!(
+        "involvedObject.name={name},involvedObject.uid={uid}"
+    ));
+    let Ok(list) = client.api(kind, Some(namespace)).list_page(&params).await else {
         return Vec::new();
     };
-    let list: Value = resp.json(client.server()).unwrap_or_default();
     let mut events: Vec<&Value> = list["items"]
         .as_array()
         .into_iter()
