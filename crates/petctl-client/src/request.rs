@@ -106,16 +106,20 @@ impl ListParams {
         if let Some(t) = self.timeout_seconds.filter(|_| watch) {
             q.append_pair("timeoutSeconds", &t.to_string());
         }
-        let q = q.finish();
-        if q.is_empty() {
-            q
-        } else {
-            format!("?{q}")
-        }
+        query_string(q.finish())
     }
 }
 
 pub use petctl_model::request::{DeleteOptions, PatchType, Preconditions, PropagationPolicy};
+
+/// `?q`, or nothing for an empty query.
+fn query_string(q: String) -> String {
+    if q.is_empty() {
+        q
+    } else {
+        format!("?{q}")
+    }
+}
 
 /// The parameters of a write (create, replace, patch).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -153,12 +157,7 @@ impl WriteParams {
         if self.force {
             q.append_pair("force", "true");
         }
-        let q = q.finish();
-        if q.is_empty() {
-            q
-        } else {
-            format!("?{q}")
-        }
+        query_string(q.finish())
     }
 }
 
