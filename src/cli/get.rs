@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::connect::{connect, runtime, Connection};
 use super::global::GlobalArgs;
-use crate::client::request::{path, ListParams};
+use crate::client::request::ListParams;
 use crate::client::watch::{Cache, Event, Watcher};
 use crate::error::InvalidInput;
 use crate::kinds::{self, KindInfo};
@@ -118,27 +118,17 @@ async fn get_kind(
     }
     let objects: Vec<Value> = match name {
         Some(n) => {
-            let url = path(kind, namespace.or(Some(&conn.namespace)), Some(n), None);
             let object: Value = conn
                 .client
-                .send(crate::client::Method::GET, &url, None)
+                .api(kind, namespace.or(Some(&conn.namespace)))
+                .get(n)
                 .await
-                .map_err(|e| not_found_message(e, kind, n, &conn.namespace))?
-                .json(conn.client.server())?;
+                .map_err(|e| not_found_message(e, kind, n, &conn.namespace))?;
             vec![object]
         }
         None => {
-            let url = format!(
-                "{}{}",
-                path(kind, namespace, None, None),
-                params.query(false)
-            );
-            let list: Value = match conn
-                .client
-                .send(crate::client::Method::GET, &url, None)
-                .await
-            {
-                Ok(resp) => resp.json(conn.client.server())?,
+            let list = match conn.client.api(kind, namespace).list_page(&params).await {
+                Ok(list) => list,
                 Err(err) if err.is_not_found() => return Err(not_served(conn, kind).await),
                 Err(err) => return Err(err.into()),
             };

@@ -480,12 +480,7 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
     };
     let client = crate::client::Client::new(&resolved, options)?;
     let status: Value = super::connect::runtime()?
-        .block_on(async {
-            client
-                .send(crate::client::Method::GET, "/petctl/status", None)
-                .await?
-                .json(client.server())
-        })
+        .block_on(async { client.get_path("/petctl/status").await })
         .with_context(|| {
             format!(
                 "the local control plane at {} is not running",

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::connect::{connect, runtime};
 use super::global::GlobalArgs;
-use crate::client::request::{path, ListParams};
+use crate::client::request::ListParams;
 use crate::error::InvalidInput;
 use crate::kinds;
 use crate::ops::{lease, pause, sets, wait};
@@ -148,16 +148,11 @@ async fn apply(
 ) -> anyhow::Result<Vec<pause::Change>> {
     let dry_run = args.op.dry_run;
     let pods = kinds::by_name("pods").expect("pods are in the kinds table");
-    let url = format!(
-        "{}{}",
-        path(pods, Some(set.namespace()), None, None),
-        ListParams::labels(set.selector_string()).query(false)
-    );
-    let list: Value = conn
+    let list = conn
         .client
-        .send(crate::client::Method::GET, &url, None)
-        .await?
-        .json(conn.client.server())?;
+        .api(pods, Some(set.namespace()))
+        .list_page(&ListParams::labels(set.selector_string()))
+        .await?;
     let items = list["items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     if let Some(ordinal) = args.pet {
         let pet = set.pet_name(ordinal);

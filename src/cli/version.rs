@@ -34,12 +34,8 @@ pub fn run(
         None
     } else {
         let conn = connect(global, err)?;
-        let version = runtime()?.block_on(async {
-            conn.client
-                .send(crate::client::Method::GET, "/version", None)
-                .await?
-                .json::<Value>(conn.client.server())
-        })?;
+        let version =
+            runtime()?.block_on(async { conn.client.get_path::<Value>("/version").await })?;
         Some((
             version,
             json!({"server": conn.client.server(), "context": conn.context}),

@@ -69,15 +69,7 @@ impl std::fmt::Display for Need {
 pub async fn missing(client: &Client, needs: &[Need]) -> Vec<Need> {
     let mut missing = Vec::new();
     for need in needs {
-        let body = need.review().to_string().into_bytes();
-        let answer = client
-            .send(
-                crate::client::Method::POST,
-                REVIEWS,
-                Some(("application/json", body)),
-            )
-            .await
-            .and_then(|resp| resp.json::<Value>(client.server()));
+        let answer = client.review(REVIEWS, &need.review()).await;
         match answer {
             Ok(review) if review.pointer("/status/allowed") == Some(&Value::Bool(false)) => {
                 missing.push(need.clone());

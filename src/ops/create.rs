@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::client::discovery::{self, Served};
-use crate::client::request::path;
+use crate::client::request::{path, WriteParams};
 use crate::client::{Client, Error};
 use crate::kinds::{self, KindInfo};
 use crate::manifest::convert::{self, Target};
@@ -249,18 +249,16 @@ pub async fn create(client: &Client, plan: &Plan, options: &CreateOptions) -> Ve
             });
             continue;
         }
-        let collection = url;
-        let url = match options.dry_run {
-            DryRun::Server => format!("{collection}?dryRun=All&fieldValidation=Strict"),
-            _ => format!("{collection}?fieldValidation=Strict"),
+        let params = WriteParams {
+            dry_run: options.dry_run == DryRun::Server,
+            field_validation: Some("Strict".into()),
+            ..Default::default()
         };
-        let item = (!name.is_empty()).then(|| format!("{collection}/{name}"));
         let result = super::create_retry::create(
-            client,
-            &url,
-            item.as_deref(),
+            &client.api_at(url),
+            (!name.is_empty()).then_some(name),
             &planned.object,
-            options.dry_run == DryRun::Server,
+            &params,
         )
         .await
         .map_err(|err| describe_error(&err, &planned.file));
@@ -317,8 +315,7 @@ pub async fn missing_services(
         if in_manifests {
             continue;
         }
-        let url = path(services, Some(ns), Some(service), None);
-        if let Err(err) = client.send(crate::client::Method::GET, &url, None).await {
+        if let Err(err) = client.api(services, Some(ns)).get::<Value>(service).await {
             if err.is_not_found() {
                 let name = o
                     .pointer("/metadata/name")

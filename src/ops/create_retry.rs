@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::client::{Client, Error};
+use crate::client::request::WriteParams;
+use crate::client::{Api, Error};
 
 /// POSTs at most. A POST fails for good (500 or a dropped connection; the
 /// transport already repeats 429s) about one time in six at a 30 % fault
@@ -42,32 +43,25 @@ fn backoff(attempt: u32, err: &Error) -> Duration {
         .unwrap_or_else(|| Duration::from_millis(100 << attempt.min(4)))
 }
 
-/// POSTs `object` to `collection` (a URL with its query) and, after an
-/// ambiguous failure, reads it back from `item`, its own URL. `item` is
-/// None when the object has no name yet (generateName): such a POST is
-/// not repeated after an ambiguous failure, as that could create two.
-/// A server dry run stores nothing, so there is nothing to read back.
+/// POSTs `object` to `api`'s collection and, after an ambiguous failure,
+/// reads it back by `name`. `name` is None when the object has no name yet
+/// (generateName): such a POST is not repeated after an ambiguous failure,
+/// as that could create two. A server dry run stores nothing, so there is
+/// nothing to read back.
 pub async fn create(
-    client: &Client,
-    collection: &str,
-    item: Option<&str>,
+    api: &Api<'_>,
+    name: Option<&str>,
     object: &Value,
-    dry_run: bool,
+    params: &WriteParams,
 ) -> Result<Value, Error> {
-    let body = object.to_string().into_bytes();
+    let dry_run = params.dry_run;
+    let item = name;
     let mut maybe_applied = false;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let sent = client
-            .send(
-                crate::client::Method::POST,
-                collection,
-                Some(("application/json", body.clone())),
-            )
-            .await;
-        let err = match sent {
-            Ok(answer) => return answer.json(client.server()),
+        let err = match api.create(object, params).await {
+            Ok(written) => return Ok(written.object),
             Err(err) => err,
         };
         let exists = err.is_already_exists();
@@ -84,15 +78,13 @@ pub async fn create(
         if let (true, Some(item)) = (maybe_applied, item) {
             // A failed read is one more attempt: the next POST either
             // creates the object or answers 409, and the read is repeated.
-            if let Ok(answer) = client.send(crate::client::Method::GET, item, None).await {
-                if let Ok(live) = answer.json::<Value>(client.server()) {
-                    if holds(&live, object) {
-                        return Ok(live);
-                    }
-                    if exists {
-                        // Someone else's object by that name.
-                        return Err(err);
-                    }
+            if let Ok(live) = api.get::<Value>(item).await {
+                if holds(&live, object) {
+                    return Ok(live);
+                }
+                if exists {
+                    // Someone else's object by that name.
+                    return Err(err);
                 }
             }
         }

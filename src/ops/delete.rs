@@ -13,7 +13,7 @@ use super::progress::Progress;
 use super::scale::{self, ScaleOptions};
 use super::sets::Set;
 use super::wait;
-use crate::client::request::{path, DeleteOptions, ListParams, Preconditions, PropagationPolicy};
+use crate::client::request::{DeleteOptions, ListParams, Preconditions, PropagationPolicy};
 use crate::client::watch::Watcher;
 use crate::client::Client;
 
@@ -167,7 +167,6 @@ pub async fn delete(
         },
         ..Default::default()
     };
-    let url = path(set.kind, Some(set.namespace()), Some(set.name()), None);
     let mut watcher = Watcher::new(
         client,
         set.kind,
@@ -184,11 +183,8 @@ pub async fn delete(
         set.label()
     )));
     match client
-        .send(
-            crate::client::Method::DELETE,
-            &url,
-            Some(("application/json", body.body())),
-        )
+        .api(set.kind, Some(set.namespace()))
+        .delete(set.name(), &body)
         .await
     {
         // A retried delete finds the set already gone.
@@ -291,14 +287,7 @@ pub async fn delete_other(
         },
         ..Default::default()
     };
-    match client
-        .send(
-            crate::client::Method::DELETE,
-            &path(kind, namespace, Some(name), None),
-            Some(("application/json", body.body())),
-        )
-        .await
-    {
+    match client.api(kind, namespace).delete(name, &body).await {
         Ok(_) => Ok(OtherFate::Deleted),
         // A retried delete finds it already gone.
         Err(err) if err.is_not_found() => Ok(OtherFate::Deleted),

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::pets::{self, Pet};
 use super::sets::Set;
-use crate::client::request::{path, ListParams};
+use crate::client::request::ListParams;
 
 use crate::client::{Client, Error};
 use crate::kinds;
@@ -31,15 +31,8 @@ pub async fn gather(
     let pets = pets::gather(client, &set).await?;
     let service = match kinds::by_name("services") {
         Some(svc) if !set.service_name().is_empty() => {
-            match client
-                .send(
-                    crate::client::Method::GET,
-                    &path(svc, Some(&ns), Some(set.service_name()), None),
-                    None,
-                )
-                .await
-            {
-                Ok(resp) => Some(resp.json(client.server())?),
+            match client.api(svc, Some(&ns)).get(set.service_name()).await {
+                Ok(object) => Some(object),
                 Err(err) if err.is_not_found() => None,
                 Err(err) => return Err(err),
             }

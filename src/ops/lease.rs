@@ -9,14 +9,13 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::client::Method;
 use anyhow::{anyhow, bail, Context as _};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::sets::{self, Set};
-use crate::client::request::{path, PatchType};
+use crate::client::request::{PatchType, WriteParams};
 use crate::client::{Client, Error};
 
 /// The annotation the lease is kept in.
@@ -237,16 +236,17 @@ async fn read(client: &Client, set: &Set) -> Result<Value, Error> {
 }
 
 async fn patch(client: &Client, set: &Set, ops: &[Value]) -> Result<Value, Error> {
-    let url = path(set.kind, Some(set.namespace()), Some(set.name()), None);
-    let body = serde_json::to_vec(ops).unwrap_or_default();
-    client
-        .send_guarded(
-            Method::PATCH,
-            &url,
-            Some((PatchType::Json.content_type(), body)),
+    // Every lease patch carries a `test`: the transport may repeat it.
+    Ok(client
+        .api(set.kind, Some(set.namespace()))
+        .patch(
+            set.name(),
+            PatchType::Json,
+            &Value::Array(ops.to_vec()),
+            &WriteParams::default(),
         )
         .await?
-        .json(client.server())
+        .object)
 }
 
 /// A failed `test` or a stale resourceVersion: read again and decide again.

@@ -11,7 +11,7 @@
 use serde_json::{json, Value};
 
 use super::sets::{self, Set};
-use crate::client::request::{path, PatchType};
+use crate::client::request::{PatchType, WriteParams};
 use crate::client::{Client, Error};
 use crate::kinds;
 use crate::types::petset::INITIALIZED_ANNOTATION;
@@ -75,8 +75,7 @@ async fn annotate_pet(
 ) -> Result<Change, Error> {
     let pods = kinds::by_name("pods").expect("pods are in the kinds table");
     let pet = set.pet_name(ordinal);
-    let url = path(pods, Some(set.namespace()), Some(&pet), None);
-    let patch_url = format!("{url}{}", crate::client::request::dry_run_query(dry_run));
+    let api = client.api(pods, Some(set.namespace()));
     let done = Change::Pet {
         pet: pet.clone(),
         value: value.to_string(),
@@ -84,10 +83,7 @@ async fn annotate_pet(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let pod: Value = client
-            .send(crate::client::Method::GET, &url, None)
-            .await?
-            .json(client.server())?;
+        let pod: Value = api.get(&pet).await?;
         let annotation = format!(
             "/metadata/annotations/{}",
             pointer_token(INITIALIZED_ANNOTATION)
@@ -106,14 +102,12 @@ async fn annotate_pet(
             INITIALIZED_ANNOTATION,
             value,
         ));
-        let sent = client
-            .send_guarded(
-                crate::client::Method::PATCH,
-                &patch_url,
-                Some((
-                    PatchType::Json.content_type(),
-                    serde_json::to_vec(&ops).unwrap_or_default(),
-                )),
+        let sent = api
+            .patch(
+                &pet,
+                PatchType::Json,
+                &Value::Array(ops),
+                &WriteParams::dry_run(dry_run),
             )
             .await;
         match sent {

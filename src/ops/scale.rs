@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::progress::Progress;
 use super::sets::{self, Set};
 use super::wait::{self, PetState};
-use crate::client::request::path;
+use crate::client::request::WriteParams;
 use crate::client::watch::Watcher;
 use crate::client::{Client, Error};
 
@@ -96,13 +96,15 @@ pub struct ScaleOutcome {
 /// change is re-read and retried while `--current-replicas` still holds.
 async fn set_replicas(
     client: &Client,
-    mut set: Set,
+    set: Set,
     options: &ScaleOptions,
 ) -> Result<Set, anyhow::Error> {
-    for attempt in 0..5 {
+    let mut attempt = 0;
+    sets::retry_on_conflict(client, set, async |set| {
+        attempt += 1;
         // A repeat after a lost answer may find the change already made.
-        if attempt > 0 && set.replicas() == options.replicas {
-            return Ok(set);
+        if attempt > 1 && set.replicas() == options.replicas {
+            return Ok(set.clone());
         }
         if let Some(expected) = options.current_replicas {
             if set.replicas() != expected {
@@ -111,54 +113,32 @@ async fn set_replicas(
         }
         // A real 1.3/1.4 server has no petsets/scale: PetSets take a
         // guarded JSON Patch of spec.replicas wherever they are served.
-        let result = if set.kind.has_subresource("scale") && !set.is_petset() {
-            let url = format!(
-                "{}{}",
-                path(
-                    set.kind,
-                    Some(set.namespace()),
-                    Some(set.name()),
-                    Some("scale")
-                ),
-                crate::client::request::dry_run_query(options.dry_run)
-            );
+        if set.kind.has_subresource("scale") && !set.is_petset() {
             let scale = json!({
                 "apiVersion": "autoscaling/v1",
                 "kind": "Scale",
                 "metadata": {"name": set.name(), "namespace": set.namespace(), "resourceVersion": set.resource_version()},
                 "spec": {"replicas": options.replicas},
             });
-            match client
-                .send_guarded(
-                    crate::client::Method::PUT,
-                    &url,
-                    Some(("application/json", scale.to_string().into_bytes())),
+            client
+                .api(set.kind, Some(set.namespace()))
+                .replace(
+                    set.name(),
+                    Some("scale"),
+                    &scale,
+                    &WriteParams::dry_run(options.dry_run),
                 )
-                .await
-            {
-                Ok(_) if options.dry_run => Ok(set.clone()),
-                Ok(_) => sets::refresh(client, &set).await,
-                Err(e) => Err(e),
+                .await?;
+            if options.dry_run {
+                return Ok(set.clone());
             }
+            Ok(sets::refresh(client, set).await?)
         } else {
             let op = json!({"op": "replace", "path": "/spec/replicas", "value": options.replicas});
-            sets::patch_guarded(client, &set, vec![op], options.dry_run).await
-        };
-        match result {
-            Ok(updated) => return Ok(updated),
-            Err(err) if err.is_conflict() || err.is_invalid() => {
-                // A failed precondition: re-read and try again. A 422 with
-                // the object unchanged is a real validation error.
-                let fresh = sets::refresh(client, &set).await?;
-                if err.is_invalid() && fresh.resource_version() == set.resource_version() {
-                    return Err(err.into());
-                }
-                set = fresh;
-            }
-            Err(err) => return Err(err.into()),
+            Ok(sets::patch_guarded(client, set, vec![op], options.dry_run).await?)
         }
-    }
-    anyhow::bail!("{} kept changing under us; try again", set.label())
+    })
+    .await
 }
 
 /// Scales `set` and, with `wait`, follows the controller until the pets

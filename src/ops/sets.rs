@@ -8,7 +8,7 @@ use anyhow::bail;
 use serde_json::Value;
 
 use crate::client::discovery::Served;
-use crate::client::request::path;
+use crate::client::request::{PatchType, WriteParams};
 use crate::client::{Client, Error};
 use crate::kinds::{self, KindInfo};
 use crate::types::petset::INITIALIZED_ANNOTATION;
@@ -54,12 +54,8 @@ pub async fn find(
     };
     let mut found = Vec::new();
     for kind in &candidates {
-        let url = path(kind, Some(namespace), Some(name), None);
-        match client.send(crate::client::Method::GET, &url, None).await {
-            Ok(resp) => found.push(Set {
-                kind,
-                object: resp.json(client.server())?,
-            }),
+        match client.api(kind, Some(namespace)).get(name).await {
+            Ok(object) => found.push(Set { kind, object }),
             Err(err) if err.is_not_found() => {}
             Err(err) => return Err(err.into()),
         }
@@ -232,20 +228,16 @@ pub async fn patch_guarded(
     let mut patch =
         vec![serde_json::json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv})];
     patch.extend(ops);
-    let url = format!(
-        "{}{}",
-        path(set.kind, Some(set.namespace()), Some(set.name()), None),
-        crate::client::request::dry_run_query(dry_run)
-    );
-    let body = serde_json::to_vec(&patch).unwrap_or_default();
-    let object: Value = client
-        .send_guarded(
-            crate::client::Method::PATCH,
-            &url,
-            Some((crate::client::request::PatchType::Json.content_type(), body)),
+    let object = client
+        .api(set.kind, Some(set.namespace()))
+        .patch(
+            set.name(),
+            PatchType::Json,
+            &Value::Array(patch),
+            &WriteParams::dry_run(dry_run),
         )
         .await?
-        .json(client.server())?;
+        .object;
     Ok(Set {
         kind: set.kind,
         object,
@@ -285,11 +277,10 @@ pub async fn retry_on_conflict<T>(
 }
 
 pub async fn refresh(client: &Client, set: &Set) -> Result<Set, Error> {
-    let url = path(set.kind, Some(set.namespace()), Some(set.name()), None);
     let object = client
-        .send(crate::client::Method::GET, &url, None)
-        .await?
-        .json(client.server())?;
+        .api(set.kind, Some(set.namespace()))
+        .get(set.name())
+        .await?;
     Ok(Set {
         kind: set.kind,
         object,

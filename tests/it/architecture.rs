@@ -182,6 +182,29 @@ fn ops_never_import_output() {
     assert!(offenders.is_empty(), "ops importing output: {offenders:#?}");
 }
 
+#[test]
+fn only_the_client_crate_sends_raw_requests() {
+    // The root package reaches the API through the typed verbs
+    // (petctl_client::Api); petctl-local, which has its own `http::Method`,
+    // cannot depend on the client at all (crates_depend_only_downwards).
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(path, text)| {
+            let flat: String = text.split_whitespace().collect();
+            path.starts_with("src/")
+                && (text.contains("Method::")
+                    || text.contains("send_guarded(")
+                    || flat.contains("client.send(")
+                    || flat.contains(".send(crate::client"))
+        })
+        .map(|(path, _)| path)
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "raw client sends outside crates/petctl-client: {offenders:#?}"
+    );
+}
+
 const MAX_LINES: usize = 600;
 
 /// Files over MAX_LINES that are still to be split, each with the most

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use petctl::client::discovery;
 use petctl::client::kubeconfig::{self, LoadingRules, Overrides};
+use petctl::client::request::WriteParams;
 use petctl::client::transport::{Client, ClientOptions};
-use petctl::client::Method;
 use petctl::local::controllers::ControllerOptions;
 use petctl::local::server::Faults;
 use petctl::local::state::StateDir;
@@ -78,11 +78,8 @@ fn scale_up_then_down_in_reverse_order_keeping_claims() {
     let seed = handle.fault_seed();
     crate::support::runtime().block_on(async {
         client
-            .send(
-                Method::POST,
-                "/apis/apps/v1/namespaces/default/statefulsets",
-                Some(("application/json", set.to_string().into_bytes())),
-            )
+            .api(petctl::kinds::builtin("statefulsets"), Some("default"))
+            .create(&set, &WriteParams::default())
             .await
             .unwrap_or_else(|e| panic!("create (fault seed {seed}): {e}"));
         let served = discovery::served(&client, None, true)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::Error;
-use super::transport::Client;
+use super::transport::{Client, Method};
 
 /// How long a cached discovery answer is trusted (kubectl: 6 hours).
 pub const CACHE_TTL: Duration = Duration::from_secs(6 * 60 * 60);
@@ -80,7 +80,7 @@ fn write_cache(file: &Path, served: &Served) {
 /// Asks the server which apps versions and resources it serves.
 pub async fn fetch(client: &Client) -> Result<Served, Error> {
     let groups: Value = client
-        .send(reqwest::Method::GET, "/apis", None)
+        .send(Method::GET, "/apis", None)
         .await
         .map_err(|e| not_kubernetes(client, e))?
         .json(client.server())?;
@@ -101,7 +101,7 @@ pub async fn fetch(client: &Client) -> Result<Served, Error> {
         .collect();
     for gv in apps_versions {
         let list: Value = client
-            .send(reqwest::Method::GET, &format!("/apis/{gv}"), None)
+            .send(Method::GET, &format!("/apis/{gv}"), None)
             .await?
             .json(client.server())?;
         let names = list["resources"]
@@ -159,7 +159,7 @@ pub async fn resource(
     } else {
         format!("/api/{api_version}")
     };
-    let list: Value = match client.send(reqwest::Method::GET, &path, None).await {
+    let list: Value = match client.send(Method::GET, &path, None).await {
         Ok(resp) => resp.json(client.server())?,
         Err(err) if err.is_not_found() => return Ok(None),
         Err(err) => return Err(err),

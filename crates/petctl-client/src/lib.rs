@@ -15,8 +15,6 @@ pub mod tls;
 pub mod transport;
 pub mod watch;
 
+pub use api::{Api, Written};
 pub use error::Error;
-/// The HTTP method of [`Client::send`], re-exported so that callers need not
-/// depend on reqwest.
-pub use reqwest::Method;
 pub use transport::{Client, ClientOptions, Response};

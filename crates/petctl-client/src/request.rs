@@ -2,8 +2,6 @@
 //! query of a list or watch, and the bodies of deletes and patches. No I/O,
 //! so every path petctl sends is covered by table-driven tests.
 
-use serde::Serialize;
-
 use petctl_model::kinds::KindInfo;
 
 /// The path of a collection (`name` None) or an object, optionally a
@@ -28,6 +26,13 @@ pub fn path(
     }
     path.push('/');
     path.push_str(kind.plural);
+    object_path(&path, name, subresource)
+}
+
+/// The path of an object (or of the collection, `name` None) under a
+/// collection's path, optionally a subresource of it.
+pub fn object_path(collection: &str, name: Option<&str>, subresource: Option<&str>) -> String {
+    let mut path = collection.to_string();
     if let Some(name) = name {
         path.push('/');
         path.push_str(&encode_segment(name));
@@ -101,79 +106,58 @@ impl ListParams {
         if let Some(t) = self.timeout_seconds.filter(|_| watch) {
             q.append_pair("timeoutSeconds", &t.to_string());
         }
-        let q = q.finish();
-        if q.is_empty() {
-            q
-        } else {
-            format!("?{q}")
-        }
+        query_string(q.finish())
     }
 }
 
-/// `metav1.DeleteOptions`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeleteOptions {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub propagation_policy: Option<PropagationPolicy>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grace_period_seconds: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preconditions: Option<Preconditions>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub dry_run: Vec<String>,
-}
+pub use petctl_model::request::{DeleteOptions, PatchType, Preconditions, PropagationPolicy};
 
-impl DeleteOptions {
-    pub fn body(&self) -> Vec<u8> {
-        let mut value = serde_json::to_value(self).unwrap_or_default();
-        value["kind"] = "DeleteOptions".into();
-        value["apiVersion"] = "v1".into();
-        value.to_string().into_bytes()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum PropagationPolicy {
-    Orphan,
-    Background,
-    Foreground,
-}
-
-/// What the object must still be for the write to go ahead.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Preconditions {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource_version: Option<String>,
-}
-
-/// The three patch types a Kubernetes API server takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatchType {
-    Json,
-    Merge,
-    Strategic,
-}
-
-impl PatchType {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            PatchType::Json => "application/json-patch+json",
-            PatchType::Merge => "application/merge-patch+json",
-            PatchType::Strategic => "application/strategic-merge-patch+json",
-        }
-    }
-}
-
-/// `?dryRun=All` when asked, to append to a write's path.
-pub fn dry_run_query(dry_run: bool) -> &'static str {
-    if dry_run {
-        "?dryRun=All"
+/// `?q`, or nothing for an empty query.
+fn query_string(q: String) -> String {
+    if q.is_empty() {
+        q
     } else {
-        ""
+        format!("?{q}")
+    }
+}
+
+/// The parameters of a write (create, replace, patch).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteParams {
+    /// `dryRun=All`: the server validates and answers but stores nothing.
+    pub dry_run: bool,
+    /// `fieldManager`, required by server-side apply.
+    pub field_manager: Option<String>,
+    /// `fieldValidation`: `Strict`, `Warn` or `Ignore`.
+    pub field_validation: Option<String>,
+    /// `force`, for server-side apply conflicts.
+    pub force: bool,
+}
+
+impl WriteParams {
+    pub fn dry_run(dry_run: bool) -> Self {
+        WriteParams {
+            dry_run,
+            ..Default::default()
+        }
+    }
+
+    /// `?dryRun=All&…` (empty when there is nothing to say).
+    pub fn query(&self) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if self.dry_run {
+            q.append_pair("dryRun", "All");
+        }
+        if let Some(v) = self.field_validation.as_deref() {
+            q.append_pair("fieldValidation", v);
+        }
+        if let Some(m) = self.field_manager.as_deref() {
+            q.append_pair("fieldManager", m);
+        }
+        if self.force {
+            q.append_pair("force", "true");
+        }
+        query_string(q.finish())
     }
 }
 
@@ -246,19 +230,18 @@ mod tests {
     }
 
     #[test]
-    fn delete_options_body() {
-        let opts = DeleteOptions {
-            propagation_policy: Some(PropagationPolicy::Orphan),
-            preconditions: Some(Preconditions {
-                uid: Some("u-1".into()),
-                resource_version: None,
-            }),
-            ..Default::default()
+    fn write_queries() {
+        assert_eq!(WriteParams::default().query(), "");
+        assert_eq!(WriteParams::dry_run(true).query(), "?dryRun=All");
+        let p = WriteParams {
+            dry_run: true,
+            field_validation: Some("Strict".into()),
+            field_manager: Some("petctl".into()),
+            force: true,
         };
-        let body: serde_json::Value = serde_json::from_slice(&opts.body()).unwrap();
         assert_eq!(
-            body,
-            serde_json::json!({"propagationPolicy":"Orphan","preconditions":{"uid":"u-1"},"kind":"DeleteOptions","apiVersion":"v1"})
+            p.query(),
+            "?dryRun=All&fieldValidation=Strict&fieldManager=petctl&force=true"
         );
     }
 }

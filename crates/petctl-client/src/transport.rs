@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use reqwest::Method;
+pub(crate) use reqwest::Method;
 
 use super::auth::{file_or_data, Authorization, Credentials};
 use super::error::Error;
@@ -191,7 +191,7 @@ impl Client {
     /// Sends one request, retrying it when that is safe: GETs and DELETEs
     /// on 429, 5xx and connection errors; any method on 429 and on refused
     /// connections, where the server cannot have acted on it.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -208,7 +208,7 @@ impl Client {
     /// or a JSON Patch `test`) and retries it like a GET. If a lost answer
     /// hid a write that was applied, the repeat fails its precondition
     /// with 409 or 422, and the caller re-reads the object.
-    pub async fn send_guarded(
+    pub(crate) async fn send_guarded(
         &self,
         method: Method,
         path: &str,
@@ -320,7 +320,7 @@ impl Client {
 
     /// Opens a streaming GET (a watch). The connection is retried like any
     /// GET; the stream itself is the caller's.
-    pub async fn stream(&self, path: &str) -> Result<reqwest::Response, Error> {
+    pub(crate) async fn stream(&self, path: &str) -> Result<reqwest::Response, Error> {
         let url = format!("{}{}", self.server, path);
         let mut attempt = 0;
         loop {

@@ -11,6 +11,7 @@ pub mod field_path;
 pub mod kinds;
 pub mod ordinal;
 pub mod pod;
+pub mod request;
 pub mod selector;
 pub mod suggest;
 pub mod time;

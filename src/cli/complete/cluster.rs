@@ -116,7 +116,10 @@ fn names(items: &[Value]) -> impl Iterator<Item = String> + '_ {
 }
 
 /// The names of `kind` in the connection's namespace.
-pub async fn object_names(conn: &Connection, kind: &KindInfo) -> anyhow::Result<Vec<String>> {
+pub async fn object_names(
+    conn: &Connection,
+    kind: &'static KindInfo,
+) -> anyhow::Result<Vec<String>> {
     let items = conn
         .client
         .list_objects(kind, Some(&conn.namespace), &ListParams::default())

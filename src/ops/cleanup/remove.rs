@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::recheck::{self, Race};
 use super::{text, Candidate, Plan, Target};
-use crate::client::request::{path, DeleteOptions, ListParams, Preconditions};
+use crate::client::request::{DeleteOptions, ListParams, Preconditions};
 use crate::client::watch::{Cache, Event, Watcher};
 use crate::client::Client;
 use crate::kinds::{self, KindInfo};
@@ -200,22 +200,16 @@ async fn delete(client: &Client, namespace: &str, c: &Candidate) -> anyhow::Resu
         ..Default::default()
     };
     match client
-        .send(
-            crate::client::Method::DELETE,
-            &path(pvcs, Some(namespace), Some(&c.claim), None),
-            Some(("application/json", body.body())),
-        )
+        .api(pvcs, Some(namespace))
+        .delete(&c.claim, &body)
         .await
     {
         // A retried delete finds the claim already gone, or already
         // being deleted (its resourceVersion moved on).
-        Ok(response) => {
-            let object: Value = response.json(client.server()).unwrap_or(Value::Null);
-            Ok(recheck::revision(&text(
-                &object,
-                "/metadata/resourceVersion",
-            )))
-        }
+        Ok(object) => Ok(recheck::revision(&text(
+            &object,
+            "/metadata/resourceVersion",
+        ))),
         Err(err) if err.is_not_found() => Ok(None),
         Err(err) if err.is_conflict() && already_deleting(client, namespace, c).await => Ok(None),
         Err(err) => {

@@ -4,7 +4,6 @@
 //! restore a switched strategy. Every decision is re-read from the watch
 //! cache, so a resumed run picks up where the cluster is.
 
-use crate::client::Method;
 use anyhow::{bail, Context as _};
 use serde_json::Value;
 use tokio::time::Instant;
@@ -16,7 +15,7 @@ use super::world::{Expected, Moved, Stop};
 use super::{
     Outcome, PetOutcome, PetResult, Prepared, Status, UpgradeOptions, STRATEGY_ANNOTATION,
 };
-use crate::client::request::{path, DeleteOptions, PatchType, Preconditions};
+use crate::client::request::{DeleteOptions, PatchType, Preconditions, WriteParams};
 use crate::client::watch::{Cache, Event, Watcher};
 use crate::client::Client;
 use crate::kinds;
@@ -314,15 +313,6 @@ impl<'c, 'p> Roll<'c, 'p> {
         }
     }
 
-    fn set_path(&self) -> String {
-        path(
-            self.set.kind,
-            Some(self.set.namespace()),
-            Some(self.set.name()),
-            None,
-        )
-    }
-
     /// Reads the set, asks `decide` what patch it still needs, and sends
     /// it; a failed `test`, a conflict or a transient error reads again, so
     /// a write the server did but whose answer was lost is not repeated.
@@ -331,15 +321,11 @@ impl<'c, 'p> Roll<'c, 'p> {
         what: &str,
         decide: impl Fn(&Value) -> Result<Option<Vec<Value>>, String>,
     ) -> anyhow::Result<()> {
-        let url = self.set_path();
+        let api = self.client.api(self.set.kind, Some(self.set.namespace()));
+        let name = self.set.name().to_string();
         let mut last = String::new();
         for _ in 0..ATTEMPTS {
-            let current: Value = match self
-                .client
-                .send(Method::GET, &url, None)
-                .await
-                .and_then(|r| r.json(self.client.server()))
-            {
+            let current: Value = match api.get(&name).await {
                 Ok(current) => current,
                 Err(err) if err.is_not_found() => return Err(Stop(Moved::Deleted).into()),
                 Err(err) => {
@@ -357,20 +343,17 @@ impl<'c, 'p> Roll<'c, 'p> {
                     self.label()
                 ),
             };
-            let body = Value::Array(ops).to_string().into_bytes();
-            match self
-                .client
-                .send(
-                    Method::PATCH,
-                    &url,
-                    Some((PatchType::Json.content_type(), body)),
+            match api
+                .patch(
+                    &name,
+                    PatchType::Json,
+                    &Value::Array(ops),
+                    &WriteParams::default(),
                 )
                 .await
             {
-                Ok(resp) => {
-                    if let Ok(object) = resp.json(self.client.server()) {
-                        self.set.object = object;
-                    }
+                Ok(written) => {
+                    self.set.object = written.object;
                     self.expected.wrote(&self.set.object);
                     return Ok(());
                 }
@@ -497,7 +480,7 @@ impl<'c, 'p> Roll<'c, 'p> {
         let name = self.pet_name(step);
         let pods = kinds::by_name("pods")
             .ok_or_else(|| anyhow::anyhow!("pods are not in the kinds table"))?;
-        let url = path(pods, Some(self.set.namespace()), Some(&name), None);
+        let api = self.client.api(pods, Some(self.set.namespace()));
         let mut pod = self.pod(step);
         let until = self.pet_deadline();
         // Said once, however many tries the delete takes.
@@ -524,15 +507,7 @@ impl<'c, 'p> Roll<'c, 'p> {
             if !std::mem::replace(&mut announced, true) {
                 self.step_note(format!("deleting {name}"));
             }
-            match self
-                .client
-                .send(
-                    Method::DELETE,
-                    &url,
-                    Some(("application/json", options.body())),
-                )
-                .await
-            {
+            match api.delete(&name, &options).await {
                 Ok(_) => {
                     if let Some(d) = self.deleted.get_mut(step) {
                         *d = true;
@@ -543,9 +518,8 @@ impl<'c, 'p> Roll<'c, 'p> {
                 Err(err) if err.is_conflict() || err.is_retryable() => {
                     // Read it again: deleted by a lost answer, re-created,
                     // or changed (a status update) and still to delete.
-                    match self.client.send(Method::GET, &url, None).await {
-                        Ok(resp) => {
-                            let fresh: Value = resp.json(self.client.server())?;
+                    match api.get::<Value>(&name).await {
+                        Ok(fresh) => {
                             if uid_of(&fresh) != uid {
                                 return Ok(self.awaiting(step, uid, until, back));
                             }

@@ -223,13 +223,8 @@ impl Registry {
     }
 }
 
-/// The three patch types the server accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatchType {
-    Json,
-    Merge,
-    StrategicMerge,
-}
+/// The patch types; the server takes all but `Apply` (see server::body).
+pub use petctl_model::request::PatchType;
 
 #[cfg(test)]
 mod write_tests;

@@ -181,6 +181,13 @@ impl Registry {
                 PatchType::StrategicMerge => {
                     patch::apply_strategic_merge_patch(view, patch, target.kind.kind)
                 }
+                PatchType::Apply => {
+                    return Err(ApiError::new(
+                        415,
+                        "UnsupportedMediaType",
+                        "server-side apply is not supported by the petctl local control plane",
+                    ))
+                }
             };
             result.map_err(|e| patch_error(target, e))
         };

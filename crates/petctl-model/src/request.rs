@@ -1,0 +1,95 @@
+//! The request types both halves speak: the patch types and their content
+//! types, and `metav1.DeleteOptions`. The client serializes them, the local
+//! control plane reads them, so the two cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+/// The patch types of a Kubernetes API server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    /// RFC 6902 JSON Patch; its `test` operations are preconditions.
+    Json,
+    /// RFC 7386 JSON Merge Patch.
+    Merge,
+    /// Kubernetes' strategic merge patch (lists merged by key).
+    StrategicMerge,
+    /// Server-side apply; needs a field manager.
+    Apply,
+}
+
+impl PatchType {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            PatchType::Json => "application/json-patch+json",
+            PatchType::Merge => "application/merge-patch+json",
+            PatchType::StrategicMerge => "application/strategic-merge-patch+json",
+            PatchType::Apply => "application/apply-patch+yaml",
+        }
+    }
+}
+
+/// `metav1.DeleteOptions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagation_policy: Option<PropagationPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_period_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preconditions: Option<Preconditions>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dry_run: Vec<String>,
+}
+
+impl DeleteOptions {
+    /// The JSON body of a DELETE.
+    pub fn body(&self) -> Vec<u8> {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        value["kind"] = "DeleteOptions".into();
+        value["apiVersion"] = "v1".into();
+        value.to_string().into_bytes()
+    }
+}
+
+/// How dependents are treated when their owner is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PropagationPolicy {
+    Orphan,
+    Background,
+    Foreground,
+}
+
+/// What the object must still be for the write to go ahead.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preconditions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_options_round_trip() {
+        let opts = DeleteOptions {
+            propagation_policy: Some(PropagationPolicy::Orphan),
+            preconditions: Some(Preconditions {
+                uid: Some("u-1".into()),
+                resource_version: None,
+            }),
+            ..Default::default()
+        };
+        let body: serde_json::Value = serde_json::from_slice(&opts.body()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"propagationPolicy":"Orphan","preconditions":{"uid":"u-1"},"kind":"DeleteOptions","apiVersion":"v1"})
+        );
+        let back: DeleteOptions = serde_json::from_value(body).unwrap();
+        assert_eq!(back, opts);
+    }
+}
