@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::conflict::{precondition_failed, retry, Attempt};
 use super::sets::{self, Set};
 use crate::client::request::{PatchType, WriteParams};
 use crate::client::{Client, Error};
@@ -249,11 +250,6 @@ async fn patch(client: &Client, set: &Set, ops: &[Value]) -> Result<Value, Error
         .object)
 }
 
-/// A failed `test` or a stale resourceVersion: read again and decide again.
-fn moved_on(err: &Error) -> bool {
-    err.is_conflict() || err.is_invalid()
-}
-
 /// Another operation holds the lease: nothing was changed.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -291,7 +287,7 @@ pub async fn acquire<'c>(
     };
     let text = serde_json::to_string(&record)?;
     let mut current = set;
-    for _ in 0..ATTEMPTS {
+    let attempt = async |_| {
         let notice = match decide(
             lease_text(&current.object),
             request,
@@ -312,24 +308,28 @@ pub async fn acquire<'c>(
                 let lease = Lease {
                     client,
                     set: set.clone(),
-                    record,
-                    text,
+                    record: record.clone(),
+                    text: text.clone(),
                     notice,
                 };
-                return Ok((lease, set));
+                Ok(Attempt::Done((lease, set)))
             }
-            Err(err) if moved_on(&err) => {
+            Err(err) if precondition_failed(&err) => {
                 current = sets::refresh(client, &current)
                     .await
                     .with_context(|| format!("cannot read {label} to take its lease"))?;
+                Ok(Attempt::Conflict(()))
             }
-            Err(err) => {
-                return Err(anyhow::Error::new(err)
-                    .context(format!("cannot take the operation lease on {label}")))
-            }
+            Err(err) => Err(anyhow::Error::new(err)
+                .context(format!("cannot take the operation lease on {label}"))),
         }
-    }
-    bail!("cannot take the operation lease on {label}: it kept changing under petctl; try again")
+    };
+    retry(ATTEMPTS, attempt, |()| {
+        bail!(
+            "cannot take the operation lease on {label}: it kept changing under petctl; try again"
+        )
+    })
+    .await
 }
 
 impl<'c> Lease<'c> {
@@ -351,12 +351,12 @@ impl<'c> Lease<'c> {
     /// Writes the renewed lease. Err is why the lease is lost; transient
     /// failures are retried at the next renewal.
     async fn renew(&mut self) -> Result<(), String> {
-        for _ in 0..ATTEMPTS {
+        let attempt = async |_| {
             let current = match read(self.client, &self.set).await {
                 Ok(set) => set,
                 // Deleted: the operation itself decides what that means
                 // (the goal of a delete, the end of an upgrade).
-                Err(_) => return Ok(()),
+                Err(_) => return Ok(Attempt::Done(())),
             };
             if lease_text(&current) != Some(self.text.as_str()) {
                 return Err(self.lost(&current));
@@ -368,13 +368,13 @@ impl<'c> Lease<'c> {
                 Ok(_) => {
                     self.record = record;
                     self.text = text;
-                    return Ok(());
+                    Ok(Attempt::Done(()))
                 }
-                Err(err) if moved_on(&err) => continue,
-                Err(_) => return Ok(()),
+                Err(err) if precondition_failed(&err) => Ok(Attempt::Conflict(())),
+                Err(_) => Ok(Attempt::Done(())),
             }
-        }
-        Ok(())
+        };
+        retry(ATTEMPTS, attempt, |()| Ok(())).await
     }
 
     /// Renews the lease every third of its lifetime (a heartbeat, not a
@@ -392,30 +392,33 @@ impl<'c> Lease<'c> {
     /// Removes the lease if it is still ours.
     pub async fn release(&self) -> anyhow::Result<()> {
         let pointer = annotation_pointer();
-        for _ in 0..ATTEMPTS {
+        let attempt = async |_| {
             let current = match read(self.client, &self.set).await {
                 Ok(set) => set,
-                Err(err) if err.is_not_found() => return Ok(()),
+                Err(err) if err.is_not_found() => return Ok(Attempt::Done(())),
                 Err(err) => return Err(self.release_failed(err)),
             };
             if lease_text(&current) != Some(self.text.as_str()) {
-                return Ok(());
+                return Ok(Attempt::Done(()));
             }
             let ops = [
                 json!({"op": "test", "path": pointer, "value": self.text}),
                 json!({"op": "remove", "path": pointer}),
             ];
             match patch(self.client, &self.set, &ops).await {
-                Ok(_) => return Ok(()),
-                Err(err) if err.is_not_found() => return Ok(()),
-                Err(err) if moved_on(&err) => continue,
-                Err(err) => return Err(self.release_failed(err)),
+                Ok(_) => Ok(Attempt::Done(())),
+                Err(err) if err.is_not_found() => Ok(Attempt::Done(())),
+                Err(err) if precondition_failed(&err) => Ok(Attempt::Conflict(())),
+                Err(err) => Err(self.release_failed(err)),
             }
-        }
-        bail!(
-            "cannot remove the operation lease from {}: it kept changing; it expires by itself",
-            self.label()
-        )
+        };
+        retry(ATTEMPTS, attempt, |()| {
+            bail!(
+                "cannot remove the operation lease from {}: it kept changing; it expires by itself",
+                self.label()
+            )
+        })
+        .await
     }
 
     fn release_failed(&self, err: Error) -> anyhow::Error {

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod cleanup;
+pub mod conflict;
 pub mod create;
 pub mod create_retry;
 pub mod delete;

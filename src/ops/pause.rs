@@ -10,11 +10,15 @@
 
 use serde_json::{json, Value};
 
+use super::conflict::{precondition_failed, retry, Attempt};
 use super::sets::{self, Set};
 use crate::client::request::{PatchType, WriteParams};
 use crate::client::{Client, Error};
 use crate::kinds;
 use crate::types::petset::INITIALIZED_ANNOTATION;
+
+/// How many times a pet's annotation is written when the pet moved on.
+const ATTEMPTS: u32 = 5;
 
 /// Where a StatefulSet's partition before `pause` is kept.
 pub const PAUSED_PARTITION_ANNOTATION: &str = "petctl.io/paused-partition";
@@ -80,16 +84,14 @@ async fn annotate_pet(
         pet: pet.clone(),
         value: value.to_string(),
     };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    let attempt = async |attempt| {
         let pod: Value = api.get(&pet).await?;
         let annotation = format!(
             "/metadata/annotations/{}",
             pointer_token(INITIALIZED_ANNOTATION)
         );
         if attempt > 1 && pod.pointer(&annotation).and_then(Value::as_str) == Some(value) {
-            return Ok(done);
+            return Ok(Attempt::Done(done.clone()));
         }
         let rv = pod
             .pointer("/metadata/resourceVersion")
@@ -111,11 +113,12 @@ async fn annotate_pet(
             )
             .await;
         match sent {
-            Ok(_) => return Ok(done),
-            Err(err) if (err.is_conflict() || err.is_invalid()) && attempt < 5 => continue,
-            Err(err) => return Err(err),
+            Ok(_) => Ok(Attempt::Done(done.clone())),
+            Err(err) if precondition_failed(&err) => Ok(Attempt::Conflict(err)),
+            Err(err) => Err(err),
         }
-    }
+    };
+    retry(ATTEMPTS, attempt, Err).await
 }
 
 fn partition(set: &Set) -> i64 {

@@ -13,6 +13,8 @@ use crate::client::{Client, Error};
 use crate::kinds::{self, KindInfo};
 use crate::types::petset::INITIALIZED_ANNOTATION;
 
+pub use super::conflict::retry_on_conflict;
+
 /// Which set kinds a `NAME` may be.
 pub fn set_kind(name: &str) -> Option<&'static KindInfo> {
     let kind = kinds::by_name(name)?;
@@ -245,37 +247,6 @@ pub async fn patch_guarded(
 }
 
 /// The set as it is now, or NotFound.
-/// Runs `change` (read the set, decide, write with a precondition) and, as
-/// kubectl's `RetryOnConflict`, runs it again on a fresh copy of the set
-/// when its precondition failed: a 409, or a JSON Patch `test` that failed
-/// (422) while the set had moved on. A 422 against an unchanged set is a
-/// real validation error and is returned.
-pub async fn retry_on_conflict<T>(
-    client: &Client,
-    mut set: Set,
-    mut change: impl AsyncFnMut(&Set) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
-    const ATTEMPTS: usize = 5;
-    for _ in 1..ATTEMPTS {
-        let err = match change(&set).await {
-            Ok(done) => return Ok(done),
-            Err(err) => err,
-        };
-        let Some(api) = err.downcast_ref::<Error>() else {
-            return Err(err);
-        };
-        if !api.is_conflict() && !api.is_invalid() {
-            return Err(err);
-        }
-        let fresh = refresh(client, &set).await?;
-        if api.is_invalid() && fresh.resource_version() == set.resource_version() {
-            return Err(err);
-        }
-        set = fresh;
-    }
-    change(&set).await
-}
-
 pub async fn refresh(client: &Client, set: &Set) -> Result<Set, Error> {
     let object = client
         .api(set.kind, Some(set.namespace()))
