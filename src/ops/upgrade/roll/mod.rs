@@ -4,29 +4,23 @@
 //! restore a switched strategy. Every decision is re-read from the watch
 //! cache, so a resumed run picks up where the cluster is.
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::patch::{self, TemplateDecision};
 use super::pet::{replacement, uid_of, unavailable, Replacement};
 use super::plan::{self, human, Action, Change, Strategy};
-use super::world::{Expected, Moved, Stop};
-use super::{
-    Outcome, PetOutcome, PetResult, Prepared, Status, UpgradeOptions, STRATEGY_ANNOTATION,
-};
-use crate::client::request::{DeleteOptions, PatchType, Preconditions, WriteParams};
+use super::world::{Expected, Stop};
+use super::{Outcome, PetOutcome, PetResult, Prepared, Status, UpgradeOptions};
 use crate::client::watch::{Cache, Event, Watcher};
 use crate::client::Client;
-use crate::kinds;
 use crate::ops::pets::Pet;
 use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::Set;
-use crate::ops::wait::{blockers, explain, pets_in, Notices, PetState, StateTracker};
+use crate::ops::wait::{blockers, pets_in, Notices, PetState, StateTracker};
 
-/// How many times a write is tried when the server fails it transiently
-/// or a precondition shows the object moved on.
-const ATTEMPTS: u32 = 6;
+mod ending;
+mod write;
 
 enum Phase {
     /// Give the template the new images (and switch the strategy).
@@ -179,58 +173,6 @@ impl<'c, 'p> Roll<'c, 'p> {
         })
     }
 
-    /// Someone else changed the set: stop, saying what changed. Pets a
-    /// scale-down removed are gone, not down.
-    fn stopped(&mut self, moved: Moved) -> Phase {
-        let label = self.label();
-        let what = match moved {
-            Moved::Deleted => format!("{label} was deleted while petctl was upgrading it"),
-            Moved::Recreated => format!(
-                "{label} was deleted and created again while petctl was upgrading it"
-            ),
-            Moved::Scaled { from, to } => {
-                let first = self.set.first_ordinal();
-                let mut removed = Vec::new();
-                for (s, r) in self.plan.steps.iter().zip(self.results.iter_mut()) {
-                    if s.ordinal >= first + to.max(0) && s.ordinal < first + from {
-                        *r = PetResult::Removed;
-                        removed.push(s.pet.clone());
-                    }
-                }
-                let mut text = format!(
-                    "{label} was scaled from {from} to {to} replicas by someone else while petctl was upgrading it"
-                );
-                if !removed.is_empty() {
-                    text.push_str(&format!(
-                        "; {} removed by that scale-down (gone, not down)",
-                        removed.join(", ")
-                    ));
-                }
-                text
-            }
-            Moved::Template(diff) => format!(
-                "the template of {label} was changed by someone else while petctl was upgrading it: {diff}"
-            ),
-            Moved::Lease(why) => why,
-        };
-        let untouched: Vec<&str> = self
-            .plan
-            .steps
-            .iter()
-            .zip(self.results.iter().zip(&self.deleted))
-            .filter(|(_, (r, deleted))| **r == PetResult::Untouched && !**deleted)
-            .map(|(s, _)| s.pet.as_str())
-            .collect();
-        let mut message = format!("{what}; no further pet was replaced");
-        if !untouched.is_empty() {
-            message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
-        }
-        self.strategy_note(&mut message);
-        self.status = Status::Stopped;
-        self.error = Some(message);
-        Phase::Finished
-    }
-
     fn pets(&self) -> Vec<Pet> {
         pets_in(&self.set, &self.cache)
     }
@@ -313,102 +255,6 @@ impl<'c, 'p> Roll<'c, 'p> {
         }
     }
 
-    /// Reads the set, asks `decide` what patch it still needs, and sends
-    /// it; a failed `test`, a conflict or a transient error reads again, so
-    /// a write the server did but whose answer was lost is not repeated.
-    async fn converge(
-        &mut self,
-        what: &str,
-        decide: impl Fn(&Value) -> Result<Option<Vec<Value>>, String>,
-    ) -> anyhow::Result<()> {
-        let api = self.client.api(self.set.kind, Some(self.set.namespace()));
-        let name = self.set.name().to_string();
-        let mut last = String::new();
-        for _ in 0..ATTEMPTS {
-            let current: Value = match api.get(&name).await {
-                Ok(current) => current,
-                Err(err) if err.is_not_found() => return Err(Stop(Moved::Deleted).into()),
-                Err(err) => {
-                    return Err(
-                        anyhow::Error::new(err).context(format!("cannot read {}", self.label()))
-                    )
-                }
-            };
-            self.set.object = current;
-            let ops = match decide(&self.set.object) {
-                Ok(None) => return Ok(()),
-                Ok(Some(ops)) => ops,
-                Err(changed) => bail!(
-                    "{} changed while petctl was upgrading it: {changed}; not overwriting it: check the set, then run the command again",
-                    self.label()
-                ),
-            };
-            match api
-                .patch(
-                    &name,
-                    PatchType::Json,
-                    &Value::Array(ops),
-                    &WriteParams::default(),
-                )
-                .await
-            {
-                Ok(written) => {
-                    self.set.object = written.object;
-                    self.expected.wrote(&self.set.object);
-                    return Ok(());
-                }
-                Err(err) if err.is_invalid() || err.is_conflict() || err.is_retryable() => {
-                    last = err.to_string();
-                }
-                Err(err) => {
-                    return Err(anyhow::Error::new(err)
-                        .context(format!("cannot {what} of {}", self.label())))
-                }
-            }
-        }
-        bail!(
-            "cannot {what} of {}: {ATTEMPTS} attempts failed, the last with: {last}",
-            self.label()
-        )
-    }
-
-    async fn template(&mut self) -> anyhow::Result<()> {
-        let switch = match &self.plan.strategy {
-            Strategy::Switch { original } => Some(original.clone()),
-            _ => None,
-        };
-        let changes = self.plan.changes.clone();
-        let work = self.plan.steps.iter().any(|s| {
-            matches!(
-                s.action,
-                Action::Replace | Action::ReplaceStuck | Action::Await
-            )
-        });
-        // Nothing to replace and nothing to patch: leave the strategy be.
-        let switch = switch.filter(|_| work || !self.plan.template_done());
-        if self.plan.template_done() && switch.is_none() {
-            return Ok(());
-        }
-        let decide = |set: &Value| match patch::template(set, &changes, switch.as_ref()) {
-            TemplateDecision::Done => Ok(None),
-            TemplateDecision::Patch(ops) => Ok(Some(ops)),
-            TemplateDecision::Changed(why) => Err(why),
-        };
-        self.converge("patch the template", decide).await?;
-        let images: Vec<String> = changes
-            .iter()
-            .map(|c| format!("{}={}", c.container, c.to))
-            .collect();
-        let mut text = format!("{}: template has {}", self.label(), images.join(", "));
-        if switch.is_some() {
-            text.push_str(&format!(
-                "; strategy OnDelete until the upgrade finishes (RollingUpdate kept in annotation {STRATEGY_ANNOTATION})"
-            ));
-        }
-        self.step_note(text);
-        Ok(())
-    }
-
     fn next(&mut self, step: usize) -> Phase {
         let Some(planned) = self.plan.steps.get(step) else {
             return match self.plan.strategy {
@@ -474,73 +320,6 @@ impl<'c, 'p> Roll<'c, 'p> {
                 });
             }
         }
-    }
-
-    async fn delete(&mut self, step: usize, back: bool) -> anyhow::Result<Phase> {
-        let name = self.pet_name(step);
-        let pods = kinds::by_name("pods")
-            .ok_or_else(|| anyhow::anyhow!("pods are not in the kinds table"))?;
-        let api = self.client.api(pods, Some(self.set.namespace()));
-        let mut pod = self.pod(step);
-        let until = self.pet_deadline();
-        // Said once, however many tries the delete takes.
-        let mut announced = false;
-        for _ in 0..ATTEMPTS {
-            let Some(current) = pod.take() else {
-                // Gone already: the controller re-creates it.
-                return Ok(self.awaiting(step, None, until, back));
-            };
-            let uid = uid_of(&current);
-            if PetState::of(Some(&current)) == PetState::Terminating {
-                return Ok(self.awaiting(step, uid, until, back));
-            }
-            let options = DeleteOptions {
-                preconditions: Some(Preconditions {
-                    uid: uid.clone(),
-                    resource_version: current
-                        .pointer("/metadata/resourceVersion")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                }),
-                ..Default::default()
-            };
-            if !std::mem::replace(&mut announced, true) {
-                self.step_note(format!("deleting {name}"));
-            }
-            match api.delete(&name, &options).await {
-                Ok(_) => {
-                    if let Some(d) = self.deleted.get_mut(step) {
-                        *d = true;
-                    }
-                    return Ok(self.awaiting(step, uid, until, back));
-                }
-                Err(err) if err.is_not_found() => return Ok(self.awaiting(step, uid, until, back)),
-                Err(err) if err.is_conflict() || err.is_retryable() => {
-                    // Read it again: deleted by a lost answer, re-created,
-                    // or changed (a status update) and still to delete.
-                    match api.get::<Value>(&name).await {
-                        Ok(fresh) => {
-                            if uid_of(&fresh) != uid {
-                                return Ok(self.awaiting(step, uid, until, back));
-                            }
-                            pod = Some(fresh);
-                        }
-                        Err(e) if e.is_not_found() => {
-                            return Ok(self.awaiting(step, uid, until, back))
-                        }
-                        Err(e) => {
-                            return Err(
-                                anyhow::Error::new(e).context(format!("cannot read pod {name}"))
-                            )
-                        }
-                    }
-                }
-                Err(err) => {
-                    return Err(anyhow::Error::new(err).context(format!("cannot delete pod {name}")))
-                }
-            }
-        }
-        bail!("cannot delete pod {name}: {ATTEMPTS} attempts failed")
     }
 
     fn awaiting(&self, step: usize, old_uid: Option<String>, until: Instant, back: bool) -> Phase {
@@ -621,94 +400,5 @@ impl<'c, 'p> Roll<'c, 'p> {
                 });
             }
         }
-    }
-
-    async fn failed(&mut self, step: usize, reason: String, back: bool) -> anyhow::Result<Phase> {
-        let name = self.pet_name(step);
-        let pets: Vec<Pet> = self.pets().into_iter().filter(|p| p.name == name).collect();
-        let why: Vec<String> = explain(self.client, &self.set, &pets)
-            .await
-            .iter()
-            .map(|n| format!("  {n}"))
-            .collect();
-        let mut message = reason;
-        if !why.is_empty() {
-            message = format!("{message}:\n{}", why.join("\n"));
-        }
-        if !back {
-            if let Some(r) = self.results.get_mut(step) {
-                *r = PetResult::Failed;
-            }
-        }
-        let can_roll_back = !back
-            && self.options.rollback_on_failure
-            && self.plan.previous.len() == self.plan.changes.len()
-            && self
-                .plan
-                .steps
-                .get(step)
-                .is_some_and(|s| s.action != Action::Keep);
-        if can_roll_back {
-            self.step_note(format!(
-                "{name} failed; rolling the template back and replacing {name} again"
-            ));
-            self.error = Some(message);
-            let previous = self.plan.previous.clone();
-            let decide = |set: &Value| match patch::template(set, &previous, None) {
-                TemplateDecision::Done => Ok(None),
-                TemplateDecision::Patch(ops) => Ok(Some(ops)),
-                TemplateDecision::Changed(why) => Err(why),
-            };
-            self.converge("roll the template back", decide).await?;
-            self.status = Status::RolledBack;
-            return Ok(Phase::Delete { step, back: true });
-        }
-        if back {
-            let first = self.error.take().unwrap_or_default();
-            self.error = Some(format!("{first}\nthe rollback failed too: {message}"));
-            self.status = Status::Failed;
-            return Ok(Phase::Finished);
-        }
-        if self.options.rollback_on_failure {
-            message.push_str("\nno rollback: the previous image is not known");
-        }
-        let untouched: Vec<&str> = self
-            .plan
-            .steps
-            .iter()
-            .zip(&self.results)
-            .filter(|(_, r)| **r == PetResult::Untouched)
-            .map(|(s, _)| s.pet.as_str())
-            .collect();
-        if !untouched.is_empty() {
-            message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
-        }
-        self.strategy_note(&mut message);
-        self.status = Status::Failed;
-        self.error = Some(message);
-        Ok(Phase::Finished)
-    }
-
-    /// A switched set stays OnDelete when the upgrade does not finish.
-    fn strategy_note(&self, message: &mut String) {
-        if !matches!(self.plan.strategy, Strategy::OnDelete) {
-            message.push_str(&format!(
-                "\n{} stays OnDelete (its own strategy is kept in annotation {STRATEGY_ANNOTATION}) until an upgrade-image run completes",
-                self.plan.set
-            ));
-        }
-    }
-
-    async fn restore(&mut self) -> anyhow::Result<()> {
-        self.converge("restore the update strategy", |set| Ok(patch::restore(set)))
-            .await?;
-        if matches!(
-            self.plan.strategy,
-            Strategy::Switch { .. } | Strategy::Switched { .. }
-        ) {
-            let label = self.label();
-            self.step_note(format!("{label}: update strategy restored"));
-        }
-        Ok(())
     }
 }
