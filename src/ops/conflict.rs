@@ -74,3 +74,73 @@ pub async fn retry_on_conflict<T>(
     };
     retry(ATTEMPTS, attempt, Err).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the attempt with a number answers.
+    type Answer = Result<Attempt<&'static str, u32>, &'static str>;
+
+    /// What `retry` answered, and how many attempts it made.
+    type Ran = (Result<&'static str, String>, u32);
+
+    /// Runs `retry` over attempts that answer, in turn, from `answers`;
+    /// returns its answer and how many attempts it made.
+    async fn run(attempts: u32, answers: &[Answer]) -> Ran {
+        let mut made = 0;
+        let answer = retry(
+            attempts,
+            async |number| {
+                made = number;
+                match &answers[number as usize - 1] {
+                    Ok(Attempt::Done(v)) => Ok(Attempt::Done(*v)),
+                    Ok(Attempt::Conflict(c)) => Ok(Attempt::Conflict(*c)),
+                    Err(e) => Err(e.to_string()),
+                }
+            },
+            |last| Err(format!("exhausted after conflict {last}")),
+        )
+        .await;
+        (answer, made)
+    }
+
+    #[tokio::test]
+    async fn retries_only_conflicts_and_only_as_often_as_allowed() {
+        let cases: Vec<(&str, u32, Vec<Answer>, Ran)> = vec![
+            (
+                "done at once",
+                3,
+                vec![Ok(Attempt::Done("a"))],
+                (Ok("a"), 1),
+            ),
+            (
+                "done after a conflict",
+                3,
+                vec![Ok(Attempt::Conflict(1)), Ok(Attempt::Done("b"))],
+                (Ok("b"), 2),
+            ),
+            (
+                "an error is not retried",
+                3,
+                vec![Err("boom")],
+                (Err("boom".into()), 1),
+            ),
+            (
+                "the last conflict goes to exhausted",
+                2,
+                vec![Ok(Attempt::Conflict(1)), Ok(Attempt::Conflict(2))],
+                (Err("exhausted after conflict 2".into()), 2),
+            ),
+            (
+                "at least one attempt",
+                0,
+                vec![Ok(Attempt::Conflict(7))],
+                (Err("exhausted after conflict 7".into()), 1),
+            ),
+        ];
+        for (name, attempts, answers, want) in cases {
+            assert_eq!(run(attempts, &answers).await, want, "{name}");
+        }
+    }
+}
