@@ -10,45 +10,21 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{petctl_at, LocalServer};
+use crate::support::{petctl_at, LocalServer, SetManifest};
 use crate::timeline::{claims_changed, Timeline};
 
 use crate::support::FAST_SIM;
 
 /// A StatefulSet `name` selected by `app: <name>`, with a claim per template.
 pub(crate) fn statefulset(name: &str, replicas: i64, templates: &[&str]) -> String {
-    let mounts: String = templates
+    let set = SetManifest::statefulset(name)
+        .replicas(replicas)
+        .grace_period(0)
+        .container("main", "registry.k8s.io/nginx-slim:0.8");
+    templates
         .iter()
-        .map(|t| format!("        - name: {t}\n          mountPath: /{t}\n"))
-        .collect();
-    let claims: String = templates
-        .iter()
-        .map(|t| format!("  - metadata:\n      name: {t}\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 1Gi\n"))
-        .collect();
-    format!(
-        "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: {name}
-spec:
-  serviceName: {name}
-  replicas: {replicas}
-  selector:
-    matchLabels:
-      app: {name}
-  template:
-    metadata:
-      labels:
-        app: {name}
-    spec:
-      terminationGracePeriodSeconds: 0
-      containers:
-      - name: main
-        image: registry.k8s.io/nginx-slim:0.8
-        volumeMounts:
-{mounts}  volumeClaimTemplates:
-{claims}"
-    )
+        .fold(set, |set, t| set.mount(t, &format!("/{t}")).claim(t))
+        .yaml()
 }
 
 /// `petctl create -f` of `yaml`, waiting for the sets to be Ready.

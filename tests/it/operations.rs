@@ -5,7 +5,7 @@
 //! it: ordered creation, ordered deletion, claims untouched unless cleanup
 //! ran.
 
-use crate::support::{petctl_at, LocalServer};
+use crate::support::{petctl_at, LocalServer, SetManifest};
 use crate::timeline::{claims_changed, creation_order, deletion_order, Timeline};
 
 use crate::support::FAST_SIM;
@@ -24,58 +24,20 @@ pub(crate) const DELETED_WEB: [&str; 10] = [
     "name",
 ];
 
-/// An apps/v1 StatefulSet "web" with 3 pets, the given update strategy and
-/// a claim template "www".
-pub(crate) fn statefulset(strategy: &str) -> String {
-    statefulset_with(&format!("  updateStrategy:\n    type: {strategy}\n"))
+/// The Service "nginx" and the StatefulSet "web" (3 pets, claim template
+/// "www").
+pub(crate) fn web() -> SetManifest {
+    SetManifest::statefulset("web")
+        .with_service("nginx")
+        .app("nginx")
+        .container("nginx", "registry.k8s.io/nginx-slim:0.8")
+        .mount("www", "/usr/share/nginx/html")
+        .claim("www")
 }
 
-/// The Service "nginx" and the StatefulSet "web" (3 pets, claim template
-/// "www"), with `spec` (lines indented by two spaces) added to its spec.
-pub(crate) fn statefulset_with(spec: &str) -> String {
-    format!(
-        "apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-spec:
-  clusterIP: None
-  selector:
-    app: nginx
-  ports:
-  - port: 80
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 3
-{spec}  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.8
-        volumeMounts:
-        - name: www
-          mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 1Gi
-"
-    )
+/// [`web`] with the given update strategy.
+pub(crate) fn statefulset(strategy: &str) -> String {
+    web().update_strategy(strategy).yaml()
 }
 
 pub(crate) fn create_statefulset(server: &LocalServer, strategy: &str) {
