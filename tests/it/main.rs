@@ -2,7 +2,7 @@
 //! their own local control plane on port 0 in a temp dir, with a scrubbed
 //! environment, so a developer's real cluster is never touched.
 
-mod support; // the harness: running petctl, temp dirs, fixtures
+mod support; // the harness: running petctl, temp dirs, fixtures, the SetManifest builder
 
 mod architecture; // the layers: crate dependencies, reqwest only in the client, ops never import output, file lengths
 
