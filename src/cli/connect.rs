@@ -38,6 +38,13 @@ impl Connection {
         Ok(discovery::served(&self.client, self.cache_dir.as_deref(), true).await?)
     }
 
+    /// The set `reference` (NAME or KIND/NAME) names in this namespace,
+    /// among the kinds the server serves.
+    pub async fn find_set(&self, reference: &str) -> anyhow::Result<crate::ops::sets::Set> {
+        let served = self.served().await?;
+        crate::ops::sets::find(&self.client, &served, &self.namespace, reference).await
+    }
+
     /// As `served`, but asks the server again when the cached answer lacks
     /// `group_version`/`plural` (a miss).
     pub async fn served_with(&self, wanted: &[(&str, &str)]) -> anyhow::Result<Served> {

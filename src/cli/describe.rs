@@ -51,8 +51,7 @@ pub fn run(
     };
     let conn = connect(global, err)?;
     runtime()?.block_on(async {
-        let served = conn.served().await?;
-        let set = sets::find(&conn.client, &served, &conn.namespace, &reference).await?;
+        let set = conn.find_set(&reference).await?;
         let description = describe::gather(&conn.client, set, &args.cluster_domain).await?;
         out.write_all(render(&description, jiff::Timestamp::now()).as_bytes())?;
         Ok(())

@@ -265,8 +265,7 @@ async fn get_pets(
     format: Option<&Format>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let served = conn.served().await?;
-    let set = sets::find(&conn.client, &served, &conn.namespace, reference).await?;
+    let set = conn.find_set(reference).await?;
     if args.watch {
         return watch_pets(conn, &set, args, format, out).await;
     }

@@ -430,13 +430,7 @@ fn run_down(state: &StateDir, out: &mut dyn Write) -> Result<()> {
         )?;
         return Ok(());
     }
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(state.lock())
-        .with_context(|| format!("failed to open {}", state.lock().display()))?;
+    let lock = state.open_lock()?;
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
         nix::sys::signal::Signal::SIGTERM,

@@ -78,8 +78,7 @@ async fn change(
     err: &mut dyn Write,
 ) -> anyhow::Result<sets::Set> {
     let dry_run = args.op.dry_run;
-    let served = conn.served().await?;
-    let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
+    let set = conn.find_set(&args.name).await?;
     let changes = if dry_run {
         apply(args, resume, conn, &set).await?
     } else {

@@ -66,8 +66,7 @@ pub fn run(
     sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
     let conn = connect(global, err)?;
     runtime()?.block_on(async {
-        let served = conn.served().await?;
-        let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
+        let set = conn.find_set(&args.name).await?;
         let label = set.label();
         if args.op.dry_run {
             writeln!(err, "{label}: would scale {}", scale::plan(&set, args.replicas))?;

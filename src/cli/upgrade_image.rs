@@ -106,8 +106,7 @@ pub fn run(
     }
     let conn = connect(global, err)?;
     runtime()?.block_on(async {
-        let served = conn.served().await?;
-        let set = sets::find(&conn.client, &served, &conn.namespace, &args.name).await?;
+        let set = conn.find_set(&args.name).await?;
         let display = set.display();
         let label = set.label();
         let mut prepared = upgrade::prepare(&conn.client, set.clone(), options)

@@ -55,11 +55,10 @@ fn a_lease_held_elsewhere_refuses_every_operation_until_taken_over_or_expired() 
     let before = set_object(&server, Kind::RollingUpdate);
     let held = "statefulset \"web\" is held by another petctl operation: upgrade-image by carol@elsewhere (pid 4242), lease taken ";
     let tail = "command: petctl upgrade-image web nginx=nginx:9 --yes; wait for it to finish, or pass --take-over if it is no longer running\n";
-    let commands: [&[&str]; 5] = [
+    let commands: [&[&str]; 4] = [
         &["scale", "web", "--replicas", "2"],
         &["delete", "web"],
         &["pause", "web"],
-        &["resume", "web"],
         &["upgrade-image", "web", "nginx=nginx:2", "--yes"],
     ];
     for args in commands {
@@ -70,6 +69,17 @@ fn a_lease_held_elsewhere_refuses_every_operation_until_taken_over_or_expired() 
             "{run}"
         );
     }
+    // resume alone goes ahead beside the holder (docs/lease.md): taking a
+    // pause away changes neither the replicas nor any claim. The set is
+    // not paused, so it changes nothing here either.
+    let run = petctl_at(&server, &["resume", "web"]);
+    expect(&run, 0, &server);
+    assert!(
+        run.stderr.contains(
+            "statefulset \"web\" is held by upgrade-image by carol@elsewhere (pid 4242); a resume changes neither the replicas nor any claim, so it goes ahead beside it"
+        ),
+        "{run}"
+    );
     let after = set_object(&server, Kind::RollingUpdate);
     assert_eq!(after["spec"], before["spec"], "nothing changed");
     assert_eq!(

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::local_guide::{is_ready, Cluster};
+use crate::support::SetManifest;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -26,29 +27,11 @@ fn pod_names(k: &Cluster, selector: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn sts(name: &str, replicas: u32, image: &str, annotations: &str) -> String {
-    format!(
-        "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: {name}
-spec:
-  serviceName: {name}
-  replicas: {replicas}
-  selector:
-    matchLabels:
-      app: {name}
-  template:
-    metadata:
-      labels:
-        app: {name}
-      annotations: {{{annotations}}}
-    spec:
-      containers:
-      - name: main
-        image: {image}
-"
-    )
+/// A StatefulSet `name` of `replicas` pets running `image`, no claims.
+fn sts(name: &str, replicas: i64, image: &str) -> SetManifest {
+    SetManifest::statefulset(name)
+        .replicas(replicas)
+        .container("main", image)
 }
 
 #[test]
@@ -167,7 +150,7 @@ fn a_broken_rolling_update_stops_at_the_first_pod() {
     ) else {
         return;
     };
-    k.ok_in(&["create", "-f", "-"], &sts("db", 3, "busybox:1.36", ""));
+    k.ok_in(&["create", "-f", "-"], &sts("db", 3, "busybox:1.36").yaml());
     k.ok(&["rollout", "status", "sts/db", "--timeout=60s"]);
     k.ok(&["set", "image", "sts/db", "main=busybox:broken"]);
     // db-2 is deleted and re-created; wait for the new one to exist before
@@ -224,7 +207,9 @@ fn nodes_scheduling_and_per_pod_delays() {
     // The annotation overrides the 10 minute ready delay.
     k.ok_in(
         &["create", "-f", "-"],
-        &sts("web", 3, "nginx:1.25", "petctl.local/ready-delay: \"0s\""),
+        &sts("web", 3, "nginx:1.25")
+            .pod_annotation("petctl.local/ready-delay", "\"0s\"")
+            .yaml(),
     );
     k.ok(&["rollout", "status", "sts/web", "--timeout=60s"]);
     let pods = k.json(&["pods", "-l", "app=web"]);
@@ -273,7 +258,7 @@ fn foreground_deletion_waits_for_the_pods() {
     ) else {
         return;
     };
-    k.ok_in(&["create", "-f", "-"], &sts("web", 2, "nginx:1.25", ""));
+    k.ok_in(&["create", "-f", "-"], &sts("web", 2, "nginx:1.25").yaml());
     k.ok(&["rollout", "status", "sts/web", "--timeout=60s"]);
     let pods = k.watch(&["pods", "-l", "app=web"]);
     k.ok(&[

@@ -7,49 +7,19 @@ use serde_json::Value;
 
 use crate::local_guide::{assert_created_in_order, first, is_ready, name, summary, Cluster};
 
-use crate::support::OBSERVABLE_SIM;
+use crate::support::{SetManifest, OBSERVABLE_SIM};
 
+/// The Service "nginx" and the StatefulSet "web" (3 pets, claim template
+/// "www"), with `extra_spec` (lines indented by two spaces) in its spec.
 fn statefulset(extra_spec: &str) -> String {
-    format!(
-        "apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-spec:
-  clusterIP: None
-  selector:
-    app: web
-  ports:
-  - port: 80
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 3
-  selector:
-    matchLabels:
-      app: web
-{extra_spec}  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.25
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 1Gi
-"
-    )
+    web().spec(extra_spec).yaml()
+}
+
+fn web() -> SetManifest {
+    SetManifest::statefulset("web")
+        .with_service("nginx")
+        .container("nginx", "nginx:1.25")
+        .claim("www")
 }
 
 fn items(list: &Value) -> Vec<Value> {
@@ -305,8 +275,11 @@ fn parallel_on_delete_with_ordinals_start() {
     let Some(k) = Cluster::start("parallel_on_delete_with_ordinals_start", OBSERVABLE_SIM) else {
         return;
     };
-    let spec = "  podManagementPolicy: Parallel\n  ordinals:\n    start: 5\n  updateStrategy:\n    type: OnDelete\n";
-    k.ok_in(&["create", "-f", "-"], &statefulset(spec));
+    let set = web()
+        .pod_management_policy("Parallel")
+        .spec("  ordinals:\n    start: 5\n")
+        .update_strategy("OnDelete");
+    k.ok_in(&["create", "-f", "-"], &set.yaml());
     k.wait_ready(&["web-5", "web-6", "web-7"]);
     assert_eq!(
         names(&k.json(&["pods", "-l", "app=web"])),

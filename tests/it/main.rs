@@ -2,11 +2,12 @@
 //! their own local control plane on port 0 in a temp dir, with a scrubbed
 //! environment, so a developer's real cluster is never touched.
 
-mod support; // the harness: running petctl, temp dirs, fixtures
+mod support; // the harness: running petctl, temp dirs, fixtures, the SetManifest builder
 
 mod architecture; // the layers: crate dependencies, reqwest only in the client, ops never import output, file lengths
 
-mod cleanup; // cleanup-pvcs: a missing set deletes nothing, the --deleted-set form, races with a scale-up
+mod cleanup; // cleanup-pvcs: a missing set deletes nothing, the --deleted-set form refuses what is in use
+mod cleanup_races; // cleanup-pvcs racing a scale-up: at the prompt, against petctl scale, under latency
 mod client; // create, get and describe against the local control plane, exact output
 mod client_auth; // client certs, basic auth, 403s of a read-only user, tls-server-name, proxy-url, in-cluster
 mod client_errors; // failing credentials, TLS mismatch, refused connections, non-Kubernetes servers
@@ -21,6 +22,7 @@ mod in_process; // ops driven in-process against LocalControlPlane::start
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
 mod lease; // the operation lease: refusals, --take-over, expiry, resume after kill -9, two takers at once
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
+mod local_api_watch; // local watches over HTTP: resume from a revision, filters, 410 Gone, bookmarks
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
@@ -36,7 +38,8 @@ mod local_store; // the store: durability across kill -9, revision resume, watch
 mod malformed_semantic; // invalid objects and unknown fields: exact messages, exit 2
 mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact messages, exit 2
 mod migrate; // `petctl migrate` output and notices
-mod operations; // scale, delete, cleanup-pvcs, pause/resume: invariants on a watch timeline
+mod operations; // scale and pause/resume: invariants on a watch timeline
+mod operations_delete; // ordered and orphan delete, cleanup-pvcs, delete by file, faults: invariants on a watch timeline
 mod plugin; // `kubectl pets …` through the real kubectl's plugin mechanism
 mod pod_status; // conformance: pod STATUS (terminated, init, waiting reasons) in `petctl get pods` equals `kubectl get pods`
 mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes

@@ -5,13 +5,13 @@
 //! it: ordered creation, ordered deletion, claims untouched unless cleanup
 //! ran.
 
-use crate::support::{petctl_at, LocalServer};
+use crate::support::{petctl_at, LocalServer, SetManifest};
 use crate::timeline::{claims_changed, creation_order, deletion_order, Timeline};
 
 use crate::support::FAST_SIM;
 
 /// `cleanup-pvcs` for the set "web" once it is deleted.
-const DELETED_WEB: [&str; 10] = [
+pub(crate) const DELETED_WEB: [&str; 10] = [
     "cleanup-pvcs",
     "--deleted-set",
     "web",
@@ -24,61 +24,23 @@ const DELETED_WEB: [&str; 10] = [
     "name",
 ];
 
-/// An apps/v1 StatefulSet "web" with 3 pets, the given update strategy and
-/// a claim template "www".
-fn statefulset(strategy: &str) -> String {
-    statefulset_with(&format!("  updateStrategy:\n    type: {strategy}\n"))
-}
-
 /// The Service "nginx" and the StatefulSet "web" (3 pets, claim template
-/// "www"), with `spec` (lines indented by two spaces) added to its spec.
-pub(crate) fn statefulset_with(spec: &str) -> String {
-    format!(
-        "apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-spec:
-  clusterIP: None
-  selector:
-    app: nginx
-  ports:
-  - port: 80
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 3
-{spec}  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.8
-        volumeMounts:
-        - name: www
-          mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 1Gi
-"
-    )
+/// "www").
+pub(crate) fn web() -> SetManifest {
+    SetManifest::statefulset("web")
+        .with_service("nginx")
+        .app("nginx")
+        .container("nginx", "registry.k8s.io/nginx-slim:0.8")
+        .mount("www", "/usr/share/nginx/html")
+        .claim("www")
 }
 
-fn create_statefulset(server: &LocalServer, strategy: &str) {
+/// [`web`] with the given update strategy.
+pub(crate) fn statefulset(strategy: &str) -> String {
+    web().update_strategy(strategy).yaml()
+}
+
+pub(crate) fn create_statefulset(server: &LocalServer, strategy: &str) {
     let path = server.dir.path().join(format!("web-{strategy}.yaml"));
     std::fs::write(&path, statefulset(strategy)).unwrap();
     petctl_at(
@@ -302,143 +264,6 @@ fn a_name_shared_by_a_petset_and_a_statefulset_must_be_qualified() {
 }
 
 #[test]
-fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
-    let server = LocalServer::start_with(FAST_SIM);
-    create_petset(&server);
-    petctl_at(&server, &["scale", "web", "--replicas", "3", "--wait"]).expect_success();
-    let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(&server, &["delete", "web"]);
-    run.expect_success();
-    let entries = timeline.stop();
-    assert_eq!(run.stdout, "petset.apps/web deleted\n");
-    assert!(
-        run.stderr.ends_with("claims kept: www-web-0, www-web-1, www-web-2 (delete never removes data; remove them with: petctl cleanup-pvcs --deleted-set web --template www -l app=nginx)\n"),
-        "{run}"
-    );
-    assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
-    let run = petctl_at(&server, &["get", "petsets"]);
-    assert_eq!(run.stderr, "No resources found in default namespace.\n");
-}
-
-#[test]
-fn orphan_delete_leaves_the_pets_running() {
-    let server = LocalServer::start_with(FAST_SIM);
-    create_statefulset(&server, "RollingUpdate");
-    orphan_delete(
-        &server,
-        "sts/web",
-        "--cascade=orphan",
-        "statefulset.apps/web",
-    );
-}
-
-#[test]
-fn orphan_delete_of_a_petset_leaves_the_pets_running() {
-    let server = LocalServer::start_with(FAST_SIM);
-    create_petset(&server);
-    petctl_at(&server, &["scale", "web", "--replicas", "3", "--wait"]).expect_success();
-    orphan_delete(&server, "petset/web", "--cascade=false", "petset.apps/web");
-}
-
-fn orphan_delete(server: &LocalServer, set: &str, cascade: &str, deleted: &str) {
-    let timeline = Timeline::start(server, "default");
-    let run = petctl_at(server, &["delete", set, cascade, "--wait"]);
-    run.expect_success();
-    assert_eq!(run.stdout, format!("{deleted} deleted\n"));
-    let entries = timeline.stop();
-    assert!(
-        deletion_order("web", &entries).is_empty(),
-        "orphaned pets must keep running"
-    );
-    assert!(claims_changed(&entries).is_empty());
-    let run = petctl_at(server, &["get", "pods", "-o", "name"]);
-    assert_eq!(run.stdout, "pod/web-0\npod/web-1\npod/web-2\n");
-    let run = petctl_at(
-        server,
-        &[
-            "get",
-            "pod",
-            "web-0",
-            "-o",
-            "jsonpath={.metadata.ownerReferences}",
-        ],
-    );
-    assert_eq!(
-        run.stdout, "",
-        "the garbage collector removes the orphans' ownerReferences"
-    );
-}
-
-#[test]
-fn cleanup_removes_only_unused_claims_and_refuses_mounted_ones() {
-    let server = LocalServer::start_with(FAST_SIM);
-    create_petset(&server);
-    petctl_at(&server, &["scale", "web", "--replicas", "4", "--wait"]).expect_success();
-    petctl_at(&server, &["scale", "web", "--replicas", "1", "--wait"]).expect_success();
-    // Someone still uses www-web-3 from a debugging pod.
-    let debug = server.dir.path().join("debug.yaml");
-    std::fs::write(
-        &debug,
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  containers:\n  - name: sh\n    image: busybox\n    volumeMounts:\n    - name: data\n      mountPath: /data\n  volumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: www-web-3\n",
-    )
-    .unwrap();
-    petctl_at(&server, &["create", "-f", debug.to_str().unwrap()]).expect_success();
-
-    let run = petctl_at(&server, &["cleanup-pvcs", "web"]);
-    run.expect_code(2);
-    assert!(run.stderr.ends_with("error: delete these 2 claims and the data on their volumes?: standard input is not a terminal, so pass --yes to confirm\n"), "{run}");
-
-    let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(&server, &["cleanup-pvcs", "web", "--yes"]);
-    run.expect_success();
-    let entries = timeline.stop();
-    assert_eq!(
-        run.stdout,
-        "persistentvolumeclaim/www-web-1 deleted\npersistentvolumeclaim/www-web-2 deleted\n"
-    );
-    assert!(
-        run.stderr
-            .starts_with("refusing claim www-web-3: pod debug still mounts it\n"),
-        "{run}"
-    );
-    let mut changed = claims_changed(&entries);
-    changed.sort();
-    assert_eq!(
-        changed.len(),
-        2,
-        "only the two unused claims may go: {changed:?}"
-    );
-
-    let run = petctl_at(&server, &["get", "pvc", "-o", "name"]);
-    assert_eq!(
-        run.stdout,
-        "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-3\n"
-    );
-
-    // Once the set is gone, its name alone is not enough: that is an
-    // error, and nothing is deleted.
-    petctl_at(&server, &["delete", "web"]).expect_success();
-    let run = petctl_at(&server, &["cleanup-pvcs", "web", "--yes"]);
-    run.expect_code(1);
-    assert_eq!(run.stderr, "error: petset or statefulset \"web\" not found in namespace \"default\"; nothing deleted (to clean up after a deleted set: petctl cleanup-pvcs --deleted-set web --template TEMPLATE -l SELECTOR)\n", "{run}");
-    // Named as deleted, with its template and labels, every claim of it
-    // that no pod mounts may go.
-    let run = petctl_at(&server, &DELETED_WEB);
-    run.expect_success();
-    assert_eq!(run.stdout, "persistentvolumeclaim/www-web-0\n");
-    assert!(
-        run.stderr
-            .starts_with("refusing claim www-web-3: pod debug still mounts it\n"),
-        "{run}"
-    );
-}
-
-#[test]
 fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
     let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
@@ -567,157 +392,4 @@ fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
         run.stderr,
         "error: statefulset \"web\" uses the OnDelete update strategy: pets take a new template only when deleted, so there is no rollout to pause\n"
     );
-}
-
-#[test]
-fn scale_delete_and_cleanup_complete_under_injected_faults() {
-    let mut flags = FAST_SIM.to_vec();
-    let seed = crate::support::test_seed().to_string();
-    flags.extend([
-        "--fault-rate",
-        "0.1",
-        "--fault-seed",
-        &seed,
-        "--watch-drop-after",
-        "2s",
-    ]);
-    eprintln!("fault seed {seed} (replay with PETCTL_TEST_SEED={seed})");
-    let server = LocalServer::start_with(&flags);
-    petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
-    let timeline = Timeline::start(&server, "default");
-    petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "4",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
-    petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "2",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
-    petctl_at(&server, &["delete", "web", "--timeout", "60s"]).expect_success();
-    let entries = timeline.stop();
-    assert_eq!(
-        deletion_order("web", &entries),
-        ["web-3", "web-2", "web-1", "web-0"]
-    );
-    let run = petctl_at(&server, &DELETED_WEB);
-    run.expect_success();
-    assert_eq!(
-        run.stdout,
-        "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-1\npersistentvolumeclaim/www-web-2\npersistentvolumeclaim/www-web-3\n"
-    );
-}
-
-#[test]
-fn delete_by_file_and_cleanup_for_a_rolling_update_statefulset() {
-    delete_by_file_and_cleanup("RollingUpdate");
-}
-
-#[test]
-fn delete_by_file_and_cleanup_for_an_on_delete_statefulset() {
-    delete_by_file_and_cleanup("OnDelete");
-}
-
-fn delete_by_file_and_cleanup(strategy: &str) {
-    let server = LocalServer::start_with(FAST_SIM);
-    create_statefulset(&server, strategy);
-    let path = server.dir.path().join(format!("web-{strategy}.yaml"));
-    let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(&server, &["delete", "-f", path.to_str().unwrap()]);
-    run.expect_success();
-    let entries = timeline.stop();
-    // The set first, in order, then the governing Service of the same file,
-    // as `kubectl delete -f` deletes it; the claims stay.
-    assert_eq!(
-        run.stdout,
-        "statefulset.apps/web deleted\nservice/nginx deleted\n"
-    );
-    assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
-    let run = petctl_at(&server, &["get", "svc", "nginx", "-o", "name"]);
-    run.expect_code(1);
-    // A second run finds nothing left to do but says so.
-    let again = petctl_at(&server, &["delete", "-f", path.to_str().unwrap()]);
-    again.expect_code(1);
-    let run = petctl_at(&server, &["cleanup-pvcs", "sts/web", "--yes"]);
-    run.expect_code(1);
-    assert!(
-        run.stderr.starts_with(
-            "error: statefulset \"web\" not found in namespace \"default\"; nothing deleted"
-        ),
-        "{run}"
-    );
-    let run = petctl_at(&server, &DELETED_WEB);
-    run.expect_success();
-    assert_eq!(
-        run.stdout,
-        "persistentvolumeclaim/www-web-0\npersistentvolumeclaim/www-web-1\npersistentvolumeclaim/www-web-2\n"
-    );
-}
-
-#[test]
-fn delete_by_file_keeps_a_claim_and_a_namespace_in_the_manifest() {
-    let server = LocalServer::start_with(FAST_SIM);
-    let extra = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: db\n\
-                 ---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: backup\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n\
-                 ---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";
-    let path = server.dir.path().join("web-with-data.yaml");
-    std::fs::write(&path, format!("{}{extra}", statefulset("RollingUpdate"))).unwrap();
-    let path = path.to_str().unwrap();
-    petctl_at(
-        &server,
-        &["create", "-f", path, "--wait", "--timeout", "60s"],
-    )
-    .expect_success();
-    let backup_uid = server
-        .get("/api/v1/namespaces/default/persistentvolumeclaims/backup")
-        .json()["metadata"]["uid"]
-        .clone();
-    let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(&server, &["delete", "-f", path]);
-    run.expect_success();
-    let entries = timeline.stop();
-    assert_eq!(
-        run.stdout,
-        "statefulset.apps/web deleted\nservice/nginx deleted\nconfigmap/settings deleted\n",
-        "{run}"
-    );
-    assert!(
-        run.stderr.contains("namespace/db kept: deleting it would delete the data in it")
-            && run.stderr.contains("persistentvolumeclaim/backup kept: a claim holds data: petctl cleanup-pvcs deletes claims, when asked"),
-        "{run}"
-    );
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
-    let backup = server
-        .get("/api/v1/namespaces/default/persistentvolumeclaims/backup")
-        .json();
-    assert_eq!(backup["metadata"]["uid"], backup_uid);
-    assert!(backup["metadata"]["deletionTimestamp"].is_null());
-    let db = server.get("/api/v1/namespaces/db").json();
-    assert!(db["metadata"]["deletionTimestamp"].is_null(), "{db}");
 }

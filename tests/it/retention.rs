@@ -12,9 +12,11 @@ use crate::support::FAST_SIM;
 /// Creates the StatefulSet "web" (3 pets, claim template "www") with the
 /// retention policy given and waits until its pets are Ready.
 fn create_web(server: &LocalServer, when_deleted: &str, when_scaled: &str) {
-    let manifest = crate::operations::statefulset_with(&format!(
-        "  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: {when_deleted}\n    whenScaled: {when_scaled}\n"
-    ));
+    let manifest = crate::operations::web()
+        .spec(&format!(
+            "  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: {when_deleted}\n    whenScaled: {when_scaled}\n"
+        ))
+        .yaml();
     let path = server.dir.path().join("web.yaml");
     std::fs::write(&path, manifest).unwrap();
     let file = path.to_str().unwrap();

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+mod manifests;
+pub use manifests::SetManifest;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{petctl, petctl_at, petctl_command, LocalServer, Run};
+use crate::support::{petctl, petctl_at, petctl_command, LocalServer, Run, SetManifest};
 use crate::timeline::{
     claims_changed, creation_order, deletion_order, final_images, max_not_ready, Entry, Timeline,
 };
@@ -24,69 +24,21 @@ pub(crate) enum Kind {
 pub(crate) const PETS: [&str; 3] = ["web-2", "web-1", "web-0"];
 
 fn manifest(kind: Kind, image: &str) -> String {
-    let service = "apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  clusterIP: None
-  selector:
-    app: web
-  ports:
-  - port: 80
----
-";
-    let (head, strategy, annotations) = match kind {
-        Kind::PetSet => (
-            "apiVersion: apps/v1alpha1\nkind: PetSet",
-            "",
-            "      annotations:\n        pod.alpha.kubernetes.io/initialized: \"true\"\n",
-        ),
-        Kind::OnDelete => (
-            "apiVersion: apps/v1\nkind: StatefulSet",
-            "  updateStrategy:\n    type: OnDelete\n",
-            "",
-        ),
-        Kind::RollingUpdate => (
-            "apiVersion: apps/v1\nkind: StatefulSet",
+    let set = match kind {
+        Kind::PetSet => SetManifest::petset("web")
+            .pod_annotation("pod.alpha.kubernetes.io/initialized", "\"true\""),
+        Kind::OnDelete => SetManifest::statefulset("web").update_strategy("OnDelete"),
+        Kind::RollingUpdate => SetManifest::statefulset("web").spec(
             "  updateStrategy:\n    type: RollingUpdate\n    rollingUpdate:\n      partition: 0\n",
-            "",
         ),
     };
-    format!(
-        "{service}{head}
-metadata:
-  name: web
-spec:
-  serviceName: web
-  replicas: 3
-{strategy}  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-{annotations}    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: nginx
-        image: {image}
-        volumeMounts:
-        - name: www
-          mountPath: /data
-      - name: log
-        image: busybox:1
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 1Gi
-"
-    )
+    set.with_service("web")
+        .grace_period(1)
+        .container("nginx", image)
+        .mount("www", "/data")
+        .container("log", "busybox:1")
+        .claim("www")
+        .yaml()
 }
 
 /// A server with a short ready delay (so transitions are observable) and a

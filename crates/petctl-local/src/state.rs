@@ -72,6 +72,16 @@ impl StateDir {
     pub fn lock(&self) -> PathBuf {
         self.root.join("server.lock")
     }
+    /// Opens (creating, 0600) the lock file the running server holds.
+    pub fn open_lock(&self) -> Result<fs::File> {
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(self.lock())
+            .with_context(|| format!("failed to open {}", self.lock().display()))
+    }
     pub fn database(&self) -> PathBuf {
         self.root.join("store.redb")
     }

@@ -101,13 +101,7 @@ pub(crate) use crate::log::log;
 /// Holds DIR/server.lock for the life of the server, so two servers never
 /// share a state directory and `local down` can wait for the exit.
 fn lock_state(state: &StateDir) -> Result<nix::fcntl::Flock<File>> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(state.lock())
-        .with_context(|| format!("failed to open {}", state.lock().display()))?;
+    let file = state.open_lock()?;
     match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
         Ok(lock) => Ok(lock),
         Err((_, _)) => {

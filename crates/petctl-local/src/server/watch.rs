@@ -299,6 +299,18 @@ async fn send_all(tx: &mpsc::Sender<Vec<u8>>, lines: Vec<Vec<u8>>) -> bool {
     true
 }
 
+/// Sends a catch-up's lines, or its error line and ends the watch; false
+/// once the watch is over (the error sent, or the client gone).
+async fn forward(tx: &mpsc::Sender<Vec<u8>>, result: Result<Vec<Vec<u8>>, Vec<u8>>) -> bool {
+    match result {
+        Ok(lines) => send_all(tx, lines).await,
+        Err(error) => {
+            let _ = tx.send(error).await;
+            false
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run(
     app: Arc<App>,
@@ -320,16 +332,8 @@ async fn run(
     let Ok((mut translator, result)) = started else {
         return;
     };
-    match result {
-        Ok(lines) => {
-            if !send_all(&tx, lines).await {
-                return;
-            }
-        }
-        Err(error) => {
-            let _ = tx.send(error).await;
-            return;
-        }
+    if !forward(&tx, result).await {
+        return;
     }
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
@@ -363,16 +367,8 @@ async fn run(
                     .await;
                     let Ok((back, result)) = caught else { return };
                     translator = back;
-                    match result {
-                        Ok(lines) => {
-                            if !send_all(&tx, lines).await {
-                                return;
-                            }
-                        }
-                        Err(error) => {
-                            let _ = tx.send(error).await;
-                            return;
-                        }
+                    if !forward(&tx, result).await {
+                        return;
                     }
                 }
                 Err(broadcast::error::RecvError::Closed) => return,

@@ -1,0 +1,193 @@
+//! The one builder of PetSet and StatefulSet manifests the tests create:
+//! name, governing Service, replicas, containers and their mounts, claim
+//! templates, pod annotations and extra spec fields (update strategy, pod
+//! management policy, retention policy ...), written as YAML.
+//!
+//! ```ignore
+//! let yaml = SetManifest::statefulset("web")
+//!     .with_service("nginx")
+//!     .update_strategy("OnDelete")
+//!     .container("nginx", "nginx:1.25")
+//!     .mount("www", "/data")
+//!     .claim("www")
+//!     .yaml();
+//! ```
+
+use std::fmt::Write;
+
+/// A container of the pod template and the claims it mounts.
+struct Container {
+    name: String,
+    image: String,
+    mounts: Vec<(String, String)>,
+}
+
+/// A PetSet or StatefulSet, labelled and selected by `app: <app>`.
+pub struct SetManifest {
+    api_version: &'static str,
+    kind: &'static str,
+    name: String,
+    service_name: String,
+    governing_service: bool,
+    app: String,
+    replicas: i64,
+    spec: String,
+    pod_annotations: Vec<(String, String)>,
+    grace_period: Option<u32>,
+    containers: Vec<Container>,
+    claims: Vec<String>,
+}
+
+impl SetManifest {
+    /// An apps/v1 StatefulSet `name` with 3 replicas, whose serviceName and
+    /// `app` label are `name` too, and no containers yet.
+    pub fn statefulset(name: &str) -> Self {
+        Self::new("apps/v1", "StatefulSet", name)
+    }
+
+    /// An apps/v1alpha1 PetSet `name`, otherwise as [`Self::statefulset`].
+    pub fn petset(name: &str) -> Self {
+        Self::new("apps/v1alpha1", "PetSet", name)
+    }
+
+    fn new(api_version: &'static str, kind: &'static str, name: &str) -> Self {
+        SetManifest {
+            api_version,
+            kind,
+            name: name.to_string(),
+            service_name: name.to_string(),
+            governing_service: false,
+            app: name.to_string(),
+            replicas: 3,
+            spec: String::new(),
+            pod_annotations: Vec::new(),
+            grace_period: None,
+            containers: Vec::new(),
+            claims: Vec::new(),
+        }
+    }
+
+    /// A headless Service `service` selecting the pets goes first, and the
+    /// set names it as its serviceName.
+    pub fn with_service(mut self, service: &str) -> Self {
+        self.service_name = service.to_string();
+        self.governing_service = true;
+        self
+    }
+
+    /// The `app` label of the pets and the selector.
+    pub fn app(mut self, app: &str) -> Self {
+        self.app = app.to_string();
+        self
+    }
+
+    pub fn replicas(mut self, replicas: i64) -> Self {
+        self.replicas = replicas;
+        self
+    }
+
+    /// `updateStrategy.type`.
+    pub fn update_strategy(self, strategy: &str) -> Self {
+        self.spec(&format!("  updateStrategy:\n    type: {strategy}\n"))
+    }
+
+    pub fn pod_management_policy(self, policy: &str) -> Self {
+        self.spec(&format!("  podManagementPolicy: {policy}\n"))
+    }
+
+    /// Further spec fields: YAML lines indented by two spaces.
+    pub fn spec(mut self, lines: &str) -> Self {
+        self.spec.push_str(lines);
+        self
+    }
+
+    /// A pod template annotation; `value` is a YAML scalar as written.
+    pub fn pod_annotation(mut self, key: &str, value: &str) -> Self {
+        self.pod_annotations
+            .push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn grace_period(mut self, seconds: u32) -> Self {
+        self.grace_period = Some(seconds);
+        self
+    }
+
+    pub fn container(mut self, name: &str, image: &str) -> Self {
+        self.containers.push(Container {
+            name: name.to_string(),
+            image: image.to_string(),
+            mounts: Vec::new(),
+        });
+        self
+    }
+
+    /// Mounts the claim `claim` at `path` in the last container added.
+    pub fn mount(mut self, claim: &str, path: &str) -> Self {
+        let container = self
+            .containers
+            .last_mut()
+            .expect("a container to mount the claim in");
+        container.mounts.push((claim.to_string(), path.to_string()));
+        self
+    }
+
+    /// A claim template `name` asking for 1Gi ReadWriteOnce.
+    pub fn claim(mut self, name: &str) -> Self {
+        self.claims.push(name.to_string());
+        self
+    }
+
+    pub fn yaml(&self) -> String {
+        let mut out = String::new();
+        let (name, service, app) = (&self.name, &self.service_name, &self.app);
+        if self.governing_service {
+            let _ = write!(
+                out,
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: {service}\nspec:\n  clusterIP: None\n  selector:\n    app: {app}\n  ports:\n  - port: 80\n---\n"
+            );
+        }
+        let _ = write!(
+            out,
+            "apiVersion: {}\nkind: {}\nmetadata:\n  name: {name}\nspec:\n  serviceName: {service}\n  replicas: {}\n{}  selector:\n    matchLabels:\n      app: {app}\n  template:\n    metadata:\n      labels:\n        app: {app}\n",
+            self.api_version, self.kind, self.replicas, self.spec
+        );
+        if !self.pod_annotations.is_empty() {
+            out.push_str("      annotations:\n");
+            for (key, value) in &self.pod_annotations {
+                let _ = writeln!(out, "        {key}: {value}");
+            }
+        }
+        out.push_str("    spec:\n");
+        if let Some(seconds) = self.grace_period {
+            let _ = writeln!(out, "      terminationGracePeriodSeconds: {seconds}");
+        }
+        out.push_str("      containers:\n");
+        for c in &self.containers {
+            let _ = write!(
+                out,
+                "      - name: {}\n        image: {}\n",
+                c.name, c.image
+            );
+            if !c.mounts.is_empty() {
+                out.push_str("        volumeMounts:\n");
+            }
+            for (claim, path) in &c.mounts {
+                let _ = write!(
+                    out,
+                    "        - name: {claim}\n          mountPath: {path}\n"
+                );
+            }
+        }
+        if !self.claims.is_empty() {
+            out.push_str("  volumeClaimTemplates:\n");
+        }
+        for claim in &self.claims {
+            let _ = write!(
+                out,
+                "  - metadata:\n      name: {claim}\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 1Gi\n"
+            );
+        }
+        out
+    }
+}
