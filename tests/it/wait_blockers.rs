@@ -174,4 +174,18 @@ fn scale_wait_to_a_pet_no_node_fits_says_so_at_once_and_times_out_naming_it() {
         Some("Pending"),
         "{statuses:?}"
     );
+    // A node relabelled to fit is tried again for the unbound pet.
+    kubectl_with(
+        &kubectl,
+        &server,
+        &["label", "node", "local-node-0", "disktype=ssd"],
+        None,
+    )
+    .expect_success();
+    let bound = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        let node = ["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"];
+        kubectl_with(&kubectl, &server, &node, None).stdout == "local-node-0"
+    });
+    assert!(bound, "web-0 was not bound after the node was labelled");
 }
