@@ -26,6 +26,25 @@ fn kubectl_statuses(test: &str, server: &LocalServer) -> Option<Vec<(String, Str
     )
 }
 
+/// `kubectl get events` of `server` selected by `fields`, in `columns`.
+fn kubectl_events(
+    kubectl: &std::path::Path,
+    server: &LocalServer,
+    fields: &str,
+    columns: &str,
+) -> crate::support::Run {
+    let args = [
+        "get",
+        "events",
+        "--field-selector",
+        fields,
+        "-o",
+        columns,
+        "--no-headers",
+    ];
+    kubectl_with(kubectl, server, &args, None)
+}
+
 /// `text` with each run of spaces made one, line by line: kubectl's
 /// columns are as wide as their widest cell.
 fn single_spaced(text: &str) -> String {
@@ -71,20 +90,7 @@ fn create_wait_of_an_unpullable_image_says_so_at_once_and_times_out_naming_it() 
     };
     let columns =
         "custom-columns=TYPE:.type,REASON:.reason,FROM:.source.component,MESSAGE:.message";
-    let events = kubectl_with(
-        &kubectl,
-        &server,
-        &[
-            "get",
-            "events",
-            "--field-selector",
-            "involvedObject.name=web-0",
-            "-o",
-            columns,
-            "--no-headers",
-        ],
-        None,
-    );
+    let events = kubectl_events(&kubectl, &server, "involvedObject.name=web-0", columns);
     events.expect_success();
     let table = single_spaced(&events.stdout);
     for event in [
@@ -146,19 +152,11 @@ fn scale_wait_to_a_pet_no_node_fits_says_so_at_once_and_times_out_naming_it() {
     let Some(kubectl) = kubectl_or_skip("unschedulable pet") else {
         return;
     };
-    let events = kubectl_with(
+    let events = kubectl_events(
         &kubectl,
         &server,
-        &[
-            "get",
-            "events",
-            "--field-selector",
-            "involvedObject.name=web-0,reason=FailedScheduling",
-            "-o",
-            "custom-columns=TYPE:.type,FROM:.source.component,MESSAGE:.message",
-            "--no-headers",
-        ],
-        None,
+        "involvedObject.name=web-0,reason=FailedScheduling",
+        "custom-columns=TYPE:.type,FROM:.source.component,MESSAGE:.message",
     );
     events.expect_success();
     assert!(
