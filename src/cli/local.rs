@@ -119,6 +119,9 @@ struct UpArgs {
     /// Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable
     #[arg(long, value_name = "GLOB")]
     fail_images: Vec<String>,
+    /// Pods whose image matches GLOB cannot pull it and stay Pending in ImagePullBackOff; repeatable
+    #[arg(long, value_name = "GLOB")]
+    unpullable_images: Vec<String>,
 }
 
 /// The state directory: the flag, else the environment's default.
@@ -237,6 +240,7 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             ready_delay: args.ready_delay,
             max_grace: args.max_grace,
             fail_images: args.fail_images.clone(),
+            unpullable_images: args.unpullable_images.clone(),
             volumes_dir: state.root.join("volumes"),
         },
         basic_auth_file: args.basic_auth_file.clone(),
@@ -306,6 +310,9 @@ fn up_flags(args: &UpArgs) -> Vec<OsString> {
     flag("--fault-seed", seed, String::new());
     for glob in &args.fail_images {
         flag("--fail-images", glob.clone(), String::new());
+    }
+    for glob in &args.unpullable_images {
+        flag("--unpullable-images", glob.clone(), String::new());
     }
     for fail in &args.fail_next {
         flag("--fail-next", fail.to_string(), String::new());

@@ -20,25 +20,25 @@ const CRASHING: &[&str] = &[
     "*broken*",
 ];
 /// A blocker must be said well before the timeout: within this.
-const PROMPTLY: Duration = Duration::from_secs(5);
+pub(crate) const PROMPTLY: Duration = Duration::from_secs(5);
 
 /// One petctl run whose stderr lines were read as they came, each with
 /// the time it arrived since the start.
-struct Streamed {
+pub(crate) struct Streamed {
     command: String,
-    code: i32,
+    pub(crate) code: i32,
     stderr: Vec<(Duration, String)>,
-    elapsed: Duration,
+    pub(crate) elapsed: Duration,
 }
 
 impl Streamed {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.stderr.iter().map(|(_, l)| format!("{l}\n")).collect()
     }
 
     /// When the first line containing `fragment` arrived.
     #[track_caller]
-    fn arrival(&self, fragment: &str) -> Duration {
+    pub(crate) fn arrival(&self, fragment: &str) -> Duration {
         self.stderr
             .iter()
             .find(|(_, l)| l.contains(fragment))
@@ -47,23 +47,24 @@ impl Streamed {
     }
 
     /// How many notices (warnings) contain `fragment`.
-    fn notices(&self, fragment: &str) -> usize {
+    pub(crate) fn notices(&self, fragment: &str) -> usize {
         self.stderr
             .iter()
             .filter(|(_, l)| l.contains(" warning: ") && l.contains(fragment))
             .count()
     }
 
-    /// The error petctl ended with, from its `error: ` line on.
-    fn error(&self) -> String {
+    /// The error petctl ended with, from the line starting `error: ` on.
+    pub(crate) fn error(&self) -> String {
         let text = self.text();
-        text.find("error: ")
-            .map(|at| text[at..].to_string())
+        text.match_indices("error: ")
+            .find(|(at, _)| *at == 0 || text[..*at].ends_with('\n'))
+            .map(|(at, _)| text[at..].to_string())
             .unwrap_or_default()
     }
 
     #[track_caller]
-    fn expect_code(&self, code: i32) -> &Self {
+    pub(crate) fn expect_code(&self, code: i32) -> &Self {
         assert_eq!(self.code, code, "unexpected exit code\n{self}");
         self
     }
@@ -122,7 +123,7 @@ fn finish(
     }
 }
 
-fn stream(server: &LocalServer, args: &[&str]) -> Streamed {
+pub(crate) fn stream(server: &LocalServer, args: &[&str]) -> Streamed {
     finish(spawn(server, args), |_| {})
 }
 
@@ -149,7 +150,7 @@ fn scale_web_to_3(timeout: &str) -> [&str; 7] {
 
 /// The StatefulSet "web" (container "main", no claims) with `replicas`
 /// pets of `image`, written to a file of the server's scratch dir.
-fn statefulset(server: &LocalServer, replicas: u32, image: &str) -> String {
+pub(crate) fn statefulset(server: &LocalServer, replicas: u32, image: &str) -> String {
     let path = server.dir.path().join("web.yaml");
     std::fs::write(
         &path,

@@ -1,9 +1,11 @@
 //! The simulated kubelet and scheduler: registers the nodes and binds pods
 //! to the least loaded one (scheduler), takes each pod through Pending
 //! (ContainerCreating, until its claims are Bound), Running and Ready after
-//! the ready delay; crash-loops pods whose image matches --fail-images; and
+//! the ready delay; crash-loops pods whose image matches --fail-images,
+//! keeps those matching --unpullable-images Pending in ImagePullBackOff; and
 //! removes deleted pods once their (capped) grace period is over.
 
+mod pull;
 mod scheduler;
 mod status;
 
@@ -93,6 +95,9 @@ struct Clock {
     running_since: Option<Instant>,
     deleting_since: Option<Instant>,
     next_crash: Option<Instant>,
+    /// How many pulls of an unpullable image failed, and when the next is.
+    pulls: i64,
+    next_pull: Option<Instant>,
 }
 
 pub struct Kubelet {
@@ -379,6 +384,13 @@ impl Reconciler for Kubelet {
                     .map(|pod| Key::of("Pod", pod))
                     .collect()
             }
+            // A node that appears or changes its labels may fit a pod the
+            // scheduler left unbound.
+            "Node" => cache
+                .list("Pod", None)
+                .filter(|pod| meta::str_at(pod, "/spec/nodeName").is_empty())
+                .map(|pod| Key::of("Pod", pod))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -425,6 +437,10 @@ impl Reconciler for Kubelet {
         if !pods::is_running(&pod) {
             if !Self::claims_bound(&ctx.cache, &pod) {
                 return Ok(Next::Done);
+            }
+            let unpullable = self.unpullable(&pod);
+            if !unpullable.is_empty() {
+                return self.fail_pull(ctx, key, &pod, &unpullable);
             }
             return self.start_containers(ctx, key, &pod);
         }

@@ -34,6 +34,8 @@ pub struct ControllerOptions {
     pub max_grace: Option<Duration>,
     /// Images (globs with `*` and `?`) whose containers crash-loop.
     pub fail_images: Vec<String>,
+    /// Images (the same globs) that cannot be pulled: ImagePullBackOff.
+    pub unpullable_images: Vec<String>,
     /// Where provisioned volumes get their directories.
     pub volumes_dir: PathBuf,
 }
@@ -45,6 +47,7 @@ impl Default for ControllerOptions {
             ready_delay: Duration::from_secs(1),
             max_grace: None,
             fail_images: Vec::new(),
+            unpullable_images: Vec::new(),
             volumes_dir: PathBuf::from("volumes"),
         }
     }

@@ -156,6 +156,11 @@ pub fn log(pod: &Value, params: &Params) -> Result<Log, ApiError> {
         .and_then(|s| s.pointer("/waiting/reason"))
         .and_then(Value::as_str)
         .unwrap_or("ContainerCreating");
+    // kube-apiserver words an image that cannot be pulled its own way.
+    let reason = match reason {
+        "ErrImagePull" | "ImagePullBackOff" => "trying and failing to pull image",
+        other => other,
+    };
     Err(ApiError::bad_request(format!(
         "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
     )))
@@ -206,6 +211,12 @@ mod tests {
         assert_eq!(
             log(&creating, &Params::parse("")).unwrap_err().message,
             "container \"nginx\" in pod \"web-0\" is waiting to start: ContainerCreating"
+        );
+        let pulling =
+            pod(json!([{"name": "nginx", "state": {"waiting": {"reason": "ImagePullBackOff"}}}]));
+        assert_eq!(
+            log(&pulling, &Params::parse("")).unwrap_err().message,
+            "container \"nginx\" in pod \"web-0\" is waiting to start: trying and failing to pull image"
         );
         assert_eq!(
             log(&creating, &Params::parse("container=nope"))

@@ -1,5 +1,6 @@
 //! The simulated scheduler's half of the kubelet: the nodes it registers
-//! and the binding of a pod to the least loaded one.
+//! and the binding of a pod to the least loaded node that matches its
+//! `spec.nodeSelector`; with none, the pod stays unbound (Unschedulable).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -54,11 +55,31 @@ impl Kubelet {
         })
     }
 
-    /// The node with the fewest pods.
-    fn pick_node(&self, cache: &Cache) -> String {
-        let mut load: HashMap<String, usize> = (0..self.options.nodes.max(1))
-            .map(|i| (node_name(i), 0))
+    /// The simulated nodes (as the cache has them) whose labels match
+    /// every entry of the pod's `spec.nodeSelector`, and how many there are
+    /// in all.
+    fn feasible_nodes(&self, cache: &Cache, pod: &Value) -> (Vec<String>, usize) {
+        let nodes: Vec<&Value> = (0..self.options.nodes.max(1))
+            .filter_map(|i| cache.get(&Key::new("Node", "", &node_name(i))))
             .collect();
+        let selector = pod.pointer("/spec/nodeSelector").and_then(Value::as_object);
+        let feasible = nodes
+            .iter()
+            .filter(|node| {
+                selector.into_iter().flatten().all(|(label, want)| {
+                    node.pointer("/metadata/labels")
+                        .and_then(|labels| labels.get(label))
+                        .is_some_and(|have| have == want)
+                })
+            })
+            .map(|node| meta::name(node).to_string())
+            .collect();
+        (feasible, nodes.len())
+    }
+
+    /// Of `nodes`, the one with the fewest pods.
+    fn least_loaded(cache: &Cache, nodes: Vec<String>) -> Option<String> {
+        let mut load: HashMap<String, usize> = nodes.into_iter().map(|name| (name, 0)).collect();
         for pod in cache.list("Pod", None) {
             if let Some(n) = load.get_mut(meta::str_at(pod, "/spec/nodeName")) {
                 *n += 1;
@@ -66,15 +87,49 @@ impl Kubelet {
         }
         let mut nodes: Vec<(usize, String)> = load.into_iter().map(|(name, n)| (n, name)).collect();
         nodes.sort();
-        nodes
-            .into_iter()
-            .next()
-            .map(|(_, name)| name)
-            .unwrap_or_else(|| node_name(0))
+        nodes.into_iter().next().map(|(_, name)| name)
+    }
+
+    /// Leaves the pod unbound: PodScheduled False (Unschedulable) and a
+    /// FailedScheduling event, once per message.
+    fn unschedulable(ctx: &mut Ctx, pod: &Value, total: usize) -> Result<Next, ApiError> {
+        let message = unschedulable_message(total);
+        let condition = pod
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .and_then(|cs| cs.iter().find(|c| c["type"] == "PodScheduled"));
+        if condition.is_some_and(|c| c["reason"] == "Unschedulable" && c["message"] == message) {
+            return Ok(Next::Done);
+        }
+        let mut next = pod.clone();
+        let status = json!({
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "False", "lastProbeTime": null,
+                "lastTransitionTime": meta::now(), "reason": "Unschedulable", "message": message}],
+            "qosClass": pod.pointer("/status/qosClass").cloned().unwrap_or_else(|| json!("BestEffort")),
+        });
+        if let Some(map) = next.as_object_mut() {
+            map.insert("status".into(), status);
+        }
+        let written = ctx.update_status("Pod", next)?;
+        events::record(
+            ctx,
+            &written,
+            events::Occurrence {
+                severity: events::Severity::Warning,
+                reason: "FailedScheduling",
+                message,
+                component: "default-scheduler",
+            },
+        );
+        Ok(Next::Done)
     }
 
     pub(super) fn bind(&mut self, ctx: &mut Ctx, key: &Key, pod: &Value) -> Result<Next, ApiError> {
-        let node = self.pick_node(&ctx.cache);
+        let (feasible, total) = self.feasible_nodes(&ctx.cache, pod);
+        let Some(node) = Self::least_loaded(&ctx.cache, feasible) else {
+            return Self::unschedulable(ctx, pod, total);
+        };
         let target = Target {
             kind: kind_info("Pod")?,
             namespace: key.namespace.clone(),
@@ -105,6 +160,11 @@ impl Kubelet {
             }
         }
     }
+}
+
+/// The scheduler's message when no node matches the pod's node selector.
+fn unschedulable_message(total: usize) -> String {
+    format!("0/{total} nodes are available: {total} node(s) didn't match Pod's node affinity/selector. preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling.")
 }
 
 #[cfg(test)]

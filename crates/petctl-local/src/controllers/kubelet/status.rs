@@ -18,6 +18,16 @@ pub enum Sim {
     Crashing {
         restarts: i64,
     },
+    /// The image cannot be pulled: ErrImagePull right after a pull,
+    /// ImagePullBackOff while the next one waits.
+    PullFailing {
+        backing_off: bool,
+    },
+}
+
+/// The error a pull of `image` ends with, as containerd words a missing tag.
+pub fn pull_error(image: &str) -> String {
+    format!("rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found")
 }
 
 fn hex_digest(text: &str) -> String {
@@ -78,6 +88,21 @@ fn container_status(pod: &Value, container: &Value, index: usize, sim: Sim, now:
             "restartCount": 0, "lastState": {},
             "state": {"waiting": {"reason": "ContainerCreating"}},
         }),
+        Sim::PullFailing { backing_off } => {
+            let (reason, message) = if backing_off {
+                (
+                    "ImagePullBackOff",
+                    format!("Back-off pulling image \"{image}\""),
+                )
+            } else {
+                ("ErrImagePull", pull_error(image))
+            };
+            json!({
+                "name": name, "image": image, "imageID": "", "ready": false, "started": false,
+                "restartCount": 0, "lastState": {},
+                "state": {"waiting": {"reason": reason, "message": message}},
+            })
+        }
         Sim::Running { ready } => {
             let restarts = old
                 .and_then(|s| s.get("restartCount"))
@@ -144,7 +169,10 @@ pub fn pod_status(pod: &Value, sim: Sim, ips: Option<(String, String)>, now: &st
         .enumerate()
         .map(|(i, c)| container_status(pod, c, i, sim, now))
         .collect();
-    let phase = if started { "Running" } else { "Pending" };
+    let phase = match sim {
+        Sim::Creating | Sim::PullFailing { .. } => "Pending",
+        Sim::Running { .. } | Sim::Crashing { .. } => "Running",
+    };
     json!({
         "phase": phase,
         "conditions": conditions,
@@ -224,5 +252,28 @@ mod tests {
         assert_eq!(container["state"]["waiting"]["reason"], "CrashLoopBackOff");
         assert_eq!(container["lastState"]["terminated"]["exitCode"], 1);
         assert_eq!(condition(&status, "Ready")["status"], "False");
+    }
+
+    #[test]
+    fn an_unpullable_image_leaves_the_pod_pending() {
+        for (backing_off, reason, message) in [
+            (false, "ErrImagePull", pull_error("nginx:1.25")),
+            (
+                true,
+                "ImagePullBackOff",
+                "Back-off pulling image \"nginx:1.25\"".into(),
+            ),
+        ] {
+            let status = pod_status(&pod(), Sim::PullFailing { backing_off }, None, "t");
+            let waiting = &status["containerStatuses"][0]["state"]["waiting"];
+            assert_eq!(waiting["reason"], reason);
+            assert_eq!(waiting["message"], message.as_str());
+            assert_eq!(status["phase"], "Pending");
+            assert_eq!(condition(&status, "Ready")["status"], "False");
+            assert_eq!(
+                condition(&status, "PodReadyToStartContainers")["status"],
+                "True"
+            );
+        }
     }
 }
