@@ -259,9 +259,18 @@ fn ensure_local(fallback: bool, err: &mut dyn Write) -> anyhow::Result<PathBuf> 
             flags.join(" ")
         )
     };
+    // A fallback names the kubeconfig in its own notice, next.
+    let kubectl = if fallback {
+        String::new()
+    } else {
+        format!(
+            "; for kubectl: export KUBECONFIG={}",
+            dir.kubeconfig().display()
+        )
+    };
     writeln!(
         err,
-        "petctl: started the local control plane in {}{again} (stop it with: petctl local down)",
+        "petctl: started the local control plane in {}{again} (stop it with: petctl local down{kubectl})",
         root.display()
     )?;
     Ok(dir.kubeconfig())

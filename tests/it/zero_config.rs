@@ -208,3 +208,24 @@ fn a_server_started_again_after_a_crash_keeps_its_flags() {
     );
     petctl_in(home, &["local", "down"], None).expect_success();
 }
+
+#[test]
+fn local_starts_the_local_control_plane_and_names_its_kubeconfig() {
+    // --local, as the README's main job runs it: there is no fallback
+    // notice, so the start notice itself tells kubectl users where to look.
+    let home = scratch();
+    let home = home.path();
+    let _stop = StopOnDrop(home);
+    let state = home.join(".local/state/petctl/local");
+    let run = petctl_in(home, &["--local", "get", "petsets"], None);
+    run.expect_success();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "petctl: started the local control plane in {} (stop it with: petctl local down; for kubectl: export KUBECONFIG={})\nNo resources found in default namespace.\n",
+            state.display(),
+            state.join("kubeconfig").display()
+        ),
+        "{run}"
+    );
+}
