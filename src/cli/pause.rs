@@ -97,9 +97,10 @@ async fn change(
             // operation that holds the set (often the `--wait` that told
             // the user to resume).
             Err(e) if resume && e.downcast_ref::<lease::Refused>().is_some() => {
-                let set = sets::refresh(&conn.client, &set).await?;
-                let holder = lease::lease_of(&set.object)
-                    .map_or_else(|| "another petctl operation".to_string(), |r| r.who());
+                let holder = e
+                    .downcast_ref::<lease::Refused>()
+                    .and_then(|r| r.holder.clone())
+                    .unwrap_or_else(|| "another petctl operation".to_string());
                 writeln!(
                     err,
                     "{} {} is held by {holder}; a resume changes neither the replicas nor any claim, so it goes ahead beside it",

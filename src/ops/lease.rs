@@ -53,7 +53,7 @@ impl Record {
     }
 
     /// `upgrade-image by alice@db1 (pid 4242)`.
-    pub fn who(&self) -> String {
+    fn who(&self) -> String {
         format!("{} by {} (pid {})", self.operation, self.holder, self.pid)
     }
 }
@@ -252,8 +252,13 @@ async fn patch(client: &Client, set: &Set, ops: &[Value]) -> Result<Value, Error
 
 /// Another operation holds the lease: nothing was changed.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Refused(pub String);
+#[error("{message}")]
+pub struct Refused {
+    pub message: String,
+    /// Who holds it (`upgrade-image by alice@db1 (pid 4242)`), when the
+    /// lease is readable.
+    pub holder: Option<String>,
+}
 
 /// A lease this run holds. Renewed only while [`Lease::hold`] runs.
 pub struct Lease<'c> {
@@ -297,7 +302,10 @@ pub async fn acquire<'c>(
         ) {
             Decision::Free => None,
             Decision::TakeOver(notice) => Some(notice),
-            Decision::Refuse(why) => return Err(Refused(why).into()),
+            Decision::Refuse(message) => {
+                let holder = lease_of(&current.object).map(|r| r.who());
+                return Err(Refused { message, holder }.into());
+            }
         };
         match patch(client, &current, &put_ops(&current.object, &text)).await {
             Ok(object) => {
