@@ -45,11 +45,11 @@ fn columns(kind: &KindInfo) -> &'static str {
         "Namespace" => "Name,Status,Age",
         "PersistentVolumeClaim" => {
             "Name,Status,Volume,Capacity,Access Modes,StorageClass,\
-                                    VolumeAttributesClass,Age|VolumeMode"
+             VolumeAttributesClass,Age|VolumeMode"
         }
         "PersistentVolume" => {
             "Name,Capacity,Access Modes,Reclaim Policy,Status,Claim,\
-                               StorageClass,VolumeAttributesClass,Reason,Age|VolumeMode"
+             StorageClass,VolumeAttributesClass,Reason,Age|VolumeMode"
         }
         "Node" => "Name,Status,Roles,Age,Version",
         "ConfigMap" => "Name,Data,Age",
@@ -150,12 +150,15 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                 json!(join("image")),
             ]
         }
-        "PetSet" => vec![
-            name,
-            json!(int(object, "/spec/replicas")),
-            json!(int(object, "/status/replicas")),
-            age,
-        ],
+        "PetSet" => {
+            let desired = int(object, "/spec/replicas");
+            vec![
+                name,
+                json!(desired),
+                json!(int(object, "/status/replicas")),
+                age,
+            ]
+        }
         "Service" => {
             let ports: Vec<String> = array(object, "/spec/ports")
                 .iter()
@@ -251,12 +254,10 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
             let data = count(object, "/data") + count(object, "/binaryData");
             vec![name, json!(data), age]
         }
-        "Secret" => vec![
-            name,
-            json!(text(object, "/type")),
-            json!(count(object, "/data")),
-            age,
-        ],
+        "Secret" => {
+            let data = count(object, "/data");
+            vec![name, json!(text(object, "/type")), json!(data), age]
+        }
         "ControllerRevision" => {
             let controller = array(object, "/metadata/ownerReferences")
                 .iter()
