@@ -222,14 +222,10 @@ impl Reconciler for PetSetController {
         match kind {
             "PetSet" => vec![Key::of(kind, object)],
             "PersistentVolumeClaim" => claims::sets_of_claim(cache, "PetSet", object),
-            "Pod" => cache
-                .list("PetSet", Some(meta::namespace(object)))
-                .filter(|set| {
-                    petctl_model::ordinal::of_pod(meta::name(set), meta::name(object)).is_some()
-                        && pods::selector(set).is_some_and(|s| pods::selects(&s, object))
-                })
-                .map(|set| Key::of("PetSet", set))
-                .collect(),
+            "Pod" => cache.keys_where("PetSet", Some(meta::namespace(object)), |set| {
+                petctl_model::ordinal::of_pod(meta::name(set), meta::name(object)).is_some()
+                    && pods::selector(set).is_some_and(|s| pods::selects(&s, object))
+            }),
             _ => Vec::new(),
         }
     }

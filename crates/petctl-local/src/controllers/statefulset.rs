@@ -361,17 +361,15 @@ impl Reconciler for StatefulSetController {
         match kind {
             "StatefulSet" => vec![Key::of(kind, object)],
             "PersistentVolumeClaim" => claims::sets_of_claim(cache, "StatefulSet", object),
-            "Pod" | "ControllerRevision" => cache
-                .list("StatefulSet", Some(meta::namespace(object)))
-                .filter(|set| {
+            "Pod" | "ControllerRevision" => {
+                cache.keys_where("StatefulSet", Some(meta::namespace(object)), |set| {
                     controller_uid(object) == Some(meta::uid(set))
                         || (kind == "Pod"
                             && controller_uid(object).is_none()
                             && petctl_model::ordinal::of_pod(meta::name(set), meta::name(object))
                                 .is_some())
                 })
-                .map(|set| Key::of("StatefulSet", set))
-                .collect(),
+            }
             _ => Vec::new(),
         }
     }

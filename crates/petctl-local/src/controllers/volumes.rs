@@ -231,12 +231,9 @@ impl Reconciler for Provisioner {
             "PersistentVolumeClaim" => {
                 let mut keys = vec![Key::of(kind, object)];
                 let uid = meta::uid(object);
-                keys.extend(
-                    cache
-                        .list("PersistentVolume", None)
-                        .filter(|v| meta::str_at(v, "/spec/claimRef/uid") == uid)
-                        .map(|v| Key::of("PersistentVolume", v)),
-                );
+                keys.extend(cache.keys_where("PersistentVolume", None, |v| {
+                    meta::str_at(v, "/spec/claimRef/uid") == uid
+                }));
                 keys
             }
             "PersistentVolume" => vec![Key::of(kind, object)],
