@@ -335,13 +335,8 @@ fn back_off_event(ctx: &mut Ctx, pod: &Value) {
 impl Reconciler for Kubelet {
     const NAME: &'static str = "kubelet";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &["Pod", "PersistentVolumeClaim", "Node"]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["Pod"]
-    }
+    const KINDS: &'static [&'static str] = &["Pod", "PersistentVolumeClaim", "Node"];
+    const PRIMARY: &'static [&'static str] = &["Pod"];
 
     fn start(&mut self, ctx: &mut Ctx) {
         for i in 0..self.options.nodes.max(1) {

@@ -210,13 +210,8 @@ impl PetSetController {
 impl Reconciler for PetSetController {
     const NAME: &'static str = "petset-controller";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &["PetSet", "Pod", "PersistentVolumeClaim"]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["PetSet"]
-    }
+    const KINDS: &'static [&'static str] = &["PetSet", "Pod", "PersistentVolumeClaim"];
+    const PRIMARY: &'static [&'static str] = &["PetSet"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {

@@ -344,18 +344,13 @@ fn plan_revision(pod: &Value) -> &str {
 impl Reconciler for StatefulSetController {
     const NAME: &'static str = "statefulset-controller";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &[
-            "StatefulSet",
-            "Pod",
-            "PersistentVolumeClaim",
-            "ControllerRevision",
-        ]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["StatefulSet"]
-    }
+    const KINDS: &'static [&'static str] = &[
+        "StatefulSet",
+        "Pod",
+        "PersistentVolumeClaim",
+        "ControllerRevision",
+    ];
+    const PRIMARY: &'static [&'static str] = &["StatefulSet"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {

@@ -218,13 +218,8 @@ impl Provisioner {
 impl Reconciler for Provisioner {
     const NAME: &'static str = "volumes";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &["PersistentVolumeClaim", "PersistentVolume"]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["PersistentVolumeClaim", "PersistentVolume"]
-    }
+    const KINDS: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume"];
+    const PRIMARY: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {
