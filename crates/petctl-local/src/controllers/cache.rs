@@ -194,12 +194,7 @@ mod tests {
         StoreEvent {
             revision,
             event_type,
-            key: ObjectKey {
-                group: String::new(),
-                resource: "pods".into(),
-                namespace: "default".into(),
-                name: name.into(),
-            },
+            key: ObjectKey::new("", "pods", "default", name),
             object: json!({"metadata": {"name": name, "namespace": "default", "resourceVersion": revision.to_string()}}),
         }
     }

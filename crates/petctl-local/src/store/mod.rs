@@ -50,6 +50,17 @@ pub struct ObjectKey {
     pub name: String,
 }
 
+impl ObjectKey {
+    pub fn new(group: &str, resource: &str, namespace: &str, name: &str) -> Self {
+        ObjectKey {
+            group: group.to_string(),
+            resource: resource.to_string(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.group.is_empty() {
