@@ -3,9 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{default, obj, without};
+use super::{default, forbid_spec_changes, obj, remove};
 use crate::registry::error::Cause;
-use petctl_model::field_path::FieldPath;
 
 const PETSET_SPEC_FORBIDDEN: &str =
     "updates to petset spec for fields other than 'replicas' and 'containers' are forbidden.";
@@ -37,19 +36,13 @@ pub(super) fn apply_defaults(object: &mut Value) {
 
 /// Update rules that depend on the old object: immutable fields.
 pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let spec = FieldPath::root().key("spec");
-    let mut causes = Vec::new();
-    let strip = |v: &Value| {
-        let mut s = without(v.get("spec"), &["replicas"]);
-        if let Some(containers) = s.pointer_mut("/template/spec/containers") {
+    let mutable = |spec: &mut Value| {
+        remove(spec, &["replicas"]);
+        if let Some(containers) = spec.pointer_mut("/template/spec/containers") {
             *containers = Value::Null;
         }
-        s
     };
-    if strip(old) != strip(new) {
-        causes.push(Cause::forbidden(spec, PETSET_SPEC_FORBIDDEN));
-    }
-    causes
+    forbid_spec_changes(old, new, mutable, PETSET_SPEC_FORBIDDEN)
 }
 
 #[cfg(test)]

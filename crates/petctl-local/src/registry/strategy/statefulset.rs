@@ -3,9 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::{default, obj, without};
+use super::{default, forbid_spec_changes, obj, remove};
 use crate::registry::error::Cause;
-use petctl_model::field_path::FieldPath;
 
 const STATEFULSET_SPEC_FORBIDDEN: &str = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
 
@@ -59,11 +58,9 @@ pub(super) fn apply_defaults(object: &mut Value) {
 
 /// Update rules that depend on the old object: immutable fields.
 pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let spec = FieldPath::root().key("spec");
-    let mut causes = Vec::new();
-    let strip = |v: &Value| {
-        without(
-            v.get("spec"),
+    let mutable = |spec: &mut Value| {
+        remove(
+            spec,
             &[
                 "replicas",
                 "ordinals",
@@ -74,10 +71,7 @@ pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
             ],
         )
     };
-    if strip(old) != strip(new) {
-        causes.push(Cause::forbidden(spec, STATEFULSET_SPEC_FORBIDDEN));
-    }
-    causes
+    forbid_spec_changes(old, new, mutable, STATEFULSET_SPEC_FORBIDDEN)
 }
 
 #[cfg(test)]
