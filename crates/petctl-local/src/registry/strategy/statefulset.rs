@@ -87,6 +87,22 @@ pub(super) mod tests {
                                      "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}})
     }
 
+    /// What an update of `kind` from [`sts`] to `sts` with `edits` (a JSON
+    /// pointer and the value it gets) is refused for.
+    pub(in crate::registry::strategy) fn causes_of_edits(
+        kind: &str,
+        edits: &[(&str, Value)],
+    ) -> Vec<Cause> {
+        let old = sts();
+        let mut new = old.clone();
+        for (pointer, value) in edits {
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            let parent = new.pointer_mut(parent).and_then(Value::as_object_mut);
+            parent.unwrap().insert(key.to_string(), value.clone());
+        }
+        update(by_name(kind).unwrap(), &old, &new)
+    }
+
     #[test]
     fn statefulset_defaults() {
         let kind = by_name("sts").unwrap();
@@ -118,15 +134,15 @@ pub(super) mod tests {
 
     #[test]
     fn statefulset_updates_only_allowed_fields() {
-        let kind = by_name("sts").unwrap();
-        let old = sts();
-        let mut scaled = old.clone();
-        scaled["spec"]["replicas"] = json!(5);
-        scaled["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.26");
-        assert!(update(kind, &old, &scaled).is_empty());
-        let mut renamed = old.clone();
-        renamed["spec"]["serviceName"] = json!("other");
-        let causes = update(kind, &old, &renamed);
+        let scaled = [
+            ("/spec/replicas", json!(5)),
+            (
+                "/spec/template/spec/containers/0/image",
+                json!("nginx:1.26"),
+            ),
+        ];
+        assert!(causes_of_edits("sts", &scaled).is_empty());
+        let causes = causes_of_edits("sts", &[("/spec/serviceName", json!("other"))]);
         assert_eq!(causes.len(), 1);
         assert_eq!(causes[0].field.to_string(), "spec");
         assert_eq!(
