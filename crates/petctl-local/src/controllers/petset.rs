@@ -121,36 +121,16 @@ impl PetSetController {
     }
 
     fn create_pet(&mut self, ctx: &mut Ctx, set: &Value, ordinal: i64) -> Result<(), ApiError> {
-        let namespace = meta::namespace(set).to_string();
         let recreated = self.create_claims(ctx, set, ordinal, true)?;
         let pet = new_pet(set, ordinal);
         let name = meta::name(&pet).to_string();
-        match ctx.create("Pod", &namespace, pet) {
-            Ok(_) => {
-                let recreated = recreated && !claim_templates(set).is_empty();
-                let message = if recreated {
-                    format!("pet: {name} (recreated with its claims)")
-                } else {
-                    format!("pet: {name}")
-                };
-                events::normal(ctx, set, COMPONENT, "SuccessfulCreate", message);
-                Ok(())
-            }
-            Err(err) => {
-                if err.code == 409 {
-                    ctx.refresh(&Key::new("Pod", &namespace, &name));
-                } else {
-                    events::warning(
-                        ctx,
-                        set,
-                        COMPONENT,
-                        "FailedCreate",
-                        format!("pet: {name}, error: {}", err.message),
-                    );
-                }
-                Err(err)
-            }
-        }
+        let created = if recreated && !claim_templates(set).is_empty() {
+            format!("pet: {name} (recreated with its claims)")
+        } else {
+            format!("pet: {name}")
+        };
+        let failed = |err: &ApiError| format!("pet: {name}, error: {}", err.message);
+        events::create_pod(ctx, set, COMPONENT, pet, created, failed)
     }
 
     fn report_blocked(&mut self, ctx: &mut Ctx, key: &Key, set: &Value, pet: &str, why: Blocker) {

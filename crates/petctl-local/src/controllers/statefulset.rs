@@ -204,33 +204,16 @@ impl StatefulSetController {
         template: &Value,
         revision: &str,
     ) -> Result<(), ApiError> {
-        let namespace = meta::namespace(set).to_string();
         let pod = identity::new_pod(set, template, ordinal, revision);
         let pod_name = meta::name(&pod).to_string();
         self.create_claims(ctx, set, ordinal, true)?;
-        match ctx.create("Pod", &namespace, pod) {
-            Ok(_) => {
-                let message = format!(
-                    "create Pod {pod_name} in StatefulSet {} successful",
-                    meta::name(set)
-                );
-                events::normal(ctx, set, COMPONENT, "SuccessfulCreate", message);
-                Ok(())
-            }
-            Err(err) => {
-                if err.code == 409 {
-                    ctx.refresh(&Key::new("Pod", &namespace, &pod_name));
-                } else {
-                    let message = format!(
-                        "create Pod {pod_name} in StatefulSet {} failed error: {}",
-                        meta::name(set),
-                        err.message
-                    );
-                    events::warning(ctx, set, COMPONENT, "FailedCreate", message);
-                }
-                Err(err)
-            }
-        }
+        let set_name = meta::name(set);
+        let created = format!("create Pod {pod_name} in StatefulSet {set_name} successful");
+        let failed = |err: &ApiError| {
+            let why = &err.message;
+            format!("create Pod {pod_name} in StatefulSet {set_name} failed error: {why}")
+        };
+        events::create_pod(ctx, set, COMPONENT, pod, created, failed)
     }
 
     fn delete_pod(
