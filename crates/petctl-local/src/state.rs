@@ -11,6 +11,15 @@ use anyhow::{bail, Context, Result};
 /// The name of the kubeconfig cluster, user and context.
 pub const CONTEXT: &str = "petctl-local";
 
+/// One method a file of the directory, returning its path.
+macro_rules! files {
+    ($($method:ident: $file:literal),+ $(,)?) => {
+        $(pub fn $method(&self) -> PathBuf {
+            self.root.join($file)
+        })+
+    };
+}
+
 /// The files of one local control plane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateDir {
@@ -51,27 +60,11 @@ impl StateDir {
             .with_context(|| format!("failed to restrict state directory {}", self.root.display()))
     }
 
-    pub fn kubeconfig(&self) -> PathBuf {
-        self.root.join("kubeconfig")
+    files! {
+        kubeconfig: "kubeconfig", ca_key: "ca.key", ca_cert: "ca.crt", token: "token",
+        pid: "server.pid", log: "server.log", lock: "server.lock", database: "store.redb",
     }
-    pub fn ca_key(&self) -> PathBuf {
-        self.root.join("ca.key")
-    }
-    pub fn ca_cert(&self) -> PathBuf {
-        self.root.join("ca.crt")
-    }
-    pub fn token(&self) -> PathBuf {
-        self.root.join("token")
-    }
-    pub fn pid(&self) -> PathBuf {
-        self.root.join("server.pid")
-    }
-    pub fn log(&self) -> PathBuf {
-        self.root.join("server.log")
-    }
-    pub fn lock(&self) -> PathBuf {
-        self.root.join("server.lock")
-    }
+
     /// Opens (creating, 0600) the lock file the running server holds.
     pub fn open_lock(&self) -> Result<fs::File> {
         OpenOptions::new()
@@ -81,9 +74,6 @@ impl StateDir {
             .mode(0o600)
             .open(self.lock())
             .with_context(|| format!("failed to open {}", self.lock().display()))
-    }
-    pub fn database(&self) -> PathBuf {
-        self.root.join("store.redb")
     }
 
     /// The bearer token, created on first use and kept across restarts so a

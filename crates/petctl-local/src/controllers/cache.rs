@@ -156,6 +156,21 @@ impl Cache {
             .map(|(_, object)| object)
     }
 
+    /// The keys of the objects of `kind` in `namespace` (all namespaces for
+    /// `None`) that `wanted` picks: the objects an event of another kind
+    /// concerns.
+    pub fn keys_where<'a>(
+        &'a self,
+        kind: &'static str,
+        namespace: Option<&'a str>,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Vec<Key> {
+        self.list(kind, namespace)
+            .filter(|object| wanted(object))
+            .map(|object| Key::of(kind, object))
+            .collect()
+    }
+
     /// Every key the cache holds of `kind`.
     pub fn keys(&self, kind: &'static str) -> Vec<Key> {
         self.objects
@@ -179,12 +194,7 @@ mod tests {
         StoreEvent {
             revision,
             event_type,
-            key: ObjectKey {
-                group: String::new(),
-                resource: "pods".into(),
-                namespace: "default".into(),
-                name: name.into(),
-            },
+            key: ObjectKey::new("", "pods", "default", name),
             object: json!({"metadata": {"name": name, "namespace": "default", "resourceVersion": revision.to_string()}}),
         }
     }

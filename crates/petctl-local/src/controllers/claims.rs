@@ -167,18 +167,14 @@ pub fn deleting_uids(outcomes: &[(String, Outcome)]) -> Vec<String> {
 /// (`<template>-<set>-<ordinal>`), so a claim's coming and going wakes them.
 pub fn sets_of_claim(cache: &Cache, kind: &'static str, claim: &Value) -> Vec<Key> {
     let name = meta::name(claim);
-    cache
-        .list(kind, Some(meta::namespace(claim)))
-        .filter(|set| {
-            claim_templates(set).iter().any(|template| {
-                name.strip_prefix(meta::name(template))
-                    .and_then(|rest| rest.strip_prefix('-'))
-                    .and_then(|pet| petctl_model::ordinal::of_pod(meta::name(set), pet))
-                    .is_some()
-            })
+    cache.keys_where(kind, Some(meta::namespace(claim)), |set| {
+        claim_templates(set).iter().any(|template| {
+            name.strip_prefix(meta::name(template))
+                .and_then(|rest| rest.strip_prefix('-'))
+                .and_then(|pet| petctl_model::ordinal::of_pod(meta::name(set), pet))
+                .is_some()
         })
-        .map(|set| Key::of(kind, set))
-        .collect()
+    })
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 
 use serde_json::{json, Value};
 
+use super::cache::Key;
 use super::runner::Ctx;
 use crate::log::log;
+use crate::registry::error::ApiError;
 use crate::registry::meta;
 
 /// Normal or Warning, as `type` says.
@@ -104,6 +106,35 @@ pub fn warning(ctx: &mut Ctx, involved: &Value, component: &str, reason: &str, m
             component,
         },
     );
+}
+
+/// Creates `pod` for `set` and records `SuccessfulCreate` (`created`) or
+/// `FailedCreate` (worded by `failed`) on the set. A pod that already exists
+/// gets no event: the cache was behind, so it reads that pod again.
+pub fn create_pod(
+    ctx: &mut Ctx,
+    set: &Value,
+    component: &str,
+    pod: Value,
+    created: String,
+    failed: impl FnOnce(&ApiError) -> String,
+) -> Result<(), ApiError> {
+    let namespace = meta::namespace(set).to_string();
+    let name = meta::name(&pod).to_string();
+    match ctx.create("Pod", &namespace, pod) {
+        Ok(_) => {
+            normal(ctx, set, component, "SuccessfulCreate", created);
+            Ok(())
+        }
+        Err(err) => {
+            if err.code == 409 {
+                ctx.refresh(&Key::new("Pod", &namespace, &name));
+            } else {
+                warning(ctx, set, component, "FailedCreate", failed(&err));
+            }
+            Err(err)
+        }
+    }
 }
 
 #[cfg(test)]

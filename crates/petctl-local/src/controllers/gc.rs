@@ -124,13 +124,8 @@ impl GarbageCollector {
 impl Reconciler for GarbageCollector {
     const NAME: &'static str = "garbage-collector";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        KINDS
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        KINDS
-    }
+    const KINDS: &'static [&'static str] = KINDS;
+    const PRIMARY: &'static [&'static str] = KINDS;
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         let key = Key::of(kind, object);

@@ -335,13 +335,8 @@ fn back_off_event(ctx: &mut Ctx, pod: &Value) {
 impl Reconciler for Kubelet {
     const NAME: &'static str = "kubelet";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &["Pod", "PersistentVolumeClaim", "Node"]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["Pod"]
-    }
+    const KINDS: &'static [&'static str] = &["Pod", "PersistentVolumeClaim", "Node"];
+    const PRIMARY: &'static [&'static str] = &["Pod"];
 
     fn start(&mut self, ctx: &mut Ctx) {
         for i in 0..self.options.nodes.max(1) {
@@ -378,19 +373,15 @@ impl Reconciler for Kubelet {
             "Pod" => vec![Key::of("Pod", object)],
             "PersistentVolumeClaim" => {
                 let claim = meta::name(object);
-                cache
-                    .list("Pod", Some(meta::namespace(object)))
-                    .filter(|pod| !pods::is_running(pod) && pods::claim_names(pod).contains(&claim))
-                    .map(|pod| Key::of("Pod", pod))
-                    .collect()
+                cache.keys_where("Pod", Some(meta::namespace(object)), |pod| {
+                    !pods::is_running(pod) && pods::claim_names(pod).contains(&claim)
+                })
             }
             // A node that appears or changes its labels may fit a pod the
             // scheduler left unbound.
-            "Node" => cache
-                .list("Pod", None)
-                .filter(|pod| meta::str_at(pod, "/spec/nodeName").is_empty())
-                .map(|pod| Key::of("Pod", pod))
-                .collect(),
+            "Node" => cache.keys_where("Pod", None, |pod| {
+                meta::str_at(pod, "/spec/nodeName").is_empty()
+            }),
             _ => Vec::new(),
         }
     }

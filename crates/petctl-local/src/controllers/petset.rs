@@ -121,36 +121,16 @@ impl PetSetController {
     }
 
     fn create_pet(&mut self, ctx: &mut Ctx, set: &Value, ordinal: i64) -> Result<(), ApiError> {
-        let namespace = meta::namespace(set).to_string();
         let recreated = self.create_claims(ctx, set, ordinal, true)?;
         let pet = new_pet(set, ordinal);
         let name = meta::name(&pet).to_string();
-        match ctx.create("Pod", &namespace, pet) {
-            Ok(_) => {
-                let recreated = recreated && !claim_templates(set).is_empty();
-                let message = if recreated {
-                    format!("pet: {name} (recreated with its claims)")
-                } else {
-                    format!("pet: {name}")
-                };
-                events::normal(ctx, set, COMPONENT, "SuccessfulCreate", message);
-                Ok(())
-            }
-            Err(err) => {
-                if err.code == 409 {
-                    ctx.refresh(&Key::new("Pod", &namespace, &name));
-                } else {
-                    events::warning(
-                        ctx,
-                        set,
-                        COMPONENT,
-                        "FailedCreate",
-                        format!("pet: {name}, error: {}", err.message),
-                    );
-                }
-                Err(err)
-            }
-        }
+        let created = if recreated && !claim_templates(set).is_empty() {
+            format!("pet: {name} (recreated with its claims)")
+        } else {
+            format!("pet: {name}")
+        };
+        let failed = |err: &ApiError| format!("pet: {name}, error: {}", err.message);
+        events::create_pod(ctx, set, COMPONENT, pet, created, failed)
     }
 
     fn report_blocked(&mut self, ctx: &mut Ctx, key: &Key, set: &Value, pet: &str, why: Blocker) {
@@ -210,26 +190,17 @@ impl PetSetController {
 impl Reconciler for PetSetController {
     const NAME: &'static str = "petset-controller";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &["PetSet", "Pod", "PersistentVolumeClaim"]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["PetSet"]
-    }
+    const KINDS: &'static [&'static str] = &["PetSet", "Pod", "PersistentVolumeClaim"];
+    const PRIMARY: &'static [&'static str] = &["PetSet"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {
             "PetSet" => vec![Key::of(kind, object)],
             "PersistentVolumeClaim" => claims::sets_of_claim(cache, "PetSet", object),
-            "Pod" => cache
-                .list("PetSet", Some(meta::namespace(object)))
-                .filter(|set| {
-                    petctl_model::ordinal::of_pod(meta::name(set), meta::name(object)).is_some()
-                        && pods::selector(set).is_some_and(|s| pods::selects(&s, object))
-                })
-                .map(|set| Key::of("PetSet", set))
-                .collect(),
+            "Pod" => cache.keys_where("PetSet", Some(meta::namespace(object)), |set| {
+                petctl_model::ordinal::of_pod(meta::name(set), meta::name(object)).is_some()
+                    && pods::selector(set).is_some_and(|s| pods::selects(&s, object))
+            }),
             _ => Vec::new(),
         }
     }

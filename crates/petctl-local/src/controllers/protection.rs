@@ -76,13 +76,8 @@ impl ProtectionController {
 impl Reconciler for ProtectionController {
     const NAME: &'static str = "protection-controller";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &["PersistentVolumeClaim", "PersistentVolume", "Pod"]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["PersistentVolumeClaim", "PersistentVolume"]
-    }
+    const KINDS: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume", "Pod"];
+    const PRIMARY: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume"];
 
     fn keys_for(&self, _cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {

@@ -35,9 +35,9 @@ pub enum Next {
 pub trait Reconciler: Send + 'static {
     const NAME: &'static str;
     /// Every kind the controller caches.
-    fn kinds(&self) -> &'static [&'static str];
+    const KINDS: &'static [&'static str];
     /// The kinds whose every object is reconciled at start and after a resync.
-    fn primary(&self) -> &'static [&'static str];
+    const PRIMARY: &'static [&'static str];
     /// Work to do once, before the first reconcile (e.g. registering nodes).
     fn start(&mut self, _ctx: &mut Ctx) {}
     /// The keys to reconcile because `object` of `kind` changed.
@@ -232,7 +232,7 @@ impl<R: Reconciler> Loop<R> {
     }
 
     fn mark_all(&mut self) {
-        for kind in self.reconciler.primary() {
+        for kind in R::PRIMARY {
             let keys = self.ctx.cache.keys(kind);
             self.dirty.extend(keys);
         }
@@ -249,7 +249,7 @@ impl<R: Reconciler> Loop<R> {
             }
             Err(StoreError::Compacted { .. }) | Err(_) => {
                 self.last = self.ctx.registry.current_revision();
-                self.ctx.cache = Cache::load(&self.ctx.registry, self.reconciler.kinds());
+                self.ctx.cache = Cache::load(&self.ctx.registry, R::KINDS);
                 self.mark_all();
             }
         }
@@ -275,7 +275,7 @@ impl<R: Reconciler> Loop<R> {
 pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
     let mut events = registry.store().subscribe();
     let last = registry.current_revision();
-    let cache = blocking(|| Cache::load(&registry, reconciler.kinds()));
+    let cache = blocking(|| Cache::load(&registry, R::KINDS));
     let mut state = Loop {
         reconciler,
         ctx: Ctx { registry, cache },

@@ -204,33 +204,16 @@ impl StatefulSetController {
         template: &Value,
         revision: &str,
     ) -> Result<(), ApiError> {
-        let namespace = meta::namespace(set).to_string();
         let pod = identity::new_pod(set, template, ordinal, revision);
         let pod_name = meta::name(&pod).to_string();
         self.create_claims(ctx, set, ordinal, true)?;
-        match ctx.create("Pod", &namespace, pod) {
-            Ok(_) => {
-                let message = format!(
-                    "create Pod {pod_name} in StatefulSet {} successful",
-                    meta::name(set)
-                );
-                events::normal(ctx, set, COMPONENT, "SuccessfulCreate", message);
-                Ok(())
-            }
-            Err(err) => {
-                if err.code == 409 {
-                    ctx.refresh(&Key::new("Pod", &namespace, &pod_name));
-                } else {
-                    let message = format!(
-                        "create Pod {pod_name} in StatefulSet {} failed error: {}",
-                        meta::name(set),
-                        err.message
-                    );
-                    events::warning(ctx, set, COMPONENT, "FailedCreate", message);
-                }
-                Err(err)
-            }
-        }
+        let set_name = meta::name(set);
+        let created = format!("create Pod {pod_name} in StatefulSet {set_name} successful");
+        let failed = |err: &ApiError| {
+            let why = &err.message;
+            format!("create Pod {pod_name} in StatefulSet {set_name} failed error: {why}")
+        };
+        events::create_pod(ctx, set, COMPONENT, pod, created, failed)
     }
 
     fn delete_pod(
@@ -344,34 +327,27 @@ fn plan_revision(pod: &Value) -> &str {
 impl Reconciler for StatefulSetController {
     const NAME: &'static str = "statefulset-controller";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &[
-            "StatefulSet",
-            "Pod",
-            "PersistentVolumeClaim",
-            "ControllerRevision",
-        ]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["StatefulSet"]
-    }
+    const KINDS: &'static [&'static str] = &[
+        "StatefulSet",
+        "Pod",
+        "PersistentVolumeClaim",
+        "ControllerRevision",
+    ];
+    const PRIMARY: &'static [&'static str] = &["StatefulSet"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {
             "StatefulSet" => vec![Key::of(kind, object)],
             "PersistentVolumeClaim" => claims::sets_of_claim(cache, "StatefulSet", object),
-            "Pod" | "ControllerRevision" => cache
-                .list("StatefulSet", Some(meta::namespace(object)))
-                .filter(|set| {
+            "Pod" | "ControllerRevision" => {
+                cache.keys_where("StatefulSet", Some(meta::namespace(object)), |set| {
                     controller_uid(object) == Some(meta::uid(set))
                         || (kind == "Pod"
                             && controller_uid(object).is_none()
                             && petctl_model::ordinal::of_pod(meta::name(set), meta::name(object))
                                 .is_some())
                 })
-                .map(|set| Key::of("StatefulSet", set))
-                .collect(),
+            }
             _ => Vec::new(),
         }
     }

@@ -218,25 +218,17 @@ impl Provisioner {
 impl Reconciler for Provisioner {
     const NAME: &'static str = "volumes";
 
-    fn kinds(&self) -> &'static [&'static str] {
-        &["PersistentVolumeClaim", "PersistentVolume"]
-    }
-
-    fn primary(&self) -> &'static [&'static str] {
-        &["PersistentVolumeClaim", "PersistentVolume"]
-    }
+    const KINDS: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume"];
+    const PRIMARY: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {
             "PersistentVolumeClaim" => {
                 let mut keys = vec![Key::of(kind, object)];
                 let uid = meta::uid(object);
-                keys.extend(
-                    cache
-                        .list("PersistentVolume", None)
-                        .filter(|v| meta::str_at(v, "/spec/claimRef/uid") == uid)
-                        .map(|v| Key::of("PersistentVolume", v)),
-                );
+                keys.extend(cache.keys_where("PersistentVolume", None, |v| {
+                    meta::str_at(v, "/spec/claimRef/uid") == uid
+                }));
                 keys
             }
             "PersistentVolume" => vec![Key::of(kind, object)],

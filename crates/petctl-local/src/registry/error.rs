@@ -63,6 +63,10 @@ impl Cause {
         Cause::new("FieldValueRequired", field, message)
     }
 
+    fn to_json(&self) -> Value {
+        json!({"reason": self.reason, "message": self.message, "field": self.field})
+    }
+
     fn line(&self) -> String {
         if self.field.is_empty() {
             self.message.clone()
@@ -85,16 +89,19 @@ fn qualified_kind(kind: &KindInfo) -> String {
     }
 }
 
-fn details(name: &str, kind: &KindInfo) -> Value {
+/// `StatusDetails` naming the object: `kind` is the resource (`pods`) for
+/// most failures, the kind (`Pod`) for 422 Invalid, as `errors.NewInvalid`
+/// fills it from a GroupKind.
+fn details(name: &str, group: &str, kind: &str) -> Map<String, Value> {
     let mut map = Map::new();
     if !name.is_empty() {
         map.insert("name".into(), json!(name));
     }
-    if !kind.group.is_empty() {
-        map.insert("group".into(), json!(kind.group));
+    if !group.is_empty() {
+        map.insert("group".into(), json!(group));
     }
-    map.insert("kind".into(), json!(kind.plural));
-    Value::Object(map)
+    map.insert("kind".into(), json!(kind));
+    map
 }
 
 impl ApiError {
@@ -111,6 +118,19 @@ impl ApiError {
     pub fn with_details(mut self, details: Value) -> Self {
         self.details = Some(Box::new(details));
         self
+    }
+
+    /// A failure about the object `name` of `kind` (its collection when
+    /// `name` is empty), with details that name it.
+    fn about(
+        code: u16,
+        reason: &'static str,
+        kind: &KindInfo,
+        name: &str,
+        message: String,
+    ) -> Self {
+        let details = details(name, kind.group, kind.plural);
+        ApiError::new(code, reason, message).with_details(Value::Object(details))
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -132,12 +152,8 @@ impl ApiError {
     }
 
     pub fn not_found(kind: &KindInfo, name: &str) -> Self {
-        ApiError::new(
-            404,
-            "NotFound",
-            format!("{} \"{name}\" not found", qualified_resource(kind)),
-        )
-        .with_details(details(name, kind))
+        let message = format!("{} \"{name}\" not found", qualified_resource(kind));
+        ApiError::about(404, "NotFound", kind, name, message)
     }
 
     /// 403 for a request the authorizer denied; `name` is empty for
@@ -147,8 +163,8 @@ impl ApiError {
             "" => qualified_resource(kind),
             name => format!("{} {name:?}", qualified_resource(kind)),
         };
-        ApiError::new(403, "Forbidden", format!("{object} is forbidden: {why}"))
-            .with_details(details(name, kind))
+        let message = format!("{object} is forbidden: {why}");
+        ApiError::about(403, "Forbidden", kind, name, message)
     }
 
     pub fn namespace_not_found(namespace: &str) -> Self {
@@ -161,24 +177,14 @@ impl ApiError {
     }
 
     pub fn already_exists(kind: &KindInfo, name: &str) -> Self {
-        ApiError::new(
-            409,
-            "AlreadyExists",
-            format!("{} \"{name}\" already exists", qualified_resource(kind)),
-        )
-        .with_details(details(name, kind))
+        let message = format!("{} \"{name}\" already exists", qualified_resource(kind));
+        ApiError::about(409, "AlreadyExists", kind, name, message)
     }
 
     pub fn conflict(kind: &KindInfo, name: &str, why: &str) -> Self {
-        ApiError::new(
-            409,
-            "Conflict",
-            format!(
-                "Operation cannot be fulfilled on {} \"{name}\": {why}",
-                qualified_resource(kind)
-            ),
-        )
-        .with_details(details(name, kind))
+        let resource = qualified_resource(kind);
+        let message = format!("Operation cannot be fulfilled on {resource} \"{name}\": {why}");
+        ApiError::about(409, "Conflict", kind, name, message)
     }
 
     pub fn modified(kind: &KindInfo, name: &str) -> Self {
@@ -196,19 +202,8 @@ impl ApiError {
             [one] => one.clone(),
             many => format!("[{}]", many.join(", ")),
         };
-        let causes: Vec<Value> = causes
-            .iter()
-            .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
-            .collect();
-        let mut details = Map::new();
-        if !name.is_empty() {
-            details.insert("name".into(), json!(name));
-        }
-        if !kind.group.is_empty() {
-            details.insert("group".into(), json!(kind.group));
-        }
-        details.insert("kind".into(), json!(kind.kind));
-        details.insert("causes".into(), Value::Array(causes));
+        let mut details = details(name, kind.group, kind.kind);
+        details.insert("causes".into(), causes.iter().map(Cause::to_json).collect());
         ApiError::new(
             422,
             "Invalid",
@@ -223,9 +218,7 @@ impl ApiError {
     pub fn invalid_patch(shown: &str, detail: &str) -> Self {
         let cause = Cause::invalid(FieldPath::parse("patch"), &json!(shown), detail);
         let message = format!(" \"\" is invalid: {}", cause.line());
-        let details = json!({"causes": [
-            {"reason": cause.reason, "message": cause.message, "field": cause.field}
-        ]});
+        let details = json!({"causes": [cause.to_json()]});
         ApiError::new(422, "Invalid", message).with_details(details)
     }
 

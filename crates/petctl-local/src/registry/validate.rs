@@ -229,27 +229,13 @@ pub fn validate(kind: &KindInfo, object: &Value, extra: &[Cause]) -> Vec<Cause> 
     for error in
         petctl_manifest::validation::validate_object(&kind.api_version(), kind.kind, object)
     {
-        let cause = Cause::new(reason(&error.kind), &error.field, error.detail());
+        let cause = Cause::new(error.kind.reason(), &error.field, error.detail());
         let duplicate_name_error = name.is_empty() && cause.field == "metadata.name";
         if !causes.contains(&cause) && !duplicate_name_error {
             causes.push(cause);
         }
     }
     causes
-}
-
-fn reason(kind: &petctl_manifest::validation::ErrorKind) -> &'static str {
-    use petctl_manifest::validation::ErrorKind as K;
-    match kind {
-        K::Required => "FieldValueRequired",
-        K::Invalid { .. } => "FieldValueInvalid",
-        K::Duplicate { .. } => "FieldValueDuplicate",
-        K::NotSupported { .. } => "FieldValueNotSupported",
-        K::NotFound { .. } => "FieldValueNotFound",
-        K::Forbidden => "FieldValueForbidden",
-        K::TooLong => "FieldValueTooLong",
-        K::Unknown => "FieldValueInvalid",
-    }
 }
 
 fn truncate(text: &str) -> String {

@@ -93,41 +93,20 @@ fn strict_unknown_fields_name_the_field_and_warn_drops_them() {
     let (_dir, registry) = registry();
     let target = web(&registry);
     let before = registry.get(&target).unwrap();
-    let patch = br#"{"spec":{"foo":1}}"#;
-    let err = registry
-        .patch(
-            &target,
-            None,
-            PatchType::StrategicMerge,
-            patch,
-            mode(FieldValidation::Strict),
-        )
-        .unwrap_err();
+    let patch = |patch_type, validation| {
+        let body = br#"{"spec":{"foo":1}}"#;
+        registry.patch(&target, None, patch_type, body, mode(validation))
+    };
+    let err = patch(PatchType::StrategicMerge, FieldValidation::Strict).unwrap_err();
     assert_eq!((err.code, err.reason), (422, "Invalid"));
     assert_eq!(
         err.message,
         " \"\" is invalid: patch: Invalid value: \"map[spec:map[foo:1]]\": strict decoding error: unknown field \"spec.foo\""
     );
-    let warned = registry
-        .patch(
-            &target,
-            None,
-            PatchType::StrategicMerge,
-            patch,
-            mode(FieldValidation::Warn),
-        )
-        .unwrap();
+    let warned = patch(PatchType::StrategicMerge, FieldValidation::Warn).unwrap();
     assert_eq!(warned.warnings, ["unknown field \"spec.foo\""]);
     assert_eq!(warned.object, before, "dropped, so nothing changed");
-    let ignored = registry
-        .patch(
-            &target,
-            None,
-            PatchType::Merge,
-            patch,
-            mode(FieldValidation::Ignore),
-        )
-        .unwrap();
+    let ignored = patch(PatchType::Merge, FieldValidation::Ignore).unwrap();
     assert!(ignored.warnings.is_empty());
     assert_eq!(registry.get(&target).unwrap(), before);
 }
@@ -137,29 +116,17 @@ fn a_write_that_changes_nothing_keeps_the_resource_version() {
     let (_dir, registry) = registry();
     let target = web(&registry);
     let before = registry.get(&target).unwrap();
-    let same = registry
-        .patch(
-            &target,
-            None,
-            PatchType::Merge,
-            br#"{"spec":{"replicas":0}}"#,
-            WriteOptions::default(),
-        )
-        .unwrap();
+    let merge = |body: &str| {
+        let options = WriteOptions::default();
+        registry.patch(&target, None, PatchType::Merge, body.as_bytes(), options)
+    };
+    let same = merge(r#"{"spec":{"replicas":0}}"#).unwrap();
     assert_eq!(same.object, before);
     let put = registry
         .update(&target, None, before.clone(), WriteOptions::default())
         .unwrap();
     assert_eq!(put.object, before);
-    let changed = registry
-        .patch(
-            &target,
-            None,
-            PatchType::Merge,
-            br#"{"spec":{"replicas":2}}"#,
-            WriteOptions::default(),
-        )
-        .unwrap();
+    let changed = merge(r#"{"spec":{"replicas":2}}"#).unwrap();
     assert_ne!(
         meta::resource_version(&changed.object),
         meta::resource_version(&before)

@@ -8,22 +8,18 @@ use super::body::{decode_object, patch_type};
 use super::query::Params;
 use super::route::resolve;
 
+/// Segments the router knows, so that paths reach past the first match.
+const KNOWN_SEGMENTS: &str =
+    "api apis apps v1 v1alpha1 namespaces default statefulsets pods status scale watch";
+
 fn path_segment() -> impl Strategy<Value = String> {
+    let known: Vec<&'static str> = KNOWN_SEGMENTS.split_whitespace().collect();
+    // Each known segment as likely as either generated kind.
+    let weight = known.len() as u32;
     prop_oneof![
-        Just("api".to_string()),
-        Just("apis".to_string()),
-        Just("apps".to_string()),
-        Just("v1".to_string()),
-        Just("v1alpha1".to_string()),
-        Just("namespaces".to_string()),
-        Just("default".to_string()),
-        Just("statefulsets".to_string()),
-        Just("pods".to_string()),
-        Just("status".to_string()),
-        Just("scale".to_string()),
-        Just("watch".to_string()),
-        "[a-z0-9%.-]{0,12}",
-        any::<String>(),
+        weight => proptest::sample::select(known).prop_map(String::from),
+        1 => "[a-z0-9%.-]{0,12}",
+        1 => any::<String>(),
     ]
 }
 

@@ -79,6 +79,41 @@ fn bad(why: &str) -> ApiError {
 #[derive(Default)]
 struct Fields(Map<String, Value>);
 
+/// Copies the named fields of a protobuf message into a [`Fields`]
+/// (a new one, or the one given before the message), each through the
+/// [`Fields`] method that heads its group: `fields!(meta; set: name,
+/// generate_name; map: labels)`. A field's JSON key is its Rust name in
+/// camelCase, or the key after `as` where Go spells an initialism
+/// (`cluster_ip as "clusterIP"`).
+macro_rules! fields {
+    ($message:ident; $($groups:tt)+) => {
+        fields!(Fields::default(), $message; $($groups)+)
+    };
+    ($fields:expr, $message:ident; $($how:ident: $($field:ident $(as $key:literal)?),+);+) => {
+        $fields $($(.$how(&fields!(@key $field $($key)?), $message.$field))+)+
+    };
+    (@key $field:ident $key:literal) => {
+        String::from($key)
+    };
+    (@key $field:ident) => {
+        camel_case(stringify!($field))
+    };
+}
+
+/// `generate_name` -> `generateName`; `r#type` -> `type`.
+fn camel_case(rust_name: &str) -> String {
+    let mut words = rust_name.trim_start_matches("r#").split('_');
+    let first = words.next().unwrap_or_default().to_string();
+    words.fold(first, |mut name, word| {
+        let mut chars = word.chars();
+        if let Some(initial) = chars.next() {
+            name.push(initial.to_ascii_uppercase());
+            name.extend(chars);
+        }
+        name
+    })
+}
+
 impl Fields {
     /// A field that is a pointer in Go: set means present, even when zero.
     fn opt<T: Into<Value>>(mut self, key: &str, value: Option<T>) -> Self {
@@ -123,6 +158,14 @@ impl Fields {
         self
     }
 
+    /// A nested object that counts as given even when it is empty.
+    fn present(mut self, key: &str, value: Option<Value>) -> Self {
+        if let Some(value) = value {
+            self.0.insert(key.into(), value);
+        }
+        self
+    }
+
     fn done(self) -> Value {
         Value::Object(self.0)
     }
@@ -136,25 +179,13 @@ fn metadata(meta: Option<ObjectMeta>) -> Option<Value> {
         .owner_references
         .into_iter()
         .map(|o| {
-            Fields::default()
-                .opt("apiVersion", o.api_version)
-                .opt("kind", o.kind)
-                .opt("name", o.name)
-                .opt("uid", o.uid)
-                .opt("controller", o.controller)
-                .opt("blockOwnerDeletion", o.block_owner_deletion)
-                .done()
+            fields!(o; opt: api_version, kind, name, uid, controller, block_owner_deletion).done()
         })
         .collect();
+    let fields = fields!(meta; set: name, generate_name, namespace, uid, resource_version;
+                               map: labels, annotations);
     Some(
-        Fields::default()
-            .set("name", meta.name)
-            .set("generateName", meta.generate_name)
-            .set("namespace", meta.namespace)
-            .set("uid", meta.uid)
-            .set("resourceVersion", meta.resource_version)
-            .map("labels", meta.labels)
-            .map("annotations", meta.annotations)
+        fields
             .value(
                 "ownerReferences",
                 (!owners.is_empty()).then(|| json!(owners)),
@@ -172,51 +203,27 @@ fn base64_map(values: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, String> {
 }
 
 fn delete_options(options: k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOptions) -> Value {
-    let preconditions = options.preconditions.map(|p| {
-        Fields::default()
-            .opt("uid", p.uid)
-            .opt("resourceVersion", p.resource_version)
-            .done()
-    });
-    Fields::default()
-        .opt("gracePeriodSeconds", options.grace_period_seconds)
-        .value("preconditions", preconditions)
-        .opt("orphanDependents", options.orphan_dependents)
-        .opt("propagationPolicy", options.propagation_policy)
-        .list("dryRun", options.dry_run)
-        .done()
+    let preconditions = options
+        .preconditions
+        .map(|p| fields!(p; opt: uid, resource_version).done());
+    fields!(options; opt: grace_period_seconds, orphan_dependents, propagation_policy;
+                     list: dry_run)
+    .value("preconditions", preconditions)
+    .done()
 }
 
 fn access_review(review: k8s_pb::api::authorization::v1::SelfSubjectAccessReview) -> Value {
     let spec = review.spec.map(|spec| {
         let resource = spec.resource_attributes.map(|r| {
-            Fields::default()
-                .set("namespace", r.namespace)
-                .set("verb", r.verb)
-                .set("group", r.group)
-                .set("version", r.version)
-                .set("resource", r.resource)
-                .set("subresource", r.subresource)
-                .set("name", r.name)
-                .done()
+            fields!(r; set: namespace, verb, group, version, resource, subresource, name).done()
         });
-        let non_resource = spec.non_resource_attributes.map(|n| {
-            Fields::default()
-                .set("path", n.path)
-                .set("verb", n.verb)
-                .done()
-        });
-        let mut fields = Fields::default();
-        // Present but empty still counts as given.
-        if let Some(resource) = resource {
-            fields.0.insert("resourceAttributes".into(), resource);
-        }
-        if let Some(non_resource) = non_resource {
-            fields
-                .0
-                .insert("nonResourceAttributes".into(), non_resource);
-        }
-        fields.done()
+        let non_resource = spec
+            .non_resource_attributes
+            .map(|n| fields!(n; set: path, verb).done());
+        Fields::default()
+            .present("resourceAttributes", resource)
+            .present("nonResourceAttributes", non_resource)
+            .done()
     });
     Fields::default()
         .value("metadata", metadata(review.metadata))
@@ -225,9 +232,7 @@ fn access_review(review: k8s_pb::api::authorization::v1::SelfSubjectAccessReview
 }
 
 fn namespace(ns: core::Namespace) -> Value {
-    let spec = ns
-        .spec
-        .map(|s| Fields::default().list("finalizers", s.finalizers).done());
+    let spec = ns.spec.map(|s| fields!(s; list: finalizers).done());
     Fields::default()
         .value("metadata", metadata(ns.metadata))
         .value("spec", spec)
@@ -235,10 +240,8 @@ fn namespace(ns: core::Namespace) -> Value {
 }
 
 fn config_map(cm: core::ConfigMap) -> Value {
-    Fields::default()
-        .value("metadata", metadata(cm.metadata))
-        .opt("immutable", cm.immutable)
-        .map("data", cm.data)
+    let fields = Fields::default().value("metadata", metadata(cm.metadata));
+    fields!(fields, cm; opt: immutable; map: data)
         .map("binaryData", base64_map(cm.binary_data))
         .done()
 }
@@ -263,44 +266,29 @@ fn service(service: core::Service) -> Value {
                     Some(1) => json!(t.str_val.unwrap_or_default()),
                     _ => json!(t.int_val.unwrap_or_default()),
                 });
-                Fields::default()
-                    .set("name", p.name)
-                    .set("protocol", p.protocol)
-                    .opt("appProtocol", p.app_protocol)
-                    .opt("port", p.port)
+                fields!(p; set: name, protocol; opt: app_protocol, port)
                     .value("targetPort", target)
                     .set("nodePort", p.node_port)
                     .done()
             })
             .collect();
-        let affinity = s.session_affinity_config.and_then(|c| c.client_ip).map(|c| {
-            json!({"clientIP": Fields::default().opt("timeoutSeconds", c.timeout_seconds).done()})
-        });
-        Fields::default()
-            .value("ports", (!ports.is_empty()).then(|| json!(ports)))
-            .map("selector", s.selector)
-            .set("clusterIP", s.cluster_ip)
-            .list("clusterIPs", s.cluster_ips)
-            .set("type", s.r#type)
-            .list("externalIPs", s.external_ips)
-            .set("sessionAffinity", s.session_affinity)
-            .set("loadBalancerIP", s.load_balancer_ip)
-            .list("loadBalancerSourceRanges", s.load_balancer_source_ranges)
-            .set("externalName", s.external_name)
-            .set("externalTrafficPolicy", s.external_traffic_policy)
-            .set("healthCheckNodePort", s.health_check_node_port)
-            .set("publishNotReadyAddresses", s.publish_not_ready_addresses)
-            .value("sessionAffinityConfig", affinity)
-            .list("ipFamilies", s.ip_families)
-            .opt("ipFamilyPolicy", s.ip_family_policy)
-            .opt(
-                "allocateLoadBalancerNodePorts",
-                s.allocate_load_balancer_node_ports,
-            )
-            .opt("loadBalancerClass", s.load_balancer_class)
-            .opt("internalTrafficPolicy", s.internal_traffic_policy)
-            .opt("trafficDistribution", s.traffic_distribution)
-            .done()
+        let affinity = s
+            .session_affinity_config
+            .and_then(|c| c.client_ip)
+            .map(|c| json!({"clientIP": fields!(c; opt: timeout_seconds).done()}));
+        let fields = Fields::default().value("ports", (!ports.is_empty()).then(|| json!(ports)));
+        let fields = fields!(fields, s;
+            map: selector; set: cluster_ip as "clusterIP"; list: cluster_ips as "clusterIPs";
+            set: r#type; list: external_ips as "externalIPs";
+            set: session_affinity, load_balancer_ip as "loadBalancerIP";
+            list: load_balancer_source_ranges;
+            set: external_name, external_traffic_policy, health_check_node_port,
+                 publish_not_ready_addresses);
+        fields!(fields.value("sessionAffinityConfig", affinity), s;
+            list: ip_families;
+            opt: ip_family_policy, allocate_load_balancer_node_ports, load_balancer_class,
+                 internal_traffic_policy, traffic_distribution)
+        .done()
     });
     Fields::default()
         .value("metadata", metadata(service.metadata))
@@ -381,6 +369,47 @@ mod tests {
             object["spec"],
             json!({"ports": [{"name": "sql", "port": 5432, "targetPort": "sql"}], "clusterIP": "None", "type": "ClusterIP"})
         );
+    }
+
+    #[test]
+    fn fields_take_their_go_json_names() {
+        use k8s_pb::apimachinery::pkg::apis::meta::v1::OwnerReference;
+        assert_eq!(camel_case("block_owner_deletion"), "blockOwnerDeletion");
+        assert_eq!(camel_case("r#type"), "type");
+        let config_map = core::ConfigMap {
+            metadata: Some(ObjectMeta {
+                generate_name: Some("web-".into()),
+                resource_version: Some("7".into()),
+                owner_references: vec![OwnerReference {
+                    kind: Some("PetSet".into()),
+                    block_owner_deletion: Some(true),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            immutable: Some(false),
+            ..Default::default()
+        };
+        let object =
+            decode_object(&envelope("v1", "ConfigMap", config_map.encode_to_vec())).unwrap();
+        assert_eq!(
+            object,
+            json!({
+                "metadata": {"generateName": "web-", "resourceVersion": "7",
+                             "ownerReferences": [{"kind": "PetSet", "blockOwnerDeletion": true}]},
+                "immutable": false,
+                "apiVersion": "v1", "kind": "ConfigMap",
+            })
+        );
+        let options = k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOptions {
+            grace_period_seconds: Some(0),
+            dry_run: vec!["All".into()],
+            ..Default::default()
+        };
+        let object =
+            decode_object(&envelope("v1", "DeleteOptions", options.encode_to_vec())).unwrap();
+        assert_eq!(object["gracePeriodSeconds"], 0);
+        assert_eq!(object["dryRun"], json!(["All"]));
     }
 
     #[test]

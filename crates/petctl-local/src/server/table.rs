@@ -32,106 +32,54 @@ impl Include {
     }
 }
 
-/// `(name, type, priority)`: priority 1 columns show only with `-o wide`.
-type Column = (&'static str, &'static str, u8);
-
-fn columns(kind: &KindInfo) -> &'static [Column] {
+/// A kind's columns as kube-apiserver's printers define them
+/// (`pkg/printers/internalversion/printers.go`): comma-separated names, the
+/// ones after `|` only for `-o wide` (priority 1), a `#` after the name of an
+/// integer column. [`cells`] gives the values in the same order.
+fn columns(kind: &KindInfo) -> &'static str {
     match kind.kind {
-        "Pod" => &[
-            ("Name", "string", 0),
-            ("Ready", "string", 0),
-            ("Status", "string", 0),
-            ("Restarts", "string", 0),
-            ("Age", "string", 0),
-            ("IP", "string", 1),
-            ("Node", "string", 1),
-            ("Nominated Node", "string", 1),
-            ("Readiness Gates", "string", 1),
-        ],
-        "StatefulSet" => &[
-            ("Name", "string", 0),
-            ("Ready", "string", 0),
-            ("Age", "string", 0),
-            ("Containers", "string", 1),
-            ("Images", "string", 1),
-        ],
-        "PetSet" => &[
-            ("Name", "string", 0),
-            ("Desired", "integer", 0),
-            ("Current", "integer", 0),
-            ("Age", "string", 0),
-        ],
-        "Service" => &[
-            ("Name", "string", 0),
-            ("Type", "string", 0),
-            ("Cluster-IP", "string", 0),
-            ("External-IP", "string", 0),
-            ("Port(s)", "string", 0),
-            ("Age", "string", 0),
-            ("Selector", "string", 1),
-        ],
-        "Namespace" => &[
-            ("Name", "string", 0),
-            ("Status", "string", 0),
-            ("Age", "string", 0),
-        ],
-        "PersistentVolumeClaim" => &[
-            ("Name", "string", 0),
-            ("Status", "string", 0),
-            ("Volume", "string", 0),
-            ("Capacity", "string", 0),
-            ("Access Modes", "string", 0),
-            ("StorageClass", "string", 0),
-            ("VolumeAttributesClass", "string", 0),
-            ("Age", "string", 0),
-            ("VolumeMode", "string", 1),
-        ],
-        "PersistentVolume" => &[
-            ("Name", "string", 0),
-            ("Capacity", "string", 0),
-            ("Access Modes", "string", 0),
-            ("Reclaim Policy", "string", 0),
-            ("Status", "string", 0),
-            ("Claim", "string", 0),
-            ("StorageClass", "string", 0),
-            ("VolumeAttributesClass", "string", 0),
-            ("Reason", "string", 0),
-            ("Age", "string", 0),
-            ("VolumeMode", "string", 1),
-        ],
-        "Node" => &[
-            ("Name", "string", 0),
-            ("Status", "string", 0),
-            ("Roles", "string", 0),
-            ("Age", "string", 0),
-            ("Version", "string", 0),
-        ],
-        "ConfigMap" => &[
-            ("Name", "string", 0),
-            ("Data", "string", 0),
-            ("Age", "string", 0),
-        ],
-        "Secret" => &[
-            ("Name", "string", 0),
-            ("Type", "string", 0),
-            ("Data", "string", 0),
-            ("Age", "string", 0),
-        ],
-        "ControllerRevision" => &[
-            ("Name", "string", 0),
-            ("Controller", "string", 0),
-            ("Revision", "integer", 0),
-            ("Age", "string", 0),
-        ],
-        "Event" => &[
-            ("Last Seen", "string", 0),
-            ("Type", "string", 0),
-            ("Reason", "string", 0),
-            ("Object", "string", 0),
-            ("Message", "string", 0),
-        ],
-        _ => &[("Name", "string", 0), ("Age", "string", 0)],
+        "Pod" => "Name,Ready,Status,Restarts,Age|IP,Node,Nominated Node,Readiness Gates",
+        "StatefulSet" => "Name,Ready,Age|Containers,Images",
+        "PetSet" => "Name,Desired#,Current#,Age",
+        "Service" => "Name,Type,Cluster-IP,External-IP,Port(s),Age|Selector",
+        "Namespace" => "Name,Status,Age",
+        "PersistentVolumeClaim" => {
+            "Name,Status,Volume,Capacity,Access Modes,StorageClass,\
+             VolumeAttributesClass,Age|VolumeMode"
+        }
+        "PersistentVolume" => {
+            "Name,Capacity,Access Modes,Reclaim Policy,Status,Claim,\
+             StorageClass,VolumeAttributesClass,Reason,Age|VolumeMode"
+        }
+        "Node" => "Name,Status,Roles,Age,Version",
+        "ConfigMap" => "Name,Data,Age",
+        "Secret" => "Name,Type,Data,Age",
+        "ControllerRevision" => "Name,Controller,Revision#,Age",
+        "Event" => "Last Seen,Type,Reason,Object,Message",
+        _ => "Name,Age",
     }
+}
+
+/// The `columnDefinitions` of a Table of `kind`.
+fn column_definitions(kind: &KindInfo) -> Vec<Value> {
+    let (standard, wide) = columns(kind).split_once('|').unwrap_or((columns(kind), ""));
+    let priority = |names: &'static str, priority: u8| {
+        names
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(move |name| (name, priority))
+    };
+    priority(standard, 0)
+        .chain(priority(wide, 1))
+        .map(|(name, priority)| {
+            let (name, kind) = match name.strip_suffix('#') {
+                Some(name) => (name, "integer"),
+                None => (name, "string"),
+            };
+            let format = if name == "Name" { "name" } else { "" };
+            json!({"name": name, "type": kind, "format": format, "description": "", "priority": priority})
+        })
+        .collect()
 }
 
 fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
@@ -189,13 +137,7 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
         }
         "StatefulSet" => {
             let containers = array(object, "/spec/template/spec/containers");
-            let join = |key: &str| {
-                containers
-                    .iter()
-                    .filter_map(|c| c[key].as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
+            let join = |key: &str| joined(containers.iter().filter_map(|c| c[key].as_str()));
             vec![
                 name,
                 json!(format!(
@@ -208,12 +150,15 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                 json!(join("image")),
             ]
         }
-        "PetSet" => vec![
-            name,
-            json!(int(object, "/spec/replicas")),
-            json!(int(object, "/status/replicas")),
-            age,
-        ],
+        "PetSet" => {
+            let desired = int(object, "/spec/replicas");
+            vec![
+                name,
+                json!(desired),
+                json!(int(object, "/status/replicas")),
+                age,
+            ]
+        }
         "Service" => {
             let ports: Vec<String> = array(object, "/spec/ports")
                 .iter()
@@ -230,10 +175,10 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                 .pointer("/spec/selector")
                 .and_then(Value::as_object)
                 .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                        .collect::<Vec<_>>()
-                        .join(",")
+                    joined(
+                        m.iter()
+                            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))),
+                    )
                 })
                 .unwrap_or_default();
             let external = match text(object, "/spec/type") {
@@ -309,12 +254,10 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
             let data = count(object, "/data") + count(object, "/binaryData");
             vec![name, json!(data), age]
         }
-        "Secret" => vec![
-            name,
-            json!(text(object, "/type")),
-            json!(count(object, "/data")),
-            age,
-        ],
+        "Secret" => {
+            let data = count(object, "/data");
+            vec![name, json!(text(object, "/type")), json!(data), age]
+        }
         "ControllerRevision" => {
             let controller = array(object, "/metadata/ownerReferences")
                 .iter()
@@ -370,10 +313,18 @@ fn or_unset(s: &str) -> String {
 }
 
 fn access_modes(modes: &[Value]) -> String {
-    modes
-        .iter()
-        .filter_map(Value::as_str)
-        .map(petctl_model::types::access_mode_short)
+    joined(
+        modes
+            .iter()
+            .filter_map(Value::as_str)
+            .map(petctl_model::types::access_mode_short),
+    )
+}
+
+/// Comma-separated, as the printers join lists in one cell.
+fn joined<T: AsRef<str>>(items: impl Iterator<Item = T>) -> String {
+    items
+        .map(|item| item.as_ref().to_owned())
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -398,18 +349,11 @@ fn row(kind: &KindInfo, object: &Value, include: Include, now: Timestamp) -> Val
 /// A Table of `objects`; `list_metadata` is the list's metadata.
 pub fn table(kind: &KindInfo, objects: &[Value], list_metadata: Value, include: Include) -> Value {
     let now = Timestamp::now();
-    let definitions: Vec<Value> = columns(kind)
-        .iter()
-        .map(|(name, kind, priority)| {
-            let format = if *name == "Name" { "name" } else { "" };
-            json!({"name": name, "type": kind, "format": format, "description": "", "priority": priority})
-        })
-        .collect();
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": list_metadata,
-        "columnDefinitions": definitions,
+        "columnDefinitions": column_definitions(kind),
         "rows": objects.iter().map(|o| row(kind, o, include, now)).collect::<Vec<_>>(),
     })
 }
@@ -467,5 +411,37 @@ mod tests {
         );
         assert_eq!(t["columnDefinitions"][5]["priority"], 1);
         assert_eq!(t["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+    }
+
+    #[test]
+    fn every_kind_has_a_cell_for_each_column() {
+        let now = Timestamp::from_second(1_798_248_422).unwrap();
+        for kind in petctl_model::kinds::KINDS {
+            let definitions = column_definitions(kind);
+            assert_eq!(
+                definitions.len(),
+                cells(kind, &json!({}), now).len(),
+                "{}",
+                kind.kind
+            );
+            assert!(definitions.iter().all(|d| d["name"] != ""), "{}", kind.kind);
+        }
+        let names: Vec<Value> = column_definitions(by_name("pvc").unwrap())
+            .iter()
+            .map(|d| d["name"].clone())
+            .collect();
+        assert_eq!(
+            names[5..8],
+            [
+                json!("StorageClass"),
+                json!("VolumeAttributesClass"),
+                json!("Age")
+            ]
+        );
+        let petset = column_definitions(by_name("petset").unwrap());
+        assert_eq!(
+            petset[1],
+            json!({"name": "Desired", "type": "integer", "format": "", "description": "", "priority": 0})
+        );
     }
 }

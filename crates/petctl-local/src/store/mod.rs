@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use redb::{
     Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
@@ -48,6 +48,17 @@ pub struct ObjectKey {
     /// Empty for cluster-scoped objects.
     pub namespace: String,
     pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(group: &str, resource: &str, namespace: &str, name: &str) -> Self {
+        ObjectKey {
+            group: group.to_string(),
+            resource: resource.to_string(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for ObjectKey {
@@ -315,20 +326,9 @@ impl Store {
 
     /// Drops every event but the newest `keep_last`.
     pub fn compact(&self, keep_last: u64) -> Result<(), StoreError> {
-        let _guard = self
-            .write_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let txn = self.begin_write()?;
+        let _guard = self.lock_writes();
         let cutoff = self.current_revision().saturating_sub(keep_last);
-        let compacted = match compact_in(&txn, cutoff) {
-            Ok(compacted) => compacted,
-            Err(e) => {
-                abort(txn);
-                return Err(e);
-            }
-        };
-        txn.commit().ctx("commit")?;
+        let compacted = self.transact(|txn| compact_in(txn, cutoff))?;
         self.compacted.store(compacted, Ordering::SeqCst);
         Ok(())
     }
@@ -357,11 +357,34 @@ impl Store {
         self.db.begin_read().ctx("begin read")
     }
 
-    fn begin_write(&self) -> Result<WriteTransaction, StoreError> {
+    /// Serialises the writers: whoever holds it reads the revision counter,
+    /// writes and publishes the new revision before the next one starts.
+    fn lock_writes(&self) -> MutexGuard<'_, ()> {
+        self.write_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `work` in one durable write transaction: committed when it
+    /// succeeds, aborted when it fails.
+    fn transact<T>(
+        &self,
+        work: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut txn = self.db.begin_write().ctx("begin write")?;
         txn.set_durability(Durability::Immediate)
             .ctx("set durability")?;
-        Ok(txn)
+        match work(&txn) {
+            Ok(done) => {
+                txn.commit().ctx("commit")?;
+                Ok(done)
+            }
+            Err(e) => {
+                // The error that made us abort is the one worth reporting.
+                let _ = txn.abort();
+                Err(e)
+            }
+        }
     }
 
     /// One durable write: decide the change from the current object, store it
@@ -371,20 +394,9 @@ impl Store {
         key: &ObjectKey,
         decide: impl FnOnce(Option<(Revision, Value)>) -> Result<Change, StoreError>,
     ) -> Result<Value, StoreError> {
-        let _guard = self
-            .write_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let txn = self.begin_write()?;
+        let _guard = self.lock_writes();
         let revision = self.current_revision() + 1;
-        let (event, compacted) = match self.write_in(&txn, key, revision, decide) {
-            Ok(done) => done,
-            Err(e) => {
-                abort(txn);
-                return Err(e);
-            }
-        };
-        txn.commit().ctx("commit")?;
+        let (event, compacted) = self.transact(|txn| self.write_in(txn, key, revision, decide))?;
         self.revision.store(revision, Ordering::SeqCst);
         if let Some(compacted) = compacted {
             self.compacted.store(compacted, Ordering::SeqCst);
@@ -486,11 +498,6 @@ fn meta_value(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Resul
         .ctx("read meta")?
         .map(|v| v.value())
         .unwrap_or(0))
-}
-
-fn abort(txn: WriteTransaction) {
-    // The error that made us abort is the one worth reporting.
-    let _ = txn.abort();
 }
 
 #[cfg(test)]

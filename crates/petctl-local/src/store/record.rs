@@ -81,12 +81,7 @@ mod tests {
     use serde_json::json;
 
     fn key() -> ObjectKey {
-        ObjectKey {
-            group: "apps".into(),
-            resource: "statefulsets".into(),
-            namespace: "default".into(),
-            name: "web".into(),
-        }
+        ObjectKey::new("apps", "statefulsets", "default", "web")
     }
 
     #[test]

@@ -2,17 +2,12 @@ use super::*;
 use serde_json::json;
 
 fn key(resource: &str, namespace: &str, name: &str) -> ObjectKey {
-    ObjectKey {
-        group: if resource == "statefulsets" {
-            "apps"
-        } else {
-            ""
-        }
-        .to_string(),
-        resource: resource.to_string(),
-        namespace: namespace.to_string(),
-        name: name.to_string(),
-    }
+    let group = if resource == "statefulsets" {
+        "apps"
+    } else {
+        ""
+    };
+    ObjectKey::new(group, resource, namespace, name)
 }
 
 fn object(name: &str) -> Value {

@@ -34,15 +34,27 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// The words that open the message: `Required value`, `Invalid value`, ….
     pub fn title(&self) -> &'static str {
+        self.names().1
+    }
+
+    /// The `field.ErrorType` a `Status` cause carries as its reason:
+    /// `FieldValueRequired`, `FieldValueInvalid`, ….
+    pub fn reason(&self) -> &'static str {
+        self.names().0
+    }
+
+    /// `(reason, title)`, as apimachinery's `field.ErrorType` and its
+    /// `String()`; an unknown field is reported as an invalid value.
+    fn names(&self) -> (&'static str, &'static str) {
         match self {
-            ErrorKind::Required => "Required value",
-            ErrorKind::Invalid { .. } => "Invalid value",
-            ErrorKind::Duplicate { .. } => "Duplicate value",
-            ErrorKind::NotSupported { .. } => "Unsupported value",
-            ErrorKind::NotFound { .. } => "Not found",
-            ErrorKind::Forbidden => "Forbidden",
-            ErrorKind::TooLong => "Too long",
-            ErrorKind::Unknown => "Unknown field",
+            ErrorKind::Required => ("FieldValueRequired", "Required value"),
+            ErrorKind::Invalid { .. } => ("FieldValueInvalid", "Invalid value"),
+            ErrorKind::Duplicate { .. } => ("FieldValueDuplicate", "Duplicate value"),
+            ErrorKind::NotSupported { .. } => ("FieldValueNotSupported", "Unsupported value"),
+            ErrorKind::NotFound { .. } => ("FieldValueNotFound", "Not found"),
+            ErrorKind::Forbidden => ("FieldValueForbidden", "Forbidden"),
+            ErrorKind::TooLong => ("FieldValueTooLong", "Too long"),
+            ErrorKind::Unknown => ("FieldValueInvalid", "Unknown field"),
         }
     }
 

@@ -98,102 +98,93 @@ mod tests {
         pod
     }
 
+    /// Pets `web-0`, `web-1`, … each created at second `created` of the
+    /// first minute of 2026 and in `state`.
+    fn pets(pets: &[(u32, &str)]) -> Vec<Value> {
+        (0..)
+            .zip(pets)
+            .map(|(ordinal, (created, state))| {
+                let created = format!("2026-01-01T00:00:{created:02}Z");
+                pet(&format!("web-{ordinal}"), &created, state)
+            })
+            .collect()
+    }
+
+    fn blocked(pet: &str, why: Blocker) -> Action {
+        Action::Blocked {
+            pet: pet.into(),
+            why,
+        }
+    }
+
     #[test]
     fn plans_follow_the_1_4_rules() {
-        let t = |s: u32| format!("2026-01-01T00:00:{s:02}Z");
         let cases: Vec<(&str, i64, Vec<Value>, Action)> = vec![
             ("empty set creates pet 0", 2, vec![], Action::Create(0)),
             (
                 "pet 1 waits for pet 0 to be ready",
                 2,
-                vec![pet("web-0", &t(0), "running")],
-                Action::Blocked {
-                    pet: "web-0".into(),
-                    why: Blocker::Unhealthy,
-                },
+                pets(&[(0, "running")]),
+                blocked("web-0", Blocker::Unhealthy),
             ),
             (
                 "pending pet 0 blocks",
                 2,
-                vec![pet("web-0", &t(0), "pending")],
-                Action::Blocked {
-                    pet: "web-0".into(),
-                    why: Blocker::Unhealthy,
-                },
+                pets(&[(0, "pending")]),
+                blocked("web-0", Blocker::Unhealthy),
             ),
             (
                 "ready pet 0 lets pet 1 come",
                 2,
-                vec![pet("web-0", &t(0), "ready")],
+                pets(&[(0, "ready")]),
                 Action::Create(1),
             ),
             (
                 "all there",
                 2,
-                vec![pet("web-0", &t(0), "ready"), pet("web-1", &t(1), "ready")],
+                pets(&[(0, "ready"), (1, "ready")]),
                 Action::Steady,
             ),
             (
                 "a deleted pet 0 is recreated first",
                 2,
-                vec![pet("web-1", &t(1), "ready")],
+                vec![pet("web-1", "2026-01-01T00:00:01Z", "ready")],
                 Action::Create(0),
             ),
             (
                 "the hook pauses creation",
                 2,
-                vec![pet("web-0", &t(0), "paused")],
-                Action::Blocked {
-                    pet: "web-0".into(),
-                    why: Blocker::Paused,
-                },
+                pets(&[(0, "paused")]),
+                blocked("web-0", Blocker::Paused),
             ),
             (
                 "the hook on any pet pauses deletion",
                 1,
-                vec![pet("web-0", &t(0), "ready"), pet("web-1", &t(1), "paused")],
-                Action::Blocked {
-                    pet: "web-1".into(),
-                    why: Blocker::Paused,
-                },
+                pets(&[(0, "ready"), (1, "paused")]),
+                blocked("web-1", Blocker::Paused),
             ),
             (
                 "scale-down deletes the newest surplus pet",
                 1,
-                vec![
-                    pet("web-0", &t(0), "ready"),
-                    pet("web-1", &t(1), "ready"),
-                    pet("web-2", &t(2), "ready"),
-                ],
+                pets(&[(0, "ready"), (1, "ready"), (2, "ready")]),
                 Action::Delete("web-2".into()),
             ),
             (
                 "by creation time, not ordinal",
                 1,
-                vec![
-                    pet("web-0", &t(0), "ready"),
-                    pet("web-1", &t(5), "ready"),
-                    pet("web-2", &t(2), "ready"),
-                ],
+                pets(&[(0, "ready"), (5, "ready"), (2, "ready")]),
                 Action::Delete("web-1".into()),
             ),
             (
                 "one at a time: wait for the dying pet",
                 1,
-                vec![
-                    pet("web-0", &t(0), "ready"),
-                    pet("web-1", &t(1), "ready"),
-                    pet("web-2", &t(2), "dying"),
-                ],
-                Action::Blocked {
-                    pet: "web-2".into(),
-                    why: Blocker::Dying,
-                },
+                pets(&[(0, "ready"), (1, "ready"), (2, "dying")]),
+                blocked("web-2", Blocker::Dying),
             ),
             (
                 "scale to zero",
                 0,
-                vec![pet("web-0", &t(0), "ready")],
+                pets(&[(0, "ready")]),
                 Action::Delete("web-0".into()),
             ),
         ];

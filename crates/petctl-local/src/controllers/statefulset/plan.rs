@@ -288,6 +288,18 @@ mod tests {
         p
     }
 
+    /// Pods `web-0`, `web-1`, … one a word `state/revision`, the revision
+    /// `old` or `new`: `pets("ready/old dying/new")`.
+    fn pets(states: &str) -> Vec<Value> {
+        (0..)
+            .zip(states.split_whitespace())
+            .map(|(ordinal, word)| {
+                let (state, revision) = word.split_once('/').unwrap();
+                pod(ordinal, state, &format!("web-{revision}"))
+            })
+            .collect()
+    }
+
     fn set(replicas: i64, extra: Value) -> Value {
         let mut s = json!({"metadata": {"name": "web", "generation": 4},
             "spec": {"replicas": replicas, "podManagementPolicy": "OrderedReady",
@@ -362,31 +374,19 @@ mod tests {
             (
                 "scale down from the top",
                 set(1, json!({})),
-                vec![
-                    pod(0, "ready", "web-new"),
-                    pod(1, "ready", "web-new"),
-                    pod(2, "ready", "web-new"),
-                ],
+                pets("ready/new ready/new ready/new"),
                 vec![delete("web-2", Why::ScaleDown)],
             ),
             (
                 "scale down waits for the terminating pod",
                 set(1, json!({})),
-                vec![
-                    pod(0, "ready", "web-new"),
-                    pod(1, "ready", "web-new"),
-                    pod(2, "dying", "web-new"),
-                ],
+                pets("ready/new ready/new dying/new"),
                 vec![],
             ),
             (
                 "parallel scale down",
                 set(1, parallel.clone()),
-                vec![
-                    pod(0, "ready", "web-new"),
-                    pod(1, "ready", "web-new"),
-                    pod(2, "pending", "web-new"),
-                ],
+                pets("ready/new ready/new pending/new"),
                 vec![
                     delete("web-2", Why::ScaleDown),
                     delete("web-1", Why::ScaleDown),
@@ -395,21 +395,13 @@ mod tests {
             (
                 "rolling update from the highest ordinal",
                 set(3, json!({})),
-                vec![
-                    pod(0, "ready", "web-old"),
-                    pod(1, "ready", "web-old"),
-                    pod(2, "ready", "web-old"),
-                ],
+                pets("ready/old ready/old ready/old"),
                 vec![delete("web-2", Why::Update)],
             ),
             (
                 "rolling update goes on once the pod is back",
                 set(3, json!({})),
-                vec![
-                    pod(0, "ready", "web-old"),
-                    pod(1, "ready", "web-old"),
-                    pod(2, "ready", "web-new"),
-                ],
+                pets("ready/old ready/old ready/new"),
                 vec![delete("web-1", Why::Update)],
             ),
             (
@@ -418,11 +410,7 @@ mod tests {
                     3,
                     json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}}),
                 ),
-                vec![
-                    pod(0, "ready", "web-old"),
-                    pod(1, "ready", "web-old"),
-                    pod(2, "ready", "web-new"),
-                ],
+                pets("ready/old ready/old ready/new"),
                 vec![],
             ),
             (
@@ -440,7 +428,7 @@ mod tests {
             (
                 "OnDelete never deletes for an update",
                 set(2, json!({"updateStrategy": {"type": "OnDelete"}})),
-                vec![pod(0, "ready", "web-old"), pod(1, "ready", "web-old")],
+                pets("ready/old ready/old"),
                 vec![],
             ),
             (
@@ -468,11 +456,7 @@ mod tests {
 
     #[test]
     fn status_counts_and_completes_rollouts() {
-        let pods = [
-            pod(0, "ready", "web-old"),
-            pod(1, "ready", "web-new"),
-            pod(2, "running", "web-new"),
-        ];
+        let pods = pets("ready/old ready/new running/new");
         let s = run(&set(3, json!({})), &pods).status;
         assert_eq!(s["replicas"], 3);
         assert_eq!(s["readyReplicas"], 2);
@@ -482,11 +466,7 @@ mod tests {
         assert_eq!(s["currentRevision"], "web-old");
         assert_eq!(s["updateRevision"], "web-new");
         assert_eq!(s["observedGeneration"], 4);
-        let done = run(
-            &set(2, json!({})),
-            &[pod(0, "ready", "web-new"), pod(1, "ready", "web-new")],
-        )
-        .status;
+        let done = run(&set(2, json!({})), &pets("ready/new ready/new")).status;
         assert_eq!(done["currentRevision"], "web-new");
         assert_eq!(done["currentReplicas"], 2);
     }

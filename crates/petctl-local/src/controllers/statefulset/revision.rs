@@ -29,26 +29,24 @@ pub fn canonical(value: &Value) -> Value {
 
 /// `getPatch`: `{"spec":{"template":{…,"$patch":"replace"}}}`.
 pub fn patch(set: &Value) -> Value {
-    let mut template = set
-        .pointer("/spec/template")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    if let Some(map) = template.as_object_mut() {
-        map.insert("$patch".into(), json!("replace"));
-    }
+    let mut template = template_at(set, "/spec/template");
+    template.insert("$patch".into(), json!("replace"));
     canonical(&json!({"spec": {"template": template}}))
 }
 
 /// The template a revision's patch re-applies.
 pub fn template_of(revision: &Value) -> Value {
-    let mut template = revision
-        .pointer("/data/spec/template")
+    let mut template = template_at(revision, "/data/spec/template");
+    template.remove("$patch");
+    Value::Object(template)
+}
+
+fn template_at(object: &Value, pointer: &str) -> Map<String, Value> {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_object)
         .cloned()
-        .unwrap_or_else(|| json!({}));
-    if let Some(map) = template.as_object_mut() {
-        map.remove("$patch");
-    }
-    template
+        .unwrap_or_default()
 }
 
 /// FNV-1 (not 1a), 32 bits, as Go's `fnv.New32`.

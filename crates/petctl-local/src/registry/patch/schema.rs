@@ -80,45 +80,47 @@ pub fn list_strategy(kind: &str, path: &[String]) -> ListStrategy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ListStrategy::*;
+
+    fn strategy(kind: &str, path: &str) -> ListStrategy {
+        let path: Vec<String> = path.split('.').map(String::from).collect();
+        list_strategy(kind, &path)
+    }
 
     #[test]
-    fn strategies() {
-        use ListStrategy::*;
+    fn a_pod_and_every_pod_template_share_their_strategies() {
+        let pod: &[(&str, ListStrategy)] = &[
+            ("metadata.finalizers", MergeScalars),
+            ("metadata.ownerReferences", MergeByKey("uid")),
+            ("spec.containers", MergeByKey("name")),
+            ("spec.initContainers", MergeByKey("name")),
+            ("spec.volumes", MergeByKey("name")),
+            ("spec.imagePullSecrets", MergeByKey("name")),
+            ("spec.tolerations", Replace),
+            ("spec.hostAliases", MergeByKey("ip")),
+            ("spec.containers.ports", MergeByKey("containerPort")),
+            ("spec.containers.env", MergeByKey("name")),
+            ("spec.containers.volumeMounts", MergeByKey("mountPath")),
+            ("spec.containers.args", Replace),
+        ];
+        let templates = [
+            ("Pod", ""),
+            ("StatefulSet", "spec.template."),
+            ("statefulsets", "spec.template."),
+            ("PetSet", "spec.template."),
+        ];
+        for (path, want) in pod {
+            for (kind, prefix) in templates {
+                let path = format!("{prefix}{path}");
+                assert_eq!(strategy(kind, &path), *want, "{kind} {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn other_lists_by_kind() {
         let cases: &[(&str, &str, ListStrategy)] = &[
             ("StatefulSet", "metadata.finalizers", MergeScalars),
-            ("Pod", "metadata.ownerReferences", MergeByKey("uid")),
-            (
-                "StatefulSet",
-                "spec.template.metadata.finalizers",
-                MergeScalars,
-            ),
-            (
-                "StatefulSet",
-                "spec.template.spec.containers",
-                MergeByKey("name"),
-            ),
-            (
-                "statefulsets",
-                "spec.template.spec.initContainers",
-                MergeByKey("name"),
-            ),
-            ("PetSet", "spec.template.spec.volumes", MergeByKey("name")),
-            ("Pod", "spec.containers", MergeByKey("name")),
-            ("Pod", "spec.imagePullSecrets", MergeByKey("name")),
-            ("Pod", "spec.tolerations", Replace),
-            ("Pod", "spec.hostAliases", MergeByKey("ip")),
-            ("Pod", "spec.containers.ports", MergeByKey("containerPort")),
-            (
-                "StatefulSet",
-                "spec.template.spec.containers.env",
-                MergeByKey("name"),
-            ),
-            (
-                "StatefulSet",
-                "spec.template.spec.containers.volumeMounts",
-                MergeByKey("mountPath"),
-            ),
-            ("StatefulSet", "spec.template.spec.containers.args", Replace),
             ("StatefulSet", "spec.volumeClaimTemplates", Replace),
             (
                 "StatefulSet",
@@ -136,8 +138,7 @@ mod tests {
             ("ConfigMap", "data", Replace),
         ];
         for (kind, path, want) in cases {
-            let path: Vec<String> = path.split('.').map(String::from).collect();
-            assert_eq!(list_strategy(kind, &path), *want, "{kind} {path:?}");
+            assert_eq!(strategy(kind, path), *want, "{kind} {path}");
         }
     }
 }

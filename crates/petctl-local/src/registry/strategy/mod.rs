@@ -12,6 +12,7 @@ mod storage;
 use serde_json::{json, Map, Value};
 
 use super::error::Cause;
+use petctl_model::field_path::FieldPath;
 use petctl_model::kinds::KindInfo;
 
 /// Whether a kind bumps metadata.generation when its spec changes.
@@ -139,13 +140,31 @@ pub fn validate_update(kind: &KindInfo, old: &Value, new: &Value) -> Vec<Cause> 
     }
 }
 
-/// A spec without `keys`: what an update must leave unchanged.
-pub(super) fn without(spec: Option<&Value>, keys: &[&str]) -> Value {
-    let mut spec = spec.cloned().unwrap_or(Value::Null);
+/// `spec: Forbidden: WHY` when an update changes the spec in more than
+/// what `mutable` takes out of it.
+pub(super) fn forbid_spec_changes(
+    old: &Value,
+    new: &Value,
+    mutable: impl Fn(&mut Value),
+    why: &str,
+) -> Vec<Cause> {
+    let fixed = |object: &Value| {
+        let mut spec = object.get("spec").cloned().unwrap_or(Value::Null);
+        mutable(&mut spec);
+        spec
+    };
+    if fixed(old) == fixed(new) {
+        Vec::new()
+    } else {
+        vec![Cause::forbidden(FieldPath::root().key("spec"), why)]
+    }
+}
+
+/// Takes `keys` out of a spec.
+pub(super) fn remove(spec: &mut Value, keys: &[&str]) {
     if let Some(map) = spec.as_object_mut() {
         for key in keys {
             map.remove(*key);
         }
     }
-    spec
 }

@@ -3,9 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{default, obj, without};
+use super::{default, forbid_spec_changes, obj, remove};
 use crate::registry::error::Cause;
-use petctl_model::field_path::FieldPath;
 
 const PETSET_SPEC_FORBIDDEN: &str =
     "updates to petset spec for fields other than 'replicas' and 'containers' are forbidden.";
@@ -37,26 +36,19 @@ pub(super) fn apply_defaults(object: &mut Value) {
 
 /// Update rules that depend on the old object: immutable fields.
 pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let spec = FieldPath::root().key("spec");
-    let mut causes = Vec::new();
-    let strip = |v: &Value| {
-        let mut s = without(v.get("spec"), &["replicas"]);
-        if let Some(containers) = s.pointer_mut("/template/spec/containers") {
+    let mutable = |spec: &mut Value| {
+        remove(spec, &["replicas"]);
+        if let Some(containers) = spec.pointer_mut("/template/spec/containers") {
             *containers = Value::Null;
         }
-        s
     };
-    if strip(old) != strip(new) {
-        causes.push(Cause::forbidden(spec, PETSET_SPEC_FORBIDDEN));
-    }
-    causes
+    forbid_spec_changes(old, new, mutable, PETSET_SPEC_FORBIDDEN)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::statefulset::tests::sts;
+    use super::super::statefulset::tests::causes_of_edits;
     use super::*;
-    use crate::registry::strategy::validate_update as update;
     use petctl_model::kinds::by_name;
 
     #[test]
@@ -77,14 +69,12 @@ mod tests {
 
     #[test]
     fn petset_updates_only_replicas_and_containers() {
-        let kind = by_name("petset").unwrap();
-        let old = sts();
-        let mut ok = old.clone();
-        ok["spec"]["replicas"] = json!(3);
-        ok["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:2");
-        assert!(update(kind, &old, &ok).is_empty());
-        let mut bad = old.clone();
-        bad["spec"]["template"]["metadata"]["labels"]["x"] = json!("y");
-        assert_eq!(update(kind, &old, &bad).len(), 1);
+        let scaled = [
+            ("/spec/replicas", json!(3)),
+            ("/spec/template/spec/containers/0/image", json!("nginx:2")),
+        ];
+        assert!(causes_of_edits("petset", &scaled).is_empty());
+        let relabelled = [("/spec/template/metadata/labels/x", json!("y"))];
+        assert_eq!(causes_of_edits("petset", &relabelled).len(), 1);
     }
 }

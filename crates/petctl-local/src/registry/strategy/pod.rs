@@ -4,9 +4,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{default, obj, without};
+use super::{default, forbid_spec_changes, obj, remove};
 use crate::registry::error::Cause;
-use petctl_model::field_path::FieldPath;
 
 const POD_SPEC_FORBIDDEN: &str = "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
@@ -103,30 +102,22 @@ pub(super) fn qos_class(pod: &Value) -> &'static str {
 
 /// Update rules that depend on the old object: immutable fields.
 pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let spec = FieldPath::root().key("spec");
-    let mut causes = Vec::new();
-    let strip = |v: &Value| {
-        let mut s = without(
-            v.get("spec"),
-            &[
-                "activeDeadlineSeconds",
-                "tolerations",
-                "terminationGracePeriodSeconds",
-            ],
-        );
+    let mutable = |spec: &mut Value| {
+        let fields = [
+            "activeDeadlineSeconds",
+            "tolerations",
+            "terminationGracePeriodSeconds",
+        ];
+        remove(spec, &fields);
         for list in ["containers", "initContainers"] {
-            if let Some(items) = s.get_mut(list).and_then(Value::as_array_mut) {
+            if let Some(items) = spec.get_mut(list).and_then(Value::as_array_mut) {
                 for item in items.iter_mut().filter_map(Value::as_object_mut) {
                     item.remove("image");
                 }
             }
         }
-        s
     };
-    if strip(old) != strip(new) {
-        causes.push(Cause::forbidden(spec, POD_SPEC_FORBIDDEN));
-    }
-    causes
+    forbid_spec_changes(old, new, mutable, POD_SPEC_FORBIDDEN)
 }
 
 #[cfg(test)]

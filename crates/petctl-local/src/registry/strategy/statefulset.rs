@@ -3,9 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::{default, obj, without};
+use super::{default, forbid_spec_changes, obj, remove};
 use crate::registry::error::Cause;
-use petctl_model::field_path::FieldPath;
 
 const STATEFULSET_SPEC_FORBIDDEN: &str = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
 
@@ -59,11 +58,9 @@ pub(super) fn apply_defaults(object: &mut Value) {
 
 /// Update rules that depend on the old object: immutable fields.
 pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let spec = FieldPath::root().key("spec");
-    let mut causes = Vec::new();
-    let strip = |v: &Value| {
-        without(
-            v.get("spec"),
+    let mutable = |spec: &mut Value| {
+        remove(
+            spec,
             &[
                 "replicas",
                 "ordinals",
@@ -74,10 +71,7 @@ pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
             ],
         )
     };
-    if strip(old) != strip(new) {
-        causes.push(Cause::forbidden(spec, STATEFULSET_SPEC_FORBIDDEN));
-    }
-    causes
+    forbid_spec_changes(old, new, mutable, STATEFULSET_SPEC_FORBIDDEN)
 }
 
 #[cfg(test)]
@@ -91,6 +85,22 @@ pub(super) mod tests {
                "spec": {"serviceName": "nginx", "selector": {"matchLabels": {"app": "nginx"}},
                         "template": {"metadata": {"labels": {"app": "nginx"}},
                                      "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}})
+    }
+
+    /// What an update of `kind` from [`sts`] to `sts` with `edits` (a JSON
+    /// pointer and the value it gets) is refused for.
+    pub(in crate::registry::strategy) fn causes_of_edits(
+        kind: &str,
+        edits: &[(&str, Value)],
+    ) -> Vec<Cause> {
+        let old = sts();
+        let mut new = old.clone();
+        for (pointer, value) in edits {
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            let parent = new.pointer_mut(parent).and_then(Value::as_object_mut);
+            parent.unwrap().insert(key.to_string(), value.clone());
+        }
+        update(by_name(kind).unwrap(), &old, &new)
     }
 
     #[test]
@@ -124,15 +134,15 @@ pub(super) mod tests {
 
     #[test]
     fn statefulset_updates_only_allowed_fields() {
-        let kind = by_name("sts").unwrap();
-        let old = sts();
-        let mut scaled = old.clone();
-        scaled["spec"]["replicas"] = json!(5);
-        scaled["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.26");
-        assert!(update(kind, &old, &scaled).is_empty());
-        let mut renamed = old.clone();
-        renamed["spec"]["serviceName"] = json!("other");
-        let causes = update(kind, &old, &renamed);
+        let scaled = [
+            ("/spec/replicas", json!(5)),
+            (
+                "/spec/template/spec/containers/0/image",
+                json!("nginx:1.26"),
+            ),
+        ];
+        assert!(causes_of_edits("sts", &scaled).is_empty());
+        let causes = causes_of_edits("sts", &[("/spec/serviceName", json!("other"))]);
         assert_eq!(causes.len(), 1);
         assert_eq!(causes[0].field.to_string(), "spec");
         assert_eq!(

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{default, obj, without};
+use super::{default, forbid_spec_changes, obj, remove};
 use crate::registry::error::Cause;
 use petctl_model::field_path::FieldPath;
 
@@ -26,22 +26,20 @@ pub(super) fn default_volume(object: &mut Value) {
 
 /// Update rules that depend on the old object: immutable fields.
 pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let spec = FieldPath::root().key("spec");
-    let mut causes = Vec::new();
-    let strip = |v: &Value| {
-        let mut s = without(v.get("spec"), &["resources", "volumeName"]);
-        if let Some(map) = s.as_object_mut() {
-            map.remove("volumeAttributesClassName");
-        }
-        s
-    };
     let old_bound = old
         .pointer("/spec/volumeName")
         .is_some_and(|v| v.as_str() != Some(""));
     if old_bound && old.pointer("/spec/volumeName") != new.pointer("/spec/volumeName") {
-        causes.push(Cause::forbidden(spec.clone(), "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
-    } else if strip(old) != strip(new) {
-        causes.push(Cause::forbidden(spec, "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
+        let spec = FieldPath::root().key("spec");
+        return vec![Cause::forbidden(spec, CLAIM_SPEC_FORBIDDEN)];
     }
-    causes
+    let mutable = |spec: &mut Value| {
+        remove(
+            spec,
+            &["resources", "volumeName", "volumeAttributesClassName"],
+        );
+    };
+    forbid_spec_changes(old, new, mutable, CLAIM_SPEC_FORBIDDEN)
 }
+
+const CLAIM_SPEC_FORBIDDEN: &str = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims";
