@@ -222,9 +222,11 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
         .context("failed to start the signal runtime")?
         .block_on(wait_for_signal());
     log("received a termination signal");
-    let stopped = handle.shutdown();
+    // The pid file goes before the state lock does (when the server thread
+    // ends): `local down` returns once it gets the lock, and must then find
+    // no pid file of a stopped server.
     let _ = std::fs::remove_file(&pid_file);
-    stopped
+    handle.shutdown()
 }
 
 /// The server thread: everything up to listening reports through `started`.
