@@ -12,9 +12,10 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use crate::cleanup::{claim_uids, create, names, scale, statefulset};
+use crate::cleanup::{names, scale, statefulset};
 use crate::support::{
-    kubectl_or_skip, kubectl_with, petctl_at, petctl_command, LocalServer, Rng, Run,
+    claim_uids, create_ready, kubectl_or_skip, kubectl_with, petctl_at, petctl_command, scale_wait,
+    LocalServer, Rng, Run,
 };
 use crate::timeline::{
     claim_deletions, claims_deleted_while_wanted, pods_on_deleted_claims, Resource, Timeline,
@@ -188,7 +189,7 @@ fn cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing() {
     }
     let kubectl = kubectl_or_skip("cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing");
     let server = LocalServer::start_with(FAST_SIM);
-    create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
+    create_ready(&server, "web.yaml", &statefulset("web", 3, &["www"]));
     let home = server.dir.path().join("petctl-home");
     let command = format!(
         "{} --kubeconfig {} cleanup-pvcs web",
@@ -264,33 +265,19 @@ fn check_strictly(entries: &[crate::timeline::Entry], context: &str, runs: &dyn 
 /// writer (the next test).
 #[test]
 fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
-    let mut flags = FAST_SIM.to_vec();
-    flags.extend(["--fault-latency", "50ms"]);
-    let server = LocalServer::start_with(&flags);
-    create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
+    let server = LocalServer::start_with(&[FAST_SIM, &["--fault-latency", "50ms"]].concat());
+    create_ready(&server, "web.yaml", &statefulset("web", 3, &["www"]));
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for round in 0..20 {
         let delay = rng.millis_below(2000);
-        let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, petctl scale after {delay:?}");
+        let context = format!("round {round}, petctl scale after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");
         let child = cleanup_in_background(&server);
         // The adversary's schedule, not a wait for a condition.
         std::thread::sleep(delay);
-        let scaled = petctl_at(
-            &server,
-            &[
-                "scale",
-                "web",
-                "--replicas",
-                "3",
-                "--wait",
-                "--timeout",
-                "60s",
-            ],
-        );
+        let scaled = petctl_at(&server, &scale_wait("web", "3", "60s"));
         let cleaned = finish_cleanup(child);
         let runs = format!("{cleaned}\n{scaled}");
         let held = "is held by another petctl operation";
@@ -321,21 +308,18 @@ fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
             "{context}\n{runs}"
         );
     }
-    eprintln!("seed {seed}: {outcomes:?}");
+    eprintln!("{}: {outcomes:?}", rng.seed);
 }
 
 #[test]
 fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently() {
-    let mut flags = FAST_SIM.to_vec();
-    flags.extend(["--fault-latency", "50ms"]);
-    let server = LocalServer::start_with(&flags);
-    create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
+    let server = LocalServer::start_with(&[FAST_SIM, &["--fault-latency", "50ms"]].concat());
+    create_ready(&server, "web.yaml", &statefulset("web", 3, &["www"]));
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
     let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
     for round in 0..14 {
         let delay = Duration::from_millis(300) + rng.millis_below(1700);
-        let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, scale-up after {delay:?}");
+        let context = format!("round {round}, scale-up after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");
         let child = cleanup_in_background(&server);
@@ -370,5 +354,5 @@ fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently
         *outcomes.entry(outcome).or_default() += 1;
         check_round(&entries, &run, &context);
     }
-    eprintln!("seed {seed}: {outcomes:?}");
+    eprintln!("{}: {outcomes:?}", rng.seed);
 }

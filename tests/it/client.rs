@@ -2,24 +2,14 @@
 //! for a PetSet and a StatefulSet, with the exact output asserted (ages,
 //! PV names and times of day normalized).
 
-use crate::support::{normalize, petctl_at, LocalServer};
-
-use crate::support::READY_AT_ONCE;
+use crate::support::{
+    create_petset, normalize, petctl_at, LocalServer, CREATE_EXAMPLE, READY_AT_ONCE,
+};
 
 #[test]
 fn petset_create_wait_get_describe() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    let run = petctl_at(
-        &server,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    );
+    let run = petctl_at(&server, &CREATE_EXAMPLE);
     run.expect_success();
     assert_eq!(
         run.stdout,
@@ -419,29 +409,14 @@ fn a_discovery_cache_miss_asks_the_server_again() {
     );
 }
 
-/// Runs `petctl ARGS` on a pseudo-terminal (util-linux `script`), with or
-/// without NO_COLOR; None when `script` is missing.
+/// Runs `petctl ARGS` on a pseudo-terminal, with or without NO_COLOR;
+/// None when `script` is missing.
 fn on_a_terminal(server: &LocalServer, args: &str, no_color: bool) -> Option<String> {
-    let script = std::process::Command::new("script")
-        .arg("--version")
-        .output();
-    if !script.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipping the terminal half: util-linux `script` is not installed");
-        return None;
-    }
-    let home = server.dir.path().join("petctl-home");
-    let command = format!(
-        "{} --kubeconfig {} {args}",
-        env!("CARGO_BIN_EXE_petctl"),
-        server.kubeconfig().display()
-    );
-    let mut cmd = crate::support::scrubbed(std::process::Command::new("script"), &home);
-    cmd.args(["-qec", &command, "/dev/null"])
-        .env("TERM", "xterm");
+    let (mut cmd, shown) = crate::support::on_a_terminal(server, args, "xterm")?;
     if !no_color {
         cmd.env_remove("NO_COLOR");
     }
-    let run = crate::support::run_command(cmd, format!("script -qec {command:?}"), None);
+    let run = crate::support::run_command(cmd, shown, None);
     Some(run.stdout + &run.stderr)
 }
 
@@ -491,18 +466,7 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
 #[test]
 fn describe_shows_no_events_of_a_deleted_set_of_the_same_name() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    petctl_at(
-        &server,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    create_petset(&server);
     let run = petctl_at(&server, &["describe", "petset", "web"]);
     assert!(
         run.stdout.contains("Events:\n"),

@@ -64,7 +64,7 @@ spec:
 ";
 
 fn cluster_with_sets() -> LocalServer {
-    let server = LocalServer::start_with(&["--ready-delay", "0s"]);
+    let server = LocalServer::start_with(crate::support::READY_AT_ONCE);
     let create = |file: &str| {
         petctl_at(
             &server,

@@ -225,7 +225,6 @@ fn request(operation: &str, pid: u32) -> Request {
 #[test]
 fn two_takers_from_the_same_read_exactly_one_wins() {
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
     let server = cluster(Kind::RollingUpdate, &[]);
     let client = client_for(&server);
     let kind = petctl::kinds::by_name("statefulset").expect("kind");
@@ -251,7 +250,7 @@ fn two_takers_from_the_same_read_exactly_one_wins() {
         };
         runtime.block_on(async {
             let (a, b) = tokio::join!(take("scale", 1, offsets[0]), take("pause", 2, offsets[1]));
-            let context = format!("seed {seed}, round {round}, offsets {offsets:?}");
+            let context = format!("round {round}, offsets {offsets:?}");
             let refused =
                 |r: &anyhow::Result<_>| r.as_ref().err().is_some_and(|e| e.is::<Refused>());
             assert!(

@@ -8,6 +8,9 @@ use crate::support::LocalServer;
 
 const STS: &str = "/apis/apps/v1/namespaces/default/statefulsets";
 
+/// A StatefulSet as a client sends it: without the fields the server
+/// defaults (replicas and the rest), which the tests assert; so not from
+/// `SetManifest`, which always writes replicas.
 fn statefulset(name: &str) -> Value {
     json!({
         "apiVersion": "apps/v1",

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::local_guide::{is_ready, Cluster};
-use crate::support::SetManifest;
+use crate::support::{SetManifest, NEVER_READY, OBSERVABLE_SIM, SHORT_GRACE};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -38,7 +38,7 @@ fn sts(name: &str, replicas: i64, image: &str) -> SetManifest {
 fn the_initialized_hook_pauses_after_pet_0_until_annotated_true() {
     let Some(k) = Cluster::start(
         "the_initialized_hook_pauses_after_pet_0_until_annotated_true",
-        &["--ready-delay", "100ms"],
+        OBSERVABLE_SIM,
     ) else {
         return;
     };
@@ -89,7 +89,7 @@ fn the_initialized_hook_pauses_after_pet_0_until_annotated_true() {
 fn failing_images_crash_loop_and_block_the_set() {
     let Some(k) = Cluster::start(
         "failing_images_crash_loop_and_block_the_set",
-        &["--ready-delay", "100ms", "--fail-images", "*nginx-slim:0.8"],
+        &[OBSERVABLE_SIM, &["--fail-images", "*nginx-slim:0.8"]].concat(),
     ) else {
         return;
     };
@@ -139,14 +139,7 @@ fn failing_images_crash_loop_and_block_the_set() {
 fn a_broken_rolling_update_stops_at_the_first_pod() {
     let Some(k) = Cluster::start(
         "a_broken_rolling_update_stops_at_the_first_pod",
-        &[
-            "--ready-delay",
-            "100ms",
-            "--max-grace",
-            "200ms",
-            "--fail-images",
-            "*:broken",
-        ],
+        &[OBSERVABLE_SIM, &["--fail-images", "*:broken"]].concat(),
     ) else {
         return;
     };
@@ -187,7 +180,7 @@ fn a_broken_rolling_update_stops_at_the_first_pod() {
 fn nodes_scheduling_and_per_pod_delays() {
     let Some(k) = Cluster::start(
         "nodes_scheduling_and_per_pod_delays",
-        &["--nodes", "3", "--ready-delay", "10m"],
+        &[NEVER_READY, &["--nodes", "3"]].concat(),
     ) else {
         return;
     };
@@ -252,10 +245,7 @@ fn nodes_scheduling_and_per_pod_delays() {
 
 #[test]
 fn foreground_deletion_waits_for_the_pods() {
-    let Some(k) = Cluster::start(
-        "foreground_deletion_waits_for_the_pods",
-        &["--ready-delay", "0s", "--max-grace", "1s"],
-    ) else {
+    let Some(k) = Cluster::start("foreground_deletion_waits_for_the_pods", SHORT_GRACE) else {
         return;
     };
     k.ok_in(&["create", "-f", "-"], &sts("web", 2, "nginx:1.25").yaml());

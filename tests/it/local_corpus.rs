@@ -103,7 +103,7 @@ fn every_corpus_service_and_set_passes_server_dry_run() {
 fn nginx_zookeeper_and_cassandra_reach_all_ready() {
     let Some(k) = Cluster::start(
         "nginx_zookeeper_and_cassandra_reach_all_ready",
-        &["--ready-delay", "50ms"],
+        crate::support::FAST_SIM,
     ) else {
         return;
     };

@@ -268,7 +268,7 @@ fn names(list: &Value) -> Vec<String> {
 fn the_petset_guide_step_by_step() {
     let Some(k) = Cluster::start(
         "the_petset_guide_step_by_step",
-        &["--ready-delay", "200ms", "--max-grace", "300ms"],
+        crate::support::OBSERVABLE_SIM,
     ) else {
         return;
     };

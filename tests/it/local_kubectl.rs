@@ -5,29 +5,19 @@ use std::path::{Path, PathBuf};
 
 use crate::support::{
     await_watch, kubectl_or_skip, kubectl_with, lines_of, stderr_lines, LocalServer, Run,
+    SetManifest,
 };
 
-const STATEFULSET: &str = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-  labels:
-    app: web
-spec:
-  serviceName: nginx
-  replicas: 2
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.25
-";
+/// The StatefulSet "web" (2 pets of nginx:1.25, serviceName "nginx"),
+/// labelled `app: web` itself too.
+fn statefulset() -> String {
+    SetManifest::statefulset("web")
+        .label("app", "web")
+        .service_name("nginx")
+        .replicas(2)
+        .container("nginx", "nginx:1.25")
+        .yaml()
+}
 
 struct Kubectl {
     binary: PathBuf,
@@ -70,7 +60,7 @@ impl Kubectl {
     }
 
     fn create_statefulset(&self) {
-        let run = self.run_in(&["create", "-f", "-"], STATEFULSET);
+        let run = self.run_in(&["create", "-f", "-"], &statefulset());
         run.expect_success();
         assert_eq!(run.stdout, "statefulset.apps/web created\n");
     }
@@ -263,7 +253,7 @@ fn delete_with_cascade_grace_period_and_dry_run() {
         "statefulset.apps/web\n"
     );
     for cascade in ["orphan", "background", "foreground"] {
-        k.run_in(&["apply", "-f", "-"], STATEFULSET);
+        k.run_in(&["apply", "-f", "-"], &statefulset());
         k.ok(&["get", "sts", "web"]);
         let deleted = k.ok(&["delete", "sts", "web", &format!("--cascade={cascade}")]);
         assert_eq!(deleted, "statefulset.apps \"web\" deleted\n", "{cascade}");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{runtime, LocalServer};
+use crate::support::{runtime, LocalServer, SetManifest};
 
 const STS: &str = "/apis/apps/v1/namespaces/default/statefulsets";
 
@@ -55,16 +55,12 @@ pub fn watch_until(
 /// A set with no pets, created and left until its controller has nothing
 /// more to write, so only the test's patches can change it.
 fn steady_set(server: &LocalServer) -> Value {
-    let body = json!({
-        "apiVersion": "apps/v1", "kind": "StatefulSet",
-        "metadata": {"name": "web", "labels": {"app": "web"}},
-        "spec": {
-            "replicas": 0, "serviceName": "nginx",
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {"metadata": {"labels": {"app": "web"}},
-                         "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}
-        }
-    });
+    let body = SetManifest::statefulset("web")
+        .label("app", "web")
+        .service_name("nginx")
+        .replicas(0)
+        .container("nginx", "nginx:1.25")
+        .json();
     let created = server.post_json(STS, &body);
     assert_eq!(created.status, 201, "{}", created.body);
     watch_until(

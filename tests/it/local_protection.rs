@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::local_guide::Cluster;
 use crate::local_patch::watch_until;
-use crate::support::{normalize, LocalServer, Rng};
+use crate::support::{normalize, LocalServer, Rng, SetManifest, SHORT_GRACE};
 use crate::timeline::{Entry, Resource, Timeline};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -25,31 +25,17 @@ const EVENTS: &str = "/api/v1/namespaces/default/events";
 /// `www-web-0`; the pet's 30 s grace period is cut by `--max-grace`. JSON,
 /// which kubectl takes as well as YAML.
 fn web(kind: &str) -> Value {
-    let mut set = json!({
-        "apiVersion": if kind == "PetSet" { "apps/v1alpha1" } else { "apps/v1" },
-        "kind": kind,
-        "metadata": {"name": "web"},
-        "spec": {
-            "serviceName": "web",
-            "replicas": 1,
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {
-                    "terminationGracePeriodSeconds": 30,
-                    "containers": [{"name": "main", "image": "nginx:1.25",
-                                    "volumeMounts": [{"name": "www", "mountPath": "/data"}]}]
-                }
-            },
-            "volumeClaimTemplates": [{
-                "metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
-            }]
-        }
-    });
-    if kind != "PetSet" {
-        set["spec"]["selector"] = json!({"matchLabels": {"app": "web"}});
-    }
-    set
+    let set = if kind == "PetSet" {
+        SetManifest::petset("web")
+    } else {
+        SetManifest::statefulset("web")
+    };
+    set.replicas(1)
+        .grace_period(30)
+        .container("main", "nginx:1.25")
+        .mount("www", "/data")
+        .claim("www")
+        .json()
 }
 
 fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
@@ -235,7 +221,7 @@ fn delete(server: &LocalServer, path: &str) {
 fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
     let Some(k) = Cluster::start(
         "a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone",
-        &["--ready-delay", "0s", "--max-grace", "1s"],
+        SHORT_GRACE,
     ) else {
         return;
     };
@@ -292,7 +278,7 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
 /// pet on a fresh claim once the claim is gone.
 fn a_pet_waits_for_its_terminating_claim(kind: &str, wait_message: &str) {
     let test = format!("a_{kind}_pet_waits_for_its_terminating_claim");
-    let Some(k) = Cluster::start(&test, &["--ready-delay", "0s", "--max-grace", "1s"]) else {
+    let Some(k) = Cluster::start(&test, SHORT_GRACE) else {
         return;
     };
     k.ok_in(&["create", "-f", "-"], &web(kind).to_string());
@@ -378,8 +364,7 @@ fn a_petset_pet_waits_for_its_terminating_claim() {
 fn deleting_a_pet_and_its_claim_together_ends_on_a_fresh_claim() {
     const ROUNDS: usize = 6;
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
-    let server = LocalServer::start_with(&["--ready-delay", "0s", "--max-grace", "1s"]);
+    let server = LocalServer::start_with(SHORT_GRACE);
     let created = server.post_json(
         "/apis/apps/v1/namespaces/default/statefulsets",
         &web("StatefulSet"),
@@ -403,7 +388,7 @@ fn deleting_a_pet_and_its_claim_together_ends_on_a_fresh_claim() {
         let at_once = claim_first && rng.below(2) == 0;
         let gap = Duration::from_millis(rng.below(15));
         let what = format!(
-            "seed {seed}, round {round}: {}, {gap:?} apart",
+            "round {round}: {}, {gap:?} apart",
             match (claim_first, at_once) {
                 (true, true) => "claim first, then the pet at once",
                 (true, false) => "claim first",
@@ -433,9 +418,5 @@ fn deleting_a_pet_and_its_claim_together_ends_on_a_fresh_claim() {
         );
     }
     let entries = timeline.stop();
-    assert_eq!(
-        started_on_bad_claims(&entries),
-        Vec::<String>::new(),
-        "seed {seed}"
-    );
+    assert_eq!(started_on_bad_claims(&entries), Vec::<String>::new());
 }

@@ -5,10 +5,10 @@
 //! it: ordered creation, ordered deletion, claims untouched unless cleanup
 //! ran.
 
-use crate::support::{petctl_at, LocalServer, SetManifest};
+use crate::support::{
+    create_petset, create_ready, petctl_at, scale_wait, LocalServer, SetManifest, FAST_SIM,
+};
 use crate::timeline::{claims_changed, creation_order, deletion_order, Timeline};
-
-use crate::support::FAST_SIM;
 
 /// `cleanup-pvcs` for the set "web" once it is deleted.
 pub(crate) const DELETED_WEB: [&str; 10] = [
@@ -41,53 +41,18 @@ pub(crate) fn statefulset(strategy: &str) -> String {
 }
 
 pub(crate) fn create_statefulset(server: &LocalServer, strategy: &str) {
-    let path = server.dir.path().join(format!("web-{strategy}.yaml"));
-    std::fs::write(&path, statefulset(strategy)).unwrap();
-    petctl_at(
+    create_ready(
         server,
-        &[
-            "create",
-            "-f",
-            path.to_str().unwrap(),
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
-}
-
-pub(crate) fn create_petset(server: &LocalServer) {
-    petctl_at(
-        server,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+        &format!("web-{strategy}.yaml"),
+        &statefulset(strategy),
+    );
 }
 
 /// Scale up then down, checking order and that no claim is touched.
 fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
     let display = format!("{kind}.apps/web");
     let timeline = Timeline::start(server, "default");
-    let run = petctl_at(
-        server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "5",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    );
+    let run = petctl_at(server, &scale_wait("web", "5", "60s"));
     run.expect_success();
     assert_eq!(run.stdout, format!("{display} scaled\n"));
     let up = timeline.stop();
@@ -99,18 +64,7 @@ fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
     );
 
     let timeline = Timeline::start(server, "default");
-    let run = petctl_at(
-        server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "3",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    );
+    let run = petctl_at(server, &scale_wait("web", "3", "60s"));
     run.expect_success();
     let down = timeline.stop();
     assert_eq!(
@@ -136,33 +90,10 @@ fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
 fn petset_scale_down_after_an_upgrade_goes_in_reverse_ordinal_order() {
     let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
-    petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "4",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    petctl_at(&server, &scale_wait("web", "4", "60s")).expect_success();
     petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]).expect_success();
     let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "1",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    );
+    let run = petctl_at(&server, &scale_wait("web", "1", "60s"));
     run.expect_success();
     let entries = timeline.stop();
     assert_eq!(
@@ -301,18 +232,7 @@ fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
         run.stderr,
         "petset \"web\": pet web-0 annotated pod.alpha.kubernetes.io/initialized=false\npetset \"web\": pet web-1 annotated pod.alpha.kubernetes.io/initialized=false\n"
     );
-    let run = petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "3",
-            "--wait",
-            "--timeout",
-            "2s",
-        ],
-    );
+    let run = petctl_at(&server, &scale_wait("web", "3", "2s"));
     run.expect_code(1);
     assert!(run.stderr.contains("petset \"web\" is paused"), "{run}");
     let run = petctl_at(
@@ -327,18 +247,7 @@ fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
     let run = petctl_at(&server, &["resume", "web"]);
     run.expect_success();
     assert_eq!(run.stdout, "petset.apps/web resumed\n");
-    let run = petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "3",
-            "--wait",
-            "--timeout",
-            "30s",
-        ],
-    );
+    let run = petctl_at(&server, &scale_wait("web", "3", "30s"));
     run.expect_success();
 }
 

@@ -3,11 +3,11 @@
 //! invariants checked on a watch timeline: ordered deletion, claims
 //! untouched unless cleanup ran.
 
-use crate::operations::{create_petset, create_statefulset, statefulset, DELETED_WEB};
-use crate::support::{petctl_at, LocalServer};
+use crate::operations::{create_statefulset, statefulset, DELETED_WEB};
+use crate::support::{
+    create_petset, create_ready, petctl_at, scale_wait, LocalServer, Seed, FAST_SIM,
+};
 use crate::timeline::{claims_changed, deletion_order, Timeline};
-
-use crate::support::FAST_SIM;
 
 #[test]
 fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
@@ -148,46 +148,13 @@ fn cleanup_removes_only_unused_claims_and_refuses_mounted_ones() {
 
 #[test]
 fn scale_delete_and_cleanup_complete_under_injected_faults() {
-    let mut flags = FAST_SIM.to_vec();
-    let seed = crate::support::test_seed().to_string();
-    flags.extend([
-        "--fault-rate",
-        "0.1",
-        "--fault-seed",
-        &seed,
-        "--watch-drop-after",
-        "2s",
-    ]);
-    eprintln!("fault seed {seed} (replay with PETCTL_TEST_SEED={seed})");
-    let server = LocalServer::start_with(&flags);
+    let seed = Seed::new();
+    let faults = ["--fault-rate", "0.1", "--watch-drop-after", "2s"];
+    let server = LocalServer::start_with(&[FAST_SIM, &faults, &seed.fault_flags()].concat());
     petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
     let timeline = Timeline::start(&server, "default");
-    petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "4",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
-    petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "2",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    petctl_at(&server, &scale_wait("web", "4", "60s")).expect_success();
+    petctl_at(&server, &scale_wait("web", "2", "60s")).expect_success();
     petctl_at(&server, &["delete", "web", "--timeout", "60s"]).expect_success();
     let entries = timeline.stop();
     assert_eq!(
@@ -259,14 +226,10 @@ fn delete_by_file_keeps_a_claim_and_a_namespace_in_the_manifest() {
     let extra = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: db\n\
                  ---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: backup\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n\
                  ---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";
+    let manifest = format!("{}{extra}", statefulset("RollingUpdate"));
+    create_ready(&server, "web-with-data.yaml", &manifest);
     let path = server.dir.path().join("web-with-data.yaml");
-    std::fs::write(&path, format!("{}{extra}", statefulset("RollingUpdate"))).unwrap();
     let path = path.to_str().unwrap();
-    petctl_at(
-        &server,
-        &["create", "-f", path, "--wait", "--timeout", "60s"],
-    )
-    .expect_success();
     let backup_uid = server
         .get("/api/v1/namespaces/default/persistentvolumeclaims/backup")
         .json()["metadata"]["uid"]

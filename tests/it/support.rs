@@ -3,8 +3,18 @@
 
 #![allow(dead_code)]
 
+mod commands;
 mod manifests;
+mod seed;
+mod sim;
+mod streamed;
+pub use commands::{
+    claim_uids, create_petset, create_ready, on_a_terminal, scale_wait, CREATE_EXAMPLE,
+};
 pub use manifests::SetManifest;
+pub use seed::{Rng, Seed};
+pub use sim::*;
+pub use streamed::{finish, spawn, stream};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -158,16 +168,6 @@ pub fn kubectl_or_skip(test: &str) -> Option<PathBuf> {
 /// A local control plane for one test: `petctl local up --port 0` in a temp
 /// state dir, run in the foreground as a child; killed on drop, with the
 /// server log printed when the test failed.
-/// `local up` flags for the simulation speed: pods Ready after 50 ms,
-/// deleted pods gone after at most 100 ms, so transitions are still seen.
-pub const FAST_SIM: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
-/// Pods Ready and deleted pods gone at once, where no transition is watched.
-pub const INSTANT_SIM: &[&str] = &["--ready-delay", "0s", "--max-grace", "0s"];
-/// Pods Ready at once; deleted pods keep their grace period.
-pub const READY_AT_ONCE: &[&str] = &["--ready-delay", "0s"];
-/// Slow enough to watch a rollout's revisions change pet by pet.
-pub const OBSERVABLE_SIM: &[&str] = &["--ready-delay", "100ms", "--max-grace", "300ms"];
-
 pub struct LocalServer {
     pub dir: tempfile::TempDir,
     pub url: String,
@@ -497,43 +497,5 @@ pub fn await_watch(lines: &std::sync::mpsc::Receiver<String>, fragment: &str) ->
                 seen.join("\n")
             ),
         }
-    }
-}
-
-/// The seed of a randomised test: `PETCTL_TEST_SEED` replays a printed one,
-/// otherwise the clock's nanoseconds.
-pub fn test_seed() -> u64 {
-    match std::env::var("PETCTL_TEST_SEED") {
-        Ok(text) => text.parse().expect("PETCTL_TEST_SEED is a number"),
-        Err(_) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64),
-    }
-}
-
-/// A small seeded generator (splitmix64), for orders, gaps and fault
-/// schedules that a printed seed replays.
-pub struct Rng {
-    pub seed: u64,
-    state: u64,
-}
-
-impl Rng {
-    pub fn seeded() -> Rng {
-        let seed = test_seed();
-        Rng { seed, state: seed }
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n.max(1)
-    }
-
-    /// A duration in [0, `max`), to the millisecond.
-    pub fn millis_below(&mut self, max: u64) -> std::time::Duration {
-        std::time::Duration::from_millis(self.below(max))
     }
 }

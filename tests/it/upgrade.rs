@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{petctl, petctl_at, petctl_command, LocalServer, Run, SetManifest};
+use crate::support::{
+    petctl, petctl_at, petctl_command, LocalServer, Run, Seed, SetManifest, OBSERVABLE_SIM,
+    SLOW_READY,
+};
 use crate::timeline::{
     claims_changed, creation_order, deletion_order, final_images, max_not_ready, Entry, Timeline,
 };
@@ -41,14 +44,13 @@ fn manifest(kind: Kind, image: &str) -> String {
         .yaml()
 }
 
-/// A server with a short ready delay (so transitions are observable) and a
-/// short grace cap, holding a set of 3 Ready pets on nginx:1. `extra`
+/// A server with the simulation of [`OBSERVABLE_SIM`], holding a set of 3 Ready pets on nginx:1. `extra`
 /// flags come after the defaults and may override them.
 pub(crate) fn cluster(kind: Kind, extra: &[&str]) -> LocalServer {
     let mut flags: Vec<&str> = Vec::new();
-    for (flag, value) in [("--ready-delay", "200ms"), ("--max-grace", "200ms")] {
-        if !extra.contains(&flag) {
-            flags.extend([flag, value]);
+    for flag in OBSERVABLE_SIM.chunks(2) {
+        if !extra.contains(&flag[0]) {
+            flags.extend(flag);
         }
     }
     flags.extend_from_slice(extra);
@@ -362,7 +364,7 @@ fn rollback_on_failure_brings_the_pet_back_on_the_old_image() {
 /// no pet is deleted twice.
 #[test]
 fn sigkill_in_the_middle_then_resume() {
-    let server = cluster(Kind::RollingUpdate, &["--ready-delay", "1s"]);
+    let server = cluster(Kind::RollingUpdate, SLOW_READY);
     let timeline = Timeline::start(&server, "default");
     let kubeconfig = server.kubeconfig();
     let home = server.dir.path().join("petctl-home");
@@ -399,24 +401,18 @@ fn sigkill_in_the_middle_then_resume() {
 
 #[test]
 fn completes_under_injected_faults() {
-    let seed = crate::support::test_seed().to_string();
+    let seed = Seed::new();
+    let faults = ["--fault-rate", "0.1", "--watch-drop-after", "2s"];
     let server = cluster(
         Kind::RollingUpdate,
-        &[
-            "--fault-rate",
-            "0.1",
-            "--fault-seed",
-            &seed,
-            "--watch-drop-after",
-            "2s",
-        ],
+        &[&faults, &seed.fault_flags()[..]].concat(),
     );
     let timeline = Timeline::start(&server, "default");
     let run = petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]);
     assert_eq!(
         run.code,
         0,
-        "fault seed {seed} (replay with PETCTL_TEST_SEED={seed})\n{run}\n--- server log ---\n{}",
+        "{run}\n--- server log ---\n{}",
         server.log_tail()
     );
     assert_invariants(&timeline.stop(), "nginx:2", &PETS);

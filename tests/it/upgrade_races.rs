@@ -46,7 +46,6 @@ fn deletions(set: &str, entries: &[Entry]) -> std::collections::BTreeMap<String,
 #[test]
 fn two_concurrent_upgrades_one_proceeds_the_other_is_refused() {
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
     let server = cluster(Kind::RollingUpdate, &[]);
     for round in 0..3 {
         let image = format!("nginx=nginx:{}", round + 2);
@@ -63,7 +62,7 @@ fn two_concurrent_upgrades_one_proceeds_the_other_is_refused() {
         );
         let entries = timeline.stop();
         let context = format!(
-            "seed {seed}, round {round}, offsets {offsets:?}\n{}\n{}\n--- server log ---\n{}",
+            "round {round}, offsets {offsets:?}\n{}\n{}\n--- server log ---\n{}",
             runs[0],
             runs[1],
             server.log_tail()
