@@ -13,18 +13,7 @@ use crate::local_guide::Cluster;
 use crate::support::corpus_dir;
 
 fn corpus_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in ["petset", "statefulset"] {
-        let entries = std::fs::read_dir(corpus_dir().join(dir))
-            .unwrap_or_else(|err| panic!("cannot list the corpus: {err}"));
-        files.extend(
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml")),
-        );
-    }
-    files.sort();
-    files
+    crate::support::corpus_files(&["yaml", "yml"])
 }
 
 fn is_service_or_set(doc: &Document) -> bool {

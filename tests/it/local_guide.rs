@@ -77,6 +77,13 @@ impl Cluster {
         }
     }
 
+    /// Waits (kubectl wait, 60 s) until each of `objects` (`pod/web-4`,
+    /// `pvc/www-web-0` ...) is gone.
+    #[track_caller]
+    pub fn wait_gone(&self, objects: &[&str]) {
+        self.ok(&[&["wait", "--for=delete", "--timeout=60s"], objects].concat());
+    }
+
     /// Starts `kubectl get ARGS --watch --output-watch-events -o json`.
     pub fn watch(&self, args: &[&str]) -> Watch {
         let home = self.server.dir.path().join("kubectl-home");
@@ -214,6 +221,22 @@ pub fn first(events: &[Value], what: &str, condition: impl Fn(&Value) -> bool) -
         .iter()
         .position(condition)
         .unwrap_or_else(|| panic!("no event where {what} in\n{}", summary(events)))
+}
+
+/// The first event in which `pod` is gone.
+#[track_caller]
+pub fn deleted(events: &[Value], pod: &str) -> usize {
+    first(events, &format!("{pod} deleted"), |e| {
+        name(e) == pod && e["type"] == "DELETED"
+    })
+}
+
+/// The first event in which `pod` has a deletionTimestamp.
+#[track_caller]
+pub fn terminating(events: &[Value], pod: &str) -> usize {
+    first(events, &format!("{pod} terminating"), |e| {
+        name(e) == pod && !e["object"]["metadata"]["deletionTimestamp"].is_null()
+    })
 }
 
 /// One line per event: type, name, phase, ready, deleting.
@@ -376,17 +399,9 @@ fn the_petset_guide_step_by_step() {
     // 6. Scaling to 3 removes web-4, then web-3; all 5 claims remain.
     let watch = k.watch(&["pods", "-l", "app=nginx"]);
     k.ok(&["patch", "petset", "web", "-p", r#"{"spec":{"replicas":3}}"#]);
-    k.ok(&[
-        "wait",
-        "--for=delete",
-        "pod/web-4",
-        "pod/web-3",
-        "--timeout=60s",
-    ]);
+    k.wait_gone(&["pod/web-4", "pod/web-3"]);
     let events = watch.stop();
-    let web4_gone = first(&events, "web-4 deleted", |e| {
-        name(e) == "web-4" && e["type"] == "DELETED"
-    });
+    let web4_gone = deleted(&events, "web-4");
     // The guide's pets have a grace period of 0, so they go at once.
     let web3_dying = first(&events, "web-3 terminating", |e| {
         name(e) == "web-3"
@@ -499,9 +514,7 @@ fn the_petset_guide_step_by_step() {
         .collect();
     assert_eq!(all_volumes.len(), 5);
     k.ok(&["delete", "pvc", "-l", "app=nginx"]);
-    let mut wait = vec!["wait", "--for=delete", "--timeout=60s"];
-    wait.extend(all_volumes.iter().map(String::as_str));
-    k.ok(&wait);
+    k.wait_gone(&all_volumes.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(k.run(&["get", "pv"]).stderr, "No resources found\n");
     let dir = k.server.state_dir().join("volumes");
     assert_eq!(

@@ -5,16 +5,17 @@
 //! other (the D3 race, seeded) always ends with a fresh claim and the pet
 //! Ready on it, and no pod ever starts on a Terminating claim.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use petctl::client::watch::Event;
 use serde_json::{json, Value};
 
 use crate::local_guide::Cluster;
 use crate::local_patch::watch_until;
 use crate::support::{normalize, LocalServer, Rng, SetManifest, SHORT_GRACE};
-use crate::timeline::{Entry, Resource, Timeline};
+use crate::timeline::{
+    by_revision, last_state, ready, started_on_bad_claims, terminating, text, Entry, Resource,
+    Timeline,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 const PODS: &str = "/api/v1/namespaces/default/pods";
@@ -38,155 +39,6 @@ fn web(kind: &str) -> Value {
         .json()
 }
 
-fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
-    object
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
-fn revision(object: &Value) -> u64 {
-    text(object, "/metadata/resourceVersion")
-        .parse()
-        .unwrap_or(0)
-}
-
-fn deleting(object: &Value) -> bool {
-    object
-        .pointer("/metadata/deletionTimestamp")
-        .is_some_and(|t| !t.is_null())
-}
-
-fn running(pod: &Value) -> bool {
-    text(pod, "/status/phase") == "Running"
-}
-
-fn ready(pod: &Value) -> bool {
-    !deleting(pod)
-        && pod
-            .pointer("/status/conditions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|c| c["type"] == "Ready" && c["status"] == "True")
-}
-
-fn claim_names(pod: &Value) -> Vec<&str> {
-    pod.pointer("/spec/volumes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.pointer("/persistentVolumeClaim/claimName"))
-        .filter_map(Value::as_str)
-        .collect()
-}
-
-/// One recorded change, in the store's revision order.
-struct Change<'a> {
-    revision: u64,
-    resource: Resource,
-    object: &'a Value,
-    gone: bool,
-}
-
-/// The first list of each resource (what stood when recording began), then
-/// every later pod and claim change in revision order: the two watches are
-/// separate streams, but their resourceVersions are one clock.
-fn changes(entries: &[Entry]) -> (Vec<Change<'_>>, Vec<Change<'_>>) {
-    let mut listed: Vec<Resource> = Vec::new();
-    let (mut initial, mut later) = (Vec::new(), Vec::new());
-    for entry in entries {
-        let (objects, gone): (Vec<&Value>, bool) = match &entry.event {
-            Event::Restarted(items) => (items.iter().collect(), false),
-            Event::Applied(object) => (vec![object], false),
-            Event::Deleted(object) => (vec![object], true),
-        };
-        let first_list =
-            matches!(entry.event, Event::Restarted(_)) && !listed.contains(&entry.resource);
-        if first_list {
-            listed.push(entry.resource);
-        }
-        let into = if first_list { &mut initial } else { &mut later };
-        into.extend(objects.into_iter().map(|object| Change {
-            revision: revision(object),
-            resource: entry.resource,
-            object,
-            gone,
-        }));
-    }
-    later.sort_by_key(|c| c.revision);
-    (initial, later)
-}
-
-/// The pods that started (first seen Running after recording began) while a
-/// claim they mount was missing or Terminating at that revision, as
-/// "pod@rev on claim (why)".
-fn started_on_bad_claims(entries: &[Entry]) -> Vec<String> {
-    let mut claims: BTreeMap<String, Value> = BTreeMap::new();
-    let mut started: BTreeMap<String, bool> = BTreeMap::new();
-    let mut bad = Vec::new();
-    let (initial, later) = changes(entries);
-    for change in initial {
-        match change.resource {
-            Resource::Claim => {
-                let name = text(change.object, "/metadata/name").to_string();
-                claims.insert(name, change.object.clone());
-            }
-            Resource::Pod => {
-                let uid = text(change.object, "/metadata/uid").to_string();
-                started.insert(uid, running(change.object));
-            }
-            Resource::PetSet | Resource::StatefulSet => {}
-        }
-    }
-    for change in later {
-        let name = text(change.object, "/metadata/name").to_string();
-        match (change.resource, change.gone) {
-            (Resource::Claim, true) => {
-                claims.remove(&name);
-            }
-            (Resource::Claim, false) => {
-                claims.insert(name, change.object.clone());
-            }
-            (Resource::Pod, false) if running(change.object) => {
-                let uid = text(change.object, "/metadata/uid").to_string();
-                if std::mem::replace(started.entry(uid).or_default(), true) {
-                    continue;
-                }
-                for claim in claim_names(change.object) {
-                    let why = match claims.get(claim) {
-                        None => "missing",
-                        Some(c) if deleting(c) => "Terminating",
-                        Some(_) => continue,
-                    };
-                    bad.push(format!("{name}@{} on {claim} ({why})", change.revision));
-                }
-            }
-            (Resource::Pod, _) | (Resource::PetSet | Resource::StatefulSet, _) => {}
-        }
-    }
-    bad
-}
-
-/// The last state of each object of `resource` by name.
-fn last_state(entries: &[Entry], resource: Resource) -> BTreeMap<String, Value> {
-    let mut state = BTreeMap::new();
-    let (initial, later) = changes(entries);
-    for change in initial
-        .into_iter()
-        .chain(later)
-        .filter(|c| c.resource == resource)
-    {
-        let name = text(change.object, "/metadata/name").to_string();
-        if change.gone {
-            state.remove(&name);
-        } else {
-            state.insert(name, change.object.clone());
-        }
-    }
-    state
-}
-
 /// Whether the pet runs Ready on a claim `www-web-0` other than `old_claim`,
 /// and is not the pod `old_pod`.
 fn back_on_a_fresh_claim(entries: &[Entry], old_pod: &str, old_claim: &str) -> bool {
@@ -196,7 +48,9 @@ fn back_on_a_fresh_claim(entries: &[Entry], old_pod: &str, old_claim: &str) -> b
         .get("web-0")
         .is_some_and(|p| ready(p) && text(p, "/metadata/uid") != old_pod);
     let claim_ok = claims.get("www-web-0").is_some_and(|c| {
-        text(c, "/metadata/uid") != old_claim && !deleting(c) && text(c, "/status/phase") == "Bound"
+        text(c, "/metadata/uid") != old_claim
+            && !terminating(c)
+            && text(c, "/status/phase") == "Bound"
     });
     pod_ok && claim_ok
 }
@@ -230,7 +84,7 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
     let timeline = Timeline::start(&k.server, "default");
     k.ok(&["delete", "pvc", "www-web-0", "--wait=false"]);
     let claim = k.json(&["pvc", "www-web-0"]);
-    assert!(deleting(&claim), "{claim}");
+    assert!(terminating(&claim), "{claim}");
     assert_eq!(
         claim["metadata"]["finalizers"],
         json!(["kubernetes.io/pvc-protection"])
@@ -247,15 +101,15 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
         !last_state(entries, Resource::Claim).contains_key("www-web-0")
     });
     let entries = timeline.stop();
-    let (_, changes) = changes(&entries);
+    let (_, changes) = by_revision(&entries);
     let pod_gone = changes
         .iter()
-        .find(|c| c.resource == Resource::Pod && c.gone)
+        .find(|c| c.resource == Resource::Pod && c.deleted)
         .map(|c| c.revision)
         .expect("the pet went");
     let claim_gone = changes
         .iter()
-        .find(|c| c.resource == Resource::Claim && c.gone)
+        .find(|c| c.resource == Resource::Claim && c.deleted)
         .map(|c| c.revision)
         .expect("the claim went");
     assert!(
@@ -264,7 +118,7 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
     );
     let terminating: Vec<u64> = changes
         .iter()
-        .filter(|c| c.resource == Resource::Claim && !c.gone && deleting(c.object))
+        .filter(|c| c.resource == Resource::Claim && !c.deleted && terminating(c.object))
         .map(|c| c.revision)
         .collect();
     assert!(

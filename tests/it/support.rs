@@ -76,6 +76,27 @@ pub fn corpus_dir() -> PathBuf {
     repo_root().join("tests/corpus")
 }
 
+/// The manifests of the corpus's `petset` and `statefulset` dirs whose
+/// extension is one of `extensions`, sorted.
+pub fn corpus_files(extensions: &[&str]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["petset", "statefulset"] {
+        let entries = std::fs::read_dir(corpus_dir().join(dir))
+            .unwrap_or_else(|err| panic!("cannot list the corpus: {err}"));
+        files.extend(
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .and_then(|x| x.to_str())
+                        .is_some_and(|x| extensions.contains(&x))
+                }),
+        );
+    }
+    files.sort();
+    files
+}
+
 /// A scratch directory that also serves as HOME for petctl runs.
 pub fn scratch() -> tempfile::TempDir {
     tempfile::Builder::new()
