@@ -51,10 +51,8 @@ fn finish_cleanup(child: Child) -> Run {
 /// coordination (a lease) would stop.
 fn scale_behind_its_back(server: &LocalServer, replicas: i64) {
     let body = format!("{{\"spec\":{{\"replicas\":{replicas}}}}}");
-    let response = server.request(
-        "PATCH",
+    let response = server.merge_patch(
         "/apis/apps/v1/namespaces/default/statefulsets/web/scale",
-        Some("application/merge-patch+json"),
         body.as_bytes(),
     );
     assert_eq!(

@@ -39,12 +39,7 @@ fn foreign_lease(server: &LocalServer, age: Duration, ttl_seconds: u64) {
         "acquired": then.to_string(), "renewed": then.to_string(), "ttlSeconds": ttl_seconds,
     });
     let patch = json!({"metadata": {"annotations": {LEASE: record.to_string()}}});
-    let response = server.request(
-        "PATCH",
-        set_path(Kind::RollingUpdate),
-        Some("application/merge-patch+json"),
-        patch.to_string().as_bytes(),
-    );
+    let response = server.merge_patch(set_path(Kind::RollingUpdate), patch.to_string().as_bytes());
     assert_eq!(response.status, 200, "{}", response.body);
 }
 

@@ -440,30 +440,21 @@ fn an_accepted_patch_is_stored_once_and_a_no_op_is_not_stored() {
     let server = LocalServer::start();
     let set = steady_set(&server);
     let rv = set["metadata"]["resourceVersion"].clone();
-    let same = server.request(
-        "PATCH",
-        &format!("{STS}/web"),
-        Some(MERGE),
-        br#"{"spec":{"replicas":0}}"#,
-    );
+    let same = server.merge_patch(&format!("{STS}/web"), br#"{"spec":{"replicas":0}}"#);
     assert_eq!(same.status, 200, "{}", same.body);
     assert_eq!(
         same.json()["metadata"]["resourceVersion"],
         rv,
         "a no-op keeps the revision"
     );
-    let scaled = server.request(
-        "PATCH",
+    let scaled = server.merge_patch(
         &format!("{STS}/web/scale?fieldValidation=Strict"),
-        Some(MERGE),
         br#"{"spec":{"replicas":0}}"#,
     );
     assert_eq!(scaled.status, 200, "{}", scaled.body);
     assert_eq!(scaled.json()["metadata"]["resourceVersion"], rv);
-    let labelled = server.request(
-        "PATCH",
+    let labelled = server.merge_patch(
         &format!("{STS}/web?fieldValidation=Warn"),
-        Some(MERGE),
         br#"{"metadata":{"labels":{"tier":"db"}},"spec":{"foo":1}}"#,
     );
     assert_eq!(labelled.status, 200, "{}", labelled.body);

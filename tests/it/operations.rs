@@ -169,17 +169,15 @@ fn a_name_shared_by_a_petset_and_a_statefulset_must_be_qualified() {
     create_petset(&server);
     // A StatefulSet of the same name with no pets and its own labels, so
     // the two controllers do not compete for pods.
-    let path = server.dir.path().join("sts.yaml");
-    let sts = statefulset("OnDelete");
-    let only_set = &sts[sts.find("apiVersion: apps/v1").unwrap()..];
-    std::fs::write(
-        &path,
-        only_set
-            .replace("replicas: 3", "replicas: 0")
-            .replace("app: nginx", "app: other"),
-    )
-    .unwrap();
-    petctl_at(&server, &["create", "-f", path.to_str().unwrap()]).expect_success();
+    let sts = SetManifest::statefulset("web")
+        .service_name("nginx")
+        .app("other")
+        .replicas(0)
+        .update_strategy("OnDelete")
+        .container("nginx", "registry.k8s.io/nginx-slim:0.8")
+        .mount("www", "/usr/share/nginx/html")
+        .claim("www");
+    create_ready(&server, "sts.yaml", &sts.yaml());
     let run = petctl_at(&server, &["scale", "web", "--replicas", "1"]);
     run.expect_code(1);
     assert_eq!(

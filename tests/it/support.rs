@@ -340,6 +340,11 @@ impl LocalServer {
         self.request("GET", path, None, b"")
     }
 
+    /// A JSON merge patch (RFC 7386) of `path`.
+    pub fn merge_patch(&self, path: &str, body: &[u8]) -> Response {
+        self.request("PATCH", path, Some("application/merge-patch+json"), body)
+    }
+
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
         self.request(
             "POST",

@@ -257,23 +257,24 @@ fn cluster_side_refusals() {
     );
 }
 
+/// An upgrade to an image the server's `--fail-images *:broken` makes
+/// crash, giving up on a pet after 3 s.
+const TO_BROKEN: [&str; 6] = [
+    "upgrade-image",
+    "web",
+    "nginx=nginx:broken",
+    "--yes",
+    "--pet-timeout",
+    "3s",
+];
+
 /// A failing image stops at the first pet with its reason; the rest stay.
 /// The set is left stuck (#67250); an upgrade to a good image replaces the
 /// stuck pet first and completes.
 #[test]
 fn a_failing_image_stops_at_the_first_pet_and_a_good_one_recovers() {
     let server = cluster(Kind::RollingUpdate, &["--fail-images", "*:broken"]);
-    let run = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:broken",
-            "--yes",
-            "--pet-timeout",
-            "3s",
-        ],
-    );
+    let run = petctl_at(&server, &TO_BROKEN);
     expect(&run, 1, &server);
     let first = run
         .stderr
@@ -321,20 +322,8 @@ fn a_failing_image_stops_at_the_first_pet_and_a_good_one_recovers() {
 fn rollback_on_failure_brings_the_pet_back_on_the_old_image() {
     let server = cluster(Kind::OnDelete, &["--fail-images", "*:broken"]);
     let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:broken",
-            "--yes",
-            "--pet-timeout",
-            "3s",
-            "--rollback-on-failure",
-            "-o",
-            "json",
-        ],
-    );
+    let rollback = ["--rollback-on-failure", "-o", "json"];
+    let run = petctl_at(&server, &[&TO_BROKEN[..], &rollback].concat());
     expect(&run, 1, &server);
     assert!(run.stderr.contains(
         "error: upgrade of statefulset \"web\" failed and was rolled back: web-2 was not Ready on the wanted image within --pet-timeout 3s:"

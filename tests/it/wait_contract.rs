@@ -246,12 +246,7 @@ fn a_stepped_petset_scale_down_says_the_pet_it_is_blocked_on() {
     create_petset(&server);
     petctl_at(&server, &["scale", "web", "--replicas", "4", "--wait"]).expect_success();
     // A broken image in the template reaches web-1 when it is recreated.
-    let template = server.request(
-        "PATCH",
-        "/apis/apps/v1alpha1/namespaces/default/petsets/web",
-        Some("application/merge-patch+json"),
-        br#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"gcr.io/x/broken-image:1"}]}}}}"#,
-    );
+    let template = server.merge_patch("/apis/apps/v1alpha1/namespaces/default/petsets/web", br#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"gcr.io/x/broken-image:1"}]}}}}"#);
     assert_eq!(template.status, 200, "{}", template.body);
     let deleted = server.request("DELETE", "/api/v1/namespaces/default/pods/web-1", None, b"");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
