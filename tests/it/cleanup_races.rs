@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use crate::cleanup::{names, scale, statefulset};
 use crate::support::{
-    claim_uids, create_ready, kubectl_or_skip, kubectl_with, petctl_at, petctl_command, scale_wait,
-    LocalServer, Rng, Run,
+    claim_uids, create_ready, finish_run, kubectl_or_skip, kubectl_with, petctl_at, scale_wait,
+    spawn_at, LocalServer, Rng, Run,
 };
 use crate::timeline::{
     claim_deletions, claims_deleted_while_wanted, pods_on_deleted_claims, Resource, Timeline,
@@ -25,25 +25,11 @@ use crate::support::FAST_SIM;
 
 /// `petctl cleanup-pvcs web --yes`, started and left running.
 fn cleanup_in_background(server: &LocalServer) -> Child {
-    let mut cleanup = petctl_command(&server.dir.path().join("petctl-home"));
-    cleanup
-        .arg("--kubeconfig")
-        .arg(server.kubeconfig())
-        .args(["cleanup-pvcs", "web", "--yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cleanup.spawn().expect("spawn cleanup-pvcs")
+    spawn_at(server, &["cleanup-pvcs", "web", "--yes"])
 }
 
 fn finish_cleanup(child: Child) -> Run {
-    let output = child.wait_with_output().expect("wait for cleanup-pvcs");
-    Run {
-        command: "petctl cleanup-pvcs web --yes".into(),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    finish_run(child, "petctl cleanup-pvcs web --yes")
 }
 
 /// Scales web the way `kubectl scale` does, through the scale

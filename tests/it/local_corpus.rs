@@ -60,7 +60,7 @@ fn set_of(list: &Value) -> (String, i64) {
 
 #[test]
 fn every_corpus_service_and_set_passes_server_dry_run() {
-    let Some(k) = Cluster::start("every_corpus_service_and_set_passes_server_dry_run", &[]) else {
+    let Some(k) = Cluster::start(&[]) else {
         return;
     };
     let files = corpus_files();
@@ -90,10 +90,7 @@ fn every_corpus_service_and_set_passes_server_dry_run() {
 
 #[test]
 fn nginx_zookeeper_and_cassandra_reach_all_ready() {
-    let Some(k) = Cluster::start(
-        "nginx_zookeeper_and_cassandra_reach_all_ready",
-        crate::support::FAST_SIM,
-    ) else {
+    let Some(k) = Cluster::start(crate::support::FAST_SIM) else {
         return;
     };
     for (namespace, file) in [

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use crate::support::{
-    await_watch, kubectl_or_skip, kubectl_with, repo_root, stderr_lines, LocalServer, Run,
+    await_watch, kubectl_or_skip, kubectl_with, repo_root, stderr_lines, test_name, LocalServer,
+    Run,
 };
 
 /// A local control plane and the real kubectl pointed at it.
@@ -21,10 +22,10 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts a server with `flags` (e.g. `--ready-delay 100ms`), or None when
+    /// Starts a server with `flags` (e.g. `OBSERVABLE_SIM`), or None when
     /// kubectl is missing.
-    pub fn start(test: &str, flags: &[&str]) -> Option<Self> {
-        let binary = kubectl_or_skip(test)?;
+    pub fn start(flags: &[&str]) -> Option<Self> {
+        let binary = kubectl_or_skip(&test_name())?;
         Some(Cluster {
             binary,
             server: LocalServer::start_with(flags),
@@ -289,10 +290,7 @@ fn names(list: &Value) -> Vec<String> {
 
 #[test]
 fn the_petset_guide_step_by_step() {
-    let Some(k) = Cluster::start(
-        "the_petset_guide_step_by_step",
-        crate::support::OBSERVABLE_SIM,
-    ) else {
+    let Some(k) = Cluster::start(crate::support::OBSERVABLE_SIM) else {
         return;
     };
 

@@ -73,10 +73,7 @@ fn delete(server: &LocalServer, path: &str) {
 
 #[test]
 fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
-    let Some(k) = Cluster::start(
-        "a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone",
-        SHORT_GRACE,
-    ) else {
+    let Some(k) = Cluster::start(SHORT_GRACE) else {
         return;
     };
     k.ok_in(&["create", "-f", "-"], &web("StatefulSet").to_string());
@@ -131,8 +128,7 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
 /// its pet is gone: the controller must wait, say so once, and start the
 /// pet on a fresh claim once the claim is gone.
 fn a_pet_waits_for_its_terminating_claim(kind: &str, wait_message: &str) {
-    let test = format!("a_{kind}_pet_waits_for_its_terminating_claim");
-    let Some(k) = Cluster::start(&test, SHORT_GRACE) else {
+    let Some(k) = Cluster::start(SHORT_GRACE) else {
         return;
     };
     k.ok_in(&["create", "-f", "-"], &web(kind).to_string());

@@ -44,10 +44,7 @@ fn revision(pod: &Value) -> String {
 
 #[test]
 fn statefulset_walk_with_a_partitioned_rolling_update() {
-    let Some(k) = Cluster::start(
-        "statefulset_walk_with_a_partitioned_rolling_update",
-        OBSERVABLE_SIM,
-    ) else {
+    let Some(k) = Cluster::start(OBSERVABLE_SIM) else {
         return;
     };
     let watch = k.watch(&["pods", "-l", "app=web"]);
@@ -212,10 +209,7 @@ fn statefulset_walk_with_a_partitioned_rolling_update() {
 
 #[test]
 fn retention_policy_delete_removes_claims_on_scale_down_and_deletion() {
-    let Some(k) = Cluster::start(
-        "retention_policy_delete_removes_claims_on_scale_down_and_deletion",
-        OBSERVABLE_SIM,
-    ) else {
+    let Some(k) = Cluster::start(OBSERVABLE_SIM) else {
         return;
     };
     let policy = "  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: Delete\n    whenScaled: Delete\n";
@@ -249,7 +243,7 @@ fn retention_policy_delete_removes_claims_on_scale_down_and_deletion() {
 
 #[test]
 fn parallel_on_delete_with_ordinals_start() {
-    let Some(k) = Cluster::start("parallel_on_delete_with_ordinals_start", OBSERVABLE_SIM) else {
+    let Some(k) = Cluster::start(OBSERVABLE_SIM) else {
         return;
     };
     let set = web()

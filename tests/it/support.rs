@@ -145,9 +145,15 @@ pub fn run_command(mut cmd: Command, command: String, stdin: Option<&[u8]>) -> R
         // The child may exit before reading everything; that is its answer.
         let _ = pipe.write_all(input);
     }
+    finish_run(child, command)
+}
+
+/// Waits for `child` to exit and collects what it wrote; `command` is how
+/// the run is shown when a test fails.
+pub fn finish_run(child: std::process::Child, command: impl Into<String>) -> Run {
     let output = child.wait_with_output().expect("wait for the child");
     Run {
-        command,
+        command: command.into(),
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -165,6 +171,14 @@ pub fn petctl_in(home: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
 pub fn petctl(args: &[&str]) -> Run {
     let home = scratch();
     petctl_in(home.path(), args, None)
+}
+
+/// The name of the running test, as libtest names the thread it runs on.
+pub fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string()
 }
 
 /// The real kubectl, or None when it is not installed and the user opted
@@ -434,9 +448,28 @@ pub fn petctl_at(server: &LocalServer, args: &[&str]) -> Run {
     let kubeconfig = server.kubeconfig();
     let mut full = vec!["--kubeconfig", kubeconfig.to_str().expect("utf-8 path")];
     full.extend_from_slice(args);
+    petctl_in(&petctl_home(server), &full, None)
+}
+
+/// petctl with `args` against `server`, as [`petctl_at`] runs it, started
+/// and left running with stdout and stderr piped; [`finish_run`] ends it.
+pub fn spawn_at(server: &LocalServer, args: &[&str]) -> std::process::Child {
+    petctl_command(&petctl_home(server))
+        .arg("--kubeconfig")
+        .arg(server.kubeconfig())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn petctl {}: {e}", args.join(" ")))
+}
+
+/// The HOME of petctl runs against `server`, in its scratch dir.
+fn petctl_home(server: &LocalServer) -> PathBuf {
     let home = server.dir.path().join("petctl-home");
     let _ = std::fs::create_dir_all(&home);
-    petctl_in(&home, &full, None)
+    home
 }
 
 /// Replaces what changes from run to run — ages, PV names, times of day —

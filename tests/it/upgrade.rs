@@ -4,14 +4,12 @@
 //! messages, a failing image, rollback, recovery of a stuck set, SIGKILL
 //! and resume, and injected faults.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::support::{
-    petctl, petctl_at, petctl_command, LocalServer, Run, Seed, SetManifest, OBSERVABLE_SIM,
-    SLOW_READY,
+    petctl, petctl_at, spawn_at, LocalServer, Run, Seed, SetManifest, OBSERVABLE_SIM, SLOW_READY,
 };
 use crate::timeline::{
     claims_changed, creation_order, deletion_order, final_images, max_not_ready, Entry, Timeline,
@@ -355,18 +353,9 @@ fn rollback_on_failure_brings_the_pet_back_on_the_old_image() {
 fn sigkill_in_the_middle_then_resume() {
     let server = cluster(Kind::RollingUpdate, SLOW_READY);
     let timeline = Timeline::start(&server, "default");
-    let kubeconfig = server.kubeconfig();
-    let home = server.dir.path().join("petctl-home");
     let args = ["upgrade-image", "web", "nginx=nginx:2", "--yes"];
-    let mut child = petctl_command(&home)
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn petctl");
+    // Its output is left in the pipes: it is killed long before they fill.
+    let mut child = spawn_at(&server, &args);
     timeline.wait_for("the replacement of web-2", Duration::from_secs(60), |e| {
         creation_order("web", e).first().map(String::as_str) == Some("web-2")
     });

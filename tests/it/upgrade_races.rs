@@ -4,11 +4,11 @@
 //! (kubectl ignores the lease): the upgrade stops at once, because of the
 //! change, and never calls the removed pets down.
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use crate::support::{
-    kubectl_or_skip, kubectl_with, petctl_at, petctl_command, LocalServer, Rng, Run,
+    finish_run, kubectl_or_skip, kubectl_with, petctl_at, spawn_at, LocalServer, Rng, Run,
 };
 use crate::timeline::{deletion_order, max_not_ready, Entry, Timeline};
 use crate::upgrade::{cluster, expect, set_object, Kind, PETS};
@@ -114,15 +114,7 @@ pub(crate) fn upgrade_in_background(
     timeline: &Timeline,
     args: &[&str],
 ) -> Child {
-    let child = petctl_command(&server.dir.path().join("petctl-home"))
-        .arg("--kubeconfig")
-        .arg(server.kubeconfig())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn petctl");
+    let child = spawn_at(server, args);
     timeline.wait_for("the upgrade deleting web-2", Duration::from_secs(60), |e| {
         !deletion_order("web", e).is_empty()
     });
@@ -130,13 +122,7 @@ pub(crate) fn upgrade_in_background(
 }
 
 pub(crate) fn finish(child: Child) -> Run {
-    let output = child.wait_with_output().expect("wait for petctl");
-    Run {
-        command: "petctl upgrade-image web nginx=nginx:2 --yes …".into(),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    finish_run(child, "petctl upgrade-image web nginx=nginx:2 --yes …")
 }
 
 /// The last line of stderr: the error petctl stopped with.

@@ -184,23 +184,18 @@ impl SetManifest {
             "apiVersion: {}\nkind: {}\nmetadata:\n  name: {name}\n",
             self.api_version, self.kind
         );
-        if !self.labels.is_empty() {
-            out.push_str("  labels:\n");
-            for (key, value) in &self.labels {
-                let _ = writeln!(out, "    {key}: {value}");
-            }
-        }
+        write_map(&mut out, "  labels:\n", "    ", &self.labels);
         let _ = write!(
             out,
             "spec:\n  serviceName: {service}\n  replicas: {}\n{}  selector:\n    matchLabels:\n      app: {app}\n  template:\n    metadata:\n      labels:\n        app: {app}\n",
             self.replicas, self.spec
         );
-        if !self.pod_annotations.is_empty() {
-            out.push_str("      annotations:\n");
-            for (key, value) in &self.pod_annotations {
-                let _ = writeln!(out, "        {key}: {value}");
-            }
-        }
+        write_map(
+            &mut out,
+            "      annotations:\n",
+            "        ",
+            &self.pod_annotations,
+        );
         out.push_str("    spec:\n");
         if let Some(seconds) = self.grace_period {
             let _ = writeln!(out, "      terminationGracePeriodSeconds: {seconds}");
@@ -212,12 +207,8 @@ impl SetManifest {
                 "      - name: {}\n        image: {}\n",
                 c.name, c.image
             );
-            if !c.requests.is_empty() {
-                out.push_str("        resources:\n          requests:\n");
-            }
-            for (resource, quantity) in &c.requests {
-                let _ = writeln!(out, "            {resource}: {quantity}");
-            }
+            let requests = "        resources:\n          requests:\n";
+            write_map(&mut out, requests, "            ", &c.requests);
             if !c.mounts.is_empty() {
                 out.push_str("        volumeMounts:\n");
             }
@@ -254,5 +245,16 @@ impl SetManifest {
         let mut documents =
             petctl::manifest::parse::parse_file(&file).expect("the builder writes valid YAML");
         documents.pop().expect("one document").value
+    }
+}
+
+/// `key: value` lines indented by `indent` under `header`; nothing at all
+/// when there are no entries.
+fn write_map(out: &mut String, header: &str, indent: &str, entries: &[(String, String)]) {
+    if !entries.is_empty() {
+        out.push_str(header);
+    }
+    for (key, value) in entries {
+        let _ = writeln!(out, "{indent}{key}: {value}");
     }
 }

@@ -2,10 +2,9 @@
 //! it arrived: for the `--wait` contract (docs/wait.md), where *when* a
 //! notice is said matters as much as what it says.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use super::{lines_of, petctl_command, stderr_lines, LocalServer};
+use super::{lines_of, spawn_at, stderr_lines, LocalServer};
 
 /// A blocker must be said well before the timeout: within this.
 pub const PROMPTLY: Duration = Duration::from_secs(5);
@@ -94,17 +93,8 @@ impl std::fmt::Display for Streamed {
 /// Starts petctl with `args` against `server`, returning the child and
 /// the start time; `finish` reads it to the end.
 pub fn spawn(server: &LocalServer, args: &[&str]) -> (std::process::Child, Instant, String) {
-    let home = server.dir.path().join("petctl-home");
-    let _ = std::fs::create_dir_all(&home);
-    let mut cmd = petctl_command(&home);
-    cmd.arg("--kubeconfig")
-        .arg(server.kubeconfig())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
     let start = Instant::now();
-    let child = cmd.spawn().expect("spawn petctl");
+    let child = spawn_at(server, args);
     (child, start, format!("petctl {}", args.join(" ")))
 }
 
