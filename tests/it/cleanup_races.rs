@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::cleanup::{names, scale, statefulset};
 use crate::support::{
     claim_uids, create_ready, finish_run, kubectl_or_skip, kubectl_with, petctl_at, scale_wait,
-    spawn_at, LocalServer, Rng, Run,
+    script_available, spawn_at, terminal_command, LocalServer, Rng, Run,
 };
 use crate::timeline::{
     claim_deletions, claims_deleted_while_wanted, pods_on_deleted_claims, Resource, Timeline,
@@ -127,13 +127,6 @@ fn read_until(chunks: &Receiver<Vec<u8>>, needle: &str, context: &str) -> String
     text
 }
 
-fn script_available() -> bool {
-    let version = std::process::Command::new("script")
-        .arg("--version")
-        .output();
-    version.is_ok_and(|o| o.status.success())
-}
-
 /// The scale-ups a user can start in another shell while cleanup's prompt
 /// is open: petctl's own (which waits for the pets), the real kubectl's,
 /// and a bare PATCH of the scale subresource.
@@ -168,18 +161,11 @@ impl ScaleUp {
 #[test]
 fn cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing() {
     if !script_available() {
-        eprintln!("skipping: util-linux `script` is not installed");
         return;
     }
     let kubectl = kubectl_or_skip("cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing");
     let server = LocalServer::start_with(FAST_SIM);
     create_ready(&server, "web.yaml", &statefulset("web", 3, &["www"]));
-    let home = server.dir.path().join("petctl-home");
-    let command = format!(
-        "{} --kubeconfig {} cleanup-pvcs web",
-        env!("CARGO_BIN_EXE_petctl"),
-        server.kubeconfig().display()
-    );
     let adversaries = [ScaleUp::Petctl, ScaleUp::Kubectl, ScaleUp::Patch];
     for round in 0..20 {
         let to = 2 + round % 2;
@@ -188,9 +174,8 @@ fn cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing() {
         scale(&server, 1);
         let before = claim_uids(&server);
         let timeline = Timeline::start(&server, "default");
-        let mut child = crate::support::scrubbed(std::process::Command::new("script"), &home)
-            .args(["-qec", &command, "/dev/null"])
-            .env("TERM", "dumb")
+        let (mut cleanup, command) = terminal_command(&server, "cleanup-pvcs web", "dumb");
+        let mut child = cleanup
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -212,7 +197,7 @@ fn cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing() {
         }
         let entries = timeline.stop();
         let run = Run {
-            command: command.clone(),
+            command,
             code: status.code().unwrap_or(-1),
             stdout: String::new(),
             stderr: shown,

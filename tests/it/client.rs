@@ -84,11 +84,8 @@ fn petset_create_wait_get_describe() {
 #[test]
 fn statefulset_create_get_describe_and_output_formats() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    let manifest = crate::support::corpus_dir().join("statefulset/website-web.yaml");
-    let run = petctl_at(
-        &server,
-        &["create", "-f", manifest.to_str().unwrap(), "--wait"],
-    );
+    let manifest = "tests/corpus/statefulset/website-web.yaml";
+    let run = petctl_at(&server, &["create", "-f", manifest, "--wait"]);
     run.expect_success();
     assert_eq!(
         run.stdout,
@@ -107,30 +104,19 @@ fn statefulset_create_get_describe_and_output_formats() {
     );
     let run = petctl_at(&server, &["get", "sts", "web", "-o", "name"]);
     assert_eq!(run.stdout, "statefulset.apps/web\n");
-    let run = petctl_at(
-        &server,
-        &[
-            "get",
-            "sts",
-            "web",
-            "-o",
-            "jsonpath={.spec.serviceName}{\"\\n\"}",
-        ],
-    );
+    let service_name = "jsonpath={.spec.serviceName}{\"\\n\"}";
+    let run = petctl_at(&server, &["get", "sts", "web", "-o", service_name]);
     assert_eq!(run.stdout, "nginx\n");
-    let run = petctl_at(
-        &server,
-        &[
-            "get",
-            "pods",
-            "-l",
-            "app=nginx",
-            "--no-headers",
-            "-o",
-            "name",
-        ],
-    );
-    assert_eq!(run.stdout, "pod/web-0\npod/web-1\n");
+    let pods = [
+        "get",
+        "pods",
+        "-l",
+        "app=nginx",
+        "--no-headers",
+        "-o",
+        "name",
+    ];
+    assert_eq!(petctl_at(&server, &pods).stdout, "pod/web-0\npod/web-1\n");
     let run = petctl_at(&server, &["get", "pvc"]);
     assert_eq!(
         normalize(&run.stdout),
@@ -171,11 +157,8 @@ fn create_reports_each_failure_and_goes_on() {
 #[test]
 fn create_warns_about_a_missing_governing_service_and_dry_runs() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    let zk = crate::support::corpus_dir().join("petset/k8s-e2e-zookeeper.yaml");
-    let run = petctl_at(
-        &server,
-        &["create", "-f", zk.to_str().unwrap(), "--dry-run=server"],
-    );
+    let zk = "tests/corpus/petset/k8s-e2e-zookeeper.yaml";
+    let run = petctl_at(&server, &["create", "-f", zk, "--dry-run=server"]);
     run.expect_success();
     assert_eq!(run.stdout, "petset.apps/zoo created (server dry run)\n");
     assert_eq!(
@@ -190,17 +173,10 @@ fn create_warns_about_a_missing_governing_service_and_dry_runs() {
 #[test]
 fn get_pets_shows_missing_ordinals_and_a_paused_set_times_out_with_the_reason() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    let redis = crate::support::corpus_dir().join("petset/contrib-redis.yaml");
+    let redis = "tests/corpus/petset/contrib-redis.yaml";
     let run = petctl_at(
         &server,
-        &[
-            "create",
-            "-f",
-            redis.to_str().unwrap(),
-            "--wait",
-            "--timeout",
-            "2s",
-        ],
+        &["create", "-f", redis, "--wait", "--timeout", "2s"],
     );
     run.expect_code(1);
     let err = normalize(&run.stderr);

@@ -137,14 +137,9 @@ fn a_pet_waits_for_its_terminating_claim(kind: &str, wait_message: &str) {
         uid_of(&k.server, &format!("{PODS}/web-0")),
         uid_of(&k.server, &format!("{CLAIMS}/www-web-0")),
     );
-    k.ok(&[
-        "patch",
-        "pvc",
-        "www-web-0",
-        "--type=json",
-        "-p",
-        r#"[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/hold"}]"#,
-    ]);
+    let patch_claim =
+        |patch: &str| k.ok(&["patch", "pvc", "www-web-0", "--type=json", "-p", patch]);
+    patch_claim(r#"[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/hold"}]"#);
     let timeline = Timeline::start(&k.server, "default");
     k.ok(&["delete", "pvc", "www-web-0", "--wait=false"]);
     k.ok(&["delete", "pod", "web-0", "--wait=false"]);
@@ -167,14 +162,9 @@ fn a_pet_waits_for_its_terminating_claim(kind: &str, wait_message: &str) {
         !last_state(&timeline.entries(), Resource::Pod).contains_key("web-0"),
         "a pet was created on a terminating claim"
     );
-    k.ok(&[
-        "patch",
-        "pvc",
-        "www-web-0",
-        "--type=json",
-        "-p",
+    patch_claim(
         r#"[{"op":"test","path":"/metadata/finalizers","value":["example.com/hold"]},{"op":"remove","path":"/metadata/finalizers"}]"#,
-    ]);
+    );
     timeline.wait_for("the pet on a fresh claim", WAIT, |entries| {
         back_on_a_fresh_claim(entries, &old_pod, &old_claim)
     });

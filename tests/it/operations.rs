@@ -72,10 +72,10 @@ fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
         ["web-4", "web-3"],
         "pets must be removed in reverse order"
     );
-    assert!(
-        claims_changed(&down).is_empty(),
-        "scale-down must keep every claim: {:?}",
-        claims_changed(&down)
+    assert_eq!(
+        claims_changed(&down),
+        Vec::<String>::new(),
+        "scale-down must keep every claim"
     );
     assert!(
         run.stderr.ends_with("claims kept: www-web-3, www-web-4 (they keep the removed pets' data; delete them with: petctl cleanup-pvcs web)\n"),
@@ -101,7 +101,7 @@ fn petset_scale_down_after_an_upgrade_goes_in_reverse_ordinal_order() {
         ["web-3", "web-2", "web-1"],
         "{run}"
     );
-    assert!(claims_changed(&entries).is_empty());
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
 }
 
 #[test]
@@ -156,11 +156,12 @@ fn scale_preconditions_and_bad_input() {
         run.stderr,
         "petset \"web\": would scale from 2 to 4 replicas: create web-2, then web-3\n"
     );
-    let run = petctl_at(
-        &server,
-        &["get", "petset", "web", "-o", "jsonpath={.spec.replicas}"],
+    let replicas = ["get", "petset", "web", "-o", "jsonpath={.spec.replicas}"];
+    assert_eq!(
+        petctl_at(&server, &replicas).stdout,
+        "2",
+        "a dry run changes nothing"
     );
-    assert_eq!(run.stdout, "2", "a dry run changes nothing");
 }
 
 #[test]
@@ -275,16 +276,8 @@ fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
     };
     assert_eq!(partition(), "0", "a dry run changes nothing");
     petctl_at(&server, &["pause", "sts/web"]).expect_success();
-    let run = petctl_at(
-        &server,
-        &[
-            "get",
-            "sts",
-            "web",
-            "-o",
-            "jsonpath={.spec.updateStrategy.rollingUpdate.partition} {.metadata.annotations}",
-        ],
-    );
+    let paused = "jsonpath={.spec.updateStrategy.rollingUpdate.partition} {.metadata.annotations}";
+    let run = petctl_at(&server, &["get", "sts", "web", "-o", paused]);
     assert_eq!(run.stdout, "3 {\"petctl.io/paused-partition\":\"0\"}");
     let run = petctl_at(&server, &["resume", "sts/web"]);
     run.expect_success();

@@ -24,11 +24,7 @@ fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
         "{run}"
     );
     assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     let run = petctl_at(&server, &["get", "petsets"]);
     assert_eq!(run.stderr, "No resources found in default namespace.\n");
 }
@@ -63,7 +59,7 @@ fn orphan_delete(server: &LocalServer, set: &str, cascade: &str, deleted: &str) 
         deletion_order("web", &entries).is_empty(),
         "orphaned pets must keep running"
     );
-    assert!(claims_changed(&entries).is_empty());
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     let run = petctl_at(server, &["get", "pods", "-o", "name"]);
     assert_eq!(run.stdout, "pod/web-0\npod/web-1\npod/web-2\n");
     let run = petctl_at(
@@ -194,11 +190,7 @@ fn delete_by_file_and_cleanup(strategy: &str) {
         "statefulset.apps/web deleted\nservice/nginx deleted\n"
     );
     assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     let run = petctl_at(&server, &["get", "svc", "nginx", "-o", "name"]);
     run.expect_code(1);
     // A second run finds nothing left to do but says so.
@@ -248,11 +240,7 @@ fn delete_by_file_keeps_a_claim_and_a_namespace_in_the_manifest() {
             && run.stderr.contains("persistentvolumeclaim/backup kept: a claim holds data: petctl cleanup-pvcs deletes claims, when asked"),
         "{run}"
     );
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     let backup = server
         .get("/api/v1/namespaces/default/persistentvolumeclaims/backup")
         .json();

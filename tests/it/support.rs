@@ -9,7 +9,8 @@ mod seed;
 mod sim;
 mod streamed;
 pub use commands::{
-    claim_uids, create_petset, create_ready, on_a_terminal, scale_wait, CREATE_EXAMPLE,
+    claim_uids, create_petset, create_ready, on_a_terminal, scale_wait, script_available,
+    terminal_command, CREATE_EXAMPLE,
 };
 pub use manifests::SetManifest;
 pub use seed::{Rng, Seed};

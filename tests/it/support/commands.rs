@@ -53,11 +53,21 @@ pub fn scale_wait<'a>(set: &'a str, replicas: &'a str, timeout: &'a str) -> [&'a
 /// `script`) with `TERM=term`, ready to run, and how to show it; None,
 /// after saying so, when `script` is missing.
 pub fn on_a_terminal(server: &LocalServer, args: &str, term: &str) -> Option<(Command, String)> {
+    script_available().then(|| terminal_command(server, args, term))
+}
+
+/// Whether util-linux `script` is installed; says so when it is not.
+pub fn script_available() -> bool {
     let script = Command::new("script").arg("--version").output();
-    if !script.is_ok_and(|o| o.status.success()) {
+    let found = script.is_ok_and(|o| o.status.success());
+    if !found {
         eprintln!("skipping the terminal half: util-linux `script` is not installed");
-        return None;
     }
+    found
+}
+
+/// [`on_a_terminal`] once [`script_available`] said yes.
+pub fn terminal_command(server: &LocalServer, args: &str, term: &str) -> (Command, String) {
     let home = server.dir.path().join("petctl-home");
     let command = format!(
         "{} --kubeconfig {} {args}",
@@ -66,7 +76,7 @@ pub fn on_a_terminal(server: &LocalServer, args: &str, term: &str) -> Option<(Co
     );
     let mut cmd = scrubbed(Command::new("script"), &home);
     cmd.args(["-qec", &command, "/dev/null"]).env("TERM", term);
-    Some((cmd, format!("script -qec {command:?}")))
+    (cmd, format!("script -qec {command:?}"))
 }
 
 /// Claim name → uid in "default", as the server has them now.
