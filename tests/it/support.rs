@@ -1,9 +1,14 @@
 //! The test harness: run the petctl binary with a scrubbed environment and
-//! capture everything needed to debug a failure.
+//! capture everything needed to debug a failure. Beside it: the command
+//! lines many tests run (`commands`), the real kubectl (`kubectl`), the one
+//! manifest builder (`manifests`), seeds that every failure names (`seed`),
+//! the simulation speeds (`sim`) and runs whose stderr is timed line by
+//! line (`streamed`).
 
 #![allow(dead_code)]
 
 mod commands;
+mod kubectl;
 mod manifests;
 mod seed;
 mod sim;
@@ -12,6 +17,7 @@ pub use commands::{
     claim_uids, create_petset, create_ready, on_a_terminal, scale_wait, script_available,
     terminal_command, CREATE_EXAMPLE,
 };
+pub use kubectl::{await_watch, kubectl_or_skip, kubectl_with};
 pub use manifests::SetManifest;
 pub use seed::{Rng, Seed};
 pub use sim::*;
@@ -180,25 +186,6 @@ pub fn test_name() -> String {
         .name()
         .unwrap_or("this test")
         .to_string()
-}
-
-/// The real kubectl, or None when it is not installed and the user opted
-/// out with `PETCTL_TEST_SKIP_KUBECTL=1`. Without that opt-out a missing
-/// kubectl fails the test, so a skip never passes silently.
-pub fn kubectl_or_skip(test: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("PETCTL_TEST_SKIP_KUBECTL").as_deref() == Ok("1"),
-            "{test}: kubectl is not on PATH; install it, or set PETCTL_TEST_SKIP_KUBECTL=1 to skip the conformance tests"
-        );
-        eprintln!("skipping {test}: kubectl is not on PATH and PETCTL_TEST_SKIP_KUBECTL=1");
-    }
-    found
 }
 
 /// A local control plane for one test: `petctl local up --port 0` in a temp
@@ -419,30 +406,6 @@ impl Response {
     }
 }
 
-/// Runs the real kubectl (`binary`) against `server`, with only the
-/// server's kubeconfig and a scratch HOME.
-pub fn kubectl_with(
-    binary: &Path,
-    server: &LocalServer,
-    args: &[&str],
-    stdin: Option<&[u8]>,
-) -> Run {
-    let home = server.dir.path().join("kubectl-home");
-    let _ = std::fs::create_dir_all(&home);
-    let mut cmd = Command::new(binary);
-    cmd.args(args)
-        .env("KUBECONFIG", server.kubeconfig())
-        .env("HOME", &home)
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .current_dir(repo_root());
-    run_command(
-        cmd,
-        format!("{} {}", binary.display(), args.join(" ")),
-        stdin,
-    )
-}
-
 /// Runs petctl against `server` (through its kubeconfig), with HOME in the
 /// server's scratch dir.
 pub fn petctl_at(server: &LocalServer, args: &[&str]) -> Run {
@@ -530,32 +493,4 @@ pub fn lines_of(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc:
         }
     });
     rx
-}
-
-/// Blocks until a kubectl run with `-v=6` logs that its watch request on a
-/// URL containing `fragment` was answered (client-go logs a response when
-/// its headers arrive, so the watch is then in place); panics after 30 s.
-/// Returns the lines read.
-#[track_caller]
-pub fn await_watch(lines: &std::sync::mpsc::Receiver<String>, fragment: &str) -> Vec<String> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match lines.recv_timeout(left) {
-            Ok(line) => {
-                let answered = line.contains("watch=true")
-                    && line.contains(fragment)
-                    && line.contains("200 OK");
-                seen.push(line);
-                if answered {
-                    return seen;
-                }
-            }
-            Err(_) => panic!(
-                "no watch on {fragment:?} was answered:\n{}",
-                seen.join("\n")
-            ),
-        }
-    }
 }

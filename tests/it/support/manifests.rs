@@ -1,5 +1,5 @@
 //! The one builder of PetSet and StatefulSet manifests the tests create:
-//! name, labels, governing Service, replicas, containers with their
+//! name, namespace, labels, governing Service, replicas, containers with their
 //! resource requests and mounts, claim templates, pod annotations and extra
 //! spec fields (update strategy, pod management policy, retention policy
 //! ...), written as YAML or, for request bodies, as JSON.
@@ -31,6 +31,7 @@ pub struct SetManifest {
     api_version: &'static str,
     kind: &'static str,
     name: String,
+    namespace: Option<String>,
     labels: Vec<(String, String)>,
     service_name: String,
     governing_service: bool,
@@ -60,6 +61,7 @@ impl SetManifest {
             api_version,
             kind,
             name: name.to_string(),
+            namespace: None,
             labels: Vec::new(),
             service_name: name.to_string(),
             governing_service: false,
@@ -84,6 +86,12 @@ impl SetManifest {
     /// The serviceName, of a Service the test does not create.
     pub fn service_name(mut self, service: &str) -> Self {
         self.service_name = service.to_string();
+        self
+    }
+
+    /// The set's namespace (otherwise the one petctl is pointed at).
+    pub fn namespace(mut self, namespace: &str) -> Self {
+        self.namespace = Some(namespace.to_string());
         self
     }
 
@@ -184,6 +192,9 @@ impl SetManifest {
             "apiVersion: {}\nkind: {}\nmetadata:\n  name: {name}\n",
             self.api_version, self.kind
         );
+        if let Some(namespace) = &self.namespace {
+            let _ = writeln!(out, "  namespace: {namespace}");
+        }
         write_map(&mut out, "  labels:\n", "    ", &self.labels);
         let _ = write!(
             out,
