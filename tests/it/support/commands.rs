@@ -1,6 +1,6 @@
 //! The command lines many tests run against their server: the guide's
-//! PetSet or a manifest created and Ready, a scale that waits, petctl on a terminal, and
-//! the claims as the server has them.
+//! PetSet or a manifest created and Ready, a scale that waits, petctl on a
+//! terminal, and the claims as the server has them.
 
 use std::collections::BTreeMap;
 use std::process::Command;
