@@ -411,6 +411,59 @@ pub fn pods_on_deleted_claims(entries: &[Entry]) -> Vec<String> {
     found
 }
 
+/// The pods that started (first seen Running after recording began) while a
+/// claim they mount was missing or Terminating at that revision, as
+/// "pod@rev on claim (why)".
+pub fn started_on_bad_claims(entries: &[Entry]) -> Vec<String> {
+    let (initial, changes) = by_revision(entries);
+    let mut claims: BTreeMap<String, Value> = BTreeMap::new();
+    let mut started: BTreeMap<String, bool> = BTreeMap::new();
+    for entry in initial {
+        let Event::Restarted(items) = &entry.event else {
+            continue;
+        };
+        for o in items {
+            match entry.resource {
+                Resource::Claim => {
+                    claims.insert(text(o, "/metadata/name").to_string(), o.clone());
+                }
+                Resource::Pod => {
+                    started.insert(text(o, "/metadata/uid").to_string(), running(o));
+                }
+                Resource::PetSet | Resource::StatefulSet => {}
+            }
+        }
+    }
+    let mut bad = Vec::new();
+    for change in &changes {
+        let name = text(change.object, "/metadata/name").to_string();
+        match (change.resource, change.deleted) {
+            (Resource::Claim, true) => {
+                claims.remove(&name);
+            }
+            (Resource::Claim, false) => {
+                claims.insert(name, change.object.clone());
+            }
+            (Resource::Pod, false) if running(change.object) => {
+                let uid = text(change.object, "/metadata/uid").to_string();
+                if std::mem::replace(started.entry(uid).or_default(), true) {
+                    continue;
+                }
+                for claim in claims_mounted(change.object) {
+                    let why = match claims.get(claim) {
+                        None => "missing",
+                        Some(c) if terminating(c) => "Terminating",
+                        Some(_) => continue,
+                    };
+                    bad.push(format!("{name}@{} on {claim} ({why})", change.revision));
+                }
+            }
+            (Resource::Pod, _) | (Resource::PetSet | Resource::StatefulSet, _) => {}
+        }
+    }
+    bad
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,57 +568,4 @@ mod tests {
         later.push(e(StatefulSet, Applied(at(set(3), 15))));
         assert!(claims_deleted_while_wanted(&later, StatefulSet, "web", "www").is_empty());
     }
-}
-
-/// The pods that started (first seen Running after recording began) while a
-/// claim they mount was missing or Terminating at that revision, as
-/// "pod@rev on claim (why)".
-pub fn started_on_bad_claims(entries: &[Entry]) -> Vec<String> {
-    let (initial, changes) = by_revision(entries);
-    let mut claims: BTreeMap<String, Value> = BTreeMap::new();
-    let mut started: BTreeMap<String, bool> = BTreeMap::new();
-    for entry in initial {
-        let Event::Restarted(items) = &entry.event else {
-            continue;
-        };
-        for o in items {
-            match entry.resource {
-                Resource::Claim => {
-                    claims.insert(text(o, "/metadata/name").to_string(), o.clone());
-                }
-                Resource::Pod => {
-                    started.insert(text(o, "/metadata/uid").to_string(), running(o));
-                }
-                Resource::PetSet | Resource::StatefulSet => {}
-            }
-        }
-    }
-    let mut bad = Vec::new();
-    for change in &changes {
-        let name = text(change.object, "/metadata/name").to_string();
-        match (change.resource, change.deleted) {
-            (Resource::Claim, true) => {
-                claims.remove(&name);
-            }
-            (Resource::Claim, false) => {
-                claims.insert(name, change.object.clone());
-            }
-            (Resource::Pod, false) if running(change.object) => {
-                let uid = text(change.object, "/metadata/uid").to_string();
-                if std::mem::replace(started.entry(uid).or_default(), true) {
-                    continue;
-                }
-                for claim in claims_mounted(change.object) {
-                    let why = match claims.get(claim) {
-                        None => "missing",
-                        Some(c) if terminating(c) => "Terminating",
-                        Some(_) => continue,
-                    };
-                    bad.push(format!("{name}@{} on {claim} ({why})", change.revision));
-                }
-            }
-            (Resource::Pod, _) | (Resource::PetSet | Resource::StatefulSet, _) => {}
-        }
-    }
-    bad
 }
