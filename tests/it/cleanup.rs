@@ -10,10 +10,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{petctl_at, LocalServer, SetManifest};
+use crate::support::{
+    claim_uids, create_petset, create_ready, petctl_at, scale_wait, LocalServer, SetManifest,
+    FAST_SIM,
+};
 use crate::timeline::{claims_changed, Timeline};
-
-use crate::support::FAST_SIM;
 
 /// A StatefulSet `name` selected by `app: <name>`, with a claim per template.
 pub(crate) fn statefulset(name: &str, replicas: i64, templates: &[&str]) -> String {
@@ -27,56 +28,13 @@ pub(crate) fn statefulset(name: &str, replicas: i64, templates: &[&str]) -> Stri
         .yaml()
 }
 
-/// `petctl create -f` of `yaml`, waiting for the sets to be Ready.
-pub(crate) fn create(server: &LocalServer, yaml: &str, file: &str) {
-    let path = server.dir.path().join(file);
-    std::fs::write(&path, yaml).unwrap();
-    let path = path.to_str().unwrap();
-    petctl_at(
-        server,
-        &["create", "-f", path, "--wait", "--timeout", "60s"],
-    )
-    .expect_success();
-}
-
-/// Claim name → uid, as the server has them now.
-pub(crate) fn claim_uids(server: &LocalServer) -> BTreeMap<String, String> {
-    let list = server
-        .get("/api/v1/namespaces/default/persistentvolumeclaims")
-        .json();
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let meta = &c["metadata"];
-            (
-                meta["name"].as_str().unwrap().to_string(),
-                meta["uid"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 pub(crate) fn names(uids: &BTreeMap<String, String>) -> Vec<&str> {
     uids.keys().map(String::as_str).collect()
 }
 
 pub(crate) fn scale(server: &LocalServer, replicas: i64) {
     let replicas = replicas.to_string();
-    petctl_at(
-        server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            &replicas,
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    petctl_at(server, &scale_wait("web", &replicas, "60s")).expect_success();
 }
 
 #[test]
@@ -84,7 +42,7 @@ fn a_set_that_does_not_exist_is_an_error_and_nothing_is_deleted() {
     let server = LocalServer::start_with(FAST_SIM);
     // The reproduction: x-old scaled from 3 to 1, and a hand-made claim
     // whose name ends like one of a set "old".
-    create(&server, &statefulset("x-old", 3, &["data"]), "x-old.yaml");
+    create_ready(&server, "x-old.yaml", &statefulset("x-old", 3, &["data"]));
     petctl_at(
         &server,
         &["scale", "sts/x-old", "--replicas", "1", "--wait"],
@@ -95,18 +53,7 @@ fn a_set_that_does_not_exist_is_an_error_and_nothing_is_deleted() {
     std::fs::write(&path, backup).unwrap();
     petctl_at(&server, &["create", "-f", path.to_str().unwrap()]).expect_success();
     // And a PetSet "web", for a kind prefix that does not match.
-    petctl_at(
-        &server,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    create_petset(&server);
     let before = claim_uids(&server);
     assert_eq!(
         names(&before),
@@ -155,11 +102,7 @@ fn a_set_that_does_not_exist_is_an_error_and_nothing_is_deleted() {
         assert_eq!(run.stdout, "", "{run}");
     }
     let entries = timeline.stop();
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     assert_eq!(
         claim_uids(&server),
         before,
@@ -187,10 +130,10 @@ fn a_set_that_does_not_exist_is_an_error_and_nothing_is_deleted() {
 #[test]
 fn the_deleted_set_form_refuses_what_a_live_set_or_a_pod_uses() {
     let server = LocalServer::start_with(FAST_SIM);
-    create(
+    create_ready(
         &server,
-        &statefulset("old", 2, &["data-x", "www"]),
         "old.yaml",
+        &statefulset("old", 2, &["data-x", "www"]),
     );
     let run = petctl_at(&server, &["delete", "sts/old"]);
     run.expect_success();
@@ -201,7 +144,7 @@ fn the_deleted_set_form_refuses_what_a_live_set_or_a_pod_uses() {
     // A new set whose claims are named like the deleted set's "data-x"
     // ones: its pet 0 takes data-x-old-0 over, and data-x-old-1 is the
     // name of its claim 1.
-    create(&server, &statefulset("x-old", 1, &["data"]), "x-old.yaml");
+    create_ready(&server, "x-old.yaml", &statefulset("x-old", 1, &["data"]));
     let debug = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  containers:\n  - name: sh\n    image: busybox\n    volumeMounts:\n    - name: data\n      mountPath: /data\n  volumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: www-old-1\n";
     let path = server.dir.path().join("debug.yaml");
     std::fs::write(&path, debug).unwrap();

@@ -12,9 +12,10 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use crate::cleanup::{claim_uids, create, names, scale, statefulset};
+use crate::cleanup::{names, scale, statefulset};
 use crate::support::{
-    kubectl_or_skip, kubectl_with, petctl_at, petctl_command, LocalServer, Rng, Run,
+    claim_uids, create_ready, finish_run, kubectl_or_skip, kubectl_with, petctl_at, scale_wait,
+    script_available, spawn_at, terminal_command, LocalServer, Rng, Run,
 };
 use crate::timeline::{
     claim_deletions, claims_deleted_while_wanted, pods_on_deleted_claims, Resource, Timeline,
@@ -24,25 +25,11 @@ use crate::support::FAST_SIM;
 
 /// `petctl cleanup-pvcs web --yes`, started and left running.
 fn cleanup_in_background(server: &LocalServer) -> Child {
-    let mut cleanup = petctl_command(&server.dir.path().join("petctl-home"));
-    cleanup
-        .arg("--kubeconfig")
-        .arg(server.kubeconfig())
-        .args(["cleanup-pvcs", "web", "--yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cleanup.spawn().expect("spawn cleanup-pvcs")
+    spawn_at(server, &["cleanup-pvcs", "web", "--yes"])
 }
 
 fn finish_cleanup(child: Child) -> Run {
-    let output = child.wait_with_output().expect("wait for cleanup-pvcs");
-    Run {
-        command: "petctl cleanup-pvcs web --yes".into(),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    finish_run(child, "petctl cleanup-pvcs web --yes")
 }
 
 /// Scales web the way `kubectl scale` does, through the scale
@@ -50,10 +37,8 @@ fn finish_cleanup(child: Child) -> Run {
 /// coordination (a lease) would stop.
 fn scale_behind_its_back(server: &LocalServer, replicas: i64) {
     let body = format!("{{\"spec\":{{\"replicas\":{replicas}}}}}");
-    let response = server.request(
-        "PATCH",
+    let response = server.merge_patch(
         "/apis/apps/v1/namespaces/default/statefulsets/web/scale",
-        Some("application/merge-patch+json"),
         body.as_bytes(),
     );
     assert_eq!(
@@ -142,13 +127,6 @@ fn read_until(chunks: &Receiver<Vec<u8>>, needle: &str, context: &str) -> String
     text
 }
 
-fn script_available() -> bool {
-    let version = std::process::Command::new("script")
-        .arg("--version")
-        .output();
-    version.is_ok_and(|o| o.status.success())
-}
-
 /// The scale-ups a user can start in another shell while cleanup's prompt
 /// is open: petctl's own (which waits for the pets), the real kubectl's,
 /// and a bare PATCH of the scale subresource.
@@ -183,18 +161,11 @@ impl ScaleUp {
 #[test]
 fn cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing() {
     if !script_available() {
-        eprintln!("skipping: util-linux `script` is not installed");
         return;
     }
     let kubectl = kubectl_or_skip("cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing");
     let server = LocalServer::start_with(FAST_SIM);
-    create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
-    let home = server.dir.path().join("petctl-home");
-    let command = format!(
-        "{} --kubeconfig {} cleanup-pvcs web",
-        env!("CARGO_BIN_EXE_petctl"),
-        server.kubeconfig().display()
-    );
+    create_ready(&server, "web.yaml", &statefulset("web", 3, &["www"]));
     let adversaries = [ScaleUp::Petctl, ScaleUp::Kubectl, ScaleUp::Patch];
     for round in 0..20 {
         let to = 2 + round % 2;
@@ -203,9 +174,8 @@ fn cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing() {
         scale(&server, 1);
         let before = claim_uids(&server);
         let timeline = Timeline::start(&server, "default");
-        let mut child = crate::support::scrubbed(std::process::Command::new("script"), &home)
-            .args(["-qec", &command, "/dev/null"])
-            .env("TERM", "dumb")
+        let (mut cleanup, command) = terminal_command(&server, "cleanup-pvcs web", "dumb");
+        let mut child = cleanup
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -227,7 +197,7 @@ fn cleanup_racing_a_scale_up_at_the_prompt_deletes_nothing() {
         }
         let entries = timeline.stop();
         let run = Run {
-            command: command.clone(),
+            command,
             code: status.code().unwrap_or(-1),
             stdout: String::new(),
             stderr: shown,
@@ -264,33 +234,19 @@ fn check_strictly(entries: &[crate::timeline::Entry], context: &str, runs: &dyn 
 /// writer (the next test).
 #[test]
 fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
-    let mut flags = FAST_SIM.to_vec();
-    flags.extend(["--fault-latency", "50ms"]);
-    let server = LocalServer::start_with(&flags);
-    create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
+    let server = LocalServer::start_with(&[FAST_SIM, &["--fault-latency", "50ms"]].concat());
+    create_ready(&server, "web.yaml", &statefulset("web", 3, &["www"]));
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for round in 0..20 {
         let delay = rng.millis_below(2000);
-        let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, petctl scale after {delay:?}");
+        let context = format!("round {round}, petctl scale after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");
         let child = cleanup_in_background(&server);
         // The adversary's schedule, not a wait for a condition.
         std::thread::sleep(delay);
-        let scaled = petctl_at(
-            &server,
-            &[
-                "scale",
-                "web",
-                "--replicas",
-                "3",
-                "--wait",
-                "--timeout",
-                "60s",
-            ],
-        );
+        let scaled = petctl_at(&server, &scale_wait("web", "3", "60s"));
         let cleaned = finish_cleanup(child);
         let runs = format!("{cleaned}\n{scaled}");
         let held = "is held by another petctl operation";
@@ -321,21 +277,18 @@ fn cleanup_racing_petctl_scale_never_deletes_a_wanted_claim() {
             "{context}\n{runs}"
         );
     }
-    eprintln!("seed {seed}: {outcomes:?}");
+    eprintln!("{}: {outcomes:?}", rng.seed);
 }
 
 #[test]
 fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently() {
-    let mut flags = FAST_SIM.to_vec();
-    flags.extend(["--fault-latency", "50ms"]);
-    let server = LocalServer::start_with(&flags);
-    create(&server, &statefulset("web", 3, &["www"]), "web.yaml");
+    let server = LocalServer::start_with(&[FAST_SIM, &["--fault-latency", "50ms"]].concat());
+    create_ready(&server, "web.yaml", &statefulset("web", 3, &["www"]));
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
     let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
     for round in 0..14 {
         let delay = Duration::from_millis(300) + rng.millis_below(1700);
-        let context = format!("seed {seed} (replay with PETCTL_TEST_SEED={seed}), round {round}, scale-up after {delay:?}");
+        let context = format!("round {round}, scale-up after {delay:?}");
         scale(&server, 1);
         let timeline = Timeline::start(&server, "default");
         let child = cleanup_in_background(&server);
@@ -370,5 +323,5 @@ fn cleanup_racing_a_scale_up_under_latency_never_deletes_a_wanted_claim_silently
         *outcomes.entry(outcome).or_default() += 1;
         check_round(&entries, &run, &context);
     }
-    eprintln!("seed {seed}: {outcomes:?}");
+    eprintln!("{}: {outcomes:?}", rng.seed);
 }

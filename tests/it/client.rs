@@ -2,24 +2,14 @@
 //! for a PetSet and a StatefulSet, with the exact output asserted (ages,
 //! PV names and times of day normalized).
 
-use crate::support::{normalize, petctl_at, LocalServer};
-
-use crate::support::READY_AT_ONCE;
+use crate::support::{
+    create_petset, normalize, petctl_at, LocalServer, CREATE_EXAMPLE, READY_AT_ONCE,
+};
 
 #[test]
 fn petset_create_wait_get_describe() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    let run = petctl_at(
-        &server,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    );
+    let run = petctl_at(&server, &CREATE_EXAMPLE);
     run.expect_success();
     assert_eq!(
         run.stdout,
@@ -94,11 +84,8 @@ fn petset_create_wait_get_describe() {
 #[test]
 fn statefulset_create_get_describe_and_output_formats() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    let manifest = crate::support::corpus_dir().join("statefulset/website-web.yaml");
-    let run = petctl_at(
-        &server,
-        &["create", "-f", manifest.to_str().unwrap(), "--wait"],
-    );
+    let manifest = "tests/corpus/statefulset/website-web.yaml";
+    let run = petctl_at(&server, &["create", "-f", manifest, "--wait"]);
     run.expect_success();
     assert_eq!(
         run.stdout,
@@ -117,30 +104,19 @@ fn statefulset_create_get_describe_and_output_formats() {
     );
     let run = petctl_at(&server, &["get", "sts", "web", "-o", "name"]);
     assert_eq!(run.stdout, "statefulset.apps/web\n");
-    let run = petctl_at(
-        &server,
-        &[
-            "get",
-            "sts",
-            "web",
-            "-o",
-            "jsonpath={.spec.serviceName}{\"\\n\"}",
-        ],
-    );
+    let service_name = "jsonpath={.spec.serviceName}{\"\\n\"}";
+    let run = petctl_at(&server, &["get", "sts", "web", "-o", service_name]);
     assert_eq!(run.stdout, "nginx\n");
-    let run = petctl_at(
-        &server,
-        &[
-            "get",
-            "pods",
-            "-l",
-            "app=nginx",
-            "--no-headers",
-            "-o",
-            "name",
-        ],
-    );
-    assert_eq!(run.stdout, "pod/web-0\npod/web-1\n");
+    let pods = [
+        "get",
+        "pods",
+        "-l",
+        "app=nginx",
+        "--no-headers",
+        "-o",
+        "name",
+    ];
+    assert_eq!(petctl_at(&server, &pods).stdout, "pod/web-0\npod/web-1\n");
     let run = petctl_at(&server, &["get", "pvc"]);
     assert_eq!(
         normalize(&run.stdout),
@@ -181,11 +157,8 @@ fn create_reports_each_failure_and_goes_on() {
 #[test]
 fn create_warns_about_a_missing_governing_service_and_dry_runs() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    let zk = crate::support::corpus_dir().join("petset/k8s-e2e-zookeeper.yaml");
-    let run = petctl_at(
-        &server,
-        &["create", "-f", zk.to_str().unwrap(), "--dry-run=server"],
-    );
+    let zk = "tests/corpus/petset/k8s-e2e-zookeeper.yaml";
+    let run = petctl_at(&server, &["create", "-f", zk, "--dry-run=server"]);
     run.expect_success();
     assert_eq!(run.stdout, "petset.apps/zoo created (server dry run)\n");
     assert_eq!(
@@ -200,17 +173,10 @@ fn create_warns_about_a_missing_governing_service_and_dry_runs() {
 #[test]
 fn get_pets_shows_missing_ordinals_and_a_paused_set_times_out_with_the_reason() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    let redis = crate::support::corpus_dir().join("petset/contrib-redis.yaml");
+    let redis = "tests/corpus/petset/contrib-redis.yaml";
     let run = petctl_at(
         &server,
-        &[
-            "create",
-            "-f",
-            redis.to_str().unwrap(),
-            "--wait",
-            "--timeout",
-            "2s",
-        ],
+        &["create", "-f", redis, "--wait", "--timeout", "2s"],
     );
     run.expect_code(1);
     let err = normalize(&run.stderr);
@@ -419,29 +385,14 @@ fn a_discovery_cache_miss_asks_the_server_again() {
     );
 }
 
-/// Runs `petctl ARGS` on a pseudo-terminal (util-linux `script`), with or
-/// without NO_COLOR; None when `script` is missing.
+/// Runs `petctl ARGS` on a pseudo-terminal, with or without NO_COLOR;
+/// None when `script` is missing.
 fn on_a_terminal(server: &LocalServer, args: &str, no_color: bool) -> Option<String> {
-    let script = std::process::Command::new("script")
-        .arg("--version")
-        .output();
-    if !script.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipping the terminal half: util-linux `script` is not installed");
-        return None;
-    }
-    let home = server.dir.path().join("petctl-home");
-    let command = format!(
-        "{} --kubeconfig {} {args}",
-        env!("CARGO_BIN_EXE_petctl"),
-        server.kubeconfig().display()
-    );
-    let mut cmd = crate::support::scrubbed(std::process::Command::new("script"), &home);
-    cmd.args(["-qec", &command, "/dev/null"])
-        .env("TERM", "xterm");
+    let (mut cmd, shown) = crate::support::on_a_terminal(server, args, "xterm")?;
     if !no_color {
         cmd.env_remove("NO_COLOR");
     }
-    let run = crate::support::run_command(cmd, format!("script -qec {command:?}"), None);
+    let run = crate::support::run_command(cmd, shown, None);
     Some(run.stdout + &run.stderr)
 }
 
@@ -491,18 +442,7 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
 #[test]
 fn describe_shows_no_events_of_a_deleted_set_of_the_same_name() {
     let server = LocalServer::start_with(READY_AT_ONCE);
-    petctl_at(
-        &server,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    create_petset(&server);
     let run = petctl_at(&server, &["describe", "petset", "web"]);
     assert!(
         run.stdout.contains("Events:\n"),

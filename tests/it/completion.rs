@@ -10,72 +10,27 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    kubectl_or_skip, petctl_at, petctl_command, run_command, scratch, LocalServer, Run,
+    create_petset, create_ready, kubectl_or_skip, petctl_at, petctl_command, run_command, scratch,
+    LocalServer, Run, SetManifest,
 };
 
-/// Besides the PetSet web of examples/petset.yaml (pets web-0 and web-1):
-/// a StatefulSet wiki with two containers and no pets, and a namespace
-/// tools with a StatefulSet cache.
-const MORE_SETS: &str = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: wiki
-spec:
-  serviceName: wiki
-  replicas: 0
-  selector:
-    matchLabels:
-      app: wiki
-  template:
-    metadata:
-      labels:
-        app: wiki
-    spec:
-      containers:
-      - name: wiki
-        image: mediawiki:1.41
-      - name: backup
-        image: restic:0.16
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: tools
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: cache
-  namespace: tools
-spec:
-  serviceName: cache
-  replicas: 0
-  selector:
-    matchLabels:
-      app: cache
-  template:
-    metadata:
-      labels:
-        app: cache
-    spec:
-      containers:
-      - name: redis
-        image: redis:7
-";
-
+/// A server with the PetSet web of examples/petset.yaml (pets web-0 and
+/// web-1), a StatefulSet wiki with two containers and no pets, and a
+/// namespace tools with a StatefulSet cache.
 fn cluster_with_sets() -> LocalServer {
-    let server = LocalServer::start_with(&["--ready-delay", "0s"]);
-    let create = |file: &str| {
-        petctl_at(
-            &server,
-            &["create", "-f", file, "--wait", "--timeout", "60s"],
-        )
-        .expect_success();
-    };
-    create("examples/petset.yaml");
-    let more = server.dir.path().join("more.yaml");
-    std::fs::write(&more, MORE_SETS).unwrap();
-    create(more.to_str().unwrap());
+    let server = LocalServer::start_with(crate::support::READY_AT_ONCE);
+    create_petset(&server);
+    let wiki = SetManifest::statefulset("wiki")
+        .replicas(0)
+        .container("wiki", "mediawiki:1.41")
+        .container("backup", "restic:0.16");
+    let cache = SetManifest::statefulset("cache")
+        .namespace("tools")
+        .replicas(0)
+        .container("redis", "redis:7");
+    let tools = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tools\n";
+    let more = format!("{}---\n{tools}---\n{}", wiki.yaml(), cache.yaml());
+    create_ready(&server, "more.yaml", &more);
     server
 }
 

@@ -35,21 +35,7 @@ fn is_set(doc: &Document) -> bool {
 }
 
 fn corpus_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in ["petset", "statefulset"] {
-        let entries = std::fs::read_dir(corpus_dir().join(dir))
-            .unwrap_or_else(|err| panic!("cannot list the corpus: {err}"));
-        files.extend(
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.extension()
-                        .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-                }),
-        );
-    }
-    files.sort();
-    files
+    crate::support::corpus_files(&["yaml", "yml", "json"])
 }
 
 /// The paths of `value`'s fields that `schema` (a JSON schema generated from

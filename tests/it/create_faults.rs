@@ -1,23 +1,27 @@
 //! `create -f` is safe to retry: under a 30 % fault rate (500s, 429s,
 //! connections dropped before and after the server acted), every run ends
 //! with every object created exactly as sent and exit 0. The fault seed is
-//! random unless PETCTL_TEST_SEED is set, and every failure names it.
+//! random unless PETCTL_TEST_SEED is set, and every failure names it
+//! (`support::Seed`).
 
-use crate::support::{petctl_at, LocalServer};
+use crate::support::{petctl_at, LocalServer, Seed, SetManifest, READY_AT_ONCE};
 
 const RUNS: usize = 20;
 
-/// A governing Service and a StatefulSet, both named after `run`.
+/// A governing Service and a StatefulSet asking for a CPU, both named
+/// after `run`.
 fn manifest(run: usize, image: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{run}\nspec:\n  clusterIP: None\n  selector:\n    app: web-{run}\n  ports:\n  - port: 80\n---\n\
-         apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web-{run}\nspec:\n  serviceName: svc-{run}\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web-{run}\n  template:\n    metadata:\n      labels:\n        app: web-{run}\n    spec:\n      containers:\n      - name: nginx\n        image: {image}\n        resources:\n          requests:\n            cpu: 1\n"
-    )
+    SetManifest::statefulset(&format!("web-{run}"))
+        .with_service(&format!("svc-{run}"))
+        .replicas(1)
+        .container("nginx", image)
+        .request("cpu", "1")
+        .yaml()
 }
 
 /// One GET, repeated while the injected faults answer it (the server
 /// state is not changing; only the transport fails): the status and body.
-fn get_through_faults(server: &LocalServer, path: &str, seed: u64) -> (u16, serde_json::Value) {
+fn get_through_faults(server: &LocalServer, path: &str) -> (u16, serde_json::Value) {
     let client = server.client();
     let token = server.token();
     let url = format!("{}{path}", server.url);
@@ -34,22 +38,16 @@ fn get_through_faults(server: &LocalServer, path: &str, seed: u64) -> (u16, serd
                 return (status, body);
             }
         }
-        panic!("GET {path} failed 50 times (fault seed {seed})");
+        panic!("GET {path} failed 50 times");
     })
 }
 
 #[test]
 fn create_under_faults_creates_everything_and_exits_0() {
-    let seed = crate::support::test_seed();
-    let seed_text = seed.to_string();
-    let server = LocalServer::start_with(&[
-        "--fault-rate",
-        "0.3",
-        "--fault-seed",
-        &seed_text,
-        "--ready-delay",
-        "0",
-    ]);
+    let seed = Seed::new();
+    let server = LocalServer::start_with(
+        &[&["--fault-rate", "0.3"], &seed.fault_flags(), READY_AT_ONCE].concat(),
+    );
     let dir = server.dir.path().to_path_buf();
     for run in 0..RUNS {
         let file = dir.join(format!("run-{run}.yaml"));
@@ -67,25 +65,23 @@ fn create_under_faults_creates_everything_and_exits_0() {
                 0,
                 format!("service/svc-{run} created\nstatefulset.apps/web-{run} created\n").as_str()
             ),
-            "run {run} (fault seed {seed}):\n{result}"
+            "run {run}:\n{result}"
         );
     }
     for run in 0..RUNS {
         let (status, service) = get_through_faults(
             &server,
             &format!("/api/v1/namespaces/default/services/svc-{run}"),
-            seed,
         );
-        assert_eq!(status, 200, "svc-{run} (fault seed {seed}): {service}");
+        assert_eq!(status, 200, "svc-{run}: {service}");
         let (status, set) = get_through_faults(
             &server,
             &format!("/apis/apps/v1/namespaces/default/statefulsets/web-{run}"),
-            seed,
         );
-        assert_eq!(status, 200, "web-{run} (fault seed {seed}): {set}");
+        assert_eq!(status, 200, "web-{run}: {set}");
         assert_eq!(
-            set["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1",
-            "fault seed {seed}"
+            set["spec"]["template"]["spec"]["containers"][0]["image"],
+            "nginx:1"
         );
     }
     // Someone else's object by the same name stays an error, even when an
@@ -96,13 +92,13 @@ fn create_under_faults_creates_everything_and_exits_0() {
     let other = manifest(0, "nginx:2").replace("port: 80", "port: 81");
     std::fs::write(&file, other).unwrap();
     let again = petctl_at(&server, &["create", "-f", file.to_str().unwrap()]);
-    assert_eq!(again.code, 1, "fault seed {seed}:\n{again}");
+    assert_eq!(again.code, 1, "{again}");
     assert_eq!(
         again
             .stderr
             .matches("Error from server (AlreadyExists)")
             .count(),
         2,
-        "fault seed {seed}:\n{again}"
+        "{again}"
     );
 }

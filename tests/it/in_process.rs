@@ -15,6 +15,8 @@ use petctl::ops::progress::Recorder;
 use petctl::ops::scale::{self, ScaleOptions};
 use petctl::ops::sets;
 
+use crate::support::SetManifest;
+
 /// A control plane in `dir` whose pods are Ready at once.
 fn start(dir: &std::path::Path) -> Handle {
     let state = StateDir::new(dir.join("state"));
@@ -62,19 +64,11 @@ fn scale_up_then_down_in_reverse_order_keeping_claims() {
     let dir = crate::support::scratch();
     let handle = start(dir.path());
     let client = client(&handle);
-    let set = serde_json::json!({
-        "apiVersion": "apps/v1", "kind": "StatefulSet",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "serviceName": "web", "replicas": 1,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {"metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "nginx", "image": "nginx:1"}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"],
-                    "resources": {"requests": {"storage": "1Gi"}}}}]
-        }
-    });
+    let set = SetManifest::statefulset("web")
+        .replicas(1)
+        .container("nginx", "nginx:1")
+        .claim("www")
+        .json();
     let seed = handle.fault_seed();
     crate::support::runtime().block_on(async {
         client

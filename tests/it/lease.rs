@@ -39,12 +39,7 @@ fn foreign_lease(server: &LocalServer, age: Duration, ttl_seconds: u64) {
         "acquired": then.to_string(), "renewed": then.to_string(), "ttlSeconds": ttl_seconds,
     });
     let patch = json!({"metadata": {"annotations": {LEASE: record.to_string()}}});
-    let response = server.request(
-        "PATCH",
-        set_path(Kind::RollingUpdate),
-        Some("application/merge-patch+json"),
-        patch.to_string().as_bytes(),
-    );
+    let response = server.merge_patch(set_path(Kind::RollingUpdate), patch.to_string().as_bytes());
     assert_eq!(response.status, 200, "{}", response.body);
 }
 
@@ -225,7 +220,6 @@ fn request(operation: &str, pid: u32) -> Request {
 #[test]
 fn two_takers_from_the_same_read_exactly_one_wins() {
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
     let server = cluster(Kind::RollingUpdate, &[]);
     let client = client_for(&server);
     let kind = petctl::kinds::by_name("statefulset").expect("kind");
@@ -251,7 +245,7 @@ fn two_takers_from_the_same_read_exactly_one_wins() {
         };
         runtime.block_on(async {
             let (a, b) = tokio::join!(take("scale", 1, offsets[0]), take("pause", 2, offsets[1]));
-            let context = format!("seed {seed}, round {round}, offsets {offsets:?}");
+            let context = format!("round {round}, offsets {offsets:?}");
             let refused =
                 |r: &anyhow::Result<_>| r.as_ref().err().is_some_and(|e| e.is::<Refused>());
             assert!(

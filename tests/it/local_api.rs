@@ -8,6 +8,9 @@ use crate::support::LocalServer;
 
 const STS: &str = "/apis/apps/v1/namespaces/default/statefulsets";
 
+/// A StatefulSet as a client sends it: without the fields the server
+/// defaults (replicas and the rest), which the tests assert; so not from
+/// `SetManifest`, which always writes replicas.
 fn statefulset(name: &str) -> Value {
     json!({
         "apiVersion": "apps/v1",
@@ -115,12 +118,7 @@ fn resource_versions_come_from_one_counter_and_guard_updates() {
             "Operation cannot be fulfilled on statefulsets.apps \"a\": the object has been modified; please apply your changes to the latest version and try again",
         );
     // A label change does not bump the generation.
-    let patched = server.request(
-        "PATCH",
-        &format!("{STS}/a"),
-        Some("application/merge-patch+json"),
-        br#"{"metadata":{"labels":{"x":"y"}}}"#,
-    );
+    let patched = server.merge_patch(&format!("{STS}/a"), br#"{"metadata":{"labels":{"x":"y"}}}"#);
     assert_eq!(patched.status, 200, "{}", patched.body);
     assert_eq!(patched.json()["metadata"]["generation"], 2);
 }
@@ -129,10 +127,8 @@ fn resource_versions_come_from_one_counter_and_guard_updates() {
 fn statefulset_spec_fields_are_immutable_except_the_allowed_ones() {
     let server = LocalServer::start();
     server.post_json(STS, &statefulset("web"));
-    let response = server.request(
-        "PATCH",
+    let response = server.merge_patch(
         &format!("{STS}/web"),
-        Some("application/merge-patch+json"),
         br#"{"spec":{"serviceName":"other"}}"#,
     );
     let status = response.expect_status(
@@ -241,10 +237,8 @@ fn dry_run_writes_nothing() {
     let deleted = server.request("DELETE", &format!("{STS}/web?dryRun=All"), None, b"");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     assert_eq!(server.get(&format!("{STS}/web")).status, 200);
-    let patched = server.request(
-        "PATCH",
+    let patched = server.merge_patch(
         &format!("{STS}/web?dryRun=All"),
-        Some("application/merge-patch+json"),
         br#"{"spec":{"replicas":7}}"#,
     );
     assert_eq!(patched.json()["spec"]["replicas"], 7);
@@ -315,12 +309,7 @@ fn status_and_scale_subresources() {
     // The controller owns the status and may have rewritten it already.
     assert!(scale["status"]["replicas"].is_u64(), "{scale}");
     assert_eq!(scale["status"]["selector"], "app=web");
-    let scaled = server.request(
-        "PATCH",
-        &format!("{STS}/web/scale"),
-        Some("application/merge-patch+json"),
-        br#"{"spec":{"replicas":4}}"#,
-    );
+    let scaled = server.merge_patch(&format!("{STS}/web/scale"), br#"{"spec":{"replicas":4}}"#);
     assert_eq!(scaled.status, 200, "{}", scaled.body);
     assert_eq!(scaled.json()["spec"]["replicas"], 4);
     let object = server.get(&format!("{STS}/web")).json();
@@ -412,10 +401,8 @@ fn finalizers_and_preconditions_are_honoured() {
         202
     );
     assert!(server.get(&format!("{cm}/held")).json()["metadata"]["deletionTimestamp"].is_string());
-    let released = server.request(
-        "PATCH",
+    let released = server.merge_patch(
         &format!("{cm}/held"),
-        Some("application/merge-patch+json"),
         br#"{"metadata":{"finalizers":null}}"#,
     );
     assert_eq!(released.status, 200, "{}", released.body);

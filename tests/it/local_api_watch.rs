@@ -29,10 +29,8 @@ fn watch_resumes_from_a_revision_and_filters() {
         .unwrap()
         .to_string();
     server.post_json(cm, &configmap("b", json!({"tier": "db"})));
-    server.request(
-        "PATCH",
+    server.merge_patch(
         &format!("{cm}/a"),
-        Some("application/merge-patch+json"),
         br#"{"metadata":{"labels":{"tier":"db"}}}"#,
     );
     server.request("DELETE", &format!("{cm}/b"), None, b"");

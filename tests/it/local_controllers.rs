@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::local_guide::{is_ready, Cluster};
-use crate::support::SetManifest;
+use crate::support::{SetManifest, NEVER_READY, OBSERVABLE_SIM, SHORT_GRACE};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -36,10 +36,7 @@ fn sts(name: &str, replicas: i64, image: &str) -> SetManifest {
 
 #[test]
 fn the_initialized_hook_pauses_after_pet_0_until_annotated_true() {
-    let Some(k) = Cluster::start(
-        "the_initialized_hook_pauses_after_pet_0_until_annotated_true",
-        &["--ready-delay", "100ms"],
-    ) else {
+    let Some(k) = Cluster::start(OBSERVABLE_SIM) else {
         return;
     };
     let manifest =
@@ -87,10 +84,8 @@ fn the_initialized_hook_pauses_after_pet_0_until_annotated_true() {
 
 #[test]
 fn failing_images_crash_loop_and_block_the_set() {
-    let Some(k) = Cluster::start(
-        "failing_images_crash_loop_and_block_the_set",
-        &["--ready-delay", "100ms", "--fail-images", "*nginx-slim:0.8"],
-    ) else {
+    let Some(k) = Cluster::start(&[OBSERVABLE_SIM, &["--fail-images", "*nginx-slim:0.8"]].concat())
+    else {
         return;
     };
     let events = k.watch(&["events", "--field-selector", "involvedObject.kind=PetSet"]);
@@ -137,17 +132,7 @@ fn failing_images_crash_loop_and_block_the_set() {
 
 #[test]
 fn a_broken_rolling_update_stops_at_the_first_pod() {
-    let Some(k) = Cluster::start(
-        "a_broken_rolling_update_stops_at_the_first_pod",
-        &[
-            "--ready-delay",
-            "100ms",
-            "--max-grace",
-            "200ms",
-            "--fail-images",
-            "*:broken",
-        ],
-    ) else {
+    let Some(k) = Cluster::start(&[OBSERVABLE_SIM, &["--fail-images", "*:broken"]].concat()) else {
         return;
     };
     k.ok_in(&["create", "-f", "-"], &sts("db", 3, "busybox:1.36").yaml());
@@ -185,10 +170,7 @@ fn a_broken_rolling_update_stops_at_the_first_pod() {
 
 #[test]
 fn nodes_scheduling_and_per_pod_delays() {
-    let Some(k) = Cluster::start(
-        "nodes_scheduling_and_per_pod_delays",
-        &["--nodes", "3", "--ready-delay", "10m"],
-    ) else {
+    let Some(k) = Cluster::start(&[NEVER_READY, &["--nodes", "3"]].concat()) else {
         return;
     };
     let nodes = k.ok(&["get", "nodes", "--no-headers"]);
@@ -252,10 +234,7 @@ fn nodes_scheduling_and_per_pod_delays() {
 
 #[test]
 fn foreground_deletion_waits_for_the_pods() {
-    let Some(k) = Cluster::start(
-        "foreground_deletion_waits_for_the_pods",
-        &["--ready-delay", "0s", "--max-grace", "1s"],
-    ) else {
+    let Some(k) = Cluster::start(SHORT_GRACE) else {
         return;
     };
     k.ok_in(&["create", "-f", "-"], &sts("web", 2, "nginx:1.25").yaml());

@@ -13,18 +13,7 @@ use crate::local_guide::Cluster;
 use crate::support::corpus_dir;
 
 fn corpus_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in ["petset", "statefulset"] {
-        let entries = std::fs::read_dir(corpus_dir().join(dir))
-            .unwrap_or_else(|err| panic!("cannot list the corpus: {err}"));
-        files.extend(
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml")),
-        );
-    }
-    files.sort();
-    files
+    crate::support::corpus_files(&["yaml", "yml"])
 }
 
 fn is_service_or_set(doc: &Document) -> bool {
@@ -71,7 +60,7 @@ fn set_of(list: &Value) -> (String, i64) {
 
 #[test]
 fn every_corpus_service_and_set_passes_server_dry_run() {
-    let Some(k) = Cluster::start("every_corpus_service_and_set_passes_server_dry_run", &[]) else {
+    let Some(k) = Cluster::start(&[]) else {
         return;
     };
     let files = corpus_files();
@@ -101,10 +90,7 @@ fn every_corpus_service_and_set_passes_server_dry_run() {
 
 #[test]
 fn nginx_zookeeper_and_cassandra_reach_all_ready() {
-    let Some(k) = Cluster::start(
-        "nginx_zookeeper_and_cassandra_reach_all_ready",
-        &["--ready-delay", "50ms"],
-    ) else {
+    let Some(k) = Cluster::start(crate::support::FAST_SIM) else {
         return;
     };
     for (namespace, file) in [

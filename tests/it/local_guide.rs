@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use crate::support::{
-    await_watch, kubectl_or_skip, kubectl_with, repo_root, stderr_lines, LocalServer, Run,
+    await_watch, kubectl_or_skip, kubectl_with, repo_root, stderr_lines, test_name, LocalServer,
+    Run,
 };
 
 /// A local control plane and the real kubectl pointed at it.
@@ -21,10 +22,10 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts a server with `flags` (e.g. `--ready-delay 100ms`), or None when
+    /// Starts a server with `flags` (e.g. `OBSERVABLE_SIM`), or None when
     /// kubectl is missing.
-    pub fn start(test: &str, flags: &[&str]) -> Option<Self> {
-        let binary = kubectl_or_skip(test)?;
+    pub fn start(flags: &[&str]) -> Option<Self> {
+        let binary = kubectl_or_skip(&test_name())?;
         Some(Cluster {
             binary,
             server: LocalServer::start_with(flags),
@@ -75,6 +76,13 @@ impl Cluster {
             self.ok(&["wait", "--for=create", &name, "--timeout=60s"]);
             self.ok(&["wait", "--for=condition=Ready", &name, "--timeout=60s"]);
         }
+    }
+
+    /// Waits (kubectl wait, 60 s) until each of `objects` (`pod/web-4`,
+    /// `pvc/www-web-0` ...) is gone.
+    #[track_caller]
+    pub fn wait_gone(&self, objects: &[&str]) {
+        self.ok(&[&["wait", "--for=delete", "--timeout=60s"], objects].concat());
     }
 
     /// Starts `kubectl get ARGS --watch --output-watch-events -o json`.
@@ -216,6 +224,22 @@ pub fn first(events: &[Value], what: &str, condition: impl Fn(&Value) -> bool) -
         .unwrap_or_else(|| panic!("no event where {what} in\n{}", summary(events)))
 }
 
+/// The first event in which `pod` is gone.
+#[track_caller]
+pub fn deleted(events: &[Value], pod: &str) -> usize {
+    first(events, &format!("{pod} deleted"), |e| {
+        name(e) == pod && e["type"] == "DELETED"
+    })
+}
+
+/// The first event in which `pod` has a deletionTimestamp.
+#[track_caller]
+pub fn terminating(events: &[Value], pod: &str) -> usize {
+    first(events, &format!("{pod} terminating"), |e| {
+        name(e) == pod && !e["object"]["metadata"]["deletionTimestamp"].is_null()
+    })
+}
+
 /// One line per event: type, name, phase, ready, deleting.
 pub fn summary(events: &[Value]) -> String {
     events
@@ -266,10 +290,7 @@ fn names(list: &Value) -> Vec<String> {
 
 #[test]
 fn the_petset_guide_step_by_step() {
-    let Some(k) = Cluster::start(
-        "the_petset_guide_step_by_step",
-        &["--ready-delay", "200ms", "--max-grace", "300ms"],
-    ) else {
+    let Some(k) = Cluster::start(crate::support::OBSERVABLE_SIM) else {
         return;
     };
 
@@ -376,17 +397,9 @@ fn the_petset_guide_step_by_step() {
     // 6. Scaling to 3 removes web-4, then web-3; all 5 claims remain.
     let watch = k.watch(&["pods", "-l", "app=nginx"]);
     k.ok(&["patch", "petset", "web", "-p", r#"{"spec":{"replicas":3}}"#]);
-    k.ok(&[
-        "wait",
-        "--for=delete",
-        "pod/web-4",
-        "pod/web-3",
-        "--timeout=60s",
-    ]);
+    k.wait_gone(&["pod/web-4", "pod/web-3"]);
     let events = watch.stop();
-    let web4_gone = first(&events, "web-4 deleted", |e| {
-        name(e) == "web-4" && e["type"] == "DELETED"
-    });
+    let web4_gone = deleted(&events, "web-4");
     // The guide's pets have a grace period of 0, so they go at once.
     let web3_dying = first(&events, "web-3 terminating", |e| {
         name(e) == "web-3"
@@ -499,9 +512,7 @@ fn the_petset_guide_step_by_step() {
         .collect();
     assert_eq!(all_volumes.len(), 5);
     k.ok(&["delete", "pvc", "-l", "app=nginx"]);
-    let mut wait = vec!["wait", "--for=delete", "--timeout=60s"];
-    wait.extend(all_volumes.iter().map(String::as_str));
-    k.ok(&wait);
+    k.wait_gone(&all_volumes.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(k.run(&["get", "pv"]).stderr, "No resources found\n");
     let dir = k.server.state_dir().join("volumes");
     assert_eq!(

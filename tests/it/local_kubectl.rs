@@ -4,30 +4,20 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::{
-    await_watch, kubectl_or_skip, kubectl_with, lines_of, stderr_lines, LocalServer, Run,
+    await_watch, kubectl_or_skip, kubectl_with, lines_of, stderr_lines, test_name, LocalServer,
+    Run, SetManifest,
 };
 
-const STATEFULSET: &str = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-  labels:
-    app: web
-spec:
-  serviceName: nginx
-  replicas: 2
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.25
-";
+/// The StatefulSet "web" (2 pets of nginx:1.25, serviceName "nginx"),
+/// labelled `app: web` itself too.
+fn statefulset() -> String {
+    SetManifest::statefulset("web")
+        .label("app", "web")
+        .service_name("nginx")
+        .replicas(2)
+        .container("nginx", "nginx:1.25")
+        .yaml()
+}
 
 struct Kubectl {
     binary: PathBuf,
@@ -35,8 +25,8 @@ struct Kubectl {
 }
 
 impl Kubectl {
-    fn start(test: &str) -> Option<Self> {
-        let binary = kubectl_or_skip(test)?;
+    fn start() -> Option<Self> {
+        let binary = kubectl_or_skip(&test_name())?;
         Some(Kubectl {
             binary,
             server: LocalServer::start(),
@@ -70,7 +60,7 @@ impl Kubectl {
     }
 
     fn create_statefulset(&self) {
-        let run = self.run_in(&["create", "-f", "-"], STATEFULSET);
+        let run = self.run_in(&["create", "-f", "-"], &statefulset());
         run.expect_success();
         assert_eq!(run.stdout, "statefulset.apps/web created\n");
     }
@@ -78,7 +68,7 @@ impl Kubectl {
 
 #[test]
 fn version_api_versions_and_api_resources() {
-    let Some(k) = Kubectl::start("version_api_versions_and_api_resources") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     let version = k.ok(&["version"]);
@@ -112,7 +102,7 @@ fn version_api_versions_and_api_resources() {
 
 #[test]
 fn create_the_petset_example_and_get_it_every_way() {
-    let Some(k) = Kubectl::start("create_the_petset_example_and_get_it_every_way") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     let created = k.ok(&["create", "-f", "examples/petset.yaml"]);
@@ -147,7 +137,7 @@ fn create_the_petset_example_and_get_it_every_way() {
 
 #[test]
 fn scale_label_annotate_patch_and_replace() {
-    let Some(k) = Kubectl::start("scale_label_annotate_patch_and_replace") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     k.create_statefulset();
@@ -250,7 +240,7 @@ fn scale_label_annotate_patch_and_replace() {
 
 #[test]
 fn delete_with_cascade_grace_period_and_dry_run() {
-    let Some(k) = Kubectl::start("delete_with_cascade_grace_period_and_dry_run") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     k.create_statefulset();
@@ -263,7 +253,7 @@ fn delete_with_cascade_grace_period_and_dry_run() {
         "statefulset.apps/web\n"
     );
     for cascade in ["orphan", "background", "foreground"] {
-        k.run_in(&["apply", "-f", "-"], STATEFULSET);
+        k.run_in(&["apply", "-f", "-"], &statefulset());
         k.ok(&["get", "sts", "web"]);
         let deleted = k.ok(&["delete", "sts", "web", &format!("--cascade={cascade}")]);
         assert_eq!(deleted, "statefulset.apps \"web\" deleted\n", "{cascade}");
@@ -285,7 +275,7 @@ fn delete_with_cascade_grace_period_and_dry_run() {
 
 #[test]
 fn typed_generators_send_protobuf_and_it_is_decoded() {
-    let Some(k) = Kubectl::start("typed_generators_send_protobuf_and_it_is_decoded") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     assert_eq!(
@@ -383,7 +373,7 @@ fn finish(
 
 #[test]
 fn get_watch_streams_a_change() {
-    let Some(k) = Kubectl::start("get_watch_streams_a_change") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     k.create_statefulset();
@@ -423,7 +413,7 @@ fn get_watch_streams_a_change() {
 
 #[test]
 fn wait_for_jsonpath() {
-    let Some(k) = Kubectl::start("wait_for_jsonpath") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     k.create_statefulset();
@@ -449,7 +439,7 @@ fn wait_for_jsonpath() {
 #[test]
 fn logs_follow_lasts_as_long_as_the_container_runs() {
     use std::io::BufRead;
-    let Some(k) = Kubectl::start("logs_follow_lasts_as_long_as_the_container_runs") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: busybox\n";
@@ -536,7 +526,7 @@ fn every_installed_kubectl_version_works() {
 /// 1.4 server had none), and the pets come up in order.
 #[test]
 fn kubectl_scale_petset_as_in_the_guide() {
-    let Some(k) = Kubectl::start("kubectl_scale_petset_as_in_the_guide") else {
+    let Some(k) = Kubectl::start() else {
         return;
     };
     k.ok(&["create", "-f", "examples/petset.yaml"]);

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{runtime, LocalServer};
+use crate::support::{runtime, LocalServer, SetManifest};
 
 const STS: &str = "/apis/apps/v1/namespaces/default/statefulsets";
 
@@ -55,16 +55,12 @@ pub fn watch_until(
 /// A set with no pets, created and left until its controller has nothing
 /// more to write, so only the test's patches can change it.
 fn steady_set(server: &LocalServer) -> Value {
-    let body = json!({
-        "apiVersion": "apps/v1", "kind": "StatefulSet",
-        "metadata": {"name": "web", "labels": {"app": "web"}},
-        "spec": {
-            "replicas": 0, "serviceName": "nginx",
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {"metadata": {"labels": {"app": "web"}},
-                         "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}
-        }
-    });
+    let body = SetManifest::statefulset("web")
+        .label("app", "web")
+        .service_name("nginx")
+        .replicas(0)
+        .container("nginx", "nginx:1.25")
+        .json();
     let created = server.post_json(STS, &body);
     assert_eq!(created.status, 201, "{}", created.body);
     watch_until(
@@ -444,30 +440,21 @@ fn an_accepted_patch_is_stored_once_and_a_no_op_is_not_stored() {
     let server = LocalServer::start();
     let set = steady_set(&server);
     let rv = set["metadata"]["resourceVersion"].clone();
-    let same = server.request(
-        "PATCH",
-        &format!("{STS}/web"),
-        Some(MERGE),
-        br#"{"spec":{"replicas":0}}"#,
-    );
+    let same = server.merge_patch(&format!("{STS}/web"), br#"{"spec":{"replicas":0}}"#);
     assert_eq!(same.status, 200, "{}", same.body);
     assert_eq!(
         same.json()["metadata"]["resourceVersion"],
         rv,
         "a no-op keeps the revision"
     );
-    let scaled = server.request(
-        "PATCH",
+    let scaled = server.merge_patch(
         &format!("{STS}/web/scale?fieldValidation=Strict"),
-        Some(MERGE),
         br#"{"spec":{"replicas":0}}"#,
     );
     assert_eq!(scaled.status, 200, "{}", scaled.body);
     assert_eq!(scaled.json()["metadata"]["resourceVersion"], rv);
-    let labelled = server.request(
-        "PATCH",
+    let labelled = server.merge_patch(
         &format!("{STS}/web?fieldValidation=Warn"),
-        Some(MERGE),
         br#"{"metadata":{"labels":{"tier":"db"}},"spec":{"foo":1}}"#,
     );
     assert_eq!(labelled.status, 200, "{}", labelled.body);

@@ -5,16 +5,17 @@
 //! other (the D3 race, seeded) always ends with a fresh claim and the pet
 //! Ready on it, and no pod ever starts on a Terminating claim.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use petctl::client::watch::Event;
 use serde_json::{json, Value};
 
 use crate::local_guide::Cluster;
 use crate::local_patch::watch_until;
-use crate::support::{normalize, LocalServer, Rng};
-use crate::timeline::{Entry, Resource, Timeline};
+use crate::support::{normalize, LocalServer, Rng, SetManifest, SHORT_GRACE};
+use crate::timeline::{
+    by_revision, last_state, ready, started_on_bad_claims, terminating, text, Entry, Resource,
+    Timeline,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 const PODS: &str = "/api/v1/namespaces/default/pods";
@@ -25,180 +26,17 @@ const EVENTS: &str = "/api/v1/namespaces/default/events";
 /// `www-web-0`; the pet's 30 s grace period is cut by `--max-grace`. JSON,
 /// which kubectl takes as well as YAML.
 fn web(kind: &str) -> Value {
-    let mut set = json!({
-        "apiVersion": if kind == "PetSet" { "apps/v1alpha1" } else { "apps/v1" },
-        "kind": kind,
-        "metadata": {"name": "web"},
-        "spec": {
-            "serviceName": "web",
-            "replicas": 1,
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {
-                    "terminationGracePeriodSeconds": 30,
-                    "containers": [{"name": "main", "image": "nginx:1.25",
-                                    "volumeMounts": [{"name": "www", "mountPath": "/data"}]}]
-                }
-            },
-            "volumeClaimTemplates": [{
-                "metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
-            }]
-        }
-    });
-    if kind != "PetSet" {
-        set["spec"]["selector"] = json!({"matchLabels": {"app": "web"}});
-    }
-    set
-}
-
-fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
-    object
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
-fn revision(object: &Value) -> u64 {
-    text(object, "/metadata/resourceVersion")
-        .parse()
-        .unwrap_or(0)
-}
-
-fn deleting(object: &Value) -> bool {
-    object
-        .pointer("/metadata/deletionTimestamp")
-        .is_some_and(|t| !t.is_null())
-}
-
-fn running(pod: &Value) -> bool {
-    text(pod, "/status/phase") == "Running"
-}
-
-fn ready(pod: &Value) -> bool {
-    !deleting(pod)
-        && pod
-            .pointer("/status/conditions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|c| c["type"] == "Ready" && c["status"] == "True")
-}
-
-fn claim_names(pod: &Value) -> Vec<&str> {
-    pod.pointer("/spec/volumes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.pointer("/persistentVolumeClaim/claimName"))
-        .filter_map(Value::as_str)
-        .collect()
-}
-
-/// One recorded change, in the store's revision order.
-struct Change<'a> {
-    revision: u64,
-    resource: Resource,
-    object: &'a Value,
-    gone: bool,
-}
-
-/// The first list of each resource (what stood when recording began), then
-/// every later pod and claim change in revision order: the two watches are
-/// separate streams, but their resourceVersions are one clock.
-fn changes(entries: &[Entry]) -> (Vec<Change<'_>>, Vec<Change<'_>>) {
-    let mut listed: Vec<Resource> = Vec::new();
-    let (mut initial, mut later) = (Vec::new(), Vec::new());
-    for entry in entries {
-        let (objects, gone): (Vec<&Value>, bool) = match &entry.event {
-            Event::Restarted(items) => (items.iter().collect(), false),
-            Event::Applied(object) => (vec![object], false),
-            Event::Deleted(object) => (vec![object], true),
-        };
-        let first_list =
-            matches!(entry.event, Event::Restarted(_)) && !listed.contains(&entry.resource);
-        if first_list {
-            listed.push(entry.resource);
-        }
-        let into = if first_list { &mut initial } else { &mut later };
-        into.extend(objects.into_iter().map(|object| Change {
-            revision: revision(object),
-            resource: entry.resource,
-            object,
-            gone,
-        }));
-    }
-    later.sort_by_key(|c| c.revision);
-    (initial, later)
-}
-
-/// The pods that started (first seen Running after recording began) while a
-/// claim they mount was missing or Terminating at that revision, as
-/// "pod@rev on claim (why)".
-fn started_on_bad_claims(entries: &[Entry]) -> Vec<String> {
-    let mut claims: BTreeMap<String, Value> = BTreeMap::new();
-    let mut started: BTreeMap<String, bool> = BTreeMap::new();
-    let mut bad = Vec::new();
-    let (initial, later) = changes(entries);
-    for change in initial {
-        match change.resource {
-            Resource::Claim => {
-                let name = text(change.object, "/metadata/name").to_string();
-                claims.insert(name, change.object.clone());
-            }
-            Resource::Pod => {
-                let uid = text(change.object, "/metadata/uid").to_string();
-                started.insert(uid, running(change.object));
-            }
-            Resource::PetSet | Resource::StatefulSet => {}
-        }
-    }
-    for change in later {
-        let name = text(change.object, "/metadata/name").to_string();
-        match (change.resource, change.gone) {
-            (Resource::Claim, true) => {
-                claims.remove(&name);
-            }
-            (Resource::Claim, false) => {
-                claims.insert(name, change.object.clone());
-            }
-            (Resource::Pod, false) if running(change.object) => {
-                let uid = text(change.object, "/metadata/uid").to_string();
-                if std::mem::replace(started.entry(uid).or_default(), true) {
-                    continue;
-                }
-                for claim in claim_names(change.object) {
-                    let why = match claims.get(claim) {
-                        None => "missing",
-                        Some(c) if deleting(c) => "Terminating",
-                        Some(_) => continue,
-                    };
-                    bad.push(format!("{name}@{} on {claim} ({why})", change.revision));
-                }
-            }
-            (Resource::Pod, _) | (Resource::PetSet | Resource::StatefulSet, _) => {}
-        }
-    }
-    bad
-}
-
-/// The last state of each object of `resource` by name.
-fn last_state(entries: &[Entry], resource: Resource) -> BTreeMap<String, Value> {
-    let mut state = BTreeMap::new();
-    let (initial, later) = changes(entries);
-    for change in initial
-        .into_iter()
-        .chain(later)
-        .filter(|c| c.resource == resource)
-    {
-        let name = text(change.object, "/metadata/name").to_string();
-        if change.gone {
-            state.remove(&name);
-        } else {
-            state.insert(name, change.object.clone());
-        }
-    }
-    state
+    let set = if kind == "PetSet" {
+        SetManifest::petset("web")
+    } else {
+        SetManifest::statefulset("web")
+    };
+    set.replicas(1)
+        .grace_period(30)
+        .container("main", "nginx:1.25")
+        .mount("www", "/data")
+        .claim("www")
+        .json()
 }
 
 /// Whether the pet runs Ready on a claim `www-web-0` other than `old_claim`,
@@ -210,7 +48,9 @@ fn back_on_a_fresh_claim(entries: &[Entry], old_pod: &str, old_claim: &str) -> b
         .get("web-0")
         .is_some_and(|p| ready(p) && text(p, "/metadata/uid") != old_pod);
     let claim_ok = claims.get("www-web-0").is_some_and(|c| {
-        text(c, "/metadata/uid") != old_claim && !deleting(c) && text(c, "/status/phase") == "Bound"
+        text(c, "/metadata/uid") != old_claim
+            && !terminating(c)
+            && text(c, "/status/phase") == "Bound"
     });
     pod_ok && claim_ok
 }
@@ -233,10 +73,7 @@ fn delete(server: &LocalServer, path: &str) {
 
 #[test]
 fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
-    let Some(k) = Cluster::start(
-        "a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone",
-        &["--ready-delay", "0s", "--max-grace", "1s"],
-    ) else {
+    let Some(k) = Cluster::start(SHORT_GRACE) else {
         return;
     };
     k.ok_in(&["create", "-f", "-"], &web("StatefulSet").to_string());
@@ -244,7 +81,7 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
     let timeline = Timeline::start(&k.server, "default");
     k.ok(&["delete", "pvc", "www-web-0", "--wait=false"]);
     let claim = k.json(&["pvc", "www-web-0"]);
-    assert!(deleting(&claim), "{claim}");
+    assert!(terminating(&claim), "{claim}");
     assert_eq!(
         claim["metadata"]["finalizers"],
         json!(["kubernetes.io/pvc-protection"])
@@ -261,15 +98,15 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
         !last_state(entries, Resource::Claim).contains_key("www-web-0")
     });
     let entries = timeline.stop();
-    let (_, changes) = changes(&entries);
+    let (_, changes) = by_revision(&entries);
     let pod_gone = changes
         .iter()
-        .find(|c| c.resource == Resource::Pod && c.gone)
+        .find(|c| c.resource == Resource::Pod && c.deleted)
         .map(|c| c.revision)
         .expect("the pet went");
     let claim_gone = changes
         .iter()
-        .find(|c| c.resource == Resource::Claim && c.gone)
+        .find(|c| c.resource == Resource::Claim && c.deleted)
         .map(|c| c.revision)
         .expect("the claim went");
     assert!(
@@ -278,7 +115,7 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
     );
     let terminating: Vec<u64> = changes
         .iter()
-        .filter(|c| c.resource == Resource::Claim && !c.gone && deleting(c.object))
+        .filter(|c| c.resource == Resource::Claim && !c.deleted && terminating(c.object))
         .map(|c| c.revision)
         .collect();
     assert!(
@@ -291,8 +128,7 @@ fn a_claim_a_running_pet_mounts_stays_terminating_until_the_pet_is_gone() {
 /// its pet is gone: the controller must wait, say so once, and start the
 /// pet on a fresh claim once the claim is gone.
 fn a_pet_waits_for_its_terminating_claim(kind: &str, wait_message: &str) {
-    let test = format!("a_{kind}_pet_waits_for_its_terminating_claim");
-    let Some(k) = Cluster::start(&test, &["--ready-delay", "0s", "--max-grace", "1s"]) else {
+    let Some(k) = Cluster::start(SHORT_GRACE) else {
         return;
     };
     k.ok_in(&["create", "-f", "-"], &web(kind).to_string());
@@ -301,14 +137,9 @@ fn a_pet_waits_for_its_terminating_claim(kind: &str, wait_message: &str) {
         uid_of(&k.server, &format!("{PODS}/web-0")),
         uid_of(&k.server, &format!("{CLAIMS}/www-web-0")),
     );
-    k.ok(&[
-        "patch",
-        "pvc",
-        "www-web-0",
-        "--type=json",
-        "-p",
-        r#"[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/hold"}]"#,
-    ]);
+    let patch_claim =
+        |patch: &str| k.ok(&["patch", "pvc", "www-web-0", "--type=json", "-p", patch]);
+    patch_claim(r#"[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/hold"}]"#);
     let timeline = Timeline::start(&k.server, "default");
     k.ok(&["delete", "pvc", "www-web-0", "--wait=false"]);
     k.ok(&["delete", "pod", "web-0", "--wait=false"]);
@@ -331,14 +162,9 @@ fn a_pet_waits_for_its_terminating_claim(kind: &str, wait_message: &str) {
         !last_state(&timeline.entries(), Resource::Pod).contains_key("web-0"),
         "a pet was created on a terminating claim"
     );
-    k.ok(&[
-        "patch",
-        "pvc",
-        "www-web-0",
-        "--type=json",
-        "-p",
+    patch_claim(
         r#"[{"op":"test","path":"/metadata/finalizers","value":["example.com/hold"]},{"op":"remove","path":"/metadata/finalizers"}]"#,
-    ]);
+    );
     timeline.wait_for("the pet on a fresh claim", WAIT, |entries| {
         back_on_a_fresh_claim(entries, &old_pod, &old_claim)
     });
@@ -378,8 +204,7 @@ fn a_petset_pet_waits_for_its_terminating_claim() {
 fn deleting_a_pet_and_its_claim_together_ends_on_a_fresh_claim() {
     const ROUNDS: usize = 6;
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
-    let server = LocalServer::start_with(&["--ready-delay", "0s", "--max-grace", "1s"]);
+    let server = LocalServer::start_with(SHORT_GRACE);
     let created = server.post_json(
         "/apis/apps/v1/namespaces/default/statefulsets",
         &web("StatefulSet"),
@@ -403,7 +228,7 @@ fn deleting_a_pet_and_its_claim_together_ends_on_a_fresh_claim() {
         let at_once = claim_first && rng.below(2) == 0;
         let gap = Duration::from_millis(rng.below(15));
         let what = format!(
-            "seed {seed}, round {round}: {}, {gap:?} apart",
+            "round {round}: {}, {gap:?} apart",
             match (claim_first, at_once) {
                 (true, true) => "claim first, then the pet at once",
                 (true, false) => "claim first",
@@ -433,9 +258,5 @@ fn deleting_a_pet_and_its_claim_together_ends_on_a_fresh_claim() {
         );
     }
     let entries = timeline.stop();
-    assert_eq!(
-        started_on_bad_claims(&entries),
-        Vec::<String>::new(),
-        "seed {seed}"
-    );
+    assert_eq!(started_on_bad_claims(&entries), Vec::<String>::new());
 }

@@ -5,7 +5,9 @@
 
 use serde_json::Value;
 
-use crate::local_guide::{assert_created_in_order, first, is_ready, name, summary, Cluster};
+use crate::local_guide::{
+    assert_created_in_order, deleted, first, is_ready, name, summary, terminating, Cluster,
+};
 
 use crate::support::{SetManifest, OBSERVABLE_SIM};
 
@@ -42,10 +44,7 @@ fn revision(pod: &Value) -> String {
 
 #[test]
 fn statefulset_walk_with_a_partitioned_rolling_update() {
-    let Some(k) = Cluster::start(
-        "statefulset_walk_with_a_partitioned_rolling_update",
-        OBSERVABLE_SIM,
-    ) else {
+    let Some(k) = Cluster::start(OBSERVABLE_SIM) else {
         return;
     };
     let watch = k.watch(&["pods", "-l", "app=web"]);
@@ -127,23 +126,11 @@ fn statefulset_walk_with_a_partitioned_rolling_update() {
     assert_created_in_order(&watch.stop(), &["web-2", "web-3", "web-4"]);
     let watch = k.watch(&["pods", "-l", "app=web"]);
     k.ok(&["scale", "sts", "web", "--replicas=3"]);
-    k.ok(&[
-        "wait",
-        "--for=delete",
-        "pod/web-4",
-        "pod/web-3",
-        "--timeout=60s",
-    ]);
+    k.wait_gone(&["pod/web-4", "pod/web-3"]);
     let events = watch.stop();
-    let web4_gone = first(&events, "web-4 deleted", |e| {
-        name(e) == "web-4" && e["type"] == "DELETED"
-    });
-    let web3_terminating = first(&events, "web-3 terminating", |e| {
-        name(e) == "web-3" && !e["object"]["metadata"]["deletionTimestamp"].is_null()
-    });
-    let web4_terminating = first(&events, "web-4 terminating", |e| {
-        name(e) == "web-4" && !e["object"]["metadata"]["deletionTimestamp"].is_null()
-    });
+    let web4_gone = deleted(&events, "web-4");
+    let web3_terminating = terminating(&events, "web-3");
+    let web4_terminating = terminating(&events, "web-4");
     assert!(
         web4_terminating < web4_gone && web4_gone < web3_terminating,
         "{}",
@@ -212,14 +199,7 @@ fn statefulset_walk_with_a_partitioned_rolling_update() {
 
     // Deleting the set takes its pods (background cascade) but not the claims.
     k.ok(&["delete", "sts", "web"]);
-    k.ok(&[
-        "wait",
-        "--for=delete",
-        "pod/web-0",
-        "pod/web-1",
-        "pod/web-2",
-        "--timeout=60s",
-    ]);
+    k.wait_gone(&["pod/web-0", "pod/web-1", "pod/web-2"]);
     assert_eq!(names(&k.json(&["pvc", "-l", "app=web"])).len(), 5);
     assert_eq!(
         k.run(&["get", "controllerrevisions"]).stderr,
@@ -229,10 +209,7 @@ fn statefulset_walk_with_a_partitioned_rolling_update() {
 
 #[test]
 fn retention_policy_delete_removes_claims_on_scale_down_and_deletion() {
-    let Some(k) = Cluster::start(
-        "retention_policy_delete_removes_claims_on_scale_down_and_deletion",
-        OBSERVABLE_SIM,
-    ) else {
+    let Some(k) = Cluster::start(OBSERVABLE_SIM) else {
         return;
     };
     let policy = "  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: Delete\n    whenScaled: Delete\n";
@@ -251,28 +228,22 @@ fn retention_policy_delete_removes_claims_on_scale_down_and_deletion() {
 
     // whenScaled: Delete — the claims of the removed ordinals go with them.
     k.ok(&["scale", "sts", "web", "--replicas=1"]);
-    k.ok(&[
-        "wait",
-        "--for=delete",
-        "pvc/www-web-2",
-        "pvc/www-web-1",
-        "--timeout=60s",
-    ]);
+    k.wait_gone(&["pvc/www-web-2", "pvc/www-web-1"]);
     assert_eq!(names(&k.json(&["pvc", "-l", "app=web"])), ["www-web-0"]);
     assert_eq!(names(&k.json(&["pods", "-l", "app=web"])), ["web-0"]);
 
     // whenDeleted: Delete — deleting the set deletes the remaining claim, and
     // the provisioner deletes every volume.
     k.ok(&["delete", "sts", "web"]);
-    let mut wait = vec!["wait", "--for=delete", "pvc/www-web-0", "--timeout=60s"];
-    wait.extend(volumes.iter().map(String::as_str));
-    k.ok(&wait);
+    let mut gone = vec!["pvc/www-web-0"];
+    gone.extend(volumes.iter().map(String::as_str));
+    k.wait_gone(&gone);
     assert_eq!(k.run(&["get", "pvc,pv"]).stderr, "No resources found\n");
 }
 
 #[test]
 fn parallel_on_delete_with_ordinals_start() {
-    let Some(k) = Cluster::start("parallel_on_delete_with_ordinals_start", OBSERVABLE_SIM) else {
+    let Some(k) = Cluster::start(OBSERVABLE_SIM) else {
         return;
     };
     let set = web()
@@ -329,20 +300,10 @@ fn parallel_on_delete_with_ordinals_start() {
     // Parallel scale-down removes every surplus pod at once.
     let watch = k.watch(&["pods", "-l", "app=web"]);
     k.ok(&["scale", "sts", "web", "--replicas=1"]);
-    k.ok(&[
-        "wait",
-        "--for=delete",
-        "pod/web-6",
-        "pod/web-7",
-        "--timeout=60s",
-    ]);
+    k.wait_gone(&["pod/web-6", "pod/web-7"]);
     let events = watch.stop();
-    let web7_terminating = first(&events, "web-7 terminating", |e| {
-        name(e) == "web-7" && !e["object"]["metadata"]["deletionTimestamp"].is_null()
-    });
-    let web6_terminating = first(&events, "web-6 terminating", |e| {
-        name(e) == "web-6" && !e["object"]["metadata"]["deletionTimestamp"].is_null()
-    });
+    let web7_terminating = terminating(&events, "web-7");
+    let web6_terminating = terminating(&events, "web-6");
     let first_gone = first(&events, "a pod gone", |e| e["type"] == "DELETED");
     assert!(
         web7_terminating < first_gone && web6_terminating < first_gone,

@@ -3,10 +3,9 @@
 //! and exit code 2.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{petctl_command, scratch};
+use crate::support::{petctl_command, run_command, scratch};
 
 /// A valid object, so each case has only the one problem it is about.
 const CONFIG_MAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n";
@@ -263,29 +262,17 @@ fn cases() -> Vec<Case> {
 
 /// Runs `petctl migrate -f …` in `dir`; returns the exit code and stderr.
 fn migrate(dir: &Path, sources: &[&str], stdin: Option<&str>) -> (i32, String) {
-    let home = dir.join("home");
-    let mut cmd = petctl_command(&home);
+    let mut cmd = petctl_command(&dir.join("home"));
     cmd.current_dir(dir).arg("migrate");
     for source in sources {
         cmd.args(["-f", source]);
     }
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn petctl");
-    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        use std::io::Write;
-        let _ = pipe.write_all(input.as_bytes());
-    }
-    let output = child.wait_with_output().expect("wait for petctl");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let run = run_command(
+        cmd,
+        format!("petctl migrate {sources:?}"),
+        stdin.map(str::as_bytes),
+    );
+    (run.code, run.stderr)
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::{petctl, petctl_in, repo_root, scratch, Run};
+use crate::support::{petctl, petctl_in, repo_root, scratch, Run, SetManifest};
 
 fn golden_dir() -> PathBuf {
     repo_root().join("tests/golden/migrate")
@@ -88,6 +88,8 @@ fn apps_v1beta1_statefulset_and_its_service_to_apps_v1() {
 
 #[test]
 fn a_set_without_selector_or_labels_is_refused() {
+    // A literal, not a SetManifest: the builder always writes a selector and
+    // labels, and the error's location (7:3) is a place in these bytes.
     let input = b"apiVersion: apps/v1alpha1\nkind: PetSet\nmetadata:\n  name: web\nspec:\n  serviceName: nginx\n  template:\n    spec:\n      containers:\n      - name: nginx\n        image: nginx\n";
     let home = scratch();
     let run = petctl_in(home.path(), &["migrate", "-f", "-"], Some(input));
@@ -101,12 +103,16 @@ fn a_set_without_selector_or_labels_is_refused() {
 
 #[test]
 fn apps_v1_cannot_go_down_to_apps_v1beta1() {
-    let input = b"apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: nginx\n  selector:\n    matchLabels:\n      app: nginx\n  template:\n    metadata:\n      labels:\n        app: nginx\n    spec:\n      containers:\n      - name: nginx\n        image: nginx\n";
+    let input = SetManifest::statefulset("web")
+        .service_name("nginx")
+        .app("nginx")
+        .container("nginx", "nginx")
+        .yaml();
     let home = scratch();
     let run = petctl_in(
         home.path(),
         &["migrate", "-f", "-", "--to", "apps/v1beta1"],
-        Some(input),
+        Some(input.as_bytes()),
     );
     run.expect_code(2);
     assert_eq!(

@@ -5,10 +5,10 @@
 //! it: ordered creation, ordered deletion, claims untouched unless cleanup
 //! ran.
 
-use crate::support::{petctl_at, LocalServer, SetManifest};
+use crate::support::{
+    create_petset, create_ready, petctl_at, scale_wait, LocalServer, SetManifest, FAST_SIM,
+};
 use crate::timeline::{claims_changed, creation_order, deletion_order, Timeline};
-
-use crate::support::FAST_SIM;
 
 /// `cleanup-pvcs` for the set "web" once it is deleted.
 pub(crate) const DELETED_WEB: [&str; 10] = [
@@ -41,53 +41,18 @@ pub(crate) fn statefulset(strategy: &str) -> String {
 }
 
 pub(crate) fn create_statefulset(server: &LocalServer, strategy: &str) {
-    let path = server.dir.path().join(format!("web-{strategy}.yaml"));
-    std::fs::write(&path, statefulset(strategy)).unwrap();
-    petctl_at(
+    create_ready(
         server,
-        &[
-            "create",
-            "-f",
-            path.to_str().unwrap(),
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
-}
-
-pub(crate) fn create_petset(server: &LocalServer) {
-    petctl_at(
-        server,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+        &format!("web-{strategy}.yaml"),
+        &statefulset(strategy),
+    );
 }
 
 /// Scale up then down, checking order and that no claim is touched.
 fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
     let display = format!("{kind}.apps/web");
     let timeline = Timeline::start(server, "default");
-    let run = petctl_at(
-        server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "5",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    );
+    let run = petctl_at(server, &scale_wait("web", "5", "60s"));
     run.expect_success();
     assert_eq!(run.stdout, format!("{display} scaled\n"));
     let up = timeline.stop();
@@ -99,18 +64,7 @@ fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
     );
 
     let timeline = Timeline::start(server, "default");
-    let run = petctl_at(
-        server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "3",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    );
+    let run = petctl_at(server, &scale_wait("web", "3", "60s"));
     run.expect_success();
     let down = timeline.stop();
     assert_eq!(
@@ -118,10 +72,10 @@ fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
         ["web-4", "web-3"],
         "pets must be removed in reverse order"
     );
-    assert!(
-        claims_changed(&down).is_empty(),
-        "scale-down must keep every claim: {:?}",
-        claims_changed(&down)
+    assert_eq!(
+        claims_changed(&down),
+        Vec::<String>::new(),
+        "scale-down must keep every claim"
     );
     assert!(
         run.stderr.ends_with("claims kept: www-web-3, www-web-4 (they keep the removed pets' data; delete them with: petctl cleanup-pvcs web)\n"),
@@ -136,33 +90,10 @@ fn scale_walk(server: &LocalServer, kind: &str, from: i64) {
 fn petset_scale_down_after_an_upgrade_goes_in_reverse_ordinal_order() {
     let server = LocalServer::start_with(FAST_SIM);
     create_petset(&server);
-    petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "4",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    petctl_at(&server, &scale_wait("web", "4", "60s")).expect_success();
     petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]).expect_success();
     let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "1",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    );
+    let run = petctl_at(&server, &scale_wait("web", "1", "60s"));
     run.expect_success();
     let entries = timeline.stop();
     assert_eq!(
@@ -170,7 +101,7 @@ fn petset_scale_down_after_an_upgrade_goes_in_reverse_ordinal_order() {
         ["web-3", "web-2", "web-1"],
         "{run}"
     );
-    assert!(claims_changed(&entries).is_empty());
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
 }
 
 #[test]
@@ -225,11 +156,12 @@ fn scale_preconditions_and_bad_input() {
         run.stderr,
         "petset \"web\": would scale from 2 to 4 replicas: create web-2, then web-3\n"
     );
-    let run = petctl_at(
-        &server,
-        &["get", "petset", "web", "-o", "jsonpath={.spec.replicas}"],
+    let replicas = ["get", "petset", "web", "-o", "jsonpath={.spec.replicas}"];
+    assert_eq!(
+        petctl_at(&server, &replicas).stdout,
+        "2",
+        "a dry run changes nothing"
     );
-    assert_eq!(run.stdout, "2", "a dry run changes nothing");
 }
 
 #[test]
@@ -238,17 +170,15 @@ fn a_name_shared_by_a_petset_and_a_statefulset_must_be_qualified() {
     create_petset(&server);
     // A StatefulSet of the same name with no pets and its own labels, so
     // the two controllers do not compete for pods.
-    let path = server.dir.path().join("sts.yaml");
-    let sts = statefulset("OnDelete");
-    let only_set = &sts[sts.find("apiVersion: apps/v1").unwrap()..];
-    std::fs::write(
-        &path,
-        only_set
-            .replace("replicas: 3", "replicas: 0")
-            .replace("app: nginx", "app: other"),
-    )
-    .unwrap();
-    petctl_at(&server, &["create", "-f", path.to_str().unwrap()]).expect_success();
+    let sts = SetManifest::statefulset("web")
+        .service_name("nginx")
+        .app("other")
+        .replicas(0)
+        .update_strategy("OnDelete")
+        .container("nginx", "registry.k8s.io/nginx-slim:0.8")
+        .mount("www", "/usr/share/nginx/html")
+        .claim("www");
+    create_ready(&server, "sts.yaml", &sts.yaml());
     let run = petctl_at(&server, &["scale", "web", "--replicas", "1"]);
     run.expect_code(1);
     assert_eq!(
@@ -301,18 +231,7 @@ fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
         run.stderr,
         "petset \"web\": pet web-0 annotated pod.alpha.kubernetes.io/initialized=false\npetset \"web\": pet web-1 annotated pod.alpha.kubernetes.io/initialized=false\n"
     );
-    let run = petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "3",
-            "--wait",
-            "--timeout",
-            "2s",
-        ],
-    );
+    let run = petctl_at(&server, &scale_wait("web", "3", "2s"));
     run.expect_code(1);
     assert!(run.stderr.contains("petset \"web\" is paused"), "{run}");
     let run = petctl_at(
@@ -327,18 +246,7 @@ fn pausing_a_petset_annotates_its_pets_and_scale_says_so() {
     let run = petctl_at(&server, &["resume", "web"]);
     run.expect_success();
     assert_eq!(run.stdout, "petset.apps/web resumed\n");
-    let run = petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "3",
-            "--wait",
-            "--timeout",
-            "30s",
-        ],
-    );
+    let run = petctl_at(&server, &scale_wait("web", "3", "30s"));
     run.expect_success();
 }
 
@@ -368,16 +276,8 @@ fn pausing_a_statefulset_raises_its_partition_and_resume_restores_it() {
     };
     assert_eq!(partition(), "0", "a dry run changes nothing");
     petctl_at(&server, &["pause", "sts/web"]).expect_success();
-    let run = petctl_at(
-        &server,
-        &[
-            "get",
-            "sts",
-            "web",
-            "-o",
-            "jsonpath={.spec.updateStrategy.rollingUpdate.partition} {.metadata.annotations}",
-        ],
-    );
+    let paused = "jsonpath={.spec.updateStrategy.rollingUpdate.partition} {.metadata.annotations}";
+    let run = petctl_at(&server, &["get", "sts", "web", "-o", paused]);
     assert_eq!(run.stdout, "3 {\"petctl.io/paused-partition\":\"0\"}");
     let run = petctl_at(&server, &["resume", "sts/web"]);
     run.expect_success();

@@ -3,11 +3,11 @@
 //! invariants checked on a watch timeline: ordered deletion, claims
 //! untouched unless cleanup ran.
 
-use crate::operations::{create_petset, create_statefulset, statefulset, DELETED_WEB};
-use crate::support::{petctl_at, LocalServer};
+use crate::operations::{create_statefulset, statefulset, DELETED_WEB};
+use crate::support::{
+    create_petset, create_ready, petctl_at, scale_wait, LocalServer, Seed, FAST_SIM,
+};
 use crate::timeline::{claims_changed, deletion_order, Timeline};
-
-use crate::support::FAST_SIM;
 
 #[test]
 fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
@@ -24,11 +24,7 @@ fn ordered_delete_removes_pets_in_reverse_then_the_set_and_keeps_claims() {
         "{run}"
     );
     assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     let run = petctl_at(&server, &["get", "petsets"]);
     assert_eq!(run.stderr, "No resources found in default namespace.\n");
 }
@@ -63,7 +59,7 @@ fn orphan_delete(server: &LocalServer, set: &str, cascade: &str, deleted: &str) 
         deletion_order("web", &entries).is_empty(),
         "orphaned pets must keep running"
     );
-    assert!(claims_changed(&entries).is_empty());
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     let run = petctl_at(server, &["get", "pods", "-o", "name"]);
     assert_eq!(run.stdout, "pod/web-0\npod/web-1\npod/web-2\n");
     let run = petctl_at(
@@ -148,46 +144,13 @@ fn cleanup_removes_only_unused_claims_and_refuses_mounted_ones() {
 
 #[test]
 fn scale_delete_and_cleanup_complete_under_injected_faults() {
-    let mut flags = FAST_SIM.to_vec();
-    let seed = crate::support::test_seed().to_string();
-    flags.extend([
-        "--fault-rate",
-        "0.1",
-        "--fault-seed",
-        &seed,
-        "--watch-drop-after",
-        "2s",
-    ]);
-    eprintln!("fault seed {seed} (replay with PETCTL_TEST_SEED={seed})");
-    let server = LocalServer::start_with(&flags);
+    let seed = Seed::new();
+    let faults = ["--fault-rate", "0.1", "--watch-drop-after", "2s"];
+    let server = LocalServer::start_with(&[FAST_SIM, &faults, &seed.fault_flags()].concat());
     petctl_at(&server, &["create", "-f", "examples/petset.yaml"]).expect_success();
     let timeline = Timeline::start(&server, "default");
-    petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "4",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
-    petctl_at(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "2",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    petctl_at(&server, &scale_wait("web", "4", "60s")).expect_success();
+    petctl_at(&server, &scale_wait("web", "2", "60s")).expect_success();
     petctl_at(&server, &["delete", "web", "--timeout", "60s"]).expect_success();
     let entries = timeline.stop();
     assert_eq!(
@@ -227,11 +190,7 @@ fn delete_by_file_and_cleanup(strategy: &str) {
         "statefulset.apps/web deleted\nservice/nginx deleted\n"
     );
     assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     let run = petctl_at(&server, &["get", "svc", "nginx", "-o", "name"]);
     run.expect_code(1);
     // A second run finds nothing left to do but says so.
@@ -259,14 +218,10 @@ fn delete_by_file_keeps_a_claim_and_a_namespace_in_the_manifest() {
     let extra = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: db\n\
                  ---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: backup\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n\
                  ---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";
+    let manifest = format!("{}{extra}", statefulset("RollingUpdate"));
+    create_ready(&server, "web-with-data.yaml", &manifest);
     let path = server.dir.path().join("web-with-data.yaml");
-    std::fs::write(&path, format!("{}{extra}", statefulset("RollingUpdate"))).unwrap();
     let path = path.to_str().unwrap();
-    petctl_at(
-        &server,
-        &["create", "-f", path, "--wait", "--timeout", "60s"],
-    )
-    .expect_success();
     let backup_uid = server
         .get("/api/v1/namespaces/default/persistentvolumeclaims/backup")
         .json()["metadata"]["uid"]
@@ -285,11 +240,7 @@ fn delete_by_file_keeps_a_claim_and_a_namespace_in_the_manifest() {
             && run.stderr.contains("persistentvolumeclaim/backup kept: a claim holds data: petctl cleanup-pvcs deletes claims, when asked"),
         "{run}"
     );
-    assert!(
-        claims_changed(&entries).is_empty(),
-        "{:?}",
-        claims_changed(&entries)
-    );
+    assert_eq!(claims_changed(&entries), Vec::<String>::new());
     let backup = server
         .get("/api/v1/namespaces/default/persistentvolumeclaims/backup")
         .json();

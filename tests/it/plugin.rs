@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{kubectl_or_skip, petctl_at, run_command, LocalServer};
+use crate::support::{create_petset, kubectl_or_skip, run_command, LocalServer, READY_AT_ONCE};
 
 #[test]
 fn kubectl_pets_runs_petctl_through_kubectls_plugin_mechanism() {
@@ -12,19 +12,8 @@ fn kubectl_pets_runs_petctl_through_kubectls_plugin_mechanism() {
     else {
         return;
     };
-    let server = LocalServer::start_with(&["--ready-delay", "0s"]);
-    petctl_at(
-        &server,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-    )
-    .expect_success();
+    let server = LocalServer::start_with(READY_AT_ONCE);
+    create_petset(&server);
 
     let bin = server.dir.path().join("plugins");
     std::fs::create_dir_all(&bin).unwrap();

@@ -4,10 +4,10 @@
 //! nothing changes unless `--yes` is given; on a terminal, "n" changes
 //! nothing. A watch timeline of pods and claims checks what really changed.
 
-use crate::support::{petctl_at, LocalServer, Run};
+use crate::support::{
+    claim_uids, create_ready, petctl_at, run_command, LocalServer, Run, FAST_SIM,
+};
 use crate::timeline::{claims_changed, deletion_order, Timeline};
-
-use crate::support::FAST_SIM;
 
 /// Creates the StatefulSet "web" (3 pets, claim template "www") with the
 /// retention policy given and waits until its pets are Ready.
@@ -17,35 +17,12 @@ fn create_web(server: &LocalServer, when_deleted: &str, when_scaled: &str) {
             "  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: {when_deleted}\n    whenScaled: {when_scaled}\n"
         ))
         .yaml();
-    let path = server.dir.path().join("web.yaml");
-    std::fs::write(&path, manifest).unwrap();
-    let file = path.to_str().unwrap();
-    petctl_at(
-        server,
-        &["create", "-f", file, "--wait", "--timeout", "60s"],
-    )
-    .expect_success();
+    create_ready(server, "web.yaml", &manifest);
 }
 
 /// The claims in "default", by name, with their uids.
 fn claims(server: &LocalServer) -> Vec<(String, String)> {
-    let list = server
-        .get("/api/v1/namespaces/default/persistentvolumeclaims")
-        .json();
-    let mut claims: Vec<(String, String)> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let meta = &c["metadata"];
-            (
-                meta["name"].as_str().unwrap().to_string(),
-                meta["uid"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    claims.sort();
-    claims
+    claim_uids(server).into_iter().collect()
 }
 
 fn replicas(server: &LocalServer) -> serde_json::Value {
@@ -55,28 +32,13 @@ fn replicas(server: &LocalServer) -> serde_json::Value {
         .clone()
 }
 
-/// Runs `petctl ARGS` on a pseudo-terminal (util-linux `script`), typing
-/// `answer`; None when `script` is missing.
+/// Runs `petctl ARGS` on a pseudo-terminal, typing `answer`; None when
+/// `script` is missing.
 fn on_a_terminal(server: &LocalServer, args: &str, answer: &str) -> Option<Run> {
-    let script = std::process::Command::new("script")
-        .arg("--version")
-        .output();
-    if !script.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipping the terminal half: util-linux `script` is not installed");
-        return None;
-    }
-    let home = server.dir.path().join("petctl-home");
-    let command = format!(
-        "{} --kubeconfig {} {args}",
-        env!("CARGO_BIN_EXE_petctl"),
-        server.kubeconfig().display()
-    );
-    let mut cmd = crate::support::scrubbed(std::process::Command::new("script"), &home);
-    cmd.args(["-qec", &command, "/dev/null"])
-        .env("TERM", "dumb");
-    Some(crate::support::run_command(
+    let (cmd, shown) = crate::support::on_a_terminal(server, args, "dumb")?;
+    Some(run_command(
         cmd,
-        format!("script -qec {command:?} (typing {answer:?})"),
+        format!("{shown} (typing {answer:?})"),
         Some(answer.as_bytes()),
     ))
 }

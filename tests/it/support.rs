@@ -1,10 +1,27 @@
 //! The test harness: run the petctl binary with a scrubbed environment and
-//! capture everything needed to debug a failure.
+//! capture everything needed to debug a failure. Beside it: the command
+//! lines many tests run (`commands`), the real kubectl (`kubectl`), the one
+//! manifest builder (`manifests`), seeds that every failure names (`seed`),
+//! the simulation speeds (`sim`) and runs whose stderr is timed line by
+//! line (`streamed`).
 
 #![allow(dead_code)]
 
+mod commands;
+mod kubectl;
 mod manifests;
+mod seed;
+mod sim;
+mod streamed;
+pub use commands::{
+    claim_uids, create_petset, create_ready, on_a_terminal, scale_wait, script_available,
+    terminal_command, CREATE_EXAMPLE,
+};
+pub use kubectl::{await_watch, kubectl_or_skip, kubectl_with};
 pub use manifests::SetManifest;
+pub use seed::{Rng, Seed};
+pub use sim::*;
+pub use streamed::{finish, spawn, stream};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,6 +83,27 @@ pub fn corpus_dir() -> PathBuf {
     repo_root().join("tests/corpus")
 }
 
+/// The manifests of the corpus's `petset` and `statefulset` dirs whose
+/// extension is one of `extensions`, sorted.
+pub fn corpus_files(extensions: &[&str]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["petset", "statefulset"] {
+        let entries = std::fs::read_dir(corpus_dir().join(dir))
+            .unwrap_or_else(|err| panic!("cannot list the corpus: {err}"));
+        files.extend(
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .and_then(|x| x.to_str())
+                        .is_some_and(|x| extensions.contains(&x))
+                }),
+        );
+    }
+    files.sort();
+    files
+}
+
 /// A scratch directory that also serves as HOME for petctl runs.
 pub fn scratch() -> tempfile::TempDir {
     tempfile::Builder::new()
@@ -114,9 +152,15 @@ pub fn run_command(mut cmd: Command, command: String, stdin: Option<&[u8]>) -> R
         // The child may exit before reading everything; that is its answer.
         let _ = pipe.write_all(input);
     }
+    finish_run(child, command)
+}
+
+/// Waits for `child` to exit and collects what it wrote; `command` is how
+/// the run is shown when a test fails.
+pub fn finish_run(child: std::process::Child, command: impl Into<String>) -> Run {
     let output = child.wait_with_output().expect("wait for the child");
     Run {
-        command,
+        command: command.into(),
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -136,38 +180,17 @@ pub fn petctl(args: &[&str]) -> Run {
     petctl_in(home.path(), args, None)
 }
 
-/// The real kubectl, or None when it is not installed and the user opted
-/// out with `PETCTL_TEST_SKIP_KUBECTL=1`. Without that opt-out a missing
-/// kubectl fails the test, so a skip never passes silently.
-pub fn kubectl_or_skip(test: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("PETCTL_TEST_SKIP_KUBECTL").as_deref() == Ok("1"),
-            "{test}: kubectl is not on PATH; install it, or set PETCTL_TEST_SKIP_KUBECTL=1 to skip the conformance tests"
-        );
-        eprintln!("skipping {test}: kubectl is not on PATH and PETCTL_TEST_SKIP_KUBECTL=1");
-    }
-    found
+/// The name of the running test, as libtest names the thread it runs on.
+pub fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string()
 }
 
 /// A local control plane for one test: `petctl local up --port 0` in a temp
 /// state dir, run in the foreground as a child; killed on drop, with the
 /// server log printed when the test failed.
-/// `local up` flags for the simulation speed: pods Ready after 50 ms,
-/// deleted pods gone after at most 100 ms, so transitions are still seen.
-pub const FAST_SIM: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
-/// Pods Ready and deleted pods gone at once, where no transition is watched.
-pub const INSTANT_SIM: &[&str] = &["--ready-delay", "0s", "--max-grace", "0s"];
-/// Pods Ready at once; deleted pods keep their grace period.
-pub const READY_AT_ONCE: &[&str] = &["--ready-delay", "0s"];
-/// Slow enough to watch a rollout's revisions change pet by pet.
-pub const OBSERVABLE_SIM: &[&str] = &["--ready-delay", "100ms", "--max-grace", "300ms"];
-
 pub struct LocalServer {
     pub dir: tempfile::TempDir,
     pub url: String,
@@ -319,6 +342,11 @@ impl LocalServer {
         self.request("GET", path, None, b"")
     }
 
+    /// A JSON merge patch (RFC 7386) of `path`.
+    pub fn merge_patch(&self, path: &str, body: &[u8]) -> Response {
+        self.request("PATCH", path, Some("application/merge-patch+json"), body)
+    }
+
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
         self.request(
             "POST",
@@ -378,39 +406,34 @@ impl Response {
     }
 }
 
-/// Runs the real kubectl (`binary`) against `server`, with only the
-/// server's kubeconfig and a scratch HOME.
-pub fn kubectl_with(
-    binary: &Path,
-    server: &LocalServer,
-    args: &[&str],
-    stdin: Option<&[u8]>,
-) -> Run {
-    let home = server.dir.path().join("kubectl-home");
-    let _ = std::fs::create_dir_all(&home);
-    let mut cmd = Command::new(binary);
-    cmd.args(args)
-        .env("KUBECONFIG", server.kubeconfig())
-        .env("HOME", &home)
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .current_dir(repo_root());
-    run_command(
-        cmd,
-        format!("{} {}", binary.display(), args.join(" ")),
-        stdin,
-    )
-}
-
 /// Runs petctl against `server` (through its kubeconfig), with HOME in the
 /// server's scratch dir.
 pub fn petctl_at(server: &LocalServer, args: &[&str]) -> Run {
     let kubeconfig = server.kubeconfig();
     let mut full = vec!["--kubeconfig", kubeconfig.to_str().expect("utf-8 path")];
     full.extend_from_slice(args);
+    petctl_in(&petctl_home(server), &full, None)
+}
+
+/// petctl with `args` against `server`, as [`petctl_at`] runs it, started
+/// and left running with stdout and stderr piped; [`finish_run`] ends it.
+pub fn spawn_at(server: &LocalServer, args: &[&str]) -> std::process::Child {
+    petctl_command(&petctl_home(server))
+        .arg("--kubeconfig")
+        .arg(server.kubeconfig())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn petctl {}: {e}", args.join(" ")))
+}
+
+/// The HOME of petctl runs against `server`, in its scratch dir.
+fn petctl_home(server: &LocalServer) -> PathBuf {
     let home = server.dir.path().join("petctl-home");
     let _ = std::fs::create_dir_all(&home);
-    petctl_in(&home, &full, None)
+    home
 }
 
 /// Replaces what changes from run to run — ages, PV names, times of day —
@@ -470,70 +493,4 @@ pub fn lines_of(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc:
         }
     });
     rx
-}
-
-/// Blocks until a kubectl run with `-v=6` logs that its watch request on a
-/// URL containing `fragment` was answered (client-go logs a response when
-/// its headers arrive, so the watch is then in place); panics after 30 s.
-/// Returns the lines read.
-#[track_caller]
-pub fn await_watch(lines: &std::sync::mpsc::Receiver<String>, fragment: &str) -> Vec<String> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match lines.recv_timeout(left) {
-            Ok(line) => {
-                let answered = line.contains("watch=true")
-                    && line.contains(fragment)
-                    && line.contains("200 OK");
-                seen.push(line);
-                if answered {
-                    return seen;
-                }
-            }
-            Err(_) => panic!(
-                "no watch on {fragment:?} was answered:\n{}",
-                seen.join("\n")
-            ),
-        }
-    }
-}
-
-/// The seed of a randomised test: `PETCTL_TEST_SEED` replays a printed one,
-/// otherwise the clock's nanoseconds.
-pub fn test_seed() -> u64 {
-    match std::env::var("PETCTL_TEST_SEED") {
-        Ok(text) => text.parse().expect("PETCTL_TEST_SEED is a number"),
-        Err(_) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64),
-    }
-}
-
-/// A small seeded generator (splitmix64), for orders, gaps and fault
-/// schedules that a printed seed replays.
-pub struct Rng {
-    pub seed: u64,
-    state: u64,
-}
-
-impl Rng {
-    pub fn seeded() -> Rng {
-        let seed = test_seed();
-        Rng { seed, state: seed }
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n.max(1)
-    }
-
-    /// A duration in [0, `max`), to the millisecond.
-    pub fn millis_below(&mut self, max: u64) -> std::time::Duration {
-        std::time::Duration::from_millis(self.below(max))
-    }
 }

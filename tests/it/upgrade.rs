@@ -4,12 +4,13 @@
 //! messages, a failing image, rollback, recovery of a stuck set, SIGKILL
 //! and resume, and injected faults.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{petctl, petctl_at, petctl_command, LocalServer, Run, SetManifest};
+use crate::support::{
+    petctl, petctl_at, spawn_at, LocalServer, Run, Seed, SetManifest, OBSERVABLE_SIM, SLOW_READY,
+};
 use crate::timeline::{
     claims_changed, creation_order, deletion_order, final_images, max_not_ready, Entry, Timeline,
 };
@@ -41,14 +42,13 @@ fn manifest(kind: Kind, image: &str) -> String {
         .yaml()
 }
 
-/// A server with a short ready delay (so transitions are observable) and a
-/// short grace cap, holding a set of 3 Ready pets on nginx:1. `extra`
+/// A server with the simulation of [`OBSERVABLE_SIM`], holding a set of 3 Ready pets on nginx:1. `extra`
 /// flags come after the defaults and may override them.
 pub(crate) fn cluster(kind: Kind, extra: &[&str]) -> LocalServer {
     let mut flags: Vec<&str> = Vec::new();
-    for (flag, value) in [("--ready-delay", "200ms"), ("--max-grace", "200ms")] {
-        if !extra.contains(&flag) {
-            flags.extend([flag, value]);
+    for flag in OBSERVABLE_SIM.chunks(2) {
+        if !extra.contains(&flag[0]) {
+            flags.extend(flag);
         }
     }
     flags.extend_from_slice(extra);
@@ -255,23 +255,24 @@ fn cluster_side_refusals() {
     );
 }
 
+/// An upgrade to an image the server's `--fail-images *:broken` makes
+/// crash, giving up on a pet after 3 s.
+const TO_BROKEN: [&str; 6] = [
+    "upgrade-image",
+    "web",
+    "nginx=nginx:broken",
+    "--yes",
+    "--pet-timeout",
+    "3s",
+];
+
 /// A failing image stops at the first pet with its reason; the rest stay.
 /// The set is left stuck (#67250); an upgrade to a good image replaces the
 /// stuck pet first and completes.
 #[test]
 fn a_failing_image_stops_at_the_first_pet_and_a_good_one_recovers() {
     let server = cluster(Kind::RollingUpdate, &["--fail-images", "*:broken"]);
-    let run = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:broken",
-            "--yes",
-            "--pet-timeout",
-            "3s",
-        ],
-    );
+    let run = petctl_at(&server, &TO_BROKEN);
     expect(&run, 1, &server);
     let first = run
         .stderr
@@ -319,20 +320,8 @@ fn a_failing_image_stops_at_the_first_pet_and_a_good_one_recovers() {
 fn rollback_on_failure_brings_the_pet_back_on_the_old_image() {
     let server = cluster(Kind::OnDelete, &["--fail-images", "*:broken"]);
     let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:broken",
-            "--yes",
-            "--pet-timeout",
-            "3s",
-            "--rollback-on-failure",
-            "-o",
-            "json",
-        ],
-    );
+    let rollback = ["--rollback-on-failure", "-o", "json"];
+    let run = petctl_at(&server, &[&TO_BROKEN[..], &rollback].concat());
     expect(&run, 1, &server);
     assert!(run.stderr.contains(
         "error: upgrade of statefulset \"web\" failed and was rolled back: web-2 was not Ready on the wanted image within --pet-timeout 3s:"
@@ -362,20 +351,11 @@ fn rollback_on_failure_brings_the_pet_back_on_the_old_image() {
 /// no pet is deleted twice.
 #[test]
 fn sigkill_in_the_middle_then_resume() {
-    let server = cluster(Kind::RollingUpdate, &["--ready-delay", "1s"]);
+    let server = cluster(Kind::RollingUpdate, SLOW_READY);
     let timeline = Timeline::start(&server, "default");
-    let kubeconfig = server.kubeconfig();
-    let home = server.dir.path().join("petctl-home");
     let args = ["upgrade-image", "web", "nginx=nginx:2", "--yes"];
-    let mut child = petctl_command(&home)
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn petctl");
+    // Its output is left in the pipes: it is killed long before they fill.
+    let mut child = spawn_at(&server, &args);
     timeline.wait_for("the replacement of web-2", Duration::from_secs(60), |e| {
         creation_order("web", e).first().map(String::as_str) == Some("web-2")
     });
@@ -399,24 +379,18 @@ fn sigkill_in_the_middle_then_resume() {
 
 #[test]
 fn completes_under_injected_faults() {
-    let seed = crate::support::test_seed().to_string();
+    let seed = Seed::new();
+    let faults = ["--fault-rate", "0.1", "--watch-drop-after", "2s"];
     let server = cluster(
         Kind::RollingUpdate,
-        &[
-            "--fault-rate",
-            "0.1",
-            "--fault-seed",
-            &seed,
-            "--watch-drop-after",
-            "2s",
-        ],
+        &[&faults, &seed.fault_flags()[..]].concat(),
     );
     let timeline = Timeline::start(&server, "default");
     let run = petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]);
     assert_eq!(
         run.code,
         0,
-        "fault seed {seed} (replay with PETCTL_TEST_SEED={seed})\n{run}\n--- server log ---\n{}",
+        "{run}\n--- server log ---\n{}",
         server.log_tail()
     );
     assert_invariants(&timeline.stop(), "nginx:2", &PETS);

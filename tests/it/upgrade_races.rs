@@ -4,11 +4,12 @@
 //! (kubectl ignores the lease): the upgrade stops at once, because of the
 //! change, and never calls the removed pets down.
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use crate::support::{
-    kubectl_or_skip, kubectl_with, petctl_at, petctl_command, LocalServer, Rng, Run,
+    finish_run, kubectl_or_skip, kubectl_with, petctl_at, spawn_at, test_name, LocalServer, Rng,
+    Run,
 };
 use crate::timeline::{deletion_order, max_not_ready, Entry, Timeline};
 use crate::upgrade::{cluster, expect, set_object, Kind, PETS};
@@ -46,7 +47,6 @@ fn deletions(set: &str, entries: &[Entry]) -> std::collections::BTreeMap<String,
 #[test]
 fn two_concurrent_upgrades_one_proceeds_the_other_is_refused() {
     let mut rng = Rng::seeded();
-    let seed = rng.seed;
     let server = cluster(Kind::RollingUpdate, &[]);
     for round in 0..3 {
         let image = format!("nginx=nginx:{}", round + 2);
@@ -63,7 +63,7 @@ fn two_concurrent_upgrades_one_proceeds_the_other_is_refused() {
         );
         let entries = timeline.stop();
         let context = format!(
-            "seed {seed}, round {round}, offsets {offsets:?}\n{}\n{}\n--- server log ---\n{}",
+            "round {round}, offsets {offsets:?}\n{}\n{}\n--- server log ---\n{}",
             runs[0],
             runs[1],
             server.log_tail()
@@ -115,15 +115,7 @@ pub(crate) fn upgrade_in_background(
     timeline: &Timeline,
     args: &[&str],
 ) -> Child {
-    let child = petctl_command(&server.dir.path().join("petctl-home"))
-        .arg("--kubeconfig")
-        .arg(server.kubeconfig())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn petctl");
+    let child = spawn_at(server, args);
     timeline.wait_for("the upgrade deleting web-2", Duration::from_secs(60), |e| {
         !deletion_order("web", e).is_empty()
     });
@@ -131,13 +123,7 @@ pub(crate) fn upgrade_in_background(
 }
 
 pub(crate) fn finish(child: Child) -> Run {
-    let output = child.wait_with_output().expect("wait for petctl");
-    Run {
-        command: "petctl upgrade-image web nginx=nginx:2 --yes …".into(),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    finish_run(child, "petctl upgrade-image web nginx=nginx:2 --yes …")
 }
 
 /// The last line of stderr: the error petctl stopped with.
@@ -149,24 +135,29 @@ fn error_of(run: &Run) -> String {
         .to_string()
 }
 
-#[test]
-fn a_scale_down_stops_the_upgrade_and_the_removed_pets_are_gone_not_down() {
-    let Some(kubectl) = kubectl_or_skip("upgrade against a scale-down") else {
-        return;
-    };
-    let server = cluster(Kind::RollingUpdate, &[]);
+/// A [`HOLDING_UPGRADE`] of a set of `kind`, and the real kubectl running
+/// `args` against the set once the upgrade has deleted its first pet: the
+/// server, the upgrade's run (failed, exit 1) and the timeline; None when
+/// kubectl is missing.
+fn upgrade_racing_kubectl(kind: Kind, args: &[&str]) -> Option<(LocalServer, Run, Vec<Entry>)> {
+    let kubectl = kubectl_or_skip(&test_name())?;
+    let server = cluster(kind, &[]);
     let timeline = Timeline::start(&server, "default");
     let child = upgrade_in_background(&server, &timeline, &HOLDING_UPGRADE);
-    kubectl_with(
-        &kubectl,
-        &server,
-        &["scale", "sts/web", "--replicas=1"],
-        None,
-    )
-    .expect_success();
+    kubectl_with(&kubectl, &server, args, None).expect_success();
     let run = finish(child);
     let entries = timeline.stop();
     expect(&run, 1, &server);
+    Some((server, run, entries))
+}
+
+#[test]
+fn a_scale_down_stops_the_upgrade_and_the_removed_pets_are_gone_not_down() {
+    let scale_down = ["scale", "sts/web", "--replicas=1"];
+    let Some((server, run, entries)) = upgrade_racing_kubectl(Kind::RollingUpdate, &scale_down)
+    else {
+        return;
+    };
     assert_eq!(
         error_of(&run),
         "upgrade of statefulset \"web\" stopped: statefulset default/web was scaled from 3 to 1 replicas by someone else while petctl was upgrading it; web-2, web-1 removed by that scale-down (gone, not down); no further pet was replaced
@@ -188,16 +179,9 @@ statefulset/web stays OnDelete (its own strategy is kept in annotation petctl.io
 
 #[test]
 fn a_delete_stops_the_upgrade_at_once() {
-    let Some(kubectl) = kubectl_or_skip("upgrade against a delete") else {
+    let Some((_, run, _)) = upgrade_racing_kubectl(Kind::OnDelete, &["delete", "sts/web"]) else {
         return;
     };
-    let server = cluster(Kind::OnDelete, &[]);
-    let timeline = Timeline::start(&server, "default");
-    let child = upgrade_in_background(&server, &timeline, &HOLDING_UPGRADE);
-    kubectl_with(&kubectl, &server, &["delete", "sts/web"], None).expect_success();
-    let run = finish(child);
-    timeline.stop();
-    expect(&run, 1, &server);
     assert_eq!(
         error_of(&run),
         "upgrade of statefulset \"web\" stopped: statefulset default/web was deleted while petctl was upgrading it; no further pet was replaced\nleft untouched: web-1, web-0\n",
@@ -207,22 +191,10 @@ fn a_delete_stops_the_upgrade_at_once() {
 
 #[test]
 fn a_template_change_by_someone_else_stops_the_upgrade() {
-    let Some(kubectl) = kubectl_or_skip("upgrade against a template change") else {
+    let set_image = ["set", "image", "sts/web", "log=busybox:2"];
+    let Some((_, run, _)) = upgrade_racing_kubectl(Kind::OnDelete, &set_image) else {
         return;
     };
-    let server = cluster(Kind::OnDelete, &[]);
-    let timeline = Timeline::start(&server, "default");
-    let child = upgrade_in_background(&server, &timeline, &HOLDING_UPGRADE);
-    kubectl_with(
-        &kubectl,
-        &server,
-        &["set", "image", "sts/web", "log=busybox:2"],
-        None,
-    )
-    .expect_success();
-    let run = finish(child);
-    timeline.stop();
-    expect(&run, 1, &server);
     assert_eq!(
         error_of(&run),
         "upgrade of statefulset \"web\" stopped: the template of statefulset default/web was changed by someone else while petctl was upgrading it: spec.template.spec.containers[1].image is now \"busybox:2\" (was \"busybox:1\"); no further pet was replaced\nleft untouched: web-1, web-0\n",

@@ -5,8 +5,10 @@
 
 use std::time::Duration;
 
-use crate::support::{kubectl_or_skip, kubectl_with, petctl_at, LocalServer, FAST_SIM};
-use crate::wait_contract::{statefulset, stream, PROMPTLY};
+use crate::support::{
+    kubectl_or_skip, kubectl_with, petctl_at, scale_wait, stream, LocalServer, FAST_SIM,
+};
+use crate::wait_contract::statefulset;
 
 const UNPULLABLE: &str = "registry.k8s.io/missing:nope";
 
@@ -55,9 +57,8 @@ fn single_spaced(text: &str) -> String {
 
 #[test]
 fn create_wait_of_an_unpullable_image_says_so_at_once_and_times_out_naming_it() {
-    let mut flags = FAST_SIM.to_vec();
-    flags.extend(["--unpullable-images", "*missing*"]);
-    let server = LocalServer::start_with(&flags);
+    let server =
+        LocalServer::start_with(&[FAST_SIM, &["--unpullable-images", "*missing*"]].concat());
     let file = statefulset(&server, 2, UNPULLABLE);
     let run = stream(
         &server,
@@ -65,13 +66,9 @@ fn create_wait_of_an_unpullable_image_says_so_at_once_and_times_out_naming_it() 
     );
     run.expect_code(1);
     let notice = "warning: statefulset \"web\" is blocked: pet web-0 is in ErrImagePull: container main: rpc error: code = NotFound desc = failed to pull and unpack image \"registry.k8s.io/missing:nope\"";
-    assert!(run.arrival(notice) < PROMPTLY, "{run}");
-    assert_eq!(
-        run.notices("is blocked"),
-        1,
-        "ErrImagePull and ImagePullBackOff are one blocker\n{run}"
-    );
-    assert!(run.elapsed >= Duration::from_secs(15), "{run}");
+    // ErrImagePull and ImagePullBackOff are one blocker.
+    run.expect_said_at_once_once(notice, "is blocked")
+        .expect_waited(Duration::from_secs(15));
     let error = run.error();
     let backing_off = "  web-0: ImagePullBackOff (container main: ImagePullBackOff: Back-off pulling image \"registry.k8s.io/missing:nope\")\n";
     let pulling = "  web-0: ErrImagePull (container main: ErrImagePull: rpc error: code = NotFound";
@@ -124,26 +121,14 @@ fn scale_wait_to_a_pet_no_node_fits_says_so_at_once_and_times_out_naming_it() {
     );
     std::fs::write(&file, manifest).unwrap();
     petctl_at(&server, &["create", "-f", &file]).expect_success();
-    let run = stream(
-        &server,
-        &[
-            "scale",
-            "sts/web",
-            "--replicas",
-            "3",
-            "--wait",
-            "--timeout",
-            "10s",
-        ],
-    );
+    let run = stream(&server, &scale_wait("sts/web", "3", "10s"));
     run.expect_code(1);
     let message = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
     let notice = format!(
         "warning: statefulset \"web\" is blocked: pet web-0 cannot be scheduled (Unschedulable): {message}"
     );
-    assert!(run.arrival(&notice) < PROMPTLY, "{run}");
-    assert_eq!(run.notices("is blocked"), 1, "said once\n{run}");
-    assert!(run.elapsed >= Duration::from_secs(10), "{run}");
+    run.expect_said_at_once_once(&notice, "is blocked")
+        .expect_waited(Duration::from_secs(10));
     assert_eq!(
         run.error(),
         format!("error: failed to scale statefulset \"web\": timed out after 10s waiting for statefulset \"web\" to reach 3 replicas:\n  web-0: Pending (Unschedulable: {message})\n    Warning FailedScheduling: {message}\n  web-1: Missing\n  web-2: Missing\n"),
@@ -180,10 +165,16 @@ fn scale_wait_to_a_pet_no_node_fits_says_so_at_once_and_times_out_naming_it() {
         None,
     )
     .expect_success();
-    let bound = (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        let node = ["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"];
-        kubectl_with(&kubectl, &server, &node, None).stdout == "local-node-0"
-    });
-    assert!(bound, "web-0 was not bound after the node was labelled");
+    // kubectl's wait is a watch with a condition and a timeout.
+    let bound = [
+        "wait",
+        "pod/web-0",
+        "--for=jsonpath={.spec.nodeName}=local-node-0",
+        "--timeout=10s",
+    ];
+    let bound = kubectl_with(&kubectl, &server, &bound, None);
+    assert_eq!(
+        bound.stdout, "pod/web-0 condition met\n",
+        "web-0 was not bound after the node was labelled\n{bound}"
+    );
 }

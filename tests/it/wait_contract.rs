@@ -4,127 +4,15 @@
 //! it) and times out with exit 1 naming the blocker, with the events of the
 //! current pod only.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::operations::create_petset;
-use crate::support::{lines_of, petctl_at, petctl_command, stderr_lines, LocalServer};
+use crate::support::{
+    create_petset, finish, petctl_at, scale_wait, spawn, stream, LocalServer, SetManifest, FAST_SIM,
+};
 
-use crate::support::FAST_SIM;
-const CRASHING: &[&str] = &[
-    "--ready-delay",
-    "50ms",
-    "--max-grace",
-    "100ms",
-    "--fail-images",
-    "*broken*",
-];
-/// A blocker must be said well before the timeout: within this.
-pub(crate) const PROMPTLY: Duration = Duration::from_secs(5);
-
-/// One petctl run whose stderr lines were read as they came, each with
-/// the time it arrived since the start.
-pub(crate) struct Streamed {
-    command: String,
-    pub(crate) code: i32,
-    stderr: Vec<(Duration, String)>,
-    pub(crate) elapsed: Duration,
-}
-
-impl Streamed {
-    pub(crate) fn text(&self) -> String {
-        self.stderr.iter().map(|(_, l)| format!("{l}\n")).collect()
-    }
-
-    /// When the first line containing `fragment` arrived.
-    #[track_caller]
-    pub(crate) fn arrival(&self, fragment: &str) -> Duration {
-        self.stderr
-            .iter()
-            .find(|(_, l)| l.contains(fragment))
-            .map(|(at, _)| *at)
-            .unwrap_or_else(|| panic!("no stderr line contains {fragment:?}\n{self}"))
-    }
-
-    /// How many notices (warnings) contain `fragment`.
-    pub(crate) fn notices(&self, fragment: &str) -> usize {
-        self.stderr
-            .iter()
-            .filter(|(_, l)| l.contains(" warning: ") && l.contains(fragment))
-            .count()
-    }
-
-    /// The error petctl ended with, from the line starting `error: ` on.
-    pub(crate) fn error(&self) -> String {
-        let text = self.text();
-        text.match_indices("error: ")
-            .find(|(at, _)| *at == 0 || text[..*at].ends_with('\n'))
-            .map(|(at, _)| text[at..].to_string())
-            .unwrap_or_default()
-    }
-
-    #[track_caller]
-    pub(crate) fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "unexpected exit code\n{self}");
-        self
-    }
-}
-
-impl std::fmt::Display for Streamed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "command: {}\nexit code: {}\nafter {:?}\n--- stderr ---",
-            self.command, self.code, self.elapsed
-        )?;
-        for (at, line) in &self.stderr {
-            writeln!(f, "[{:>6.2}s] {line}", at.as_secs_f64())?;
-        }
-        Ok(())
-    }
-}
-
-/// Starts petctl with `args` against `server`, returning the child and
-/// the start time; `finish` reads it to the end.
-fn spawn(server: &LocalServer, args: &[&str]) -> (std::process::Child, Instant, String) {
-    let home = server.dir.path().join("petctl-home");
-    let _ = std::fs::create_dir_all(&home);
-    let mut cmd = petctl_command(&home);
-    cmd.arg("--kubeconfig")
-        .arg(server.kubeconfig())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let child = cmd.spawn().expect("spawn petctl");
-    (child, start, format!("petctl {}", args.join(" ")))
-}
-
-/// Reads the child's stderr as it streams, calling `on_line` with each
-/// line as it arrives, until the child exits.
-fn finish(
-    (mut child, start, command): (std::process::Child, Instant, String),
-    mut on_line: impl FnMut(&str),
-) -> Streamed {
-    let lines = stderr_lines(&mut child);
-    let _stdout = lines_of(child.stdout.take().expect("stdout is piped"));
-    let mut stderr = Vec::new();
-    for line in lines.iter() {
-        on_line(&line);
-        stderr.push((start.elapsed(), line));
-    }
-    let code = child.wait().expect("wait for petctl").code().unwrap_or(-1);
-    Streamed {
-        command,
-        code,
-        stderr,
-        elapsed: start.elapsed(),
-    }
-}
-
-pub(crate) fn stream(server: &LocalServer, args: &[&str]) -> Streamed {
-    finish(spawn(server, args), |_| {})
+/// A server on which pets of an image matching `*broken*` crash-loop.
+fn crashing() -> LocalServer {
+    LocalServer::start_with(&[FAST_SIM, &["--fail-images", "*broken*"]].concat())
 }
 
 /// A server with the guide's PetSet "web" (2 pets) created, then paused.
@@ -135,48 +23,14 @@ fn paused_petset() -> LocalServer {
     server
 }
 
-/// `scale web --replicas 3 --wait --timeout TIMEOUT`.
-fn scale_web_to_3(timeout: &str) -> [&str; 7] {
-    [
-        "scale",
-        "web",
-        "--replicas",
-        "3",
-        "--wait",
-        "--timeout",
-        timeout,
-    ]
-}
-
 /// The StatefulSet "web" (container "main", no claims) with `replicas`
 /// pets of `image`, written to a file of the server's scratch dir.
-pub(crate) fn statefulset(server: &LocalServer, replicas: u32, image: &str) -> String {
+pub(crate) fn statefulset(server: &LocalServer, replicas: i64, image: &str) -> String {
     let path = server.dir.path().join("web.yaml");
-    std::fs::write(
-        &path,
-        format!(
-            "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: web
-  replicas: {replicas}
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: main
-        image: {image}
-"
-        ),
-    )
-    .unwrap();
+    let manifest = SetManifest::statefulset("web")
+        .replicas(replicas)
+        .container("main", image);
+    std::fs::write(&path, manifest.yaml()).unwrap();
     path.to_str().unwrap().to_string()
 }
 
@@ -195,14 +49,10 @@ const PAUSED_PETS: &str = "warning: petset \"web\" is paused: pets web-0, web-1 
 #[test]
 fn scale_wait_on_a_paused_petset_says_so_at_once_and_times_out_naming_the_pause() {
     let server = paused_petset();
-    let run = stream(&server, &scale_web_to_3("10s"));
+    let run = stream(&server, &scale_wait("web", "3", "10s"));
     run.expect_code(1);
-    assert!(run.arrival(PAUSED_PETS) < PROMPTLY, "{run}");
-    assert_eq!(run.notices("is paused"), 1, "said once\n{run}");
-    assert!(
-        run.elapsed >= Duration::from_secs(10),
-        "waited to the timeout\n{run}"
-    );
+    run.expect_said_at_once_once(PAUSED_PETS, "is paused")
+        .expect_waited(Duration::from_secs(10));
     assert_eq!(
         run.error(),
         "error: failed to scale petset \"web\": timed out after 10s waiting for petset \"web\" to reach 3 replicas:\n  web-2: Missing\n  the set is paused (pets web-0, web-1 are annotated pod.alpha.kubernetes.io/initialized=false): resume it with petctl resume web\n",
@@ -213,7 +63,7 @@ fn scale_wait_on_a_paused_petset_says_so_at_once_and_times_out_naming_the_pause(
 #[test]
 fn a_paused_petset_resumed_during_the_wait_finishes_it() {
     let server = paused_petset();
-    let child = spawn(&server, &scale_web_to_3("60s"));
+    let child = spawn(&server, &scale_wait("web", "3", "60s"));
     let mut resumed = None;
     let run = finish(child, |line| {
         // The notice's own advice, taken in another shell while the scale
@@ -263,9 +113,8 @@ fn create_wait_of_a_paused_petset_says_so_at_once_and_times_out_naming_the_pause
     );
     run.expect_code(1);
     let notice = "warning: petset \"web\" is paused: its template says pod.alpha.kubernetes.io/initialized: \"false\", so after each pet it waits until that pet is annotated pod.alpha.kubernetes.io/initialized=true; resume with: petctl resume web";
-    assert!(run.arrival(notice) < PROMPTLY, "{run}");
-    assert_eq!(run.notices("is paused"), 1, "said once\n{run}");
-    assert!(run.elapsed >= Duration::from_secs(10), "{run}");
+    run.expect_said_at_once_once(notice, "is paused")
+        .expect_waited(Duration::from_secs(10));
     assert_eq!(
         run.error(),
         "error: timed out after 10s waiting for petset \"web\": 1 of 2 pets not Ready:\n  web-1: Missing\n  the set is paused (pod.alpha.kubernetes.io/initialized: \"false\"): resume it with petctl resume web\n",
@@ -275,29 +124,14 @@ fn create_wait_of_a_paused_petset_says_so_at_once_and_times_out_naming_the_pause
 
 #[test]
 fn scale_wait_behind_a_crash_looping_pet_says_so_at_once_and_reports_its_events() {
-    let server = LocalServer::start_with(CRASHING);
+    let server = crashing();
     let file = statefulset(&server, 1, "registry.k8s.io/broken:1");
     petctl_at(&server, &["create", "-f", &file]).expect_success();
-    let run = stream(
-        &server,
-        &[
-            "scale",
-            "sts/web",
-            "--replicas",
-            "2",
-            "--wait",
-            "--timeout",
-            "8s",
-        ],
-    );
+    let run = stream(&server, &scale_wait("sts/web", "2", "8s"));
     run.expect_code(1);
     let notice = "warning: statefulset \"web\" is blocked: pet web-0 is in CrashLoopBackOff: container main: back-off";
-    assert!(run.arrival(notice) < PROMPTLY, "{run}");
-    assert_eq!(
-        run.notices("is blocked"),
-        1,
-        "said once, whatever the back-off\n{run}"
-    );
+    // Said once, whatever the back-off.
+    run.expect_said_at_once_once(notice, "is blocked");
     let uid = uid_of(&server, "web-0");
     let error = run.error();
     assert!(
@@ -317,7 +151,7 @@ fn scale_wait_behind_a_crash_looping_pet_says_so_at_once_and_reports_its_events(
 
 #[test]
 fn the_timeout_report_shows_the_events_of_the_current_pod_only() {
-    let server = LocalServer::start_with(CRASHING);
+    let server = crashing();
     let file = statefulset(&server, 1, "registry.k8s.io/broken:1");
     let run = stream(
         &server,
@@ -331,18 +165,7 @@ fn the_timeout_report_shows_the_events_of_the_current_pod_only() {
     );
     let deleted = server.request("DELETE", "/api/v1/namespaces/default/pods/web-0", None, b"");
     assert!(matches!(deleted.status, 200 | 202), "{}", deleted.body);
-    let run = stream(
-        &server,
-        &[
-            "scale",
-            "sts/web",
-            "--replicas",
-            "1",
-            "--wait",
-            "--timeout",
-            "6s",
-        ],
-    );
+    let run = stream(&server, &scale_wait("sts/web", "1", "6s"));
     run.expect_code(1);
     let new = uid_of(&server, "web-0");
     assert_ne!(new, old, "web-0 was re-created");
@@ -358,7 +181,7 @@ fn the_timeout_report_shows_the_events_of_the_current_pod_only() {
 
 #[test]
 fn upgrade_image_says_a_crash_looping_pet_at_once() {
-    let server = LocalServer::start_with(CRASHING);
+    let server = crashing();
     let file = statefulset(&server, 2, "nginx:1");
     petctl_at(
         &server,
@@ -379,8 +202,7 @@ fn upgrade_image_says_a_crash_looping_pet_at_once() {
     run.expect_code(1);
     let notice =
         "warning: statefulset \"web\" is blocked: pet web-1 is in CrashLoopBackOff: container main";
-    assert!(run.arrival(notice) < PROMPTLY, "{run}");
-    assert_eq!(run.notices("is blocked"), 1, "{run}");
+    run.expect_said_at_once_once(notice, "is blocked");
     assert!(
         run.error().starts_with("error: upgrade of statefulset \"web\" failed: web-1 was not Ready on the wanted image within --pet-timeout 8s:\n  web-1: CrashLoopBackOff"),
         "{run}"
@@ -420,35 +242,18 @@ fn a_stepped_petset_scale_down_says_the_pet_it_is_blocked_on() {
     // lowers a PetSet one replica at a time, and each step is a wait like
     // any other: the blocker is said at once, and the timeout names the
     // step and why.
-    let server = LocalServer::start_with(CRASHING);
+    let server = crashing();
     create_petset(&server);
     petctl_at(&server, &["scale", "web", "--replicas", "4", "--wait"]).expect_success();
     // A broken image in the template reaches web-1 when it is recreated.
-    let template = server.request(
-        "PATCH",
-        "/apis/apps/v1alpha1/namespaces/default/petsets/web",
-        Some("application/merge-patch+json"),
-        br#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"gcr.io/x/broken-image:1"}]}}}}"#,
-    );
+    let template = server.merge_patch("/apis/apps/v1alpha1/namespaces/default/petsets/web", br#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"gcr.io/x/broken-image:1"}]}}}}"#);
     assert_eq!(template.status, 200, "{}", template.body);
     let deleted = server.request("DELETE", "/api/v1/namespaces/default/pods/web-1", None, b"");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
-    let run = stream(
-        &server,
-        &[
-            "scale",
-            "web",
-            "--replicas",
-            "1",
-            "--wait",
-            "--timeout",
-            "10s",
-        ],
-    );
+    let run = stream(&server, &scale_wait("web", "1", "10s"));
     run.expect_code(1);
     let notice = "warning: petset \"web\" is blocked: pet web-1 is in CrashLoopBackOff: container nginx: back-off";
-    assert!(run.arrival(notice) < PROMPTLY, "{run}");
-    assert_eq!(run.notices("is blocked"), 1, "said once\n{run}");
+    run.expect_said_at_once_once(notice, "is blocked");
     let error = run.error();
     assert!(
         error.starts_with("error: failed to scale petset \"web\": timed out after 10s waiting for web-3 to go before scaling petset \"web\" further (it stays at 3 replicas):\n"),

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{normalize, petctl_in, scratch};
+use crate::support::{normalize, petctl_in, scratch, CREATE_EXAMPLE};
 
 /// Stops, by the PID in its state dir, a server this test caused to start.
 struct StopOnDrop<'a>(&'a Path);
@@ -70,18 +70,7 @@ fn the_main_job_starts_the_local_control_plane_and_state_survives_a_restart() {
     let _stop = StopOnDrop(home);
     let state = home.join(".local/state/petctl/local");
 
-    let run = petctl_in(
-        home,
-        &[
-            "create",
-            "-f",
-            "examples/petset.yaml",
-            "--wait",
-            "--timeout",
-            "60s",
-        ],
-        None,
-    );
+    let run = petctl_in(home, &CREATE_EXAMPLE, None);
     run.expect_success();
     assert_eq!(
         run.stdout,

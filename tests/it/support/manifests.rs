@@ -1,7 +1,8 @@
 //! The one builder of PetSet and StatefulSet manifests the tests create:
-//! name, governing Service, replicas, containers and their mounts, claim
-//! templates, pod annotations and extra spec fields (update strategy, pod
-//! management policy, retention policy ...), written as YAML.
+//! name, namespace, labels, governing Service, replicas, containers with their
+//! resource requests and mounts, claim templates, pod annotations and extra
+//! spec fields (update strategy, pod management policy, retention policy
+//! ...), written as YAML or, for request bodies, as JSON.
 //!
 //! ```ignore
 //! let yaml = SetManifest::statefulset("web")
@@ -16,17 +17,22 @@
 use std::fmt::Write;
 
 /// A container of the pod template and the claims it mounts.
+#[derive(Clone)]
 struct Container {
     name: String,
     image: String,
+    requests: Vec<(String, String)>,
     mounts: Vec<(String, String)>,
 }
 
-/// A PetSet or StatefulSet, labelled and selected by `app: <app>`.
+/// A PetSet or StatefulSet, its pets labelled and selected by `app: <app>`.
+#[derive(Clone)]
 pub struct SetManifest {
     api_version: &'static str,
     kind: &'static str,
     name: String,
+    namespace: Option<String>,
+    labels: Vec<(String, String)>,
     service_name: String,
     governing_service: bool,
     app: String,
@@ -55,6 +61,8 @@ impl SetManifest {
             api_version,
             kind,
             name: name.to_string(),
+            namespace: None,
+            labels: Vec::new(),
             service_name: name.to_string(),
             governing_service: false,
             app: name.to_string(),
@@ -72,6 +80,24 @@ impl SetManifest {
     pub fn with_service(mut self, service: &str) -> Self {
         self.service_name = service.to_string();
         self.governing_service = true;
+        self
+    }
+
+    /// The serviceName, of a Service the test does not create.
+    pub fn service_name(mut self, service: &str) -> Self {
+        self.service_name = service.to_string();
+        self
+    }
+
+    /// The set's namespace (otherwise the one petctl is pointed at).
+    pub fn namespace(mut self, namespace: &str) -> Self {
+        self.namespace = Some(namespace.to_string());
+        self
+    }
+
+    /// A label of the set itself (not of its pets).
+    pub fn label(mut self, key: &str, value: &str) -> Self {
+        self.labels.push((key.to_string(), value.to_string()));
         self
     }
 
@@ -117,8 +143,22 @@ impl SetManifest {
         self.containers.push(Container {
             name: name.to_string(),
             image: image.to_string(),
+            requests: Vec::new(),
             mounts: Vec::new(),
         });
+        self
+    }
+
+    /// A resource request of the last container added: `quantity` of
+    /// `resource` (`cpu`, `memory` ...), a YAML scalar as written.
+    pub fn request(mut self, resource: &str, quantity: &str) -> Self {
+        let container = self
+            .containers
+            .last_mut()
+            .expect("a container to request resources for");
+        container
+            .requests
+            .push((resource.to_string(), quantity.to_string()));
         self
     }
 
@@ -149,15 +189,24 @@ impl SetManifest {
         }
         let _ = write!(
             out,
-            "apiVersion: {}\nkind: {}\nmetadata:\n  name: {name}\nspec:\n  serviceName: {service}\n  replicas: {}\n{}  selector:\n    matchLabels:\n      app: {app}\n  template:\n    metadata:\n      labels:\n        app: {app}\n",
-            self.api_version, self.kind, self.replicas, self.spec
+            "apiVersion: {}\nkind: {}\nmetadata:\n  name: {name}\n",
+            self.api_version, self.kind
         );
-        if !self.pod_annotations.is_empty() {
-            out.push_str("      annotations:\n");
-            for (key, value) in &self.pod_annotations {
-                let _ = writeln!(out, "        {key}: {value}");
-            }
+        if let Some(namespace) = &self.namespace {
+            let _ = writeln!(out, "  namespace: {namespace}");
         }
+        write_map(&mut out, "  labels:\n", "    ", &self.labels);
+        let _ = write!(
+            out,
+            "spec:\n  serviceName: {service}\n  replicas: {}\n{}  selector:\n    matchLabels:\n      app: {app}\n  template:\n    metadata:\n      labels:\n        app: {app}\n",
+            self.replicas, self.spec
+        );
+        write_map(
+            &mut out,
+            "      annotations:\n",
+            "        ",
+            &self.pod_annotations,
+        );
         out.push_str("    spec:\n");
         if let Some(seconds) = self.grace_period {
             let _ = writeln!(out, "      terminationGracePeriodSeconds: {seconds}");
@@ -169,6 +218,8 @@ impl SetManifest {
                 "      - name: {}\n        image: {}\n",
                 c.name, c.image
             );
+            let requests = "        resources:\n          requests:\n";
+            write_map(&mut out, requests, "            ", &c.requests);
             if !c.mounts.is_empty() {
                 out.push_str("        volumeMounts:\n");
             }
@@ -189,5 +240,32 @@ impl SetManifest {
             );
         }
         out
+    }
+
+    /// The set alone (no Service) as a JSON object, for a request body;
+    /// read by petctl's own manifest parser from [`Self::yaml`].
+    pub fn json(&self) -> serde_json::Value {
+        let file = petctl::manifest::SourceFile {
+            name: "SetManifest".into(),
+            text: SetManifest {
+                governing_service: false,
+                ..self.clone()
+            }
+            .yaml(),
+        };
+        let mut documents =
+            petctl::manifest::parse::parse_file(&file).expect("the builder writes valid YAML");
+        documents.pop().expect("one document").value
+    }
+}
+
+/// `key: value` lines indented by `indent` under `header`; nothing at all
+/// when there are no entries.
+fn write_map(out: &mut String, header: &str, indent: &str, entries: &[(String, String)]) {
+    if !entries.is_empty() {
+        out.push_str(header);
+    }
+    for (key, value) in entries {
+        let _ = writeln!(out, "{indent}{key}: {value}");
     }
 }

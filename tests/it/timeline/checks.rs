@@ -1,7 +1,7 @@
 //! The pure checks on a recorded timeline: readiness, creation and deletion
 //! order, claim changes, final images, and — in server revision order —
-//! claims deleted while a set still wanted them and pods run on deleted
-//! claims.
+//! the last state of each object, claims deleted while a set still wanted
+//! them, and pods run on deleted, missing or Terminating claims.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use super::{Entry, Resource};
 
-fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
+/// The string at `pointer` in `object`, or "".
+pub fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
     object
         .pointer(pointer)
         .and_then(Value::as_str)
@@ -27,7 +28,8 @@ pub fn ordinal(set: &str, name: &str) -> Option<i64> {
     rest.parse().ok()
 }
 
-fn ready(pod: &Value) -> bool {
+/// Ready and not Terminating.
+pub fn ready(pod: &Value) -> bool {
     pod.pointer("/metadata/deletionTimestamp")
         .is_none_or(Value::is_null)
         && pod
@@ -38,7 +40,8 @@ fn ready(pod: &Value) -> bool {
             .any(|c| c["type"] == "Ready" && c["status"] == "True")
 }
 
-fn terminating(pod: &Value) -> bool {
+/// A deletionTimestamp is set.
+pub fn terminating(pod: &Value) -> bool {
     pod.pointer("/metadata/deletionTimestamp")
         .is_some_and(|v| !v.is_null())
 }
@@ -203,18 +206,18 @@ pub fn revision(object: &Value) -> u64 {
 }
 
 /// One change after the first lists, in server revision order.
-struct Change<'a> {
-    revision: u64,
-    resource: Resource,
-    object: &'a Value,
-    deleted: bool,
+pub struct Change<'a> {
+    pub revision: u64,
+    pub resource: Resource,
+    pub object: &'a Value,
+    pub deleted: bool,
 }
 
 /// The first list of each resource (the state before), and every later
 /// change sorted by resourceVersion: the watches of different resources
 /// deliver in their own order, the revisions say what happened first. A
 /// relist counts as each of its objects applied at its own revision.
-fn by_revision(entries: &[Entry]) -> (Vec<&Entry>, Vec<Change<'_>>) {
+pub fn by_revision(entries: &[Entry]) -> (Vec<&Entry>, Vec<Change<'_>>) {
     let mut initial: Vec<&Entry> = Vec::new();
     let mut changes = Vec::new();
     for entry in entries {
@@ -237,6 +240,28 @@ fn by_revision(entries: &[Entry]) -> (Vec<&Entry>, Vec<Change<'_>>) {
     }
     changes.sort_by_key(|c| c.revision);
     (initial, changes)
+}
+
+/// The last state of each object of `resource`, by name.
+pub fn last_state(entries: &[Entry], resource: Resource) -> BTreeMap<String, Value> {
+    let (initial, changes) = by_revision(entries);
+    let mut state = BTreeMap::new();
+    for entry in initial.into_iter().filter(|e| e.resource == resource) {
+        if let Event::Restarted(items) = &entry.event {
+            for o in items {
+                state.insert(text(o, "/metadata/name").to_string(), o.clone());
+            }
+        }
+    }
+    for change in changes.iter().filter(|c| c.resource == resource) {
+        let name = text(change.object, "/metadata/name").to_string();
+        if change.deleted {
+            state.remove(&name);
+        } else {
+            state.insert(name, change.object.clone());
+        }
+    }
+    state
 }
 
 /// The state of every resource, by name, replayed in revision order;
@@ -271,11 +296,12 @@ fn replay_by_revision(
     }
 }
 
-fn running(pod: &Value) -> bool {
+pub fn running(pod: &Value) -> bool {
     text(pod, "/status/phase") == "Running"
 }
 
-fn claims_mounted(pod: &Value) -> Vec<&str> {
+/// The claims `pod` mounts, by name.
+pub fn claims_mounted(pod: &Value) -> Vec<&str> {
     pod.pointer("/spec/volumes")
         .and_then(Value::as_array)
         .into_iter()
@@ -383,6 +409,59 @@ pub fn pods_on_deleted_claims(entries: &[Entry]) -> Vec<String> {
         }
     });
     found
+}
+
+/// The pods that started (first seen Running after recording began) while a
+/// claim they mount was missing or Terminating at that revision, as
+/// "pod@rev on claim (why)".
+pub fn started_on_bad_claims(entries: &[Entry]) -> Vec<String> {
+    let (initial, changes) = by_revision(entries);
+    let mut claims: BTreeMap<String, Value> = BTreeMap::new();
+    let mut started: BTreeMap<String, bool> = BTreeMap::new();
+    for entry in initial {
+        let Event::Restarted(items) = &entry.event else {
+            continue;
+        };
+        for o in items {
+            match entry.resource {
+                Resource::Claim => {
+                    claims.insert(text(o, "/metadata/name").to_string(), o.clone());
+                }
+                Resource::Pod => {
+                    started.insert(text(o, "/metadata/uid").to_string(), running(o));
+                }
+                Resource::PetSet | Resource::StatefulSet => {}
+            }
+        }
+    }
+    let mut bad = Vec::new();
+    for change in &changes {
+        let name = text(change.object, "/metadata/name").to_string();
+        match (change.resource, change.deleted) {
+            (Resource::Claim, true) => {
+                claims.remove(&name);
+            }
+            (Resource::Claim, false) => {
+                claims.insert(name, change.object.clone());
+            }
+            (Resource::Pod, false) if running(change.object) => {
+                let uid = text(change.object, "/metadata/uid").to_string();
+                if std::mem::replace(started.entry(uid).or_default(), true) {
+                    continue;
+                }
+                for claim in claims_mounted(change.object) {
+                    let why = match claims.get(claim) {
+                        None => "missing",
+                        Some(c) if terminating(c) => "Terminating",
+                        Some(_) => continue,
+                    };
+                    bad.push(format!("{name}@{} on {claim} ({why})", change.revision));
+                }
+            }
+            (Resource::Pod, _) | (Resource::PetSet | Resource::StatefulSet, _) => {}
+        }
+    }
+    bad
 }
 
 #[cfg(test)]
