@@ -17,7 +17,7 @@ use super::{
     auth, authz, discovery, filter, logs, openapi_v2, respond, reviews, table, watch, App,
 };
 use crate::registry::error::ApiError;
-use crate::registry::{meta, Deleted, Page, Registry, Target, Written};
+use crate::registry::{meta, Deleted, Page, Registry, Target, WriteOptions, Written};
 
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
     let (parts, incoming) = request.into_parts();
@@ -298,8 +298,11 @@ async fn resource(
         (&Method::DELETE, Some(target)) if path.subresource.is_none() => {
             let (params, content_type, bytes) = request.bytes().await?;
             let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
-            let write = delete_write_options(&params, options_body.as_ref())?;
             let options = params.delete_options(options_body.as_ref())?;
+            let write = WriteOptions {
+                dry_run: options.is_dry_run(),
+                ..WriteOptions::default()
+            };
             let deleted = blocking(app, move |registry| {
                 registry
                     .delete(&target, &options, write)
@@ -311,8 +314,11 @@ async fn resource(
         (&Method::DELETE, None) => {
             let (params, content_type, bytes) = request.bytes().await?;
             let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
-            let write = delete_write_options(&params, options_body.as_ref())?;
             let options = params.delete_options(options_body.as_ref())?;
+            let write = WriteOptions {
+                dry_run: options.is_dry_run(),
+                ..WriteOptions::default()
+            };
             let filter = filter::from_params(kind, namespace.as_deref(), &params)?;
             let page = blocking(app, move |registry| {
                 registry.delete_collection(kind, namespace.as_deref(), &*filter, &options, write)
@@ -324,7 +330,6 @@ async fn resource(
     }
 }
 
-/// dryRun may come in the query or in the DeleteOptions body.
 /// The optional DeleteOptions body of a DELETE: none when it is empty.
 fn delete_options_body(
     content_type: Option<&str>,
@@ -335,17 +340,6 @@ fn delete_options_body(
     } else {
         body::decode_object(content_type, bytes).map(Some)
     }
-}
-
-fn delete_write_options(
-    params: &Params,
-    body: Option<&Value>,
-) -> Result<crate::registry::WriteOptions, ApiError> {
-    let mut options = params.write_options()?;
-    if let Some(dry_run) = body.and_then(|b| b.get("dryRun")).and_then(Value::as_array) {
-        options.dry_run |= dry_run.iter().any(|v| v.as_str() == Some("All"));
-    }
-    Ok(options)
 }
 
 /// Runs registry work (disk I/O) off the async workers.
