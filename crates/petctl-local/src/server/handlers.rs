@@ -118,6 +118,12 @@ async fn review(
 }
 
 fn discovery_route(app: &App, route: Route, method: &Method) -> Response<Body> {
+    // A path that names nothing served is a 404 whatever the method: the
+    // apiserver's NotFoundHandler answers before any method is looked at
+    // (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go).
+    if route == Route::NotFound {
+        return respond::error(&ApiError::path_not_found());
+    }
     if method != Method::GET && method != Method::HEAD {
         return respond::error(&ApiError::method_not_allowed());
     }
@@ -306,7 +312,7 @@ async fn resource(
             let deleted = blocking(app, move |registry| {
                 registry
                     .delete(&target, &options, write)
-                    .map(|d| (d, target))
+                    .map(|d| (d, target, options.orphan_dependents))
             })
             .await?;
             Ok(deleted_response(deleted))
@@ -370,10 +376,18 @@ fn written_response(code: u16, written: Written) -> Response<Body> {
     respond::with_warnings(respond::json(code, &written.object), &written.warnings)
 }
 
-fn deleted_response((deleted, target): (Deleted, Target)) -> Response<Body> {
+/// The answer to a DELETE (endpoints/handlers/delete.go): 200, or 202 only
+/// when the object stays and the client sent `orphanDependents: false`; an
+/// object still pending is returned as it now is; one that is gone is
+/// returned by the kinds whose registry sets `ReturnDeletedObject: true`
+/// (pkg/registry/core/{pod,service,namespace,persistentvolume,
+/// persistentvolumeclaim}/storage/storage.go), the others answer a Status
+/// (generic/registry/store.go, `Delete`).
+fn deleted_response((deleted, target, orphan): (Deleted, Target, Option<bool>)) -> Response<Body> {
     match deleted {
-        Deleted::Pending(object) => respond::json(202, &object),
-        Deleted::Gone(object) if target.kind.kind == "Pod" => respond::ok(&object),
+        Deleted::Pending(object) if orphan == Some(false) => respond::json(202, &object),
+        Deleted::Pending(object) => respond::ok(&object),
+        Deleted::Gone(object) if returns_deleted_object(target.kind) => respond::ok(&object),
         Deleted::Gone(object) => {
             let mut details =
                 json!({"name": target.name, "kind": target.kind.plural, "uid": meta::uid(&object)});
@@ -391,4 +405,12 @@ fn deleted_response((deleted, target): (Deleted, Target)) -> Response<Body> {
             }))
         }
     }
+}
+
+fn returns_deleted_object(kind: &petctl_model::kinds::KindInfo) -> bool {
+    kind.group.is_empty()
+        && matches!(
+            kind.kind,
+            "Pod" | "Service" | "Namespace" | "PersistentVolume" | "PersistentVolumeClaim"
+        )
 }
