@@ -108,7 +108,10 @@ fn delete_returns_the_object_where_the_upstream_registry_does() {
     let deleted = server.request("DELETE", &format!("{SVC}/svc"), None, b"");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     assert_eq!(deleted.json()["kind"], "Service", "{}", deleted.body);
-    assert_eq!(deleted.json()["metadata"]["uid"], created.json()["metadata"]["uid"]);
+    assert_eq!(
+        deleted.json()["metadata"]["uid"],
+        created.json()["metadata"]["uid"]
+    );
 
     let pv = json!({"metadata": {"name": "pv1"},
                     "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
@@ -117,7 +120,12 @@ fn delete_returns_the_object_where_the_upstream_registry_does() {
     assert_eq!(created.status, 201, "{}", created.body);
     let deleted = server.request("DELETE", "/api/v1/persistentvolumes/pv1", None, b"");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
-    assert_eq!(deleted.json()["kind"], "PersistentVolume", "{}", deleted.body);
+    assert_eq!(
+        deleted.json()["kind"],
+        "PersistentVolume",
+        "{}",
+        deleted.body
+    );
 
     let ns = json!({"metadata": {"name": "gone"}});
     assert_eq!(
@@ -141,7 +149,12 @@ fn delete_returns_the_object_where_the_upstream_registry_does() {
     let deleted = server.request("DELETE", &format!("{STS}/web"), None, b"");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     assert_eq!(deleted.json()["kind"], "Status", "{}", deleted.body);
-    assert_eq!(deleted.json()["details"]["group"], "apps", "{}", deleted.body);
+    assert_eq!(
+        deleted.json()["details"]["group"],
+        "apps",
+        "{}",
+        deleted.body
+    );
 }
 
 /// handlers/delete.go: a delete that leaves the object in place answers
@@ -221,7 +234,11 @@ fn secret_string_data_is_merged_into_data() {
     assert_eq!(created.status, 201, "{}", created.body);
     let want = json!({"user": "YWRtaW4=", "kept": "eA==", "password": "aHVudGVyMg=="});
     assert_eq!(created.json()["data"], want);
-    assert!(created.json().get("stringData").is_none(), "{}", created.body);
+    assert!(
+        created.json().get("stringData").is_none(),
+        "{}",
+        created.body
+    );
     assert_eq!(created.json()["type"], "Opaque");
     let stored = server.get(&format!("{secrets}/s")).json();
     assert_eq!(stored["data"], want);

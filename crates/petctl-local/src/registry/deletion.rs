@@ -8,8 +8,8 @@ use super::error::ApiError;
 use super::meta;
 use super::strategy::Part;
 use super::{
-    key, parse_resource_version, store_error, DeleteOptions, Deleted, Page, PropagationPolicy, Registry,
-    Target, WriteOptions, UNCONDITIONAL_RETRIES,
+    key, parse_resource_version, store_error, DeleteOptions, Deleted, Page, PropagationPolicy,
+    Registry, Target, WriteOptions, UNCONDITIONAL_RETRIES,
 };
 use crate::store::StoreError;
 use petctl_model::kinds::{self, KindInfo};

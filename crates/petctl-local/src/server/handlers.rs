@@ -21,7 +21,15 @@ use crate::registry::{meta, Deleted, Page, Registry, Target, WriteOptions, Writt
 
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
     let (parts, incoming) = request.into_parts();
-    let path = parts.uri.path().to_string();
+    if header_bytes(&parts.headers) > super::listener::MAX_HEADER_BYTES {
+        super::log(&format!("{} {} 431", parts.method, parts.uri));
+        return respond::text(431, "431 Request Header Fields Too Large");
+    }
+    // Go's net/http hands the apiserver the decoded path (URL.Path), so
+    // `web%2D0` names the pod web-0.
+    let path = percent_encoding::percent_decode_str(parts.uri.path())
+        .decode_utf8_lossy()
+        .into_owned();
     let started = std::time::Instant::now();
     let user = auth::authenticate(
         &parts.headers,
@@ -106,6 +114,15 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
     response
 }
 
+/// The size of the header block as net/http counts it against
+/// MaxHeaderBytes: every `Name: value\r\n` line.
+fn header_bytes(headers: &hyper::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum()
+}
+
 async fn review(
     path: &str,
     user: &auth::User,
@@ -162,9 +179,29 @@ impl ApiRequest {
         }
         let bytes = axum::body::to_bytes(self.body, MAX_BODY_BYTES)
             .await
-            .map_err(|_| ApiError::too_large(MAX_BODY_BYTES))?;
+            .map_err(|err| body_error(&err))?;
         Ok((self.params, self.content_type, bytes.to_vec()))
     }
+}
+
+/// A body that could not be read: over the limit (413), or broken on the
+/// wire, e.g. a chunk size that is no hex number, which is the client's
+/// fault (400), not a size problem.
+fn body_error(err: &(dyn std::error::Error + 'static)) -> ApiError {
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        if let Some(framing) = current.downcast_ref::<hyper::Error>() {
+            let mut message = framing.to_string();
+            let mut source = std::error::Error::source(framing);
+            while let Some(inner) = source {
+                message = format!("{message}: {inner}");
+                source = inner.source();
+            }
+            return ApiError::bad_request(message);
+        }
+        cause = current.source();
+    }
+    ApiError::too_large(MAX_BODY_BYTES)
 }
 
 async fn resource(
@@ -215,6 +252,12 @@ async fn resource(
         (&Method::GET, None) => {
             let filter = filter::from_params(kind, namespace.as_deref(), &request.params)?;
             let limit = request.params.limit()?;
+            // The list is always the current state, so a resourceVersion
+            // only has to be reached (the cacher's waitUntilFreshAndBlock).
+            request.params.timeout()?;
+            if let Some(revision) = request.params.resource_version()? {
+                watch::wait_until_fresh(&app, revision).await?;
+            }
             let token = request.params.get("continue").map(str::to_string);
             let page = blocking(app, move |registry| {
                 registry.list(

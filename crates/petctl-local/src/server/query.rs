@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::registry::error::{ApiError, Cause};
 use crate::registry::{DeleteOptions, FieldValidation, PropagationPolicy, WriteOptions};
+use crate::store::Revision;
 use petctl_model::field_path::FieldPath;
 
 /// The decoded query string.
@@ -60,12 +61,35 @@ impl Params {
             .map(|n| Duration::from_secs(u64::try_from(n.max(0)).unwrap_or(0))))
     }
 
+    /// An integer parameter. A bad one is the 400 of the parameter codec,
+    /// which reports `strconv.ParseInt`'s error as it is
+    /// (`Convert_Slice_string_To_Pointer_int64` in
+    /// apimachinery/pkg/runtime/conversion.go; handlers/get.go wraps it in
+    /// NewBadRequest).
     fn number(&self, key: &str) -> Result<Option<i64>, ApiError> {
         match self.get(key) {
             None | Some("") => Ok(None),
-            Some(text) => text.parse().map(Some).map_err(|_| {
+            Some(text) => text.parse().map(Some).map_err(|err| {
                 ApiError::bad_request(format!(
-                    "{key}: Invalid value: \"{text}\": must be an integer"
+                    "strconv.ParseInt: parsing {text:?}: {}",
+                    go_parse_error(&err)
+                ))
+            }),
+        }
+    }
+
+    /// The `resourceVersion` of a list or watch: None for "" and "0" (any
+    /// state will do). One that is not a number is refused as
+    /// `storage.ValidateListOptions` refuses it
+    /// (staging/src/k8s.io/apiserver/pkg/storage/util.go, on
+    /// `APIObjectVersioner.ParseResourceVersion`).
+    pub fn resource_version(&self) -> Result<Option<Revision>, ApiError> {
+        match self.get("resourceVersion") {
+            None | Some("") | Some("0") => Ok(None),
+            Some(text) => text.parse::<Revision>().map(Some).map_err(|err| {
+                ApiError::bad_request(format!(
+                    "invalid resource version: resourceVersion: Invalid value: {text:?}: strconv.ParseUint: parsing {text:?}: {}",
+                    go_parse_error(&err)
                 ))
             }),
         }
@@ -135,6 +159,16 @@ impl Params {
     }
 }
 
+/// How Go's strconv names a failed integer parse.
+fn go_parse_error(err: &std::num::ParseIntError) -> &'static str {
+    match err.kind() {
+        std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+            "value out of range"
+        }
+        _ => "invalid syntax",
+    }
+}
+
 fn parse_propagation(policy: &str) -> Result<PropagationPolicy, ApiError> {
     match policy {
         "Orphan" => Ok(PropagationPolicy::Orphan),
@@ -191,14 +225,19 @@ mod tests {
         for (query, body) in [
             ("propagationPolicy=Sideways", None),
             ("", Some(json!({"propagationPolicy": "Sideways"}))),
-            ("", Some(json!({"propagationPolicy": "Orphan", "orphanDependents": true}))),
+            (
+                "",
+                Some(json!({"propagationPolicy": "Orphan", "orphanDependents": true})),
+            ),
             ("dryRun=Some", None),
         ] {
             let err = Params::parse(query)
                 .delete_options(body.as_ref())
                 .unwrap_err();
             assert_eq!(err.code, 422, "{query} {body:?}");
-            assert!(err.message.starts_with("DeleteOptions.meta.k8s.io \"\" is invalid: "));
+            assert!(err
+                .message
+                .starts_with("DeleteOptions.meta.k8s.io \"\" is invalid: "));
         }
         assert_eq!(
             Params::parse("")
@@ -230,7 +269,33 @@ mod tests {
                 .code,
             400
         );
-        assert_eq!(Params::parse("limit=x").limit().unwrap_err().code, 400);
+        assert_eq!(
+            Params::parse("limit=x").limit().unwrap_err().message,
+            "strconv.ParseInt: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(
+            Params::parse("timeoutSeconds=99999999999999999999")
+                .timeout()
+                .unwrap_err()
+                .message,
+            "strconv.ParseInt: parsing \"99999999999999999999\": value out of range"
+        );
+        assert_eq!(
+            Params::parse("resourceVersion=0")
+                .resource_version()
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            Params::parse("resourceVersion=7")
+                .resource_version()
+                .unwrap(),
+            Some(7)
+        );
+        assert_eq!(
+            Params::parse("resourceVersion=-1").resource_version().unwrap_err().message,
+            "invalid resource version: resourceVersion: Invalid value: \"-1\": strconv.ParseUint: parsing \"-1\": invalid syntax"
+        );
         assert_eq!(Params::parse("limit=3").limit().unwrap(), Some(3));
     }
 }
