@@ -304,3 +304,77 @@ fn kubectl_diff_after_apply_finds_nothing() {
     assert_eq!(dry.json()["data"]["mode"], "slow");
     assert_eq!(server.get(&format!("{CM}/settings")).json(), live);
 }
+
+/// `newRevision` (pkg/controller/statefulset/stateful_set_utils.go) copies
+/// the set's annotations onto each ControllerRevision, so the real
+/// `kubectl rollout history` shows each revision's change-cause.
+#[test]
+fn rollout_history_shows_the_change_cause() {
+    let Some(kubectl) = kubectl_or_skip("rollout_history_shows_the_change_cause") else {
+        return;
+    };
+    let server = LocalServer::start_with(crate::support::INSTANT_SIM);
+    let manifest = server.dir.path().join("web.yaml");
+    let write = |cause: &str, image: &str| {
+        std::fs::write(
+            &manifest,
+            format!(
+                "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\n  annotations:\n    \
+                 kubernetes.io/change-cause: {cause}\nspec:\n  serviceName: web\n  replicas: 1\n  \
+                 selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      \
+                 labels:\n        app: web\n    spec:\n      containers:\n      - name: nginx\n        \
+                 image: {image}\n"
+            ),
+        )
+        .unwrap();
+    };
+    let file = manifest.to_str().unwrap().to_string();
+    let run = |args: &[&str]| kubectl_with(&kubectl, &server, args, None);
+    for (cause, image) in [("first", "nginx:1.25"), ("second", "nginx:1.26")] {
+        write(cause, image);
+        run(&["apply", "-f", &file]).expect_success();
+        run(&["rollout", "status", "statefulset/web", "--timeout=60s"]).expect_success();
+    }
+    let history = run(&["rollout", "history", "statefulset/web"]);
+    history.expect_success();
+    assert_eq!(
+        history.stdout,
+        "statefulset.apps/web \nREVISION  CHANGE-CAUSE\n1         first\n2         second\n\n",
+        "{history}"
+    );
+}
+
+/// `BeforeDelete` (apiserver/pkg/registry/rest/delete.go) treats a
+/// negative grace period as one second: the pod is marked with a grace of
+/// 1 and the answer is 200 with the pod, not a refusal nor an immediate
+/// delete. Kinds without graceful deletion just go.
+#[test]
+fn a_negative_grace_period_is_one_second() {
+    let server = LocalServer::start();
+    let pods = "/api/v1/namespaces/default/pods";
+    // Bound to a node no kubelet serves: nothing confirms the deletion.
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                     "spec": {"nodeName": "elsewhere", "containers": [{"name": "c", "image": "busybox"}]}});
+    assert_eq!(json_request(&server, "POST", pods, &pod).status, 201);
+    let deleted = server.request(
+        "DELETE",
+        &format!("{pods}/p?gracePeriodSeconds=-5"),
+        None,
+        b"",
+    );
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(deleted.json()["kind"], "Pod");
+    assert_eq!(deleted.json()["metadata"]["deletionGracePeriodSeconds"], 1);
+    let still = server.get(&format!("{pods}/p")).json();
+    assert_eq!(still["metadata"]["deletionGracePeriodSeconds"], 1);
+
+    json_request(&server, "POST", CM, &json!({"metadata": {"name": "c"}}));
+    let deleted = json_request(
+        &server,
+        "DELETE",
+        &format!("{CM}/c"),
+        &json!({"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": -5}),
+    );
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(server.get(&format!("{CM}/c")).status, 404);
+}

@@ -162,15 +162,17 @@ impl Registry {
         if unscheduled || finished {
             return 0;
         }
-        options
-            .grace_period_seconds
-            .or_else(|| {
-                object
-                    .pointer("/spec/terminationGracePeriodSeconds")
-                    .and_then(Value::as_i64)
-            })
-            .unwrap_or(30)
-            .max(0)
+        // A negative grace period asked for is one second
+        // (`BeforeDelete` in apiserver/pkg/registry/rest/delete.go).
+        match options.grace_period_seconds {
+            Some(asked) if asked < 0 => 1,
+            Some(asked) => asked,
+            None => object
+                .pointer("/spec/terminationGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(30)
+                .max(0),
+        }
     }
 
     /// Objects in the same namespace whose ownerReferences name `owner`.
