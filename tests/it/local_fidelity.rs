@@ -302,6 +302,32 @@ fn kubectl_diff_after_apply_finds_nothing() {
         live["metadata"]["resourceVersion"]
     );
     assert_eq!(dry.json()["data"]["mode"], "slow");
+    // So does a dry-run PUT; a dry-run create has none yet, as upstream.
+    let mut replaced = live.clone();
+    replaced["data"]["mode"] = json!("slow");
+    let dry = json_request(
+        &server,
+        "PUT",
+        &format!("{CM}/settings?dryRun=All"),
+        &replaced,
+    );
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!(
+        dry.json()["metadata"]["resourceVersion"],
+        live["metadata"]["resourceVersion"]
+    );
+    let dry = json_request(
+        &server,
+        "POST",
+        &format!("{CM}?dryRun=All"),
+        &json!({"metadata": {"name": "new"}}),
+    );
+    assert_eq!(dry.status, 201, "{}", dry.body);
+    assert!(
+        dry.json()["metadata"].get("resourceVersion").is_none(),
+        "{}",
+        dry.body
+    );
     assert_eq!(server.get(&format!("{CM}/settings")).json(), live);
 }
 
