@@ -27,6 +27,8 @@ mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreg
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
 mod local_faults; // --fault-rate, --fault-latency, --watch-drop-after and --fail-next
+mod local_fidelity; // the local control plane answers as kube-apiserver: defaulted kinds, DELETE answers, 404s, stringData, dry-run versions, bad parameters, framing
+mod local_fidelity_wire; // kube-apiserver fidelity on the wire: bad list/watch numbers, future resourceVersions, percent-decoded paths, broken chunks, 5000 headers
 mod local_guide; // the PetSet guide step by step with the real kubectl; kubectl helpers
 mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
 mod local_lifecycle; // `local up --detach`, `status`, `down`

@@ -38,6 +38,9 @@ pub struct DeleteOptions {
     pub grace_period_seconds: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preconditions: Option<Preconditions>,
+    /// Deprecated in favour of `propagationPolicy`, still honoured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orphan_dependents: Option<bool>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dry_run: Vec<String>,
 }
@@ -49,6 +52,42 @@ impl DeleteOptions {
         value["kind"] = "DeleteOptions".into();
         value["apiVersion"] = "v1".into();
         value.to_string().into_bytes()
+    }
+
+    /// The propagation the server applies: an explicit `orphanDependents`
+    /// wins (false means background), then `propagationPolicy`, then the
+    /// default of every kind petctl knows, background. As
+    /// `shouldOrphanDependents`/`shouldDeleteDependents` in
+    /// staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go.
+    pub fn propagation(&self) -> PropagationPolicy {
+        match (self.orphan_dependents, self.propagation_policy) {
+            (Some(true), _) => PropagationPolicy::Orphan,
+            (Some(false), _) => PropagationPolicy::Background,
+            (None, Some(policy)) => policy,
+            (None, None) => PropagationPolicy::Background,
+        }
+    }
+
+    /// The uid precondition, if one was given (an empty one is none).
+    pub fn precondition_uid(&self) -> Option<&str> {
+        self.precondition(|p| p.uid.as_deref())
+    }
+
+    /// The resourceVersion precondition, if one was given.
+    pub fn precondition_resource_version(&self) -> Option<&str> {
+        self.precondition(|p| p.resource_version.as_deref())
+    }
+
+    fn precondition(&self, field: impl Fn(&Preconditions) -> Option<&str>) -> Option<&str> {
+        self.preconditions
+            .as_ref()
+            .and_then(field)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// `dryRun: ["All"]`.
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run.iter().any(|d| d == "All")
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::cache::{Cache, Key};
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
-use crate::registry::{meta, DeleteOptions, Propagation, Target};
+use crate::registry::{meta, DeleteOptions, PropagationPolicy, Target};
 use petctl_model::kinds;
 
 pub const FOREGROUND: &str = "foregroundDeletion";
@@ -100,7 +100,7 @@ impl GarbageCollector {
             .collect();
         if !waiting.is_empty() {
             let options = DeleteOptions {
-                propagation: Propagation::Foreground,
+                propagation_policy: Some(PropagationPolicy::Foreground),
                 ..DeleteOptions::default()
             };
             for (dependent, uid, deleting) in waiting {
@@ -169,7 +169,7 @@ impl Reconciler for GarbageCollector {
         }
         if gone.len() == references.len() {
             let options = DeleteOptions {
-                propagation: Propagation::Background,
+                propagation_policy: Some(PropagationPolicy::Background),
                 ..DeleteOptions::default()
             };
             ctx.delete(key, meta::uid(&object), options)?;

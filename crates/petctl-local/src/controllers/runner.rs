@@ -12,7 +12,9 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use super::cache::{Cache, Key};
 use crate::log::log;
 use crate::registry::error::ApiError;
-use crate::registry::{meta, DeleteOptions, Deleted, Registry, Target, WriteOptions};
+use crate::registry::{
+    meta, DeleteOptions, Deleted, Preconditions, Registry, Target, WriteOptions,
+};
 use crate::store::{StoreError, StoreEvent};
 use petctl_model::kinds::{self, KindInfo};
 
@@ -141,7 +143,10 @@ impl Ctx {
         let info = kind_info(key.kind)?;
         let t = target(info, &key.namespace, &key.name);
         let options = DeleteOptions {
-            precondition_uid: (!uid.is_empty()).then(|| uid.to_string()),
+            preconditions: (!uid.is_empty()).then(|| Preconditions {
+                uid: Some(uid.to_string()),
+                resource_version: None,
+            }),
             ..options
         };
         match self.registry.delete(&t, &options, WriteOptions::default()) {

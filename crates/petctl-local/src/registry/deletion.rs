@@ -8,8 +8,8 @@ use super::error::ApiError;
 use super::meta;
 use super::strategy::Part;
 use super::{
-    key, parse_resource_version, store_error, DeleteOptions, Deleted, Page, Propagation, Registry,
-    Target, WriteOptions, UNCONDITIONAL_RETRIES,
+    key, parse_resource_version, store_error, DeleteOptions, Deleted, Page, PropagationPolicy,
+    Registry, Target, WriteOptions, UNCONDITIONAL_RETRIES,
 };
 use crate::store::StoreError;
 use petctl_model::kinds::{self, KindInfo};
@@ -45,7 +45,7 @@ impl Registry {
             other => Attempt::Failed(store_error(target, other)),
         };
         let current = self.get(target)?;
-        if let Some(uid) = &options.precondition_uid {
+        if let Some(uid) = options.precondition_uid() {
             if uid != meta::uid(&current) {
                 return Err(Attempt::Failed(ApiError::conflict(
                     target.kind,
@@ -57,7 +57,7 @@ impl Registry {
                 )));
             }
         }
-        if let Some(rv) = &options.precondition_resource_version {
+        if let Some(rv) = options.precondition_resource_version() {
             if rv != meta::resource_version(&current) {
                 return Err(Attempt::Failed(ApiError::conflict(
                     target.kind,
@@ -71,12 +71,12 @@ impl Registry {
         }
         let expected = parse_resource_version(meta::resource_version(&current)).ok();
         let mut finalizers = meta::finalizers(&current);
-        let dependents = if options.propagation == Propagation::Background {
+        let dependents = if options.propagation() == PropagationPolicy::Background {
             Vec::new()
         } else {
             self.dependents(&current)?
         };
-        if options.propagation == Propagation::Foreground
+        if options.propagation() == PropagationPolicy::Foreground
             && !dependents.is_empty()
             && !finalizers.iter().any(|f| f == "foregroundDeletion")
         {
@@ -106,7 +106,7 @@ impl Registry {
                 .store
                 .update(&target.key(), marked, expected)
                 .map_err(raced)?;
-            if options.propagation == Propagation::Foreground {
+            if options.propagation() == PropagationPolicy::Foreground {
                 self.delete_dependents(&dependents)?;
             }
             return Ok(Deleted::Pending(stored));
@@ -114,8 +114,8 @@ impl Registry {
         if write.dry_run {
             return Ok(Deleted::Gone(current));
         }
-        match options.propagation {
-            Propagation::Orphan if !dependents.is_empty() => {
+        match options.propagation() {
+            PropagationPolicy::Orphan if !dependents.is_empty() => {
                 // Mark the owner as being deleted first, as the orphan
                 // finalizer does in kube-apiserver: a controller that sees
                 // its freed pods must not adopt them back meanwhile.
@@ -137,9 +137,9 @@ impl Registry {
                 let gone = self.store.delete(&target.key(), expected).map_err(raced)?;
                 return Ok(Deleted::Gone(gone));
             }
-            Propagation::Orphan => {}
-            Propagation::Foreground => self.delete_dependents(&dependents)?,
-            Propagation::Background => {}
+            PropagationPolicy::Orphan => {}
+            PropagationPolicy::Foreground => self.delete_dependents(&dependents)?,
+            PropagationPolicy::Background => {}
         }
         if target.kind.kind == "Namespace" {
             self.empty_namespace(&target.name)?;
@@ -162,15 +162,17 @@ impl Registry {
         if unscheduled || finished {
             return 0;
         }
-        options
-            .grace_period_seconds
-            .or_else(|| {
-                object
-                    .pointer("/spec/terminationGracePeriodSeconds")
-                    .and_then(Value::as_i64)
-            })
-            .unwrap_or(30)
-            .max(0)
+        // A negative grace period asked for is one second
+        // (`BeforeDelete` in apiserver/pkg/registry/rest/delete.go).
+        match options.grace_period_seconds {
+            Some(asked) if asked < 0 => 1,
+            Some(asked) => asked,
+            None => object
+                .pointer("/spec/terminationGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(30)
+                .max(0),
+        }
     }
 
     /// Objects in the same namespace whose ownerReferences name `owner`.
@@ -242,7 +244,7 @@ impl Registry {
 
     fn delete_dependents(&self, dependents: &[(Target, Value)]) -> Result<(), ApiError> {
         let options = DeleteOptions {
-            propagation: Propagation::Foreground,
+            propagation_policy: Some(PropagationPolicy::Foreground),
             ..DeleteOptions::default()
         };
         for (target, _) in dependents {

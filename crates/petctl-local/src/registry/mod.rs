@@ -42,23 +42,8 @@ pub struct Written {
     pub warnings: Vec<String>,
 }
 
-/// How dependents are treated when their owner is deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Propagation {
-    Orphan,
-    #[default]
-    Background,
-    Foreground,
-}
-
-/// DeleteOptions, from the body or the query.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeleteOptions {
-    pub grace_period_seconds: Option<i64>,
-    pub propagation: Propagation,
-    pub precondition_uid: Option<String>,
-    pub precondition_resource_version: Option<String>,
-}
+/// DeleteOptions are the model's, the very type the client sends.
+pub use petctl_model::request::{DeleteOptions, Preconditions, PropagationPolicy};
 
 /// What a delete did.
 #[derive(Debug, Clone, PartialEq)]

@@ -23,6 +23,7 @@ impl Registry {
         options: WriteOptions,
     ) -> Result<Written, ApiError> {
         let mut object = body;
+        default_type(kind, &mut object);
         validate::check_type(kind, &object)?;
         let namespace = validate::check_namespace(kind, namespace, &object)?;
         let warnings = validate::decode(
@@ -138,6 +139,8 @@ impl Registry {
                 })
             }
             Some("status") | None => {
+                let mut body = body;
+                default_type(target.kind, &mut body);
                 validate::check_type(target.kind, &body)?;
                 validate::check_namespace(target.kind, &target.namespace, &body)?;
                 let body_name = meta::name(&body);
@@ -149,7 +152,6 @@ impl Registry {
                 } else {
                     Part::Main
                 };
-                let mut body = body;
                 let warnings = validate::decode(
                     target.kind,
                     &mut body,
@@ -289,5 +291,27 @@ fn patch_error(target: &Target, err: patch::PatchError) -> ApiError {
             "name": target.name, "group": target.kind.group, "kind": target.kind.plural
         })),
         _ => ApiError::internal(message),
+    }
+}
+
+/// A body without `kind` or `apiVersion` takes them from the URL, as the
+/// decoder's defaults do (`gvkWithDefaults` in
+/// apimachinery/pkg/runtime/serializer/json/json.go, fed the scope's kind by
+/// endpoints/handlers/create.go and update.go); a body that names another
+/// kind or version still fails in `check_type`.
+fn default_type(kind: &KindInfo, body: &mut Value) {
+    let Some(map) = body.as_object_mut() else {
+        return;
+    };
+    let missing = |map: &serde_json::Map<String, Value>, key: &str| {
+        map.get(key)
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+    };
+    if missing(map, "kind") {
+        map.insert("kind".into(), json!(kind.kind));
+    }
+    if missing(map, "apiVersion") {
+        map.insert("apiVersion".into(), json!(kind.api_version()));
     }
 }

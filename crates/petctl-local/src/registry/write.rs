@@ -51,8 +51,15 @@ impl Registry {
                     return Err(ApiError::modified(target.kind, &target.name));
                 }
             }
-            let object = self.prepare_update(target, part, &current, intended)?;
+            let mut object = self.prepare_update(target, part, &current, intended)?;
             if options.dry_run {
+                // A dry run answers with the resourceVersion it read, as the
+                // DryRunnableStorage's GuaranteedUpdate returns the updated
+                // copy of the stored object (apiserver/pkg/registry/generic/
+                // registry/dryrun.go): `kubectl diff` compares it with the live one.
+                if let Some(meta) = meta::metadata_mut(&mut object) {
+                    meta.insert("resourceVersion".into(), json!(current_rv.to_string()));
+                }
                 return Ok(Written { object, warnings });
             }
             // kube-apiserver's store skips a write that changes nothing

@@ -17,11 +17,19 @@ use super::{
     auth, authz, discovery, filter, logs, openapi_v2, respond, reviews, table, watch, App,
 };
 use crate::registry::error::ApiError;
-use crate::registry::{meta, Deleted, Page, Registry, Target, Written};
+use crate::registry::{meta, Deleted, Page, Registry, Target, WriteOptions, Written};
 
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
     let (parts, incoming) = request.into_parts();
-    let path = parts.uri.path().to_string();
+    if header_bytes(&parts.headers) > super::listener::MAX_HEADER_BYTES {
+        super::log(&format!("{} {} 431", parts.method, parts.uri));
+        return respond::text(431, "431 Request Header Fields Too Large");
+    }
+    // Go's net/http hands the apiserver the decoded path (URL.Path), so
+    // `web%2D0` names the pod web-0.
+    let path = percent_encoding::percent_decode_str(parts.uri.path())
+        .decode_utf8_lossy()
+        .into_owned();
     let started = std::time::Instant::now();
     let user = auth::authenticate(
         &parts.headers,
@@ -106,6 +114,15 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
     response
 }
 
+/// The size of the header block as net/http counts it against
+/// MaxHeaderBytes: every `Name: value\r\n` line.
+fn header_bytes(headers: &hyper::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum()
+}
+
 async fn review(
     path: &str,
     user: &auth::User,
@@ -118,6 +135,12 @@ async fn review(
 }
 
 fn discovery_route(app: &App, route: Route, method: &Method) -> Response<Body> {
+    // A path that names nothing served is a 404 whatever the method: the
+    // apiserver's NotFoundHandler answers before any method is looked at
+    // (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go).
+    if route == Route::NotFound {
+        return respond::error(&ApiError::path_not_found());
+    }
     if method != Method::GET && method != Method::HEAD {
         return respond::error(&ApiError::method_not_allowed());
     }
@@ -156,9 +179,29 @@ impl ApiRequest {
         }
         let bytes = axum::body::to_bytes(self.body, MAX_BODY_BYTES)
             .await
-            .map_err(|_| ApiError::too_large(MAX_BODY_BYTES))?;
+            .map_err(|err| body_error(&err))?;
         Ok((self.params, self.content_type, bytes.to_vec()))
     }
+}
+
+/// A body that could not be read: over the limit (413), or broken on the
+/// wire, e.g. a chunk size that is no hex number, which is the client's
+/// fault (400), not a size problem.
+fn body_error(err: &(dyn std::error::Error + 'static)) -> ApiError {
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        if let Some(framing) = current.downcast_ref::<hyper::Error>() {
+            let mut message = framing.to_string();
+            let mut source = std::error::Error::source(framing);
+            while let Some(inner) = source {
+                message = format!("{message}: {inner}");
+                source = inner.source();
+            }
+            return ApiError::bad_request(message);
+        }
+        cause = current.source();
+    }
+    ApiError::too_large(MAX_BODY_BYTES)
 }
 
 async fn resource(
@@ -209,6 +252,12 @@ async fn resource(
         (&Method::GET, None) => {
             let filter = filter::from_params(kind, namespace.as_deref(), &request.params)?;
             let limit = request.params.limit()?;
+            // The list is always the current state, so a resourceVersion
+            // only has to be reached (the cacher's waitUntilFreshAndBlock).
+            request.params.timeout()?;
+            if let Some(revision) = request.params.resource_version()? {
+                watch::wait_until_fresh(&app, revision).await?;
+            }
             let token = request.params.get("continue").map(str::to_string);
             let page = blocking(app, move |registry| {
                 registry.list(
@@ -298,12 +347,15 @@ async fn resource(
         (&Method::DELETE, Some(target)) if path.subresource.is_none() => {
             let (params, content_type, bytes) = request.bytes().await?;
             let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
-            let write = delete_write_options(&params, options_body.as_ref())?;
             let options = params.delete_options(options_body.as_ref())?;
+            let write = WriteOptions {
+                dry_run: options.is_dry_run(),
+                ..WriteOptions::default()
+            };
             let deleted = blocking(app, move |registry| {
                 registry
                     .delete(&target, &options, write)
-                    .map(|d| (d, target))
+                    .map(|d| (d, target, options.orphan_dependents))
             })
             .await?;
             Ok(deleted_response(deleted))
@@ -311,8 +363,11 @@ async fn resource(
         (&Method::DELETE, None) => {
             let (params, content_type, bytes) = request.bytes().await?;
             let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
-            let write = delete_write_options(&params, options_body.as_ref())?;
             let options = params.delete_options(options_body.as_ref())?;
+            let write = WriteOptions {
+                dry_run: options.is_dry_run(),
+                ..WriteOptions::default()
+            };
             let filter = filter::from_params(kind, namespace.as_deref(), &params)?;
             let page = blocking(app, move |registry| {
                 registry.delete_collection(kind, namespace.as_deref(), &*filter, &options, write)
@@ -324,7 +379,6 @@ async fn resource(
     }
 }
 
-/// dryRun may come in the query or in the DeleteOptions body.
 /// The optional DeleteOptions body of a DELETE: none when it is empty.
 fn delete_options_body(
     content_type: Option<&str>,
@@ -335,17 +389,6 @@ fn delete_options_body(
     } else {
         body::decode_object(content_type, bytes).map(Some)
     }
-}
-
-fn delete_write_options(
-    params: &Params,
-    body: Option<&Value>,
-) -> Result<crate::registry::WriteOptions, ApiError> {
-    let mut options = params.write_options()?;
-    if let Some(dry_run) = body.and_then(|b| b.get("dryRun")).and_then(Value::as_array) {
-        options.dry_run |= dry_run.iter().any(|v| v.as_str() == Some("All"));
-    }
-    Ok(options)
 }
 
 /// Runs registry work (disk I/O) off the async workers.
@@ -376,10 +419,18 @@ fn written_response(code: u16, written: Written) -> Response<Body> {
     respond::with_warnings(respond::json(code, &written.object), &written.warnings)
 }
 
-fn deleted_response((deleted, target): (Deleted, Target)) -> Response<Body> {
+/// The answer to a DELETE (endpoints/handlers/delete.go): 200, or 202 only
+/// when the object stays and the client sent `orphanDependents: false`; an
+/// object still pending is returned as it now is; one that is gone is
+/// returned by the kinds whose registry sets `ReturnDeletedObject: true`
+/// (pkg/registry/core/{pod,service,namespace,persistentvolume,
+/// persistentvolumeclaim}/storage/storage.go), the others answer a Status
+/// (generic/registry/store.go, `Delete`).
+fn deleted_response((deleted, target, orphan): (Deleted, Target, Option<bool>)) -> Response<Body> {
     match deleted {
-        Deleted::Pending(object) => respond::json(202, &object),
-        Deleted::Gone(object) if target.kind.kind == "Pod" => respond::ok(&object),
+        Deleted::Pending(object) if orphan == Some(false) => respond::json(202, &object),
+        Deleted::Pending(object) => respond::ok(&object),
+        Deleted::Gone(object) if returns_deleted_object(target.kind) => respond::ok(&object),
         Deleted::Gone(object) => {
             let mut details =
                 json!({"name": target.name, "kind": target.kind.plural, "uid": meta::uid(&object)});
@@ -397,4 +448,12 @@ fn deleted_response((deleted, target): (Deleted, Target)) -> Response<Body> {
             }))
         }
     }
+}
+
+fn returns_deleted_object(kind: &petctl_model::kinds::KindInfo) -> bool {
+    kind.group.is_empty()
+        && matches!(
+            kind.kind,
+            "Pod" | "Service" | "Namespace" | "PersistentVolume" | "PersistentVolumeClaim"
+        )
 }

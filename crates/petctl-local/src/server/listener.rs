@@ -21,6 +21,14 @@ use rustls::pki_types::CertificateDer;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client that has not finished its TLS handshake by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// kube-apiserver's `MaxHeaderBytes` (1 << 20, Go's DefaultMaxHeaderBytes
+/// too): request headers up to 1 MiB are served, more get 431
+/// (`handlers::handle` counts them, the same for HTTP/1.1 and HTTP/2).
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
+/// Go counts header bytes, not headers; hyper needs a count to size its
+/// parser, so this one is high enough for any header block that fits
+/// MAX_HEADER_BYTES in practice (thousands of headers).
+const MAX_HEADERS: usize = 8192;
 
 pub fn tls_acceptor(identity: ServerIdentity) -> Result<TlsAcceptor> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -50,6 +58,23 @@ fn client_verifier(
         .context("failed to configure client certificate verification")
 }
 
+/// HTTP/1.1 and HTTP/2 with Go's header limits. HTTP/2 advertises the
+/// header list size Go's http2 server does (`maxHeaderListSize`: the byte
+/// limit plus 32 bytes for ten typical fields); with hyper's 16 KiB default
+/// a large header block was a CONTINUATION flood and a GOAWAY, not a 431.
+fn connection_builder() -> Builder<TokioExecutor> {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .max_headers(MAX_HEADERS)
+        // Room for a whole header block at the limit; 4096 is Go's slop.
+        .max_buf_size(MAX_HEADER_BYTES + 4096);
+    builder
+        .http2()
+        .max_header_list_size(u32::try_from(MAX_HEADER_BYTES + 10 * 32).unwrap_or(u32::MAX));
+    builder
+}
+
 /// Accepts connections until `shutdown` fires, then drains.
 pub async fn serve(
     listener: TcpListener,
@@ -58,7 +83,7 @@ pub async fn serve(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
-    let builder = Arc::new(Builder::new(TokioExecutor::new()));
+    let builder = Arc::new(connection_builder());
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,

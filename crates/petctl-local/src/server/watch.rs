@@ -17,7 +17,7 @@ use super::query::Params;
 use super::table::{self, Include};
 use super::{respond, App};
 use crate::registry::error::ApiError;
-use crate::registry::{meta, parse_resource_version};
+use crate::registry::meta;
 use crate::store::{EventType, Revision, StoreError, StoreEvent};
 use petctl_model::kinds::KindInfo;
 
@@ -34,10 +34,51 @@ pub enum Start {
 }
 
 pub fn parse_start(params: &Params) -> Result<Start, ApiError> {
-    match params.get("resourceVersion") {
-        None | Some("") | Some("0") => Ok(Start::Current),
-        Some(rv) => parse_resource_version(rv).map(Start::After),
+    Ok(match params.resource_version()? {
+        None => Start::Current,
+        Some(revision) => Start::After(revision),
+    })
+}
+
+/// How long a read at a resourceVersion the store has not reached yet
+/// waits for it (`blockTimeout` in apiserver/pkg/storage/cacher/watch_cache.go).
+const FRESHNESS_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Waits, on the store's events, until the store has reached `revision`;
+/// after [`FRESHNESS_TIMEOUT`] it is the cacher's
+/// `NewTooLargeResourceVersionError` (apiserver/pkg/storage/errors.go): a
+/// 504 Timeout with a ResourceVersionTooLarge cause, to retry after a second.
+pub async fn wait_until_fresh(app: &App, revision: Revision) -> Result<(), ApiError> {
+    let store = app.registry.store();
+    let mut live = store.subscribe();
+    let deadline = tokio::time::sleep(FRESHNESS_TIMEOUT);
+    tokio::pin!(deadline);
+    while store.current_revision() < revision {
+        tokio::select! {
+            _ = &mut deadline => {
+                let mut err = ApiError::new(
+                    504,
+                    "Timeout",
+                    format!(
+                        "Timeout: Too large resource version: {revision}, current: {}",
+                        store.current_revision()
+                    ),
+                )
+                .with_details(json!({
+                    "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                    "retryAfterSeconds": 1,
+                }));
+                err.retry_after = Some(1);
+                return Err(err);
+            }
+            received = live.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = received {
+                    return Err(ApiError::internal("the store closed"));
+                }
+            }
+        }
     }
+    Ok(())
 }
 
 /// One watch event line.

@@ -79,7 +79,10 @@ pub fn revision_name(set: &str, hash: &str) -> String {
     format!("{prefix}-{hash}")
 }
 
-/// A new ControllerRevision of `set` with number `number`.
+/// A new ControllerRevision of `set` with number `number`. It carries the
+/// set's annotations, as `newRevision` copies them
+/// (pkg/controller/statefulset/stateful_set_utils.go): that is where
+/// `kubectl rollout history` reads `kubernetes.io/change-cause`.
 pub fn new_revision(set: &Value, number: i64, collision_count: i64) -> Value {
     let data = patch(set);
     let hash = hash(&data, collision_count);
@@ -89,7 +92,7 @@ pub fn new_revision(set: &Value, number: i64, collision_count: i64) -> Value {
         .cloned()
         .unwrap_or_default();
     labels.insert(HASH_LABEL.into(), json!(hash));
-    json!({
+    let mut revision = json!({
         "metadata": {
             "name": revision_name(meta::name(set), &hash),
             "namespace": meta::namespace(set),
@@ -98,7 +101,15 @@ pub fn new_revision(set: &Value, number: i64, collision_count: i64) -> Value {
         },
         "data": data,
         "revision": number,
-    })
+    });
+    // An empty map is omitted, as Go's omitempty does.
+    if let Some(annotations) = set
+        .pointer("/metadata/annotations")
+        .filter(|a| a.as_object().is_some_and(|m| !m.is_empty()))
+    {
+        revision["metadata"]["annotations"] = annotations.clone();
+    }
+    revision
 }
 
 pub fn number(revision: &Value) -> i64 {
@@ -152,6 +163,15 @@ mod tests {
         assert_eq!(first["data"]["spec"]["template"]["$patch"], "replace");
         assert_eq!(template_of(&first), set["spec"]["template"]);
         assert_eq!(first["metadata"]["labels"]["app"], "web");
+        assert!(first["metadata"].get("annotations").is_none());
+        let mut annotated = set.clone();
+        annotated["metadata"]["annotations"] = json!({"kubernetes.io/change-cause": "v1"});
+        let with_cause = new_revision(&annotated, 1, 0);
+        assert_eq!(
+            with_cause["metadata"]["annotations"],
+            json!({"kubernetes.io/change-cause": "v1"})
+        );
+        assert_eq!(with_cause["metadata"]["name"], first["metadata"]["name"]);
         assert_eq!(
             first["metadata"]["ownerReferences"][0]["kind"],
             "StatefulSet"

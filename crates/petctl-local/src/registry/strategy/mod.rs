@@ -5,6 +5,7 @@
 
 mod petset;
 mod pod;
+mod secret;
 mod service;
 mod statefulset;
 mod storage;
@@ -53,11 +54,7 @@ pub fn apply_defaults(kind: &KindInfo, object: &mut Value) {
         "Service" => service::apply_defaults(object),
         "PersistentVolumeClaim" => storage::default_claim(object),
         "PersistentVolume" => storage::default_volume(object),
-        "Secret" => {
-            if let Some(map) = object.as_object_mut() {
-                default(map, "type", json!("Opaque"));
-            }
-        }
+        "Secret" => secret::apply_defaults(object),
         "Namespace" => {
             if let Some(spec) = obj(object, "spec") {
                 default(spec, "finalizers", json!(["kubernetes"]));
