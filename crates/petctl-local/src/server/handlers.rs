@@ -378,6 +378,8 @@ fn written_response(code: u16, written: Written) -> Response<Body> {
 
 fn deleted_response((deleted, target): (Deleted, Target)) -> Response<Body> {
     match deleted {
+        // A namespace's termination answers 200, as namespace storage does.
+        Deleted::Pending(object) if target.kind.kind == "Namespace" => respond::ok(&object),
         Deleted::Pending(object) => respond::json(202, &object),
         Deleted::Gone(object) if target.kind.kind == "Pod" => respond::ok(&object),
         Deleted::Gone(object) => {

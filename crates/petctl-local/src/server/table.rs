@@ -117,6 +117,11 @@ fn columns(kind: &KindInfo) -> &'static [Column] {
             ("Data", "string", 0),
             ("Age", "string", 0),
         ],
+        "ServiceAccount" => &[
+            ("Name", "string", 0),
+            ("Secrets", "integer", 0),
+            ("Age", "string", 0),
+        ],
         "ControllerRevision" => &[
             ("Name", "string", 0),
             ("Controller", "string", 0),
@@ -315,6 +320,7 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
             json!(count(object, "/data")),
             age,
         ],
+        "ServiceAccount" => vec![name, json!(array(object, "/secrets").len()), age],
         "ControllerRevision" => {
             let controller = array(object, "/metadata/ownerReferences")
                 .iter()
