@@ -56,7 +56,7 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
                 415,
                 "UnsupportedMediaType",
                 format!(
-                    "the petctl local control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret and Service, not {api_version} {kind}; send it as application/json"
+                    "the petctl local control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret, Service and ServiceAccount, not {api_version} {kind}; send it as application/json"
                 ),
             ))
         }
