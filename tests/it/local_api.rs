@@ -454,9 +454,15 @@ fn lists_filter_and_page() {
     };
     for (query, want) in [
         ("labelSelector=tier%3Dweb", vec!["a", "c", "e"]),
-        ("labelSelector=tier!%3Dweb", vec!["b", "d", "kube-root-ca.crt"]),
+        (
+            "labelSelector=tier!%3Dweb",
+            vec!["b", "d", "kube-root-ca.crt"],
+        ),
         ("labelSelector=tier%20in%20(db,cache)", vec!["b", "d"]),
-        ("labelSelector=tier%20notin%20(web)", vec!["b", "d", "kube-root-ca.crt"]),
+        (
+            "labelSelector=tier%20notin%20(web)",
+            vec!["b", "d", "kube-root-ca.crt"],
+        ),
         ("labelSelector=tier", vec!["a", "b", "c", "d", "e"]),
         ("labelSelector=!tier", vec!["kube-root-ca.crt"]),
         ("fieldSelector=metadata.name%3Dc", vec!["c"]),

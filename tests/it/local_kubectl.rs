@@ -349,14 +349,22 @@ fn typed_generators_send_protobuf_and_it_is_decoded() {
         "serviceaccount/builder created\n"
     );
     assert_eq!(
-        get(&["get", "sa", "builder", "-o", "jsonpath={.kind} {.metadata.namespace}"]),
+        get(&[
+            "get",
+            "sa",
+            "builder",
+            "-o",
+            "jsonpath={.kind} {.metadata.namespace}"
+        ]),
         "ServiceAccount db"
     );
     // A kind the local control plane does not decode says which: a Pod in
     // protobuf (kubectl's generators send pods as JSON), by hand: the
     // `k8s\0` prefix, then runtime.Unknown with typeMeta {v1, Pod}.
     let mut body = b"k8s\0".to_vec();
-    body.extend_from_slice(&[0x0a, 0x09, 0x0a, 0x02, b'v', b'1', 0x12, 0x03, b'P', b'o', b'd']);
+    body.extend_from_slice(&[
+        0x0a, 0x09, 0x0a, 0x02, b'v', b'1', 0x12, 0x03, b'P', b'o', b'd',
+    ]);
     body.extend_from_slice(&[0x12, 0x00]);
     k.server
         .request(

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::local_patch::watch_until;
+use crate::local_patch::{events_until, watch_until};
 use crate::support::{
-    kubectl_or_skip, kubectl_with, normalize, runtime, LocalServer, FAST_SIM,
+    kubectl_or_skip, kubectl_with, normalize, runtime, LocalServer, READY_AT_ONCE,
 };
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -34,39 +34,6 @@ fn create_in(server: &LocalServer, namespace: &str, plural: &str, body: Value) -
     created.json()
 }
 
-/// The events of a watch of `path` until `done` holds for those seen so far.
-pub fn events_until(
-    server: &LocalServer,
-    path: &str,
-    what: &str,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let url = format!("{}{path}{separator}watch=1", server.url);
-    let request = server.client().get(url).bearer_auth(server.token());
-    runtime().block_on(async move {
-        let watch = async {
-            let mut response = request.send().await.expect("open watch");
-            assert_eq!(response.status(), 200, "watch {path}");
-            let (mut buffer, mut events) = (Vec::new(), Vec::new());
-            while let Some(chunk) = response.chunk().await.expect("read watch") {
-                buffer.extend_from_slice(&chunk);
-                while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
-                    let line: Vec<u8> = buffer.drain(..=end).collect();
-                    events.push(serde_json::from_slice(&line).expect("watch event"));
-                    if done(&events) {
-                        return events;
-                    }
-                }
-            }
-            panic!("the watch of {path} ended before {what}");
-        };
-        tokio::time::timeout(WAIT, watch)
-            .await
-            .unwrap_or_else(|_| panic!("timed out after {WAIT:?} waiting for {what}"))
-    })
-}
-
 /// Waits for an object that exists, or existed when this was called, to be
 /// deleted: a watch from the revision it was read at, so a deletion that
 /// comes first is replayed, not missed. Returns its last state.
@@ -80,7 +47,7 @@ pub fn await_gone(server: &LocalServer, collection: &str, name: &str) -> Value {
         .unwrap()
         .to_string();
     let path = format!("{collection}?fieldSelector=metadata.name%3D{name}&resourceVersion={rv}");
-    let events = events_until(server, &path, &format!("{name} to go"), |events| {
+    let events = events_until(server, &path, &format!("{name} to go"), WAIT, |events| {
         events.iter().any(|e| e["type"] == "DELETED")
     });
     events.last().unwrap()["object"].clone()
@@ -92,6 +59,17 @@ pub fn await_object(server: &LocalServer, collection: &str, name: &str) -> Value
     watch_until(server, &path, &format!("{collection}/{name}"), WAIT, |o| {
         o["metadata"]["name"] == name
     })
+}
+
+/// The item of the array `list` whose string at `pointer` is `value`.
+fn find<'a>(list: &'a Value, pointer: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|i| i.pointer(pointer).and_then(Value::as_str) == Some(value))
+        })
+        .unwrap_or_else(|| panic!("no {pointer} {value:?} in {list}"))
 }
 
 fn root_ca(server: &LocalServer) -> String {
@@ -116,7 +94,13 @@ fn every_namespace_is_active_with_its_default_account_and_root_ca() {
         "shop"
     );
     let ca = root_ca(&server);
-    for namespace in ["shop", "default", "kube-system", "kube-public", "kube-node-lease"] {
+    for namespace in [
+        "shop",
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+    ] {
         assert_eq!(server.get(&format!("{NAMESPACES}/{namespace}")).status, 200);
         let accounts = format!("{NAMESPACES}/{namespace}/serviceaccounts");
         let account = await_object(&server, &accounts, "default");
@@ -124,10 +108,12 @@ fn every_namespace_is_active_with_its_default_account_and_root_ca() {
         let maps = format!("{NAMESPACES}/{namespace}/configmaps");
         let published = await_object(&server, &maps, "kube-root-ca.crt");
         assert_eq!(published["data"], json!({"ca.crt": ca}), "{namespace}");
-        assert!(published["metadata"]["annotations"]["kubernetes.io/description"]
-            .as_str()
-            .unwrap()
-            .starts_with("Contains a CA bundle that can be used to verify the kube-apiserver"));
+        assert!(
+            published["metadata"]["annotations"]["kubernetes.io/description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Contains a CA bundle that can be used to verify the kube-apiserver")
+        );
     }
 }
 
@@ -193,40 +179,17 @@ fn service_accounts_are_served_with_a_table_and_in_discovery() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(columns, ["Name", "Secrets", "Age"]);
-    let builder = table["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["cells"][0] == "builder")
-        .cloned()
-        .unwrap();
-    assert_eq!(builder["cells"][1], 1);
+    assert_eq!(find(&table["rows"], "/cells/0", "builder")["cells"][1], 1);
     let core = server.get("/api/v1").json();
-    let entry = core["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "serviceaccounts")
-        .cloned()
-        .unwrap();
+    let entry = find(&core["resources"], "/name", "serviceaccounts");
     assert_eq!(entry["shortNames"], json!(["sa"]));
     assert_eq!(entry["namespaced"], true);
     assert_eq!(entry["kind"], "ServiceAccount");
-    let finalize = core["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "namespaces/finalize")
-        .cloned()
-        .unwrap();
+    let finalize = find(&core["resources"], "/name", "namespaces/finalize");
     assert_eq!(finalize["verbs"], json!(["update"]));
     let all = server.get("/api/v1/serviceaccounts").json();
     assert_eq!(all["kind"], "ServiceAccountList");
-    assert!(all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|a| a["metadata"]["name"] == "builder"));
+    find(&all["items"], "/metadata/name", "builder");
 }
 
 #[test]
@@ -238,7 +201,11 @@ fn deleting_a_namespace_terminates_it_empties_it_and_lets_it_go() {
     create_in(&server, "shop", "configmaps", held);
     let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}});
     create_in(&server, "shop", "secrets", secret);
-    await_object(&server, &format!("{NAMESPACES}/shop/serviceaccounts"), "default");
+    await_object(
+        &server,
+        &format!("{NAMESPACES}/shop/serviceaccounts"),
+        "default",
+    );
 
     let deleted = server.request("DELETE", &format!("{NAMESPACES}/shop"), None, b"");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
@@ -282,15 +249,29 @@ fn deleting_a_namespace_terminates_it_empties_it_and_lets_it_go() {
     );
     for (kind, reason) in [
         ("NamespaceDeletionDiscoveryFailure", "ResourcesDiscovered"),
-        ("NamespaceDeletionGroupVersionParsingFailure", "ParsedGroupVersions"),
+        (
+            "NamespaceDeletionGroupVersionParsingFailure",
+            "ParsedGroupVersions",
+        ),
         ("NamespaceDeletionContentFailure", "ContentDeleted"),
     ] {
         assert_eq!(condition(&reported, kind)["status"], "False", "{kind}");
         assert_eq!(condition(&reported, kind)["reason"], reason, "{kind}");
     }
-    assert_eq!(server.get(&format!("{NAMESPACES}/shop/secrets/creds")).status, 404);
-    let accounts = server.get(&format!("{NAMESPACES}/shop/serviceaccounts")).json();
-    assert_eq!(accounts["items"], json!([]), "no default account in a terminating namespace");
+    assert_eq!(
+        server
+            .get(&format!("{NAMESPACES}/shop/secrets/creds"))
+            .status,
+        404
+    );
+    let accounts = server
+        .get(&format!("{NAMESPACES}/shop/serviceaccounts"))
+        .json();
+    assert_eq!(
+        accounts["items"],
+        json!([]),
+        "no default account in a terminating namespace"
+    );
 
     // A second DELETE answers with the namespace, still waiting.
     let again = server.request("DELETE", &format!("{NAMESPACES}/shop"), None, b"");
@@ -305,10 +286,16 @@ fn deleting_a_namespace_terminates_it_empties_it_and_lets_it_go() {
     );
     assert_eq!(released.status, 200, "{}", released.body);
     let last = await_gone(&server, NAMESPACES, "shop");
-    assert_eq!(last["spec"]["finalizers"], json!([]), "finalized before it went");
-    server
-        .get(&format!("{NAMESPACES}/shop"))
-        .expect_status(404, "NotFound", "namespaces \"shop\" not found");
+    assert_eq!(
+        last["spec"]["finalizers"],
+        json!([]),
+        "finalized before it went"
+    );
+    server.get(&format!("{NAMESPACES}/shop")).expect_status(
+        404,
+        "NotFound",
+        "namespaces \"shop\" not found",
+    );
 }
 
 #[test]
@@ -331,7 +318,12 @@ fn immortal_namespaces_stay_and_finalize_only_takes_an_update() {
     let created = create_namespace(&server, "tools");
     let finalize = format!("{NAMESPACES}/tools/finalize");
     assert_eq!(server.get(&finalize).status, 405);
-    let patched = server.request("PATCH", &finalize, Some(MERGE), br#"{"spec":{"finalizers":[]}}"#);
+    let patched = server.request(
+        "PATCH",
+        &finalize,
+        Some(MERGE),
+        br#"{"spec":{"finalizers":[]}}"#,
+    );
     assert_eq!(patched.status, 405, "{}", patched.body);
 
     // The main resource cannot drop the finalizer; finalize can.
@@ -348,6 +340,15 @@ fn immortal_namespaces_stay_and_finalize_only_takes_an_update() {
     let kept = put.json();
     assert_eq!(kept["spec"]["finalizers"], json!(["kubernetes"]));
     assert_eq!(kept["metadata"]["labels"]["team"], "infra");
+    let mut bogus = kept.clone();
+    bogus["spec"]["finalizers"] = json!(["bogus"]);
+    server
+        .request("PUT", &finalize, Some("application/json"), bogus.to_string().as_bytes())
+        .expect_status(
+            422,
+            "Invalid",
+            "Namespace \"tools\" is invalid: spec.finalizers[0]: Invalid value: \"bogus\": name is neither a standard finalizer name nor is it fully qualified",
+        );
     let mut finalized = kept.clone();
     finalized["spec"]["finalizers"] = json!(["example.com/own"]);
     let put = server.request(
@@ -361,13 +362,18 @@ fn immortal_namespaces_stay_and_finalize_only_takes_an_update() {
     assert_eq!(put.json()["status"]["phase"], "Active");
 
     // kube-node-lease is not immortal.
-    let lease = server.request("DELETE", &format!("{NAMESPACES}/kube-node-lease"), None, b"");
+    let lease = server.request(
+        "DELETE",
+        &format!("{NAMESPACES}/kube-node-lease"),
+        None,
+        b"",
+    );
     assert_eq!(lease.status, 200, "{}", lease.body);
     await_gone(&server, NAMESPACES, "kube-node-lease");
 }
 
-/// A set of two pets with claims in namespace `data`; the pets' grace
-/// period is cut to 100 ms by FAST_SIM.
+/// A set of two pets with claims in namespace `data`; a deleted pet stays
+/// for its 2 s grace period, long enough that its claim is seen waiting.
 fn claimed_set() -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "StatefulSet",
@@ -377,7 +383,8 @@ fn claimed_set() -> Value {
             "selector": {"matchLabels": {"app": "db"}},
             "template": {
                 "metadata": {"labels": {"app": "db"}},
-                "spec": {"containers": [{"name": "main", "image": "postgres:16",
+                "spec": {"terminationGracePeriodSeconds": 2,
+                         "containers": [{"name": "main", "image": "postgres:16",
                                          "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}
             },
             "volumeClaimTemplates": [{
@@ -404,16 +411,20 @@ fn deleted_at(events: &[Value], name: &str) -> Option<u64> {
 
 #[test]
 fn a_deleted_namespace_deletes_claims_only_after_their_pets() {
-    let server = LocalServer::start_with(FAST_SIM);
+    let server = LocalServer::start_with(READY_AT_ONCE);
     create_namespace(&server, "data");
     let sets = "/apis/apps/v1/namespaces/data/statefulsets";
     let created = server.post_json(sets, &claimed_set());
     assert_eq!(created.status, 201, "{}", created.body);
     let pods = "/api/v1/namespaces/data/pods";
     let claims = "/api/v1/namespaces/data/persistentvolumeclaims";
-    watch_until(&server, &format!("{pods}?fieldSelector=metadata.name%3Ddb-1"), "db-1 Running", WAIT, |p| {
-        p["status"]["phase"] == "Running"
-    });
+    watch_until(
+        &server,
+        &format!("{pods}?fieldSelector=metadata.name%3Ddb-1"),
+        "db-1 Running",
+        WAIT,
+        |p| p["status"]["phase"] == "Running",
+    );
     let before = server.get(claims).json()["metadata"]["resourceVersion"]
         .as_str()
         .unwrap()
@@ -432,19 +443,24 @@ fn a_deleted_namespace_deletes_claims_only_after_their_pets() {
         &server,
         &format!("{pods}?resourceVersion={before}"),
         "the pets to go",
+        WAIT,
         all_gone(&["db-0", "db-1"]),
     );
     let claim_events = events_until(
         &server,
         &format!("{claims}?resourceVersion={before}"),
         "the claims to go",
+        WAIT,
         all_gone(&["data-db-0", "data-db-1"]),
     );
     for ordinal in 0..2 {
         let pet = deleted_at(&pod_events, &format!("db-{ordinal}")).unwrap();
         let claim_name = format!("data-db-{ordinal}");
         let claim = deleted_at(&claim_events, &claim_name).unwrap();
-        assert!(pet < claim, "{claim_name} deleted at {claim}, before its pet at {pet}");
+        assert!(
+            pet < claim,
+            "{claim_name} deleted at {claim}, before its pet at {pet}"
+        );
         let marked = claim_events
             .iter()
             .find(|e| {
@@ -453,13 +469,17 @@ fn a_deleted_namespace_deletes_claims_only_after_their_pets() {
             })
             .map(revision)
             .unwrap();
-        assert!(marked < pet, "{claim_name} was Terminating while db-{ordinal} ran");
+        assert!(
+            marked < pet,
+            "{claim_name} was Terminating while db-{ordinal} ran"
+        );
     }
 }
 
 #[test]
 fn kubectl_sees_namespaces_terminate_and_the_default_objects() {
-    let Some(kubectl) = kubectl_or_skip("kubectl_sees_namespaces_terminate_and_the_default_objects")
+    let Some(kubectl) =
+        kubectl_or_skip("kubectl_sees_namespaces_terminate_and_the_default_objects")
     else {
         return;
     };
@@ -468,15 +488,26 @@ fn kubectl_sees_namespaces_terminate_and_the_default_objects() {
     let created = k(&["create", "namespace", "shop"]);
     created.expect_success();
     assert_eq!(created.stdout, "namespace/shop created\n");
-    await_object(&server, &format!("{NAMESPACES}/shop/serviceaccounts"), "default");
-    await_object(&server, &format!("{NAMESPACES}/shop/configmaps"), "kube-root-ca.crt");
+    await_object(
+        &server,
+        &format!("{NAMESPACES}/shop/serviceaccounts"),
+        "default",
+    );
+    await_object(
+        &server,
+        &format!("{NAMESPACES}/shop/configmaps"),
+        "kube-root-ca.crt",
+    );
 
-    let accounts = k(&["get", "sa", "-n", "shop"]);
-    accounts.expect_success();
-    assert_eq!(
-        normalize(&accounts.stdout),
+    // What kubectl prints, ages normalized.
+    let shows = |args: &[&str], want: &str| {
+        let run = k(args);
+        run.expect_success();
+        assert_eq!(normalize(&run.stdout), want, "{run}");
+    };
+    shows(
+        &["get", "sa", "-n", "shop"],
         "NAME      SECRETS   AGE\ndefault   0         <age>\n",
-        "{accounts}"
     );
     let made = k(&["create", "serviceaccount", "builder", "-n", "shop"]);
     made.expect_success();
@@ -484,28 +515,41 @@ fn kubectl_sees_namespaces_terminate_and_the_default_objects() {
     let resources = k(&["api-resources", "--api-group="]);
     resources.expect_success();
     assert!(
-        resources.stdout.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
-            == ["serviceaccounts", "sa", "v1", "true", "ServiceAccount"]),
+        resources
+            .stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["serviceaccounts", "sa", "v1", "true", "ServiceAccount"]),
         "{resources}"
     );
     let ca = k(&["get", "cm", "kube-root-ca.crt", "-n", "shop", "-o", "yaml"]);
     ca.expect_success();
     let yaml: Value = serde_yaml_ng::from_str(&ca.stdout).expect("yaml");
-    assert_eq!(yaml["data"]["ca.crt"].as_str(), Some(root_ca(&server).as_str()));
-    assert!(ca.stdout.contains("kubernetes.io/description: Contains a CA bundle"), "{ca}");
+    assert_eq!(
+        yaml["data"]["ca.crt"].as_str(),
+        Some(root_ca(&server).as_str())
+    );
+    assert!(
+        ca.stdout
+            .contains("kubernetes.io/description: Contains a CA bundle"),
+        "{ca}"
+    );
 
     let hold = r#"{"apiVersion": "v1", "kind": "ConfigMap",
                    "metadata": {"name": "held", "namespace": "shop", "finalizers": ["example.com/hold"]}}"#;
-    kubectl_with(&kubectl, &server, &["create", "-f", "-"], Some(hold.as_bytes())).expect_success();
+    kubectl_with(
+        &kubectl,
+        &server,
+        &["create", "-f", "-"],
+        Some(hold.as_bytes()),
+    )
+    .expect_success();
     let delete = k(&["delete", "namespace", "shop", "--wait=false"]);
     delete.expect_success();
     assert_eq!(delete.stdout, "namespace \"shop\" deleted\n");
-    let shown = k(&["get", "ns", "shop"]);
-    shown.expect_success();
-    assert_eq!(
-        normalize(&shown.stdout),
+    shows(
+        &["get", "ns", "shop"],
         "NAME   STATUS        AGE\nshop   Terminating   <age>\n",
-        "{shown}"
     );
     let late = k(&["create", "configmap", "late", "-n", "shop"]);
     late.expect_code(1);
@@ -513,8 +557,17 @@ fn kubectl_sees_namespaces_terminate_and_the_default_objects() {
         late.stderr.contains("configmaps \"late\" is forbidden: unable to create new content in namespace shop because it is being terminated"),
         "{late}"
     );
-    k(&["patch", "cm", "held", "-n", "shop", "--type=merge", "-p", r#"{"metadata":{"finalizers":null}}"#])
-        .expect_success();
+    k(&[
+        "patch",
+        "cm",
+        "held",
+        "-n",
+        "shop",
+        "--type=merge",
+        "-p",
+        r#"{"metadata":{"finalizers":null}}"#,
+    ])
+    .expect_success();
     k(&["wait", "--for=delete", "namespace/shop", "--timeout=60s"]).expect_success();
     let gone = k(&["get", "ns", "shop"]);
     gone.expect_code(1);

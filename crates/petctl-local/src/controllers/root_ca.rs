@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
-use super::namespace::{ensure_created, is_active};
+use super::namespace::{ensure_created, is_active, keeper_keys};
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
 use crate::registry::meta;
@@ -35,7 +35,10 @@ impl RootCaPublisher {
     fn corrected(&self, current: &Value) -> Option<Value> {
         let described = !meta::str_at(
             current,
-            &format!("/metadata/annotations/{}", DESCRIPTION_ANNOTATION.replace('/', "~1")),
+            &format!(
+                "/metadata/annotations/{}",
+                DESCRIPTION_ANNOTATION.replace('/', "~1")
+            ),
         )
         .is_empty();
         if current.get("data") == Some(&self.data()) && described {
@@ -64,13 +67,7 @@ impl Reconciler for RootCaPublisher {
     }
 
     fn keys_for(&self, _cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
-        match kind {
-            "Namespace" => vec![Key::of(kind, object)],
-            "ConfigMap" if meta::name(object) == CONFIG_MAP => {
-                vec![Key::new("Namespace", "", meta::namespace(object))]
-            }
-            _ => Vec::new(),
-        }
+        keeper_keys(kind, object, ("ConfigMap", CONFIG_MAP))
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
@@ -111,7 +108,10 @@ mod tests {
         let fixed = publisher.corrected(&edited).unwrap();
         assert_eq!(fixed["data"], json!({"ca.crt": "PEM"}));
         assert_eq!(fixed["metadata"]["annotations"]["a"], "b");
-        assert_eq!(fixed["metadata"]["annotations"][DESCRIPTION_ANNOTATION], DESCRIPTION);
+        assert_eq!(
+            fixed["metadata"]["annotations"][DESCRIPTION_ANNOTATION],
+            DESCRIPTION
+        );
         assert_eq!(fixed["metadata"]["resourceVersion"], "7");
     }
 }

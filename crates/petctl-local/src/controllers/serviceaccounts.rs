@@ -5,10 +5,9 @@
 use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
-use super::namespace::{ensure_created, is_active};
+use super::namespace::{ensure_created, is_active, keeper_keys};
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
-use crate::registry::meta;
 
 /// The accounts kube-controller-manager ensures (`--service-account-names`
 /// is not a flag; upstream ensures just this one).
@@ -29,13 +28,7 @@ impl Reconciler for ServiceAccountsController {
     }
 
     fn keys_for(&self, _cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
-        match kind {
-            "Namespace" => vec![Key::of(kind, object)],
-            "ServiceAccount" if meta::name(object) == DEFAULT => {
-                vec![Key::new("Namespace", "", meta::namespace(object))]
-            }
-            _ => Vec::new(),
-        }
+        keeper_keys(kind, object, ("ServiceAccount", DEFAULT))
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {

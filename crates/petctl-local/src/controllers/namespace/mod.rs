@@ -48,6 +48,19 @@ pub(super) fn is_active(cache: &Cache, namespace: &str) -> bool {
         .is_some_and(|ns| !is_terminating(ns))
 }
 
+/// The keys of a controller that keeps one object (`kept`: kind and name)
+/// in every namespace: a namespace that changed, or the namespace whose
+/// kept object did.
+pub(super) fn keeper_keys(kind: &str, object: &Value, kept: (&str, &str)) -> Vec<Key> {
+    match kind {
+        "Namespace" => vec![Key::new("Namespace", "", meta::name(object))],
+        _ if kind == kept.0 && meta::name(object) == kept.1 => {
+            vec![Key::new("Namespace", "", meta::namespace(object))]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Creates an object a controller keeps in every namespace; a namespace
 /// that went or is terminating is no reason to retry, nor is one that
 /// exists already (`serviceaccounts_controller.go`, `publisher.go`).
@@ -244,9 +257,7 @@ mod tests {
 
     #[test]
     fn pods_grace_counts_until_it_has_passed() {
-        let pod = |phase: &str, grace: i64| {
-            json!({"spec": {"terminationGracePeriodSeconds": grace}, "status": {"phase": phase}})
-        };
+        let pod = |phase: &str, grace: i64| json!({"spec": {"terminationGracePeriodSeconds": grace}, "status": {"phase": phase}});
         let pods = [pod("Running", 30), pod("Succeeded", 90), pod("Running", 10)];
         let now = SystemTime::now();
         assert_eq!(NamespaceController::pod_estimate(&pods, Some(now)), 30);
@@ -255,9 +266,32 @@ mod tests {
     }
 
     #[test]
+    fn keepers_wake_the_namespace_of_their_object_only() {
+        let kept = ("ConfigMap", "kube-root-ca.crt");
+        let ns = json!({"metadata": {"name": "shop"}});
+        assert_eq!(
+            keeper_keys("Namespace", &ns, kept),
+            [Key::new("Namespace", "", "shop")]
+        );
+        let map = |name: &str| json!({"metadata": {"name": name, "namespace": "shop"}});
+        assert_eq!(
+            keeper_keys("ConfigMap", &map("kube-root-ca.crt"), kept),
+            [Key::new("Namespace", "", "shop")]
+        );
+        assert!(keeper_keys("ConfigMap", &map("other"), kept).is_empty());
+        assert!(keeper_keys("Secret", &map("kube-root-ca.crt"), kept).is_empty());
+    }
+
+    #[test]
     fn every_namespaced_kind_is_content_and_none_cluster_scoped() {
         let watched = WATCHED.as_slice();
-        for kind in ["Pod", "PersistentVolumeClaim", "ConfigMap", "ServiceAccount", "PetSet"] {
+        for kind in [
+            "Pod",
+            "PersistentVolumeClaim",
+            "ConfigMap",
+            "ServiceAccount",
+            "PetSet",
+        ] {
             assert!(watched.contains(&kind), "{kind}");
         }
         assert!(!content_kinds().any(|k| k.kind == "PersistentVolume" || k.kind == "Namespace"));

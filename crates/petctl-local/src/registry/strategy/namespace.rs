@@ -71,7 +71,11 @@ pub(super) fn keep_finalizers(old: &Value, merged: &mut Value) {
         }
         _ => {}
     }
-    if merged.get("spec").and_then(Value::as_object).is_some_and(|s| s.is_empty()) {
+    if merged
+        .get("spec")
+        .and_then(Value::as_object)
+        .is_some_and(|s| s.is_empty())
+    {
         if let Some(map) = merged.as_object_mut() {
             map.remove("spec");
         }
@@ -87,7 +91,10 @@ mod tests {
         let mut ns = json!({"metadata": {"name": "a"}, "spec": {"finalizers": ["example.com/x"]}});
         prepare_for_create(&mut ns);
         apply_defaults(&mut ns);
-        assert_eq!(ns["spec"]["finalizers"], json!(["example.com/x", "kubernetes"]));
+        assert_eq!(
+            ns["spec"]["finalizers"],
+            json!(["example.com/x", "kubernetes"])
+        );
         assert_eq!(ns["metadata"]["labels"][NAME_LABEL], "a");
         let mut bare = json!({"metadata": {"name": "b"}});
         prepare_for_create(&mut bare);
