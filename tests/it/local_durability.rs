@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::local_namespaces::await_object;
 use crate::support::LocalServer;
 
 const CM: &str = "/api/v1/namespaces/default/configmaps";
@@ -50,6 +51,8 @@ fn acknowledged_writes_survive_kill_9() {
 #[test]
 fn a_watch_from_before_the_crash_replays_exactly_the_missed_events() {
     let server = LocalServer::start();
+    // The root CA publisher's map first, so only the test's writes follow.
+    await_object(&server, CM, "kube-root-ca.crt");
     let first = server
         .post_json(
             CM,

@@ -334,9 +334,40 @@ fn typed_generators_send_protobuf_and_it_is_decoded() {
         get(&["get", "svc", "db", "-o", "jsonpath={.spec.clusterIP} {.spec.ports[0].port} {.spec.ports[0].nodePort} {.spec.selector.app}"]),
         "None 5432  db"
     );
-    // A typed kind the local control plane does not decode says which.
-    let run = k.run(&["create", "serviceaccount", "sa"]);
-    assert_ne!(run.code, 0, "{run}");
+    assert_eq!(
+        k.ok(&with_ns(&["create", "serviceaccount", "builder"])),
+        "serviceaccount/builder created\n"
+    );
+    assert_eq!(
+        get(&[
+            "get",
+            "sa",
+            "builder",
+            "-o",
+            "jsonpath={.kind} {.metadata.namespace}"
+        ]),
+        "ServiceAccount db"
+    );
+    // A kind the local control plane does not decode says which: a Pod in
+    // protobuf (kubectl's generators send pods as JSON), by hand: the
+    // `k8s\0` prefix, then runtime.Unknown with typeMeta {v1, Pod}.
+    let mut body = b"k8s\0".to_vec();
+    body.extend_from_slice(&[
+        0x0a, 0x09, 0x0a, 0x02, b'v', b'1', 0x12, 0x03, b'P', b'o', b'd',
+    ]);
+    body.extend_from_slice(&[0x12, 0x00]);
+    k.server
+        .request(
+            "POST",
+            "/api/v1/namespaces/db/pods",
+            Some("application/vnd.kubernetes.protobuf"),
+            &body,
+        )
+        .expect_status(
+            415,
+            "UnsupportedMediaType",
+            "the petctl local control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret, Service and ServiceAccount, not v1 Pod; send it as application/json",
+        );
 }
 
 /// Starts `kubectl` in the background and returns its output once it exits.

@@ -26,6 +26,24 @@ pub fn watch_until(
     timeout: Duration,
     condition: impl Fn(&Value) -> bool,
 ) -> Value {
+    let events = events_until(server, path, what, timeout, |events| {
+        events.last().is_some_and(|e| condition(&e["object"]))
+    });
+    events
+        .last()
+        .map(|e| e["object"].clone())
+        .unwrap_or_default()
+}
+
+/// The events (type and object) of a watch of `path`, until `done` holds
+/// for those seen so far. Panics after `timeout`, naming `what`.
+pub fn events_until(
+    server: &LocalServer,
+    path: &str,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let separator = if path.contains('?') { '&' } else { '?' };
     let url = format!("{}{path}{separator}watch=1", server.url);
     let request = server.client().get(url).bearer_auth(server.token());
@@ -33,14 +51,14 @@ pub fn watch_until(
         let watch = async {
             let mut response = request.send().await.expect("open watch");
             assert_eq!(response.status(), 200, "watch {path}");
-            let mut buffer = Vec::new();
+            let (mut buffer, mut events) = (Vec::new(), Vec::new());
             while let Some(chunk) = response.chunk().await.expect("read watch") {
                 buffer.extend_from_slice(&chunk);
                 while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
                     let line: Vec<u8> = buffer.drain(..=end).collect();
-                    let event: Value = serde_json::from_slice(&line).expect("watch event");
-                    if condition(&event["object"]) {
-                        return event["object"].clone();
+                    events.push(serde_json::from_slice(&line).expect("watch event"));
+                    if done(&events) {
+                        return events;
                     }
                 }
             }

@@ -95,7 +95,7 @@ pub static KINDS: &[KindInfo] = &[
         "namespace",
         ["ns"],
         false,
-        ["status"]
+        ["status", "finalize"]
     ),
     kind!(
         "Pod",
@@ -150,6 +150,16 @@ pub static KINDS: &[KindInfo] = &[
         []
     ),
     kind!("Secret", "", "v1", "secrets", "secret", [], true, []),
+    kind!(
+        "ServiceAccount",
+        "",
+        "v1",
+        "serviceaccounts",
+        "serviceaccount",
+        ["sa"],
+        true,
+        []
+    ),
     kind!(
         "StatefulSet",
         "apps",
@@ -226,6 +236,7 @@ mod tests {
             ("petset", "PetSet"),
             ("pvc", "PersistentVolumeClaim"),
             ("po", "Pod"),
+            ("sa", "ServiceAccount"),
         ] {
             assert_eq!(by_name(name).map(|k| k.kind), Some(kind), "{name}");
         }

@@ -1,6 +1,7 @@
 //! The controllers of the local control plane: the PetSet and StatefulSet
 //! controllers, a simulated kubelet and scheduler, the volume provisioner,
-//! claim and volume protection, the garbage collector and event recording.
+//! claim and volume protection, the garbage collector, event recording, and
+//! the namespace lifecycle (deletion, `default` ServiceAccount, root CA).
 //! Each runs as a tokio task fed by the store's event stream and writes only
 //! through the registry.
 
@@ -9,10 +10,13 @@ mod claims;
 pub mod events;
 pub mod gc;
 pub mod kubelet;
+pub mod namespace;
 pub mod petset;
 mod pods;
 pub mod protection;
+pub mod root_ca;
 mod runner;
+pub mod serviceaccounts;
 pub mod statefulset;
 pub mod volumes;
 
@@ -55,7 +59,8 @@ impl Default for ControllerOptions {
 
 /// Starts every controller on the current tokio runtime. Each gets its own
 /// registry over the shared store, so its writes take the REST code path.
-pub fn spawn(store: Arc<Store>, options: ControllerOptions) {
+/// `root_ca` is the server's CA certificate (PEM), published in every namespace.
+pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
     let registry = Arc::new(Registry::new(store));
     tokio::spawn(runner::run(
         kubelet::Kubelet::new(options.clone()),
@@ -75,6 +80,18 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions) {
     ));
     tokio::spawn(runner::run(
         statefulset::StatefulSetController::default(),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        namespace::NamespaceController,
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        serviceaccounts::ServiceAccountsController,
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        root_ca::RootCaPublisher::new(root_ca),
         registry.clone(),
     ));
     tokio::spawn(runner::run(gc::GarbageCollector, registry));

@@ -132,6 +132,11 @@ impl Ctx {
         self.write(kind, Some("status"), object)
     }
 
+    /// PUT `namespaces/NAME/finalize`: the namespace's `spec.finalizers`.
+    pub fn finalize(&mut self, kind: &'static str, object: Value) -> Result<Value, ApiError> {
+        self.write(kind, Some("finalize"), object)
+    }
+
     /// Deletes an object, preconditioned on its uid; `Ok(None)` when it is
     /// gone (or was already), `Ok(Some(_))` when its deletion is pending.
     pub fn delete(

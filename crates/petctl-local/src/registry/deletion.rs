@@ -5,11 +5,12 @@
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::lifecycle::NamespaceDelete;
 use super::meta;
 use super::strategy::Part;
 use super::{
-    key, parse_resource_version, store_error, DeleteOptions, Deleted, Page, PropagationPolicy,
-    Registry, Target, WriteOptions, UNCONDITIONAL_RETRIES,
+    parse_resource_version, store_error, DeleteOptions, Deleted, Page, PropagationPolicy, Registry,
+    Target, WriteOptions, UNCONDITIONAL_RETRIES,
 };
 use crate::store::StoreError;
 use petctl_model::kinds::{self, KindInfo};
@@ -68,6 +69,11 @@ impl Registry {
                     ),
                 )));
             }
+        }
+        match self.delete_namespace(target, &current, write)? {
+            NamespaceDelete::Done(deleted) => return Ok(deleted),
+            NamespaceDelete::Raced => return Err(Attempt::Raced),
+            NamespaceDelete::Proceed => {}
         }
         let expected = parse_resource_version(meta::resource_version(&current)).ok();
         let mut finalizers = meta::finalizers(&current);
@@ -140,9 +146,6 @@ impl Registry {
             PropagationPolicy::Orphan => {}
             PropagationPolicy::Foreground => self.delete_dependents(&dependents)?,
             PropagationPolicy::Background => {}
-        }
-        if target.kind.kind == "Namespace" {
-            self.empty_namespace(&target.name)?;
         }
         let gone = self.store.delete(&target.key(), expected).map_err(raced)?;
         Ok(Deleted::Gone(gone))
@@ -252,27 +255,6 @@ impl Registry {
                 Ok(_) => {}
                 Err(err) if err.code == 404 => {}
                 Err(err) => return Err(err),
-            }
-        }
-        Ok(())
-    }
-
-    /// What the namespace controller does: deletes everything in the
-    /// namespace before the namespace itself goes.
-    fn empty_namespace(&self, namespace: &str) -> Result<(), ApiError> {
-        for kind in kinds::KINDS.iter().filter(|k| k.namespaced) {
-            let (items, _) = self
-                .store
-                .list(kind.group, kind.plural, Some(namespace))
-                .map_err(|e| ApiError::internal(format!("{e:?}")))?;
-            for item in items {
-                match self
-                    .store
-                    .delete(&key(kind, namespace, meta::name(&item)), None)
-                {
-                    Ok(_) | Err(StoreError::NotFound) => {}
-                    Err(err) => return Err(ApiError::internal(format!("{err:?}"))),
-                }
             }
         }
         Ok(())

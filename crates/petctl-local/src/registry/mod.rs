@@ -7,6 +7,7 @@ pub mod admission;
 mod allocation;
 mod deletion;
 pub mod error;
+pub mod lifecycle;
 pub mod meta;
 mod paging;
 pub mod patch;
@@ -169,35 +170,14 @@ impl Registry {
         let object = self.get(target)?;
         match sub {
             "scale" => Ok(scale::to_scale(&object)),
+            // FinalizeREST only updates.
+            "finalize" => Err(ApiError::method_not_allowed()),
             _ => Ok(object),
         }
     }
 
     pub fn current_revision(&self) -> Revision {
         self.store.current_revision()
-    }
-
-    fn require_namespace(&self, kind: &KindInfo, namespace: &str) -> Result<(), ApiError> {
-        if !kind.namespaced {
-            return Ok(());
-        }
-        let Some(namespaces) = kinds::by_name("namespaces") else {
-            return Ok(());
-        };
-        let target = Target {
-            kind: namespaces,
-            namespace: String::new(),
-            name: namespace.to_string(),
-        };
-        match self.read(&target)? {
-            None => Err(ApiError::namespace_not_found(namespace)),
-            Some(ns) if meta::is_deleting(&ns) => Err(ApiError::new(
-                403,
-                "Forbidden",
-                format!("unable to create new content in namespace {namespace} because it is being terminated"),
-            )),
-            Some(_) => Ok(()),
-        }
     }
 
     /// Object counts per resource, for `petctl local status`.

@@ -73,6 +73,7 @@ impl Registry {
             meta.remove("generation");
         }
         strategy::apply_defaults(kind, &mut object);
+        strategy::prepare_for_create(kind, &mut object);
         admission::admit_create(kind, &mut object);
         if let Some(map) = object.as_object_mut() {
             match strategy::initial_status(kind, &object_clone_for_status(map)) {
@@ -90,7 +91,7 @@ impl Registry {
         if !causes.is_empty() {
             return Err(ApiError::invalid(kind, &name, &causes));
         }
-        self.require_namespace(kind, &namespace)?;
+        self.admit_in_namespace(kind, &namespace, &name)?;
         let _guard = self.allocation.lock().unwrap_or_else(|e| e.into_inner());
         if kind.kind == "Service" {
             self.allocate_cluster_ip(&mut object)?;
@@ -138,7 +139,7 @@ impl Registry {
                     warnings,
                 })
             }
-            Some("status") | None => {
+            Some("status" | "finalize") | None => {
                 let mut body = body;
                 default_type(target.kind, &mut body);
                 validate::check_type(target.kind, &body)?;
@@ -147,10 +148,10 @@ impl Registry {
                 if body_name != target.name {
                     return Err(name_mismatch(body_name, &target.name));
                 }
-                let part = if subresource.is_some() {
-                    Part::Status
-                } else {
-                    Part::Main
+                let part = match subresource {
+                    Some("status") => Part::Status,
+                    Some(_) => Part::Finalize,
+                    None => Part::Main,
                 };
                 let warnings = validate::decode(
                     target.kind,
@@ -196,6 +197,7 @@ impl Registry {
         let part = match subresource {
             Some("status") => Part::Status,
             None | Some("scale") => Part::Main,
+            Some("finalize") => return Err(ApiError::method_not_allowed()),
             Some(_) => return Err(ApiError::path_not_found()),
         };
         let is_scale = subresource == Some("scale");

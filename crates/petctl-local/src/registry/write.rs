@@ -157,6 +157,7 @@ impl Registry {
         if meta::is_deleting(&object)
             && meta::finalizers(&object).is_empty()
             && !graceful_pending(&object)
+            && strategy::finalized(target.kind, &object)
         {
             self.store
                 .update(&target.key(), object, Some(expected))

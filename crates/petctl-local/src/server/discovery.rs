@@ -106,7 +106,11 @@ fn subresource_entry(kind: &KindInfo, sub: &str) -> Value {
         "singularName": "",
         "namespaced": kind.namespaced,
         "kind": kind.kind,
-        "verbs": if sub == "log" { json!(["get"]) } else { json!(["get", "patch", "update"]) },
+        "verbs": match sub {
+            "log" => json!(["get"]),
+            "finalize" => json!(["update"]),
+            _ => json!(["get", "patch", "update"]),
+        },
     });
     if sub == "scale" {
         if let Some(map) = entry.as_object_mut() {

@@ -312,7 +312,11 @@ fn serve(
                 "--fail-next {fail}: the next such request fails once"
             ));
         }
-        super::controllers::spawn(app.registry.store().clone(), config.controllers.clone());
+        super::controllers::spawn(
+            app.registry.store().clone(),
+            config.controllers.clone(),
+            ca_pem.clone(),
+        );
         let _ = started.send(Ok((url, seed)));
         listener::serve(listener, acceptor, app, stopped).await;
         log("stopped");

@@ -36,6 +36,7 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
         ("v1", "Namespace") => namespace(decode(&raw)?),
         ("v1", "ConfigMap") => config_map(decode(&raw)?),
         ("v1", "Secret") => secret(decode(&raw)?),
+        ("v1", "ServiceAccount") => service_account(decode(&raw)?),
         ("v1", "Service") => service(decode(&raw)?),
         (_, "DeleteOptions") => delete_options(decode(&raw)?),
         ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => access_review(decode(&raw)?),
@@ -55,7 +56,7 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
                 415,
                 "UnsupportedMediaType",
                 format!(
-                    "the petctl local control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret and Service, not {api_version} {kind}; send it as application/json"
+                    "the petctl local control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret, Service and ServiceAccount, not {api_version} {kind}; send it as application/json"
                 ),
             ))
         }
@@ -253,6 +254,40 @@ fn secret(secret: core::Secret) -> Value {
         .map("data", base64_map(secret.data))
         .map("stringData", secret.string_data)
         .set("type", secret.r#type)
+        .done()
+}
+
+/// `kubectl create serviceaccount` sends protobuf; the references a
+/// ServiceAccount holds are by name (and, for `secrets`, namespace).
+fn service_account(sa: core::ServiceAccount) -> Value {
+    let secrets: Vec<Value> = sa
+        .secrets
+        .into_iter()
+        .map(|r| {
+            Fields::default()
+                .set("kind", r.kind)
+                .set("namespace", r.namespace)
+                .set("name", r.name)
+                .set("uid", r.uid)
+                .set("apiVersion", r.api_version)
+                .set("resourceVersion", r.resource_version)
+                .set("fieldPath", r.field_path)
+                .done()
+        })
+        .collect();
+    let pull: Vec<Value> = sa
+        .image_pull_secrets
+        .into_iter()
+        .map(|r| Fields::default().set("name", r.name).done())
+        .collect();
+    Fields::default()
+        .value("metadata", metadata(sa.metadata))
+        .value("secrets", (!secrets.is_empty()).then(|| json!(secrets)))
+        .value("imagePullSecrets", (!pull.is_empty()).then(|| json!(pull)))
+        .opt(
+            "automountServiceAccountToken",
+            sa.automount_service_account_token,
+        )
         .done()
 }
 

@@ -54,6 +54,7 @@ fn columns(kind: &KindInfo) -> &'static str {
         "Node" => "Name,Status,Roles,Age,Version",
         "ConfigMap" => "Name,Data,Age",
         "Secret" => "Name,Type,Data,Age",
+        "ServiceAccount" => "Name,Secrets#,Age",
         "ControllerRevision" => "Name,Controller,Revision#,Age",
         "Event" => "Last Seen,Type,Reason,Object,Message",
         _ => "Name,Age",
@@ -258,6 +259,7 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
             let data = count(object, "/data");
             vec![name, json!(text(object, "/type")), json!(data), age]
         }
+        "ServiceAccount" => vec![name, json!(array(object, "/secrets").len()), age],
         "ControllerRevision" => {
             let controller = array(object, "/metadata/ownerReferences")
                 .iter()

@@ -48,6 +48,7 @@ pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static Value> {
         ("v1", "Pod") => cached!(core::v1::Pod),
         ("v1", "ConfigMap") => cached!(core::v1::ConfigMap),
         ("v1", "Secret") => cached!(core::v1::Secret),
+        ("v1", "ServiceAccount") => cached!(core::v1::ServiceAccount),
         ("v1", "Namespace") => cached!(core::v1::Namespace),
         ("v1", "Node") => cached!(core::v1::Node),
         ("v1", "Event") => cached!(core::v1::Event),

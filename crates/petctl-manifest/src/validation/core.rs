@@ -33,6 +33,35 @@ pub fn validate_named(object: &Value, rule: NameRule) -> Vec<FieldError> {
     metadata(object, rule)
 }
 
+/// Namespaces: a DNS label for a name, and `spec.finalizers` as
+/// `validateFinalizerName` (pkg/apis/core/validation/validation.go) checks
+/// them: qualified names, and `kubernetes` the only one without a prefix.
+pub fn validate_namespace(object: &Value) -> Vec<FieldError> {
+    let mut errs = metadata(object, NameRule::Dns1123Label);
+    let finalizers = spec_of(object)
+        .and_then(|s| s.get("finalizers"))
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let path = Field::new("spec").child("finalizers");
+    for (i, finalizer) in finalizers.iter().enumerate() {
+        let Some(name) = finalizer.as_str() else {
+            continue;
+        };
+        let field = path.index(i);
+        for msg in names::qualified_name(name) {
+            errs.push(FieldError::invalid(&field, quote(name), msg));
+        }
+        if !name.contains('/') && name != "kubernetes" {
+            errs.push(FieldError::invalid(
+                &field,
+                quote(name),
+                "name is neither a standard finalizer name nor is it fully qualified",
+            ));
+        }
+    }
+    errs
+}
+
 pub fn validate_service(object: &Value) -> Vec<FieldError> {
     let mut errs = metadata(object, NameRule::Dns1035Label);
     let spec = spec_of(object);
@@ -281,6 +310,16 @@ mod tests {
 
     fn shown(errs: Vec<FieldError>) -> Vec<String> {
         errs.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn namespace_finalizers_are_standard_or_qualified() {
+        let ns = |finalizers: Value| json!({"metadata": {"name": "shop"}, "spec": {"finalizers": finalizers}});
+        assert!(validate_namespace(&ns(json!(["kubernetes", "example.com/hold"]))).is_empty());
+        assert_eq!(
+            shown(validate_namespace(&ns(json!(["bogus"])))),
+            ["spec.finalizers[0]: Invalid value: \"bogus\": name is neither a standard finalizer name nor is it fully qualified"]
+        );
     }
 
     #[test]

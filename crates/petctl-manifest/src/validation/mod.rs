@@ -31,7 +31,7 @@ pub fn validate_object(api_version: &str, kind: &str, value: &Value) -> Vec<Fiel
         ("v1", "Pod") => core::validate_pod(value),
         ("v1", "ConfigMap") => core::validate_config(value, &["data", "binaryData"]),
         ("v1", "Secret") => core::validate_config(value, &["data", "stringData"]),
-        ("v1", "Namespace") => core::validate_named(value, NameRule::Dns1123Label),
+        ("v1", "Namespace") => core::validate_namespace(value),
         ("policy/v1" | "policy/v1beta1", "PodDisruptionBudget") => {
             core::validate_disruption_budget(value)
         }

@@ -3,6 +3,7 @@
 //! the main resource or to `/status` may change, and immutable fields. Each
 //! kind with rules of its own has a module.
 
+pub mod namespace;
 mod petset;
 mod pod;
 mod secret;
@@ -55,13 +56,24 @@ pub fn apply_defaults(kind: &KindInfo, object: &mut Value) {
         "PersistentVolumeClaim" => storage::default_claim(object),
         "PersistentVolume" => storage::default_volume(object),
         "Secret" => secret::apply_defaults(object),
-        "Namespace" => {
-            if let Some(spec) = obj(object, "spec") {
-                default(spec, "finalizers", json!(["kubernetes"]));
-            }
-        }
+        "Namespace" => namespace::apply_defaults(object),
         _ => {}
     }
+}
+
+/// What `PrepareForCreate` does beyond defaults: what a create sets and an
+/// update must not set again.
+pub fn prepare_for_create(kind: &KindInfo, object: &mut Value) {
+    if kind.kind == "Namespace" {
+        namespace::prepare_for_create(object);
+    }
+}
+
+/// Whether an object being deleted may go once its last metadata finalizer
+/// does: a namespace waits for its `spec.finalizers` too
+/// (`ShouldDeleteNamespaceDuringUpdate` in namespace/storage/storage.go).
+pub fn finalized(kind: &KindInfo, object: &Value) -> bool {
+    kind.kind != "Namespace" || namespace::spec_finalizers(object).is_empty()
 }
 
 /// The status a freshly created object starts with; whatever status the
@@ -87,6 +99,8 @@ pub enum Part {
     Main,
     /// `/status`: status only.
     Status,
+    /// `namespaces/finalize`: everything but status, `spec.finalizers` included.
+    Finalize,
 }
 
 /// The object to store for an update: for the main resource the old status
@@ -97,13 +111,16 @@ pub fn merge_for_update(kind: &KindInfo, part: Part, old: &Value, new: Value) ->
         return new;
     }
     match part {
-        Part::Main => {
+        Part::Main | Part::Finalize => {
             let mut merged = new;
             if let Some(map) = merged.as_object_mut() {
                 match old.get("status") {
                     Some(status) => map.insert("status".into(), status.clone()),
                     None => map.remove("status"),
                 };
+            }
+            if part == Part::Main && kind.kind == "Namespace" {
+                namespace::keep_finalizers(old, &mut merged);
             }
             merged
         }
