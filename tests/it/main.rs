@@ -42,6 +42,7 @@ mod operations; // scale and pause/resume: invariants on a watch timeline
 mod operations_delete; // ordered and orphan delete, cleanup-pvcs, delete by file, faults: invariants on a watch timeline
 mod plugin; // `kubectl pets …` through the real kubectl's plugin mechanism
 mod pod_status; // conformance: pod STATUS (terminated, init, waiting reasons) in `petctl get pods` equals `kubectl get pods`
+mod python_client; // conformance: the official Python kubernetes client (tests/python, pytest) drives `petctl local up`
 mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults
