@@ -95,12 +95,14 @@ fn python_or_skip(test: &str) -> Option<PathBuf> {
 }
 
 /// Runs `tests/python/<file>` with pytest against a fresh local control
-/// plane and fails with pytest's output unless every test passed.
-fn pytest(file: &str) {
+/// plane (pods Ready at once, plus `extra` flags of `local up`) and fails
+/// with pytest's output unless every test passed.
+fn pytest(file: &str, extra: &[&str]) {
     let Some(python) = python_or_skip(file) else {
         return;
     };
-    let server = LocalServer::start_with(INSTANT_SIM);
+    let flags: Vec<&str> = INSTANT_SIM.iter().chain(extra).copied().collect();
+    let server = LocalServer::start_with(&flags);
     let scratch = server.dir.path().join("python");
     std::fs::create_dir_all(&scratch).expect("create the python scratch dir");
     let mut cmd = Command::new(&python);
@@ -121,25 +123,27 @@ fn pytest(file: &str) {
 
 #[test]
 fn crud_of_every_served_kind() {
-    pytest("test_crud.py");
+    pytest("test_crud.py", &[]);
 }
 
 #[test]
 fn watch_resume_bookmarks_and_timeouts() {
-    pytest("test_watch.py");
+    // Bookmarks every second and compaction after a few writes, so both
+    // are seen within the harness's time.
+    pytest("test_watch.py", &["--bookmark-interval", "1s", "--event-window", "20"]);
 }
 
 #[test]
 fn scale_and_status_subresources() {
-    pytest("test_subresources.py");
+    pytest("test_subresources.py", &[]);
 }
 
 #[test]
 fn create_from_yaml_of_examples_and_corpus() {
-    pytest("test_create_from_yaml.py");
+    pytest("test_create_from_yaml.py", &[]);
 }
 
 #[test]
 fn list_paging_with_limit_and_continue() {
-    pytest("test_paging.py");
+    pytest("test_paging.py", &["--event-window", "20"]);
 }

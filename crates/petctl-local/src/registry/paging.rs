@@ -31,6 +31,9 @@ impl Registry {
         let (revision, start) = match continue_token {
             Some(token) if !token.is_empty() => {
                 let (rev, ns, name) = decode_continue(token)?;
+                if rev < self.store.compacted_revision() {
+                    return Err(expired_continue(revision, &ns, &name));
+                }
                 let start = items
                     .iter()
                     .position(|o| {
@@ -66,6 +69,21 @@ impl Registry {
     }
 }
 
+/// The 410 for a continue token older than the compaction, as etcd3's
+/// GetList answers it (apiserver storage/etcd3/store.go): the Status carries
+/// a token that goes on after the same object at the current revision.
+fn expired_continue(current: Revision, namespace: &str, name: &str) -> ApiError {
+    let mut err = ApiError::gone(EXPIRED_CONTINUE);
+    err.list_continue = Some(encode_continue(current, namespace, name));
+    err
+}
+
+const EXPIRED_CONTINUE: &str = "The provided continue parameter is too old to display a \
+    consistent list result. You can start a new list without the continue parameter, or use the \
+    continue token in this response to retrieve the remainder of the results. Continuing with the \
+    provided token results in an inconsistent list - objects that were created, modified, or \
+    deleted between the time the first chunk was returned and now may show up in the list.";
+
 fn encode_continue(revision: Revision, namespace: &str, name: &str) -> String {
     format!("{revision}/{namespace}/{name}")
         .bytes()
@@ -97,6 +115,60 @@ fn decode_continue(token: &str) -> Result<(Revision, String, String), ApiError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{ObjectKey, Store, StoreOptions};
+    use petctl_model::kinds::by_name;
+    use serde_json::json;
+
+    #[test]
+    fn a_continue_token_older_than_the_compaction_is_410_with_a_fresh_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions {
+            event_window: 5,
+            compaction_slack: 1,
+            ..StoreOptions::default()
+        };
+        let store = Store::open_with(&dir.path().join("s.redb"), options).unwrap();
+        let registry = Registry::new(store.clone());
+        let cm = by_name("configmaps").unwrap();
+        let key = |name: &str| ObjectKey {
+            group: String::new(),
+            resource: "configmaps".into(),
+            namespace: "default".into(),
+            name: name.into(),
+        };
+        let object = |name: &str| json!({"metadata": {"name": name, "namespace": "default"}});
+        for name in ["a", "b", "c"] {
+            store.create(&key(name), object(name)).unwrap();
+        }
+        let all = |_: &Value| true;
+        let first = registry
+            .list(cm, Some("default"), &all, Some(1), None)
+            .unwrap();
+        let token = first.next.expect("a continue token");
+        let fresh = registry
+            .list(cm, Some("default"), &all, Some(1), Some(&token))
+            .unwrap();
+        assert_eq!(meta::name(&fresh.items[0]), "b");
+
+        for _ in 0..10 {
+            store.update(&key("a"), object("a"), None).unwrap();
+        }
+        let err = registry
+            .list(cm, Some("default"), &all, Some(1), Some(&token))
+            .unwrap_err();
+        assert_eq!((err.code, err.reason), (410, "Expired"));
+        let status = err.to_status();
+        assert!(status["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The provided continue parameter is too old to display a consistent list result. You can start"));
+        let again = status["metadata"]["continue"].as_str().expect("a fresh token");
+        let rest = registry
+            .list(cm, Some("default"), &all, None, Some(again))
+            .unwrap();
+        let names: Vec<&str> = rest.items.iter().map(meta::name).collect();
+        assert_eq!(names, ["b", "c"]);
+    }
 
     #[test]
     fn continue_tokens_round_trip_and_reject_garbage() {
