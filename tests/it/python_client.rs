@@ -106,7 +106,7 @@ fn pytest(file: &str, extra: &[&str]) {
     let scratch = server.dir.path().join("python");
     std::fs::create_dir_all(&scratch).expect("create the python scratch dir");
     let mut cmd = Command::new(&python);
-    cmd.args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    cmd.args(["-m", "pytest", "-q", "--tb=native", "-p", "no:cacheprovider"])
         .arg(python_dir().join(file))
         .env("KUBECONFIG", server.kubeconfig())
         // The DynamicClient caches discovery under the temp dir; pytest and

@@ -114,6 +114,19 @@ STATUS_RESOURCE = {
 }
 
 
+def read_modify_replace(read, replace, modify, attempts=5):
+    """Read, change and replace, again on 409 Conflict: controllers (the
+    kubelet, the volume binder, the set controllers) write status in
+    between, as client-go's retry.RetryOnConflict expects."""
+    for _ in range(attempts - 1):
+        try:
+            return replace(modify(read()))
+        except ApiException as e:
+            if e.status != 409:
+                raise
+    return replace(modify(read()))
+
+
 def verbs(api, resource, namespace):
     """`call(verb, ...)` for the typed method `{verb}_{resource}`, with the
     namespace bound where the kind is namespaced."""
@@ -153,8 +166,13 @@ def test_typed_crud_without_kind_in_the_body(request, namespace, api_name, resou
     assert patched.metadata.labels["patched"] == "yes"
     assert int(patched.metadata.resource_version) > int(created.metadata.resource_version)
 
-    patched.metadata.labels["replaced"] = "yes"
-    replaced = call("replace", name, patched)
+    def label(current):
+        current.metadata.labels["replaced"] = "yes"
+        return current
+
+    replaced = read_modify_replace(
+        lambda: call("read", name), lambda body: call("replace", name, body), label
+    )
     assert replaced.metadata.labels == {"patched": "yes", "replaced": "yes"}
 
     stale = replaced
@@ -255,10 +273,18 @@ def test_pet_set_crud_through_the_dynamic_client(petsets, namespace):
     )
     assert patched.metadata.labels.patched == "yes"
 
-    body = patched.to_dict()
-    body["spec"]["replicas"] = 1
-    replaced = petsets.replace(body=body, namespace=namespace)
-    assert replaced.spec.replicas == 1
+    def one_pet(current):
+        body = current.to_dict()
+        body["spec"]["replicas"] = 1
+        return body
+
+    replaced = read_modify_replace(
+        lambda: petsets.get(name=name, namespace=namespace),
+        lambda body: petsets.replace(body=body, namespace=namespace),
+        one_pet,
+    )
+    assert replaced.spec.replicas == 1 and replaced.metadata.labels.patched == "yes"
+    body = replaced.to_dict()
 
     body["metadata"]["resourceVersion"] = created.metadata.resourceVersion
     with pytest.raises(ApiException) as conflict:

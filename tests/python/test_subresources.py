@@ -37,6 +37,16 @@ def sts(apps, namespace):
     return name
 
 
+@pytest.fixture
+def idle(apps, namespace):
+    """A set of no pets that the controller has observed: nothing else
+    writes it while the test does, so its resourceVersion holds still."""
+    name = unique("idle")
+    apps.create_namespaced_stateful_set(namespace, stateful_set(name, replicas=0))
+    wait_for_set(apps, namespace, name, lambda s: s.status.observed_generation == 1)
+    return name
+
+
 def test_read_the_scale_of_a_stateful_set(apps, namespace, sts):
     scale = apps.read_namespaced_stateful_set_scale(sts, namespace)
     assert isinstance(scale, client.V1Scale)
@@ -55,7 +65,8 @@ def test_patch_the_scale_and_the_controller_follows(apps, namespace, sts):
     assert apps.read_namespaced_stateful_set_scale(sts, namespace).status.replicas == 3
 
 
-def test_replace_the_scale_with_a_resource_version(apps, namespace, sts):
+def test_replace_the_scale_with_a_resource_version(apps, namespace, idle):
+    sts = idle
     scale = apps.read_namespaced_stateful_set_scale(sts, namespace)
     body = client.V1Scale(
         api_version="autoscaling/v1",
@@ -109,18 +120,21 @@ def test_status_writes_touch_only_status(apps, namespace, sts):
     assert patched.metadata.labels == {"l": "1"}
 
 
-def test_replace_status_with_a_stale_resource_version_is_409(apps, namespace, sts):
-    current = apps.read_namespaced_stateful_set_status(sts, namespace)
+def test_replace_status_with_a_stale_resource_version_is_409(apps, namespace, idle):
+    name = idle
+    current = apps.read_namespaced_stateful_set_status(name, namespace)
     stale = current.metadata.resource_version
-    apps.patch_namespaced_stateful_set(sts, namespace, {"metadata": {"labels": {"l": "2"}}})
+    apps.patch_namespaced_stateful_set(name, namespace, {"metadata": {"labels": {"l": "2"}}})
     current.metadata.resource_version = stale
+    current.status.collision_count = 1
     with pytest.raises(ApiException) as conflict:
-        apps.replace_namespaced_stateful_set_status(sts, namespace, current)
+        apps.replace_namespaced_stateful_set_status(name, namespace, current)
     assert conflict.value.status == 409
-    fresh = apps.read_namespaced_stateful_set_status(sts, namespace)
+    fresh = apps.read_namespaced_stateful_set_status(name, namespace)
     fresh.status.collision_count = 1
-    replaced = apps.replace_namespaced_stateful_set_status(sts, namespace, fresh)
+    replaced = apps.replace_namespaced_stateful_set_status(name, namespace, fresh)
     assert replaced.status.collision_count == 1
+    assert replaced.metadata.labels == {"l": "2"}
 
 
 def test_pet_set_scale_and_status_through_the_dynamic_client(dyn, petsets, namespace):
