@@ -142,8 +142,12 @@ def verbs(api, resource, namespace):
     return call
 
 
-@pytest.mark.parametrize("api_name,resource,build,deleted", KINDS, ids=[k[1] for k in KINDS])
-def test_typed_crud_without_kind_in_the_body(request, namespace, api_name, resource, build, deleted):
+@pytest.mark.parametrize(
+    "api_name,resource,build,deleted", KINDS, ids=[k[1] for k in KINDS]
+)
+def test_typed_crud_without_kind_in_the_body(
+    request, namespace, api_name, resource, build, deleted
+):
     api = request.getfixturevalue(api_name)
     call = verbs(api, resource, namespace)
     name = unique("crud")
@@ -250,6 +254,35 @@ def test_delete_with_a_uid_precondition(core, namespace):
         preconditions=client.V1Preconditions(uid=created.metadata.uid)
     )
     core.delete_namespaced_config_map("guarded", namespace, body=right)
+
+
+def test_dry_run_writes_answer_without_storing(core, namespace):
+    # apiserver registry/generic/registry/dryrun.go: a dry-run create stores
+    # nothing; a dry-run update answers the object as it would be, with the
+    # resourceVersion it has now, and stores nothing.
+    created = core.create_namespaced_config_map(
+        namespace, config_map("dry", {"a": "1"}), dry_run="All"
+    )
+    assert created.metadata.name == "dry" and created.data == {"a": "1"}
+    with pytest.raises(ApiException) as missing:
+        core.read_namespaced_config_map("dry", namespace)
+    assert missing.value.status == 404
+
+    stored = core.create_namespaced_config_map(namespace, config_map("dry", {"a": "1"}))
+    patched = core.patch_namespaced_config_map(
+        "dry", namespace, {"data": {"a": "2"}}, dry_run="All"
+    )
+    assert patched.data == {"a": "2"}
+    assert patched.metadata.resource_version == stored.metadata.resource_version
+    assert core.read_namespaced_config_map("dry", namespace).data == {"a": "1"}
+
+
+def test_a_resource_the_server_does_not_serve_is_404(apps, namespace):
+    # The server serves apps/v1 but not deployments: a real kube-apiserver
+    # whose apps group lacks a resource answers 404 NotFound for its paths.
+    with pytest.raises(ApiException) as unserved:
+        apps.list_namespaced_deployment(namespace)
+    assert unserved.value.status == 404
 
 
 def test_pet_set_crud_through_the_dynamic_client(petsets, namespace):
