@@ -51,7 +51,13 @@ fn build_venv() -> Result<PathBuf, String> {
     step(create, "python3 -m venv")?;
     let mut install = Command::new(building.join("bin/python"));
     install
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .arg("-r")
         .arg(&requirements);
     step(install, "pip install -r tests/python/requirements.txt")?;
@@ -106,17 +112,24 @@ fn pytest(file: &str, extra: &[&str]) {
     let scratch = server.dir.path().join("python");
     std::fs::create_dir_all(&scratch).expect("create the python scratch dir");
     let mut cmd = Command::new(&python);
-    cmd.args(["-m", "pytest", "-q", "--tb=native", "-p", "no:cacheprovider"])
-        .arg(python_dir().join(file))
-        .env("KUBECONFIG", server.kubeconfig())
-        // The DynamicClient caches discovery under the temp dir; pytest and
-        // Python keep nothing in the repository.
-        .env("HOME", &scratch)
-        .env("TMPDIR", &scratch)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .current_dir(repo_root());
+    cmd.args([
+        "-m",
+        "pytest",
+        "-q",
+        "--tb=native",
+        "-p",
+        "no:cacheprovider",
+    ])
+    .arg(python_dir().join(file))
+    .env("KUBECONFIG", server.kubeconfig())
+    // The DynamicClient caches discovery under the temp dir; pytest and
+    // Python keep nothing in the repository.
+    .env("HOME", &scratch)
+    .env("TMPDIR", &scratch)
+    .env("PYTHONDONTWRITEBYTECODE", "1")
+    .env_remove("KUBERNETES_SERVICE_HOST")
+    .env_remove("KUBERNETES_SERVICE_PORT")
+    .current_dir(repo_root());
     let run = run_command(cmd, format!("pytest tests/python/{file}"), None);
     assert_eq!(run.code, 0, "server: {}\n{run}", server.url);
 }
@@ -130,7 +143,10 @@ fn crud_of_every_served_kind() {
 fn watch_resume_bookmarks_and_timeouts() {
     // Bookmarks every second and compaction after a few writes, so both
     // are seen within the harness's time.
-    pytest("test_watch.py", &["--bookmark-interval", "1s", "--event-window", "20"]);
+    pytest(
+        "test_watch.py",
+        &["--bookmark-interval", "1s", "--event-window", "20"],
+    );
 }
 
 #[test]
