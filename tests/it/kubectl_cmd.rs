@@ -5,7 +5,8 @@
 
 use std::process::Command;
 
-use crate::support::{kubectl_or_skip, repo_root, run_command, LocalServer, INSTANT_SIM};
+use crate::python_client::expect_client_passes;
+use crate::support::{kubectl_or_skip, repo_root, LocalServer, INSTANT_SIM};
 
 /// Runs `function` of tests/cmd/apps.sh and fails with its output unless
 /// it passed.
@@ -15,18 +16,9 @@ fn apps_sh(function: &str) {
         return;
     }
     let server = LocalServer::start_with(INSTANT_SIM);
-    let home = server.dir.path().join("kubectl-home");
-    std::fs::create_dir_all(&home).expect("create kubectl home");
     let mut cmd = Command::new("bash");
-    cmd.arg(repo_root().join("tests/cmd/apps.sh"))
-        .arg(function)
-        .env("KUBECONFIG", server.kubeconfig())
-        .env("HOME", &home)
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .current_dir(repo_root());
-    let run = run_command(cmd, format!("tests/cmd/apps.sh {function}"), None);
-    assert_eq!(run.code, 0, "server: {}\n{run}", server.url);
+    cmd.arg(repo_root().join("tests/cmd/apps.sh")).arg(function);
+    expect_client_passes(&server, cmd, format!("tests/cmd/apps.sh {function}"));
 }
 
 #[test]

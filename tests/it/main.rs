@@ -19,8 +19,8 @@ mod corpus_validate; // corpus files validate: only the real problems are flagge
 mod create_faults; // create -f under a 30 % fault rate: every object created, exit 0, seed printed
 mod docs; // committed completions and man pages match the clap definitions
 mod in_process; // ops driven in-process against LocalControlPlane::start
-mod kubectl_cmd; // conformance: kubectl's own StatefulSet command tests (tests/cmd/apps.sh, from kubernetes test/cmd) with the real kubectl
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
+mod kubectl_cmd; // conformance: kubectl's own StatefulSet command tests (tests/cmd/apps.sh, from kubernetes test/cmd) with the real kubectl
 mod lease; // the operation lease: refusals, --take-over, expiry, resume after kill -9, two takers at once
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
 mod local_api_watch; // local watches over HTTP: resume from a revision, filters, 410 Gone, bookmarks

@@ -109,8 +109,6 @@ fn pytest(file: &str, extra: &[&str]) {
     };
     let flags: Vec<&str> = INSTANT_SIM.iter().chain(extra).copied().collect();
     let server = LocalServer::start_with(&flags);
-    let scratch = server.dir.path().join("python");
-    std::fs::create_dir_all(&scratch).expect("create the python scratch dir");
     let mut cmd = Command::new(&python);
     cmd.args([
         "-m",
@@ -121,16 +119,24 @@ fn pytest(file: &str, extra: &[&str]) {
         "no:cacheprovider",
     ])
     .arg(python_dir().join(file))
-    .env("KUBECONFIG", server.kubeconfig())
-    // The DynamicClient caches discovery under the temp dir; pytest and
-    // Python keep nothing in the repository.
-    .env("HOME", &scratch)
-    .env("TMPDIR", &scratch)
-    .env("PYTHONDONTWRITEBYTECODE", "1")
-    .env_remove("KUBERNETES_SERVICE_HOST")
-    .env_remove("KUBERNETES_SERVICE_PORT")
-    .current_dir(repo_root());
-    let run = run_command(cmd, format!("pytest tests/python/{file}"), None);
+    .env("PYTHONDONTWRITEBYTECODE", "1");
+    expect_client_passes(&server, cmd, format!("pytest tests/python/{file}"));
+}
+
+/// Runs `cmd` as a client of `server` and fails with the whole run unless
+/// it exits 0: KUBECONFIG names the server's kubeconfig, HOME and TMPDIR
+/// a scratch dir of the test's (the DynamicClient caches discovery under
+/// TMPDIR), and nothing says "in a cluster".
+pub(crate) fn expect_client_passes(server: &LocalServer, mut cmd: Command, shown: String) {
+    let scratch = server.dir.path().join("client-home");
+    std::fs::create_dir_all(&scratch).expect("create the client's scratch dir");
+    cmd.env("KUBECONFIG", server.kubeconfig())
+        .env("HOME", &scratch)
+        .env("TMPDIR", &scratch)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .current_dir(repo_root());
+    let run = run_command(cmd, shown, None);
     assert_eq!(run.code, 0, "server: {}\n{run}", server.url);
 }
 
