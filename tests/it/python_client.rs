@@ -48,7 +48,6 @@ fn build_venv() -> Result<PathBuf, String> {
     let _ = std::fs::remove_dir_all(&building);
     let mut create = Command::new("python3");
     create.args(["-m", "venv"]).arg(&building);
-    step(create, "python3 -m venv")?;
     let mut install = Command::new(building.join("bin/python"));
     install
         .args([
@@ -60,7 +59,12 @@ fn build_venv() -> Result<PathBuf, String> {
         ])
         .arg("-r")
         .arg(&requirements);
-    step(install, "pip install -r tests/python/requirements.txt")?;
+    let built = step(create, "python3 -m venv")
+        .and_then(|()| step(install, "pip install -r tests/python/requirements.txt"));
+    if let Err(error) = built {
+        let _ = std::fs::remove_dir_all(&building);
+        return Err(error);
+    }
     // Only `bin/python -m …` is used, which finds the venv relative to
     // itself, so the console scripts' shebangs naming the build directory
     // do not matter. A concurrent builder that renamed first wins.
@@ -72,13 +76,20 @@ fn build_venv() -> Result<PathBuf, String> {
 }
 
 fn step(mut cmd: Command, what: &str) -> Result<(), String> {
-    cmd.env("PIP_NO_INPUT", "1");
-    let run = run_command(cmd, what.to_string(), None);
-    if run.code == 0 {
-        Ok(())
-    } else {
-        Err(format!("{what} failed\n{run}"))
+    let output = cmd
+        .env("PIP_NO_INPUT", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("{what}: cannot run it: {e}"))?;
+    if output.status.success() {
+        return Ok(());
     }
+    Err(format!(
+        "{what} failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    ))
 }
 
 /// The venv's python, or None when it cannot be had and the user opted out
