@@ -285,6 +285,39 @@ def test_a_resource_the_server_does_not_serve_is_404(apps, namespace):
     assert unserved.value.status == 404
 
 
+def test_delete_collection_by_label(core, namespace):
+    # The handler answers the list of what it deleted (a ConfigMapList);
+    # this client's openapi says Status, so it parses the answer as one.
+    for name, team in (("a", "x"), ("b", "x"), ("c", "y")):
+        body = config_map(name)
+        body.metadata.labels = {"team": team}
+        core.create_namespaced_config_map(namespace, body)
+    answer = core.delete_collection_namespaced_config_map(namespace, label_selector="team=x")
+    assert answer.kind == "ConfigMapList", answer
+    left = core.list_namespaced_config_map(namespace)
+    assert [item.metadata.name for item in left.items] == ["c"]
+
+
+def test_list_by_label_and_field_selectors(core, namespace):
+    for name, team in (("a", "x"), ("b", "y")):
+        body = config_map(name)
+        body.metadata.labels = {"team": team}
+        core.create_namespaced_config_map(namespace, body)
+
+    def names(**selectors):
+        listed = core.list_namespaced_config_map(namespace, **selectors)
+        return [item.metadata.name for item in listed.items]
+
+    assert names(label_selector="team=x") == ["a"]
+    assert names(label_selector="team in (x,y)") == ["a", "b"]
+    assert names(label_selector="team!=x") == ["b"]
+    assert names(field_selector="metadata.name=b") == ["b"]
+    assert names(field_selector="metadata.name!=b", label_selector="team") == ["a"]
+    with pytest.raises(ApiException) as bad:
+        names(field_selector="data.x=1")
+    assert bad.value.status == 400
+
+
 def test_pet_set_crud_through_the_dynamic_client(petsets, namespace):
     name = unique("pets")
     created = petsets.create(body=pet_set(name, 0), namespace=namespace)

@@ -164,3 +164,32 @@ def test_pet_set_scale_and_status_through_the_dynamic_client(dyn, petsets, names
         content_type="application/merge-patch+json",
     )
     assert written.spec.replicas == 2
+
+
+def test_the_log_of_a_running_pod_is_text(core, namespace):
+    # read_namespaced_pod_log asks for pods/log and hands back the body as
+    # a str (text/plain), not a model.
+    pod = client.V1Pod(
+        api_version="v1",
+        kind="Pod",
+        metadata=client.V1ObjectMeta(name="logged"),
+        spec=client.V1PodSpec(containers=[client.V1Container(name="app", image="nginx:1.25")]),
+    )
+    core.create_namespaced_pod(namespace, pod)
+    w = watch.Watch()
+    running = False
+    for event in w.stream(
+        core.list_namespaced_pod,
+        namespace,
+        field_selector="metadata.name=logged",
+        timeout_seconds=20,
+    ):
+        running = event["object"].status.phase == "Running"
+        if running:
+            w.stop()
+    assert running, "pod logged: not Running within 20 s"
+    log = core.read_namespaced_pod_log("logged", namespace, container="app")
+    assert isinstance(log, str) and log.endswith("\n"), repr(log)
+    with pytest.raises(ApiException) as missing:
+        core.read_namespaced_pod_log("logged", namespace, container="absent")
+    assert missing.value.status == 400
