@@ -20,6 +20,7 @@ mod create_faults; // create -f under a 30 % fault rate: every object created, e
 mod docs; // committed completions and man pages match the clap definitions
 mod in_process; // ops driven in-process against LocalControlPlane::start
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
+mod kubectl_cmd; // conformance: kubectl's own StatefulSet command tests (tests/cmd/apps.sh, from kubernetes test/cmd) with the real kubectl
 mod lease; // the operation lease: refusals, --take-over, expiry, resume after kill -9, two takers at once
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
 mod local_api_watch; // local watches over HTTP: resume from a revision, filters, 410 Gone, bookmarks
@@ -45,6 +46,7 @@ mod operations; // scale and pause/resume: invariants on a watch timeline
 mod operations_delete; // ordered and orphan delete, cleanup-pvcs, delete by file, faults: invariants on a watch timeline
 mod plugin; // `kubectl pets …` through the real kubectl's plugin mechanism
 mod pod_status; // conformance: pod STATUS (terminated, init, waiting reasons) in `petctl get pods` equals `kubectl get pods`
+mod python_client; // conformance: the official Python kubernetes client (tests/python, pytest) drives `petctl local up`
 mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults

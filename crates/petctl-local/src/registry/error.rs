@@ -16,6 +16,9 @@ pub struct ApiError {
     pub details: Option<Box<Value>>,
     /// Seconds for a Retry-After header.
     pub retry_after: Option<u64>,
+    /// `metadata.continue` of the Status: the token an expired continue
+    /// hands back for an inconsistent remainder of the list.
+    pub list_continue: Option<String>,
 }
 
 /// One field-level failure of a 422 Invalid.
@@ -112,6 +115,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             retry_after: None,
+            list_continue: None,
         }
     }
 
@@ -286,6 +290,9 @@ impl ApiError {
             "message": self.message,
             "reason": self.reason,
         });
+        if let Some(token) = &self.list_continue {
+            status["metadata"]["continue"] = json!(token);
+        }
         if let (Some(details), Some(map)) = (&self.details, status.as_object_mut()) {
             map.insert("details".into(), (**details).clone());
         }

@@ -1,12 +1,16 @@
 //! Listing one page at a time: the (namespace, name) order, `limit`, and
-//! the opaque continue token that resumes a list at the revision it began.
+//! the opaque continue token that resumes a list at the revision it began:
+//! later pages show the objects as they were then, rebuilt from the event
+//! log, and a token older than the log is 410 Expired.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::error::ApiError;
 use super::meta;
 use super::{Page, Registry};
-use crate::store::Revision;
+use crate::store::{EventType, Revision, StoreError};
 use petctl_model::kinds::KindInfo;
 
 impl Registry {
@@ -20,26 +24,38 @@ impl Registry {
         limit: Option<usize>,
         continue_token: Option<&str>,
     ) -> Result<Page, ApiError> {
-        let (items, revision) = self
+        let (items, current) = self
             .store
             .list(kind.group, kind.plural, namespace)
             .map_err(|e| ApiError::internal(format!("{e:?}")))?;
+        let (items, revision, after) = match continue_token {
+            Some(token) if !token.is_empty() => {
+                let (rev, ns, name) = decode_continue(token)?;
+                let rev = rev.max(1).min(current);
+                let expired = || expired_continue(current, &ns, &name);
+                if rev < self.store.compacted_revision() {
+                    return Err(expired());
+                }
+                let items = if rev < current {
+                    self.at_revision(kind, namespace, items, rev)?
+                        .ok_or_else(expired)?
+                } else {
+                    items
+                };
+                (items, rev, Some((ns, name)))
+            }
+            _ => (items, current, None),
+        };
         let mut items: Vec<Value> = items.into_iter().filter(|o| matches(o)).collect();
         items.sort_by(|a, b| {
             (meta::namespace(a), meta::name(a)).cmp(&(meta::namespace(b), meta::name(b)))
         });
-        let (revision, start) = match continue_token {
-            Some(token) if !token.is_empty() => {
-                let (rev, ns, name) = decode_continue(token)?;
-                let start = items
-                    .iter()
-                    .position(|o| {
-                        (meta::namespace(o), meta::name(o)) > (ns.as_str(), name.as_str())
-                    })
-                    .unwrap_or(items.len());
-                (rev.max(1).min(revision), start)
-            }
-            _ => (revision, 0),
+        let start = match &after {
+            Some((ns, name)) => items
+                .iter()
+                .position(|o| (meta::namespace(o), meta::name(o)) > (ns.as_str(), name.as_str()))
+                .unwrap_or(items.len()),
+            None => 0,
         };
         let mut page: Vec<Value> = items.into_iter().skip(start).collect();
         let mut next = None;
@@ -64,7 +80,72 @@ impl Registry {
             remaining,
         })
     }
+
+    /// The objects of `kind` as they were at `revision`, from `current` (a
+    /// newer list) with every later change undone through the event log:
+    /// a continued list reads the revision of its first page, as etcd does.
+    /// None when an object's state at `revision` is older than the log.
+    fn at_revision(
+        &self,
+        kind: &'static KindInfo,
+        namespace: Option<&str>,
+        current: Vec<Value>,
+        revision: Revision,
+    ) -> Result<Option<Vec<Value>>, ApiError> {
+        let events = match self.store.events_after(self.store.compacted_revision()) {
+            Ok(events) => events,
+            Err(StoreError::Compacted { .. }) => return Ok(None),
+            Err(e) => return Err(ApiError::internal(format!("{e:?}"))),
+        };
+        let id = |o: &Value| (meta::namespace(o).to_string(), meta::name(o).to_string());
+        let mut objects: BTreeMap<(String, String), Value> =
+            current.into_iter().map(|o| (id(&o), o)).collect();
+        // Per object: its last state at or before `revision` that the log
+        // holds, and the first change after it.
+        let mut before = BTreeMap::new();
+        let mut first_after = BTreeMap::new();
+        for event in events.into_iter().filter(|e| {
+            e.key.group == kind.group
+                && e.key.resource == kind.plural
+                && namespace.is_none_or(|ns| e.key.namespace == ns)
+        }) {
+            let key = (event.key.namespace, event.key.name);
+            if event.revision <= revision {
+                let state = (event.event_type != EventType::Deleted).then_some(event.object);
+                before.insert(key, state);
+            } else {
+                first_after.entry(key).or_insert(event.event_type);
+            }
+        }
+        for (key, first) in first_after {
+            let state = match before.remove(&key) {
+                Some(state) => state,
+                None if first == EventType::Added => None,
+                None => return Ok(None),
+            };
+            match state {
+                Some(object) => objects.insert(key, object),
+                None => objects.remove(&key),
+            };
+        }
+        Ok(Some(objects.into_values().collect()))
+    }
 }
+
+/// The 410 for a continue token older than the compaction, as etcd3's
+/// GetList answers it (apiserver storage/etcd3/store.go): the Status carries
+/// a token that goes on after the same object at the current revision.
+fn expired_continue(current: Revision, namespace: &str, name: &str) -> ApiError {
+    let mut err = ApiError::gone(EXPIRED_CONTINUE);
+    err.list_continue = Some(encode_continue(current, namespace, name));
+    err
+}
+
+const EXPIRED_CONTINUE: &str = "The provided continue parameter is too old to display a \
+    consistent list result. You can start a new list without the continue parameter, or use the \
+    continue token in this response to retrieve the remainder of the results. Continuing with the \
+    provided token results in an inconsistent list - objects that were created, modified, or \
+    deleted between the time the first chunk was returned and now may show up in the list.";
 
 fn encode_continue(revision: Revision, namespace: &str, name: &str) -> String {
     format!("{revision}/{namespace}/{name}")
@@ -97,6 +178,121 @@ fn decode_continue(token: &str) -> Result<(Revision, String, String), ApiError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    use crate::store::{ObjectKey, Store, StoreOptions};
+    use petctl_model::kinds::by_name;
+    use serde_json::json;
+
+    fn key(name: &str) -> ObjectKey {
+        ObjectKey {
+            group: String::new(),
+            resource: "configmaps".into(),
+            namespace: "default".into(),
+            name: name.into(),
+        }
+    }
+
+    fn object(name: &str, data: &str) -> Value {
+        json!({"metadata": {"name": name, "namespace": "default"}, "data": {"v": data}})
+    }
+
+    /// A registry on a store of config maps a, b and c, keeping `window`
+    /// events, and the continue token after the first page of one.
+    fn three_config_maps(window: u64) -> (tempfile::TempDir, Arc<Store>, Registry, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions {
+            event_window: window,
+            compaction_slack: 1,
+            ..StoreOptions::default()
+        };
+        let store = Store::open_with(&dir.path().join("s.redb"), options).unwrap();
+        let registry = Registry::new(store.clone());
+        for name in ["a", "b", "c"] {
+            store.create(&key(name), object(name, "old")).unwrap();
+        }
+        let first = registry
+            .list(configmaps(), Some("default"), &all, Some(1), None)
+            .unwrap();
+        let token = first.next.expect("a continue token");
+        (dir, store, registry, token)
+    }
+
+    fn configmaps() -> &'static KindInfo {
+        by_name("configmaps").unwrap()
+    }
+
+    fn all(_: &Value) -> bool {
+        true
+    }
+
+    #[test]
+    fn later_pages_show_the_revision_of_the_first() {
+        let (_dir, store, registry, token) = three_config_maps(100);
+        store.update(&key("b"), object("b", "new"), None).unwrap();
+        store.delete(&key("c"), None).unwrap();
+        store.create(&key("d"), object("d", "new")).unwrap();
+        let rest = registry
+            .list(configmaps(), Some("default"), &all, None, Some(&token))
+            .unwrap();
+        let seen: Vec<(&str, &Value)> = rest
+            .items
+            .iter()
+            .map(|o| (meta::name(o), &o["data"]["v"]))
+            .collect();
+        assert_eq!(seen, [("b", &json!("old")), ("c", &json!("old"))]);
+        assert_eq!(rest.revision, 3);
+    }
+
+    #[test]
+    fn a_state_older_than_the_log_is_410_not_a_guess() {
+        let (_dir, store, registry, _) = three_config_maps(5);
+        for n in 0..10 {
+            store
+                .create(&key(&format!("z{n}")), object("z", ""))
+                .unwrap();
+        }
+        // b's state at the token's revision was written before the log.
+        let token = registry
+            .list(configmaps(), Some("default"), &all, Some(1), None)
+            .unwrap()
+            .next
+            .unwrap();
+        store.update(&key("b"), object("b", "new"), None).unwrap();
+        let err = registry
+            .list(configmaps(), Some("default"), &all, None, Some(&token))
+            .unwrap_err();
+        assert_eq!((err.code, err.reason), (410, "Expired"));
+    }
+
+    #[test]
+    fn a_continue_token_older_than_the_compaction_is_410_with_a_fresh_token() {
+        let (_dir, store, registry, token) = three_config_maps(5);
+        let cm = configmaps();
+
+        for n in 0..10 {
+            store
+                .update(&key("a"), object("a", &n.to_string()), None)
+                .unwrap();
+        }
+        let err = registry
+            .list(cm, Some("default"), &all, Some(1), Some(&token))
+            .unwrap_err();
+        assert_eq!((err.code, err.reason), (410, "Expired"));
+        let status = err.to_status();
+        assert!(status["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The provided continue parameter is too old to display a consistent list result. You can start"));
+        let again = status["metadata"]["continue"]
+            .as_str()
+            .expect("a fresh token");
+        let rest = registry
+            .list(cm, Some("default"), &all, None, Some(again))
+            .unwrap();
+        let names: Vec<&str> = rest.items.iter().map(meta::name).collect();
+        assert_eq!(names, ["b", "c"]);
+    }
 
     #[test]
     fn continue_tokens_round_trip_and_reject_garbage() {

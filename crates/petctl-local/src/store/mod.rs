@@ -222,6 +222,12 @@ impl Store {
         self.revision.load(Ordering::SeqCst)
     }
 
+    /// Every event at or below this revision has been compacted away, so
+    /// nothing older can be resumed from.
+    pub fn compacted_revision(&self) -> Revision {
+        self.compacted.load(Ordering::SeqCst)
+    }
+
     pub fn get(&self, key: &ObjectKey) -> Result<Option<Value>, StoreError> {
         let txn = self.read()?;
         let objects = txn.open_table(OBJECTS).ctx("open objects")?;
