@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use super::*;
 use crate::kinds;
 use crate::ops::pets::assemble;
-use crate::ops::upgrade::{ImageChange, STRATEGY_ANNOTATION};
+use crate::ops::upgrade::tests::options;
+use crate::ops::upgrade::STRATEGY_ANNOTATION;
 
 fn sts(strategy: Value, annotations: Value) -> Set {
     Set {
@@ -16,23 +17,6 @@ fn sts(strategy: Value, annotations: Value) -> Set {
                      "selector": {"matchLabels": {"app": "web"}},
                      "template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1"}, {"name": "log", "image": "busybox"}]}}}
         }),
-    }
-}
-
-fn options(images: &[&str]) -> UpgradeOptions {
-    UpgradeOptions {
-        images: images
-            .iter()
-            .map(|i| ImageChange::parse(i).unwrap())
-            .collect(),
-        order: Order::Descending,
-        partition: None,
-        pet_timeout: Duration::from_secs(300),
-        min_ready: Duration::ZERO,
-        max_unavailable: 1,
-        force: false,
-        rollback_on_failure: false,
-        timeout: None,
     }
 }
 
@@ -66,71 +50,64 @@ fn steps(list: &[(&str, Action)]) -> Vec<(String, Action)> {
     list.iter().map(|(n, a)| (n.to_string(), *a)).collect()
 }
 
+/// Three pets, all Ready on the old image.
+const OLD_READY: &[(&str, &str, &str)] = &[
+    ("web-0", "nginx:1", "ready"),
+    ("web-1", "nginx:1", "ready"),
+    ("web-2", "nginx:1", "ready"),
+];
+
 #[test]
 fn plans_by_pet_state_and_order() {
     use Action::*;
     let set = sts(json!({"type": "OnDelete"}), json!({}));
     type Case = (
         &'static str,
-        Vec<Value>,
-        UpgradeOptions,
-        Vec<(&'static str, Action)>,
+        &'static [(&'static str, &'static str, &'static str)],
+        fn(&mut UpgradeOptions),
+        &'static [(&'static str, Action)],
     );
-    let cases: Vec<Case> = vec![
+    let cases: &[Case] = &[
         (
             "all Ready on the old image: descending",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "ready"),
-                pod("web-2", "nginx:1", "ready"),
-            ],
-            options(&["nginx=nginx:2"]),
-            vec![("web-2", Replace), ("web-1", Replace), ("web-0", Replace)],
+            OLD_READY,
+            |_| {},
+            &[("web-2", Replace), ("web-1", Replace), ("web-0", Replace)],
         ),
         (
             "ascending",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "ready"),
-                pod("web-2", "nginx:1", "ready"),
-            ],
-            UpgradeOptions {
-                order: Order::Ascending,
-                ..options(&["nginx=nginx:2"])
-            },
-            vec![("web-0", Replace), ("web-1", Replace), ("web-2", Replace)],
+            OLD_READY,
+            |o| o.order = Order::Ascending,
+            &[("web-0", Replace), ("web-1", Replace), ("web-2", Replace)],
         ),
         (
             "a resumed run: one done, one coming up, one gone",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-2", "nginx:2", "ready"),
-                pod("web-1", "nginx:2", "running"),
+            &[
+                ("web-0", "nginx:1", "ready"),
+                ("web-2", "nginx:2", "ready"),
+                ("web-1", "nginx:2", "running"),
             ],
-            options(&["nginx=nginx:2"]),
-            vec![("web-1", Await), ("web-2", Skip), ("web-0", Replace)],
+            |_| {},
+            &[("web-1", Await), ("web-2", Skip), ("web-0", Replace)],
         ),
         (
             "terminating and missing pets are waited for first",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "terminating"),
+            &[
+                ("web-0", "nginx:1", "ready"),
+                ("web-1", "nginx:1", "terminating"),
             ],
-            options(&["nginx=nginx:2"]),
-            vec![("web-2", Await), ("web-1", Await), ("web-0", Replace)],
+            |_| {},
+            &[("web-2", Await), ("web-1", Await), ("web-0", Replace)],
         ),
         (
             "the broken-pod trap: the crash-looping pet goes first",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "ready"),
-                pod("web-2", "nginx:bad", "CrashLoopBackOff"),
+            &[
+                ("web-0", "nginx:1", "ready"),
+                ("web-1", "nginx:1", "ready"),
+                ("web-2", "nginx:bad", "CrashLoopBackOff"),
             ],
-            UpgradeOptions {
-                order: Order::Ascending,
-                ..options(&["nginx=nginx:2"])
-            },
-            vec![
+            |o| o.order = Order::Ascending,
+            &[
                 ("web-2", ReplaceStuck),
                 ("web-0", Replace),
                 ("web-1", Replace),
@@ -138,39 +115,32 @@ fn plans_by_pet_state_and_order() {
         ),
         (
             "partition",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "ready"),
-                pod("web-2", "nginx:1", "ready"),
-            ],
-            UpgradeOptions {
-                partition: Some(2),
-                ..options(&["nginx=nginx:2"])
-            },
-            vec![("web-2", Replace), ("web-1", Keep), ("web-0", Keep)],
+            OLD_READY,
+            |o| o.partition = Some(2),
+            &[("web-2", Replace), ("web-1", Keep), ("web-0", Keep)],
         ),
         (
             "--force replaces a busy pet",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "running"),
-                pod("web-2", "nginx:1", "ready"),
+            &[
+                ("web-0", "nginx:1", "ready"),
+                ("web-1", "nginx:1", "running"),
+                ("web-2", "nginx:1", "ready"),
             ],
-            UpgradeOptions {
-                force: true,
-                ..options(&["nginx=nginx:2"])
-            },
-            vec![
+            |o| o.force = true,
+            &[
                 ("web-1", ReplaceStuck),
                 ("web-2", Replace),
                 ("web-0", Replace),
             ],
         ),
     ];
-    for (name, pods, options, want) in cases {
+    for (name, pods, tweak, want) in cases {
+        let pods: Vec<Value> = pods.iter().map(|(n, i, s)| pod(n, i, s)).collect();
+        let mut options = options(&["nginx=nginx:2"]);
+        tweak(&mut options);
         let pets = assemble(&set, &pods, &[]);
         let plan = plan(&set, &pets, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(summary(&plan), steps(&want), "{name}");
+        assert_eq!(summary(&plan), steps(want), "{name}");
     }
 }
 
