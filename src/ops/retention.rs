@@ -224,84 +224,40 @@ mod tests {
         doomed.into_iter().map(|d| d.claim).collect()
     }
 
+    /// The logs and www claims of the pets `ordinals`, in the order the
+    /// server deletes them.
+    fn of_pets(ordinals: std::ops::Range<i64>) -> Vec<String> {
+        ordinals
+            .flat_map(|o| [format!("logs-web-{o}"), format!("www-web-{o}")])
+            .collect()
+    }
+
     #[test]
     fn which_claims_the_server_deletes() {
         use Cascade::*;
         use Change::*;
         let all = claims();
+        let none = Vec::new();
+        // Every claim of the set: its pets' and the owned leftover of pet 4.
+        let every = [of_pets(0..3), vec!["www-web-4".to_string()]].concat();
         for (policy, change, want) in [
-            (("Retain", "Retain"), ScaleTo(1), vec![]),
-            (("Retain", "Retain"), Delete(Ordered), vec![]),
-            (
-                ("Retain", "Delete"),
-                ScaleTo(1),
-                vec!["logs-web-1", "www-web-1", "logs-web-2", "www-web-2"],
-            ),
-            (("Retain", "Delete"), ScaleTo(3), vec![]),
-            (("Retain", "Delete"), ScaleTo(5), vec![]),
-            (("Retain", "Delete"), Delete(Background), vec![]),
-            (
-                ("Retain", "Delete"),
-                Delete(Ordered),
-                vec![
-                    "logs-web-0",
-                    "www-web-0",
-                    "logs-web-1",
-                    "www-web-1",
-                    "logs-web-2",
-                    "www-web-2",
-                ],
-            ),
-            (("Delete", "Retain"), ScaleTo(0), vec![]),
-            (("Delete", "Retain"), Delete(Orphan), vec![]),
-            (
-                ("Delete", "Retain"),
-                Delete(Background),
-                vec![
-                    "logs-web-0",
-                    "www-web-0",
-                    "logs-web-1",
-                    "www-web-1",
-                    "logs-web-2",
-                    "www-web-2",
-                    "www-web-4",
-                ],
-            ),
-            (
-                ("Delete", "Retain"),
-                Delete(Foreground),
-                vec![
-                    "logs-web-0",
-                    "www-web-0",
-                    "logs-web-1",
-                    "www-web-1",
-                    "logs-web-2",
-                    "www-web-2",
-                    "www-web-4",
-                ],
-            ),
-            (
-                ("Delete", "Delete"),
-                ScaleTo(2),
-                vec!["logs-web-2", "www-web-2"],
-            ),
-            (("Delete", "Delete"), Delete(Orphan), vec![]),
-            (
-                ("Delete", "Delete"),
-                Delete(Ordered),
-                vec![
-                    "logs-web-0",
-                    "www-web-0",
-                    "logs-web-1",
-                    "www-web-1",
-                    "logs-web-2",
-                    "www-web-2",
-                    "www-web-4",
-                ],
-            ),
+            (("Retain", "Retain"), ScaleTo(1), &none),
+            (("Retain", "Retain"), Delete(Ordered), &none),
+            (("Retain", "Delete"), ScaleTo(1), &of_pets(1..3)),
+            (("Retain", "Delete"), ScaleTo(3), &none),
+            (("Retain", "Delete"), ScaleTo(5), &none),
+            (("Retain", "Delete"), Delete(Background), &none),
+            (("Retain", "Delete"), Delete(Ordered), &of_pets(0..3)),
+            (("Delete", "Retain"), ScaleTo(0), &none),
+            (("Delete", "Retain"), Delete(Orphan), &none),
+            (("Delete", "Retain"), Delete(Background), &every),
+            (("Delete", "Retain"), Delete(Foreground), &every),
+            (("Delete", "Delete"), ScaleTo(2), &of_pets(2..3)),
+            (("Delete", "Delete"), Delete(Orphan), &none),
+            (("Delete", "Delete"), Delete(Ordered), &every),
         ] {
             assert_eq!(
-                names(doomed_claims(&set(policy.0, policy.1, 3), &all, change)),
+                &names(doomed_claims(&set(policy.0, policy.1, 3), &all, change)),
                 want,
                 "{policy:?} {change:?}"
             );

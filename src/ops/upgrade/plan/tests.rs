@@ -39,6 +39,12 @@ fn pod(name: &str, image: &str, status: &str) -> Value {
     pod
 }
 
+/// The pets of `set` with pods given as (name, image, status) for [`pod`].
+fn pets(set: &Set, pods: &[(&str, &str, &str)]) -> Vec<Pet> {
+    let pods: Vec<Value> = pods.iter().map(|(n, i, s)| pod(n, i, s)).collect();
+    assemble(set, &pods, &[])
+}
+
 fn summary(plan: &Plan) -> Vec<(String, Action)> {
     plan.steps
         .iter()
@@ -55,6 +61,13 @@ const OLD_READY: &[(&str, &str, &str)] = &[
     ("web-0", "nginx:1", "ready"),
     ("web-1", "nginx:1", "ready"),
     ("web-2", "nginx:1", "ready"),
+];
+
+/// The same, but for the last one, which crash-loops on a bad image.
+const ONE_CRASH_LOOPING: &[(&str, &str, &str)] = &[
+    ("web-0", "nginx:1", "ready"),
+    ("web-1", "nginx:1", "ready"),
+    ("web-2", "nginx:bad", "CrashLoopBackOff"),
 ];
 
 #[test]
@@ -101,11 +114,7 @@ fn plans_by_pet_state_and_order() {
         ),
         (
             "the broken-pod trap: the crash-looping pet goes first",
-            &[
-                ("web-0", "nginx:1", "ready"),
-                ("web-1", "nginx:1", "ready"),
-                ("web-2", "nginx:bad", "CrashLoopBackOff"),
-            ],
+            ONE_CRASH_LOOPING,
             |o| o.order = Order::Ascending,
             &[
                 ("web-2", ReplaceStuck),
@@ -135,11 +144,10 @@ fn plans_by_pet_state_and_order() {
         ),
     ];
     for (name, pods, tweak, want) in cases {
-        let pods: Vec<Value> = pods.iter().map(|(n, i, s)| pod(n, i, s)).collect();
         let mut options = options(&["nginx=nginx:2"]);
         tweak(&mut options);
-        let pets = assemble(&set, &pods, &[]);
-        let plan = plan(&set, &pets, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let plan =
+            plan(&set, &pets(&set, pods), &options).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(summary(&plan), steps(want), "{name}");
     }
 }
@@ -147,17 +155,15 @@ fn plans_by_pet_state_and_order() {
 #[test]
 fn refuses_busy_pets_without_force() {
     let set = sts(json!({"type": "OnDelete"}), json!({}));
-    let pods = [
-        pod("web-0", "nginx:1", "ContainerCreating"),
-        pod("web-1", "nginx:1", "running"),
-        pod("web-2", "nginx:1", "ready"),
-    ];
-    let err = plan(
+    let pets = pets(
         &set,
-        &assemble(&set, &pods, &[]),
-        &options(&["nginx=nginx:2"]),
-    )
-    .unwrap_err();
+        &[
+            ("web-0", "nginx:1", "ContainerCreating"),
+            ("web-1", "nginx:1", "running"),
+            ("web-2", "nginx:1", "ready"),
+        ],
+    );
+    let err = plan(&set, &pets, &options(&["nginx=nginx:2"])).unwrap_err();
     assert_eq!(
         err.to_string(),
         "refusing to upgrade statefulset default/web: web-0 (ContainerCreating), web-1 (Running) not Ready on an old image and not broken, so they may be busy (starting or recovering): wait for them or pass --force to replace them anyway"
@@ -222,16 +228,11 @@ fn previous_images_come_from_the_template_or_the_pets() {
     );
     assert!(!p.template_done());
     // A resumed run: the template has the new image; a pet has the old.
-    let pods = [
-        pod("web-0", "nginx:0", "ready"),
-        pod("web-2", "nginx:1", "ready"),
-    ];
-    let p = plan(
+    let pets = pets(
         &set,
-        &assemble(&set, &pods, &[]),
-        &options(&["nginx=nginx:1"]),
-    )
-    .unwrap();
+        &[("web-0", "nginx:0", "ready"), ("web-2", "nginx:1", "ready")],
+    );
+    let p = plan(&set, &pets, &options(&["nginx=nginx:1"])).unwrap();
     assert!(p.template_done());
     assert_eq!(p.previous[0].to, "nginx:0");
 }
@@ -239,16 +240,12 @@ fn previous_images_come_from_the_template_or_the_pets() {
 #[test]
 fn renders_the_plan() {
     let set = sts(json!({"type": "RollingUpdate"}), json!({}));
-    let pods = [
-        pod("web-0", "nginx:1", "ready"),
-        pod("web-1", "nginx:1", "ready"),
-        pod("web-2", "nginx:bad", "CrashLoopBackOff"),
-    ];
+    let pets = pets(&set, ONE_CRASH_LOOPING);
     let options = UpgradeOptions {
         min_ready: Duration::from_millis(500),
         ..options(&["nginx=nginx:2"])
     };
-    let plan = plan(&set, &assemble(&set, &pods, &[]), &options).unwrap();
+    let plan = plan(&set, &pets, &options).unwrap();
     assert_eq!(
         render(&plan, &options),
         "upgrade statefulset/web in namespace default:
