@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
+use petctl_model::ordinal::of_claim;
 use serde_json::Value;
 
 use super::delete::Cascade;
-use super::pets::claim_ordinal;
+use super::pets::claim_objects;
 use super::sets::Set;
 use super::wait;
 use crate::client::request::ListParams;
@@ -104,7 +105,7 @@ pub fn doomed_claims(set: &Set, claims: &[Value], change: Change) -> Vec<Doomed>
         .iter()
         .filter_map(|claim| {
             let name = claim.pointer("/metadata/name")?.as_str()?;
-            let ordinal = claim_ordinal(name, set.name(), &templates)?;
+            let ordinal = of_claim(name, set.name(), &templates)?;
             let with_set = || in_range(ordinal, 0) || owned_by(claim, set.uid());
             let deleted = match change {
                 Change::ScaleTo(to) => policy.when_scaled && in_range(ordinal, to),
@@ -132,16 +133,10 @@ pub fn doomed_claims(set: &Set, claims: &[Value], change: Change) -> Vec<Doomed>
 /// Reads the set's claims and names those `change` makes the server
 /// delete; no request at all when the policy retains everything.
 pub async fn doomed(client: &Client, set: &Set, change: Change) -> Result<Vec<Doomed>, Error> {
-    if Policy::of(set) == Policy::default() || set.claim_template_names().is_empty() {
+    if Policy::of(set) == Policy::default() {
         return Ok(Vec::new());
     }
-    let claims = client
-        .list_objects(
-            kinds::builtin("pvc"),
-            Some(set.namespace()),
-            &ListParams::default(),
-        )
-        .await?;
+    let claims = claim_objects(client, set).await?;
     Ok(doomed_claims(set, &claims, change))
 }
 

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use petctl_model::ordinal::of_claim;
 use serde_json::Value;
 
 use super::{text, Target, World};
-use crate::ops::pets::claim_ordinal;
 use crate::ops::sets::Set;
 use crate::selector::LabelSelector;
 
@@ -54,7 +54,7 @@ pub fn set_selector(set: &Set) -> Option<LabelSelector> {
 /// Whether `claim` is named `<template>-<set>-<ordinal>` for one of the
 /// set's own templates; its ordinal if so.
 pub fn ordinal_in(set: &Set, claim: &str) -> Option<i64> {
-    petctl_model::ordinal::of_claim(claim, set.name(), &set.claim_template_names())
+    of_claim(claim, set.name(), &set.claim_template_names())
 }
 
 /// Whether `ordinal` is one the set wants now.
@@ -73,7 +73,7 @@ pub fn select(target: &Target, extra: Option<&LabelSelector>, world: &World) -> 
     let mut selection = Selection::default();
     for claim in &world.claims {
         let claim_name = text(claim, "/metadata/name");
-        let Some(ordinal) = claim_ordinal(&claim_name, name, &templates) else {
+        let Some(ordinal) = of_claim(&claim_name, name, &templates) else {
             continue;
         };
         let labels = claim.pointer("/metadata/labels");
