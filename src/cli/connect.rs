@@ -56,6 +56,14 @@ impl Connection {
     }
 }
 
+/// Checks a set reference (NAME or KIND/NAME) before connecting, so that
+/// a bad one is a usage error whether or not a cluster answers.
+pub fn check_set_reference(reference: &str) -> Result<(), crate::error::InvalidInput> {
+    crate::ops::sets::split_ref(reference)
+        .map(|_| ())
+        .map_err(|e| crate::error::InvalidInput(e.to_string()))
+}
+
 const SERVICE_ACCOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 fn env_path(name: &str) -> Option<PathBuf> {

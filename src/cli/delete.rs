@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use super::connect::{connect, runtime};
+use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
 use super::retention::Retention;
@@ -41,24 +41,30 @@ pub struct Args {
     pub op: super::op_args::OpArgs,
 }
 
+impl Args {
+    fn options(&self) -> anyhow::Result<DeleteSetOptions> {
+        Ok(DeleteSetOptions {
+            cascade: self.cascade,
+            wait: self.wait || self.cascade == Cascade::Ordered,
+            timeout: self.op.timeout()?,
+            dry_run: self.op.dry_run,
+        })
+    }
+}
+
 pub fn run(
     args: Args,
     global: &GlobalArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let options = DeleteSetOptions {
-        cascade: args.cascade,
-        wait: args.wait || args.cascade == Cascade::Ordered,
-        timeout: args.op.timeout()?,
-        dry_run: args.op.dry_run,
-    };
+    let options = args.options()?;
     // With -f, the manifest's other objects (its governing Service) go
     // after its sets, as `kubectl delete -f` deletes them.
     let mut others: Vec<(&'static crate::kinds::KindInfo, Option<String>, String)> = Vec::new();
     let references: Vec<String> = match &args.name {
         Some(name) => {
-            sets::split_ref(name).map_err(|e| InvalidInput(e.to_string()))?;
+            check_set_reference(name)?;
             vec![name.clone()]
         }
         None => {
@@ -118,18 +124,15 @@ pub fn run(
             delete::check_access(&conn.client, &set, &options)
                 .await
                 .map_err(|e| e.context(format!("failed to delete {label}")))?;
-            let outcome = if args.op.dry_run {
-                delete::delete(&conn.client, set, &options, &mut sink).await
-            } else {
-                let request = args.op.lease.request("delete");
-                super::op_args::leased(&conn.client, set, &request, err, |set| {
+            let outcome = args
+                .op
+                .run_on(&conn.client, set, "delete", err, |set| {
                     delete::delete(&conn.client, set, &options, &mut sink)
                 })
                 .await
-            }
-            .map_err(|e| e.context(format!("failed to delete {label}")))?;
+                .map_err(|e| e.context(format!("failed to delete {label}")))?;
             drop(sink);
-            let kept: Vec<&str> = outcome.claims.iter().map(String::as_str).filter(|c| !retention.dooms(c)).collect();
+            let kept = retention.kept(&outcome.claims);
             if !kept.is_empty() && !args.op.dry_run {
                 writeln!(
                     err,
@@ -150,7 +153,7 @@ pub fn run(
                         "set": outcome.set.display(),
                         "removed": outcome.removed,
                         "claimsKept": kept,
-                        "claimsDeletedByServer": retention.doomed.iter().map(|d| &d.claim).collect::<Vec<_>>(),
+                        "claimsDeletedByServer": retention.doomed_claims(),
                         "dryRun": args.op.dry_run,
                     }))?
                 )?,

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use super::connect::{connect, runtime};
+use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use crate::client::request::ListParams;
 use crate::error::InvalidInput;
@@ -41,7 +41,7 @@ pub fn run(
     if args.pet.is_some_and(|p| p < 0) {
         return Err(InvalidInput::new("--pet must be an ordinal, 0 or more").into());
     }
-    sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
+    check_set_reference(&args.name)?;
     let timeout = args.op.timeout()?;
     let conn = connect(global, err)?;
     let verb = if resume { "resume" } else { "pause" };
