@@ -184,10 +184,7 @@ fn local_resolved(
             kubeconfig.display()
         )?;
     }
-    let rules = kubeconfig::LoadingRules {
-        explicit: Some(kubeconfig),
-        ..Default::default()
-    };
+    let rules = kubeconfig::LoadingRules::only(kubeconfig);
     kubeconfig::resolve(&kubeconfig::load(&rules)?.config, overrides)
 }
 

@@ -116,8 +116,15 @@ pub fn run(
             if args.op.dry_run {
                 writeln!(err, "would {}", delete::describe_plan(&set, args.cascade))?;
             }
-            let retention = Retention::read(&conn.client, &set, Change::Delete(args.cascade)).await?;
-            if !retention.confirm(&label, &format!("delete {label}"), args.op.dry_run, args.yes, err)? {
+            let retention =
+                Retention::read(&conn.client, &set, Change::Delete(args.cascade)).await?;
+            if !retention.confirm(
+                &label,
+                &format!("delete {label}"),
+                args.op.dry_run,
+                args.yes,
+                err,
+            )? {
                 continue;
             }
             let mut sink = progress::for_stderr();
@@ -142,7 +149,9 @@ pub fn run(
                 )?;
             }
             if !args.op.dry_run {
-                retention.report(&conn.client, options.wait, options.timeout, err).await?;
+                retention
+                    .report(&conn.client, options.wait, options.timeout, err)
+                    .await?;
             }
             match args.op.output.as_deref() {
                 Some("name") => writeln!(out, "{}", outcome.set.display())?,
@@ -180,9 +189,13 @@ pub fn run(
                 .await
                 .map_err(|e| anyhow::Error::from(e).context(format!("failed to delete {shown}")))?
             {
-                delete::OtherFate::Deleted if args.op.dry_run => writeln!(out, "{shown} deleted (server dry run)")?,
+                delete::OtherFate::Deleted if args.op.dry_run => {
+                    writeln!(out, "{shown} deleted (server dry run)")?
+                }
                 delete::OtherFate::Deleted => writeln!(out, "{shown} deleted")?,
-                delete::OtherFate::NotFound => writeln!(err, "{shown} not found: nothing to delete")?,
+                delete::OtherFate::NotFound => {
+                    writeln!(err, "{shown} not found: nothing to delete")?
+                }
                 delete::OtherFate::Kept(why) => writeln!(err, "{shown} kept: {why}")?,
             }
         }

@@ -454,10 +454,7 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
             state.root.display()
         );
     }
-    let rules = crate::client::kubeconfig::LoadingRules {
-        explicit: Some(state.kubeconfig()),
-        ..Default::default()
-    };
+    let rules = crate::client::kubeconfig::LoadingRules::only(state.kubeconfig());
     let config = crate::client::kubeconfig::load(&rules)?.config;
     let resolved = crate::client::kubeconfig::resolve(&config, &Default::default())?;
     let options = crate::client::ClientOptions {
@@ -479,19 +476,13 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
 }
 
 fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {
-    let text = |k: &str| {
-        status
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
+    let text = |pointer: &str| crate::json::text(status, pointer);
     let uptime = status
         .get("uptimeSeconds")
         .and_then(Value::as_u64)
         .unwrap_or(0);
     let mut lines = vec![
-        format!("URL:      {}", text("url")),
+        format!("URL:      {}", text("/url")),
         format!(
             "PID:      {}",
             status.get("pid").and_then(Value::as_u64).unwrap_or(0)
@@ -500,7 +491,7 @@ fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {
             "Uptime:   {}",
             crate::duration::human_duration(uptime as i64)
         ),
-        format!("Revision: {}", text("resourceVersion")),
+        format!("Revision: {}", text("/resourceVersion")),
         format!("Kubeconfig: {}", kubeconfig.display()),
         "Objects:".to_string(),
     ];

@@ -6,12 +6,9 @@ use serde_json::Value;
 
 use super::age::age;
 use super::table;
+use crate::json::text;
 use crate::ops::describe::SetDescription;
 use crate::ops::wait::PetState;
-
-fn text<'a>(v: &'a Value, p: &str) -> &'a str {
-    v.pointer(p).and_then(Value::as_str).unwrap_or("")
-}
 
 fn map_lines(v: Option<&Value>) -> Vec<String> {
     match v.and_then(Value::as_object) {

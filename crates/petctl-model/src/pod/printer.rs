@@ -2,6 +2,7 @@
 //! containers, the STATUS reason and the RESTARTS, read the same way for
 //! `petctl get pods` and for the server's Table.
 
+use crate::json::text;
 use serde_json::Value;
 
 /// The READY, STATUS and RESTARTS of one pod.
@@ -18,10 +19,6 @@ fn list<'a>(pod: &'a Value, pointer: &str) -> &'a [Value] {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
-}
-
-fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 fn has_condition(pod: &Value, kind: &str) -> bool {
