@@ -1,6 +1,8 @@
 //! Name syntaxes of the API server (DNS-1123 labels and subdomains, DNS-1035
 //! labels, qualified names, label values, port names), each returning the
-//! messages apimachinery's `util/validation` returns, word for word.
+//! messages apimachinery's `util/validation` returns, word for word. The syntax itself is `petctl_model::names`.
+
+use petctl_model::names::{is_dns1123_label, is_dns1123_subdomain, is_qualified_name, regex_error};
 
 const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
@@ -24,68 +26,13 @@ pub fn max_len_error(length: usize) -> String {
     format!("must be no more than {length} characters")
 }
 
-/// apimachinery's RegexError: the message, examples and the regex.
-fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
-    if examples.is_empty() {
-        return format!("{msg} (regex used for validation is '{fmt}')");
-    }
-    let mut out = format!("{msg} (e.g. ");
-    for (i, example) in examples.iter().enumerate() {
-        if i > 0 {
-            out.push_str(" or ");
-        }
-        out.push_str(&format!("'{example}', "));
-    }
-    out.push_str(&format!("regex used for validation is '{fmt}')"));
-    out
-}
-
-fn is_lower_alnum(c: u8) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit()
-}
-
-fn is_alnum(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-}
-
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`
-fn matches_dns1123_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(&first), Some(&last)) => {
-            is_lower_alnum(first)
-                && is_lower_alnum(last)
-                && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
-        }
-        _ => false,
-    }
-}
-
-fn matches_dns1123_subdomain(s: &str) -> bool {
-    s.split('.').all(matches_dns1123_label)
-}
-
-/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`
-fn matches_qualified_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(&first), Some(&last)) => {
-            is_alnum(first)
-                && is_alnum(last)
-                && b.iter()
-                    .all(|&c| is_alnum(c) || c == b'-' || c == b'_' || c == b'.')
-        }
-        _ => false,
-    }
-}
-
 pub fn dns1123_label(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if value.len() > DNS1123_LABEL_MAX {
         errs.push(max_len_error(DNS1123_LABEL_MAX));
     }
-    if !matches_dns1123_label(value) {
-        if matches_dns1123_subdomain(value) {
+    if !is_dns1123_label(value) {
+        if is_dns1123_subdomain(value) {
             errs.push("must not contain dots".to_string());
         } else {
             errs.push(regex_error(
@@ -103,7 +50,7 @@ pub fn dns1123_subdomain(value: &str) -> Vec<String> {
     if value.len() > DNS1123_SUBDOMAIN_MAX {
         errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
     }
-    if !matches_dns1123_subdomain(value) {
+    if !is_dns1123_subdomain(value) {
         errs.push(regex_error(
             DNS1123_SUBDOMAIN_MSG,
             DNS1123_SUBDOMAIN_FMT,
@@ -122,7 +69,7 @@ pub fn dns1035_label(value: &str) -> Vec<String> {
         .as_bytes()
         .first()
         .is_some_and(|c| c.is_ascii_lowercase());
-    if !(starts_with_letter && matches_dns1123_label(value)) {
+    if !(starts_with_letter && is_dns1123_label(value)) {
         errs.push(regex_error(
             DNS1035_LABEL_MSG,
             DNS1035_LABEL_FMT,
@@ -164,7 +111,7 @@ pub fn qualified_name(value: &str) -> Vec<String> {
     } else if name.len() > QUALIFIED_NAME_MAX {
         errs.push(format!("name part {}", max_len_error(QUALIFIED_NAME_MAX)));
     }
-    if !matches_qualified_name(name) {
+    if !is_qualified_name(name) {
         errs.push(format!(
             "name part {}",
             regex_error(
@@ -182,7 +129,7 @@ pub fn label_value(value: &str) -> Vec<String> {
     if value.len() > LABEL_VALUE_MAX {
         errs.push(max_len_error(LABEL_VALUE_MAX));
     }
-    if !value.is_empty() && !matches_qualified_name(value) {
+    if !value.is_empty() && !is_qualified_name(value) {
         errs.push(regex_error(
             LABEL_VALUE_MSG,
             LABEL_VALUE_FMT,
@@ -199,7 +146,8 @@ pub fn port_name(value: &str) -> Vec<String> {
         errs.push(max_len_error(PORT_NAME_MAX));
     }
     let b = value.as_bytes();
-    if !b.iter().all(|&c| is_lower_alnum(c) || c == b'-') || b.is_empty() {
+    let allowed = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-';
+    if !b.iter().all(allowed) || b.is_empty() {
         errs.push(
             "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string(),
         );
