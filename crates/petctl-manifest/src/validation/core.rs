@@ -57,12 +57,7 @@ pub fn validate_service(object: &Value) -> Vec<FieldError> {
                 errs.push(FieldError::required(&name_field, ""));
             }
         } else {
-            for msg in names::dns1123_label(name) {
-                errs.push(FieldError::invalid(&name_field, quote(name), msg));
-            }
-            if !port_names.insert(name) {
-                errs.push(FieldError::duplicate(&name_field, quote(name)));
-            }
+            errs.extend(pod::unique_label(name, &name_field, &mut port_names));
         }
         let number = port.get("port").map_or(Some(0), Value::as_i64);
         if let Some(number) = number {

@@ -160,6 +160,24 @@ fn validate_init_annotation(
     errs
 }
 
+/// A name that must be a DNS-1123 label and unique among its siblings
+/// (`seen`): container, port and claim template names, which pods use as
+/// keys.
+pub(super) fn unique_label<'v>(
+    name: &'v str,
+    field: &Field,
+    seen: &mut HashSet<&'v str>,
+) -> Vec<FieldError> {
+    let mut errs: Vec<FieldError> = names::dns1123_label(name)
+        .into_iter()
+        .map(|msg| FieldError::invalid(field, quote(name), msg))
+        .collect();
+    if !seen.insert(name) {
+        errs.push(FieldError::duplicate(field, quote(name)));
+    }
+    errs
+}
+
 fn validate_container<'v>(
     container: &'v Value,
     path: &Field,
@@ -172,12 +190,7 @@ fn validate_container<'v>(
     if name.is_empty() {
         errs.push(FieldError::required(&name_field, ""));
     } else {
-        for msg in names::dns1123_label(name) {
-            errs.push(FieldError::invalid(&name_field, quote(name), msg));
-        }
-        if !names_seen.insert(name) {
-            errs.push(FieldError::duplicate(&name_field, quote(name)));
-        }
+        errs.extend(unique_label(name, &name_field, names_seen));
     }
     if str_of(container, "image").trim().is_empty() {
         errs.push(FieldError::required(&path.child("image"), ""));
