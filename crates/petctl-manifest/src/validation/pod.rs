@@ -226,40 +226,33 @@ fn validate_ports(ports: &[Value], path: &Field) -> Vec<FieldError> {
             // Other types are the schema check's to report.
             Some(value) => match value.as_i64() {
                 Some(0) => errs.push(FieldError::required(&container_port, "")),
-                Some(number) => {
-                    for msg in names::port_number(number) {
-                        errs.push(FieldError::invalid(
-                            &container_port,
-                            number.to_string(),
-                            msg,
-                        ));
-                    }
-                }
+                Some(number) => errs.extend(port_number(&container_port, number, number)),
                 None => {}
             },
         }
         if let Some(host_port) = port.get("hostPort").and_then(Value::as_i64) {
             if host_port != 0 {
-                for msg in names::port_number(host_port) {
-                    errs.push(FieldError::invalid(
-                        &field.child("hostPort"),
-                        host_port.to_string(),
-                        msg,
-                    ));
-                }
+                errs.extend(port_number(&field.child("hostPort"), host_port, host_port));
             }
         }
-        if let Some(protocol) = port.get("protocol").and_then(Value::as_str) {
-            if !PROTOCOLS.contains(&protocol) {
-                errs.push(FieldError::not_supported(
-                    &field.child("protocol"),
-                    quote(protocol),
-                    PROTOCOLS,
-                ));
-            }
-        }
+        errs.extend(protocol(port, &field.child("protocol"), PROTOCOLS));
     }
     errs
+}
+
+/// apimachinery's port range check of `number`, shown as `shown`.
+pub(super) fn port_number(field: &Field, number: i64, shown: impl ToString) -> Vec<FieldError> {
+    names::port_number(number)
+        .into_iter()
+        .map(|msg| FieldError::invalid(field, shown.to_string(), msg))
+        .collect()
+}
+
+/// A port's `protocol`, one of `supported` when set.
+pub(super) fn protocol(port: &Value, field: &Field, supported: &[&str]) -> Option<FieldError> {
+    let protocol = port.get("protocol").and_then(Value::as_str)?;
+    (!supported.contains(&protocol))
+        .then(|| FieldError::not_supported(field, quote(protocol), supported))
 }
 
 fn validate_mounts(mounts: &[Value], path: &Field, volumes: &[&str]) -> Vec<FieldError> {
