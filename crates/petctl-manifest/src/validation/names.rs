@@ -177,92 +177,83 @@ pub fn port_number(port: i64) -> Vec<String> {
 mod tests {
     use super::*;
 
+    type Check = fn(&str) -> Vec<String>;
+
     #[test]
-    fn dns_labels() {
-        for ok in ["web", "a", "web-0", "0web", "123-abc"] {
-            assert!(dns1123_label(ok).is_empty(), "{ok}");
+    fn valid_names_pass() {
+        let cases: [(Check, &[&str]); 6] = [
+            (dns1123_label, &["web", "a", "web-0", "0web", "123-abc"]),
+            (dns1123_subdomain, &["web", "example.com", "a-b.c-d"]),
+            (dns1035_label, &["nginx"]),
+            (
+                qualified_name,
+                &[
+                    "app",
+                    "app.kubernetes.io/name",
+                    "A_b.c",
+                    "pod.alpha.kubernetes.io/init-containers",
+                ],
+            ),
+            (label_value, &["", "nginx", "1", "a_b-c.d"]),
+            (port_name, &["web", "http-2", "peer"]),
+        ];
+        for (check, names) in cases {
+            for name in names {
+                assert_eq!(check(name), Vec::<String>::new(), "{name:?}");
+            }
         }
-        assert_eq!(dns1123_label("a.b"), vec!["must not contain dots"]);
-        assert_eq!(
-            dns1123_label("Web"),
-            vec!["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"]
-        );
-        assert_eq!(dns1123_label(&"a".repeat(64)).len(), 1);
-        assert_eq!(dns1123_label("-a").len(), 1);
-        assert_eq!(dns1123_label("").len(), 1);
     }
 
     #[test]
-    fn dns_subdomains() {
-        for ok in ["web", "example.com", "a-b.c-d"] {
-            assert!(dns1123_subdomain(ok).is_empty(), "{ok}");
+    fn invalid_names_get_one_message() {
+        let cases: [(Check, &[&str]); 6] = [
+            (dns1123_label, &["a.b", "Web", "-a", ""]),
+            (dns1123_subdomain, &["Web_1", "a..b", ".a", "a.", "-a.b"]),
+            (dns1035_label, &["1nginx", "nginx.a", "Nginx", ""]),
+            (
+                qualified_name,
+                &["/app", "a/b/c", "bad key", "Example.com/x"],
+            ),
+            (label_value, &["-x"]),
+            (port_name, &["80", "a--b", "-ab", "Web"]),
+        ];
+        for (check, names) in cases {
+            for name in names {
+                assert_eq!(check(name).len(), 1, "{name:?}: {:?}", check(name));
+            }
         }
-        assert_eq!(
-            dns1123_subdomain("Web_1"),
-            vec!["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"]
-        );
-        for bad in ["a..b", ".a", "a.", "-a.b"] {
-            assert_eq!(dns1123_subdomain(bad).len(), 1, "{bad}");
-        }
+        assert_eq!(dns1123_label(&"a".repeat(64)), vec![max_len_error(63)]);
+        assert_eq!(label_value(&"x".repeat(64)), vec![max_len_error(63)]);
+        assert_eq!(port_name("averyveryverylongname"), vec![max_len_error(15)]);
     }
 
     #[test]
-    fn dns1035_labels() {
-        assert!(dns1035_label("nginx").is_empty());
-        for bad in ["1nginx", "nginx.a", "Nginx", ""] {
-            assert_eq!(dns1035_label(bad).len(), 1, "{bad}");
-        }
-        assert!(dns1035_label("1nginx")[0].starts_with("a DNS-1035 label must consist"));
-    }
-
-    #[test]
-    fn qualified_names_and_label_values() {
-        for ok in [
-            "app",
-            "app.kubernetes.io/name",
-            "A_b.c",
-            "pod.alpha.kubernetes.io/init-containers",
+    fn messages_are_apimachinery_s() {
+        for (got, want) in [
+            (dns1123_label("a.b"), "must not contain dots"),
+            (
+                dns1123_label("Web"),
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+            ),
+            (
+                dns1123_subdomain("Web_1"),
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            ),
+            (
+                dns1035_label("1nginx"),
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+            ),
+            (qualified_name("/app"), "prefix part must be non-empty"),
+            (port_name("80"), "must contain at least one letter (a-z)"),
+            (port_name("a--b"), "must not contain consecutive hyphens (-)"),
+            (port_name("-ab"), "must not begin or end with a hyphen (-)"),
+            (port_number(0), "must be between 1 and 65535, inclusive"),
         ] {
-            assert!(qualified_name(ok).is_empty(), "{ok}");
+            assert_eq!(got, vec![want]);
         }
-        assert_eq!(
-            qualified_name("/app"),
-            vec!["prefix part must be non-empty"]
-        );
-        assert_eq!(qualified_name("a/b/c").len(), 1);
         assert!(qualified_name("bad key")[0].starts_with("name part must consist of"));
         assert!(qualified_name("Example.com/x")[0].starts_with("prefix part a lowercase RFC 1123"));
-        for ok in ["", "nginx", "1", "a_b-c.d"] {
-            assert!(label_value(ok).is_empty(), "{ok:?}");
-        }
-        assert_eq!(label_value("-x").len(), 1);
-        assert_eq!(label_value(&"x".repeat(64)), vec![max_len_error(63)]);
-    }
-
-    #[test]
-    fn port_names_and_numbers() {
-        for ok in ["web", "http-2", "peer"] {
-            assert!(port_name(ok).is_empty(), "{ok}");
-        }
-        assert_eq!(
-            port_name("80"),
-            vec!["must contain at least one letter (a-z)"]
-        );
-        assert_eq!(
-            port_name("a--b"),
-            vec!["must not contain consecutive hyphens (-)"]
-        );
-        assert_eq!(
-            port_name("-ab"),
-            vec!["must not begin or end with a hyphen (-)"]
-        );
-        assert_eq!(port_name("Web").len(), 1);
-        assert_eq!(port_name("averyveryverylongname"), vec![max_len_error(15)]);
         assert!(port_number(80).is_empty());
-        assert_eq!(
-            port_number(0),
-            vec!["must be between 1 and 65535, inclusive"]
-        );
         assert_eq!(port_number(65536).len(), 1);
     }
 }
