@@ -36,16 +36,17 @@ fn or_none(s: String) -> String {
 
 /// kubectl's short names for access modes.
 fn access_modes(pvc: &Value) -> String {
-    let modes: Vec<&str> = pvc
-        .pointer("/status/accessModes")
-        .or_else(|| pvc.pointer("/spec/accessModes"))
-        .and_then(Value::as_array)
+    let pointer = if pvc.pointer("/status/accessModes").is_some() {
+        "/status/accessModes"
+    } else {
+        "/spec/accessModes"
+    };
+    let modes = crate::json::strings(pvc, pointer);
+    let short: Vec<&str> = modes
         .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
         .map(crate::types::access_mode_short)
         .collect();
-    modes.join(",")
+    short.join(",")
 }
 
 /// The table for `objects` of `kind` (the kind's `Kind` name).

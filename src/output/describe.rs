@@ -146,13 +146,7 @@ pub fn render(d: &SetDescription, now: jiff::Timestamp) -> String {
     if !templates.is_empty() {
         out.push_str("Volume Claim Templates:\n");
         for t in &templates {
-            let modes: Vec<&str> = t
-                .pointer("/spec/accessModes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let modes = crate::json::strings(t, "/spec/accessModes");
             let class = text(t, "/spec/storageClassName");
             out.push_str(&format!(
                 "  {}: {} {}{}\n",

@@ -8,6 +8,18 @@ pub fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
     value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The strings in the list at the JSON `pointer` in `value`; other items,
+/// and anything but a list there, are passed over.
+pub fn strings<'a>(value: &'a Value, pointer: &str) -> Vec<&'a str> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -20,5 +32,16 @@ mod tests {
         assert_eq!(text(&pod, "/metadata/generation"), "");
         assert_eq!(text(&pod, "/metadata/uid"), "");
         assert_eq!(text(&pod, "/spec/nodeName"), "");
+    }
+
+    #[test]
+    fn strings_of_a_list() {
+        let claim = json!({"spec": {"accessModes": ["ReadWriteOnce", 1, "ReadOnlyMany"]}});
+        assert_eq!(
+            strings(&claim, "/spec/accessModes"),
+            ["ReadWriteOnce", "ReadOnlyMany"]
+        );
+        assert!(strings(&claim, "/spec").is_empty());
+        assert!(strings(&claim, "/status/accessModes").is_empty());
     }
 }
