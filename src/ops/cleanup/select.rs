@@ -191,6 +191,13 @@ mod tests {
         World { sets, claims, pods }
     }
 
+    /// What cleanup of `set`, the only set, may delete among `claims`, with
+    /// no pods and no filter of the user's.
+    fn select_alone(set: Set, claims: Vec<Value>) -> Selection {
+        let w = world(vec![set.clone()], claims, vec![]);
+        select(&Target::Set(set), None, &w)
+    }
+
     fn names(selection: &Selection) -> Vec<&str> {
         selection
             .candidates
@@ -217,8 +224,7 @@ mod tests {
         ]
         .map(|n| claim(n, app()))
         .to_vec();
-        let w = world(vec![web.clone()], claims, vec![]);
-        let sel = select(&Target::Set(web), None, &w);
+        let sel = select_alone(web, claims);
         assert_eq!(names(&sel), vec!["www-web-2", "www-web-10"]);
         assert!(sel.refused.is_empty(), "{:?}", sel.refused);
     }
@@ -226,15 +232,13 @@ mod tests {
     #[test]
     fn a_claim_without_the_selector_labels_is_refused() {
         let web = set("petset", "web", 1, "www");
-        let w = world(
-            vec![web.clone()],
+        let sel = select_alone(
+            web,
             vec![
                 claim("www-web-1", json!({"app": "other"})),
                 claim("www-web-2", json!(null)),
             ],
-            vec![],
         );
-        let sel = select(&Target::Set(web), None, &w);
         assert!(sel.candidates.is_empty());
         assert_eq!(
             sel.refused[0].reason,
@@ -248,15 +252,13 @@ mod tests {
         let mut web = set("statefulset", "web", 0, "www");
         web.object["spec"]["selector"] = json!({"matchLabels": {"app": "nginx"},
             "matchExpressions": [{"key": "tier", "operator": "In", "values": ["front"]}]});
-        let w = world(
-            vec![web.clone()],
+        let sel = select_alone(
+            web,
             vec![
                 claim("www-web-0", app()),
                 claim("www-web-1", json!({"app": "nginx", "tier": "front"})),
             ],
-            vec![],
         );
-        let sel = select(&Target::Set(web), None, &w);
         assert_eq!(names(&sel), vec!["www-web-1"]);
         assert_eq!(sel.refused[0].claim, "www-web-0");
     }
@@ -268,12 +270,10 @@ mod tests {
             .as_object_mut()
             .unwrap()
             .remove("selector");
-        let w = world(
-            vec![web.clone()],
+        let sel = select_alone(
+            web,
             vec![claim("www-web-0", app()), claim("www-web-1", json!({}))],
-            vec![],
         );
-        let sel = select(&Target::Set(web), None, &w);
         assert_eq!(names(&sel), vec!["www-web-0"]);
     }
 
