@@ -256,10 +256,12 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
     })
 }
 
+/// A flag's values in `local up`'s arguments.
+type Values = fn(&UpArgs) -> Vec<String>;
+
 /// The flags of `local up` that `up_flags` records, each with its values as
 /// the command line spells them (none for an unset optional flag).
-#[allow(clippy::type_complexity)]
-const SERVER_FLAGS: &[(&str, fn(&UpArgs) -> Vec<String>)] = &[
+const SERVER_FLAGS: &[(&str, Values)] = &[
     ("--port", |a| vec![a.port.to_string()]),
     ("--fault-rate", |a| vec![a.fault_rate.to_string()]),
     ("--bookmark-interval", |a| vec![millis(a.bookmark_interval)]),
