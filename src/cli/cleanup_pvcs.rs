@@ -153,11 +153,11 @@ pub fn run(
         // out while claims go; a deleted set has nothing to hold it on.
         let outcome = match &plan.target {
             cleanup::Target::Set(set) => {
-                let request = args.op.lease.request("cleanup-pvcs");
-                super::op_args::leased(&conn.client, set.clone(), &request, err, |_| {
-                    cleanup::remove(&conn.client, &plan, &mut sink)
-                })
-                .await?
+                args.op
+                    .run_on(&conn.client, set.clone(), "cleanup-pvcs", err, |_| {
+                        cleanup::remove(&conn.client, &plan, &mut sink)
+                    })
+                    .await?
             }
             cleanup::Target::Deleted(_) => cleanup::remove(&conn.client, &plan, &mut sink).await?,
         };

@@ -79,38 +79,36 @@ async fn change(
 ) -> anyhow::Result<sets::Set> {
     let dry_run = args.op.dry_run;
     let set = conn.find_set(&args.name).await?;
-    let changes = if dry_run {
-        apply(args, resume, conn, &set).await?
-    } else {
-        let request = args
-            .op
-            .lease
-            .request(if resume { "resume" } else { "pause" });
-        let leased =
-            super::op_args::leased(&conn.client, set.clone(), &request, err, |set| async move {
-                apply(args, resume, conn, &set).await
-            })
-            .await;
-        match leased {
-            // A resume only takes the pause away: it changes neither the
-            // replicas nor a pet's claim, so it goes ahead beside the
-            // operation that holds the set (often the `--wait` that told
-            // the user to resume).
-            Err(e) if resume && e.downcast_ref::<lease::Refused>().is_some() => {
-                let holder = e
-                    .downcast_ref::<lease::Refused>()
-                    .and_then(|r| r.holder.clone())
-                    .unwrap_or_else(|| "another petctl operation".to_string());
-                writeln!(
-                    err,
-                    "{} {} is held by {holder}; a resume changes neither the replicas nor any claim, so it goes ahead beside it",
-                    super::colour::warning(),
-                    set.label()
-                )?;
-                apply(args, resume, conn, &set).await?
-            }
-            other => other?,
+    let operation = if resume { "resume" } else { "pause" };
+    let leased = args
+        .op
+        .run_on(
+            &conn.client,
+            set.clone(),
+            operation,
+            err,
+            |set| async move { apply(args, resume, conn, &set).await },
+        )
+        .await;
+    let changes = match leased {
+        // A resume only takes the pause away: it changes neither the
+        // replicas nor a pet's claim, so it goes ahead beside the
+        // operation that holds the set (often the `--wait` that told
+        // the user to resume).
+        Err(e) if resume && e.downcast_ref::<lease::Refused>().is_some() => {
+            let holder = e
+                .downcast_ref::<lease::Refused>()
+                .and_then(|r| r.holder.clone())
+                .unwrap_or_else(|| "another petctl operation".to_string());
+            writeln!(
+                err,
+                "{} {} is held by {holder}; a resume changes neither the replicas nor any claim, so it goes ahead beside it",
+                super::colour::warning(),
+                set.label()
+            )?;
+            apply(args, resume, conn, &set).await?
         }
+        other => other?,
     };
     let suffix = if dry_run { " (server dry run)" } else { "" };
     for change in &changes {
