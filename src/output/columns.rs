@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::age::age;
 use super::pod;
+use crate::json::joined;
 use crate::ops::pets::Pet;
 
 /// Headers and rows of one table.
@@ -105,16 +106,9 @@ pub fn table(
                 let containers = o
                     .pointer("/spec/template/spec/containers")
                     .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let join = |field: &str| {
-                    containers
-                        .iter()
-                        .filter_map(|c| c[field].as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                };
-                (cells, vec![join("name"), join("image")])
+                    .map_or(&[][..], Vec::as_slice);
+                let wide = vec![joined(containers, "name"), joined(containers, "image")];
+                (cells, wide)
             }),
         ),
         "Pod" => (

@@ -20,6 +20,14 @@ pub fn strings<'a>(value: &'a Value, pointer: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The string `key` of each of `items`, comma-joined as kubectl's wide
+/// columns show them (a StatefulSet's CONTAINERS and IMAGES); items
+/// without one are passed over.
+pub fn joined(items: &[Value], key: &str) -> String {
+    let values: Vec<&str> = items.iter().filter_map(|i| i[key].as_str()).collect();
+    values.join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +51,12 @@ mod tests {
         );
         assert!(strings(&claim, "/spec").is_empty());
         assert!(strings(&claim, "/status/accessModes").is_empty());
+    }
+
+    #[test]
+    fn joined_names() {
+        let containers = [json!({"name": "a"}), json!({}), json!({"name": "b"})];
+        assert_eq!(joined(&containers, "name"), "a,b");
+        assert_eq!(joined(&[], "name"), "");
     }
 }
