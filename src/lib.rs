@@ -17,4 +17,4 @@ pub use petctl_client as client;
 pub use petctl_local as local;
 pub use petctl_manifest as manifest;
 pub use petctl_manifest::{schema, validation};
-pub use petctl_model::{duration, field_path, kinds, pod, selector, types};
+pub use petctl_model::{duration, field_path, json, kinds, pod, selector, types};

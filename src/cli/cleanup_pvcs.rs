@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::confirm::confirm;
-use super::connect::{connect, runtime};
+use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
 use crate::error::InvalidInput;
@@ -95,7 +95,7 @@ fn resolve(args: &Args, namespace: &str) -> Result<(Asked, Option<LabelSelector>
                 .into(),
         )),
         (None, Some(reference)) => {
-            crate::ops::sets::split_ref(reference).map_err(|e| InvalidInput(e.to_string()))?;
+            check_set_reference(reference)?;
             Ok((Asked::Set(reference.clone()), selector))
         }
         (None, None) => Err(InvalidInput("name the set, or --deleted-set NAME".into())),
@@ -153,11 +153,11 @@ pub fn run(
         // out while claims go; a deleted set has nothing to hold it on.
         let outcome = match &plan.target {
             cleanup::Target::Set(set) => {
-                let request = args.op.lease.request("cleanup-pvcs");
-                super::op_args::leased(&conn.client, set.clone(), &request, err, |_| {
-                    cleanup::remove(&conn.client, &plan, &mut sink)
-                })
-                .await?
+                args.op
+                    .run_on(&conn.client, set.clone(), "cleanup-pvcs", err, |_| {
+                        cleanup::remove(&conn.client, &plan, &mut sink)
+                    })
+                    .await?
             }
             cleanup::Target::Deleted(_) => cleanup::remove(&conn.client, &plan, &mut sink).await?,
         };

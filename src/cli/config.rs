@@ -53,10 +53,7 @@ pub fn run(
                 "petctl: {why}the local control plane's kubeconfig: {}",
                 path.display()
             )?;
-            let rules = kubeconfig::LoadingRules {
-                explicit: Some(path),
-                ..Default::default()
-            };
+            let rules = kubeconfig::LoadingRules::only(path);
             loaded = kubeconfig::load(&rules)?;
         } else {
             writeln!(

@@ -56,6 +56,14 @@ impl Connection {
     }
 }
 
+/// Checks a set reference (NAME or KIND/NAME) before connecting, so that
+/// a bad one is a usage error whether or not a cluster answers.
+pub fn check_set_reference(reference: &str) -> Result<(), crate::error::InvalidInput> {
+    crate::ops::sets::split_ref(reference)
+        .map(|_| ())
+        .map_err(|e| crate::error::InvalidInput(e.to_string()))
+}
+
 const SERVICE_ACCOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 fn env_path(name: &str) -> Option<PathBuf> {
@@ -176,10 +184,7 @@ fn local_resolved(
             kubeconfig.display()
         )?;
     }
-    let rules = kubeconfig::LoadingRules {
-        explicit: Some(kubeconfig),
-        ..Default::default()
-    };
+    let rules = kubeconfig::LoadingRules::only(kubeconfig);
     kubeconfig::resolve(&kubeconfig::load(&rules)?.config, overrides)
 }
 

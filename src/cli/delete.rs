@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use super::connect::{connect, runtime};
+use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
 use super::retention::Retention;
@@ -41,24 +41,30 @@ pub struct Args {
     pub op: super::op_args::OpArgs,
 }
 
+impl Args {
+    fn options(&self) -> anyhow::Result<DeleteSetOptions> {
+        Ok(DeleteSetOptions {
+            cascade: self.cascade,
+            wait: self.wait || self.cascade == Cascade::Ordered,
+            timeout: self.op.timeout()?,
+            dry_run: self.op.dry_run,
+        })
+    }
+}
+
 pub fn run(
     args: Args,
     global: &GlobalArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let options = DeleteSetOptions {
-        cascade: args.cascade,
-        wait: args.wait || args.cascade == Cascade::Ordered,
-        timeout: args.op.timeout()?,
-        dry_run: args.op.dry_run,
-    };
+    let options = args.options()?;
     // With -f, the manifest's other objects (its governing Service) go
     // after its sets, as `kubectl delete -f` deletes them.
     let mut others: Vec<(&'static crate::kinds::KindInfo, Option<String>, String)> = Vec::new();
     let references: Vec<String> = match &args.name {
         Some(name) => {
-            sets::split_ref(name).map_err(|e| InvalidInput(e.to_string()))?;
+            check_set_reference(name)?;
             vec![name.clone()]
         }
         None => {
@@ -110,26 +116,30 @@ pub fn run(
             if args.op.dry_run {
                 writeln!(err, "would {}", delete::describe_plan(&set, args.cascade))?;
             }
-            let retention = Retention::read(&conn.client, &set, Change::Delete(args.cascade)).await?;
-            if !retention.confirm(&label, &format!("delete {label}"), args.op.dry_run, args.yes, err)? {
+            let retention =
+                Retention::read(&conn.client, &set, Change::Delete(args.cascade)).await?;
+            if !retention.confirm(
+                &label,
+                &format!("delete {label}"),
+                args.op.dry_run,
+                args.yes,
+                err,
+            )? {
                 continue;
             }
             let mut sink = progress::for_stderr();
             delete::check_access(&conn.client, &set, &options)
                 .await
                 .map_err(|e| e.context(format!("failed to delete {label}")))?;
-            let outcome = if args.op.dry_run {
-                delete::delete(&conn.client, set, &options, &mut sink).await
-            } else {
-                let request = args.op.lease.request("delete");
-                super::op_args::leased(&conn.client, set, &request, err, |set| {
+            let outcome = args
+                .op
+                .run_on(&conn.client, set, "delete", err, |set| {
                     delete::delete(&conn.client, set, &options, &mut sink)
                 })
                 .await
-            }
-            .map_err(|e| e.context(format!("failed to delete {label}")))?;
+                .map_err(|e| e.context(format!("failed to delete {label}")))?;
             drop(sink);
-            let kept: Vec<&str> = outcome.claims.iter().map(String::as_str).filter(|c| !retention.dooms(c)).collect();
+            let kept = retention.kept(&outcome.claims);
             if !kept.is_empty() && !args.op.dry_run {
                 writeln!(
                     err,
@@ -139,7 +149,9 @@ pub fn run(
                 )?;
             }
             if !args.op.dry_run {
-                retention.report(&conn.client, options.wait, options.timeout, err).await?;
+                retention
+                    .report(&conn.client, options.wait, options.timeout, err)
+                    .await?;
             }
             match args.op.output.as_deref() {
                 Some("name") => writeln!(out, "{}", outcome.set.display())?,
@@ -150,7 +162,7 @@ pub fn run(
                         "set": outcome.set.display(),
                         "removed": outcome.removed,
                         "claimsKept": kept,
-                        "claimsDeletedByServer": retention.doomed.iter().map(|d| &d.claim).collect::<Vec<_>>(),
+                        "claimsDeletedByServer": retention.doomed_claims(),
                         "dryRun": args.op.dry_run,
                     }))?
                 )?,
@@ -177,9 +189,13 @@ pub fn run(
                 .await
                 .map_err(|e| anyhow::Error::from(e).context(format!("failed to delete {shown}")))?
             {
-                delete::OtherFate::Deleted if args.op.dry_run => writeln!(out, "{shown} deleted (server dry run)")?,
+                delete::OtherFate::Deleted if args.op.dry_run => {
+                    writeln!(out, "{shown} deleted (server dry run)")?
+                }
                 delete::OtherFate::Deleted => writeln!(out, "{shown} deleted")?,
-                delete::OtherFate::NotFound => writeln!(err, "{shown} not found: nothing to delete")?,
+                delete::OtherFate::NotFound => {
+                    writeln!(err, "{shown} not found: nothing to delete")?
+                }
                 delete::OtherFate::Kept(why) => writeln!(err, "{shown} kept: {why}")?,
             }
         }

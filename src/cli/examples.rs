@@ -98,39 +98,54 @@ pub const COMPLETION: &str = "Examples:
   # zsh
   petctl completion zsh > \"${fpath[1]}/_petctl\"";
 
+/// Each subcommand's examples, and whether it follows the `--wait`
+/// contract, which its long help then quotes.
+pub const BY_COMMAND: &[(&str, &str, bool)] = &[
+    ("create", CREATE, true),
+    ("get", GET, false),
+    ("describe", DESCRIBE, false),
+    ("scale", SCALE, true),
+    ("upgrade-image", UPGRADE_IMAGE, true),
+    ("pause", PAUSE, true),
+    ("resume", RESUME, true),
+    ("delete", DELETE, true),
+    ("cleanup-pvcs", CLEANUP_PVCS, false),
+    ("migrate", MIGRATE, false),
+    ("local", LOCAL, false),
+    ("config", CONFIG, false),
+    ("version", VERSION, false),
+    ("completion", COMPLETION, false),
+];
+
 #[cfg(test)]
 mod tests {
     use clap::Parser as _;
 
     use crate::cli::Cli;
 
-    const ALL: &[&str] = &[
-        super::CREATE,
-        super::GET,
-        super::DESCRIBE,
-        super::SCALE,
-        super::UPGRADE_IMAGE,
-        super::PAUSE,
-        super::RESUME,
-        super::DELETE,
-        super::CLEANUP_PVCS,
-        super::MIGRATE,
-        super::LOCAL,
-        super::CONFIG,
-        super::VERSION,
-        super::COMPLETION,
-    ];
-
     #[test]
     fn the_command_definition_is_consistent() {
         crate::cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_has_examples() {
+        let names: Vec<&str> = super::BY_COMMAND.iter().map(|(name, ..)| *name).collect();
+        for sub in crate::cli::command().get_subcommands() {
+            assert!(
+                names.contains(&sub.get_name()),
+                "{} has no examples",
+                sub.get_name()
+            );
+            assert!(sub.get_after_help().is_some(), "{}", sub.get_name());
+        }
     }
 
     /// Every example, inside `$(…)` too, is a command line petctl accepts.
     #[test]
     fn every_example_parses() {
         let mut seen = 0;
-        for text in ALL {
+        for (_, text, _) in super::BY_COMMAND {
             for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
                 let Some(at) = line.find("petctl ") else {
                     continue;

@@ -256,66 +256,54 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
     })
 }
 
+/// A flag's values in `local up`'s arguments.
+type Values = fn(&UpArgs) -> Vec<String>;
+
+/// The flags of `local up` that `up_flags` records, each with its values as
+/// the command line spells them (none for an unset optional flag).
+const SERVER_FLAGS: &[(&str, Values)] = &[
+    ("--port", |a| vec![a.port.to_string()]),
+    ("--fault-rate", |a| vec![a.fault_rate.to_string()]),
+    ("--bookmark-interval", |a| vec![millis(a.bookmark_interval)]),
+    ("--event-window", |a| vec![a.event_window.to_string()]),
+    ("--nodes", |a| vec![a.nodes.to_string()]),
+    ("--ready-delay", |a| vec![millis(a.ready_delay)]),
+    ("--max-grace", |a| {
+        a.max_grace.into_iter().map(millis).collect()
+    }),
+    ("--fault-latency", |a| {
+        a.fault_latency.into_iter().map(millis).collect()
+    }),
+    ("--watch-drop-after", |a| {
+        a.watch_drop_after.into_iter().map(millis).collect()
+    }),
+    ("--fault-seed", |a| {
+        a.fault_seed.iter().map(u64::to_string).collect()
+    }),
+    ("--fail-images", |a| a.fail_images.clone()),
+    ("--unpullable-images", |a| a.unpullable_images.clone()),
+    ("--fail-next", |a| {
+        a.fail_next.iter().map(ToString::to_string).collect()
+    }),
+];
+
+fn millis(d: Duration) -> String {
+    format!("{}ms", d.as_millis())
+}
+
 /// The flags of `local up` that shape the server and differ from the
 /// defaults (all but --detach and --state-dir), as a command line that
 /// gives the same server again.
 fn up_flags(args: &UpArgs) -> Vec<OsString> {
     let defaults = UpArgs::defaults();
-    let millis = |d: &Duration| format!("{}ms", d.as_millis());
     let mut flags: Vec<OsString> = Vec::new();
-    let mut flag = |name: &str, value: String, default: String| {
-        if value != default {
-            flags.extend([name.into(), value.into()]);
+    for (name, values) in SERVER_FLAGS {
+        let wanted = values(args);
+        if wanted != values(&defaults) {
+            for value in wanted {
+                flags.extend([name.into(), value.into()]);
+            }
         }
-    };
-    flag("--port", args.port.to_string(), defaults.port.to_string());
-    flag(
-        "--fault-rate",
-        args.fault_rate.to_string(),
-        defaults.fault_rate.to_string(),
-    );
-    flag(
-        "--bookmark-interval",
-        millis(&args.bookmark_interval),
-        millis(&defaults.bookmark_interval),
-    );
-    flag(
-        "--event-window",
-        args.event_window.to_string(),
-        defaults.event_window.to_string(),
-    );
-    flag(
-        "--nodes",
-        args.nodes.to_string(),
-        defaults.nodes.to_string(),
-    );
-    flag(
-        "--ready-delay",
-        millis(&args.ready_delay),
-        millis(&defaults.ready_delay),
-    );
-    let optional = |d: &Option<Duration>| d.as_ref().map(millis).unwrap_or_default();
-    flag("--max-grace", optional(&args.max_grace), String::new());
-    flag(
-        "--fault-latency",
-        optional(&args.fault_latency),
-        String::new(),
-    );
-    flag(
-        "--watch-drop-after",
-        optional(&args.watch_drop_after),
-        String::new(),
-    );
-    let seed = args.fault_seed.map(|s| s.to_string()).unwrap_or_default();
-    flag("--fault-seed", seed, String::new());
-    for glob in &args.fail_images {
-        flag("--fail-images", glob.clone(), String::new());
-    }
-    for glob in &args.unpullable_images {
-        flag("--unpullable-images", glob.clone(), String::new());
-    }
-    for fail in &args.fail_next {
-        flag("--fail-next", fail.to_string(), String::new());
     }
     if let Some(file) = &args.basic_auth_file {
         // Made absolute so that a later start from another directory
@@ -468,10 +456,7 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
             state.root.display()
         );
     }
-    let rules = crate::client::kubeconfig::LoadingRules {
-        explicit: Some(state.kubeconfig()),
-        ..Default::default()
-    };
+    let rules = crate::client::kubeconfig::LoadingRules::only(state.kubeconfig());
     let config = crate::client::kubeconfig::load(&rules)?.config;
     let resolved = crate::client::kubeconfig::resolve(&config, &Default::default())?;
     let options = crate::client::ClientOptions {
@@ -493,19 +478,13 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
 }
 
 fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {
-    let text = |k: &str| {
-        status
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
+    let text = |pointer: &str| crate::json::text(status, pointer);
     let uptime = status
         .get("uptimeSeconds")
         .and_then(Value::as_u64)
         .unwrap_or(0);
     let mut lines = vec![
-        format!("URL:      {}", text("url")),
+        format!("URL:      {}", text("/url")),
         format!(
             "PID:      {}",
             status.get("pid").and_then(Value::as_u64).unwrap_or(0)
@@ -514,7 +493,7 @@ fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {
             "Uptime:   {}",
             crate::duration::human_duration(uptime as i64)
         ),
-        format!("Revision: {}", text("resourceVersion")),
+        format!("Revision: {}", text("/resourceVersion")),
         format!("Kubeconfig: {}", kubeconfig.display()),
         "Objects:".to_string(),
     ];
@@ -530,6 +509,24 @@ fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn up_flags_name_what_differs_from_the_defaults() {
+        use clap::{Args as _, FromArgMatches as _};
+        let given = "up --port 6443 --nodes 3 --ready-delay 2s --max-grace 5s \
+                     --fail-images a* --fail-images b* --event-window 10000";
+        let command = UpArgs::augment_args(clap::Command::new("up"));
+        let matches = command.get_matches_from(given.split_whitespace());
+        let args = UpArgs::from_arg_matches(&matches).unwrap();
+        let flags: Vec<String> = up_flags(&args)
+            .into_iter()
+            .map(|f| f.into_string().unwrap())
+            .collect();
+        let want = "--port 6443 --nodes 3 --ready-delay 2000ms --max-grace 5000ms \
+                    --fail-images a* --fail-images b*";
+        assert_eq!(flags, want.split_whitespace().collect::<Vec<_>>());
+        assert!(up_flags(&UpArgs::defaults()).is_empty());
+    }
 
     #[test]
     fn status_renders() {

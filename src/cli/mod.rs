@@ -47,52 +47,50 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the governing Service, the set and the rest from manifests
-    #[command(after_help = examples::CREATE, after_long_help = wait::after_long_help(examples::CREATE))]
     Create(create::Args),
     /// List sets, their pets, pods and claims
-    #[command(after_help = examples::GET)]
     Get(get::Args),
     /// Show a set: its pets' identities, storage, revisions and events
-    #[command(after_help = examples::DESCRIBE)]
     Describe(describe::Args),
     /// Change a set's replicas: pets come up in order and go down in reverse
-    #[command(after_help = examples::SCALE, after_long_help = wait::after_long_help(examples::SCALE))]
     Scale(scale::Args),
     /// Change container images and replace the pets one by one, in order
-    #[command(after_help = examples::UPGRADE_IMAGE, after_long_help = wait::after_long_help(examples::UPGRADE_IMAGE))]
     UpgradeImage(upgrade_image::Args),
     /// Pause a set (or one pet of a PetSet): no pet is created, deleted or updated
-    #[command(after_help = examples::PAUSE, after_long_help = wait::after_long_help(examples::PAUSE))]
     Pause(pause::Args),
     /// Resume a paused set (or one pet of a PetSet)
-    #[command(after_help = examples::RESUME, after_long_help = wait::after_long_help(examples::RESUME))]
     Resume(pause::Args),
     /// Delete a set: scale to 0 in order, then delete it (claims are kept)
-    #[command(after_help = examples::DELETE, after_long_help = wait::after_long_help(examples::DELETE))]
     Delete(delete::Args),
     /// Delete the claims no pet of a set uses any more (asks first)
-    #[command(after_help = examples::CLEANUP_PVCS)]
     CleanupPvcs(cleanup_pvcs::Args),
     /// Convert PetSets and older StatefulSets to apps/v1 StatefulSets
-    #[command(after_help = examples::MIGRATE)]
     Migrate(migrate::Args),
     /// Run the local control plane: a Kubernetes-compatible API server
-    #[command(after_help = examples::LOCAL)]
     Local(local::Args),
     /// Show the kubeconfig petctl uses
-    #[command(after_help = examples::CONFIG)]
     Config(config::Args),
     /// Print the client and server versions
-    #[command(after_help = examples::VERSION)]
     Version(version::Args),
     /// Print a shell completion script
-    #[command(after_help = examples::COMPLETION)]
     Completion(completion::Args),
 }
 
-/// The clap command, for completions and man pages.
+/// The clap command, for completions and man pages, with each
+/// subcommand's examples after its help.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let mut command = <Cli as clap::CommandFactory>::command();
+    for &(name, text, waits) in examples::BY_COMMAND {
+        command = command.mut_subcommand(name, |sub| {
+            let sub = sub.after_help(text);
+            if waits {
+                sub.after_long_help(wait::after_long_help(text))
+            } else {
+                sub
+            }
+        });
+    }
+    command
 }
 
 /// The name kubectl's plugin mechanism runs petctl by: `kubectl pets`.

@@ -113,6 +113,25 @@ impl OpArgs {
     pub fn timeout(&self) -> anyhow::Result<Duration> {
         parse_timeout(&self.timeout)
     }
+
+    /// Runs `operation`'s `work` on `set`: straight away on a dry run,
+    /// which changes nothing and so takes no lease, else [`leased`].
+    pub async fn run_on<T, Fut>(
+        &self,
+        client: &Client,
+        set: Set,
+        operation: &str,
+        err: &mut dyn Write,
+        work: impl FnOnce(Set) -> Fut,
+    ) -> anyhow::Result<T>
+    where
+        Fut: Future<Output = anyhow::Result<T>>,
+    {
+        if self.dry_run {
+            return work(set).await;
+        }
+        leased(client, set, &self.lease.request(operation), err, work).await
+    }
 }
 
 /// A `--timeout` value: `500ms`, `90s`, `5m`.

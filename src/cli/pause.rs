@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use super::connect::{connect, runtime};
+use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use crate::client::request::ListParams;
 use crate::error::InvalidInput;
@@ -41,7 +41,7 @@ pub fn run(
     if args.pet.is_some_and(|p| p < 0) {
         return Err(InvalidInput::new("--pet must be an ordinal, 0 or more").into());
     }
-    sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
+    check_set_reference(&args.name)?;
     let timeout = args.op.timeout()?;
     let conn = connect(global, err)?;
     let verb = if resume { "resume" } else { "pause" };
@@ -79,38 +79,36 @@ async fn change(
 ) -> anyhow::Result<sets::Set> {
     let dry_run = args.op.dry_run;
     let set = conn.find_set(&args.name).await?;
-    let changes = if dry_run {
-        apply(args, resume, conn, &set).await?
-    } else {
-        let request = args
-            .op
-            .lease
-            .request(if resume { "resume" } else { "pause" });
-        let leased =
-            super::op_args::leased(&conn.client, set.clone(), &request, err, |set| async move {
-                apply(args, resume, conn, &set).await
-            })
-            .await;
-        match leased {
-            // A resume only takes the pause away: it changes neither the
-            // replicas nor a pet's claim, so it goes ahead beside the
-            // operation that holds the set (often the `--wait` that told
-            // the user to resume).
-            Err(e) if resume && e.downcast_ref::<lease::Refused>().is_some() => {
-                let holder = e
-                    .downcast_ref::<lease::Refused>()
-                    .and_then(|r| r.holder.clone())
-                    .unwrap_or_else(|| "another petctl operation".to_string());
-                writeln!(
-                    err,
-                    "{} {} is held by {holder}; a resume changes neither the replicas nor any claim, so it goes ahead beside it",
-                    super::colour::warning(),
-                    set.label()
-                )?;
-                apply(args, resume, conn, &set).await?
-            }
-            other => other?,
+    let operation = if resume { "resume" } else { "pause" };
+    let leased = args
+        .op
+        .run_on(
+            &conn.client,
+            set.clone(),
+            operation,
+            err,
+            |set| async move { apply(args, resume, conn, &set).await },
+        )
+        .await;
+    let changes = match leased {
+        // A resume only takes the pause away: it changes neither the
+        // replicas nor a pet's claim, so it goes ahead beside the
+        // operation that holds the set (often the `--wait` that told
+        // the user to resume).
+        Err(e) if resume && e.downcast_ref::<lease::Refused>().is_some() => {
+            let holder = e
+                .downcast_ref::<lease::Refused>()
+                .and_then(|r| r.holder.clone())
+                .unwrap_or_else(|| "another petctl operation".to_string());
+            writeln!(
+                err,
+                "{} {} is held by {holder}; a resume changes neither the replicas nor any claim, so it goes ahead beside it",
+                super::colour::warning(),
+                set.label()
+            )?;
+            apply(args, resume, conn, &set).await?
         }
+        other => other?,
     };
     let suffix = if dry_run { " (server dry run)" } else { "" };
     for change in &changes {

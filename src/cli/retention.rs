@@ -29,16 +29,21 @@ impl Retention {
     }
 
     fn names(&self) -> String {
-        self.doomed
-            .iter()
-            .map(|d| d.claim.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.doomed_claims().join(", ")
     }
 
-    /// Whether `claim` is one the server deletes.
-    pub fn dooms(&self, claim: &str) -> bool {
-        self.doomed.iter().any(|d| d.claim == claim)
+    /// The claims the server deletes, by name.
+    pub fn doomed_claims(&self) -> Vec<&str> {
+        self.doomed.iter().map(|d| d.claim.as_str()).collect()
+    }
+
+    /// Those of `claims` the server keeps.
+    pub fn kept<'a>(&self, claims: &'a [String]) -> Vec<&'a str> {
+        claims
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !self.doomed.iter().any(|d| d.claim == *c))
+            .collect()
     }
 
     /// Names the claims (a dry run only names them) and asks before

@@ -5,14 +5,13 @@
 
 use std::io::Write;
 
-use super::connect::{connect, runtime};
+use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
 use super::retention::Retention;
 use crate::error::InvalidInput;
 use crate::ops::retention::Change;
 use crate::ops::scale::{self, ScaleOptions};
-use crate::ops::sets;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,31 +38,37 @@ pub struct Args {
     pub op: super::op_args::OpArgs,
 }
 
+impl Args {
+    fn options(&self) -> anyhow::Result<ScaleOptions> {
+        if self.replicas < 0 {
+            return Err(InvalidInput(format!(
+                "--replicas must be 0 or more, not {}",
+                self.replicas
+            ))
+            .into());
+        }
+        if self.current_replicas.is_some_and(|m| m < 0) {
+            return Err(InvalidInput::new("--current-replicas must be 0 or more").into());
+        }
+        Ok(ScaleOptions {
+            replicas: self.replicas,
+            current_replicas: self.current_replicas,
+            wait: self.wait,
+            dry_run: self.op.dry_run,
+            timeout: self.op.timeout()?,
+        })
+    }
+}
+
 pub fn run(
     args: Args,
     global: &GlobalArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if args.replicas < 0 {
-        return Err(InvalidInput(format!(
-            "--replicas must be 0 or more, not {}",
-            args.replicas
-        ))
-        .into());
-    }
-    if args.current_replicas.is_some_and(|m| m < 0) {
-        return Err(InvalidInput::new("--current-replicas must be 0 or more").into());
-    }
-    let timeout = args.op.timeout()?;
-    let options = ScaleOptions {
-        replicas: args.replicas,
-        current_replicas: args.current_replicas,
-        wait: args.wait,
-        timeout,
-        dry_run: args.op.dry_run,
-    };
-    sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
+    check_set_reference(&args.name)?;
+    let options = args.options()?;
+    let timeout = options.timeout;
     let conn = connect(global, err)?;
     runtime()?.block_on(async {
         let set = conn.find_set(&args.name).await?;
@@ -77,16 +82,13 @@ pub fn run(
             return Ok(());
         }
         let mut sink = progress::for_stderr();
-        let outcome = if args.op.dry_run {
-            scale::scale(&conn.client, set, &options, &mut sink).await
-        } else {
-            let request = args.op.lease.request("scale");
-            super::op_args::leased(&conn.client, set, &request, err, |set| {
+        let outcome = args
+            .op
+            .run_on(&conn.client, set, "scale", err, |set| {
                 scale::scale(&conn.client, set, &options, &mut sink)
             })
             .await
-        }
-        .map_err(|e| e.context(format!("failed to scale {label}")))?;
+            .map_err(|e| e.context(format!("failed to scale {label}")))?;
         drop(sink);
         if outcome.paused && !args.wait {
             writeln!(
@@ -95,7 +97,7 @@ pub fn run(
                 outcome.set.name()
             )?;
         }
-        let kept: Vec<&str> = outcome.kept_claims.iter().map(String::as_str).filter(|c| !retention.dooms(c)).collect();
+        let kept = retention.kept(&outcome.kept_claims);
         if !kept.is_empty() {
             writeln!(
                 err,
@@ -118,7 +120,7 @@ pub fn run(
                     "removed": outcome.plan.remove,
                     "paused": outcome.paused,
                     "keptClaims": kept,
-                    "claimsDeletedByServer": retention.doomed.iter().map(|d| &d.claim).collect::<Vec<_>>(),
+                    "claimsDeletedByServer": retention.doomed_claims(),
                     "dryRun": args.op.dry_run,
                 });
                 writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;

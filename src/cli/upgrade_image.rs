@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use anyhow::bail;
 
-use super::connect::{connect, runtime};
+use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
 use crate::error::InvalidInput;
-use crate::ops::sets;
 use crate::ops::upgrade::{self, ImageChange, Order, Outcome, PetResult, Status, UpgradeOptions};
 
 #[derive(Debug, clap::Args)]
@@ -87,7 +86,7 @@ pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
         timeout: Some(timeout).filter(|t| !t.is_zero()),
     };
     options.validate()?;
-    sets::split_ref(&args.name).map_err(|e| InvalidInput(e.to_string()))?;
+    check_set_reference(&args.name)?;
     Ok(options)
 }
 

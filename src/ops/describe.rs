@@ -39,12 +39,7 @@ pub async fn gather(
         }
         _ => None,
     };
-    let uid = set
-        .object
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let uid = set.uid().to_string();
     let revisions = if set.is_petset() {
         Vec::new()
     } else {

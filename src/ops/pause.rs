@@ -128,6 +128,37 @@ fn partition(set: &Set) -> i64 {
         .unwrap_or(0)
 }
 
+/// Sets the initialized annotation to `value` on the PetSet's pet `pet`,
+/// or on each of `pets` when no pet is named.
+async fn annotate_pets(
+    client: &Client,
+    set: &Set,
+    pet: Option<i64>,
+    pets: &[i64],
+    value: &str,
+    dry_run: bool,
+) -> anyhow::Result<Vec<Change>> {
+    let targets = match pet {
+        Some(ordinal) => vec![ordinal],
+        None => pets.to_vec(),
+    };
+    let mut changes = Vec::new();
+    for ordinal in targets {
+        changes.push(annotate_pet(client, set, ordinal, value, dry_run).await?);
+    }
+    Ok(changes)
+}
+
+/// `--pet` names a pet to hold back by annotation, which only PetSets read.
+fn no_pet_of_a_statefulset(pet: Option<i64>) -> anyhow::Result<()> {
+    if pet.is_some() {
+        anyhow::bail!(
+            "--pet works for PetSets only: a StatefulSet ignores the initialized annotation"
+        );
+    }
+    Ok(())
+}
+
 /// Pauses the set, or one pet of a PetSet. `pets` are the ordinals of
 /// the PetSet's existing pets.
 pub async fn pause(
@@ -138,27 +169,15 @@ pub async fn pause(
     dry_run: bool,
 ) -> anyhow::Result<Vec<Change>> {
     if set.is_petset() {
-        let targets: Vec<i64> = match pet {
-            Some(ordinal) => vec![ordinal],
-            None => pets.to_vec(),
-        };
-        if targets.is_empty() {
+        if pet.is_none() && pets.is_empty() {
             anyhow::bail!(
                 "{} has no pets to pause; its template decides whether new pets start paused",
                 set.label()
             );
         }
-        let mut changes = Vec::new();
-        for ordinal in targets {
-            changes.push(annotate_pet(client, set, ordinal, "false", dry_run).await?);
-        }
-        return Ok(changes);
+        return annotate_pets(client, set, pet, pets, "false", dry_run).await;
     }
-    if pet.is_some() {
-        anyhow::bail!(
-            "--pet works for PetSets only: a StatefulSet ignores the initialized annotation"
-        );
-    }
+    no_pet_of_a_statefulset(pet)?;
     if set.update_strategy() != "RollingUpdate" {
         anyhow::bail!("{} uses the OnDelete update strategy: pets take a new template only when deleted, so there is no rollout to pause", set.label());
     }
@@ -209,14 +228,7 @@ pub async fn resume(
     dry_run: bool,
 ) -> anyhow::Result<Vec<Change>> {
     if set.is_petset() {
-        let targets: Vec<i64> = match pet {
-            Some(ordinal) => vec![ordinal],
-            None => paused_pets.to_vec(),
-        };
-        let mut changes = Vec::new();
-        for ordinal in targets {
-            changes.push(annotate_pet(client, set, ordinal, "true", dry_run).await?);
-        }
+        let mut changes = annotate_pets(client, set, pet, paused_pets, "true", dry_run).await?;
         if changes.is_empty() {
             changes.push(Change::Nothing(format!(
                 "no pet of {} is paused",
@@ -231,11 +243,7 @@ pub async fn resume(
         }
         return Ok(changes);
     }
-    if pet.is_some() {
-        anyhow::bail!(
-            "--pet works for PetSets only: a StatefulSet ignores the initialized annotation"
-        );
-    }
+    no_pet_of_a_statefulset(pet)?;
     let key = format!(
         "/metadata/annotations/{}",
         pointer_token(PAUSED_PARTITION_ANNOTATION)

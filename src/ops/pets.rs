@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use petctl_model::ordinal::of_claim;
 use serde_json::Value;
 
 use super::sets::Set;
@@ -63,46 +64,15 @@ pub fn assemble(set: &Set, pods: &[Value], claims: &[Value]) -> Vec<Pet> {
         .collect()
 }
 
-/// The ordinal of `claim` if it is named `<template>-<set>-<ordinal>` for
-/// one of `templates`; never for a template not in the list.
-pub fn claim_ordinal(claim: &str, set_name: &str, templates: &[String]) -> Option<i64> {
-    let suffix_start = claim.rfind('-')?;
-    let ordinal_text = &claim[suffix_start + 1..];
-    if ordinal_text.is_empty()
-        || !ordinal_text.bytes().all(|b| b.is_ascii_digit())
-        || (ordinal_text.len() > 1 && ordinal_text.starts_with('0'))
-    {
-        return None;
-    }
-    let before = claim[..suffix_start]
-        .strip_suffix(set_name)?
-        .strip_suffix('-')?;
-    if !templates.iter().any(|t| t == before) {
-        return None;
-    }
-    ordinal_text.parse().ok()
-}
-
 /// The set's existing claims as `(ordinal, name)`, in ordinal order, found
 /// by their `<template>-<set>-<ordinal>` names.
 pub async fn claims(client: &Client, set: &Set) -> Result<Vec<(i64, String)>, Error> {
     let templates = set.claim_template_names();
-    if templates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let items = client
-        .list_objects(
-            kinds::builtin("pvc"),
-            Some(set.namespace()),
-            &ListParams::default(),
-        )
-        .await?;
-    let mut claims: Vec<(i64, String)> = items
+    let mut claims: Vec<(i64, String)> = claim_objects(client, set)
+        .await?
         .iter()
         .filter_map(|c| c.pointer("/metadata/name")?.as_str())
-        .filter_map(|name| {
-            claim_ordinal(name, set.name(), &templates).map(|o| (o, name.to_string()))
-        })
+        .filter_map(|name| of_claim(name, set.name(), &templates).map(|o| (o, name.to_string())))
         .collect();
     claims.sort();
     Ok(claims)
@@ -114,18 +84,23 @@ pub async fn gather(client: &Client, set: &Set) -> Result<Vec<Pet>, Error> {
     let pods = client
         .list_objects(kinds::builtin("pods"), Some(set.namespace()), &selector)
         .await?;
-    let claims = if set.claim_template_names().is_empty() {
-        Vec::new()
-    } else {
-        client
-            .list_objects(
-                kinds::builtin("pvc"),
-                Some(set.namespace()),
-                &ListParams::default(),
-            )
-            .await?
-    };
+    let claims = claim_objects(client, set).await?;
     Ok(assemble(set, &pods, &claims))
+}
+
+/// Every claim in the set's namespace, for the caller to match by name;
+/// no request at all when the set has no claim templates.
+pub async fn claim_objects(client: &Client, set: &Set) -> Result<Vec<Value>, Error> {
+    if set.claim_template_names().is_empty() {
+        return Ok(Vec::new());
+    }
+    client
+        .list_objects(
+            kinds::builtin("pvc"),
+            Some(set.namespace()),
+            &ListParams::default(),
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -171,27 +146,6 @@ mod tests {
                 (2, true, "www-web-2", false)
             ]
         );
-    }
-
-    #[test]
-    fn claim_ordinals_need_one_of_the_templates() {
-        let www = ["www".to_string()];
-        assert_eq!(claim_ordinal("www-web-3", "web", &www), Some(3));
-        assert_eq!(claim_ordinal("www-web-10", "web", &www), Some(10));
-        for other in [
-            "data-web-3",
-            "www-web-03",
-            "www-web-",
-            "www-web",
-            "web-3",
-            "-web-3",
-            "www-x-web-3",
-        ] {
-            assert_eq!(claim_ordinal(other, "web", &www), None, "{other}");
-        }
-        assert_eq!(claim_ordinal("www-web-3", "web", &[]), None);
-        let dashed = ["data-x".to_string()];
-        assert_eq!(claim_ordinal("data-x-old-1", "old", &dashed), Some(1));
     }
 
     #[test]

@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
+use petctl_model::ordinal::of_claim;
 use serde_json::Value;
 
 use super::delete::Cascade;
-use super::pets::claim_ordinal;
+use super::pets::claim_objects;
 use super::sets::Set;
 use super::wait;
 use crate::client::request::ListParams;
@@ -104,7 +105,7 @@ pub fn doomed_claims(set: &Set, claims: &[Value], change: Change) -> Vec<Doomed>
         .iter()
         .filter_map(|claim| {
             let name = claim.pointer("/metadata/name")?.as_str()?;
-            let ordinal = claim_ordinal(name, set.name(), &templates)?;
+            let ordinal = of_claim(name, set.name(), &templates)?;
             let with_set = || in_range(ordinal, 0) || owned_by(claim, set.uid());
             let deleted = match change {
                 Change::ScaleTo(to) => policy.when_scaled && in_range(ordinal, to),
@@ -132,16 +133,10 @@ pub fn doomed_claims(set: &Set, claims: &[Value], change: Change) -> Vec<Doomed>
 /// Reads the set's claims and names those `change` makes the server
 /// delete; no request at all when the policy retains everything.
 pub async fn doomed(client: &Client, set: &Set, change: Change) -> Result<Vec<Doomed>, Error> {
-    if Policy::of(set) == Policy::default() || set.claim_template_names().is_empty() {
+    if Policy::of(set) == Policy::default() {
         return Ok(Vec::new());
     }
-    let claims = client
-        .list_objects(
-            kinds::builtin("pvc"),
-            Some(set.namespace()),
-            &ListParams::default(),
-        )
-        .await?;
+    let claims = claim_objects(client, set).await?;
     Ok(doomed_claims(set, &claims, change))
 }
 
@@ -224,84 +219,40 @@ mod tests {
         doomed.into_iter().map(|d| d.claim).collect()
     }
 
+    /// The logs and www claims of the pets `ordinals`, in the order the
+    /// server deletes them.
+    fn of_pets(ordinals: std::ops::Range<i64>) -> Vec<String> {
+        ordinals
+            .flat_map(|o| [format!("logs-web-{o}"), format!("www-web-{o}")])
+            .collect()
+    }
+
     #[test]
     fn which_claims_the_server_deletes() {
         use Cascade::*;
         use Change::*;
         let all = claims();
+        let none = Vec::new();
+        // Every claim of the set: its pets' and the owned leftover of pet 4.
+        let every = [of_pets(0..3), vec!["www-web-4".to_string()]].concat();
         for (policy, change, want) in [
-            (("Retain", "Retain"), ScaleTo(1), vec![]),
-            (("Retain", "Retain"), Delete(Ordered), vec![]),
-            (
-                ("Retain", "Delete"),
-                ScaleTo(1),
-                vec!["logs-web-1", "www-web-1", "logs-web-2", "www-web-2"],
-            ),
-            (("Retain", "Delete"), ScaleTo(3), vec![]),
-            (("Retain", "Delete"), ScaleTo(5), vec![]),
-            (("Retain", "Delete"), Delete(Background), vec![]),
-            (
-                ("Retain", "Delete"),
-                Delete(Ordered),
-                vec![
-                    "logs-web-0",
-                    "www-web-0",
-                    "logs-web-1",
-                    "www-web-1",
-                    "logs-web-2",
-                    "www-web-2",
-                ],
-            ),
-            (("Delete", "Retain"), ScaleTo(0), vec![]),
-            (("Delete", "Retain"), Delete(Orphan), vec![]),
-            (
-                ("Delete", "Retain"),
-                Delete(Background),
-                vec![
-                    "logs-web-0",
-                    "www-web-0",
-                    "logs-web-1",
-                    "www-web-1",
-                    "logs-web-2",
-                    "www-web-2",
-                    "www-web-4",
-                ],
-            ),
-            (
-                ("Delete", "Retain"),
-                Delete(Foreground),
-                vec![
-                    "logs-web-0",
-                    "www-web-0",
-                    "logs-web-1",
-                    "www-web-1",
-                    "logs-web-2",
-                    "www-web-2",
-                    "www-web-4",
-                ],
-            ),
-            (
-                ("Delete", "Delete"),
-                ScaleTo(2),
-                vec!["logs-web-2", "www-web-2"],
-            ),
-            (("Delete", "Delete"), Delete(Orphan), vec![]),
-            (
-                ("Delete", "Delete"),
-                Delete(Ordered),
-                vec![
-                    "logs-web-0",
-                    "www-web-0",
-                    "logs-web-1",
-                    "www-web-1",
-                    "logs-web-2",
-                    "www-web-2",
-                    "www-web-4",
-                ],
-            ),
+            (("Retain", "Retain"), ScaleTo(1), &none),
+            (("Retain", "Retain"), Delete(Ordered), &none),
+            (("Retain", "Delete"), ScaleTo(1), &of_pets(1..3)),
+            (("Retain", "Delete"), ScaleTo(3), &none),
+            (("Retain", "Delete"), ScaleTo(5), &none),
+            (("Retain", "Delete"), Delete(Background), &none),
+            (("Retain", "Delete"), Delete(Ordered), &of_pets(0..3)),
+            (("Delete", "Retain"), ScaleTo(0), &none),
+            (("Delete", "Retain"), Delete(Orphan), &none),
+            (("Delete", "Retain"), Delete(Background), &every),
+            (("Delete", "Retain"), Delete(Foreground), &every),
+            (("Delete", "Delete"), ScaleTo(2), &of_pets(2..3)),
+            (("Delete", "Delete"), Delete(Orphan), &none),
+            (("Delete", "Delete"), Delete(Ordered), &every),
         ] {
             assert_eq!(
-                names(doomed_claims(&set(policy.0, policy.1, 3), &all, change)),
+                &names(doomed_claims(&set(policy.0, policy.1, 3), &all, change)),
                 want,
                 "{policy:?} {change:?}"
             );

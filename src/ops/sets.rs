@@ -221,12 +221,7 @@ pub async fn patch_guarded(
     ops: Vec<Value>,
     dry_run: bool,
 ) -> Result<Set, Error> {
-    let rv = set
-        .object
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let rv = set.resource_version();
     let mut patch =
         vec![serde_json::json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv})];
     patch.extend(ops);

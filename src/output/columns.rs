@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::age::age;
 use super::pod;
+use crate::json::joined;
 use crate::ops::pets::Pet;
 
 /// Headers and rows of one table.
@@ -34,18 +35,34 @@ fn or_none(s: String) -> String {
     }
 }
 
+fn created(v: &Value, now: jiff::Timestamp) -> String {
+    let at = v
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str);
+    age(at, now)
+}
+
+fn or_unset(s: String) -> String {
+    if s.is_empty() {
+        "<unset>".into()
+    } else {
+        s
+    }
+}
+
 /// kubectl's short names for access modes.
 fn access_modes(pvc: &Value) -> String {
-    let modes: Vec<&str> = pvc
-        .pointer("/status/accessModes")
-        .or_else(|| pvc.pointer("/spec/accessModes"))
-        .and_then(Value::as_array)
+    let pointer = if pvc.pointer("/status/accessModes").is_some() {
+        "/status/accessModes"
+    } else {
+        "/spec/accessModes"
+    };
+    let modes = crate::json::strings(pvc, pointer);
+    let short: Vec<&str> = modes
         .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
         .map(crate::types::access_mode_short)
         .collect();
-    modes.join(",")
+    short.join(",")
 }
 
 /// The table for `objects` of `kind` (the kind's `Kind` name).
@@ -56,95 +73,62 @@ pub fn table(
     all_namespaces: bool,
     now: jiff::Timestamp,
 ) -> Rows {
-    let created = |o: &Value| {
-        age(
-            o.pointer("/metadata/creationTimestamp")
-                .and_then(Value::as_str),
-            now,
-        )
+    let created = |o: &Value| created(o, now);
+    let replicas = |o: &Value| {
+        o.pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1)
     };
-    let (mut headers, rows): (Vec<&'static str>, Vec<Vec<String>>) = match kind {
+    // Each kind's headers, the headers `-o wide` adds, and an object's
+    // cells under both.
+    type Cells<'a> = Box<dyn Fn(&Value) -> (Vec<String>, Vec<String>) + 'a>;
+    let (mut headers, wide_headers, cells): (Vec<&'static str>, &[&'static str], Cells) = match kind
+    {
         "PetSet" => (
             vec!["NAME", "DESIRED", "CURRENT", "AGE"],
-            objects
-                .iter()
-                .map(|o| {
-                    vec![
-                        text(o, "/metadata/name"),
-                        o.pointer("/spec/replicas")
-                            .and_then(Value::as_i64)
-                            .unwrap_or(1)
-                            .to_string(),
-                        int(o, "/status/replicas").to_string(),
-                        created(o),
-                    ]
-                })
-                .collect(),
+            &[],
+            Box::new(|o| {
+                let cells = vec![
+                    text(o, "/metadata/name"),
+                    replicas(o).to_string(),
+                    int(o, "/status/replicas").to_string(),
+                    created(o),
+                ];
+                (cells, vec![])
+            }),
         ),
-        "StatefulSet" => {
-            let mut headers = vec!["NAME", "READY", "AGE"];
-            if wide {
-                headers.extend(["CONTAINERS", "IMAGES"]);
-            }
-            let rows = objects
-                .iter()
-                .map(|o| {
-                    let mut row = vec![
-                        text(o, "/metadata/name"),
-                        format!(
-                            "{}/{}",
-                            int(o, "/status/readyReplicas"),
-                            o.pointer("/spec/replicas")
-                                .and_then(Value::as_i64)
-                                .unwrap_or(1)
-                        ),
-                        created(o),
-                    ];
-                    if wide {
-                        let containers = o
-                            .pointer("/spec/template/spec/containers")
-                            .and_then(Value::as_array)
-                            .cloned()
-                            .unwrap_or_default();
-                        let join = |field: &str| {
-                            containers
-                                .iter()
-                                .filter_map(|c| c[field].as_str())
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        };
-                        row.push(join("name"));
-                        row.push(join("image"));
-                    }
-                    row
-                })
-                .collect();
-            (headers, rows)
-        }
-        "Pod" => {
-            let mut headers = vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"];
-            if wide {
-                headers.extend(["IP", "NODE"]);
-            }
-            let rows = objects
-                .iter()
-                .map(|o| {
-                    let mut row = vec![
-                        text(o, "/metadata/name"),
-                        pod::ready(o),
-                        pod::status(o),
-                        pod::restarts(o).to_string(),
-                        created(o),
-                    ];
-                    if wide {
-                        row.push(or_none(text(o, "/status/podIP")));
-                        row.push(or_none(text(o, "/spec/nodeName")));
-                    }
-                    row
-                })
-                .collect();
-            (headers, rows)
-        }
+        "StatefulSet" => (
+            vec!["NAME", "READY", "AGE"],
+            &["CONTAINERS", "IMAGES"],
+            Box::new(|o| {
+                let ready = format!("{}/{}", int(o, "/status/readyReplicas"), replicas(o));
+                let cells = vec![text(o, "/metadata/name"), ready, created(o)];
+                let containers = o
+                    .pointer("/spec/template/spec/containers")
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice);
+                let wide = vec![joined(containers, "name"), joined(containers, "image")];
+                (cells, wide)
+            }),
+        ),
+        "Pod" => (
+            vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+            &["IP", "NODE"],
+            Box::new(|o| {
+                let cells = vec![
+                    text(o, "/metadata/name"),
+                    pod::ready(o),
+                    pod::status(o),
+                    pod::restarts(o).to_string(),
+                    created(o),
+                ];
+                let wide = vec![
+                    or_none(text(o, "/status/podIP")),
+                    or_none(text(o, "/spec/nodeName")),
+                ];
+                (cells, wide)
+            }),
+        ),
         "PersistentVolumeClaim" => (
             vec![
                 "NAME",
@@ -156,40 +140,40 @@ pub fn table(
                 "VOLUMEATTRIBUTESCLASS",
                 "AGE",
             ],
-            objects
-                .iter()
-                .map(|o| {
-                    let class = text(o, "/spec/storageClassName");
-                    let vac = text(o, "/spec/volumeAttributesClassName");
-                    vec![
-                        text(o, "/metadata/name"),
-                        crate::types::volume_status(o).to_string(),
-                        text(o, "/spec/volumeName"),
-                        text(o, "/status/capacity/storage"),
-                        access_modes(o),
-                        if class.is_empty() {
-                            "<unset>".into()
-                        } else {
-                            class
-                        },
-                        if vac.is_empty() {
-                            "<unset>".into()
-                        } else {
-                            vac
-                        },
-                        created(o),
-                    ]
-                })
-                .collect(),
+            &[],
+            Box::new(|o| {
+                let cells = vec![
+                    text(o, "/metadata/name"),
+                    crate::types::volume_status(o).to_string(),
+                    text(o, "/spec/volumeName"),
+                    text(o, "/status/capacity/storage"),
+                    access_modes(o),
+                    or_unset(text(o, "/spec/storageClassName")),
+                    or_unset(text(o, "/spec/volumeAttributesClassName")),
+                    created(o),
+                ];
+                (cells, vec![])
+            }),
         ),
         _ => (
             vec!["NAME", "AGE"],
-            objects
-                .iter()
-                .map(|o| vec![text(o, "/metadata/name"), created(o)])
-                .collect(),
+            &[],
+            Box::new(|o| (vec![text(o, "/metadata/name"), created(o)], vec![])),
         ),
     };
+    if wide {
+        headers.extend(wide_headers);
+    }
+    let rows: Vec<Vec<String>> = objects
+        .iter()
+        .map(|o| {
+            let (mut row, extra) = cells(o);
+            if wide {
+                row.extend(extra);
+            }
+            row
+        })
+        .collect();
     let rows = if all_namespaces {
         headers.insert(0, "NAMESPACE");
         objects
@@ -219,11 +203,7 @@ pub fn pets(pets: &[Pet], container: Option<&str>, now: jiff::Timestamp) -> Rows
                 pod::restarts(p).to_string(),
                 pod::image(p, container).to_string(),
                 or_none(text(p, "/spec/nodeName")),
-                age(
-                    p.pointer("/metadata/creationTimestamp")
-                        .and_then(Value::as_str),
-                    now,
-                ),
+                created(p, now),
             ],
             None => vec![
                 pet.ordinal.to_string(),

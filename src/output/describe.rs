@@ -6,12 +6,9 @@ use serde_json::Value;
 
 use super::age::age;
 use super::table;
+use crate::json::text;
 use crate::ops::describe::SetDescription;
 use crate::ops::wait::PetState;
-
-fn text<'a>(v: &'a Value, p: &str) -> &'a str {
-    v.pointer(p).and_then(Value::as_str).unwrap_or("")
-}
 
 fn map_lines(v: Option<&Value>) -> Vec<String> {
     match v.and_then(Value::as_object) {
@@ -149,13 +146,7 @@ pub fn render(d: &SetDescription, now: jiff::Timestamp) -> String {
     if !templates.is_empty() {
         out.push_str("Volume Claim Templates:\n");
         for t in &templates {
-            let modes: Vec<&str> = t
-                .pointer("/spec/accessModes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let modes = crate::json::strings(t, "/spec/accessModes");
             let class = text(t, "/spec/storageClassName");
             out.push_str(&format!(
                 "  {}: {} {}{}\n",

@@ -214,11 +214,10 @@ impl<'c> Api<'c> {
             .pointer("/metadata/resourceVersion")
             .and_then(Value::as_str)
             .is_some_and(|rv| !rv.is_empty());
-        let response = if guarded {
-            self.client.send_guarded(Method::PUT, &url, body).await?
-        } else {
-            self.client.send(Method::PUT, &url, body).await?
-        };
+        let response = self
+            .client
+            .send_repeatable(Method::PUT, &url, body, guarded)
+            .await?;
         self.written(response)
     }
 
@@ -234,11 +233,11 @@ impl<'c> Api<'c> {
     ) -> Result<Written, Error> {
         let url = format!("{}{}", self.path(Some(name), None), params.query());
         let body = Some((patch_type.content_type(), patch.to_string().into_bytes()));
-        let response = if is_guarded(patch_type, patch) {
-            self.client.send_guarded(Method::PATCH, &url, body).await?
-        } else {
-            self.client.send(Method::PATCH, &url, body).await?
-        };
+        let guarded = is_guarded(patch_type, patch);
+        let response = self
+            .client
+            .send_repeatable(Method::PATCH, &url, body, guarded)
+            .await?;
         self.written(response)
     }
 

@@ -166,6 +166,14 @@ pub struct LoadingRules {
 }
 
 impl LoadingRules {
+    /// Only the file at `path`, as `--kubeconfig` names one.
+    pub fn only(path: PathBuf) -> LoadingRules {
+        LoadingRules {
+            explicit: Some(path),
+            ..Default::default()
+        }
+    }
+
     /// The files to read, in precedence order.
     pub fn files(&self) -> Vec<PathBuf> {
         if let Some(explicit) = &self.explicit {

@@ -45,22 +45,26 @@ pub fn client_config(settings: &TlsSettings) -> anyhow::Result<rustls::ClientCon
     let builder = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .context("cannot set up TLS")?;
-    let verifier: Arc<dyn ServerCertVerifier> = if settings.insecure_skip_verify {
-        Arc::new(NoVerification(provider()))
+    let certificates = if settings.insecure_skip_verify {
+        Certificates::Accepted
     } else {
         let roots = root_store(settings.ca_pem.as_deref())?;
-        let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
             .build()
             .context("cannot build the certificate verifier")?;
-        match &settings.server_name {
-            Some(name) => Arc::new(FixedServerName {
-                inner,
-                name: ServerName::try_from(name.clone())
+        let name = match &settings.server_name {
+            Some(name) => Some(
+                ServerName::try_from(name.clone())
                     .with_context(|| format!("invalid tls-server-name {name:?}"))?,
-            }),
-            None => inner,
-        }
+            ),
+            None => None,
+        };
+        Certificates::Verified { webpki, name }
     };
+    let verifier = Arc::new(Verifier {
+        certificates,
+        provider: provider(),
+    });
     let builder = builder
         .dangerous()
         .with_custom_certificate_verifier(verifier);
@@ -104,25 +108,49 @@ fn root_store(ca_pem: Option<&[u8]>) -> anyhow::Result<RootCertStore> {
     Ok(roots)
 }
 
-/// Verifies against a configured name (`tls-server-name`), not the host the
-/// connection went to.
+/// How the server's certificate is checked.
 #[derive(Debug)]
-struct FixedServerName {
-    inner: Arc<WebPkiServerVerifier>,
-    name: ServerName<'static>,
+enum Certificates {
+    /// Against the roots, for the configured name (`tls-server-name`) when
+    /// there is one, else for the host the connection went to.
+    Verified {
+        webpki: Arc<WebPkiServerVerifier>,
+        name: Option<ServerName<'static>>,
+    },
+    /// `--insecure-skip-tls-verify`: any certificate is accepted.
+    Accepted,
 }
 
-impl ServerCertVerifier for FixedServerName {
+/// The client's verifier. Handshake signatures are checked in every case,
+/// with the provider's algorithms as `WebPkiServerVerifier` checks them,
+/// so that even an insecure session is with the holder of the key.
+#[derive(Debug)]
+struct Verifier {
+    certificates: Certificates,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+type Signature = Result<HandshakeSignatureValid, rustls::Error>;
+
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
+        server_name: &ServerName<'_>,
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.inner
-            .verify_server_cert(end_entity, intermediates, &self.name, ocsp_response, now)
+        match &self.certificates {
+            Certificates::Verified { webpki, name } => webpki.verify_server_cert(
+                end_entity,
+                intermediates,
+                name.as_ref().unwrap_or(server_name),
+                ocsp_response,
+                now,
+            ),
+            Certificates::Accepted => Ok(ServerCertVerified::assertion()),
+        }
     }
 
     fn verify_tls12_signature(
@@ -130,52 +158,12 @@ impl ServerCertVerifier for FixedServerName {
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// `--insecure-skip-tls-verify`: accepts any certificate, but still checks
-/// handshake signatures so the session is at least with the key holder.
-#[derive(Debug)]
-struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+    ) -> Signature {
         rustls::crypto::verify_tls12_signature(
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -184,16 +172,18 @@ impl ServerCertVerifier for NoVerification {
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+    ) -> Signature {
         rustls::crypto::verify_tls13_signature(
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

@@ -201,28 +201,21 @@ impl Client {
         // which callers treat as done.
         let idempotent =
             method == Method::GET || method == Method::HEAD || method == Method::DELETE;
-        self.send_retrying(method, path, body, idempotent).await
+        self.send_repeatable(method, path, body, idempotent).await
     }
 
-    /// Sends a write that carries a precondition (a resourceVersion, a uid,
-    /// or a JSON Patch `test`) and retries it like a GET. If a lost answer
-    /// hid a write that was applied, the repeat fails its precondition
-    /// with 409 or 422, and the caller re-reads the object.
-    pub(crate) async fn send_guarded(
+    /// Sends one request, retrying it like a GET when it is `repeatable`,
+    /// as a write that carries a precondition (a resourceVersion, a uid, or
+    /// a JSON Patch `test`) is: if a lost answer hid a write that was
+    /// applied, the repeat fails its precondition with 409 or 422, and the
+    /// caller re-reads the object. Any request is retried on 429 and on
+    /// refused connections, where the server cannot have acted on it.
+    pub(crate) async fn send_repeatable(
         &self,
         method: Method,
         path: &str,
         body: Option<(&str, Vec<u8>)>,
-    ) -> Result<Response, Error> {
-        self.send_retrying(method, path, body, true).await
-    }
-
-    async fn send_retrying(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<(&str, Vec<u8>)>,
-        idempotent: bool,
+        repeatable: bool,
     ) -> Result<Response, Error> {
         let mut attempt = 0;
         loop {
@@ -232,7 +225,7 @@ impl Client {
                 Ok(resp) => return Ok(resp),
                 Err(err) => err,
             };
-            let safe = idempotent && err.is_retryable()
+            let safe = repeatable && err.is_retryable()
                 || err.code() == Some(429)
                 || matches!(err, Error::Connect { .. });
             if !safe || attempt >= self.options.max_attempts {

@@ -189,13 +189,7 @@ pub struct Cache {
 }
 
 fn key_of(object: &Value) -> (String, String) {
-    let text = |p: &str| {
-        object
-            .pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
+    let text = |p: &str| petctl_model::json::text(object, p).to_string();
     (text("/metadata/namespace"), text("/metadata/name"))
 }
 

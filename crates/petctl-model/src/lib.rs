@@ -1,14 +1,17 @@
 //! petctl's shared vocabulary, used by both halves — the client side (cli,
 //! ops, output, petctl-client) and the local control plane (petctl-local):
-//! the kinds table, the API types, field paths, selectors, durations and the
-//! facts read off a pod, ordinals, timestamps and the one "did you mean".
+//! the kinds table, the API types, field paths, JSON field reads, name
+//! syntax, selectors, durations and the facts read off a pod, ordinals,
+//! timestamps and the one "did you mean".
 //!
 //! It may depend on no other petctl crate.
 #![forbid(unsafe_code)]
 
 pub mod duration;
 pub mod field_path;
+pub mod json;
 pub mod kinds;
+pub mod names;
 pub mod ordinal;
 pub mod pod;
 pub mod request;

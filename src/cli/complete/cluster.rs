@@ -84,10 +84,7 @@ pub fn connection(global: &GlobalArgs) -> Option<Connection> {
 pub fn contexts(global: &GlobalArgs) -> Vec<String> {
     let mut loaded = load(global);
     if let Ok(Some((local, _))) = connect::local_choice(global, &loaded) {
-        let rules = kubeconfig::LoadingRules {
-            explicit: Some(local),
-            ..Default::default()
-        };
+        let rules = kubeconfig::LoadingRules::only(local);
         loaded = kubeconfig::load(&rules).unwrap_or_default();
     }
     kubeconfig::context_names(&loaded.config)

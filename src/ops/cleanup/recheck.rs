@@ -196,6 +196,15 @@ mod tests {
         json!({"metadata": {"name": name, "uid": format!("uid-{name}"), "resourceVersion": rv, "labels": {"app": "nginx"}}})
     }
 
+    /// `set` (one replica) with the claims of pets 1 and 2 left over.
+    fn two_left_over(set: &Set) -> World {
+        World {
+            sets: vec![set.clone()],
+            claims: vec![claim("www-web-1", "5"), claim("www-web-2", "6")],
+            pods: vec![],
+        }
+    }
+
     fn planned(world: &World, set: &Set) -> Vec<Candidate> {
         select(&Target::Set(set.clone()), None, world).candidates
     }
@@ -203,11 +212,7 @@ mod tests {
     #[test]
     fn a_plan_stands_while_nothing_moves() {
         let set = web(1, 1, "a");
-        let world = World {
-            sets: vec![set.clone()],
-            claims: vec![claim("www-web-1", "5"), claim("www-web-2", "6")],
-            pods: vec![],
-        };
+        let world = two_left_over(&set);
         let plan = planned(&world, &set);
         assert_eq!(plan.len(), 2);
         assert!(changes(&Target::Set(set), None, &plan, &world).is_empty());
@@ -216,11 +221,7 @@ mod tests {
     #[test]
     fn a_scale_up_a_new_set_or_a_new_mount_stops_it() {
         let set = web(1, 1, "a");
-        let before = World {
-            sets: vec![set.clone()],
-            claims: vec![claim("www-web-1", "5"), claim("www-web-2", "6")],
-            pods: vec![],
-        };
+        let before = two_left_over(&set);
         let plan = planned(&before, &set);
         let target = Target::Set(set);
         let scaled = World {

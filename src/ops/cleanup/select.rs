@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use petctl_model::ordinal::of_claim;
 use serde_json::Value;
 
 use super::{text, Target, World};
-use crate::ops::pets::claim_ordinal;
 use crate::ops::sets::Set;
 use crate::selector::LabelSelector;
 
@@ -54,7 +54,7 @@ pub fn set_selector(set: &Set) -> Option<LabelSelector> {
 /// Whether `claim` is named `<template>-<set>-<ordinal>` for one of the
 /// set's own templates; its ordinal if so.
 pub fn ordinal_in(set: &Set, claim: &str) -> Option<i64> {
-    petctl_model::ordinal::of_claim(claim, set.name(), &set.claim_template_names())
+    of_claim(claim, set.name(), &set.claim_template_names())
 }
 
 /// Whether `ordinal` is one the set wants now.
@@ -73,7 +73,7 @@ pub fn select(target: &Target, extra: Option<&LabelSelector>, world: &World) -> 
     let mut selection = Selection::default();
     for claim in &world.claims {
         let claim_name = text(claim, "/metadata/name");
-        let Some(ordinal) = claim_ordinal(&claim_name, name, &templates) else {
+        let Some(ordinal) = of_claim(&claim_name, name, &templates) else {
             continue;
         };
         let labels = claim.pointer("/metadata/labels");
@@ -191,6 +191,13 @@ mod tests {
         World { sets, claims, pods }
     }
 
+    /// What cleanup of `set`, the only set, may delete among `claims`, with
+    /// no pods and no filter of the user's.
+    fn select_alone(set: Set, claims: Vec<Value>) -> Selection {
+        let w = world(vec![set.clone()], claims, vec![]);
+        select(&Target::Set(set), None, &w)
+    }
+
     fn names(selection: &Selection) -> Vec<&str> {
         selection
             .candidates
@@ -217,8 +224,7 @@ mod tests {
         ]
         .map(|n| claim(n, app()))
         .to_vec();
-        let w = world(vec![web.clone()], claims, vec![]);
-        let sel = select(&Target::Set(web), None, &w);
+        let sel = select_alone(web, claims);
         assert_eq!(names(&sel), vec!["www-web-2", "www-web-10"]);
         assert!(sel.refused.is_empty(), "{:?}", sel.refused);
     }
@@ -226,15 +232,13 @@ mod tests {
     #[test]
     fn a_claim_without_the_selector_labels_is_refused() {
         let web = set("petset", "web", 1, "www");
-        let w = world(
-            vec![web.clone()],
+        let sel = select_alone(
+            web,
             vec![
                 claim("www-web-1", json!({"app": "other"})),
                 claim("www-web-2", json!(null)),
             ],
-            vec![],
         );
-        let sel = select(&Target::Set(web), None, &w);
         assert!(sel.candidates.is_empty());
         assert_eq!(
             sel.refused[0].reason,
@@ -248,15 +252,13 @@ mod tests {
         let mut web = set("statefulset", "web", 0, "www");
         web.object["spec"]["selector"] = json!({"matchLabels": {"app": "nginx"},
             "matchExpressions": [{"key": "tier", "operator": "In", "values": ["front"]}]});
-        let w = world(
-            vec![web.clone()],
+        let sel = select_alone(
+            web,
             vec![
                 claim("www-web-0", app()),
                 claim("www-web-1", json!({"app": "nginx", "tier": "front"})),
             ],
-            vec![],
         );
-        let sel = select(&Target::Set(web), None, &w);
         assert_eq!(names(&sel), vec!["www-web-1"]);
         assert_eq!(sel.refused[0].claim, "www-web-0");
     }
@@ -268,12 +270,10 @@ mod tests {
             .as_object_mut()
             .unwrap()
             .remove("selector");
-        let w = world(
-            vec![web.clone()],
+        let sel = select_alone(
+            web,
             vec![claim("www-web-0", app()), claim("www-web-1", json!({}))],
-            vec![],
         );
-        let sel = select(&Target::Set(web), None, &w);
         assert_eq!(names(&sel), vec!["www-web-0"]);
     }
 

@@ -324,7 +324,8 @@ pub async fn run(
 mod tests {
     use super::*;
 
-    fn options(images: &[&str]) -> UpgradeOptions {
+    /// Options that change `images`: descending, one pet at a time, no partition.
+    pub(super) fn options(images: &[&str]) -> UpgradeOptions {
         UpgradeOptions {
             images: images
                 .iter()

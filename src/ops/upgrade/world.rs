@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::json::text;
 use crate::ops::lease;
 
 /// The set as the upgrade expects to keep finding it.
@@ -110,10 +111,6 @@ impl Expected {
         }
         None
     }
-}
-
-fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 /// `"nginx:3"`, cut short when long.

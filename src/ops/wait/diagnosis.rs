@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::pet::{wanted, PetState};
 use crate::client::Client;
+use crate::json::text;
 use crate::ops::pets::Pet;
 use crate::ops::sets::Set;
 use crate::types::petset::INITIALIZED_ANNOTATION as INITIALIZED;
@@ -131,10 +132,6 @@ fn pets_are(pets: &[String]) -> String {
         [pet] => format!("pet {pet} is"),
         pets => format!("pets {} are", pets.join(", ")),
     }
-}
-
-fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 fn is_paused(pod: &Value) -> bool {

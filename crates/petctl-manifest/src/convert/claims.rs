@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::object::{annotation, object_at, remove_annotation, Problem};
+use super::object::{beta_and_alpha, object_at, remove_annotation, Problem};
 use super::{Changes, Target};
 use petctl_model::field_path::FieldPath;
 
@@ -43,8 +43,7 @@ fn storage_class(
     path: &FieldPath,
     changes: &mut Changes,
 ) -> Result<(), Problem> {
-    let beta = annotation(claim, STORAGE_CLASS_BETA, path)?.map(str::to_owned);
-    let alpha = annotation(claim, STORAGE_CLASS_ALPHA, path)?.map(str::to_owned);
+    let (beta, alpha) = beta_and_alpha(claim, STORAGE_CLASS_BETA, STORAGE_CLASS_ALPHA, path)?;
     let annotations = path.key("metadata").key("annotations");
     let field = path.key("spec").key("storageClassName");
     if let Some(class) = &beta {

@@ -25,29 +25,38 @@ impl Problem {
 /// the end when it holds none of them. An existing `key` is replaced where
 /// it stands.
 pub fn insert_before(map: &mut Map<String, Value>, key: &str, value: Value, before: &[&str]) {
-    if let Some(slot) = map.get_mut(key) {
-        *slot = value;
-        return;
-    }
-    let at = map
-        .keys()
-        .position(|k| before.contains(&k.as_str()))
-        .unwrap_or(map.len());
-    map.shift_insert(at, key.to_string(), value);
+    insert_at(map, key, value, |keys| {
+        keys.iter()
+            .position(|k| before.contains(k))
+            .unwrap_or(keys.len())
+    });
 }
 
 /// Inserts `key` just after the last of `after` that `map` holds, or first
 /// when it holds none of them.
 pub fn insert_after(map: &mut Map<String, Value>, key: &str, value: Value, after: &[&str]) {
+    insert_at(map, key, value, |keys| {
+        keys.iter()
+            .rposition(|k| after.contains(k))
+            .map_or(0, |i| i + 1)
+    });
+}
+
+/// Replaces `key` where it stands, or inserts it at the index `at` picks
+/// from the keys `map` holds.
+fn insert_at(
+    map: &mut Map<String, Value>,
+    key: &str,
+    value: Value,
+    at: impl FnOnce(&[&str]) -> usize,
+) {
     if let Some(slot) = map.get_mut(key) {
         *slot = value;
         return;
     }
-    let at = map
-        .keys()
-        .rposition(|k| after.contains(&k.as_str()))
-        .map_or(0, |i| i + 1);
-    map.shift_insert(at, key.to_string(), value);
+    let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+    let index = at(&keys);
+    map.shift_insert(index, key.to_string(), value);
 }
 
 /// The object at `key` in `map`, created empty when absent. A value of
@@ -87,6 +96,18 @@ pub fn annotation<'a>(
             "must be a string",
         )),
     }
+}
+
+/// The string annotations `beta` and `alpha` of `object`, for the fields
+/// that had one of each before they became a field.
+pub fn beta_and_alpha(
+    object: &Map<String, Value>,
+    beta: &str,
+    alpha: &str,
+    path: &FieldPath,
+) -> Result<(Option<String>, Option<String>), Problem> {
+    let read = |key| Ok(annotation(object, key, path)?.map(str::to_owned));
+    Ok((read(beta)?, read(alpha)?))
 }
 
 /// Removes annotation `key` from `object`, and the `annotations` map with it

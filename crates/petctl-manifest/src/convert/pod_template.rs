@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::object::{
-    annotation, go_bool, insert_after, insert_before, object_at, remove_annotation, set_annotation,
-    Problem,
+    annotation, beta_and_alpha, go_bool, insert_after, insert_before, object_at, remove_annotation,
+    set_annotation, Problem,
 };
 use super::{Changes, Source, Target};
 use petctl_model::field_path::FieldPath;
@@ -109,8 +109,8 @@ fn init_containers(
     path: &FieldPath,
     changes: &mut Changes,
 ) -> Result<(), Problem> {
-    let beta = annotation(template, INIT_CONTAINERS_BETA, path)?.map(str::to_owned);
-    let alpha = annotation(template, INIT_CONTAINERS_ALPHA, path)?.map(str::to_owned);
+    let (beta, alpha) =
+        beta_and_alpha(template, INIT_CONTAINERS_BETA, INIT_CONTAINERS_ALPHA, path)?;
     let (key, text) = match (&beta, &alpha) {
         (Some(text), _) => (INIT_CONTAINERS_BETA, text),
         (None, Some(text)) => (INIT_CONTAINERS_ALPHA, text),

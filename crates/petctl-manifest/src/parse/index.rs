@@ -405,8 +405,9 @@ data: [&x a, *x, b]
     }
 
     #[test]
-    fn quoted_scalars_indented_like_libyaml_accepts_them_are_indexed() {
-        let text = "\
+    fn odd_documents_are_indexed_as_far_as_they_go() {
+        // Quoted scalars indented as libyaml accepts them.
+        let quoted = "\
 metadata:
   annotations:
     init: '[
@@ -416,34 +417,20 @@ metadata:
     y\"
     last: 1
 ";
-        let docs = index_documents(text, Origin::START);
-        let locs = &docs[0].locations;
-        assert_eq!(
-            locs.get(&FieldPath::parse("metadata.annotations.next")),
-            Some(at(6, 5))
-        );
-        assert_eq!(
-            locs.get(&FieldPath::parse("metadata.annotations.last")),
-            Some(at(8, 5))
-        );
-    }
-
-    #[test]
-    fn an_unrepairable_document_keeps_what_was_read() {
-        let docs = index_documents("a: 1\nb: [\n", Origin::START);
-        assert_eq!(
-            docs[0].locations.get(&FieldPath::parse("b")),
-            Some(at(2, 1))
-        );
-    }
-
-    #[test]
-    fn complex_keys_are_walked_without_paths() {
-        let docs = index_documents("? [a, b]\n: x\nc: 1\n", Origin::START);
-        assert_eq!(
-            docs[0].locations.get(&FieldPath::parse("c")),
-            Some(at(3, 1))
-        );
+        let unrepairable = "a: 1\nb: [\n";
+        let complex_key = "? [a, b]\n: x\nc: 1\n";
+        for (text, path, want) in [
+            (quoted, "metadata.annotations.next", at(6, 5)),
+            (quoted, "metadata.annotations.last", at(8, 5)),
+            // What was read before the error is kept.
+            (unrepairable, "b", at(2, 1)),
+            // Complex keys are walked without paths.
+            (complex_key, "c", at(3, 1)),
+        ] {
+            let docs = index_documents(text, Origin::START);
+            let got = docs[0].locations.get(&FieldPath::parse(path));
+            assert_eq!(got, Some(want), "{path} in {text:?}");
+        }
     }
 
     #[test]

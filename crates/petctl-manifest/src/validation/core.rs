@@ -86,34 +86,17 @@ pub fn validate_service(object: &Value) -> Vec<FieldError> {
                 errs.push(FieldError::required(&name_field, ""));
             }
         } else {
-            for msg in names::dns1123_label(name) {
-                errs.push(FieldError::invalid(&name_field, quote(name), msg));
-            }
-            if !port_names.insert(name) {
-                errs.push(FieldError::duplicate(&name_field, quote(name)));
-            }
+            errs.extend(pod::unique_label(name, &name_field, &mut port_names));
         }
         let number = port.get("port").map_or(Some(0), Value::as_i64);
         if let Some(number) = number {
-            for msg in names::port_number(number) {
-                errs.push(FieldError::invalid(
-                    &port_path.child("port"),
-                    number.to_string(),
-                    msg,
-                ));
-            }
+            errs.extend(pod::port_number(&port_path.child("port"), number, number));
         }
         match port.get("targetPort") {
             Some(Value::Number(n)) => {
                 let target = n.as_i64().unwrap_or(-1);
                 if target != 0 {
-                    for msg in names::port_number(target) {
-                        errs.push(FieldError::invalid(
-                            &port_path.child("targetPort"),
-                            n.to_string(),
-                            msg,
-                        ));
-                    }
+                    errs.extend(pod::port_number(&port_path.child("targetPort"), target, n));
                 }
             }
             Some(Value::String(s)) if !s.is_empty() => {
@@ -127,15 +110,7 @@ pub fn validate_service(object: &Value) -> Vec<FieldError> {
             }
             _ => {}
         }
-        if let Some(protocol) = port.get("protocol").and_then(Value::as_str) {
-            if !PROTOCOLS.contains(&protocol) {
-                errs.push(FieldError::not_supported(
-                    &port_path.child("protocol"),
-                    quote(protocol),
-                    PROTOCOLS,
-                ));
-            }
-        }
+        errs.extend(pod::protocol(port, &port_path.child("protocol"), PROTOCOLS));
     }
     if !SERVICE_TYPES.contains(&kind) {
         errs.push(FieldError::not_supported(

@@ -179,13 +179,7 @@ pub fn selector_matches(selector: &Value, labels: Option<&Map<String, Value>>) -
     let expressions = selector.get("matchExpressions").and_then(Value::as_array);
     let expressions_ok = expressions.into_iter().flatten().all(|req| {
         let key = req.get("key").and_then(Value::as_str).unwrap_or("");
-        let values: Vec<&str> = req
-            .get("values")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let values = petctl_model::json::strings(req, "/values");
         let present = label(key);
         match req.get("operator").and_then(Value::as_str) {
             Some("In") => present.is_some_and(|v| values.contains(&v)),

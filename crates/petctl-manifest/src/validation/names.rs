@@ -1,6 +1,8 @@
 //! Name syntaxes of the API server (DNS-1123 labels and subdomains, DNS-1035
 //! labels, qualified names, label values, port names), each returning the
-//! messages apimachinery's `util/validation` returns, word for word.
+//! messages apimachinery's `util/validation` returns, word for word. The syntax itself is `petctl_model::names`.
+
+use petctl_model::names::{is_dns1123_label, is_dns1123_subdomain, is_qualified_name, regex_error};
 
 const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
@@ -24,68 +26,13 @@ pub fn max_len_error(length: usize) -> String {
     format!("must be no more than {length} characters")
 }
 
-/// apimachinery's RegexError: the message, examples and the regex.
-fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
-    if examples.is_empty() {
-        return format!("{msg} (regex used for validation is '{fmt}')");
-    }
-    let mut out = format!("{msg} (e.g. ");
-    for (i, example) in examples.iter().enumerate() {
-        if i > 0 {
-            out.push_str(" or ");
-        }
-        out.push_str(&format!("'{example}', "));
-    }
-    out.push_str(&format!("regex used for validation is '{fmt}')"));
-    out
-}
-
-fn is_lower_alnum(c: u8) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit()
-}
-
-fn is_alnum(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-}
-
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`
-fn matches_dns1123_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(&first), Some(&last)) => {
-            is_lower_alnum(first)
-                && is_lower_alnum(last)
-                && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
-        }
-        _ => false,
-    }
-}
-
-fn matches_dns1123_subdomain(s: &str) -> bool {
-    s.split('.').all(matches_dns1123_label)
-}
-
-/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`
-fn matches_qualified_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(&first), Some(&last)) => {
-            is_alnum(first)
-                && is_alnum(last)
-                && b.iter()
-                    .all(|&c| is_alnum(c) || c == b'-' || c == b'_' || c == b'.')
-        }
-        _ => false,
-    }
-}
-
 pub fn dns1123_label(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if value.len() > DNS1123_LABEL_MAX {
         errs.push(max_len_error(DNS1123_LABEL_MAX));
     }
-    if !matches_dns1123_label(value) {
-        if matches_dns1123_subdomain(value) {
+    if !is_dns1123_label(value) {
+        if is_dns1123_subdomain(value) {
             errs.push("must not contain dots".to_string());
         } else {
             errs.push(regex_error(
@@ -103,7 +50,7 @@ pub fn dns1123_subdomain(value: &str) -> Vec<String> {
     if value.len() > DNS1123_SUBDOMAIN_MAX {
         errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
     }
-    if !matches_dns1123_subdomain(value) {
+    if !is_dns1123_subdomain(value) {
         errs.push(regex_error(
             DNS1123_SUBDOMAIN_MSG,
             DNS1123_SUBDOMAIN_FMT,
@@ -122,7 +69,7 @@ pub fn dns1035_label(value: &str) -> Vec<String> {
         .as_bytes()
         .first()
         .is_some_and(|c| c.is_ascii_lowercase());
-    if !(starts_with_letter && matches_dns1123_label(value)) {
+    if !(starts_with_letter && is_dns1123_label(value)) {
         errs.push(regex_error(
             DNS1035_LABEL_MSG,
             DNS1035_LABEL_FMT,
@@ -164,7 +111,7 @@ pub fn qualified_name(value: &str) -> Vec<String> {
     } else if name.len() > QUALIFIED_NAME_MAX {
         errs.push(format!("name part {}", max_len_error(QUALIFIED_NAME_MAX)));
     }
-    if !matches_qualified_name(name) {
+    if !is_qualified_name(name) {
         errs.push(format!(
             "name part {}",
             regex_error(
@@ -182,7 +129,7 @@ pub fn label_value(value: &str) -> Vec<String> {
     if value.len() > LABEL_VALUE_MAX {
         errs.push(max_len_error(LABEL_VALUE_MAX));
     }
-    if !value.is_empty() && !matches_qualified_name(value) {
+    if !value.is_empty() && !is_qualified_name(value) {
         errs.push(regex_error(
             LABEL_VALUE_MSG,
             LABEL_VALUE_FMT,
@@ -199,7 +146,8 @@ pub fn port_name(value: &str) -> Vec<String> {
         errs.push(max_len_error(PORT_NAME_MAX));
     }
     let b = value.as_bytes();
-    if !b.iter().all(|&c| is_lower_alnum(c) || c == b'-') || b.is_empty() {
+    let allowed = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-';
+    if !b.iter().all(allowed) || b.is_empty() {
         errs.push(
             "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string(),
         );
@@ -229,92 +177,83 @@ pub fn port_number(port: i64) -> Vec<String> {
 mod tests {
     use super::*;
 
+    type Check = fn(&str) -> Vec<String>;
+
     #[test]
-    fn dns_labels() {
-        for ok in ["web", "a", "web-0", "0web", "123-abc"] {
-            assert!(dns1123_label(ok).is_empty(), "{ok}");
+    fn valid_names_pass() {
+        let cases: [(Check, &[&str]); 6] = [
+            (dns1123_label, &["web", "a", "web-0", "0web", "123-abc"]),
+            (dns1123_subdomain, &["web", "example.com", "a-b.c-d"]),
+            (dns1035_label, &["nginx"]),
+            (
+                qualified_name,
+                &[
+                    "app",
+                    "app.kubernetes.io/name",
+                    "A_b.c",
+                    "pod.alpha.kubernetes.io/init-containers",
+                ],
+            ),
+            (label_value, &["", "nginx", "1", "a_b-c.d"]),
+            (port_name, &["web", "http-2", "peer"]),
+        ];
+        for (check, names) in cases {
+            for name in names {
+                assert_eq!(check(name), Vec::<String>::new(), "{name:?}");
+            }
         }
-        assert_eq!(dns1123_label("a.b"), vec!["must not contain dots"]);
-        assert_eq!(
-            dns1123_label("Web"),
-            vec!["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"]
-        );
-        assert_eq!(dns1123_label(&"a".repeat(64)).len(), 1);
-        assert_eq!(dns1123_label("-a").len(), 1);
-        assert_eq!(dns1123_label("").len(), 1);
     }
 
     #[test]
-    fn dns_subdomains() {
-        for ok in ["web", "example.com", "a-b.c-d"] {
-            assert!(dns1123_subdomain(ok).is_empty(), "{ok}");
+    fn invalid_names_get_one_message() {
+        let cases: [(Check, &[&str]); 6] = [
+            (dns1123_label, &["a.b", "Web", "-a", ""]),
+            (dns1123_subdomain, &["Web_1", "a..b", ".a", "a.", "-a.b"]),
+            (dns1035_label, &["1nginx", "nginx.a", "Nginx", ""]),
+            (
+                qualified_name,
+                &["/app", "a/b/c", "bad key", "Example.com/x"],
+            ),
+            (label_value, &["-x"]),
+            (port_name, &["80", "a--b", "-ab", "Web"]),
+        ];
+        for (check, names) in cases {
+            for name in names {
+                assert_eq!(check(name).len(), 1, "{name:?}: {:?}", check(name));
+            }
         }
-        assert_eq!(
-            dns1123_subdomain("Web_1"),
-            vec!["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"]
-        );
-        for bad in ["a..b", ".a", "a.", "-a.b"] {
-            assert_eq!(dns1123_subdomain(bad).len(), 1, "{bad}");
-        }
+        assert_eq!(dns1123_label(&"a".repeat(64)), vec![max_len_error(63)]);
+        assert_eq!(label_value(&"x".repeat(64)), vec![max_len_error(63)]);
+        assert_eq!(port_name("averyveryverylongname"), vec![max_len_error(15)]);
     }
 
     #[test]
-    fn dns1035_labels() {
-        assert!(dns1035_label("nginx").is_empty());
-        for bad in ["1nginx", "nginx.a", "Nginx", ""] {
-            assert_eq!(dns1035_label(bad).len(), 1, "{bad}");
-        }
-        assert!(dns1035_label("1nginx")[0].starts_with("a DNS-1035 label must consist"));
-    }
-
-    #[test]
-    fn qualified_names_and_label_values() {
-        for ok in [
-            "app",
-            "app.kubernetes.io/name",
-            "A_b.c",
-            "pod.alpha.kubernetes.io/init-containers",
+    fn messages_are_apimachinery_s() {
+        for (got, want) in [
+            (dns1123_label("a.b"), "must not contain dots"),
+            (
+                dns1123_label("Web"),
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+            ),
+            (
+                dns1123_subdomain("Web_1"),
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            ),
+            (
+                dns1035_label("1nginx"),
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+            ),
+            (qualified_name("/app"), "prefix part must be non-empty"),
+            (port_name("80"), "must contain at least one letter (a-z)"),
+            (port_name("a--b"), "must not contain consecutive hyphens (-)"),
+            (port_name("-ab"), "must not begin or end with a hyphen (-)"),
+            (port_number(0), "must be between 1 and 65535, inclusive"),
         ] {
-            assert!(qualified_name(ok).is_empty(), "{ok}");
+            assert_eq!(got, vec![want]);
         }
-        assert_eq!(
-            qualified_name("/app"),
-            vec!["prefix part must be non-empty"]
-        );
-        assert_eq!(qualified_name("a/b/c").len(), 1);
         assert!(qualified_name("bad key")[0].starts_with("name part must consist of"));
         assert!(qualified_name("Example.com/x")[0].starts_with("prefix part a lowercase RFC 1123"));
-        for ok in ["", "nginx", "1", "a_b-c.d"] {
-            assert!(label_value(ok).is_empty(), "{ok:?}");
-        }
-        assert_eq!(label_value("-x").len(), 1);
-        assert_eq!(label_value(&"x".repeat(64)), vec![max_len_error(63)]);
-    }
-
-    #[test]
-    fn port_names_and_numbers() {
-        for ok in ["web", "http-2", "peer"] {
-            assert!(port_name(ok).is_empty(), "{ok}");
-        }
-        assert_eq!(
-            port_name("80"),
-            vec!["must contain at least one letter (a-z)"]
-        );
-        assert_eq!(
-            port_name("a--b"),
-            vec!["must not contain consecutive hyphens (-)"]
-        );
-        assert_eq!(
-            port_name("-ab"),
-            vec!["must not begin or end with a hyphen (-)"]
-        );
-        assert_eq!(port_name("Web").len(), 1);
-        assert_eq!(port_name("averyveryverylongname"), vec![max_len_error(15)]);
         assert!(port_number(80).is_empty());
-        assert_eq!(
-            port_number(0),
-            vec!["must be between 1 and 65535, inclusive"]
-        );
         assert_eq!(port_number(65536).len(), 1);
     }
 }

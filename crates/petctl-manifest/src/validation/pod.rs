@@ -160,6 +160,24 @@ fn validate_init_annotation(
     errs
 }
 
+/// A name that must be a DNS-1123 label and unique among its siblings
+/// (`seen`): container, port and claim template names, which pods use as
+/// keys.
+pub(super) fn unique_label<'v>(
+    name: &'v str,
+    field: &Field,
+    seen: &mut HashSet<&'v str>,
+) -> Vec<FieldError> {
+    let mut errs: Vec<FieldError> = names::dns1123_label(name)
+        .into_iter()
+        .map(|msg| FieldError::invalid(field, quote(name), msg))
+        .collect();
+    if !seen.insert(name) {
+        errs.push(FieldError::duplicate(field, quote(name)));
+    }
+    errs
+}
+
 fn validate_container<'v>(
     container: &'v Value,
     path: &Field,
@@ -172,12 +190,7 @@ fn validate_container<'v>(
     if name.is_empty() {
         errs.push(FieldError::required(&name_field, ""));
     } else {
-        for msg in names::dns1123_label(name) {
-            errs.push(FieldError::invalid(&name_field, quote(name), msg));
-        }
-        if !names_seen.insert(name) {
-            errs.push(FieldError::duplicate(&name_field, quote(name)));
-        }
+        errs.extend(unique_label(name, &name_field, names_seen));
     }
     if str_of(container, "image").trim().is_empty() {
         errs.push(FieldError::required(&path.child("image"), ""));
@@ -213,40 +226,33 @@ fn validate_ports(ports: &[Value], path: &Field) -> Vec<FieldError> {
             // Other types are the schema check's to report.
             Some(value) => match value.as_i64() {
                 Some(0) => errs.push(FieldError::required(&container_port, "")),
-                Some(number) => {
-                    for msg in names::port_number(number) {
-                        errs.push(FieldError::invalid(
-                            &container_port,
-                            number.to_string(),
-                            msg,
-                        ));
-                    }
-                }
+                Some(number) => errs.extend(port_number(&container_port, number, number)),
                 None => {}
             },
         }
         if let Some(host_port) = port.get("hostPort").and_then(Value::as_i64) {
             if host_port != 0 {
-                for msg in names::port_number(host_port) {
-                    errs.push(FieldError::invalid(
-                        &field.child("hostPort"),
-                        host_port.to_string(),
-                        msg,
-                    ));
-                }
+                errs.extend(port_number(&field.child("hostPort"), host_port, host_port));
             }
         }
-        if let Some(protocol) = port.get("protocol").and_then(Value::as_str) {
-            if !PROTOCOLS.contains(&protocol) {
-                errs.push(FieldError::not_supported(
-                    &field.child("protocol"),
-                    quote(protocol),
-                    PROTOCOLS,
-                ));
-            }
-        }
+        errs.extend(protocol(port, &field.child("protocol"), PROTOCOLS));
     }
     errs
+}
+
+/// apimachinery's port range check of `number`, shown as `shown`.
+pub(super) fn port_number(field: &Field, number: i64, shown: impl ToString) -> Vec<FieldError> {
+    names::port_number(number)
+        .into_iter()
+        .map(|msg| FieldError::invalid(field, shown.to_string(), msg))
+        .collect()
+}
+
+/// A port's `protocol`, one of `supported` when set.
+pub(super) fn protocol(port: &Value, field: &Field, supported: &[&str]) -> Option<FieldError> {
+    let protocol = port.get("protocol").and_then(Value::as_str)?;
+    (!supported.contains(&protocol))
+        .then(|| FieldError::not_supported(field, quote(protocol), supported))
 }
 
 fn validate_mounts(mounts: &[Value], path: &Field, volumes: &[&str]) -> Vec<FieldError> {

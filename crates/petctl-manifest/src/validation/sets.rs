@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::core::validate_claim_spec;
 use super::error::{go_string_map, quote, Field, FieldError};
 use super::meta::{self, NameRule};
-use super::names;
 use super::pod::{self, PodRules};
 
 /// Which set, at which apiVersion: they differ in defaults and rules.
@@ -225,12 +224,7 @@ fn validate_claim_templates(claims: &[Value], path: &Field) -> Vec<FieldError> {
             errs.push(FieldError::required(&name_field, ""));
         } else {
             // A claim template's name becomes the name of a pod volume.
-            for msg in names::dns1123_label(name) {
-                errs.push(FieldError::invalid(&name_field, quote(name), msg));
-            }
-            if !seen.insert(name) {
-                errs.push(FieldError::duplicate(&name_field, quote(name)));
-            }
+            errs.extend(pod::unique_label(name, &name_field, &mut seen));
         }
         let empty = Value::Object(Default::default());
         let spec = claim

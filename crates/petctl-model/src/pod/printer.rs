@@ -2,6 +2,7 @@
 //! containers, the STATUS reason and the RESTARTS, read the same way for
 //! `petctl get pods` and for the server's Table.
 
+use crate::json::text;
 use serde_json::Value;
 
 /// The READY, STATUS and RESTARTS of one pod.
@@ -18,10 +19,6 @@ fn list<'a>(pod: &'a Value, pointer: &str) -> &'a [Value] {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
-}
-
-fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 fn has_condition(pod: &Value, kind: &str) -> bool {
@@ -170,37 +167,36 @@ mod tests {
                "status": {"phase": "Running", "containerStatuses": containers}})
     }
 
+    /// One container status, terminated with `detail`.
+    fn terminated(detail: Value) -> Value {
+        json!({"state": {"terminated": detail}})
+    }
+
+    /// One container status, waiting for `reason`.
+    fn waiting(reason: &str) -> Value {
+        json!({"state": {"waiting": {"reason": reason}}})
+    }
+
     #[test]
     fn container_states_give_the_reason() {
-        assert_eq!(
-            reason(with(
-                json!([{"state": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}])
-            )),
-            "OOMKilled"
-        );
-        assert_eq!(
-            reason(with(json!([{"state": {"terminated": {"exitCode": 2}}}]))),
-            "ExitCode:2"
-        );
-        assert_eq!(
-            reason(with(
-                json!([{"state": {"terminated": {"exitCode": 137, "signal": 9}}}])
-            )),
-            "Signal:9"
-        );
-        assert_eq!(
-            reason(with(
-                json!([{"state": {"waiting": {"reason": "ErrImagePull"}}}])
-            )),
-            "ErrImagePull"
-        );
+        for (status, want) in [
+            (
+                terminated(json!({"reason": "OOMKilled", "exitCode": 137})),
+                "OOMKilled",
+            ),
+            (terminated(json!({"exitCode": 2})), "ExitCode:2"),
+            (
+                terminated(json!({"exitCode": 137, "signal": 9})),
+                "Signal:9",
+            ),
+            (waiting("ErrImagePull"), "ErrImagePull"),
+        ] {
+            assert_eq!(reason(with(json!([status]))), want, "{status}");
+        }
         // The first container's state wins: statuses are read last to first.
-        assert_eq!(
-            reason(with(json!([
-                {"state": {"waiting": {"reason": "CrashLoopBackOff"}}},
-                {"state": {"terminated": {"reason": "Error", "exitCode": 1}}}]))),
-            "CrashLoopBackOff"
-        );
+        let error = terminated(json!({"reason": "Error", "exitCode": 1}));
+        let statuses = json!([waiting("CrashLoopBackOff"), error]);
+        assert_eq!(reason(with(statuses)), "CrashLoopBackOff");
     }
 
     #[test]
@@ -222,33 +218,22 @@ mod tests {
                    "status": {"phase": "Pending", "initContainerStatuses": init,
                    "containerStatuses": [{"restartCount": 5, "state": {"waiting": {"reason": "PodInitializing"}}}]}})
         };
-        let done = json!({"state": {"terminated": {"reason": "Completed", "exitCode": 0}}});
+        let done = terminated(json!({"reason": "Completed", "exitCode": 0}));
         let s = summary(&pod(
             json!([done, {"restartCount": 2, "state": {"running": {}}}]),
         ));
         assert_eq!((s.reason.as_str(), s.restarts), ("Init:1/2", 2));
-        assert_eq!(
-            reason(pod(
-                json!([{"state": {"terminated": {"reason": "Error", "exitCode": 1}}}])
-            )),
-            "Init:Error"
-        );
-        assert_eq!(
-            reason(pod(json!([{"state": {"terminated": {"exitCode": 3}}}]))),
-            "Init:ExitCode:3"
-        );
-        assert_eq!(
-            reason(pod(
-                json!([{"state": {"waiting": {"reason": "CrashLoopBackOff"}}}])
-            )),
-            "Init:CrashLoopBackOff"
-        );
-        assert_eq!(
-            reason(pod(
-                json!([{"state": {"waiting": {"reason": "PodInitializing"}}}])
-            )),
-            "Init:0/2"
-        );
+        for (status, want) in [
+            (
+                terminated(json!({"reason": "Error", "exitCode": 1})),
+                "Init:Error",
+            ),
+            (terminated(json!({"exitCode": 3})), "Init:ExitCode:3"),
+            (waiting("CrashLoopBackOff"), "Init:CrashLoopBackOff"),
+            (waiting("PodInitializing"), "Init:0/2"),
+        ] {
+            assert_eq!(reason(pod(json!([status]))), want, "{status}");
+        }
         assert_eq!(reason(pod(json!([done, done]))), "PodInitializing");
     }
 

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use super::*;
 use crate::kinds;
 use crate::ops::pets::assemble;
-use crate::ops::upgrade::{ImageChange, STRATEGY_ANNOTATION};
+use crate::ops::upgrade::tests::options;
+use crate::ops::upgrade::STRATEGY_ANNOTATION;
 
 fn sts(strategy: Value, annotations: Value) -> Set {
     Set {
@@ -16,23 +17,6 @@ fn sts(strategy: Value, annotations: Value) -> Set {
                      "selector": {"matchLabels": {"app": "web"}},
                      "template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1"}, {"name": "log", "image": "busybox"}]}}}
         }),
-    }
-}
-
-fn options(images: &[&str]) -> UpgradeOptions {
-    UpgradeOptions {
-        images: images
-            .iter()
-            .map(|i| ImageChange::parse(i).unwrap())
-            .collect(),
-        order: Order::Descending,
-        partition: None,
-        pet_timeout: Duration::from_secs(300),
-        min_ready: Duration::ZERO,
-        max_unavailable: 1,
-        force: false,
-        rollback_on_failure: false,
-        timeout: None,
     }
 }
 
@@ -55,6 +39,12 @@ fn pod(name: &str, image: &str, status: &str) -> Value {
     pod
 }
 
+/// The pets of `set` with pods given as (name, image, status) for [`pod`].
+fn pets(set: &Set, pods: &[(&str, &str, &str)]) -> Vec<Pet> {
+    let pods: Vec<Value> = pods.iter().map(|(n, i, s)| pod(n, i, s)).collect();
+    assemble(set, &pods, &[])
+}
+
 fn summary(plan: &Plan) -> Vec<(String, Action)> {
     plan.steps
         .iter()
@@ -66,71 +56,67 @@ fn steps(list: &[(&str, Action)]) -> Vec<(String, Action)> {
     list.iter().map(|(n, a)| (n.to_string(), *a)).collect()
 }
 
+/// Three pets, all Ready on the old image.
+const OLD_READY: &[(&str, &str, &str)] = &[
+    ("web-0", "nginx:1", "ready"),
+    ("web-1", "nginx:1", "ready"),
+    ("web-2", "nginx:1", "ready"),
+];
+
+/// The same, but for the last one, which crash-loops on a bad image.
+const ONE_CRASH_LOOPING: &[(&str, &str, &str)] = &[
+    ("web-0", "nginx:1", "ready"),
+    ("web-1", "nginx:1", "ready"),
+    ("web-2", "nginx:bad", "CrashLoopBackOff"),
+];
+
 #[test]
 fn plans_by_pet_state_and_order() {
     use Action::*;
     let set = sts(json!({"type": "OnDelete"}), json!({}));
     type Case = (
         &'static str,
-        Vec<Value>,
-        UpgradeOptions,
-        Vec<(&'static str, Action)>,
+        &'static [(&'static str, &'static str, &'static str)],
+        fn(&mut UpgradeOptions),
+        &'static [(&'static str, Action)],
     );
-    let cases: Vec<Case> = vec![
+    let cases: &[Case] = &[
         (
             "all Ready on the old image: descending",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "ready"),
-                pod("web-2", "nginx:1", "ready"),
-            ],
-            options(&["nginx=nginx:2"]),
-            vec![("web-2", Replace), ("web-1", Replace), ("web-0", Replace)],
+            OLD_READY,
+            |_| {},
+            &[("web-2", Replace), ("web-1", Replace), ("web-0", Replace)],
         ),
         (
             "ascending",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "ready"),
-                pod("web-2", "nginx:1", "ready"),
-            ],
-            UpgradeOptions {
-                order: Order::Ascending,
-                ..options(&["nginx=nginx:2"])
-            },
-            vec![("web-0", Replace), ("web-1", Replace), ("web-2", Replace)],
+            OLD_READY,
+            |o| o.order = Order::Ascending,
+            &[("web-0", Replace), ("web-1", Replace), ("web-2", Replace)],
         ),
         (
             "a resumed run: one done, one coming up, one gone",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-2", "nginx:2", "ready"),
-                pod("web-1", "nginx:2", "running"),
+            &[
+                ("web-0", "nginx:1", "ready"),
+                ("web-2", "nginx:2", "ready"),
+                ("web-1", "nginx:2", "running"),
             ],
-            options(&["nginx=nginx:2"]),
-            vec![("web-1", Await), ("web-2", Skip), ("web-0", Replace)],
+            |_| {},
+            &[("web-1", Await), ("web-2", Skip), ("web-0", Replace)],
         ),
         (
             "terminating and missing pets are waited for first",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "terminating"),
+            &[
+                ("web-0", "nginx:1", "ready"),
+                ("web-1", "nginx:1", "terminating"),
             ],
-            options(&["nginx=nginx:2"]),
-            vec![("web-2", Await), ("web-1", Await), ("web-0", Replace)],
+            |_| {},
+            &[("web-2", Await), ("web-1", Await), ("web-0", Replace)],
         ),
         (
             "the broken-pod trap: the crash-looping pet goes first",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "ready"),
-                pod("web-2", "nginx:bad", "CrashLoopBackOff"),
-            ],
-            UpgradeOptions {
-                order: Order::Ascending,
-                ..options(&["nginx=nginx:2"])
-            },
-            vec![
+            ONE_CRASH_LOOPING,
+            |o| o.order = Order::Ascending,
+            &[
                 ("web-2", ReplaceStuck),
                 ("web-0", Replace),
                 ("web-1", Replace),
@@ -138,56 +124,46 @@ fn plans_by_pet_state_and_order() {
         ),
         (
             "partition",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "ready"),
-                pod("web-2", "nginx:1", "ready"),
-            ],
-            UpgradeOptions {
-                partition: Some(2),
-                ..options(&["nginx=nginx:2"])
-            },
-            vec![("web-2", Replace), ("web-1", Keep), ("web-0", Keep)],
+            OLD_READY,
+            |o| o.partition = Some(2),
+            &[("web-2", Replace), ("web-1", Keep), ("web-0", Keep)],
         ),
         (
             "--force replaces a busy pet",
-            vec![
-                pod("web-0", "nginx:1", "ready"),
-                pod("web-1", "nginx:1", "running"),
-                pod("web-2", "nginx:1", "ready"),
+            &[
+                ("web-0", "nginx:1", "ready"),
+                ("web-1", "nginx:1", "running"),
+                ("web-2", "nginx:1", "ready"),
             ],
-            UpgradeOptions {
-                force: true,
-                ..options(&["nginx=nginx:2"])
-            },
-            vec![
+            |o| o.force = true,
+            &[
                 ("web-1", ReplaceStuck),
                 ("web-2", Replace),
                 ("web-0", Replace),
             ],
         ),
     ];
-    for (name, pods, options, want) in cases {
-        let pets = assemble(&set, &pods, &[]);
-        let plan = plan(&set, &pets, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(summary(&plan), steps(&want), "{name}");
+    for (name, pods, tweak, want) in cases {
+        let mut options = options(&["nginx=nginx:2"]);
+        tweak(&mut options);
+        let plan =
+            plan(&set, &pets(&set, pods), &options).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(summary(&plan), steps(want), "{name}");
     }
 }
 
 #[test]
 fn refuses_busy_pets_without_force() {
     let set = sts(json!({"type": "OnDelete"}), json!({}));
-    let pods = [
-        pod("web-0", "nginx:1", "ContainerCreating"),
-        pod("web-1", "nginx:1", "running"),
-        pod("web-2", "nginx:1", "ready"),
-    ];
-    let err = plan(
+    let pets = pets(
         &set,
-        &assemble(&set, &pods, &[]),
-        &options(&["nginx=nginx:2"]),
-    )
-    .unwrap_err();
+        &[
+            ("web-0", "nginx:1", "ContainerCreating"),
+            ("web-1", "nginx:1", "running"),
+            ("web-2", "nginx:1", "ready"),
+        ],
+    );
+    let err = plan(&set, &pets, &options(&["nginx=nginx:2"])).unwrap_err();
     assert_eq!(
         err.to_string(),
         "refusing to upgrade statefulset default/web: web-0 (ContainerCreating), web-1 (Running) not Ready on an old image and not broken, so they may be busy (starting or recovering): wait for them or pass --force to replace them anyway"
@@ -252,16 +228,11 @@ fn previous_images_come_from_the_template_or_the_pets() {
     );
     assert!(!p.template_done());
     // A resumed run: the template has the new image; a pet has the old.
-    let pods = [
-        pod("web-0", "nginx:0", "ready"),
-        pod("web-2", "nginx:1", "ready"),
-    ];
-    let p = plan(
+    let pets = pets(
         &set,
-        &assemble(&set, &pods, &[]),
-        &options(&["nginx=nginx:1"]),
-    )
-    .unwrap();
+        &[("web-0", "nginx:0", "ready"), ("web-2", "nginx:1", "ready")],
+    );
+    let p = plan(&set, &pets, &options(&["nginx=nginx:1"])).unwrap();
     assert!(p.template_done());
     assert_eq!(p.previous[0].to, "nginx:0");
 }
@@ -269,16 +240,12 @@ fn previous_images_come_from_the_template_or_the_pets() {
 #[test]
 fn renders_the_plan() {
     let set = sts(json!({"type": "RollingUpdate"}), json!({}));
-    let pods = [
-        pod("web-0", "nginx:1", "ready"),
-        pod("web-1", "nginx:1", "ready"),
-        pod("web-2", "nginx:bad", "CrashLoopBackOff"),
-    ];
+    let pets = pets(&set, ONE_CRASH_LOOPING);
     let options = UpgradeOptions {
         min_ready: Duration::from_millis(500),
         ..options(&["nginx=nginx:2"])
     };
-    let plan = plan(&set, &assemble(&set, &pods, &[]), &options).unwrap();
+    let plan = plan(&set, &pets, &options).unwrap();
     assert_eq!(
         render(&plan, &options),
         "upgrade statefulset/web in namespace default:

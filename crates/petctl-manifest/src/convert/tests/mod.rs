@@ -28,6 +28,14 @@ fn run(value: Value, target: Target) -> Converted {
     }
 }
 
+/// The change lines that name one of `words`.
+fn lines_about<'a>(out: &'a Converted, words: &[&str]) -> Vec<&'a String> {
+    out.changes
+        .iter()
+        .filter(|l| words.iter().any(|w| l.contains(w)))
+        .collect()
+}
+
 fn petset(template_annotations: Value) -> Value {
     json!({
         "apiVersion": "apps/v1alpha1",
@@ -166,11 +174,7 @@ fn initialized_annotation_follows_the_upgrade_guide() {
             .pointer("/spec/template/metadata/annotations/pod.alpha.kubernetes.io~1initialized")
             .and_then(Value::as_str);
         assert_eq!(got, want, "{annotations} {target:?}");
-        let lines: Vec<&String> = out
-            .changes
-            .iter()
-            .filter(|l| l.contains("initialized"))
-            .collect();
+        let lines = lines_about(&out, &["initialized"]);
         assert_eq!(
             lines,
             line.iter().collect::<Vec<_>>(),
@@ -275,11 +279,7 @@ fn init_containers_annotation_becomes_the_field() {
         assert!(out.value["spec"]["template"]["metadata"]
             .get("annotations")
             .is_none());
-        let got_lines: Vec<&String> = out
-            .changes
-            .iter()
-            .filter(|l| l.contains("init-containers") || l.contains("initContainers"))
-            .collect();
+        let got_lines = lines_about(&out, &["init-containers", "initContainers"]);
         assert_eq!(got_lines, lines.iter().collect::<Vec<_>>(), "{annotations}");
     }
 }
@@ -299,11 +299,7 @@ fn affinity_annotation_fills_the_parts_the_field_lacks() {
             "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": []}
         })
     );
-    let lines: Vec<&String> = out
-        .changes
-        .iter()
-        .filter(|l| l.contains("affinity"))
-        .collect();
+    let lines = lines_about(&out, &["affinity"]);
     assert_eq!(
         lines,
         [
@@ -393,11 +389,7 @@ fn storage_class_annotations_become_storage_class_name() {
             vct["metadata"].get("annotations").is_none(),
             "{annotations}"
         );
-        let got: Vec<&String> = out
-            .changes
-            .iter()
-            .filter(|l| l.contains("storage"))
-            .collect();
+        let got = lines_about(&out, &["storage"]);
         assert_eq!(got, lines.iter().collect::<Vec<_>>(), "{annotations}");
     }
 }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::names::{is_dns1123_subdomain, is_qualified_name, regex_error};
+
 pub(super) fn sorted_set(values: Vec<String>) -> Vec<String> {
     values
         .into_iter()
@@ -37,52 +39,6 @@ const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lowe
 const SUBDOMAIN_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
-/// apimachinery `RegexError`, examples and all (the double spaces are Go's).
-pub(super) fn regex_error(msg: &str, re: &str, examples: &[&str]) -> String {
-    let mut out = format!("{msg} (e.g. ");
-    for (i, example) in examples.iter().enumerate() {
-        if i > 0 {
-            out.push_str(" or ");
-        }
-        out.push_str(&format!("'{example}', "));
-    }
-    out.push_str(&format!("regex used for validation is '{re}')"));
-    out
-}
-
-pub(super) fn is_label_name(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let alnum = |b: &u8| b.is_ascii_alphanumeric();
-    match bytes {
-        [] => false,
-        [only] => alnum(only),
-        [first, middle @ .., last] => {
-            alnum(first)
-                && alnum(last)
-                && middle
-                    .iter()
-                    .all(|b| alnum(b) || matches!(b, b'-' | b'_' | b'.'))
-        }
-    }
-}
-
-pub(super) fn is_dns1123_subdomain(s: &str) -> bool {
-    let label_ok = |label: &str| {
-        let bytes = label.as_bytes();
-        let lower_alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-        match bytes {
-            [] => false,
-            [only] => lower_alnum(only),
-            [first, middle @ .., last] => {
-                lower_alnum(first)
-                    && lower_alnum(last)
-                    && middle.iter().all(|b| lower_alnum(b) || *b == b'-')
-            }
-        }
-    };
-    s.split('.').all(label_ok)
-}
-
 /// apimachinery `IsLabelKey` (formerly `IsQualifiedName`), joined by `; `.
 pub(crate) fn label_key_error(key: &str) -> Option<String> {
     let mut errors = Vec::new();
@@ -116,7 +72,7 @@ pub(crate) fn label_key_error(key: &str) -> Option<String> {
     } else if name.len() > 63 {
         errors.push("name part must be no more than 63 bytes".to_string());
     }
-    if !is_label_name(name) {
+    if !is_qualified_name(name) {
         errors.push(format!(
             "name part {}",
             regex_error(NAME_MSG, NAME_FMT, &["MyName", "my.name", "123-abc"])
@@ -131,7 +87,7 @@ pub(crate) fn label_value_error(value: &str) -> Option<String> {
     if value.len() > 63 {
         errors.push("must be no more than 63 bytes".to_string());
     }
-    if !value.is_empty() && !is_label_name(value) {
+    if !value.is_empty() && !is_qualified_name(value) {
         errors.push(regex_error(
             VALUE_MSG,
             &format!("({NAME_FMT})?"),
