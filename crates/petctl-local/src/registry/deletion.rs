@@ -25,7 +25,7 @@ impl Registry {
         write: WriteOptions,
     ) -> Result<Deleted, ApiError> {
         for _ in 0..UNCONDITIONAL_RETRIES {
-            match self.delete_once(target, options, write) {
+            match self.delete_once(target, options, write.clone()) {
                 Ok(deleted) => return Ok(deleted),
                 Err(Attempt::Raced) => continue,
                 Err(Attempt::Failed(err)) => return Err(err),
@@ -293,7 +293,7 @@ impl Registry {
                 namespace: meta::namespace(item).to_string(),
                 name: meta::name(item).to_string(),
             };
-            match self.delete(&target, options, write) {
+            match self.delete(&target, options, write.clone()) {
                 Ok(Deleted::Gone(o) | Deleted::Pending(o)) => deleted.push(o),
                 Err(err) if err.code == 404 => {}
                 Err(err) => return Err(err),

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::deletion::graceful_pending;
 use super::error::{ApiError, Cause};
-use super::meta;
+use super::{apply, meta};
 use super::strategy::{self, Part};
 use super::validate;
 use super::{
@@ -51,7 +51,9 @@ impl Registry {
                     return Err(ApiError::modified(target.kind, &target.name));
                 }
             }
-            let object = self.prepare_update(target, part, &current, intended)?;
+            let requested = intended.pointer("/metadata/managedFields").cloned();
+            let mut object = self.prepare_update(target, part, &current, intended)?;
+            apply::track_update(target.kind, part, &options.manager, &current, requested, &mut object);
             if options.dry_run {
                 return Ok(Written { object, warnings });
             }

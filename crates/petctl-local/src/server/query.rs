@@ -5,23 +5,34 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::registry::error::ApiError;
+use crate::registry::apply::FieldManager;
 use crate::registry::{DeleteOptions, FieldValidation, Propagation, WriteOptions};
 
-/// The decoded query string.
+/// The decoded query string, and the User-Agent that names the field
+/// manager of a write without `fieldManager`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
+pub struct Params {
+    query: Vec<(String, String)>,
+    user_agent: Option<String>,
+}
 
 impl Params {
     pub fn parse(query: &str) -> Self {
-        Params(
-            form_urlencoded::parse(query.as_bytes())
+        Params {
+            query: form_urlencoded::parse(query.as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
-        )
+            user_agent: None,
+        }
+    }
+
+    pub fn with_user_agent(mut self, user_agent: Option<&str>) -> Self {
+        self.user_agent = user_agent.map(str::to_string);
+        self
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
+        self.query
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
@@ -44,6 +55,12 @@ impl Params {
         Ok(WriteOptions {
             dry_run,
             field_validation: FieldValidation::parse(self.get("fieldValidation").unwrap_or(""))?,
+            manager: FieldManager {
+                field_manager: self.get("fieldManager").map(str::to_string),
+                user_agent: self.user_agent.clone(),
+                force: self.get("force").map(|_| self.flag("force")),
+                ..FieldManager::default()
+            },
         })
     }
 
