@@ -21,6 +21,8 @@ pub mod managed;
 mod merge;
 mod typed;
 mod updater;
+#[cfg(test)]
+mod updater_tests;
 mod verb;
 
 use serde_json::{json, Value};
