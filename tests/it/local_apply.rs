@@ -282,3 +282,52 @@ fn kubectl_client_side_apply_and_diff_still_work() {
     let run = kubectl.run(&["apply", "--server-side", "--force-conflicts", "-f", "-"], Some(&scaled));
     run.expect_success();
 }
+
+#[test]
+fn status_is_applied_through_its_subresource_only() {
+    let server = LocalServer::start();
+    let sets = "/apis/apps/v1/namespaces/default/statefulsets";
+    let body = STATEFULSET.replace("apiVersion: apps/v1\nkind: StatefulSet\n", "apiVersion: apps/v1\nkind: StatefulSet\nstatus:\n  replicas: 7\n");
+    let created = ok(server.request("PATCH", &format!("{sets}/web?fieldManager=deploy"), Some(APPLY), body.as_bytes()));
+    // The main resource ignores status: nobody owns it through there.
+    assert_ne!(created["status"]["replicas"], 7);
+    assert_eq!(created["metadata"]["managedFields"][0]["fieldsV1"].get("f:status"), None);
+    let status = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nstatus:\n  observedGeneration: 1\n  availableReplicas: 0\n  replicas: 0\n  conditions:\n  - type: Tested\n    status: \"True\"\n";
+    let applied = ok(server.request("PATCH", &format!("{sets}/web/status?fieldManager=tester"), Some(APPLY), status.as_bytes()));
+    assert_eq!(applied["status"]["conditions"][0]["type"], "Tested");
+    let entry = applied["metadata"]["managedFields"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["manager"] == "tester"))
+        .cloned()
+        .expect("tester's entry");
+    assert_eq!(entry["subresource"], "status");
+    assert_eq!(entry["operation"], "Apply");
+    assert!(entry["fieldsV1"]["f:status"]["f:conditions"]["k:{\"type\":\"Tested\"}"].is_object(), "{entry}");
+    assert_eq!(entry["fieldsV1"].get("f:spec"), None);
+    // Apply to the status of a missing object is a 404, not a create.
+    let missing = server.request("PATCH", &format!("{sets}/nope/status?fieldManager=tester"), Some(APPLY), status.replace("name: web", "name: nope").as_bytes());
+    assert_eq!(missing.status, 404, "{}", missing.body);
+}
+
+#[test]
+fn a_scale_apply_owns_replicas_under_the_scale_subresource() {
+    let server = LocalServer::start();
+    let sets = "/apis/apps/v1/namespaces/default/statefulsets";
+    ok(server.request("PATCH", &format!("{sets}/web?fieldManager=deploy"), Some(APPLY), STATEFULSET.as_bytes()));
+    let scale = "apiVersion: autoscaling/v1\nkind: Scale\nmetadata:\n  name: web\nspec:\n  replicas: 4\n";
+    server
+        .request("PATCH", &format!("{sets}/web/scale?fieldManager=hpa"), Some(APPLY), scale.as_bytes())
+        .expect_status(409, "Conflict", "Apply failed with 1 conflict: conflict with \"deploy\": .spec.replicas");
+    let scaled = ok(server.request("PATCH", &format!("{sets}/web/scale?fieldManager=hpa&force=true"), Some(APPLY), scale.as_bytes()));
+    assert_eq!(scaled["kind"], "Scale");
+    assert_eq!(scaled["spec"]["replicas"], 4);
+    let set = ok(server.get(&format!("{sets}/web")));
+    assert_eq!(set["spec"]["replicas"], 4);
+    let hpa = set["metadata"]["managedFields"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["manager"] == "hpa"))
+        .cloned()
+        .expect("hpa's entry");
+    assert_eq!(hpa["subresource"], "scale");
+    assert_eq!(hpa["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}));
+}

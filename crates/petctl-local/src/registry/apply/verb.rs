@@ -1,7 +1,8 @@
 //! The apply PATCH (`application/apply-patch+yaml`): the body, YAML or
-//! JSON, is the applier's whole intent for the object. Applied to an
-//! object that does not exist it creates it (`handlers/patch.go`,
-//! `applyPatcher` with `createFunc`).
+//! JSON, is the applier's whole intent for the object, its status or its
+//! Scale. Applied to an object that does not exist it creates it
+//! (`handlers/patch.go`, `applyPatcher` with `createFunc`); applied to a
+//! subresource of a missing object it is a 404.
 
 use serde_json::{json, Value};
 
@@ -9,7 +10,7 @@ use super::managed::{Managed, Manager, Operation};
 use crate::registry::error::ApiError;
 use crate::registry::strategy::Part;
 use crate::registry::validate::{self, Origin};
-use crate::registry::{meta, Registry, Target, WriteOptions, Written};
+use crate::registry::{meta, scale, Registry, Target, WriteOptions, Written};
 
 /// Decodes an apply body (`yaml.Unmarshal` in handlers/patch.go).
 fn decode(body: &[u8]) -> Result<Value, ApiError> {
@@ -40,25 +41,24 @@ impl Registry {
         body: &[u8],
         options: WriteOptions,
     ) -> Result<Written, ApiError> {
-        let part = match subresource {
-            None => Part::Main,
-            Some("status") => Part::Status,
-            Some("scale") => {
-                return Err(ApiError::new(
-                    415,
-                    "UnsupportedMediaType",
-                    "server-side apply to the scale subresource is not supported by the petctl local control plane; apply spec.replicas to the object itself",
-                ))
-            }
+        let (part, is_scale) = match subresource {
+            None => (Part::Main, false),
+            Some("status") => (Part::Status, false),
+            Some("scale") => (Part::Main, true),
             Some(_) => return Err(ApiError::path_not_found()),
         };
         let kind = target.kind;
         let mut config = decode(body)?;
-        validate::check_type(kind, &config)?;
-        validate::check_namespace(kind, &target.namespace, &config)?;
-        let body_name = meta::name(&config);
+        let body_name = meta::name(&config).to_string();
         if !body_name.is_empty() && body_name != target.name {
-            return Err(super::super::verbs::name_mismatch(body_name, &target.name));
+            return Err(super::super::verbs::name_mismatch(&body_name, &target.name));
+        }
+        if is_scale {
+            validate::check_scale(&config)?;
+            config = parent_of_scale(target, &config);
+        } else {
+            validate::check_type(kind, &config)?;
+            validate::check_namespace(kind, &target.namespace, &config)?;
         }
         let warnings = validate::decode(kind, &mut config, options.field_validation, Origin::Body(kind))?;
         let me = Manager {
@@ -72,7 +72,7 @@ impl Registry {
         let mut options = options;
         options.manager.applied = true;
         let Some(_) = self.read(target)? else {
-            if part != Part::Main {
+            if part != Part::Main || is_scale {
                 return Err(ApiError::not_found(kind, &target.name));
             }
             let mut managed = Managed::default();
@@ -88,7 +88,7 @@ impl Registry {
             });
         };
         let requested_rv = meta::resource_version(&config).to_string();
-        self.write(target, part, options, |current| {
+        let written = self.write(target, part, options, |current| {
             let mut managed = Managed::of(current).unwrap_or_default();
             let live = super::unmanaged(current);
             let mut object = updater.apply(&live, &config, &mut managed, &me, force, &meta::now())?;
@@ -100,8 +100,34 @@ impl Registry {
                 }
             }
             Ok((object, warnings.clone()))
+        })?;
+        Ok(match is_scale {
+            true => Written {
+                object: scale::to_scale(&written.object),
+                warnings: written.warnings,
+            },
+            false => written,
         })
     }
+}
+
+/// What an apply of a Scale applies to its object: `spec.replicas`, the
+/// one field a Scale writes, owned under the `scale` subresource
+/// (`handlers/fieldmanager/scalehandler.go` maps the same path).
+fn parent_of_scale(target: &Target, scale: &Value) -> Value {
+    let mut metadata = json!({"name": target.name});
+    if let Some(rv) = scale.pointer("/metadata/resourceVersion") {
+        metadata["resourceVersion"] = rv.clone();
+    }
+    let mut parent = json!({
+        "apiVersion": target.kind.api_version(),
+        "kind": target.kind.kind,
+        "metadata": metadata,
+    });
+    if let Some(replicas) = scale.pointer("/spec/replicas") {
+        parent["spec"] = json!({ "replicas": replicas });
+    }
+    parent
 }
 
 #[cfg(test)]
