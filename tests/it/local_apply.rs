@@ -11,7 +11,12 @@ const APPLY: &str = "application/apply-patch+yaml";
 const CM: &str = "/api/v1/namespaces/default/configmaps";
 
 fn apply(server: &LocalServer, query: &str, body: &str) -> crate::support::Response {
-    server.request("PATCH", &format!("{CM}/app?{query}"), Some(APPLY), body.as_bytes())
+    server.request(
+        "PATCH",
+        &format!("{CM}/app?{query}"),
+        Some(APPLY),
+        body.as_bytes(),
+    )
 }
 
 /// The body of a successful response.
@@ -52,7 +57,10 @@ fn apply_needs_a_field_manager_and_force_is_for_apply_only() {
         "Invalid",
         "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
     );
-    ok(server.post_json(CM, &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app"}})));
+    ok(server.post_json(
+        CM,
+        &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app"}}),
+    ));
     server
         .request("PATCH", &format!("{CM}/app?force=true"), Some("application/merge-patch+json"), b"{}")
         .expect_status(
@@ -62,7 +70,14 @@ fn apply_needs_a_field_manager_and_force_is_for_apply_only() {
         );
     let bad = apply(&server, "fieldManager=a", "kind: [");
     assert_eq!(bad.status, 400, "{}", bad.body);
-    assert!(bad.json()["message"].as_str().unwrap_or("").starts_with("error decoding YAML: "), "{}", bad.body);
+    assert!(
+        bad.json()["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("error decoding YAML: "),
+        "{}",
+        bad.body
+    );
     apply(
         &server,
         "fieldManager=a",
@@ -75,19 +90,34 @@ fn apply_needs_a_field_manager_and_force_is_for_apply_only() {
 fn apply_creates_owns_conflicts_forces_and_prunes() {
     let server = LocalServer::start();
     // Apply to a missing object creates it; the body may be JSON too.
-    let object = ok(apply(&server, "fieldManager=deploy", &config("  a: \"1\"\n  b: \"2\"\n")));
+    let object = ok(apply(
+        &server,
+        "fieldManager=deploy",
+        &config("  a: \"1\"\n  b: \"2\"\n"),
+    ));
     assert_eq!(object["data"], json!({"a": "1", "b": "2"}));
     assert_eq!(
         managers(&object),
-        vec![("deploy".into(), "Apply".into(), json!({"f:data": {"f:a": {}, "f:b": {}}}))]
+        vec![(
+            "deploy".into(),
+            "Apply".into(),
+            json!({"f:data": {"f:a": {}, "f:b": {}}})
+        )]
     );
-    assert_eq!(object["metadata"]["managedFields"][0]["fieldsType"], "FieldsV1");
+    assert_eq!(
+        object["metadata"]["managedFields"][0]["fieldsType"],
+        "FieldsV1"
+    );
     assert_eq!(object["metadata"]["managedFields"][0]["apiVersion"], "v1");
     // GET shows them.
     assert_eq!(managers(&server.get(&format!("{CM}/app")).json()).len(), 1);
 
     // Another manager setting a field to another value conflicts.
-    let conflict = apply(&server, "fieldManager=ops", r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app"},"data":{"a":"9"}}"#);
+    let conflict = apply(
+        &server,
+        "fieldManager=ops",
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app"},"data":{"a":"9"}}"#,
+    );
     let status = conflict.expect_status(
         409,
         "Conflict",
@@ -101,26 +131,46 @@ fn apply_creates_owns_conflicts_forces_and_prunes() {
     ok(apply(&server, "fieldManager=ops", &config("  b: \"2\"\n")));
 
     // A dry run changes nothing.
-    let dry = ok(apply(&server, "fieldManager=ops&force=true&dryRun=All", &config("  a: \"9\"\n")));
+    let dry = ok(apply(
+        &server,
+        "fieldManager=ops&force=true&dryRun=All",
+        &config("  a: \"9\"\n"),
+    ));
     assert_eq!(dry["data"]["a"], "9");
     assert_eq!(server.get(&format!("{CM}/app")).json()["data"]["a"], "1");
 
     // Forced, the field moves to the new manager.
-    let forced = ok(apply(&server, "fieldManager=ops&force=true", &config("  a: \"9\"\n")));
+    let forced = ok(apply(
+        &server,
+        "fieldManager=ops&force=true",
+        &config("  a: \"9\"\n"),
+    ));
     assert_eq!(forced["data"], json!({"a": "9", "b": "2"}));
     assert_eq!(
         managers(&forced),
         vec![
-            ("deploy".into(), "Apply".into(), json!({"f:data": {"f:b": {}}})),
+            (
+                "deploy".into(),
+                "Apply".into(),
+                json!({"f:data": {"f:b": {}}})
+            ),
             ("ops".into(), "Apply".into(), json!({"f:data": {"f:a": {}}})),
         ]
     );
 
     // A field its applier stops applying goes unless someone else owns
     // it: b is still ops' after ops applied it, a goes with ops.
-    let pruned = ok(apply(&server, "fieldManager=deploy", &config("  c: \"3\"\n")));
+    let pruned = ok(apply(
+        &server,
+        "fieldManager=deploy",
+        &config("  c: \"3\"\n"),
+    ));
     assert_eq!(pruned["data"], json!({"a": "9", "c": "3"}));
-    let pruned = ok(apply(&server, "fieldManager=ops", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n"));
+    let pruned = ok(apply(
+        &server,
+        "fieldManager=ops",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    ));
     assert_eq!(pruned["data"], json!({"c": "3"}));
 }
 
@@ -137,18 +187,25 @@ fn every_write_by_a_named_manager_is_an_update_entry() {
     );
     assert_eq!(
         managers(&ok(created)),
-        vec![("creator".into(), "Update".into(), json!({"f:data": {"f:a": {}}}))]
+        vec![(
+            "creator".into(),
+            "Update".into(),
+            json!({"f:data": {"f:a": {}}})
+        )]
     );
-    let patched = ok(server
-        .request(
-            "PATCH",
-            &format!("{CM}/app?fieldManager=editor"),
-            Some("application/merge-patch+json"),
-            br#"{"data":{"a":"2","b":"1"}}"#,
-        ));
+    let patched = ok(server.request(
+        "PATCH",
+        &format!("{CM}/app?fieldManager=editor"),
+        Some("application/merge-patch+json"),
+        br#"{"data":{"a":"2","b":"1"}}"#,
+    ));
     assert_eq!(
         managers(&patched),
-        vec![("editor".into(), "Update".into(), json!({"f:data": {"f:a": {}, "f:b": {}}}))]
+        vec![(
+            "editor".into(),
+            "Update".into(),
+            json!({"f:data": {"f:a": {}, "f:b": {}}})
+        )]
     );
     // An apply of a field an Update manager owns conflicts, naming its
     // apiVersion as upstream does.
@@ -168,8 +225,15 @@ fn every_write_by_a_named_manager_is_an_update_entry() {
     ));
     assert_eq!(cleared["metadata"].get("managedFields"), None);
     // The first apply after that records what was there as before-first-apply.
-    let applied = ok(apply(&server, "fieldManager=deploy", &config("  a: \"2\"\n")));
-    let names: Vec<String> = managers(&applied).into_iter().map(|(m, o, _)| format!("{m} {o}")).collect();
+    let applied = ok(apply(
+        &server,
+        "fieldManager=deploy",
+        &config("  a: \"2\"\n"),
+    ));
+    let names: Vec<String> = managers(&applied)
+        .into_iter()
+        .map(|(m, o, _)| format!("{m} {o}"))
+        .collect();
     assert_eq!(names, ["deploy Apply", "before-first-apply Update"]);
 }
 
@@ -209,49 +273,98 @@ spec:
 
 #[test]
 fn kubectl_server_side_apply_conflicts_force_and_managed_fields() {
-    let Some(binary) = kubectl_or_skip("kubectl_server_side_apply_conflicts_force_and_managed_fields") else {
+    let Some(binary) =
+        kubectl_or_skip("kubectl_server_side_apply_conflicts_force_and_managed_fields")
+    else {
         return;
     };
-    let kubectl = Kubectl { binary, server: LocalServer::start() };
+    let kubectl = Kubectl {
+        binary,
+        server: LocalServer::start(),
+    };
     let run = kubectl.run(&["apply", "--server-side", "-f", "-"], Some(STATEFULSET));
     run.expect_success();
     assert_eq!(run.stdout, "statefulset.apps/web serverside-applied\n");
-    let dry = kubectl.run(&["apply", "--server-side", "--dry-run=server", "-f", "-"], Some(&STATEFULSET.replace("replicas: 2", "replicas: 4")));
+    let dry = kubectl.run(
+        &["apply", "--server-side", "--dry-run=server", "-f", "-"],
+        Some(&STATEFULSET.replace("replicas: 2", "replicas: 4")),
+    );
     dry.expect_success();
-    assert_eq!(dry.stdout, "statefulset.apps/web serverside-applied (server dry run)\n");
+    assert_eq!(
+        dry.stdout,
+        "statefulset.apps/web serverside-applied (server dry run)\n"
+    );
 
     let scaled = STATEFULSET.replace("replicas: 2", "replicas: 3");
-    let conflict = kubectl.run(&["apply", "--server-side", "--field-manager=ops", "-f", "-"], Some(&scaled));
+    let conflict = kubectl.run(
+        &["apply", "--server-side", "--field-manager=ops", "-f", "-"],
+        Some(&scaled),
+    );
     conflict.expect_code(1);
     assert!(
-        conflict.stderr.contains("Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas"),
+        conflict
+            .stderr
+            .contains("Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas"),
         "{}",
         conflict.stderr
     );
-    let forced = kubectl.run(&["apply", "--server-side", "--field-manager=ops", "--force-conflicts", "-f", "-"], Some(&scaled));
+    let forced = kubectl.run(
+        &[
+            "apply",
+            "--server-side",
+            "--field-manager=ops",
+            "--force-conflicts",
+            "-f",
+            "-",
+        ],
+        Some(&scaled),
+    );
     forced.expect_success();
-    let yaml = kubectl.run(&["get", "statefulset", "web", "-o", "json", "--show-managed-fields"], None);
+    let yaml = kubectl.run(
+        &[
+            "get",
+            "statefulset",
+            "web",
+            "-o",
+            "json",
+            "--show-managed-fields",
+        ],
+        None,
+    );
     yaml.expect_success();
     let object: Value = serde_json::from_str(&yaml.stdout).expect("json");
     assert_eq!(object["spec"]["replicas"], 3);
     let entries: Vec<(String, String, Value)> = managers(&object);
-    let kubectl_fields = &entries.iter().find(|(m, _, _)| m == "kubectl").expect("kubectl").2;
+    let kubectl_fields = &entries
+        .iter()
+        .find(|(m, _, _)| m == "kubectl")
+        .expect("kubectl")
+        .2;
     let ops_fields = &entries.iter().find(|(m, _, _)| m == "ops").expect("ops").2;
     assert_eq!(kubectl_fields["f:spec"].get("f:replicas"), None);
     assert_eq!(ops_fields["f:spec"]["f:replicas"], json!({}));
-    assert!(kubectl_fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"nginx\"}"]["f:ports"]
-        ["k:{\"containerPort\":80,\"protocol\":\"TCP\"}"]
-        .is_object());
+    assert!(
+        kubectl_fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"nginx\"}"]
+            ["f:ports"]["k:{\"containerPort\":80,\"protocol\":\"TCP\"}"]
+            .is_object()
+    );
     // Without the flag kubectl hides them.
     let hidden = kubectl.run(&["get", "statefulset", "web", "-o", "yaml"], None);
-    assert!(!hidden.stdout.contains("managedFields"), "{}", hidden.stdout);
+    assert!(
+        !hidden.stdout.contains("managedFields"),
+        "{}",
+        hidden.stdout
+    );
 
     // The guide's PetSet and its Service.
     let petset = repo_root().join("examples/petset.yaml");
     let petset = petset.to_str().expect("path");
     let run = kubectl.run(&["apply", "--server-side", "-f", petset], None);
     run.expect_success();
-    assert_eq!(run.stdout, "service/nginx serverside-applied\npetset.apps/web serverside-applied\n");
+    assert_eq!(
+        run.stdout,
+        "service/nginx serverside-applied\npetset.apps/web serverside-applied\n"
+    );
     let again = kubectl.run(&["apply", "--server-side", "-f", petset], None);
     again.expect_success();
 }
@@ -261,7 +374,10 @@ fn kubectl_client_side_apply_and_diff_still_work() {
     let Some(binary) = kubectl_or_skip("kubectl_client_side_apply_and_diff_still_work") else {
         return;
     };
-    let kubectl = Kubectl { binary, server: LocalServer::start() };
+    let kubectl = Kubectl {
+        binary,
+        server: LocalServer::start(),
+    };
     let first = kubectl.run(&["apply", "-f", "-"], Some(STATEFULSET));
     first.expect_success();
     assert_eq!(first.stdout, "statefulset.apps/web created\n");
@@ -273,13 +389,31 @@ fn kubectl_client_side_apply_and_diff_still_work() {
     second.expect_success();
     assert_eq!(second.stdout, "statefulset.apps/web configured\n");
     let object: Value = serde_json::from_str(
-        &kubectl.run(&["get", "statefulset", "web", "-o", "json", "--show-managed-fields"], None).stdout,
+        &kubectl
+            .run(
+                &[
+                    "get",
+                    "statefulset",
+                    "web",
+                    "-o",
+                    "json",
+                    "--show-managed-fields",
+                ],
+                None,
+            )
+            .stdout,
     )
     .expect("json");
-    let names: Vec<String> = managers(&object).into_iter().map(|(m, o, _)| format!("{m} {o}")).collect();
+    let names: Vec<String> = managers(&object)
+        .into_iter()
+        .map(|(m, o, _)| format!("{m} {o}"))
+        .collect();
     assert_eq!(names, ["kubectl-client-side-apply Update"]);
     // Server-side apply after client-side apply takes over what it applies.
-    let run = kubectl.run(&["apply", "--server-side", "--force-conflicts", "-f", "-"], Some(&scaled));
+    let run = kubectl.run(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        Some(&scaled),
+    );
     run.expect_success();
 }
 
@@ -287,13 +421,29 @@ fn kubectl_client_side_apply_and_diff_still_work() {
 fn status_is_applied_through_its_subresource_only() {
     let server = LocalServer::start();
     let sets = "/apis/apps/v1/namespaces/default/statefulsets";
-    let body = STATEFULSET.replace("apiVersion: apps/v1\nkind: StatefulSet\n", "apiVersion: apps/v1\nkind: StatefulSet\nstatus:\n  replicas: 7\n");
-    let created = ok(server.request("PATCH", &format!("{sets}/web?fieldManager=deploy"), Some(APPLY), body.as_bytes()));
+    let body = STATEFULSET.replace(
+        "apiVersion: apps/v1\nkind: StatefulSet\n",
+        "apiVersion: apps/v1\nkind: StatefulSet\nstatus:\n  replicas: 7\n",
+    );
+    let created = ok(server.request(
+        "PATCH",
+        &format!("{sets}/web?fieldManager=deploy"),
+        Some(APPLY),
+        body.as_bytes(),
+    ));
     // The main resource ignores status: nobody owns it through there.
     assert_ne!(created["status"]["replicas"], 7);
-    assert_eq!(created["metadata"]["managedFields"][0]["fieldsV1"].get("f:status"), None);
+    assert_eq!(
+        created["metadata"]["managedFields"][0]["fieldsV1"].get("f:status"),
+        None
+    );
     let status = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nstatus:\n  observedGeneration: 1\n  availableReplicas: 0\n  replicas: 0\n  conditions:\n  - type: Tested\n    status: \"True\"\n";
-    let applied = ok(server.request("PATCH", &format!("{sets}/web/status?fieldManager=tester"), Some(APPLY), status.as_bytes()));
+    let applied = ok(server.request(
+        "PATCH",
+        &format!("{sets}/web/status?fieldManager=tester"),
+        Some(APPLY),
+        status.as_bytes(),
+    ));
     assert_eq!(applied["status"]["conditions"][0]["type"], "Tested");
     let entry = applied["metadata"]["managedFields"]
         .as_array()
@@ -302,10 +452,18 @@ fn status_is_applied_through_its_subresource_only() {
         .expect("tester's entry");
     assert_eq!(entry["subresource"], "status");
     assert_eq!(entry["operation"], "Apply");
-    assert!(entry["fieldsV1"]["f:status"]["f:conditions"]["k:{\"type\":\"Tested\"}"].is_object(), "{entry}");
+    assert!(
+        entry["fieldsV1"]["f:status"]["f:conditions"]["k:{\"type\":\"Tested\"}"].is_object(),
+        "{entry}"
+    );
     assert_eq!(entry["fieldsV1"].get("f:spec"), None);
     // Apply to the status of a missing object is a 404, not a create.
-    let missing = server.request("PATCH", &format!("{sets}/nope/status?fieldManager=tester"), Some(APPLY), status.replace("name: web", "name: nope").as_bytes());
+    let missing = server.request(
+        "PATCH",
+        &format!("{sets}/nope/status?fieldManager=tester"),
+        Some(APPLY),
+        status.replace("name: web", "name: nope").as_bytes(),
+    );
     assert_eq!(missing.status, 404, "{}", missing.body);
 }
 
@@ -313,12 +471,32 @@ fn status_is_applied_through_its_subresource_only() {
 fn a_scale_apply_owns_replicas_under_the_scale_subresource() {
     let server = LocalServer::start();
     let sets = "/apis/apps/v1/namespaces/default/statefulsets";
-    ok(server.request("PATCH", &format!("{sets}/web?fieldManager=deploy"), Some(APPLY), STATEFULSET.as_bytes()));
-    let scale = "apiVersion: autoscaling/v1\nkind: Scale\nmetadata:\n  name: web\nspec:\n  replicas: 4\n";
+    ok(server.request(
+        "PATCH",
+        &format!("{sets}/web?fieldManager=deploy"),
+        Some(APPLY),
+        STATEFULSET.as_bytes(),
+    ));
+    let scale =
+        "apiVersion: autoscaling/v1\nkind: Scale\nmetadata:\n  name: web\nspec:\n  replicas: 4\n";
     server
-        .request("PATCH", &format!("{sets}/web/scale?fieldManager=hpa"), Some(APPLY), scale.as_bytes())
-        .expect_status(409, "Conflict", "Apply failed with 1 conflict: conflict with \"deploy\": .spec.replicas");
-    let scaled = ok(server.request("PATCH", &format!("{sets}/web/scale?fieldManager=hpa&force=true"), Some(APPLY), scale.as_bytes()));
+        .request(
+            "PATCH",
+            &format!("{sets}/web/scale?fieldManager=hpa"),
+            Some(APPLY),
+            scale.as_bytes(),
+        )
+        .expect_status(
+            409,
+            "Conflict",
+            "Apply failed with 1 conflict: conflict with \"deploy\": .spec.replicas",
+        );
+    let scaled = ok(server.request(
+        "PATCH",
+        &format!("{sets}/web/scale?fieldManager=hpa&force=true"),
+        Some(APPLY),
+        scale.as_bytes(),
+    ));
     assert_eq!(scaled["kind"], "Scale");
     assert_eq!(scaled["spec"]["replicas"], 4);
     let set = ok(server.get(&format!("{sets}/web")));

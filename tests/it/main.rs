@@ -21,9 +21,9 @@ mod docs; // committed completions and man pages match the clap definitions
 mod in_process; // ops driven in-process against LocalControlPlane::start
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
 mod lease; // the operation lease: refusals, --take-over, expiry, resume after kill -9, two takers at once
-mod local_apply; // server-side apply: fieldManager, conflicts, force, pruning, managedFields of every write, kubectl --server-side
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
 mod local_api_watch; // local watches over HTTP: resume from a revision, filters, 410 Gone, bookmarks
+mod local_apply; // server-side apply: fieldManager, conflicts, force, pruning, managedFields of every write, kubectl --server-side
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use super::deletion::graceful_pending;
 use super::error::{ApiError, Cause};
-use super::{apply, meta};
 use super::strategy::{self, Part};
 use super::validate;
+use super::{apply, meta};
 use super::{
     parse_resource_version, store_error, Registry, Target, WriteOptions, Written,
     UNCONDITIONAL_RETRIES,
@@ -53,7 +53,14 @@ impl Registry {
             }
             let requested = intended.pointer("/metadata/managedFields").cloned();
             let mut object = self.prepare_update(target, part, &current, intended)?;
-            apply::track_update(target.kind, part, &options.manager, &current, requested, &mut object);
+            apply::track_update(
+                target.kind,
+                part,
+                &options.manager,
+                &current,
+                requested,
+                &mut object,
+            );
             if options.dry_run {
                 return Ok(Written { object, warnings });
             }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::registry::error::ApiError;
 use crate::registry::apply::FieldManager;
+use crate::registry::error::ApiError;
 use crate::registry::{DeleteOptions, FieldValidation, Propagation, WriteOptions};
 
 /// The decoded query string, and the User-Agent that names the field

@@ -44,11 +44,18 @@ fn message(conflicts: &[Conflict]) -> String {
     let mut lines = Vec::new();
     for manager in managers {
         lines.push(format!("conflicts with {manager}:"));
-        for conflict in conflicts.iter().filter(|c| c.manager.describe(None) == manager) {
+        for conflict in conflicts
+            .iter()
+            .filter(|c| c.manager.describe(None) == manager)
+        {
             lines.push(format!("- {}", fieldset::display(&conflict.path)));
         }
     }
-    format!("Apply failed with {} conflicts: {}", conflicts.len(), lines.join("\n"))
+    format!(
+        "Apply failed with {} conflicts: {}",
+        conflicts.len(),
+        lines.join("\n")
+    )
 }
 
 #[cfg(test)]
@@ -91,9 +98,18 @@ mod tests {
     #[test]
     fn several_conflicts_are_listed_by_manager() {
         let err = conflict_error(&[
-            Conflict { manager: manager("b", Operation::Apply), path: path(&["f:spec", "f:replicas"]) },
-            Conflict { manager: manager("a", Operation::Apply), path: path(&["f:spec", "f:paused"]) },
-            Conflict { manager: manager("b", Operation::Apply), path: path(&["f:spec", "f:minReadySeconds"]) },
+            Conflict {
+                manager: manager("b", Operation::Apply),
+                path: path(&["f:spec", "f:replicas"]),
+            },
+            Conflict {
+                manager: manager("a", Operation::Apply),
+                path: path(&["f:spec", "f:paused"]),
+            },
+            Conflict {
+                manager: manager("b", Operation::Apply),
+                path: path(&["f:spec", "f:minReadySeconds"]),
+            },
         ]);
         assert_eq!(
             err.message,

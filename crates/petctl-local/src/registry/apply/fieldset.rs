@@ -228,7 +228,10 @@ impl FieldSet {
             if element == "." {
                 continue;
             }
-            if !["f:", "k:", "v:", "i:"].iter().any(|p| element.starts_with(p)) {
+            if !["f:", "k:", "v:", "i:"]
+                .iter()
+                .any(|p| element.starts_with(p))
+            {
                 return Err(format!("fieldsV1: unexpected path element {element:?}"));
             }
             set.children.insert(element.clone(), Self::decode(child)?);
@@ -285,7 +288,10 @@ mod tests {
             a.intersection(&b).paths(),
             vec![path(&["f:spec", "f:replicas"])]
         );
-        assert_eq!(a.difference(&b).paths(), vec![path(&["f:spec", "f:paused"])]);
+        assert_eq!(
+            a.difference(&b).paths(),
+            vec![path(&["f:spec", "f:paused"])]
+        );
         assert_eq!(a.union(&b).paths().len(), 3);
         assert_eq!(b.without_subtree(&path(&["f:status"])).paths().len(), 1);
         assert_eq!(b.subtree(&path(&["f:status"])).paths().len(), 1);

@@ -83,7 +83,13 @@ impl Managed {
         };
         let mut entries = Vec::new();
         for entry in list {
-            let text = |key: &str| entry.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+            let text = |key: &str| {
+                entry
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
             let operation = match text("operation").as_str() {
                 "Apply" => Operation::Apply,
                 "Update" => Operation::Update,
@@ -100,7 +106,10 @@ impl Managed {
                     subresource: text("subresource"),
                     api_version: text("apiVersion"),
                 },
-                time: entry.get("time").and_then(Value::as_str).map(str::to_string),
+                time: entry
+                    .get("time")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 fields,
             });
         }
@@ -139,8 +148,20 @@ impl Managed {
     pub fn to_json(&self) -> Value {
         let mut entries: Vec<&Entry> = self.entries.iter().collect();
         entries.sort_by(|a, b| {
-            (a.manager.operation, &a.time, &a.manager.name, &a.manager.api_version, &a.manager.subresource)
-                .cmp(&(b.manager.operation, &b.time, &b.manager.name, &b.manager.api_version, &b.manager.subresource))
+            (
+                a.manager.operation,
+                &a.time,
+                &a.manager.name,
+                &a.manager.api_version,
+                &a.manager.subresource,
+            )
+                .cmp(&(
+                    b.manager.operation,
+                    &b.time,
+                    &b.manager.name,
+                    &b.manager.api_version,
+                    &b.manager.subresource,
+                ))
         });
         Value::Array(
             entries
@@ -204,7 +225,9 @@ mod tests {
             managed.entries[1].manager.describe(None),
             "\"kubectl\" with subresource \"status\""
         );
-        assert!(Managed::of(&json!({"metadata": {"managedFields": [{"operation": "Patch"}]}})).is_err());
+        assert!(
+            Managed::of(&json!({"metadata": {"managedFields": [{"operation": "Patch"}]}})).is_err()
+        );
     }
 
     #[test]

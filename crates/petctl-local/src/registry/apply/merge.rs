@@ -15,7 +15,12 @@ pub fn merge(typed: &Typed, live: &Value, config: &Value) -> Result<Value, Schem
     merge_at(typed, &mut Vec::new(), live, config)
 }
 
-fn merge_at(typed: &Typed, path: &mut Path, live: &Value, config: &Value) -> Result<Value, SchemaError> {
+fn merge_at(
+    typed: &Typed,
+    path: &mut Path,
+    live: &Value,
+    config: &Value,
+) -> Result<Value, SchemaError> {
     match (live, config) {
         (Value::Object(live), Value::Object(config)) if !typed.is_atomic_map(path) => {
             let mut out = live.clone();
@@ -30,9 +35,12 @@ fn merge_at(typed: &Typed, path: &mut Path, live: &Value, config: &Value) -> Res
             }
             Ok(Value::Object(out))
         }
-        (_, Value::Object(config)) if !typed.is_atomic_map(path) => {
-            merge_at(typed, path, &Value::Object(Map::new()), &Value::Object(config.clone()))
-        }
+        (_, Value::Object(config)) if !typed.is_atomic_map(path) => merge_at(
+            typed,
+            path,
+            &Value::Object(Map::new()),
+            &Value::Object(config.clone()),
+        ),
         (live, Value::Array(config)) if typed.list_type(path) != ApplyListType::Atomic => {
             let empty = Vec::new();
             let live = live.as_array().unwrap_or(&empty);
@@ -45,7 +53,12 @@ fn merge_at(typed: &Typed, path: &mut Path, live: &Value, config: &Value) -> Res
 /// Items of both sides in one list (`visitListItems` in typed/merge.go):
 /// an item only `live` has stays where it was, before the configuration's
 /// item at the same place; the configuration's items keep its order.
-fn merge_list(typed: &Typed, path: &mut Path, live: &[Value], config: &[Value]) -> Result<Vec<Value>, SchemaError> {
+fn merge_list(
+    typed: &Typed,
+    path: &mut Path,
+    live: &[Value],
+    config: &[Value],
+) -> Result<Vec<Value>, SchemaError> {
     let elements = |items: &[Value]| -> Result<Vec<Element>, SchemaError> {
         items
             .iter()
@@ -143,7 +156,10 @@ mod tests {
         assert_eq!(out["metadata"]["finalizers"], json!(["x", "y"]));
         assert_eq!(out["metadata"]["labels"], json!({"a": "1", "b": "2"}));
         assert_eq!(out["spec"]["selector"], json!({"matchLabels": {"a": "1"}}));
-        assert_eq!(out["spec"]["template"]["spec"]["containers"][0]["args"], json!(["3"]));
+        assert_eq!(
+            out["spec"]["template"]["spec"]["containers"][0]["args"],
+            json!(["3"])
+        );
     }
 
     #[test]

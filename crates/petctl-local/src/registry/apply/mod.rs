@@ -52,8 +52,14 @@ impl FieldManager {
     /// for the in-process controllers, whose writes are not recorded.
     pub fn name(&self) -> Option<String> {
         let explicit = self.field_manager.as_deref().filter(|m| !m.is_empty());
-        let agent = self.user_agent.as_deref().map(|ua| ua.split('/').next().unwrap_or(""));
-        explicit.or(agent).filter(|m| !m.is_empty()).map(str::to_string)
+        let agent = self
+            .user_agent
+            .as_deref()
+            .map(|ua| ua.split('/').next().unwrap_or(""));
+        explicit
+            .or(agent)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string)
     }
 }
 
@@ -66,11 +72,19 @@ pub fn check_patch_options(patch_type: PatchType, manager: &FieldManager) -> Res
     let mut causes = Vec::new();
     let apply = patch_type == PatchType::Apply;
     if !apply && manager.force.is_some() {
-        causes.push(("FieldValueForbidden", "force", "Forbidden: may not be specified for non-apply patch".to_string()));
+        causes.push((
+            "FieldValueForbidden",
+            "force",
+            "Forbidden: may not be specified for non-apply patch".to_string(),
+        ));
     }
     let name = manager.field_manager.as_deref().unwrap_or("");
     if apply && name.is_empty() {
-        causes.push(("FieldValueRequired", "fieldManager", "Required value: is required for apply patch".to_string()));
+        causes.push((
+            "FieldValueRequired",
+            "fieldManager",
+            "Required value: is required for apply patch".to_string(),
+        ));
     }
     if name.len() > MAX_FIELD_MANAGER {
         causes.push((
@@ -94,8 +108,12 @@ pub fn check_patch_options(patch_type: PatchType, manager: &FieldManager) -> Res
         .iter()
         .map(|(reason, field, message)| json!({"reason": reason, "message": message, "field": field}))
         .collect();
-    Err(ApiError::new(422, "Invalid", format!("PatchOptions.meta.k8s.io \"\" is invalid: {message}"))
-        .with_details(json!({"group": "meta.k8s.io", "kind": "PatchOptions", "causes": causes})))
+    Err(ApiError::new(
+        422,
+        "Invalid",
+        format!("PatchOptions.meta.k8s.io \"\" is invalid: {message}"),
+    )
+    .with_details(json!({"group": "meta.k8s.io", "kind": "PatchOptions", "causes": causes})))
 }
 
 fn updater_for(kind: &'static KindInfo, part: Part) -> Updater {
@@ -132,7 +150,13 @@ pub fn track_create(kind: &'static KindInfo, manager: &FieldManager, object: &mu
     let mut managed = Managed::of(object).unwrap_or_default();
     let me = update_manager(kind, name, Part::Main);
     if updater_for(kind, Part::Main)
-        .update(&json!({}), &unmanaged(object), &mut managed, &me, &meta::now())
+        .update(
+            &json!({}),
+            &unmanaged(object),
+            &mut managed,
+            &me,
+            &meta::now(),
+        )
         .is_ok()
     {
         managed.store_in(object);
@@ -159,7 +183,10 @@ pub fn track_update(
     }
     let Some(name) = manager.name() else { return };
     let requested = requested.filter(|_| part == Part::Main);
-    if requested.as_ref().is_some_and(|r| r.as_array().is_some_and(Vec::is_empty)) {
+    if requested
+        .as_ref()
+        .is_some_and(|r| r.as_array().is_some_and(Vec::is_empty))
+    {
         Managed::default().store_in(object);
         return;
     }
@@ -176,7 +203,13 @@ pub fn track_update(
     }
     let me = update_manager(kind, name, part);
     if updater_for(kind, part)
-        .update(&unmanaged(current), &unmanaged(object), &mut managed, &me, &meta::now())
+        .update(
+            &unmanaged(current),
+            &unmanaged(object),
+            &mut managed,
+            &me,
+            &meta::now(),
+        )
         .is_ok()
     {
         managed.store_in(object);

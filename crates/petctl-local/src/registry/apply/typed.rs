@@ -57,7 +57,12 @@ impl Typed {
     }
 
     /// The element of a list's item at `list`.
-    pub fn element(&self, list: &[Element], index: usize, item: &Value) -> Result<Element, SchemaError> {
+    pub fn element(
+        &self,
+        list: &[Element],
+        index: usize,
+        item: &Value,
+    ) -> Result<Element, SchemaError> {
         match self.list_type(list) {
             ApplyListType::Map(keys) => item_key(list, keys, item),
             ApplyListType::Set => Ok(fieldset::value(item)),
@@ -77,7 +82,12 @@ impl Typed {
         Ok(set)
     }
 
-    fn walk_map(&self, path: &mut Path, map: &Map<String, Value>, set: &mut FieldSet) -> Result<(), SchemaError> {
+    fn walk_map(
+        &self,
+        path: &mut Path,
+        map: &Map<String, Value>,
+        set: &mut FieldSet,
+    ) -> Result<(), SchemaError> {
         for (name, child) in map {
             path.push(fieldset::field(name));
             self.walk(path, child, set)?;
@@ -115,9 +125,10 @@ impl Typed {
         if let Some(index) = element.strip_prefix("i:") {
             return index.parse().ok().filter(|i| *i < items.len());
         }
-        items.iter().enumerate().position(|(index, item)| {
-            self.element(list, index, item).is_ok_and(|e| e == element)
-        })
+        items
+            .iter()
+            .enumerate()
+            .position(|(index, item)| self.element(list, index, item).is_ok_and(|e| e == element))
     }
 
     pub fn get<'v>(&self, object: &'v Value, path: &[Element]) -> Option<&'v Value> {
@@ -141,10 +152,12 @@ impl Typed {
         for (depth, element) in parent_path.iter().enumerate() {
             let next = match (element.strip_prefix("f:"), value) {
                 (Some(name), Value::Object(map)) => map.get_mut(name),
-                (None, Value::Array(items)) => match self.find(&parent_path[..depth], items, element) {
-                    Some(index) => items.get_mut(index),
-                    None => None,
-                },
+                (None, Value::Array(items)) => {
+                    match self.find(&parent_path[..depth], items, element) {
+                        Some(index) => items.get_mut(index),
+                        None => None,
+                    }
+                }
                 _ => None,
             };
             let Some(next) = next else { return };
@@ -224,7 +237,8 @@ mod tests {
         let typed = Typed::new("StatefulSet");
         let fields = typed.field_set(&set()).unwrap();
         let json = fields.to_fields_v1();
-        let container = &json["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"nginx\"}"];
+        let container =
+            &json["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"nginx\"}"];
         assert_eq!(container["."], json!({}));
         assert_eq!(container["f:args"], json!({}));
         assert_eq!(container["f:resources"], json!({}));
@@ -251,10 +265,17 @@ mod tests {
     #[test]
     fn get_remove_and_compare_address_items_by_key() {
         let typed = Typed::new("StatefulSet");
-        let image: Path = ["f:spec", "f:template", "f:spec", "f:containers", "k:{\"name\":\"nginx\"}", "f:image"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let image: Path = [
+            "f:spec",
+            "f:template",
+            "f:spec",
+            "f:containers",
+            "k:{\"name\":\"nginx\"}",
+            "f:image",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let old = set();
         assert_eq!(typed.get(&old, &image), Some(&json!("nginx:1")));
         let mut new = old.clone();
@@ -262,7 +283,10 @@ mod tests {
         typed.remove(&mut new, &["f:spec".into(), "f:replicas".into()]);
         let diff = typed.compare(&old, &new).unwrap();
         assert_eq!(diff.modified.paths(), vec![image.clone()]);
-        assert_eq!(diff.removed.paths(), vec![vec!["f:spec".to_string(), "f:replicas".to_string()]]);
+        assert_eq!(
+            diff.removed.paths(),
+            vec![vec!["f:spec".to_string(), "f:replicas".to_string()]]
+        );
         assert!(diff.added.is_empty());
         typed.remove(&mut new, &image[..5]);
         assert_eq!(new["spec"]["template"]["spec"]["containers"], json!([]));

@@ -84,7 +84,9 @@ impl Updater {
                     map.shift_remove("status");
                 }
                 Part::Status => {
-                    map.retain(|k, _| ["apiVersion", "kind", "metadata", "status"].contains(&k.as_str()));
+                    map.retain(|k, _| {
+                        ["apiVersion", "kind", "metadata", "status"].contains(&k.as_str())
+                    });
                     if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
                         meta.retain(|k, _| k == "name" || k == "namespace");
                     }
@@ -117,7 +119,11 @@ impl Updater {
         let merged = merge(&self.typed, live, &config).map_err(schema_error)?;
         let previous = managed.clone();
         let last = managed.get(me).map(|e| e.fields.clone());
-        let applied = self.owned(self.typed.field_set(&config).map_err(|e| ApiError::bad_request(e.0))?);
+        let applied = self.owned(
+            self.typed
+                .field_set(&config)
+                .map_err(|e| ApiError::bad_request(e.0))?,
+        );
         managed.set(me, applied);
         let merged = self.prune(merged, managed, last.as_ref());
         let comparison = self.typed.compare(live, &merged).map_err(schema_error)?;
@@ -158,7 +164,10 @@ impl Updater {
         let _ = take(managed, me, &comparison, true);
         let gained = self.owned(comparison.changed());
         if !gained.is_empty() {
-            let previous = managed.get(me).map(|e| e.fields.clone()).unwrap_or_default();
+            let previous = managed
+                .get(me)
+                .map(|e| e.fields.clone())
+                .unwrap_or_default();
             managed.set(me, previous.union(&gained));
             managed.touch(me, now);
         }
@@ -169,13 +178,20 @@ impl Updater {
 /// Whether two managedFields own the same fields, times aside.
 fn same_fields(a: &Managed, b: &Managed) -> bool {
     a.entries.len() == b.entries.len()
-        && a.entries.iter().all(|e| b.get(&e.manager).is_some_and(|o| o.fields == e.fields))
+        && a.entries
+            .iter()
+            .all(|e| b.get(&e.manager).is_some_and(|o| o.fields == e.fields))
 }
 
 /// Takes the fields `comparison` changed from every manager but `me` —
 /// refused with the conflicts unless `force` — and drops removed fields
 /// from everyone.
-fn take(managed: &mut Managed, me: &Manager, comparison: &Comparison, force: bool) -> Result<(), Vec<Conflict>> {
+fn take(
+    managed: &mut Managed,
+    me: &Manager,
+    comparison: &Comparison,
+    force: bool,
+) -> Result<(), Vec<Conflict>> {
     let changed = comparison.changed();
     let mut conflicts = Vec::new();
     for entry in &managed.entries {

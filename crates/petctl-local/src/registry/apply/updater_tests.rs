@@ -30,14 +30,24 @@ fn config(replicas: i64, image: &str) -> Value {
 }
 
 fn fields(managed: &Managed, manager: &Manager) -> Value {
-    managed.get(manager).map(|e| e.fields.to_fields_v1()).unwrap_or(Value::Null)
+    managed
+        .get(manager)
+        .map(|e| e.fields.to_fields_v1())
+        .unwrap_or(Value::Null)
 }
 
 #[test]
 fn an_applier_owns_exactly_what_it_applied() {
     let mut managed = Managed::default();
     let live = updater()
-        .apply(&json!({}), &config(3, "nginx:1"), &mut managed, &applier("kubectl"), false, NOW)
+        .apply(
+            &json!({}),
+            &config(3, "nginx:1"),
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            NOW,
+        )
         .unwrap();
     assert_eq!(live["spec"]["replicas"], 3);
     assert_eq!(
@@ -54,10 +64,24 @@ fn a_second_applier_conflicts_unless_forced_then_owns_the_field() {
     let updater = updater();
     let mut managed = Managed::default();
     let live = updater
-        .apply(&json!({}), &config(3, "nginx:1"), &mut managed, &applier("kubectl"), false, NOW)
+        .apply(
+            &json!({}),
+            &config(3, "nginx:1"),
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            NOW,
+        )
         .unwrap();
     let err = updater
-        .apply(&live, &config(5, "nginx:1"), &mut managed.clone(), &applier("ops"), false, NOW)
+        .apply(
+            &live,
+            &config(5, "nginx:1"),
+            &mut managed.clone(),
+            &applier("ops"),
+            false,
+            NOW,
+        )
         .unwrap_err();
     assert_eq!(err.code, 409);
     assert_eq!(
@@ -67,16 +91,36 @@ fn a_second_applier_conflicts_unless_forced_then_owns_the_field() {
     // The same value is no conflict: both own it.
     let mut shared = managed.clone();
     updater
-        .apply(&live, &config(3, "nginx:1"), &mut shared, &applier("ops"), false, NOW)
+        .apply(
+            &live,
+            &config(3, "nginx:1"),
+            &mut shared,
+            &applier("ops"),
+            false,
+            NOW,
+        )
         .unwrap();
-    assert_eq!(fields(&shared, &applier("ops")), fields(&shared, &applier("kubectl")));
+    assert_eq!(
+        fields(&shared, &applier("ops")),
+        fields(&shared, &applier("kubectl"))
+    );
     let forced = updater
-        .apply(&live, &config(5, "nginx:1"), &mut managed, &applier("ops"), true, NOW)
+        .apply(
+            &live,
+            &config(5, "nginx:1"),
+            &mut managed,
+            &applier("ops"),
+            true,
+            NOW,
+        )
         .unwrap();
     assert_eq!(forced["spec"]["replicas"], 5);
     let kubectl = fields(&managed, &applier("kubectl"));
     assert_eq!(kubectl["f:spec"].get("f:replicas"), None);
-    assert_eq!(fields(&managed, &applier("ops"))["f:spec"]["f:replicas"], json!({}));
+    assert_eq!(
+        fields(&managed, &applier("ops"))["f:spec"]["f:replicas"],
+        json!({})
+    );
 }
 
 #[test]
@@ -87,7 +131,14 @@ fn a_field_the_applier_stops_applying_goes_unless_another_manager_owns_it() {
     with_paused["spec"]["minReadySeconds"] = json!(5);
     with_paused["metadata"]["labels"] = json!({"team": "a"});
     let live = updater
-        .apply(&json!({}), &with_paused, &mut managed, &applier("kubectl"), false, NOW)
+        .apply(
+            &json!({}),
+            &with_paused,
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            NOW,
+        )
         .unwrap();
     // Another manager changes the label: it owns it from then on.
     let mut edited = live.clone();
@@ -97,10 +148,22 @@ fn a_field_the_applier_stops_applying_goes_unless_another_manager_owns_it() {
         operation: Operation::Update,
         ..applier("")
     };
-    updater.update(&live, &edited, &mut managed, &edit, NOW).unwrap();
-    assert_eq!(fields(&managed, &edit), json!({"f:metadata": {"f:labels": {"f:team": {}}}}));
+    updater
+        .update(&live, &edited, &mut managed, &edit, NOW)
+        .unwrap();
+    assert_eq!(
+        fields(&managed, &edit),
+        json!({"f:metadata": {"f:labels": {"f:team": {}}}})
+    );
     let live = updater
-        .apply(&edited, &config(3, "nginx:1"), &mut managed, &applier("kubectl"), false, NOW)
+        .apply(
+            &edited,
+            &config(3, "nginx:1"),
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            NOW,
+        )
         .unwrap();
     assert_eq!(live["spec"].get("minReadySeconds"), None);
     assert_eq!(live["metadata"]["labels"], json!({"team": "b"}));
@@ -109,9 +172,17 @@ fn a_field_the_applier_stops_applying_goes_unless_another_manager_owns_it() {
 #[test]
 fn the_first_apply_to_an_untracked_object_records_what_was_there() {
     let mut managed = Managed::default();
-    let live = json!({"metadata": {"name": "web", "uid": "u"}, "spec": {"replicas": 1, "paused": true}});
+    let live =
+        json!({"metadata": {"name": "web", "uid": "u"}, "spec": {"replicas": 1, "paused": true}});
     let out = updater()
-        .apply(&live, &config(1, "nginx:1"), &mut managed, &applier("kubectl"), false, NOW)
+        .apply(
+            &live,
+            &config(1, "nginx:1"),
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            NOW,
+        )
         .unwrap();
     assert_eq!(out["spec"]["paused"], true);
     let before = Manager {
@@ -119,7 +190,10 @@ fn the_first_apply_to_an_untracked_object_records_what_was_there() {
         operation: Operation::Update,
         ..applier("kubectl")
     };
-    assert_eq!(fields(&managed, &before), json!({"f:spec": {"f:paused": {}, "f:replicas": {}}}));
+    assert_eq!(
+        fields(&managed, &before),
+        json!({"f:spec": {"f:paused": {}, "f:replicas": {}}})
+    );
 }
 
 #[test]
@@ -129,7 +203,14 @@ fn status_and_server_owned_metadata_are_nobody_s_on_the_main_resource() {
     applied["status"] = json!({"replicas": 9});
     applied["metadata"]["uid"] = json!("x");
     let out = updater()
-        .apply(&json!({}), &applied, &mut managed, &applier("kubectl"), false, NOW)
+        .apply(
+            &json!({}),
+            &applied,
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            NOW,
+        )
         .unwrap();
     assert_eq!(out.get("status"), None);
     let owned = fields(&managed, &applier("kubectl"));
@@ -143,10 +224,24 @@ fn a_no_op_apply_keeps_its_time() {
     let updater = updater();
     let mut managed = Managed::default();
     let live = updater
-        .apply(&json!({}), &config(1, "nginx:1"), &mut managed, &applier("kubectl"), false, "T1")
+        .apply(
+            &json!({}),
+            &config(1, "nginx:1"),
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            "T1",
+        )
         .unwrap();
     updater
-        .apply(&live, &config(1, "nginx:1"), &mut managed, &applier("kubectl"), false, "T2")
+        .apply(
+            &live,
+            &config(1, "nginx:1"),
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            "T2",
+        )
         .unwrap();
     assert_eq!(managed.entries[0].time.as_deref(), Some("T1"));
 }

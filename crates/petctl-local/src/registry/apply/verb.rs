@@ -60,7 +60,12 @@ impl Registry {
             validate::check_type(kind, &config)?;
             validate::check_namespace(kind, &target.namespace, &config)?;
         }
-        let warnings = validate::decode(kind, &mut config, options.field_validation, Origin::Body(kind))?;
+        let warnings = validate::decode(
+            kind,
+            &mut config,
+            options.field_validation,
+            Origin::Body(kind),
+        )?;
         let me = Manager {
             name: options.manager.field_manager.clone().unwrap_or_default(),
             operation: Operation::Apply,
@@ -76,7 +81,8 @@ impl Registry {
                 return Err(ApiError::not_found(kind, &target.name));
             }
             let mut managed = Managed::default();
-            let mut object = updater.apply(&json!({}), &config, &mut managed, &me, force, &meta::now())?;
+            let mut object =
+                updater.apply(&json!({}), &config, &mut managed, &me, force, &meta::now())?;
             managed.store_in(&mut object);
             if let Some(meta) = meta::metadata_mut(&mut object) {
                 meta.insert("name".into(), json!(target.name));
@@ -91,7 +97,8 @@ impl Registry {
         let written = self.write(target, part, options, |current| {
             let mut managed = Managed::of(current).unwrap_or_default();
             let live = super::unmanaged(current);
-            let mut object = updater.apply(&live, &config, &mut managed, &me, force, &meta::now())?;
+            let mut object =
+                updater.apply(&live, &config, &mut managed, &me, force, &meta::now())?;
             managed.store_in(&mut object);
             if let Some(meta) = meta::metadata_mut(&mut object) {
                 meta.shift_remove("resourceVersion");
@@ -141,7 +148,9 @@ mod tests {
         assert_eq!(decode(b"- 1\n").unwrap_err().code, 400);
         assert_eq!(decode(b"a: [1").unwrap_err().code, 400);
         assert_eq!(
-            decode(b"metadata: {managedFields: []}\n").unwrap_err().message,
+            decode(b"metadata: {managedFields: []}\n")
+                .unwrap_err()
+                .message,
             "metadata.managedFields must be nil"
         );
     }

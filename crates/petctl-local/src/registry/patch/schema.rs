@@ -114,8 +114,13 @@ pub fn apply_list_type(kind: &str, path: &[String]) -> ApplyListType {
     }
     if is_pod_spec(kind, parent) {
         return match field {
-            "containers" | "initContainers" | "ephemeralContainers" | "volumes"
-            | "imagePullSecrets" | "schedulingGates" | "resourceClaims" => Map(NAME),
+            "containers"
+            | "initContainers"
+            | "ephemeralContainers"
+            | "volumes"
+            | "imagePullSecrets"
+            | "schedulingGates"
+            | "resourceClaims" => Map(NAME),
             "hostAliases" => Map(&["ip"]),
             "topologySpreadConstraints" => Map(&["topologyKey", "whenUnsatisfiable"]),
             _ => Atomic,
@@ -161,7 +166,9 @@ pub fn is_atomic_map(kind: &str, path: &[String]) -> bool {
     match field {
         "selector" => parent == ["spec"] && kind != "Service",
         "nodeSelector" => is_pod_spec(kind, parent),
-        "labelSelector" | "namespaceSelector" | "requiredDuringSchedulingIgnoredDuringExecution" => {
+        "labelSelector"
+        | "namespaceSelector"
+        | "requiredDuringSchedulingIgnoredDuringExecution" => {
             parent.contains(&"affinity") || parent.last() == Some(&"topologySpreadConstraints")
         }
         "dataSource" | "dataSourceRef" | "claimRef" => true,
@@ -242,7 +249,11 @@ mod tests {
             apply_list_type(kind, &path)
         };
         let cases: &[(&str, &str, ApplyListType)] = &[
-            ("StatefulSet", "spec.template.spec.containers", Map(&["name"])),
+            (
+                "StatefulSet",
+                "spec.template.spec.containers",
+                Map(&["name"]),
+            ),
             (
                 "StatefulSet",
                 "spec.template.spec.containers.ports",
