@@ -167,7 +167,7 @@ fn bad_input_gets_the_right_status_and_the_server_keeps_serving() {
         ("GET", format!("{cm}?watch=1&resourceVersion=abc"), None, vec![], 400, "BadRequest"),
         ("GET", format!("{cm}?limit=x"), None, vec![], 400, "BadRequest"),
         ("PUT", cm.into(), Some("application/json"), b"{}".to_vec(), 405, "MethodNotAllowed"),
-        ("PATCH", format!("{cm}/x"), Some("application/apply-patch+yaml"), b"{}".to_vec(), 415, "UnsupportedMediaType"),
+        ("PATCH", format!("{cm}/x"), Some("application/apply-patch+yaml"), b"{}".to_vec(), 422, "Invalid"),
         ("PATCH", format!("{cm}/x"), Some("application/json"), b"{}".to_vec(), 415, "UnsupportedMediaType"),
     ];
     for (method, path, content_type, body, code, reason) in cases {

@@ -24,6 +24,7 @@ mod kubectl_cmd; // conformance: kubectl's own StatefulSet command tests (tests/
 mod lease; // the operation lease: refusals, --take-over, expiry, resume after kill -9, two takers at once
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
 mod local_api_watch; // local watches over HTTP: resume from a revision, filters, 410 Gone, bookmarks
+mod local_apply; // server-side apply: fieldManager, conflicts, force, pruning, managedFields of every write, kubectl --server-side
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart

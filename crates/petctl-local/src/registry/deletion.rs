@@ -26,7 +26,7 @@ impl Registry {
         write: WriteOptions,
     ) -> Result<Deleted, ApiError> {
         for _ in 0..UNCONDITIONAL_RETRIES {
-            match self.delete_once(target, options, write) {
+            match self.delete_once(target, options, write.clone()) {
                 Ok(deleted) => return Ok(deleted),
                 Err(Attempt::Raced) => continue,
                 Err(Attempt::Failed(err)) => return Err(err),
@@ -70,7 +70,7 @@ impl Registry {
                 )));
             }
         }
-        match self.delete_namespace(target, &current, write)? {
+        match self.delete_namespace(target, &current, write.clone())? {
             NamespaceDelete::Done(deleted) => return Ok(deleted),
             NamespaceDelete::Raced => return Err(Attempt::Raced),
             NamespaceDelete::Proceed => {}
@@ -277,7 +277,7 @@ impl Registry {
                 namespace: meta::namespace(item).to_string(),
                 name: meta::name(item).to_string(),
             };
-            match self.delete(&target, options, write) {
+            match self.delete(&target, options, write.clone()) {
                 Ok(Deleted::Gone(o) | Deleted::Pending(o)) => deleted.push(o),
                 Err(err) if err.code == 404 => {}
                 Err(err) => return Err(err),

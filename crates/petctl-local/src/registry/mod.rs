@@ -5,6 +5,7 @@
 
 pub mod admission;
 mod allocation;
+pub mod apply;
 mod deletion;
 pub mod error;
 pub mod lifecycle;
@@ -28,11 +29,13 @@ use petctl_model::kinds::{self, KindInfo};
 pub use self::validate::FieldValidation;
 
 /// What a write request asked for besides its body.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteOptions {
     /// `dryRun=All`: everything but the write to the store.
     pub dry_run: bool,
     pub field_validation: FieldValidation,
+    /// Who writes, for `metadata.managedFields`.
+    pub manager: apply::FieldManager,
 }
 
 /// The stored (or, for a dry run, would-be stored) object and the warnings
@@ -188,7 +191,7 @@ impl Registry {
     }
 }
 
-/// The patch types; the server takes all but `Apply` (see server::body).
+/// The patch types the server takes (see server::body).
 pub use petctl_model::request::PatchType;
 
 #[cfg(test)]

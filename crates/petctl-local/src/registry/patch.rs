@@ -13,7 +13,7 @@
 //! | strategic patch with lists of lists | 422 Invalid, generic message |
 //! | any other strategic merge failure (missing merge key, unknown `$patch`) | 500, reason Unknown |
 
-mod schema;
+pub(crate) mod schema;
 mod strategic;
 
 use serde_json::{Map, Value};

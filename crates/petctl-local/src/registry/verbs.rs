@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::strategy::{self, Part};
 use super::validate::{self, Origin};
-use super::{admission, meta, patch, scale};
+use super::{admission, apply, meta, patch, scale};
 use super::{
     parse_resource_version, store_error, PatchType, Registry, Target, WriteOptions, Written,
 };
@@ -75,6 +75,7 @@ impl Registry {
         strategy::apply_defaults(kind, &mut object);
         strategy::prepare_for_create(kind, &mut object);
         admission::admit_create(kind, &mut object);
+        apply::track_create(kind, &options.manager, &mut object);
         if let Some(map) = object.as_object_mut() {
             match strategy::initial_status(kind, &object_clone_for_status(map)) {
                 Some(status) => map.insert("status".into(), status),
@@ -177,6 +178,10 @@ impl Registry {
         patch: &[u8],
         options: WriteOptions,
     ) -> Result<Written, ApiError> {
+        apply::check_patch_options(patch_type, &options.manager)?;
+        if patch_type == PatchType::Apply {
+            return self.apply(target, subresource, patch, options);
+        }
         let apply = |view: &Value| -> Result<Value, ApiError> {
             let result = match patch_type {
                 PatchType::Json => patch::apply_json_patch(view, patch),
@@ -184,13 +189,9 @@ impl Registry {
                 PatchType::StrategicMerge => {
                     patch::apply_strategic_merge_patch(view, patch, target.kind.kind)
                 }
-                PatchType::Apply => {
-                    return Err(ApiError::new(
-                        415,
-                        "UnsupportedMediaType",
-                        "server-side apply is not supported by the petctl local control plane",
-                    ))
-                }
+                PatchType::Apply => Err(patch::PatchError::Internal(
+                    "an apply patch is not a merge of the object".into(),
+                )),
             };
             result.map_err(|e| patch_error(target, e))
         };
@@ -275,7 +276,7 @@ fn object_clone_for_status(map: &serde_json::Map<String, Value>) -> Value {
     Value::Object(map.clone())
 }
 
-fn name_mismatch(body: &str, url: &str) -> ApiError {
+pub(super) fn name_mismatch(body: &str, url: &str) -> ApiError {
     ApiError::bad_request(format!(
         "the name of the object ({body}) does not match the name on the URL ({url})"
     ))

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use super::deletion::graceful_pending;
 use super::error::{ApiError, Cause};
-use super::meta;
 use super::strategy::{self, Part};
 use super::validate;
+use super::{apply, meta};
 use super::{
     parse_resource_version, store_error, Registry, Target, WriteOptions, Written,
     UNCONDITIONAL_RETRIES,
@@ -51,7 +51,16 @@ impl Registry {
                     return Err(ApiError::modified(target.kind, &target.name));
                 }
             }
+            let requested = intended.pointer("/metadata/managedFields").cloned();
             let mut object = self.prepare_update(target, part, &current, intended)?;
+            apply::track_update(
+                target.kind,
+                part,
+                &options.manager,
+                &current,
+                requested,
+                &mut object,
+            );
             if options.dry_run {
                 // A dry run answers with the resourceVersion it read, as the
                 // DryRunnableStorage's GuaranteedUpdate returns the updated

@@ -35,8 +35,8 @@ fn web(registry: &Registry) -> Target {
 
 fn mode(field_validation: FieldValidation) -> WriteOptions {
     WriteOptions {
-        dry_run: false,
         field_validation,
+        ..WriteOptions::default()
     }
 }
 

@@ -18,6 +18,7 @@ const PATCH_TYPES: &[&str] = &[
     "application/json-patch+json",
     "application/merge-patch+json",
     "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
 ];
 
 /// The media type without parameters, lower-cased; empty means JSON.
@@ -48,11 +49,7 @@ pub fn patch_type(content_type: Option<&str>) -> Result<PatchType, ApiError> {
         "application/json-patch+json" => Ok(PatchType::Json),
         "application/merge-patch+json" => Ok(PatchType::Merge),
         "application/strategic-merge-patch+json" => Ok(PatchType::StrategicMerge),
-        "application/apply-patch+yaml" => Err(ApiError::new(
-            415,
-            "UnsupportedMediaType",
-            "server-side apply (application/apply-patch+yaml) is not supported by the petctl local control plane; use client-side apply (kubectl apply without --server-side) or another patch type",
-        )),
+        "application/apply-patch+yaml" => Ok(PatchType::Apply),
         other => Err(ApiError::unsupported_media_type(other, PATCH_TYPES)),
     }
 }
@@ -124,10 +121,8 @@ mod tests {
             PatchType::StrategicMerge
         );
         assert_eq!(
-            patch_type(Some("application/apply-patch+yaml"))
-                .unwrap_err()
-                .code,
-            415
+            patch_type(Some("application/apply-patch+yaml")).unwrap(),
+            PatchType::Apply
         );
         assert_eq!(patch_type(Some("application/json")).unwrap_err().code, 415);
         assert_eq!(patch_type(None).unwrap_err().code, 415);

@@ -41,7 +41,12 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
         super::log(&format!("{} {} 401", parts.method, parts.uri));
         return respond::error(&ApiError::unauthorized());
     }
-    let params = Params::parse(parts.uri.query().unwrap_or(""));
+    let params = Params::parse(parts.uri.query().unwrap_or("")).with_user_agent(
+        parts
+            .headers
+            .get(hyper::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)

@@ -5,26 +5,37 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::registry::apply::FieldManager;
 use crate::registry::error::{ApiError, Cause};
 use crate::registry::{DeleteOptions, FieldValidation, PropagationPolicy, WriteOptions};
 use crate::store::Revision;
 use petctl_model::field_path::FieldPath;
 
-/// The decoded query string.
+/// The decoded query string, and the User-Agent that names the field
+/// manager of a write without `fieldManager`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
+pub struct Params {
+    query: Vec<(String, String)>,
+    user_agent: Option<String>,
+}
 
 impl Params {
     pub fn parse(query: &str) -> Self {
-        Params(
-            form_urlencoded::parse(query.as_bytes())
+        Params {
+            query: form_urlencoded::parse(query.as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
-        )
+            user_agent: None,
+        }
+    }
+
+    pub fn with_user_agent(mut self, user_agent: Option<&str>) -> Self {
+        self.user_agent = user_agent.map(str::to_string);
+        self
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
+        self.query
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
@@ -47,6 +58,12 @@ impl Params {
         Ok(WriteOptions {
             dry_run,
             field_validation: FieldValidation::parse(self.get("fieldValidation").unwrap_or(""))?,
+            manager: FieldManager {
+                field_manager: self.get("fieldManager").map(str::to_string),
+                user_agent: self.user_agent.clone(),
+                force: self.get("force").map(|_| self.flag("force")),
+                ..FieldManager::default()
+            },
         })
     }
 
@@ -151,7 +168,7 @@ impl Params {
 
     /// Every value of a repeated parameter (`dryRun=All&dryRun=All`).
     fn all(&self, key: &str) -> Vec<String> {
-        self.0
+        self.query
             .iter()
             .filter(|(k, v)| k == key && !v.is_empty())
             .map(|(_, v)| v.clone())

@@ -1,6 +1,9 @@
-//! The patch strategy of each list in the kinds petctl serves: the
-//! `patchStrategy` / `patchMergeKey` struct tags of k8s.io/api, keyed by the
-//! list's place in the object. Lists not named here are atomic (replaced).
+//! The merge schema of the kinds petctl serves, keyed by a field's place in
+//! the object: for strategic merge patch the `patchStrategy` /
+//! `patchMergeKey` struct tags of k8s.io/api ([`list_strategy`]), for
+//! server-side apply the `+listType` / `+listMapKey` / `+mapType` /
+//! `+structType` tags ([`apply_list_type`], [`is_atomic_map`]). Lists not
+//! named here are atomic (replaced).
 
 use petctl_model::kinds;
 
@@ -77,6 +80,102 @@ pub fn list_strategy(kind: &str, path: &[String]) -> ListStrategy {
     }
 }
 
+/// How server-side apply merges a list (`x-kubernetes-list-type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyListType {
+    /// Replaced as a whole and owned as one field.
+    Atomic,
+    /// Scalars merged by value (`v:` in fieldsV1).
+    Set,
+    /// Objects merged by these key fields (`k:{...}` in fieldsV1).
+    Map(&'static [&'static str]),
+}
+
+const NAME: &[&str] = &["name"];
+
+/// The SSA list type of the list at `path` (as for [`list_strategy`]).
+/// The keys differ from the strategic merge keys where k8s.io/api says so:
+/// container ports are keyed by containerPort and protocol, service ports
+/// by port and protocol, topology spread constraints by topologyKey and
+/// whenUnsatisfiable.
+pub fn apply_list_type(kind: &str, path: &[String]) -> ApplyListType {
+    use ApplyListType::{Atomic, Map, Set};
+    let kind = kinds::by_name(kind).map_or(kind, |info| info.kind);
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Some((&field, parent)) = path.split_last() else {
+        return Atomic;
+    };
+    if parent.last() == Some(&"metadata") {
+        return match field {
+            "finalizers" => Set,
+            "ownerReferences" => Map(&["uid"]),
+            _ => Atomic,
+        };
+    }
+    if is_pod_spec(kind, parent) {
+        return match field {
+            "containers"
+            | "initContainers"
+            | "ephemeralContainers"
+            | "volumes"
+            | "imagePullSecrets"
+            | "schedulingGates"
+            | "resourceClaims" => Map(NAME),
+            "hostAliases" => Map(&["ip"]),
+            "topologySpreadConstraints" => Map(&["topologyKey", "whenUnsatisfiable"]),
+            _ => Atomic,
+        };
+    }
+    if let Some((&list, spec)) = parent.split_last() {
+        if CONTAINER_LISTS.contains(&list) && is_pod_spec(kind, spec) {
+            return match field {
+                "ports" => Map(&["containerPort", "protocol"]),
+                "env" => Map(NAME),
+                "volumeMounts" => Map(&["mountPath"]),
+                "volumeDevices" => Map(&["devicePath"]),
+                _ => Atomic,
+            };
+        }
+    }
+    match (kind, path.as_slice()) {
+        ("Service", ["spec", "ports"]) => Map(&["port", "protocol"]),
+        ("Node", ["spec", "podCIDRs"]) => Set,
+        ("Node", ["status", "addresses"]) => Map(&["type"]),
+        ("Pod", ["status", "podIPs" | "hostIPs"]) => Map(&["ip"]),
+        (_, ["status", "conditions"]) => Map(&["type"]),
+        (_, [.., "resources", "claims"]) => Map(NAME),
+        _ => Atomic,
+    }
+}
+
+/// The default of a list-map key an element may leave out (its openapi
+/// `default`): both port lists default `protocol` to TCP.
+pub fn list_key_default(key: &str) -> Option<&'static str> {
+    (key == "protocol").then_some("TCP")
+}
+
+/// Whether the map or struct at `path` is owned as one field
+/// (`+mapType=atomic`, `+structType=atomic`): label selectors, a pod's
+/// nodeSelector, node selectors in affinity, object references.
+pub fn is_atomic_map(kind: &str, path: &[String]) -> bool {
+    let kind = kinds::by_name(kind).map_or(kind, |info| info.kind);
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Some((&field, parent)) = path.split_last() else {
+        return false;
+    };
+    match field {
+        "selector" => parent == ["spec"] && kind != "Service",
+        "nodeSelector" => is_pod_spec(kind, parent),
+        "labelSelector"
+        | "namespaceSelector"
+        | "requiredDuringSchedulingIgnoredDuringExecution" => {
+            parent.contains(&"affinity") || parent.last() == Some(&"topologySpreadConstraints")
+        }
+        "dataSource" | "dataSourceRef" | "claimRef" => true,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +239,45 @@ mod tests {
         for (kind, path, want) in cases {
             assert_eq!(strategy(kind, path), *want, "{kind} {path}");
         }
+    }
+
+    #[test]
+    fn apply_list_types_follow_the_list_map_keys_of_k8s_api() {
+        use ApplyListType::*;
+        let apply = |kind: &str, path: &str| {
+            let path: Vec<String> = path.split('.').map(String::from).collect();
+            apply_list_type(kind, &path)
+        };
+        let cases: &[(&str, &str, ApplyListType)] = &[
+            (
+                "StatefulSet",
+                "spec.template.spec.containers",
+                Map(&["name"]),
+            ),
+            (
+                "StatefulSet",
+                "spec.template.spec.containers.ports",
+                Map(&["containerPort", "protocol"]),
+            ),
+            ("Pod", "spec.containers.env", Map(&["name"])),
+            ("Pod", "spec.containers.volumeMounts", Map(&["mountPath"])),
+            ("Pod", "spec.containers.args", Atomic),
+            ("Pod", "spec.tolerations", Atomic),
+            ("Service", "spec.ports", Map(&["port", "protocol"])),
+            ("StatefulSet", "metadata.finalizers", Set),
+            ("StatefulSet", "spec.volumeClaimTemplates", Atomic),
+            ("PetSet", "status.conditions", Map(&["type"])),
+        ];
+        for (kind, path, want) in cases {
+            assert_eq!(apply(kind, path), *want, "{kind} {path}");
+        }
+        let atomic = |kind: &str, path: &str| {
+            let path: Vec<String> = path.split('.').map(String::from).collect();
+            is_atomic_map(kind, &path)
+        };
+        assert!(atomic("StatefulSet", "spec.selector"));
+        assert!(!atomic("Service", "spec.selector"));
+        assert!(atomic("StatefulSet", "spec.template.spec.nodeSelector"));
+        assert!(!atomic("StatefulSet", "spec.template.metadata.labels"));
     }
 }

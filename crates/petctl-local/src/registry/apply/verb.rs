@@ -1,0 +1,157 @@
+//! The apply PATCH (`application/apply-patch+yaml`): the body, YAML or
+//! JSON, is the applier's whole intent for the object, its status or its
+//! Scale. Applied to an object that does not exist it creates it
+//! (`handlers/patch.go`, `applyPatcher` with `createFunc`); applied to a
+//! subresource of a missing object it is a 404.
+
+use serde_json::{json, Value};
+
+use super::managed::{Managed, Manager, Operation};
+use crate::registry::error::ApiError;
+use crate::registry::strategy::Part;
+use crate::registry::validate::{self, Origin};
+use crate::registry::{meta, scale, Registry, Target, WriteOptions, Written};
+
+/// Decodes an apply body (`yaml.Unmarshal` in handlers/patch.go).
+fn decode(body: &[u8]) -> Result<Value, ApiError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("error decoding YAML: invalid UTF-8"))?;
+    let config: Value = serde_yaml_ng::from_str(text)
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+    if !config.is_object() {
+        return Err(ApiError::bad_request(
+            "error decoding YAML: the body of an apply patch must be an object",
+        ));
+    }
+    if config
+        .pointer("/metadata/managedFields")
+        .is_some_and(|m| !m.is_null())
+    {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
+    Ok(config)
+}
+
+impl Registry {
+    /// Server-side apply of `body` to `target` (or its status).
+    pub(in crate::registry) fn apply(
+        &self,
+        target: &Target,
+        subresource: Option<&str>,
+        body: &[u8],
+        options: WriteOptions,
+    ) -> Result<Written, ApiError> {
+        let (part, is_scale) = match subresource {
+            None => (Part::Main, false),
+            Some("status") => (Part::Status, false),
+            Some("scale") => (Part::Main, true),
+            Some(_) => return Err(ApiError::path_not_found()),
+        };
+        let kind = target.kind;
+        let mut config = decode(body)?;
+        let body_name = meta::name(&config).to_string();
+        if !body_name.is_empty() && body_name != target.name {
+            return Err(super::super::verbs::name_mismatch(&body_name, &target.name));
+        }
+        if is_scale {
+            validate::check_scale(&config)?;
+            config = parent_of_scale(target, &config);
+        } else {
+            validate::check_type(kind, &config)?;
+            validate::check_namespace(kind, &target.namespace, &config)?;
+        }
+        let warnings = validate::decode(
+            kind,
+            &mut config,
+            options.field_validation,
+            Origin::Body(kind),
+        )?;
+        let me = Manager {
+            name: options.manager.field_manager.clone().unwrap_or_default(),
+            operation: Operation::Apply,
+            subresource: subresource.unwrap_or("").to_string(),
+            api_version: kind.api_version(),
+        };
+        let force = options.manager.force == Some(true);
+        let updater = super::updater_for(kind, part);
+        let mut options = options;
+        options.manager.applied = true;
+        let Some(_) = self.read(target)? else {
+            if part != Part::Main || is_scale {
+                return Err(ApiError::not_found(kind, &target.name));
+            }
+            let mut managed = Managed::default();
+            let mut object =
+                updater.apply(&json!({}), &config, &mut managed, &me, force, &meta::now())?;
+            managed.store_in(&mut object);
+            if let Some(meta) = meta::metadata_mut(&mut object) {
+                meta.insert("name".into(), json!(target.name));
+            }
+            let created = self.create(kind, &target.namespace, object, options)?;
+            return Ok(Written {
+                object: created.object,
+                warnings: [warnings, created.warnings].concat(),
+            });
+        };
+        let requested_rv = meta::resource_version(&config).to_string();
+        let written = self.write(target, part, options, |current| {
+            let mut managed = Managed::of(current).unwrap_or_default();
+            let live = super::unmanaged(current);
+            let mut object =
+                updater.apply(&live, &config, &mut managed, &me, force, &meta::now())?;
+            managed.store_in(&mut object);
+            if let Some(meta) = meta::metadata_mut(&mut object) {
+                meta.shift_remove("resourceVersion");
+                if !requested_rv.is_empty() {
+                    meta.insert("resourceVersion".into(), json!(requested_rv));
+                }
+            }
+            Ok((object, warnings.clone()))
+        })?;
+        Ok(match is_scale {
+            true => Written {
+                object: scale::to_scale(&written.object),
+                warnings: written.warnings,
+            },
+            false => written,
+        })
+    }
+}
+
+/// What an apply of a Scale applies to its object: `spec.replicas`, the
+/// one field a Scale writes, owned under the `scale` subresource
+/// (`handlers/fieldmanager/scalehandler.go` maps the same path).
+fn parent_of_scale(target: &Target, scale: &Value) -> Value {
+    let mut metadata = json!({"name": target.name});
+    if let Some(rv) = scale.pointer("/metadata/resourceVersion") {
+        metadata["resourceVersion"] = rv.clone();
+    }
+    let mut parent = json!({
+        "apiVersion": target.kind.api_version(),
+        "kind": target.kind.kind,
+        "metadata": metadata,
+    });
+    if let Some(replicas) = scale.pointer("/spec/replicas") {
+        parent["spec"] = json!({ "replicas": replicas });
+    }
+    parent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_bodies_are_yaml_or_json_objects_without_managed_fields() {
+        assert_eq!(decode(b"kind: Pod\n").unwrap()["kind"], "Pod");
+        assert_eq!(decode(br#"{"kind":"Pod"}"#).unwrap()["kind"], "Pod");
+        assert_eq!(decode(b"- 1\n").unwrap_err().code, 400);
+        assert_eq!(decode(b"a: [1").unwrap_err().code, 400);
+        assert_eq!(
+            decode(b"metadata: {managedFields: []}\n")
+                .unwrap_err()
+                .message,
+            "metadata.managedFields must be nil"
+        );
+    }
+}
