@@ -63,3 +63,9 @@ def config_map(name, data=None, kind=True):
     if kind:
         return client.V1ConfigMap(api_version="v1", kind="ConfigMap", metadata=meta, data=data)
     return client.V1ConfigMap(metadata=meta, data=data)
+
+
+# Every namespace has the root CA's config map (the publisher puts it there,
+# as kube-controller-manager's does): tests about config maps they create
+# leave it out by field selector.
+NOT_ROOT_CA = "metadata.name!=kube-root-ca.crt"

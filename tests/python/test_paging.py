@@ -15,7 +15,7 @@ import json
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from objects import config_map
+from objects import NOT_ROOT_CA, config_map
 
 
 def fill(core, namespace, count):
@@ -31,7 +31,7 @@ def pages(core, namespace, limit, between=None):
     result = []
     token = None
     while True:
-        page = core.list_namespaced_config_map(namespace, limit=limit, _continue=token)
+        page = core.list_namespaced_config_map(namespace, field_selector=NOT_ROOT_CA, limit=limit, _continue=token)
         result.append(page)
         token = page.metadata._continue
         if not token:
@@ -69,7 +69,7 @@ def test_a_continued_list_is_a_snapshot(core, namespace):
 def test_no_continue_without_a_limit_or_when_everything_fits(core, namespace):
     fill(core, namespace, 3)
     for limit in (None, 3, 10):
-        page = core.list_namespaced_config_map(namespace, limit=limit)
+        page = core.list_namespaced_config_map(namespace, field_selector=NOT_ROOT_CA, limit=limit)
         assert len(page.items) == 3
         assert page.metadata._continue is None
         assert page.metadata.remaining_item_count is None
@@ -77,18 +77,18 @@ def test_no_continue_without_a_limit_or_when_everything_fits(core, namespace):
 
 def test_an_invalid_continue_token_is_400(core, namespace):
     with pytest.raises(ApiException) as invalid:
-        core.list_namespaced_config_map(namespace, limit=1, _continue="not-a-token")
+        core.list_namespaced_config_map(namespace, field_selector=NOT_ROOT_CA, limit=1, _continue="not-a-token")
     assert invalid.value.status == 400
     assert json.loads(invalid.value.body)["reason"] == "BadRequest"
 
 
 def test_a_compacted_continue_token_is_410_with_a_fresh_token(core, namespace):
     names = fill(core, namespace, 3)
-    first = core.list_namespaced_config_map(namespace, limit=1)
+    first = core.list_namespaced_config_map(namespace, field_selector=NOT_ROOT_CA, limit=1)
     for n in range(40):
         core.patch_namespaced_config_map(names[0], namespace, {"data": {"n": str(n)}})
     with pytest.raises(ApiException) as expired:
-        core.list_namespaced_config_map(namespace, limit=1, _continue=first.metadata._continue)
+        core.list_namespaced_config_map(namespace, field_selector=NOT_ROOT_CA, limit=1, _continue=first.metadata._continue)
     assert expired.value.status == 410
     status = json.loads(expired.value.body)
     assert status["reason"] == "Expired"
@@ -97,6 +97,9 @@ def test_a_compacted_continue_token_is_410_with_a_fresh_token(core, namespace):
     ), status
     # The token in the Status resumes after the same item, at the current state.
     rest = core.list_namespaced_config_map(
-        namespace, limit=5, _continue=status["metadata"]["continue"]
+        namespace,
+        field_selector=NOT_ROOT_CA,
+        limit=5,
+        _continue=status["metadata"]["continue"],
     )
     assert [item.metadata.name for item in rest.items] == names[1:]
