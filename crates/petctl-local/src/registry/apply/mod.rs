@@ -148,16 +148,23 @@ pub fn track_create(kind: &'static KindInfo, manager: &FieldManager, object: &mu
     let Some(name) = manager.name().filter(|_| !manager.applied) else {
         return;
     };
-    let mut managed = Managed::of(object).unwrap_or_default();
-    let me = update_manager(kind, name, Part::Main);
-    if updater_for(kind, Part::Main)
-        .update(
-            &json!({}),
-            &unmanaged(object),
-            &mut managed,
-            &me,
-            &meta::now(),
-        )
+    let managed = Managed::of(object).unwrap_or_default();
+    record_update(kind, Part::Main, name, &json!({}), managed, object);
+}
+
+/// Gives `manager` the fields that changed from `old` to `object` under
+/// `managed`, and stores the result in `object`.
+fn record_update(
+    kind: &'static KindInfo,
+    part: Part,
+    manager: String,
+    old: &Value,
+    mut managed: Managed,
+    object: &mut Value,
+) {
+    let me = update_manager(kind, manager, part);
+    if updater_for(kind, part)
+        .update(old, &unmanaged(object), &mut managed, &me, &meta::now())
         .is_ok()
     {
         managed.store_in(object);
@@ -195,24 +202,12 @@ pub fn track_update(
         .map(|r| Managed::of(&json!({"metadata": {"managedFields": r}})))
         .and_then(Result::ok)
         .filter(|m| !m.entries.is_empty());
-    let Some(mut managed) = from_request.or_else(|| Managed::of(current).ok()) else {
+    let Some(managed) = from_request.or_else(|| Managed::of(current).ok()) else {
         return;
     };
     if managed.entries.is_empty() {
         Managed::default().store_in(object);
         return;
     }
-    let me = update_manager(kind, name, part);
-    if updater_for(kind, part)
-        .update(
-            &unmanaged(current),
-            &unmanaged(object),
-            &mut managed,
-            &me,
-            &meta::now(),
-        )
-        .is_ok()
-    {
-        managed.store_in(object);
-    }
+    record_update(kind, part, name, &unmanaged(current), managed, object);
 }
