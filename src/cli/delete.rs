@@ -34,9 +34,8 @@ pub struct Args {
     /// Wait until the set is gone (an ordered delete always waits for its pets and the set)
     #[arg(long)]
     pub wait: bool,
-    /// Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy: Delete)
-    #[arg(short = 'y', long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub consent: super::retention::Consent,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
 }
@@ -122,7 +121,7 @@ pub fn run(
                 &label,
                 &format!("delete {label}"),
                 args.op.dry_run,
-                args.yes,
+                args.consent.yes,
                 err,
             )? {
                 continue;

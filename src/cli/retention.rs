@@ -11,6 +11,15 @@ use crate::client::Client;
 use crate::ops::retention::{self, Change, Doomed, Policy};
 use crate::ops::sets::Set;
 
+/// `--yes`: consent, given in advance, to the claims that the set's
+/// persistentVolumeClaimRetentionPolicy makes the server delete.
+#[derive(Debug, clap::Args)]
+pub struct Consent {
+    /// Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy whenDeleted or whenScaled: Delete)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
 /// The claims a change of one set makes the server delete, and why.
 pub struct Retention {
     pub doomed: Vec<Doomed>,

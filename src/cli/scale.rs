@@ -31,9 +31,8 @@ pub struct Args {
     /// Wait until every pet below --replicas is Running and Ready and every pet above it is gone
     #[arg(long)]
     pub wait: bool,
-    /// Do not ask before the server deletes claims (persistentVolumeClaimRetentionPolicy whenScaled: Delete)
-    #[arg(short = 'y', long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub consent: super::retention::Consent,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
 }
@@ -78,7 +77,7 @@ pub fn run(
         }
         let retention = Retention::read(&conn.client, &set, Change::ScaleTo(args.replicas)).await?;
         let action = format!("scale {label} to {} replicas", args.replicas);
-        if !retention.confirm(&label, &action, args.op.dry_run, args.yes, err)? {
+        if !retention.confirm(&label, &action, args.op.dry_run, args.consent.yes, err)? {
             return Ok(());
         }
         let mut sink = progress::for_stderr();

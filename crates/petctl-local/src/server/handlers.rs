@@ -17,7 +17,9 @@ use super::{
     auth, authz, discovery, filter, logs, openapi_v2, respond, reviews, table, watch, App,
 };
 use crate::registry::error::ApiError;
-use crate::registry::{meta, Deleted, Page, Registry, Target, WriteOptions, Written};
+use crate::registry::{
+    meta, DeleteOptions, Deleted, Page, Registry, Target, WriteOptions, Written,
+};
 
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
     let (parts, incoming) = request.into_parts();
@@ -187,6 +189,23 @@ impl ApiRequest {
             .map_err(|err| body_error(&err))?;
         Ok((self.params, self.content_type, bytes.to_vec()))
     }
+
+    /// The DeleteOptions of a DELETE, from its optional body (none when it
+    /// is empty) or else its query, and the write options they imply.
+    async fn delete_options(self) -> Result<(Params, DeleteOptions, WriteOptions), ApiError> {
+        let (params, content_type, bytes) = self.bytes().await?;
+        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(body::decode_object(content_type.as_deref(), &bytes)?)
+        };
+        let options = params.delete_options(body.as_ref())?;
+        let write = WriteOptions {
+            dry_run: options.is_dry_run(),
+            ..WriteOptions::default()
+        };
+        Ok((params, options, write))
+    }
 }
 
 /// A body that could not be read: over the limit (413), or broken on the
@@ -350,13 +369,7 @@ async fn resource(
             Ok(written_response(200, written))
         }
         (&Method::DELETE, Some(target)) if path.subresource.is_none() => {
-            let (params, content_type, bytes) = request.bytes().await?;
-            let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
-            let options = params.delete_options(options_body.as_ref())?;
-            let write = WriteOptions {
-                dry_run: options.is_dry_run(),
-                ..WriteOptions::default()
-            };
+            let (_, options, write) = request.delete_options().await?;
             let deleted = blocking(app, move |registry| {
                 registry
                     .delete(&target, &options, write)
@@ -366,13 +379,7 @@ async fn resource(
             Ok(deleted_response(deleted))
         }
         (&Method::DELETE, None) => {
-            let (params, content_type, bytes) = request.bytes().await?;
-            let options_body = delete_options_body(content_type.as_deref(), &bytes)?;
-            let options = params.delete_options(options_body.as_ref())?;
-            let write = WriteOptions {
-                dry_run: options.is_dry_run(),
-                ..WriteOptions::default()
-            };
+            let (params, options, write) = request.delete_options().await?;
             let filter = filter::from_params(kind, namespace.as_deref(), &params)?;
             let page = blocking(app, move |registry| {
                 registry.delete_collection(kind, namespace.as_deref(), &*filter, &options, write)
@@ -381,18 +388,6 @@ async fn resource(
             Ok(respond::ok(&list_body(kind, page)))
         }
         _ => Err(ApiError::method_not_allowed()),
-    }
-}
-
-/// The optional DeleteOptions body of a DELETE: none when it is empty.
-fn delete_options_body(
-    content_type: Option<&str>,
-    bytes: &[u8],
-) -> Result<Option<Value>, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        Ok(None)
-    } else {
-        body::decode_object(content_type, bytes).map(Some)
     }
 }
 
