@@ -40,6 +40,11 @@ pub enum Merge {
     /// ports by port and protocol, topology spread constraints by
     /// topologyKey and whenUnsatisfiable.
     List(ListStrategy, ApplyListType),
+    /// A list as [`Merge::List`] whose patch strategy is also `retainKeys`
+    /// (`patchStrategy=merge,retainKeys`): kubectl apply sends
+    /// `$retainKeys` for it, which strategic merge honours wherever it
+    /// comes; only the OpenAPI extension tells the two apart.
+    ListRetainingKeys(ListStrategy, ApplyListType),
     /// A map (`+mapType=atomic`) or a struct (`+structType=atomic` on its
     /// type, e.g. LabelSelector) owned as one field.
     Atomic,
@@ -90,14 +95,15 @@ macro_rules! rows {
 pub static FIELDS: &[FieldMerge] = {
     use ApplyListType::{Map, Set};
     use ListStrategy::{MergeByKey, MergeScalars, Replace};
-    use Merge::{Atomic, List};
+    use Merge::{Atomic, List, ListRetainingKeys};
     use Place::*;
     rows! {
         Metadata => ["finalizers"] List(MergeScalars, Set);
         Metadata => ["ownerReferences"] List(MergeByKey("uid"), Map(&["uid"]));
-        PodSpec => ["containers", "initContainers", "ephemeralContainers", "volumes",
-                    "imagePullSecrets", "schedulingGates", "resourceClaims"]
+        PodSpec => ["containers", "initContainers", "ephemeralContainers", "imagePullSecrets",
+                    "schedulingGates"]
             List(MergeByKey("name"), Map(NAME));
+        PodSpec => ["volumes", "resourceClaims"] ListRetainingKeys(MergeByKey("name"), Map(NAME));
         PodSpec => ["hostAliases"] List(MergeByKey("ip"), Map(&["ip"]));
         PodSpec => ["topologySpreadConstraints"]
             List(MergeByKey("topologyKey"), Map(&["topologyKey", "whenUnsatisfiable"]));
@@ -213,7 +219,7 @@ fn merge_of(kind: &str, path: &[String]) -> Option<Merge> {
 /// indices left out).
 pub fn list_strategy(kind: &str, path: &[String]) -> ListStrategy {
     match merge_of(kind, path) {
-        Some(Merge::List(strategy, _)) => strategy,
+        Some(Merge::List(strategy, _) | Merge::ListRetainingKeys(strategy, _)) => strategy,
         _ => ListStrategy::Replace,
     }
 }
@@ -221,7 +227,7 @@ pub fn list_strategy(kind: &str, path: &[String]) -> ListStrategy {
 /// The SSA list type of the list at `path` (as for [`list_strategy`]).
 pub fn apply_list_type(kind: &str, path: &[String]) -> ApplyListType {
     match merge_of(kind, path) {
-        Some(Merge::List(_, list_type)) => list_type,
+        Some(Merge::List(_, list_type) | Merge::ListRetainingKeys(_, list_type)) => list_type,
         _ => ApplyListType::Atomic,
     }
 }

@@ -49,11 +49,16 @@ pub fn apply(definitions: &mut Map<String, Value>, kinds: &[&KindInfo]) {
 /// The extensions one way of merging shows as.
 fn extensions(merge: Merge) -> Map<String, Value> {
     let mut out = Map::new();
+    let merge_strategy = if matches!(merge, Merge::ListRetainingKeys(..)) {
+        "merge,retainKeys"
+    } else {
+        "merge"
+    };
     match merge {
         Merge::Atomic => {
             out.insert("x-kubernetes-map-type".into(), json!("atomic"));
         }
-        Merge::List(strategy, list_type) => {
+        Merge::List(strategy, list_type) | Merge::ListRetainingKeys(strategy, list_type) => {
             match list_type {
                 ApplyListType::Atomic => {}
                 ApplyListType::Set => {
@@ -67,10 +72,10 @@ fn extensions(merge: Merge) -> Map<String, Value> {
             match strategy {
                 ListStrategy::Replace => {}
                 ListStrategy::MergeScalars => {
-                    out.insert("x-kubernetes-patch-strategy".into(), json!("merge"));
+                    out.insert("x-kubernetes-patch-strategy".into(), json!(merge_strategy));
                 }
                 ListStrategy::MergeByKey(key) => {
-                    out.insert("x-kubernetes-patch-strategy".into(), json!("merge"));
+                    out.insert("x-kubernetes-patch-strategy".into(), json!(merge_strategy));
                     out.insert("x-kubernetes-patch-merge-key".into(), json!(key));
                 }
             }
