@@ -385,8 +385,10 @@ fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
             served.is_object(),
             "{group_version} serves no schema {name}"
         );
-        if let Some(gvk) = want.get("x-kubernetes-group-version-kind") {
-            assert_eq!(&served["x-kubernetes-group-version-kind"], gvk, "{name}");
+        for extension in ["x-kubernetes-group-version-kind", "x-kubernetes-map-type"] {
+            if let Some(value) = want.get(extension) {
+                assert_eq!(&served[extension], value, "{name}: {extension}");
+            }
         }
         if let Some(required) = want["required"].as_array() {
             let mut served_required: Vec<Value> =
