@@ -83,3 +83,30 @@ fn extensions(merge: Merge) -> Map<String, Value> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use petctl_model::kinds;
+
+    /// A row of the merge table that names no property of any served
+    /// schema is a typo: SMP and SSA would follow it, OpenAPI would not.
+    #[test]
+    fn every_merge_row_names_a_served_property() {
+        let served: Vec<&KindInfo> = kinds::KINDS.iter().collect();
+        let definitions = schemas::definitions(&served);
+        for row in schema::FIELDS {
+            let found = row.place.definitions(&served).iter().any(|owner| {
+                definitions
+                    .get(owner)
+                    .and_then(|schema| schema.pointer(&format!("/properties/{}", row.field)))
+                    .is_some()
+            });
+            assert!(
+                found,
+                "{:?}.{} is in no served schema",
+                row.place, row.field
+            );
+        }
+    }
+}
