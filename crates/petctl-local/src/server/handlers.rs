@@ -13,9 +13,7 @@ use serde_json::{json, Value};
 use super::body::{self, MAX_BODY_BYTES};
 use super::query::Params;
 use super::route::{self, ResourcePath, Route};
-use super::{
-    auth, authz, discovery, filter, logs, openapi_v2, respond, reviews, table, watch, App,
-};
+use super::{auth, authz, discovery, filter, logs, openapi, respond, reviews, table, watch, App};
 use crate::registry::error::ApiError;
 use crate::registry::{
     meta, DeleteOptions, Deleted, Page, Registry, Target, WriteOptions, Written,
@@ -98,15 +96,43 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
             }
         }
         Route::OpenApiV2 if request.method == Method::GET => {
-            let accept = parts
-                .headers
-                .get(hyper::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if accept.contains("protobuf") {
-                respond::bytes(200, openapi_v2::PROTOBUF, openapi_v2::document_protobuf())
+            if request.accept.contains("protobuf") {
+                let bytes = openapi::v2::document_protobuf();
+                respond::bytes(200, openapi::v2::PROTOBUF, bytes)
             } else {
-                respond::ok(&openapi_v2::document_json())
+                respond::ok(&openapi::v2::document_json())
+            }
+        }
+        Route::OpenApi { group, version } if request.method == Method::GET => {
+            let if_none_match = parts
+                .headers
+                .get(hyper::header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok());
+            let query = parts.uri.query().unwrap_or("");
+            openapi::v3_response(&group, &version, query, if_none_match)
+                .unwrap_or_else(|| respond::error(&ApiError::path_not_found()))
+        }
+        listing @ (Route::CoreVersions | Route::Groups) if request.method == Method::GET => {
+            match discovery::aggregated::negotiate(&request.accept) {
+                Some(version) => {
+                    let list = if listing == Route::CoreVersions {
+                        discovery::aggregated::core(version)
+                    } else {
+                        discovery::aggregated::named_groups(version)
+                    };
+                    let mut response = respond::ok(&list);
+                    let headers = response.headers_mut();
+                    headers.insert(
+                        CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static(version.content_type()),
+                    );
+                    headers.insert(
+                        hyper::header::VARY,
+                        hyper::header::HeaderValue::from_static("Accept"),
+                    );
+                    response
+                }
+                None => discovery_route(&app, listing, &request.method),
             }
         }
         other => discovery_route(&app, other, &request.method),
@@ -159,8 +185,8 @@ fn discovery_route(app: &App, route: Route, method: &Method) -> Response<Body> {
         Route::Group(group) => discovery::group(&group),
         Route::ResourceList { group, version } => discovery::resource_list(&group, &version),
         Route::ServerStatus => Some(app.status()),
-        Route::OpenApiRoot => Some(discovery::openapi_v3_root()),
-        Route::OpenApi { group, version } => discovery::openapi_v3(&group, &version),
+        Route::OpenApiRoot => Some(openapi::v3::root()),
+        Route::OpenApi { .. } => None,
         Route::Resource(_) | Route::Review | Route::NotFound | Route::OpenApiV2 => None,
     };
     match document {

@@ -15,7 +15,7 @@ mod fuzz;
 mod handlers;
 mod listener;
 mod logs;
-mod openapi_v2;
+mod openapi;
 mod protobuf;
 mod query;
 mod respond;

@@ -11,8 +11,15 @@ pub const KIND: &str = "PetSet";
 /// `"false"`, the controller neither creates nor deletes pets.
 pub const INITIALIZED_ANNOTATION: &str = "pod.alpha.kubernetes.io/initialized";
 
+/// PetSet represents a set of pods with consistent identities: a stable
+/// network identity (DNS name and hostname) and as many volume claims as
+/// requested, always bound to the same pet. PetSet is in alpha
+/// (Kubernetes 1.3 and 1.4).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+// The OpenAPI name kube-apiserver's scheme would give it (1.4's swagger
+// called it `v1alpha1.PetSet`).
+#[schemars(rename = "io.k8s.api.apps.v1alpha1.PetSet")]
 pub struct PetSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
@@ -20,14 +27,19 @@ pub struct PetSet {
     pub kind: Option<String>,
     #[serde(default)]
     pub metadata: ObjectMeta,
+    /// Spec defines the desired identities of pets in this set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<PetSetSpec>,
+    /// Status is the current status of Pets in this PetSet. This data may
+    /// be out of date by some window of time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PetSetStatus>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "io.k8s.api.apps.v1alpha1.PetSetSpec")]
+/// A PetSetSpec is the specification of a PetSet.
 pub struct PetSetSpec {
     /// Desired number of pets; defaults to 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,7 +47,10 @@ pub struct PetSetSpec {
     /// Defaults to the template's labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<LabelSelector>,
+    /// The pod every pet is stamped out from, each with its own identity.
     pub template: PodTemplateSpec,
+    /// The claims every pet gets, named `<claim>-<set>-<ordinal>`; they
+    /// outlive the pets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_claim_templates: Option<Vec<PersistentVolumeClaim>>,
     /// The governing (headless) Service; it must exist before the set.
@@ -45,9 +60,13 @@ pub struct PetSetSpec {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "io.k8s.api.apps.v1alpha1.PetSetStatus")]
+/// PetSetStatus represents the current state of a PetSet.
 pub struct PetSetStatus {
+    /// The most recent generation observed by the controller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+    /// The number of pets the controller has created.
     #[serde(default)]
     pub replicas: i32,
 }

@@ -1,11 +1,13 @@
-//! `/openapi/v2`: the Swagger 2.0 document, in the protobuf form
-//! (gnostic's `openapi.v2.Document`) that kubectl 1.27 and 1.28 download to
-//! learn that PATCH of each kind accepts `fieldValidation`, so they validate
-//! on the server instead of needing full schemas.
+//! `/openapi/v2`: the Swagger 2.0 document. The protobuf form (gnostic's
+//! `openapi.v2.Document`) is what kubectl 1.27 and 1.28 download to learn
+//! that PATCH of each kind accepts `fieldValidation`, so they validate on the
+//! server; it carries the operations only. The JSON form carries the
+//! definitions too: the v3 schemas with `#/definitions/` references.
 
 use serde_json::{json, Value};
 
-use super::discovery::GIT_VERSION;
+use super::v3;
+use crate::server::discovery::GIT_VERSION;
 use petctl_model::kinds::{self, KindInfo};
 
 /// kube-apiserver answers with this (a `.` where clients ask with `@`).
@@ -123,7 +125,58 @@ pub fn document_json() -> Value {
             }}),
         );
     }
-    json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": paths})
+    json!({
+        "swagger": "2.0",
+        "info": {"title": "Kubernetes", "version": GIT_VERSION},
+        "paths": paths,
+        "definitions": definitions(),
+    })
+}
+
+/// Every served schema, in Swagger 2.0's shape: a reference is `$ref` with
+/// its description beside it (no `allOf`), under `#/definitions/`.
+fn definitions() -> Value {
+    let mut all = serde_json::Map::new();
+    for document in v3::documents() {
+        let Ok(parsed) = serde_json::from_slice::<Value>(&document.bytes) else {
+            continue;
+        };
+        if let Some(Value::Object(schemas)) = parsed.pointer("/components/schemas") {
+            for (name, schema) in schemas {
+                all.entry(name.clone())
+                    .or_insert_with(|| to_v2(schema.clone()));
+            }
+        }
+    }
+    Value::Object(all)
+}
+
+fn to_v2(mut schema: Value) -> Value {
+    match &mut schema {
+        Value::Object(map) => {
+            let single_ref = match map.get("allOf") {
+                Some(Value::Array(list)) if list.len() == 1 => list[0].get("$ref").cloned(),
+                _ => None,
+            };
+            if let Some(reference) = single_ref {
+                map.remove("allOf");
+                map.insert("$ref".into(), reference);
+            }
+            for value in map.values_mut() {
+                *value = to_v2(std::mem::take(value));
+            }
+            if let Some(Value::String(reference)) = map.get_mut("$ref") {
+                *reference = reference.replace("#/components/schemas/", "#/definitions/");
+            }
+        }
+        Value::Array(list) => {
+            for value in list.iter_mut() {
+                *value = to_v2(std::mem::take(value));
+            }
+        }
+        _ => {}
+    }
+    schema
 }
 
 #[cfg(test)]
@@ -147,6 +200,12 @@ mod tests {
         let text = String::from_utf8_lossy(&doc);
         assert!(text.contains("/apis/apps/v1alpha1/namespaces/{namespace}/petsets/{name}"));
         assert!(text.contains("kind: StatefulSet"));
-        assert!(document_json()["paths"]["/api/v1/nodes/{name}"]["patch"].is_object());
+        let json = document_json();
+        assert!(json["paths"]["/api/v1/nodes/{name}"]["patch"].is_object());
+        let spec = &json["definitions"]["io.k8s.api.apps.v1.StatefulSet"]["properties"]["spec"];
+        assert_eq!(
+            spec["$ref"],
+            "#/definitions/io.k8s.api.apps.v1.StatefulSetSpec"
+        );
     }
 }

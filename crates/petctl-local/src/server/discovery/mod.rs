@@ -1,5 +1,8 @@
 //! Discovery documents (`/version`, `/api`, `/apis`, `/apis/{group}`, and the
-//! APIResourceLists), generated from the kinds table.
+//! APIResourceLists), generated from the kinds table; the aggregated form in
+//! [`aggregated`].
+
+pub mod aggregated;
 
 use serde_json::{json, Value};
 
@@ -134,6 +137,9 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
     if resources.is_empty() {
         return None;
     }
+    // kube-apiserver lists resources and subresources by name
+    // (api/discovery/api__v1.json, apis__apps__v1.json).
+    resources.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     let group_version = if group.is_empty() {
         version.to_string()
     } else {
@@ -144,88 +150,6 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         "apiVersion": "v1",
         "groupVersion": group_version,
         "resources": resources,
-    }))
-}
-
-/// The hash clients cache OpenAPI documents by; the documents only change
-/// with the kinds table, i.e. with the petctl version.
-const OPENAPI_HASH: &str = env!("CARGO_PKG_VERSION");
-
-fn gv_path(group: &str, version: &str) -> String {
-    if group.is_empty() {
-        format!("api/{version}")
-    } else {
-        format!("apis/{group}/{version}")
-    }
-}
-
-/// `/openapi/v3`: where each group/version's document is.
-pub fn openapi_v3_root() -> Value {
-    let mut paths = serde_json::Map::new();
-    for kind in kinds::KINDS {
-        let path = gv_path(kind.group, kind.version);
-        paths.entry(path.clone()).or_insert_with(
-            || json!({"serverRelativeURL": format!("/openapi/v3/{path}?hash={OPENAPI_HASH}")}),
-        );
-    }
-    json!({"paths": paths})
-}
-
-/// `/openapi/v3/apis/{group}/{version}`: the operations of each kind, with
-/// the `x-kubernetes-group-version-kind` extension and the query parameters
-/// kubectl looks for (it validates on the server, with `fieldValidation`,
-/// when the PATCH operation of the kind lists that parameter).
-pub fn openapi_v3(group: &str, version: &str) -> Option<Value> {
-    let mut paths = serde_json::Map::new();
-    for kind in kinds::in_group_version(group, version) {
-        let gvk = json!({"group": kind.group, "version": kind.version, "kind": kind.kind});
-        let scope = if kind.namespaced {
-            "namespaces/{namespace}/"
-        } else {
-            ""
-        };
-        let base = format!("/{}/{scope}{}", gv_path(group, version), kind.plural);
-        let write_params = json!([
-            {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-            {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-            {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-        ]);
-        let operation = |verb: &str, action: &str, params: &Value| {
-            json!({
-                "operationId": format!("{verb}{}", kind.kind),
-                "parameters": params,
-                "responses": {"200": {"description": "OK"}},
-                "x-kubernetes-action": action,
-                "x-kubernetes-group-version-kind": gvk,
-            })
-        };
-        let none = json!([]);
-        paths.insert(
-            base.clone(),
-            json!({
-                "get": operation("list", "list", &none),
-                "post": operation("create", "post", &write_params),
-                "delete": operation("deletecollection", "deletecollection", &none),
-            }),
-        );
-        paths.insert(
-            format!("{base}/{{name}}"),
-            json!({
-                "get": operation("read", "get", &none),
-                "put": operation("replace", "put", &write_params),
-                "patch": operation("patch", "patch", &write_params),
-                "delete": operation("delete", "delete", &none),
-            }),
-        );
-    }
-    if paths.is_empty() {
-        return None;
-    }
-    Some(json!({
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": GIT_VERSION},
-        "paths": paths,
-        "components": {"schemas": {}},
     }))
 }
 
@@ -256,32 +180,16 @@ mod tests {
         assert_eq!(
             names,
             [
+                "controllerrevisions",
                 "statefulsets",
-                "statefulsets/status",
                 "statefulsets/scale",
-                "controllerrevisions"
+                "statefulsets/status",
             ]
         );
         assert_eq!(apps["resources"][2]["kind"], "Scale");
-        assert_eq!(apps["resources"][0]["shortNames"][0], "sts");
+        assert_eq!(apps["resources"][1]["shortNames"][0], "sts");
         let core = resource_list("", "v1").unwrap();
         assert_eq!(core["groupVersion"], "v1");
         assert!(resource_list("apps", "v2").is_none());
-    }
-
-    #[test]
-    fn openapi_v3_lists_patch_with_field_validation() {
-        let root = openapi_v3_root();
-        assert_eq!(
-            root["paths"]["apis/apps/v1alpha1"]["serverRelativeURL"],
-            format!("/openapi/v3/apis/apps/v1alpha1?hash={OPENAPI_HASH}")
-        );
-        let doc = openapi_v3("apps", "v1alpha1").unwrap();
-        let patch =
-            &doc["paths"]["/apis/apps/v1alpha1/namespaces/{namespace}/petsets/{name}"]["patch"];
-        assert_eq!(patch["x-kubernetes-group-version-kind"]["kind"], "PetSet");
-        assert_eq!(patch["parameters"][2]["name"], "fieldValidation");
-        assert!(openapi_v3("", "v1").unwrap()["paths"]["/api/v1/nodes/{name}"].is_object());
-        assert!(openapi_v3("batch", "v1").is_none());
     }
 }

@@ -1,0 +1,472 @@
+//! The OpenAPI documents and aggregated discovery of the local control
+//! plane: `kubectl explain` on three kinds with every kubectl at hand,
+//! hashes and caching of `/openapi/v3`, the aggregated form agreeing with
+//! the legacy lists, and both agreeing with upstream's recorded documents
+//! (condensed in `tests/golden/`, see its README).
+
+use std::path::PathBuf;
+
+use serde_json::{json, Map, Value};
+
+use crate::support::{kubectl_or_skip, kubectl_with, repo_root, runtime, test_name, LocalServer};
+
+const AGGREGATED_V2: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+const AGGREGATED_V2BETA1: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
+
+/// A GET with these headers; the status, headers and body.
+fn get(
+    server: &LocalServer,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(
+                &std::fs::read(server.state_dir().join("ca.crt")).expect("read ca.crt"),
+            )
+            .expect("parse ca.crt"),
+        )
+        .build()
+        .expect("build client");
+    let mut request = client
+        .get(format!("{}{path}", server.url))
+        .bearer_auth(server.token());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    runtime().block_on(async move {
+        let response = request.send().await.expect("send request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("read body");
+        (status, headers, body)
+    })
+}
+
+fn get_json(server: &LocalServer, path: &str, headers: &[(&str, &str)]) -> Value {
+    let (status, _, body) = get(server, path, headers);
+    assert_eq!(status, 200, "GET {path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}"))
+}
+
+fn golden(name: &str) -> Value {
+    let path = repo_root().join("tests/golden").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The kubectl on PATH and the versioned ones beside it (`kubectl.1.27` …),
+/// oldest first.
+fn kubectls(on_path: PathBuf) -> Vec<PathBuf> {
+    let real = std::fs::canonicalize(&on_path).unwrap_or(on_path.clone());
+    let mut versioned: Vec<PathBuf> = real
+        .parent()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("kubectl.1."))
+        })
+        .collect();
+    versioned.sort_by_key(|p| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .and_then(|e| e.parse::<u32>().ok())
+    });
+    versioned.insert(0, on_path);
+    versioned
+}
+
+#[test]
+fn kubectl_explain_reads_the_schemas_of_three_kinds() {
+    let Some(on_path) = kubectl_or_skip(&test_name()) else {
+        return;
+    };
+    let server = LocalServer::start();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["explain", "statefulset.spec.updateStrategy"],
+            &[
+                "KIND:       StatefulSet",
+                "VERSION:    v1",
+                "FIELD: updateStrategy <StatefulSetUpdateStrategy>",
+                "  rollingUpdate\t<RollingUpdateStatefulSetStrategy>",
+                "  type\t<string>",
+            ],
+        ),
+        (
+            &["explain", "petset.spec", "--api-version=apps/v1alpha1"],
+            &[
+                "KIND:       PetSet",
+                "VERSION:    v1alpha1",
+                "FIELD: spec <PetSetSpec>",
+                "    Spec defines the desired identities of pets in this set.",
+                "  serviceName\t<string>",
+                "  template\t<PodTemplateSpec> -required-",
+                "  volumeClaimTemplates\t<[]PersistentVolumeClaim>",
+            ],
+        ),
+        (
+            &["explain", "pods.spec.containers.ports"],
+            &[
+                "KIND:       Pod",
+                "FIELD: ports <[]ContainerPort>",
+                "  containerPort\t<integer> -required-",
+                "  protocol\t<string>",
+            ],
+        ),
+    ];
+    for kubectl in kubectls(on_path) {
+        for (args, lines) in cases {
+            let run = kubectl_with(&kubectl, &server, args, None);
+            run.expect_success();
+            let got: Vec<&str> = run.stdout.lines().collect();
+            for line in *lines {
+                assert!(
+                    got.contains(line),
+                    "{} {}: no line {line:?} in\n{}",
+                    kubectl.display(),
+                    args.join(" "),
+                    run.stdout
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn kubectl_validates_fields_against_the_served_schema() {
+    let Some(kubectl) = kubectl_or_skip(&test_name()) else {
+        return;
+    };
+    let server = LocalServer::start();
+    let manifest = "apiVersion: apps/v1alpha1\nkind: PetSet\nmetadata:\n  name: web\nspec:\n  replicass: 2\n  serviceName: nginx\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n";
+    let run = kubectl_with(
+        &kubectl,
+        &server,
+        &["create", "--validate=strict", "--dry-run=server", "-f", "-"],
+        Some(manifest.as_bytes()),
+    );
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("unknown field \"spec.replicass\""),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Legacy discovery of one group/version, by resource name, as the golden
+/// condenses it (no storageVersionHash).
+fn legacy(server: &LocalServer, group_version: &str) -> Map<String, Value> {
+    let path = if group_version == "v1" {
+        "/api/v1".to_string()
+    } else {
+        format!("/apis/{group_version}")
+    };
+    let list = get_json(server, &path, &[]);
+    let mut out = Map::new();
+    for entry in list["resources"].as_array().cloned().unwrap_or_default() {
+        let mut entry = entry.as_object().cloned().unwrap_or_default();
+        let name = entry.remove("name").unwrap_or_default();
+        entry.remove("storageVersionHash");
+        out.insert(
+            name.as_str().unwrap_or("").to_string(),
+            Value::Object(entry),
+        );
+    }
+    out
+}
+
+/// The same shape, from one version of an aggregated APIGroupDiscovery.
+fn from_aggregated(version: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    let kind_of = |response_kind: &Value, entry: &mut Map<String, Value>| {
+        entry.insert("kind".into(), response_kind["kind"].clone());
+        if response_kind["group"] != "" || response_kind["version"] != "" {
+            entry.insert("group".into(), response_kind["group"].clone());
+            entry.insert("version".into(), response_kind["version"].clone());
+        }
+    };
+    for resource in version["resources"].as_array().cloned().unwrap_or_default() {
+        let name = resource["resource"].as_str().unwrap_or("").to_string();
+        let namespaced = resource["scope"] == "Namespaced";
+        let mut entry = Map::new();
+        kind_of(&resource["responseKind"], &mut entry);
+        entry.insert("namespaced".into(), json!(namespaced));
+        entry.insert("singularName".into(), resource["singularResource"].clone());
+        entry.insert("verbs".into(), resource["verbs"].clone());
+        for optional in ["shortNames", "categories"] {
+            if let Some(value) = resource.get(optional) {
+                entry.insert(optional.into(), value.clone());
+            }
+        }
+        for sub in resource["subresources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            let mut sub_entry = Map::new();
+            kind_of(&sub["responseKind"], &mut sub_entry);
+            sub_entry.insert("namespaced".into(), json!(namespaced));
+            sub_entry.insert("singularName".into(), json!(""));
+            sub_entry.insert("verbs".into(), sub["verbs"].clone());
+            let sub_name = format!("{name}/{}", sub["subresource"].as_str().unwrap_or(""));
+            out.insert(sub_name, Value::Object(sub_entry));
+        }
+        out.insert(name, Value::Object(entry));
+    }
+    out
+}
+
+/// Where petctl knowingly answers unlike kube-apiserver 1.33: namespaces
+/// list deletecollection, which the kinds table gives every kind.
+fn known_deviations(group_version: &str, mut golden: Map<String, Value>) -> Map<String, Value> {
+    if group_version == "v1" {
+        if let Some(verbs) = golden
+            .get_mut("namespaces")
+            .and_then(|n| n.get_mut("verbs"))
+            .and_then(Value::as_array_mut)
+        {
+            verbs.insert(2, json!("deletecollection"));
+        }
+    }
+    golden
+}
+
+#[test]
+fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
+    let server = LocalServer::start();
+    let golden = golden("discovery.json");
+    let mut seen = Vec::new();
+    for (accept, api_version) in [
+        (AGGREGATED_V2, "apidiscovery.k8s.io/v2"),
+        (AGGREGATED_V2BETA1, "apidiscovery.k8s.io/v2beta1"),
+    ] {
+        for path in ["/api", "/apis"] {
+            let header = format!("{accept},application/json");
+            let (status, headers, body) = get(&server, path, &[("accept", &header)]);
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(headers["content-type"], accept);
+            let list: Value = serde_json::from_str(&body).expect("JSON");
+            assert_eq!(list["kind"], "APIGroupDiscoveryList");
+            assert_eq!(list["apiVersion"], api_version);
+            for group in list["items"].as_array().cloned().unwrap_or_default() {
+                let name = group["metadata"]["name"].as_str().unwrap_or("").to_string();
+                assert_eq!(path == "/api", name.is_empty(), "{body}");
+                for version in group["versions"].as_array().cloned().unwrap_or_default() {
+                    let v = version["version"].as_str().unwrap_or("");
+                    let group_version = if name.is_empty() {
+                        v.to_string()
+                    } else {
+                        format!("{name}/{v}")
+                    };
+                    assert_eq!(version["freshness"], "Current");
+                    let aggregated = from_aggregated(&version);
+                    assert_eq!(
+                        Value::Object(aggregated.clone()),
+                        Value::Object(legacy(&server, &group_version)),
+                        "aggregated and legacy discovery of {group_version}"
+                    );
+                    let want = golden[&group_version]
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default();
+                    assert_eq!(
+                        Value::Object(aggregated),
+                        Value::Object(known_deviations(&group_version, want)),
+                        "{group_version} against tests/golden/discovery.json"
+                    );
+                    seen.push(group_version);
+                }
+            }
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen, ["apps/v1", "apps/v1alpha1", "v1"]);
+    // Without the aggregated types in Accept, the legacy documents.
+    assert_eq!(
+        get_json(&server, "/apis", &[("accept", "application/json")])["kind"],
+        "APIGroupList"
+    );
+    assert_eq!(get_json(&server, "/api", &[])["kind"], "APIVersions");
+}
+
+/// A served property in the golden's condensed form: its type or the
+/// schema it refers to, array items, and its `x-kubernetes-*` extensions,
+/// with `x-kubernetes-list-type: atomic` left out (the same merge as no
+/// list type).
+fn condense(schema: &Value) -> Value {
+    let mut out = Map::new();
+    let reference = schema
+        .pointer("/allOf/0/$ref")
+        .or_else(|| schema.get("$ref"))
+        .and_then(Value::as_str);
+    if let Some(reference) = reference {
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        out.insert("$ref".into(), json!(name));
+    } else if let Some(t) = schema.get("type") {
+        out.insert("type".into(), t.clone());
+    }
+    if let Some(items) = schema.get("items") {
+        out.insert("items".into(), condense(items));
+    }
+    if let Some(map) = schema.as_object() {
+        for (key, value) in map {
+            if key.starts_with("x-kubernetes-") && key != "x-kubernetes-group-version-kind" {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    if out.get("x-kubernetes-list-type") == Some(&json!("atomic")) {
+        out.remove("x-kubernetes-list-type");
+    }
+    Value::Object(out)
+}
+
+fn names(map: &Value) -> Vec<String> {
+    let mut names: Vec<String> = map
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
+    let server = LocalServer::start();
+    let root = get_json(&server, "/openapi/v3", &[]);
+    let mut documents = Map::new();
+    for (path, entry) in root["paths"].as_object().cloned().unwrap_or_default() {
+        let url = entry["serverRelativeURL"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let hash = url.split("hash=").nth(1).unwrap_or("").to_string();
+        assert_eq!(hash.len(), 128, "{url}");
+        let (status, headers, body) = get(&server, &url, &[]);
+        assert_eq!(status, 200, "{url}: {body}");
+        assert_eq!(headers["etag"], format!("\"{hash}\"").as_str());
+        assert_eq!(headers["cache-control"], "public, immutable");
+        assert!(headers.contains_key("expires"), "{headers:?}");
+        let (status, headers, _) = get(&server, &format!("/openapi/v3/{path}?hash=0"), &[]);
+        assert_eq!(status, 301, "an old hash is redirected");
+        assert_eq!(headers["location"], url.as_str());
+        let etag = format!("\"{hash}\"");
+        let (status, _, _) = get(
+            &server,
+            &format!("/openapi/v3/{path}"),
+            &[("if-none-match", &etag)],
+        );
+        assert_eq!(status, 304);
+        let document: Value = serde_json::from_str(&body).expect("JSON");
+        let group_version = path
+            .trim_start_matches("api/")
+            .trim_start_matches("apis/")
+            .to_string();
+        documents.insert(group_version, document);
+    }
+    assert_eq!(
+        names(&Value::Object(documents.clone())),
+        ["apps/v1", "apps/v1alpha1", "v1"]
+    );
+    let golden = golden("openapi_v3.json");
+    for (name, want) in golden.as_object().cloned().unwrap_or_default() {
+        let group_version = want["groupVersion"].as_str().unwrap_or("");
+        let served = &documents[group_version]["components"]["schemas"][&name];
+        assert!(
+            served.is_object(),
+            "{group_version} serves no schema {name}"
+        );
+        for extension in ["x-kubernetes-group-version-kind", "x-kubernetes-map-type"] {
+            if let Some(value) = want.get(extension) {
+                assert_eq!(&served[extension], value, "{name}: {extension}");
+            }
+        }
+        if let Some(required) = want["required"].as_array() {
+            let mut served_required: Vec<Value> =
+                served["required"].as_array().cloned().unwrap_or_default();
+            let mut required = required.clone();
+            served_required.sort_by_key(|v| v.to_string());
+            required.sort_by_key(|v| v.to_string());
+            assert_eq!(served_required, required, "{name}: required");
+        }
+        if want["complete"] == true {
+            assert_eq!(
+                names(&served["properties"]),
+                names(&want["properties"]),
+                "{name}: properties"
+            );
+        }
+        for (property, want) in want["properties"].as_object().cloned().unwrap_or_default() {
+            let got = condense(&served["properties"][&property]);
+            assert_eq!(got, condense_golden(&want), "{name}.{property}");
+        }
+    }
+    // Every served kind's schema names its group/version/kind.
+    for (group_version, document) in &documents {
+        let schemas = &document["components"]["schemas"];
+        let kinds: Vec<&Value> = schemas
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|s| s.get("x-kubernetes-group-version-kind"))
+            .collect();
+        assert!(!kinds.is_empty(), "{group_version}");
+    }
+}
+
+/// The golden's own entries, with the same atomic rule as [`condense`].
+fn condense_golden(want: &Value) -> Value {
+    let mut want = want.clone();
+    if let Some(map) = want.as_object_mut() {
+        if map.get("x-kubernetes-list-type") == Some(&json!("atomic")) {
+            map.remove("x-kubernetes-list-type");
+        }
+        if let Some(items) = map.get("items").cloned() {
+            map.insert("items".into(), condense_golden(&items));
+        }
+    }
+    want
+}
+
+#[test]
+fn openapi_v2_json_carries_the_definitions() {
+    let server = LocalServer::start();
+    let doc = get_json(&server, "/openapi/v2", &[("accept", "application/json")]);
+    let sts = &doc["definitions"]["io.k8s.api.apps.v1.StatefulSet"];
+    assert_eq!(
+        sts["x-kubernetes-group-version-kind"],
+        json!([{"group": "apps", "kind": "StatefulSet", "version": "v1"}])
+    );
+    assert_eq!(
+        sts["properties"]["spec"]["$ref"],
+        "#/definitions/io.k8s.api.apps.v1.StatefulSetSpec"
+    );
+    let ports = &doc["definitions"]["io.k8s.api.core.v1.ServiceSpec"]["properties"]["ports"];
+    assert_eq!(
+        ports["x-kubernetes-list-map-keys"],
+        json!(["port", "protocol"])
+    );
+    assert_eq!(ports["x-kubernetes-patch-merge-key"], "port");
+    let (status, headers, _) = get(
+        &server,
+        "/openapi/v2",
+        &[(
+            "accept",
+            "application/com.github.proto-openapi.spec.v2@v1.0+protobuf",
+        )],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers["content-type"],
+        "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+    );
+}
