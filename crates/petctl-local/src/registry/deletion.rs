@@ -46,26 +46,22 @@ impl Registry {
             other => Attempt::Failed(store_error(target, other)),
         };
         let current = self.get(target)?;
-        if let Some(uid) = options.precondition_uid() {
-            if uid != meta::uid(&current) {
+        // rest.go's checkPreconditions, in its order and words.
+        let checks = [
+            ("UID", options.precondition_uid(), meta::uid(&current)),
+            (
+                "ResourceVersion",
+                options.precondition_resource_version(),
+                meta::resource_version(&current),
+            ),
+        ];
+        for (field, wanted, actual) in checks {
+            if let Some(wanted) = wanted.filter(|w| *w != actual) {
                 return Err(Attempt::Failed(ApiError::conflict(
                     target.kind,
                     &target.name,
                     &format!(
-                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                        meta::uid(&current)
-                    ),
-                )));
-            }
-        }
-        if let Some(rv) = options.precondition_resource_version() {
-            if rv != meta::resource_version(&current) {
-                return Err(Attempt::Failed(ApiError::conflict(
-                    target.kind,
-                    &target.name,
-                    &format!(
-                        "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                        meta::resource_version(&current)
+                        "Precondition failed: {field} in precondition: {wanted}, {field} in object meta: {actual}"
                     ),
                 )));
             }
