@@ -11,6 +11,7 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::cache::{Cache, Key};
 use crate::log::log;
+use crate::registry::apply::FieldManager;
 use crate::registry::error::ApiError;
 use crate::registry::{
     meta, DeleteOptions, Deleted, Preconditions, Registry, Target, WriteOptions,
@@ -52,6 +53,24 @@ pub trait Reconciler: Send + 'static {
 pub struct Ctx {
     pub registry: Arc<Registry>,
     pub cache: Cache,
+    /// The field manager its writes are recorded under (see [`manager_of`]).
+    pub manager: &'static str,
+}
+
+/// The field manager upstream records for a controller's writes: the
+/// User-Agent of its client up to the first `/` (`managerOrUserAgent` in
+/// endpoints/handlers/rest.go). Every controller of kube-controller-manager
+/// (statefulset, persistentvolume, pvc-protection, garbage collector,
+/// namespace, serviceaccount, root-ca-cert-publisher) shares its binary's
+/// agent, `kube-controller-manager/v1.x (linux/amd64) kubernetes/…/NAME`;
+/// the kubelet's writes (pod status, nodes, its events) are `kubelet`'s.
+/// The PetSet controller is petctl's own operator, named after itself.
+pub fn manager_of(controller: &str) -> &'static str {
+    match controller {
+        "kubelet" => "kubelet",
+        "petset-controller" => "petset-controller",
+        _ => "kube-controller-manager",
+    }
 }
 
 pub fn kind_info(kind: &str) -> Result<&'static KindInfo, ApiError> {
@@ -70,6 +89,16 @@ fn target(kind: &'static KindInfo, namespace: &str, name: &str) -> Target {
 }
 
 impl Ctx {
+    fn options(&self) -> WriteOptions {
+        WriteOptions {
+            manager: FieldManager {
+                user_agent: Some(self.manager.to_string()),
+                ..FieldManager::default()
+            },
+            ..WriteOptions::default()
+        }
+    }
+
     pub fn create(
         &mut self,
         kind: &'static str,
@@ -83,7 +112,7 @@ impl Ctx {
         }
         let written = self
             .registry
-            .create(info, namespace, body, WriteOptions::default())?;
+            .create(info, namespace, body, self.options())?;
         self.cache.put(kind, written.object.clone());
         Ok(written.object)
     }
@@ -101,7 +130,7 @@ impl Ctx {
         let t = target(info, &key.namespace, &key.name);
         match self
             .registry
-            .update(&t, subresource, object, WriteOptions::default())
+            .update(&t, subresource, object, self.options())
         {
             Ok(written) => {
                 // An update that removed the last finalizer of a deleting
@@ -288,7 +317,11 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
     let cache = blocking(|| Cache::load(&registry, R::KINDS));
     let mut state = Loop {
         reconciler,
-        ctx: Ctx { registry, cache },
+        ctx: Ctx {
+            registry,
+            cache,
+            manager: manager_of(R::NAME),
+        },
         dirty: BTreeSet::new(),
         timers: Timers::default(),
         last,

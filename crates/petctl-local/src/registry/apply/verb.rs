@@ -6,11 +6,13 @@
 
 use serde_json::{json, Value};
 
+use super::fieldset::FieldSet;
+use super::lastapplied;
 use super::managed::{Managed, Manager, Operation};
 use crate::registry::error::ApiError;
 use crate::registry::strategy::Part;
 use crate::registry::validate::{self, Origin};
-use crate::registry::{meta, scale, Registry, Target, WriteOptions, Written};
+use crate::registry::{meta, scale, PatchType, Registry, Target, WriteOptions, Written};
 
 /// Decodes an apply body (`yaml.Unmarshal` in handlers/patch.go).
 fn decode(body: &[u8]) -> Result<Value, ApiError> {
@@ -33,14 +35,34 @@ fn decode(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 impl Registry {
-    /// Server-side apply of `body` to `target` (or its status).
+    /// PATCH as the handler answers it: the written object, and whether an
+    /// apply created it, which is a 201 (`wasCreated` in handlers/patch.go),
+    /// dry run or not.
+    pub fn patch_or_create(
+        &self,
+        target: &Target,
+        subresource: Option<&str>,
+        patch_type: PatchType,
+        patch: &[u8],
+        options: WriteOptions,
+    ) -> Result<(Written, bool), ApiError> {
+        if patch_type == PatchType::Apply {
+            super::check_patch_options(patch_type, &options.manager)?;
+            return self.apply(target, subresource, patch, options);
+        }
+        let written = self.patch(target, subresource, patch_type, patch, options)?;
+        Ok((written, false))
+    }
+
+    /// Server-side apply of `body` to `target` (or its status): the written
+    /// object and whether it was created.
     pub(in crate::registry) fn apply(
         &self,
         target: &Target,
         subresource: Option<&str>,
         body: &[u8],
         options: WriteOptions,
-    ) -> Result<Written, ApiError> {
+    ) -> Result<(Written, bool), ApiError> {
         let (part, is_scale) = match subresource {
             None => (Part::Main, false),
             Some("status") => (Part::Status, false),
@@ -88,17 +110,27 @@ impl Registry {
                 meta.insert("name".into(), json!(target.name));
             }
             let created = self.create(kind, &target.namespace, object, options)?;
-            return Ok(Written {
+            let written = Written {
                 object: created.object,
                 warnings: [warnings, created.warnings].concat(),
-            });
+            };
+            return Ok((written, true));
         };
         let requested_rv = meta::resource_version(&config).to_string();
+        let kubectl = me.name == lastapplied::KUBECTL && !is_scale;
         let written = self.write(target, part, options, |current| {
             let mut managed = Managed::of(current).unwrap_or_default();
             let live = super::unmanaged(current);
+            let allowed = match kubectl {
+                true => lastapplied::allowed_conflicts(updater.typed(), &me.api_version, &live),
+                false => FieldSet::default(),
+            };
+            let updater = super::updater_for(kind, part).allowing(allowed);
             let mut object =
                 updater.apply(&live, &config, &mut managed, &me, force, &meta::now())?;
+            if kubectl {
+                lastapplied::refresh(&mut object, &config);
+            }
             managed.store_in(&mut object);
             if let Some(meta) = meta::metadata_mut(&mut object) {
                 meta.shift_remove("resourceVersion");
@@ -108,13 +140,14 @@ impl Registry {
             }
             Ok((object, warnings.clone()))
         })?;
-        Ok(match is_scale {
+        let written = match is_scale {
             true => Written {
                 object: scale::to_scale(&written.object),
                 warnings: written.warnings,
             },
             false => written,
-        })
+        };
+        Ok((written, false))
     }
 }
 
