@@ -88,15 +88,29 @@ fn target(kind: &'static KindInfo, namespace: &str, name: &str) -> Target {
     }
 }
 
+/// The manager of an event a controller records: that of the component
+/// it names, for the scheduler that runs inside the simulated kubelet
+/// reports as `default-scheduler` from its own binary, `kube-scheduler`.
+fn event_manager(event: &Value, fallback: &'static str) -> &'static str {
+    match meta::str_at(event, "/source/component") {
+        "default-scheduler" => "kube-scheduler",
+        _ => fallback,
+    }
+}
+
+fn options_for(manager: &str) -> WriteOptions {
+    WriteOptions {
+        manager: FieldManager {
+            user_agent: Some(manager.to_string()),
+            ..FieldManager::default()
+        },
+        ..WriteOptions::default()
+    }
+}
+
 impl Ctx {
     fn options(&self) -> WriteOptions {
-        WriteOptions {
-            manager: FieldManager {
-                user_agent: Some(self.manager.to_string()),
-                ..FieldManager::default()
-            },
-            ..WriteOptions::default()
-        }
+        options_for(self.manager)
     }
 
     pub fn create(
@@ -110,9 +124,11 @@ impl Ctx {
             map.insert("apiVersion".into(), json!(info.api_version()));
             map.insert("kind".into(), json!(info.kind));
         }
-        let written = self
-            .registry
-            .create(info, namespace, body, self.options())?;
+        let options = match kind {
+            "Event" => options_for(event_manager(&body, self.manager)),
+            _ => self.options(),
+        };
+        let written = self.registry.create(info, namespace, body, options)?;
         self.cache.put(kind, written.object.clone());
         Ok(written.object)
     }
