@@ -3,9 +3,9 @@
 //! real kubectl (`apply --server-side`, `--force-conflicts`,
 //! `--show-managed-fields`), with client-side apply and diff unchanged.
 
-mod cap; // at most 10 Update entries, the oldest merged into ancient-changes
 mod controllers; // what the in-process controllers write, under their upstream managers
-mod handoff; // client-side apply to server-side apply and back, with the real kubectl
+mod handoff;
+mod updates; // Update entries: at most 10 (ancient-changes), reset by [] or [{}], bad ones ignored // client-side apply to server-side apply and back, with the real kubectl
 
 use serde_json::{json, Value};
 
@@ -110,6 +110,12 @@ fn apply_needs_a_field_manager_and_force_is_for_apply_only() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  managedFields: []\n",
     )
     .expect_status(400, "BadRequest", "metadata.managedFields must be nil");
+    // Another type than the URL's, as versioncheck.go words it.
+    apply(&server, "fieldManager=a", "apiVersion: v1\nkind: Secret\n").expect_status(
+        400,
+        "BadRequest",
+        "invalid object type: /v1, Kind=Secret",
+    );
 }
 
 #[test]

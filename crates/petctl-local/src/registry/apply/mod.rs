@@ -178,10 +178,25 @@ fn record_update(
     }
 }
 
+/// Whether managedFields sent with an update ask for a reset
+/// (`isResetManagedFields` in managedfields/internal/fieldmanager.go): an
+/// empty list, or a list of one entry with nothing set.
+fn is_reset(requested: &Value) -> bool {
+    match requested.as_array().map(Vec::as_slice) {
+        Some([]) => true,
+        Some([Value::Object(entry)]) => entry
+            .values()
+            .all(|v| v.is_null() || v.as_str() == Some("")),
+        _ => false,
+    }
+}
+
 /// Records an update of `current` into `object` (the prepared result of a
 /// request whose object carried `requested` as its managedFields). As
-/// upstream, managedFields a client sends replace the stored ones, `[]`
-/// clears them, and an object that has none is not tracked until applied.
+/// upstream, managedFields a client sends replace the stored ones, `[]` or
+/// `[{}]` clears them, ones that do not decode are ignored for the stored
+/// ones, and an object that has none is not tracked until applied
+/// (`skipnonapplied.go`).
 pub fn track_update(
     kind: &'static KindInfo,
     part: Part,
@@ -198,10 +213,7 @@ pub fn track_update(
     }
     let Some(name) = manager.name() else { return };
     let requested = requested.filter(|_| part == Part::Main);
-    if requested
-        .as_ref()
-        .is_some_and(|r| r.as_array().is_some_and(Vec::is_empty))
-    {
+    if requested.as_ref().is_some_and(is_reset) {
         Managed::default().store_in(object);
         return;
     }

@@ -76,10 +76,11 @@ impl Registry {
             return Err(super::super::verbs::name_mismatch(&body_name, &target.name));
         }
         if is_scale {
+            check_object_type(&config, "autoscaling/v1", "Scale")?;
             validate::check_scale(&config)?;
             config = parent_of_scale(target, &config);
         } else {
-            validate::check_type(kind, &config)?;
+            check_object_type(&config, &kind.api_version(), kind.kind)?;
             validate::check_namespace(kind, &target.namespace, &config)?;
         }
         let warnings = validate::decode(
@@ -151,6 +152,25 @@ impl Registry {
     }
 }
 
+/// An applied configuration must be of the kind and version the URL serves
+/// (`versioncheck.go`), worded as Go prints its GroupVersionKind: one whose
+/// apiVersion does not parse is all empty (`Unstructured.GroupVersionKind`).
+fn check_object_type(config: &Value, api_version: &str, kind: &str) -> Result<(), ApiError> {
+    let text = |key: &str| config.get(key).and_then(Value::as_str).unwrap_or("");
+    let (body_version, body_kind) = (text("apiVersion"), text("kind"));
+    if body_version == api_version && body_kind == kind {
+        return Ok(());
+    }
+    let shown = match body_version.split('/').collect::<Vec<_>>().as_slice() {
+        [version] => format!("/{version}, Kind={body_kind}"),
+        [group, version] => format!("{group}/{version}, Kind={body_kind}"),
+        _ => "/, Kind=".to_string(),
+    };
+    Err(ApiError::bad_request(format!(
+        "invalid object type: {shown}"
+    )))
+}
+
 /// What an apply of a Scale applies to its object: `spec.replicas`, the
 /// one field a Scale writes, owned under the `scale` subresource
 /// (`handlers/fieldmanager/scalehandler.go` maps the same path).
@@ -173,6 +193,32 @@ fn parent_of_scale(target: &Target, scale: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_applied_object_of_another_type_is_named_as_go_prints_it() {
+        let config = |v: &str, k: &str| json!({"apiVersion": v, "kind": k});
+        assert!(
+            check_object_type(&config("apps/v1", "StatefulSet"), "apps/v1", "StatefulSet").is_ok()
+        );
+        let message = |c: Value| {
+            check_object_type(&c, "apps/v1", "StatefulSet")
+                .unwrap_err()
+                .message
+        };
+        assert_eq!(
+            message(config("apps/v1", "Deployment")),
+            "invalid object type: apps/v1, Kind=Deployment"
+        );
+        assert_eq!(
+            message(config("v1", "Pod")),
+            "invalid object type: /v1, Kind=Pod"
+        );
+        assert_eq!(message(json!({})), "invalid object type: /, Kind=");
+        assert_eq!(
+            message(config("a/b/c", "X")),
+            "invalid object type: /, Kind="
+        );
+    }
 
     #[test]
     fn apply_bodies_are_yaml_or_json_objects_without_managed_fields() {
