@@ -3,9 +3,14 @@
 //! real kubectl (`apply --server-side`, `--force-conflicts`,
 //! `--show-managed-fields`), with client-side apply and diff unchanged.
 
-mod controllers; // what the in-process controllers write, under their upstream managers
+/// What the in-process controllers write, under their upstream managers.
+mod controllers;
+/// Client-side apply to server-side apply and back, with the real kubectl.
 mod handoff;
-mod updates; // Update entries: at most 10 (ancient-changes), reset by [] or [{}], bad ones ignored // client-side apply to server-side apply and back, with the real kubectl
+/// An applied resourceVersion is a precondition; stripped metadata is nobody's.
+mod preconditions;
+/// Update entries: at most 10 (ancient-changes), reset by [] or [{}], bad ones ignored.
+mod updates;
 
 use serde_json::{json, Value};
 
