@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::{apply, ok, CM};
+use super::{apply, ok};
 use crate::support::LocalServer;
 
 #[test]
