@@ -99,7 +99,7 @@ impl Registry {
         let updater = super::updater_for(kind, part);
         let mut options = options;
         options.manager.applied = true;
-        let Some(_) = self.read(target)? else {
+        if self.read(target)?.is_none() {
             if part != Part::Main || is_scale {
                 return Err(ApiError::not_found(kind, &target.name));
             }
@@ -110,13 +110,20 @@ impl Registry {
             if let Some(meta) = meta::metadata_mut(&mut object) {
                 meta.insert("name".into(), json!(target.name));
             }
-            let created = self.create(kind, &target.namespace, object, options)?;
-            let written = Written {
-                object: created.object,
-                warnings: [warnings, created.warnings].concat(),
-            };
-            return Ok((written, true));
-        };
+            // Created by someone else since the read: applied to theirs, as
+            // GuaranteedUpdate retries with the object it finds.
+            match self.create(kind, &target.namespace, object, options.clone()) {
+                Err(err) if err.reason == "AlreadyExists" => {}
+                created => {
+                    let created = created?;
+                    let written = Written {
+                        object: created.object,
+                        warnings: [warnings, created.warnings].concat(),
+                    };
+                    return Ok((written, true));
+                }
+            }
+        }
         let requested_rv = meta::resource_version(&config).to_string();
         let kubectl = me.name == lastapplied::KUBECTL && !is_scale;
         let written = self.write(target, part, options, |current| {
