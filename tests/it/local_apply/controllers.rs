@@ -178,3 +178,44 @@ fn controller_writes_are_recorded_under_their_upstream_managers() {
         "{namespace:#}"
     );
 }
+
+#[test]
+fn an_unschedulable_pods_status_is_the_schedulers() {
+    let Some(binary) = kubectl_or_skip("an_unschedulable_pods_status_is_the_schedulers") else {
+        return;
+    };
+    let kubectl = Kubectl {
+        binary,
+        server: LocalServer::start_with(READY_AT_ONCE),
+    };
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lonely\nspec:\n  nodeSelector:\n    disk: none\n  containers:\n  - name: app\n    image: nginx:1.25\n";
+    kubectl
+        .run(&["create", "-f", "-"], Some(pod))
+        .expect_success();
+    kubectl
+        .run(
+            &[
+                "wait",
+                "--for=condition=PodScheduled=False",
+                "pod/lonely",
+                "--timeout=60s",
+            ],
+            None,
+        )
+        .expect_success();
+    let pod = kubectl.get_managed(&["pod", "lonely"]);
+    assert_eq!(
+        entries(&pod),
+        ["kube-scheduler Update status", "kubectl-create Update"],
+        "{pod:#}"
+    );
+    let status = fields_of(&pod, "kube-scheduler", "status");
+    assert!(
+        status["f:status"]["f:conditions"]["k:{\"type\":\"PodScheduled\"}"].is_object(),
+        "{status:#}"
+    );
+    let events = kubectl.get_managed(&["events", "--field-selector", "reason=FailedScheduling"]);
+    let events = events["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(entries(&events[0]), ["kube-scheduler Update"]);
+}

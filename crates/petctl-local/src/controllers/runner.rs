@@ -98,6 +98,18 @@ fn event_manager(event: &Value, fallback: &'static str) -> &'static str {
     }
 }
 
+/// The manager of a write: the controller's, except for the scheduler that
+/// runs inside the simulated kubelet — a kubelet writes only pods bound to
+/// its node, so a write of a pod not bound yet (its PodScheduled condition)
+/// is the scheduler's, `kube-scheduler` as upstream records it.
+fn write_manager(kind: &str, object: &Value, controller: &'static str) -> &'static str {
+    let unbound = meta::str_at(object, "/spec/nodeName").is_empty();
+    match (kind, controller) {
+        ("Pod", "kubelet") if unbound => "kube-scheduler",
+        _ => controller,
+    }
+}
+
 fn options_for(manager: &str) -> WriteOptions {
     WriteOptions {
         manager: FieldManager {
@@ -144,10 +156,8 @@ impl Ctx {
         let info = kind_info(kind)?;
         let key = Key::of(kind, &object);
         let t = target(info, &key.namespace, &key.name);
-        match self
-            .registry
-            .update(&t, subresource, object, self.options())
-        {
+        let options = options_for(write_manager(kind, &object, self.manager));
+        match self.registry.update(&t, subresource, object, options) {
             Ok(written) => {
                 // An update that removed the last finalizer of a deleting
                 // object deleted it.
