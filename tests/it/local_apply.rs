@@ -293,6 +293,16 @@ struct Kubectl {
 }
 
 impl Kubectl {
+    /// The real kubectl and a server started with `flags`, or None when
+    /// the test is skipped for want of kubectl.
+    fn start(test: &str, flags: &[&str]) -> Option<Kubectl> {
+        let binary = kubectl_or_skip(test)?;
+        Some(Kubectl {
+            binary,
+            server: LocalServer::start_with(flags),
+        })
+    }
+
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
         kubectl_with(&self.binary, &self.server, args, stdin.map(str::as_bytes))
     }
@@ -327,14 +337,11 @@ fn assert_patch_answered(run: &Run, status: &str) {
 
 #[test]
 fn kubectl_server_side_apply_conflicts_force_and_managed_fields() {
-    let Some(binary) =
-        kubectl_or_skip("kubectl_server_side_apply_conflicts_force_and_managed_fields")
-    else {
+    let Some(kubectl) = Kubectl::start(
+        "kubectl_server_side_apply_conflicts_force_and_managed_fields",
+        &[],
+    ) else {
         return;
-    };
-    let kubectl = Kubectl {
-        binary,
-        server: LocalServer::start(),
     };
     // A dry run of an apply that would create is a 201, as is the create.
     let dry = kubectl.run(
@@ -451,12 +458,8 @@ fn kubectl_server_side_apply_conflicts_force_and_managed_fields() {
 
 #[test]
 fn kubectl_client_side_apply_and_diff_still_work() {
-    let Some(binary) = kubectl_or_skip("kubectl_client_side_apply_and_diff_still_work") else {
+    let Some(kubectl) = Kubectl::start("kubectl_client_side_apply_and_diff_still_work", &[]) else {
         return;
-    };
-    let kubectl = Kubectl {
-        binary,
-        server: LocalServer::start(),
     };
     let first = kubectl.run(&["apply", "-f", "-"], Some(&statefulset(2)));
     first.expect_success();

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::{entries, Kubectl};
-use crate::support::{kubectl_or_skip, LocalServer, SetManifest, READY_AT_ONCE};
+use crate::support::{SetManifest, READY_AT_ONCE};
 
 impl Kubectl {
     /// `kubectl get ARGS -o json --show-managed-fields`, parsed.
@@ -35,14 +35,11 @@ fn fields_of<'a>(object: &'a Value, manager: &str, subresource: &str) -> &'a Val
 
 #[test]
 fn controller_writes_are_recorded_under_their_upstream_managers() {
-    let Some(binary) =
-        kubectl_or_skip("controller_writes_are_recorded_under_their_upstream_managers")
-    else {
+    let Some(kubectl) = Kubectl::start(
+        "controller_writes_are_recorded_under_their_upstream_managers",
+        READY_AT_ONCE,
+    ) else {
         return;
-    };
-    let kubectl = Kubectl {
-        binary,
-        server: LocalServer::start_with(READY_AT_ONCE),
     };
     kubectl
         .run(&["create", "namespace", "team"], None)
@@ -181,12 +178,11 @@ fn controller_writes_are_recorded_under_their_upstream_managers() {
 
 #[test]
 fn an_unschedulable_pods_status_is_the_schedulers() {
-    let Some(binary) = kubectl_or_skip("an_unschedulable_pods_status_is_the_schedulers") else {
+    let Some(kubectl) = Kubectl::start(
+        "an_unschedulable_pods_status_is_the_schedulers",
+        READY_AT_ONCE,
+    ) else {
         return;
-    };
-    let kubectl = Kubectl {
-        binary,
-        server: LocalServer::start_with(READY_AT_ONCE),
     };
     let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lonely\nspec:\n  nodeSelector:\n    disk: none\n  containers:\n  - name: app\n    image: nginx:1.25\n";
     kubectl

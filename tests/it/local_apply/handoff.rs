@@ -8,7 +8,6 @@
 use serde_json::{json, Value};
 
 use super::{entries, Kubectl};
-use crate::support::{kubectl_or_skip, LocalServer};
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -21,11 +20,7 @@ fn config_map(data: &[(&str, &str)]) -> String {
 }
 
 fn kubectl(test: &str) -> Option<Kubectl> {
-    let binary = kubectl_or_skip(test)?;
-    Some(Kubectl {
-        binary,
-        server: LocalServer::start(),
-    })
+    Kubectl::start(test, &[])
 }
 
 impl Kubectl {
