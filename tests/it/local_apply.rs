@@ -3,9 +3,18 @@
 //! real kubectl (`apply --server-side`, `--force-conflicts`,
 //! `--show-managed-fields`), with client-side apply and diff unchanged.
 
+/// What the in-process controllers write, under their upstream managers.
+mod controllers;
+/// Client-side apply to server-side apply and back, with the real kubectl.
+mod handoff;
+/// An applied resourceVersion is a precondition; stripped metadata is nobody's.
+mod preconditions;
+/// Update entries: at most 10 (ancient-changes), reset by [] or [{}], bad ones ignored.
+mod updates;
+
 use serde_json::{json, Value};
 
-use crate::support::{kubectl_or_skip, kubectl_with, repo_root, LocalServer, Run};
+use crate::support::{kubectl_or_skip, kubectl_with, repo_root, LocalServer, Run, SetManifest};
 
 const APPLY: &str = "application/apply-patch+yaml";
 const CM: &str = "/api/v1/namespaces/default/configmaps";
@@ -49,6 +58,28 @@ fn managers(object: &Value) -> Vec<(String, String, Value)> {
         .unwrap_or_default()
 }
 
+/// The entries of an object as `manager operation [subresource]`, sorted:
+/// which entries there are, whatever the order their times give them.
+fn entries(object: &Value) -> Vec<String> {
+    let mut entries: Vec<String> = object["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let text = |key: &str| e[key].as_str().unwrap_or("").to_string();
+            let entry = format!(
+                "{} {} {}",
+                text("manager"),
+                text("operation"),
+                text("subresource")
+            );
+            entry.trim_end().to_string()
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
 #[test]
 fn apply_needs_a_field_manager_and_force_is_for_apply_only() {
     let server = LocalServer::start();
@@ -84,17 +115,34 @@ fn apply_needs_a_field_manager_and_force_is_for_apply_only() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  managedFields: []\n",
     )
     .expect_status(400, "BadRequest", "metadata.managedFields must be nil");
+    // Another type than the URL's, as versioncheck.go words it.
+    apply(&server, "fieldManager=a", "apiVersion: v1\nkind: Secret\n").expect_status(
+        400,
+        "BadRequest",
+        "invalid object type: /v1, Kind=Secret",
+    );
 }
 
 #[test]
 fn apply_creates_owns_conflicts_forces_and_prunes() {
     let server = LocalServer::start();
-    // Apply to a missing object creates it; the body may be JSON too.
-    let object = ok(apply(
+    // Apply to a missing object creates it, a 201 as a POST (`wasCreated`
+    // in handlers/patch.go), dry run or not; the body may be JSON too.
+    let dry = apply(
+        &server,
+        "fieldManager=deploy&dryRun=All",
+        &config("  a: \"1\"\n"),
+    );
+    assert_eq!(dry.status, 201, "{}", dry.body);
+    assert_eq!(dry.json()["data"]["a"], "1");
+    assert_eq!(server.get(&format!("{CM}/app")).status, 404);
+    let created = apply(
         &server,
         "fieldManager=deploy",
         &config("  a: \"1\"\n  b: \"2\"\n"),
-    ));
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let object = created.json();
     assert_eq!(object["data"], json!({"a": "1", "b": "2"}));
     assert_eq!(
         managers(&object),
@@ -127,8 +175,10 @@ fn apply_creates_owns_conflicts_forces_and_prunes() {
         status["details"]["causes"],
         json!([{"type": "FieldManagerConflict", "message": "conflict with \"deploy\"", "field": ".data.a"}])
     );
-    // The same value is shared, not a conflict.
-    ok(apply(&server, "fieldManager=ops", &config("  b: \"2\"\n")));
+    // The same value is shared, not a conflict; an apply to an object
+    // that exists answers 200.
+    let shared = apply(&server, "fieldManager=ops", &config("  b: \"2\"\n"));
+    assert_eq!(shared.status, 200, "{}", shared.body);
 
     // A dry run changes nothing.
     let dry = ok(apply(
@@ -243,59 +293,96 @@ struct Kubectl {
 }
 
 impl Kubectl {
+    /// The real kubectl and a server started with `flags`, or None when
+    /// the test is skipped for want of kubectl.
+    fn start(test: &str, flags: &[&str]) -> Option<Kubectl> {
+        let binary = kubectl_or_skip(test)?;
+        Some(Kubectl {
+            binary,
+            server: LocalServer::start_with(flags),
+        })
+    }
+
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
         kubectl_with(&self.binary, &self.server, args, stdin.map(str::as_bytes))
     }
 }
 
-const STATEFULSET: &str = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 2
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.25
-        ports:
-        - containerPort: 80
-          name: web
-";
+/// The StatefulSet the kubectl tests apply: the support builder's, with a
+/// named container port, whose key in managedFields has the defaulted
+/// protocol.
+fn statefulset(replicas: i64) -> String {
+    SetManifest::statefulset("web")
+        .service_name("nginx")
+        .replicas(replicas)
+        .container("nginx", "nginx:1.25")
+        .yaml()
+        .replace(
+            "image: nginx:1.25\n",
+            "image: nginx:1.25\n        ports:\n        - containerPort: 80\n          name: web\n",
+        )
+}
+
+/// Panics unless kubectl's `-v=6` log shows its PATCH answered `status`.
+#[track_caller]
+fn assert_patch_answered(run: &Run, status: &str) {
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.contains("PATCH") && l.contains(status)),
+        "no PATCH answered {status}:\n{}",
+        run.stderr
+    );
+}
 
 #[test]
 fn kubectl_server_side_apply_conflicts_force_and_managed_fields() {
-    let Some(binary) =
-        kubectl_or_skip("kubectl_server_side_apply_conflicts_force_and_managed_fields")
-    else {
+    let Some(kubectl) = Kubectl::start(
+        "kubectl_server_side_apply_conflicts_force_and_managed_fields",
+        &[],
+    ) else {
         return;
     };
-    let kubectl = Kubectl {
-        binary,
-        server: LocalServer::start(),
-    };
-    let run = kubectl.run(&["apply", "--server-side", "-f", "-"], Some(STATEFULSET));
-    run.expect_success();
-    assert_eq!(run.stdout, "statefulset.apps/web serverside-applied\n");
+    // A dry run of an apply that would create is a 201, as is the create.
     let dry = kubectl.run(
-        &["apply", "--server-side", "--dry-run=server", "-f", "-"],
-        Some(&STATEFULSET.replace("replicas: 2", "replicas: 4")),
+        &[
+            "apply",
+            "--server-side",
+            "--dry-run=server",
+            "-v=6",
+            "-f",
+            "-",
+        ],
+        Some(&statefulset(4)),
     );
     dry.expect_success();
     assert_eq!(
         dry.stdout,
         "statefulset.apps/web serverside-applied (server dry run)\n"
     );
+    assert_patch_answered(&dry, "201 Created");
+    let run = kubectl.run(
+        &["apply", "--server-side", "-v=6", "-f", "-"],
+        Some(&statefulset(2)),
+    );
+    run.expect_success();
+    assert_eq!(run.stdout, "statefulset.apps/web serverside-applied\n");
+    assert_patch_answered(&run, "201 Created");
+    let dry = kubectl.run(
+        &[
+            "apply",
+            "--server-side",
+            "--dry-run=server",
+            "-v=6",
+            "-f",
+            "-",
+        ],
+        Some(&statefulset(4)),
+    );
+    dry.expect_success();
+    assert_patch_answered(&dry, "200 OK");
 
-    let scaled = STATEFULSET.replace("replicas: 2", "replicas: 3");
+    let scaled = statefulset(3);
     let conflict = kubectl.run(
         &["apply", "--server-side", "--field-manager=ops", "-f", "-"],
         Some(&scaled),
@@ -371,17 +458,13 @@ fn kubectl_server_side_apply_conflicts_force_and_managed_fields() {
 
 #[test]
 fn kubectl_client_side_apply_and_diff_still_work() {
-    let Some(binary) = kubectl_or_skip("kubectl_client_side_apply_and_diff_still_work") else {
+    let Some(kubectl) = Kubectl::start("kubectl_client_side_apply_and_diff_still_work", &[]) else {
         return;
     };
-    let kubectl = Kubectl {
-        binary,
-        server: LocalServer::start(),
-    };
-    let first = kubectl.run(&["apply", "-f", "-"], Some(STATEFULSET));
+    let first = kubectl.run(&["apply", "-f", "-"], Some(&statefulset(2)));
     first.expect_success();
     assert_eq!(first.stdout, "statefulset.apps/web created\n");
-    let scaled = STATEFULSET.replace("replicas: 2", "replicas: 3");
+    let scaled = statefulset(3);
     let diff = kubectl.run(&["diff", "-f", "-"], Some(&scaled));
     diff.expect_code(1);
     assert!(diff.stdout.contains("+  replicas: 3"), "{}", diff.stdout);
@@ -404,11 +487,14 @@ fn kubectl_client_side_apply_and_diff_still_work() {
             .stdout,
     )
     .expect("json");
-    let names: Vec<String> = managers(&object)
-        .into_iter()
-        .map(|(m, o, _)| format!("{m} {o}"))
-        .collect();
-    assert_eq!(names, ["kubectl-client-side-apply Update"]);
+    // The controller's status writes are its own entry.
+    assert_eq!(
+        entries(&object),
+        [
+            "kube-controller-manager Update status",
+            "kubectl-client-side-apply Update"
+        ]
+    );
     // Server-side apply after client-side apply takes over what it applies.
     let run = kubectl.run(
         &["apply", "--server-side", "--force-conflicts", "-f", "-"],
@@ -421,7 +507,7 @@ fn kubectl_client_side_apply_and_diff_still_work() {
 fn status_is_applied_through_its_subresource_only() {
     let server = LocalServer::start();
     let sets = "/apis/apps/v1/namespaces/default/statefulsets";
-    let body = STATEFULSET.replace(
+    let body = statefulset(2).replace(
         "apiVersion: apps/v1\nkind: StatefulSet\n",
         "apiVersion: apps/v1\nkind: StatefulSet\nstatus:\n  replicas: 7\n",
     );
@@ -475,7 +561,7 @@ fn a_scale_apply_owns_replicas_under_the_scale_subresource() {
         "PATCH",
         &format!("{sets}/web?fieldManager=deploy"),
         Some(APPLY),
-        STATEFULSET.as_bytes(),
+        statefulset(2).as_bytes(),
     ));
     let scale =
         "apiVersion: autoscaling/v1\nkind: Scale\nmetadata:\n  name: web\nspec:\n  replicas: 4\n";

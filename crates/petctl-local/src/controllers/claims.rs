@@ -225,7 +225,15 @@ mod tests {
             .unwrap()
             .object;
         let cache = Cache::load(&registry, KINDS);
-        (dir, Ctx { registry, cache }, set)
+        (
+            dir,
+            Ctx {
+                registry,
+                cache,
+                manager: "kube-controller-manager",
+            },
+            set,
+        )
     }
 
     fn claim_target() -> Target {

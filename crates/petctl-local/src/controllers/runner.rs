@@ -11,6 +11,7 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::cache::{Cache, Key};
 use crate::log::log;
+use crate::registry::apply::FieldManager;
 use crate::registry::error::ApiError;
 use crate::registry::{
     meta, DeleteOptions, Deleted, Preconditions, Registry, Target, WriteOptions,
@@ -52,6 +53,24 @@ pub trait Reconciler: Send + 'static {
 pub struct Ctx {
     pub registry: Arc<Registry>,
     pub cache: Cache,
+    /// The field manager its writes are recorded under (see [`manager_of`]).
+    pub manager: &'static str,
+}
+
+/// The field manager upstream records for a controller's writes: the
+/// User-Agent of its client up to the first `/` (`managerOrUserAgent` in
+/// endpoints/handlers/rest.go). Every controller of kube-controller-manager
+/// (statefulset, persistentvolume, pvc-protection, garbage collector,
+/// namespace, serviceaccount, root-ca-cert-publisher) shares its binary's
+/// agent, `kube-controller-manager/v1.x (linux/amd64) kubernetes/…/NAME`;
+/// the kubelet's writes (pod status, nodes, its events) are `kubelet`'s.
+/// The PetSet controller is petctl's own operator, named after itself.
+pub fn manager_of(controller: &str) -> &'static str {
+    match controller {
+        "kubelet" => "kubelet",
+        "petset-controller" => "petset-controller",
+        _ => "kube-controller-manager",
+    }
 }
 
 pub fn kind_info(kind: &str) -> Result<&'static KindInfo, ApiError> {
@@ -69,7 +88,43 @@ fn target(kind: &'static KindInfo, namespace: &str, name: &str) -> Target {
     }
 }
 
+/// The manager of an event a controller records: that of the component
+/// it names, for the scheduler that runs inside the simulated kubelet
+/// reports as `default-scheduler` from its own binary, `kube-scheduler`.
+fn event_manager(event: &Value, fallback: &'static str) -> &'static str {
+    match meta::str_at(event, "/source/component") {
+        "default-scheduler" => "kube-scheduler",
+        _ => fallback,
+    }
+}
+
+/// The manager of a write: the controller's, except for the scheduler that
+/// runs inside the simulated kubelet — a kubelet writes only pods bound to
+/// its node, so a write of a pod not bound yet (its PodScheduled condition)
+/// is the scheduler's, `kube-scheduler` as upstream records it.
+fn write_manager(kind: &str, object: &Value, controller: &'static str) -> &'static str {
+    let unbound = meta::str_at(object, "/spec/nodeName").is_empty();
+    match (kind, controller) {
+        ("Pod", "kubelet") if unbound => "kube-scheduler",
+        _ => controller,
+    }
+}
+
+fn options_for(manager: &str) -> WriteOptions {
+    WriteOptions {
+        manager: FieldManager {
+            user_agent: Some(manager.to_string()),
+            ..FieldManager::default()
+        },
+        ..WriteOptions::default()
+    }
+}
+
 impl Ctx {
+    fn options(&self) -> WriteOptions {
+        options_for(self.manager)
+    }
+
     pub fn create(
         &mut self,
         kind: &'static str,
@@ -81,9 +136,11 @@ impl Ctx {
             map.insert("apiVersion".into(), json!(info.api_version()));
             map.insert("kind".into(), json!(info.kind));
         }
-        let written = self
-            .registry
-            .create(info, namespace, body, WriteOptions::default())?;
+        let options = match kind {
+            "Event" => options_for(event_manager(&body, self.manager)),
+            _ => self.options(),
+        };
+        let written = self.registry.create(info, namespace, body, options)?;
         self.cache.put(kind, written.object.clone());
         Ok(written.object)
     }
@@ -99,10 +156,8 @@ impl Ctx {
         let info = kind_info(kind)?;
         let key = Key::of(kind, &object);
         let t = target(info, &key.namespace, &key.name);
-        match self
-            .registry
-            .update(&t, subresource, object, WriteOptions::default())
-        {
+        let options = options_for(write_manager(kind, &object, self.manager));
+        match self.registry.update(&t, subresource, object, options) {
             Ok(written) => {
                 // An update that removed the last finalizer of a deleting
                 // object deleted it.
@@ -288,7 +343,11 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
     let cache = blocking(|| Cache::load(&registry, R::KINDS));
     let mut state = Loop {
         reconciler,
-        ctx: Ctx { registry, cache },
+        ctx: Ctx {
+            registry,
+            cache,
+            manager: manager_of(R::NAME),
+        },
         dirty: BTreeSet::new(),
         timers: Timers::default(),
         last,

@@ -147,7 +147,16 @@ impl Registry {
             if self.read(&target)?.is_none() {
                 let body =
                     json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
-                match self.create(namespaces, "", body, WriteOptions::default()) {
+                // Created by kube-apiserver's own bootstrap controller, whose
+                // loopback client's agent names the manager.
+                let options = WriteOptions {
+                    manager: apply::FieldManager {
+                        user_agent: Some("kube-apiserver".into()),
+                        ..apply::FieldManager::default()
+                    },
+                    ..WriteOptions::default()
+                };
+                match self.create(namespaces, "", body, options) {
                     Ok(_) => {}
                     Err(err) if err.reason == "AlreadyExists" => {}
                     Err(err) => return Err(err),

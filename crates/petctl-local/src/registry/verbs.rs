@@ -73,9 +73,12 @@ impl Registry {
             meta.remove("generation");
         }
         strategy::apply_defaults(kind, &mut object);
+        // Before PrepareForCreate and admission: what they add (a
+        // namespace's spec.finalizers, a protection finalizer) is nobody's,
+        // as in create.go, which runs the field manager before both.
+        apply::track_create(kind, &options.manager, &mut object);
         strategy::prepare_for_create(kind, &mut object);
         admission::admit_create(kind, &mut object);
-        apply::track_create(kind, &options.manager, &mut object);
         if let Some(map) = object.as_object_mut() {
             match strategy::initial_status(kind, &object_clone_for_status(map)) {
                 Some(status) => map.insert("status".into(), status),
@@ -132,6 +135,8 @@ impl Registry {
                     options.field_validation,
                     Origin::Body(target.kind),
                 )?;
+                let mut options = options;
+                options.manager.scale = true;
                 let written = self.write(target, Part::Main, options, |current| {
                     Ok((scale::apply_scale(current, &body)?, Vec::new()))
                 })?;
@@ -180,7 +185,7 @@ impl Registry {
     ) -> Result<Written, ApiError> {
         apply::check_patch_options(patch_type, &options.manager)?;
         if patch_type == PatchType::Apply {
-            return self.apply(target, subresource, patch, options);
+            return Ok(self.apply(target, subresource, patch, options)?.0);
         }
         let apply = |view: &Value| -> Result<Value, ApiError> {
             let result = match patch_type {
@@ -202,6 +207,8 @@ impl Registry {
             Some(_) => return Err(ApiError::path_not_found()),
         };
         let is_scale = subresource == Some("scale");
+        let mut options = options;
+        options.manager.scale = is_scale;
         let mode = options.field_validation;
         // Everything a PUT checks is checked on the patched object inside
         // the read-modify-write, so a rejected patch is never committed.

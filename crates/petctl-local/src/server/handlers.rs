@@ -388,11 +388,11 @@ async fn resource(
             let options = params.write_options()?;
             let patch_type = body::patch_type(content_type.as_deref())?;
             let sub = path.subresource.clone();
-            let written = blocking(app, move |registry| {
-                registry.patch(&target, sub.as_deref(), patch_type, &bytes, options)
+            let (written, created) = blocking(app, move |registry| {
+                registry.patch_or_create(&target, sub.as_deref(), patch_type, &bytes, options)
             })
             .await?;
-            Ok(written_response(200, written))
+            Ok(written_response(if created { 201 } else { 200 }, written))
         }
         (&Method::DELETE, Some(target)) if path.subresource.is_none() => {
             let (_, options, write) = request.delete_options().await?;

@@ -8,6 +8,13 @@ use serde_json::{json, Map, Value};
 
 use super::fieldset::FieldSet;
 
+/// The manager the oldest Update entries are merged into.
+pub const ANCIENT_CHANGES: &str = "ancient-changes";
+
+/// How many Update entries an object keeps (`DefaultMaxUpdateManagers` in
+/// managedfields/internal/fieldmanager.go).
+pub const MAX_UPDATE_MANAGERS: usize = 10;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Operation {
     Apply,
@@ -137,6 +144,75 @@ impl Managed {
         self.entries.retain(|e| !e.fields.is_empty());
     }
 
+    /// Merges the oldest Update entries into one `ancient-changes` entry
+    /// per apiVersion until at most `max` Update entries are left
+    /// (`capUpdateManagers` in managedfields/internal/capmanagers.go): the
+    /// oldest entry of a version becomes the bucket when a second one of
+    /// that version is merged, and the bucket takes the time of the last
+    /// entry merged into it. Apply entries are never merged.
+    pub fn cap_updates(&mut self, max: usize) {
+        let mut updaters: Vec<Manager> = self
+            .entries
+            .iter()
+            .filter(|e| e.manager.operation == Operation::Update)
+            .map(|e| e.manager.clone())
+            .collect();
+        if updaters.len() <= max {
+            return;
+        }
+        // Oldest first; a missing time counts as the epoch, ties go by the
+        // manager's identity (name first, as its encoded identifier).
+        let seconds = |m: &Manager| {
+            self.get(m)
+                .and_then(|e| e.time.clone())
+                .map(|t| t.chars().take(19).collect::<String>())
+        };
+        updaters.sort_by(|a, b| {
+            (seconds(a), &a.name, &a.api_version, &a.subresource).cmp(&(
+                seconds(b),
+                &b.name,
+                &b.api_version,
+                &b.subresource,
+            ))
+        });
+        let mut first_of_version: Vec<(String, Manager)> = Vec::new();
+        let mut length = updaters.len();
+        for manager in updaters {
+            if length <= max {
+                break;
+            }
+            let version = manager.api_version.clone();
+            let Some(first) = first_of_version
+                .iter()
+                .find(|(v, _)| *v == version)
+                .map(|(_, m)| m.clone())
+            else {
+                first_of_version.push((version, manager));
+                continue;
+            };
+            let bucket = Manager {
+                name: ANCIENT_CHANGES.into(),
+                operation: Operation::Update,
+                subresource: String::new(),
+                api_version: version,
+            };
+            if self.get(&bucket).is_none() {
+                if let Some(entry) = self.entries.iter_mut().find(|e| e.manager.same(&first)) {
+                    entry.manager = bucket.clone();
+                }
+            }
+            let Some(index) = self.entries.iter().position(|e| e.manager.same(&manager)) else {
+                continue;
+            };
+            let merged = self.entries.remove(index);
+            if let Some(entry) = self.entries.iter_mut().find(|e| e.manager.same(&bucket)) {
+                entry.fields = entry.fields.union(&merged.fields);
+                entry.time = merged.time;
+            }
+            length -= 1;
+        }
+    }
+
     pub fn touch(&mut self, manager: &Manager, now: &str) {
         if let Some(entry) = self.entries.iter_mut().find(|e| e.manager.same(manager)) {
             entry.time = Some(now.to_string());
@@ -227,6 +303,82 @@ mod tests {
         );
         assert!(
             Managed::of(&json!({"metadata": {"managedFields": [{"operation": "Patch"}]}})).is_err()
+        );
+    }
+
+    fn update_entry(name: &str, version: &str, second: u32, field: &str) -> Entry {
+        let mut fields = FieldSet::default();
+        fields.insert(&["f:data".to_string(), format!("f:{field}")]);
+        Entry {
+            manager: Manager {
+                name: name.into(),
+                operation: Operation::Update,
+                subresource: String::new(),
+                api_version: version.into(),
+            },
+            time: Some(format!("2026-01-01T00:00:{second:02}Z")),
+            fields,
+        }
+    }
+
+    #[test]
+    fn the_oldest_updates_beyond_the_cap_merge_into_ancient_changes_per_version() {
+        // 12 Update entries, one of them v2, and an Apply entry, which
+        // never counts: the oldest are merged until 10 Updates are left.
+        let mut managed = Managed::default();
+        for i in 0..12u32 {
+            let version = if i == 1 { "v2" } else { "v1" };
+            managed.entries.push(update_entry(
+                &format!("m{i:02}"),
+                version,
+                i,
+                &format!("k{i}"),
+            ));
+        }
+        let mut applied = update_entry("kubectl", "v1", 0, "applied");
+        applied.manager.operation = Operation::Apply;
+        managed.entries.push(applied);
+        managed.cap_updates(MAX_UPDATE_MANAGERS);
+        let names: Vec<&str> = managed
+            .entries
+            .iter()
+            .map(|e| e.manager.name.as_str())
+            .collect();
+        // m00 (v1) became the bucket; m01 (v2) stays alone; m02 and m03
+        // (v1) were merged into it, which brought the count to 10.
+        assert_eq!(
+            names,
+            [
+                "ancient-changes",
+                "m01",
+                "m04",
+                "m05",
+                "m06",
+                "m07",
+                "m08",
+                "m09",
+                "m10",
+                "m11",
+                "kubectl"
+            ]
+        );
+        let bucket = &managed.entries[0];
+        assert_eq!(bucket.manager.api_version, "v1");
+        assert_eq!(bucket.time.as_deref(), Some("2026-01-01T00:00:03Z"));
+        assert_eq!(
+            bucket.fields.to_fields_v1(),
+            json!({"f:data": {"f:k0": {}, "f:k2": {}, "f:k3": {}}})
+        );
+        // At the cap nothing changes; the next update merges into the bucket.
+        let before = managed.clone();
+        managed.cap_updates(MAX_UPDATE_MANAGERS);
+        assert_eq!(managed, before);
+        managed.entries.push(update_entry("m12", "v1", 12, "k12"));
+        managed.cap_updates(MAX_UPDATE_MANAGERS);
+        assert_eq!(managed.entries.len(), 11);
+        assert_eq!(
+            managed.entries[0].fields.to_fields_v1(),
+            json!({"f:data": {"f:k0": {}, "f:k2": {}, "f:k3": {}, "f:k4": {}}})
         );
     }
 

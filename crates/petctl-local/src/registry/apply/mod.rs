@@ -10,6 +10,7 @@
 //! - [`managed`]: `metadata.managedFields` entries;
 //! - [`conflict`]: the 409 for fields another manager owns;
 //! - [`updater`]: how apply and update change ownership;
+//! - [`lastapplied`]: kubectl's client-side apply annotation, bridged;
 //! - `verb`: the apply PATCH itself.
 //!
 //! The write pipeline calls [`track_create`] and [`track_update`] so that
@@ -17,6 +18,7 @@
 
 mod conflict;
 pub mod fieldset;
+mod lastapplied;
 pub mod managed;
 mod merge;
 mod typed;
@@ -27,7 +29,7 @@ mod verb;
 
 use serde_json::{json, Value};
 
-use self::managed::{Managed, Manager, Operation};
+use self::managed::{Managed, Manager, Operation, MAX_UPDATE_MANAGERS};
 use self::updater::Updater;
 use super::error::ApiError;
 use super::meta;
@@ -44,12 +46,15 @@ pub struct FieldManager {
     pub force: Option<bool>,
     /// Set by the apply verb, which records its own entry.
     pub(crate) applied: bool,
+    /// Set for writes through `/scale`, recorded under that subresource.
+    pub(crate) scale: bool,
 }
 
 impl FieldManager {
     /// The manager of an update: `fieldManager`, else the User-Agent up
-    /// to its first `/` (`managerOrUserAgent` in handlers/rest.go). None
-    /// for the in-process controllers, whose writes are not recorded.
+    /// to its first `/` (`managerOrUserAgent` in handlers/rest.go). The
+    /// in-process controllers write with their upstream agent
+    /// (`controllers/runner.rs`); None only for a request with neither.
     pub fn name(&self) -> Option<String> {
         let explicit = self.field_manager.as_deref().filter(|m| !m.is_empty());
         let agent = self
@@ -120,11 +125,12 @@ fn updater_for(kind: &'static KindInfo, part: Part) -> Updater {
     Updater::new(kind.kind, strategy::has_status_subresource(kind), part)
 }
 
-fn update_manager(kind: &KindInfo, name: String, part: Part) -> Manager {
+fn update_manager(kind: &KindInfo, name: String, part: Part, scale: bool) -> Manager {
     Manager {
         name,
         operation: Operation::Update,
         subresource: match part {
+            Part::Main if scale => "scale".into(),
             Part::Main => String::new(),
             Part::Status => "status".into(),
             Part::Finalize => "finalize".into(),
@@ -149,7 +155,7 @@ pub fn track_create(kind: &'static KindInfo, manager: &FieldManager, object: &mu
         return;
     };
     let managed = Managed::of(object).unwrap_or_default();
-    record_update(kind, Part::Main, name, &json!({}), managed, object);
+    record_update(kind, Part::Main, (name, false), &json!({}), managed, object);
 }
 
 /// Gives `manager` the fields that changed from `old` to `object` under
@@ -157,24 +163,40 @@ pub fn track_create(kind: &'static KindInfo, manager: &FieldManager, object: &mu
 fn record_update(
     kind: &'static KindInfo,
     part: Part,
-    manager: String,
+    (manager, scale): (String, bool),
     old: &Value,
     mut managed: Managed,
     object: &mut Value,
 ) {
-    let me = update_manager(kind, manager, part);
+    let me = update_manager(kind, manager, part, scale);
     if updater_for(kind, part)
         .update(old, &unmanaged(object), &mut managed, &me, &meta::now())
         .is_ok()
     {
+        managed.cap_updates(MAX_UPDATE_MANAGERS);
         managed.store_in(object);
+    }
+}
+
+/// Whether managedFields sent with an update ask for a reset
+/// (`isResetManagedFields` in managedfields/internal/fieldmanager.go): an
+/// empty list, or a list of one entry with nothing set.
+fn is_reset(requested: &Value) -> bool {
+    match requested.as_array().map(Vec::as_slice) {
+        Some([]) => true,
+        Some([Value::Object(entry)]) => entry
+            .values()
+            .all(|v| v.is_null() || v.as_str() == Some("")),
+        _ => false,
     }
 }
 
 /// Records an update of `current` into `object` (the prepared result of a
 /// request whose object carried `requested` as its managedFields). As
-/// upstream, managedFields a client sends replace the stored ones, `[]`
-/// clears them, and an object that has none is not tracked until applied.
+/// upstream, managedFields a client sends replace the stored ones, `[]` or
+/// `[{}]` clears them, ones that do not decode are ignored for the stored
+/// ones, and an object that has none is not tracked until applied
+/// (`skipnonapplied.go`).
 pub fn track_update(
     kind: &'static KindInfo,
     part: Part,
@@ -191,10 +213,7 @@ pub fn track_update(
     }
     let Some(name) = manager.name() else { return };
     let requested = requested.filter(|_| part == Part::Main);
-    if requested
-        .as_ref()
-        .is_some_and(|r| r.as_array().is_some_and(Vec::is_empty))
-    {
+    if requested.as_ref().is_some_and(is_reset) {
         Managed::default().store_in(object);
         return;
     }
@@ -209,5 +228,6 @@ pub fn track_update(
         Managed::default().store_in(object);
         return;
     }
-    record_update(kind, part, name, &unmanaged(current), managed, object);
+    let who = (name, manager.scale);
+    record_update(kind, part, who, &unmanaged(current), managed, object);
 }

@@ -41,6 +41,9 @@ pub struct Updater {
     /// Whether the kind splits status from the rest (its reset fields).
     split_status: bool,
     part: Part,
+    /// Fields an apply may take from others without a conflict (kubectl's
+    /// last-applied configuration, `lastapplied.rs`).
+    allowed: FieldSet,
 }
 
 fn schema_error(err: SchemaError) -> ApiError {
@@ -53,7 +56,20 @@ impl Updater {
             typed: Typed::new(kind),
             split_status,
             part,
+            allowed: FieldSet::default(),
         }
+    }
+
+    pub fn typed(&self) -> &Typed {
+        &self.typed
+    }
+
+    /// Conflicts on `allowed` alone do not stop an apply; it takes them
+    /// as if forced (`lastAppliedManager.Apply`). A conflict elsewhere is
+    /// reported without them.
+    pub fn allowing(mut self, allowed: FieldSet) -> Self {
+        self.allowed = allowed;
+        self
     }
 
     /// `set` without what nobody owns and without what this part of the
@@ -127,7 +143,7 @@ impl Updater {
         managed.set(me, applied);
         let merged = self.prune(merged, managed, last.as_ref());
         let comparison = self.typed.compare(live, &merged).map_err(schema_error)?;
-        take(managed, me, &comparison, force).map_err(|c| conflict_error(&c))?;
+        take(managed, me, &comparison, force, &self.allowed).map_err(|c| conflict_error(&c))?;
         let noop = merged == *live && same_fields(managed, &previous);
         if !noop {
             managed.touch(me, now);
@@ -161,7 +177,7 @@ impl Updater {
         now: &str,
     ) -> Result<(), ApiError> {
         let comparison = self.typed.compare(live, new).map_err(schema_error)?;
-        let _ = take(managed, me, &comparison, true);
+        let _ = take(managed, me, &comparison, true, &FieldSet::default());
         let gained = self.owned(comparison.changed());
         if !gained.is_empty() {
             let previous = managed
@@ -184,13 +200,14 @@ fn same_fields(a: &Managed, b: &Managed) -> bool {
 }
 
 /// Takes the fields `comparison` changed from every manager but `me` —
-/// refused with the conflicts unless `force` — and drops removed fields
-/// from everyone.
+/// refused with the conflicts outside `allowed` unless `force` — and drops
+/// removed fields from everyone.
 fn take(
     managed: &mut Managed,
     me: &Manager,
     comparison: &Comparison,
     force: bool,
+    allowed: &FieldSet,
 ) -> Result<(), Vec<Conflict>> {
     let changed = comparison.changed();
     let mut conflicts = Vec::new();
@@ -205,6 +222,7 @@ fn take(
             });
         }
     }
+    conflicts.retain(|c| !allowed.has(&c.path));
     if !force && !conflicts.is_empty() {
         return Err(conflicts);
     }

@@ -245,3 +245,56 @@ fn a_no_op_apply_keeps_its_time() {
         .unwrap();
     assert_eq!(managed.entries[0].time.as_deref(), Some("T1"));
 }
+
+#[test]
+fn conflicts_on_allowed_fields_are_taken_as_if_forced_others_still_conflict() {
+    let mut managed = Managed::default();
+    let live = updater()
+        .apply(
+            &json!({}),
+            &config(3, "nginx:1"),
+            &mut managed,
+            &applier("kubectl-client-side-apply"),
+            false,
+            NOW,
+        )
+        .unwrap();
+    let mut replicas = super::fieldset::FieldSet::default();
+    replicas.insert(&["f:spec".to_string(), "f:replicas".to_string()]);
+    // Allowed replicas, but the image conflicts too: only the image is named.
+    let err = updater()
+        .allowing(replicas.clone())
+        .apply(
+            &live,
+            &config(5, "nginx:2"),
+            &mut managed.clone(),
+            &applier("kubectl"),
+            false,
+            NOW,
+        )
+        .unwrap_err();
+    assert_eq!(err.code, 409);
+    assert!(
+        err.message.contains("Apply failed with 1 conflict"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.ends_with(".image"), "{}", err.message);
+    // Replicas alone: taken over.
+    let merged = updater()
+        .allowing(replicas)
+        .apply(
+            &live,
+            &config(5, "nginx:1"),
+            &mut managed,
+            &applier("kubectl"),
+            false,
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(merged["spec"]["replicas"], 5);
+    assert_eq!(
+        fields(&managed, &applier("kubectl-client-side-apply"))["f:spec"].get("f:replicas"),
+        None
+    );
+}

@@ -6,11 +6,13 @@
 
 use serde_json::{json, Value};
 
+use super::fieldset::FieldSet;
+use super::lastapplied;
 use super::managed::{Managed, Manager, Operation};
 use crate::registry::error::ApiError;
 use crate::registry::strategy::Part;
 use crate::registry::validate::{self, Origin};
-use crate::registry::{meta, scale, Registry, Target, WriteOptions, Written};
+use crate::registry::{meta, scale, PatchType, Registry, Target, WriteOptions, Written};
 
 /// Decodes an apply body (`yaml.Unmarshal` in handlers/patch.go).
 fn decode(body: &[u8]) -> Result<Value, ApiError> {
@@ -33,14 +35,34 @@ fn decode(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 impl Registry {
-    /// Server-side apply of `body` to `target` (or its status).
+    /// PATCH as the handler answers it: the written object, and whether an
+    /// apply created it, which is a 201 (`wasCreated` in handlers/patch.go),
+    /// dry run or not.
+    pub fn patch_or_create(
+        &self,
+        target: &Target,
+        subresource: Option<&str>,
+        patch_type: PatchType,
+        patch: &[u8],
+        options: WriteOptions,
+    ) -> Result<(Written, bool), ApiError> {
+        if patch_type == PatchType::Apply {
+            super::check_patch_options(patch_type, &options.manager)?;
+            return self.apply(target, subresource, patch, options);
+        }
+        let written = self.patch(target, subresource, patch_type, patch, options)?;
+        Ok((written, false))
+    }
+
+    /// Server-side apply of `body` to `target` (or its status): the written
+    /// object and whether it was created.
     pub(in crate::registry) fn apply(
         &self,
         target: &Target,
         subresource: Option<&str>,
         body: &[u8],
         options: WriteOptions,
-    ) -> Result<Written, ApiError> {
+    ) -> Result<(Written, bool), ApiError> {
         let (part, is_scale) = match subresource {
             None => (Part::Main, false),
             Some("status") => (Part::Status, false),
@@ -54,10 +76,11 @@ impl Registry {
             return Err(super::super::verbs::name_mismatch(&body_name, &target.name));
         }
         if is_scale {
+            check_object_type(&config, "autoscaling/v1", "Scale")?;
             validate::check_scale(&config)?;
             config = parent_of_scale(target, &config);
         } else {
-            validate::check_type(kind, &config)?;
+            check_object_type(&config, &kind.api_version(), kind.kind)?;
             validate::check_namespace(kind, &target.namespace, &config)?;
         }
         let warnings = validate::decode(
@@ -76,7 +99,7 @@ impl Registry {
         let updater = super::updater_for(kind, part);
         let mut options = options;
         options.manager.applied = true;
-        let Some(_) = self.read(target)? else {
+        if self.read(target)?.is_none() {
             if part != Part::Main || is_scale {
                 return Err(ApiError::not_found(kind, &target.name));
             }
@@ -87,18 +110,35 @@ impl Registry {
             if let Some(meta) = meta::metadata_mut(&mut object) {
                 meta.insert("name".into(), json!(target.name));
             }
-            let created = self.create(kind, &target.namespace, object, options)?;
-            return Ok(Written {
-                object: created.object,
-                warnings: [warnings, created.warnings].concat(),
-            });
-        };
+            // Created by someone else since the read: applied to theirs, as
+            // GuaranteedUpdate retries with the object it finds.
+            match self.create(kind, &target.namespace, object, options.clone()) {
+                Err(err) if err.reason == "AlreadyExists" => {}
+                created => {
+                    let created = created?;
+                    let written = Written {
+                        object: created.object,
+                        warnings: [warnings, created.warnings].concat(),
+                    };
+                    return Ok((written, true));
+                }
+            }
+        }
         let requested_rv = meta::resource_version(&config).to_string();
+        let kubectl = me.name == lastapplied::KUBECTL && !is_scale;
         let written = self.write(target, part, options, |current| {
             let mut managed = Managed::of(current).unwrap_or_default();
             let live = super::unmanaged(current);
+            let allowed = match kubectl {
+                true => lastapplied::allowed_conflicts(updater.typed(), &me.api_version, &live),
+                false => FieldSet::default(),
+            };
+            let updater = super::updater_for(kind, part).allowing(allowed);
             let mut object =
                 updater.apply(&live, &config, &mut managed, &me, force, &meta::now())?;
+            if kubectl {
+                lastapplied::refresh(&mut object, &config);
+            }
             managed.store_in(&mut object);
             if let Some(meta) = meta::metadata_mut(&mut object) {
                 meta.shift_remove("resourceVersion");
@@ -108,14 +148,34 @@ impl Registry {
             }
             Ok((object, warnings.clone()))
         })?;
-        Ok(match is_scale {
+        let written = match is_scale {
             true => Written {
                 object: scale::to_scale(&written.object),
                 warnings: written.warnings,
             },
             false => written,
-        })
+        };
+        Ok((written, false))
     }
+}
+
+/// An applied configuration must be of the kind and version the URL serves
+/// (`versioncheck.go`), worded as Go prints its GroupVersionKind: one whose
+/// apiVersion does not parse is all empty (`Unstructured.GroupVersionKind`).
+fn check_object_type(config: &Value, api_version: &str, kind: &str) -> Result<(), ApiError> {
+    let text = |key: &str| config.get(key).and_then(Value::as_str).unwrap_or("");
+    let (body_version, body_kind) = (text("apiVersion"), text("kind"));
+    if body_version == api_version && body_kind == kind {
+        return Ok(());
+    }
+    let shown = match body_version.split('/').collect::<Vec<_>>().as_slice() {
+        [version] => format!("/{version}, Kind={body_kind}"),
+        [group, version] => format!("{group}/{version}, Kind={body_kind}"),
+        _ => "/, Kind=".to_string(),
+    };
+    Err(ApiError::bad_request(format!(
+        "invalid object type: {shown}"
+    )))
 }
 
 /// What an apply of a Scale applies to its object: `spec.replicas`, the
@@ -140,6 +200,32 @@ fn parent_of_scale(target: &Target, scale: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_applied_object_of_another_type_is_named_as_go_prints_it() {
+        let config = |v: &str, k: &str| json!({"apiVersion": v, "kind": k});
+        assert!(
+            check_object_type(&config("apps/v1", "StatefulSet"), "apps/v1", "StatefulSet").is_ok()
+        );
+        let message = |c: Value| {
+            check_object_type(&c, "apps/v1", "StatefulSet")
+                .unwrap_err()
+                .message
+        };
+        assert_eq!(
+            message(config("apps/v1", "Deployment")),
+            "invalid object type: apps/v1, Kind=Deployment"
+        );
+        assert_eq!(
+            message(config("v1", "Pod")),
+            "invalid object type: /v1, Kind=Pod"
+        );
+        assert_eq!(message(json!({})), "invalid object type: /, Kind=");
+        assert_eq!(
+            message(config("a/b/c", "X")),
+            "invalid object type: /, Kind="
+        );
+    }
 
     #[test]
     fn apply_bodies_are_yaml_or_json_objects_without_managed_fields() {
