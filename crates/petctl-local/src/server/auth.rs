@@ -1,7 +1,7 @@
 //! Authentication, as kube-apiserver's union of authenticators: a client
 //! certificate signed by the local CA (the user is its CommonName, the
 //! groups its Organizations), or the bearer token of the state directory,
-//! which is the administrator. Every path but the health checks and
+//! which is the administrator, or a service account token (`token.rs`). Every path but the health checks and
 //! `/version` needs one of them; token comparison takes constant time.
 
 use hyper::header::AUTHORIZATION;
@@ -159,6 +159,11 @@ pub fn authenticate(
                 })
                 .map(|b| b.user.clone())
         })
+}
+
+/// The credentials of every `Authorization: Bearer <token>` header.
+pub fn bearer_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> + '_ {
+    credentials(headers, "bearer")
 }
 
 /// The credentials of every `Authorization: <scheme> <credentials>` header.
