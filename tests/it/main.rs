@@ -35,6 +35,7 @@ mod local_guide; // the PetSet guide step by step with the real kubectl; kubectl
 mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
 mod local_lifecycle; // `local up --detach`, `status`, `down`
 mod local_namespaces; // namespaces terminate, are emptied and finalized; default ServiceAccount and kube-root-ca.crt; immortal namespaces
+mod local_namespaces_deletion; // a namespace's DELETE options: orphan and foregroundDeletion finalizers, the collector's part; its conditions on a timeline
 mod local_patch; // PATCH validated before commit: every patch type, fieldValidation mode and subresource
 mod local_protection; // claim protection: Terminating until unused, pets wait for a deleted claim, the D3 race
 mod local_security; // HTTPS, HTTP/2, token auth, loopback only, private files
