@@ -135,6 +135,43 @@ fn kubectl_creates_a_token_the_server_takes_as_the_service_account() {
         "system:serviceaccount:shop:default"
     );
     assert_eq!(
+        review["status"]["userInfo"]["uid"],
+        account["metadata"]["uid"]
+    );
+    assert_eq!(
+        review["status"]["userInfo"]["extra"],
+        json!({"authentication.kubernetes.io/credential-id": [format!("JTI={}", claims["jti"].as_str().unwrap())]})
+    );
+    let table = kubectl_as(&kubectl, &server, &token, &["auth", "whoami"]);
+    table.expect_success();
+    let rows: Vec<Vec<&str>> = table
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let uid = account["metadata"]["uid"].as_str().unwrap();
+    let credential = format!("[JTI={}]", claims["jti"].as_str().unwrap());
+    assert_eq!(
+        rows,
+        [
+            vec!["ATTRIBUTE", "VALUE"],
+            vec!["Username", "system:serviceaccount:shop:default"],
+            vec!["UID", uid],
+            vec![
+                "Groups",
+                "[system:serviceaccounts",
+                "system:serviceaccounts:shop",
+                "system:authenticated]"
+            ],
+            vec![
+                "Extra:",
+                "authentication.kubernetes.io/credential-id",
+                &credential
+            ],
+        ],
+        "{table}"
+    );
+    assert_eq!(
         review["status"]["userInfo"]["groups"],
         json!([
             "system:serviceaccounts",
@@ -296,7 +333,18 @@ fn bound_expired_and_foreign_tokens_over_https() {
             br#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#,
         )
     };
-    assert_eq!(whoami(&token).status, 201);
+    let review = whoami(&token);
+    assert_eq!(review.status, 201, "{}", review.body);
+    let key = |k: &str| format!("authentication.kubernetes.io/{k}");
+    let extra = &review.json()["status"]["userInfo"]["extra"];
+    assert_eq!(extra[key("pod-name")], json!(["web-0"]));
+    assert_eq!(extra[key("pod-uid")], json!([pod["metadata"]["uid"]]));
+    assert_eq!(extra[key("node-name")], json!([node]));
+    assert_eq!(extra[key("node-uid")], json!([node_uid]));
+    assert_eq!(
+        extra[key("credential-id")],
+        json!([format!("JTI={}", claims["jti"].as_str().unwrap())])
+    );
 
     // The server's refusals, worded as upstream's.
     let mut wrong = bound.clone();

@@ -39,17 +39,46 @@ pub struct Issue {
 }
 
 /// Who a valid token authenticates (`ServiceAccountInfo`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServiceAccountInfo {
     pub namespace: String,
     pub name: String,
     pub uid: String,
+    pub pod: Option<(String, String)>,
+    /// A node's uid is optional: a node that went leaves its name only.
+    pub node: Option<(String, String)>,
+    /// `CredentialIDForJTI`: `JTI=` and the token's id.
+    pub credential_id: String,
 }
 
 impl ServiceAccountInfo {
     /// `serviceaccount.MakeUsername`.
     pub fn username(&self) -> String {
         format!("system:serviceaccount:{}:{}", self.namespace, self.name)
+    }
+
+    /// `ServiceAccountInfo.UserInfo`'s extra attributes.
+    pub fn extra(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let key = |k: &str| format!("authentication.kubernetes.io/{k}");
+        let mut extra = std::collections::BTreeMap::new();
+        if let Some((name, uid)) = self
+            .pod
+            .as_ref()
+            .filter(|(n, u)| !n.is_empty() && !u.is_empty())
+        {
+            extra.insert(key("pod-name"), vec![name.clone()]);
+            extra.insert(key("pod-uid"), vec![uid.clone()]);
+        }
+        if !self.credential_id.is_empty() {
+            extra.insert(key("credential-id"), vec![self.credential_id.clone()]);
+        }
+        if let Some((name, uid)) = self.node.as_ref().filter(|(n, _)| !n.is_empty()) {
+            extra.insert(key("node-name"), vec![name.clone()]);
+            if !uid.is_empty() {
+                extra.insert(key("node-uid"), vec![uid.clone()]);
+            }
+        }
+        extra
     }
 
     /// `MakeGroupNames`; `system:authenticated` is added by the
@@ -341,10 +370,26 @@ impl Registry {
             (None, Some(node)) => still_there("nodes", "", node)?,
             (None, None) => {}
         }
+        let named = |key: &str| {
+            private.get(key).map(|r| {
+                (
+                    meta::str_at(r, "/name").to_string(),
+                    meta::str_at(r, "/uid").to_string(),
+                )
+            })
+        };
+        let jti = meta::str_at(claims, "/jti");
         Ok(ServiceAccountInfo {
             namespace: namespace.to_string(),
             name: account.to_string(),
             uid: uid.to_string(),
+            pod: named("pod"),
+            node: named("node"),
+            credential_id: if jti.is_empty() {
+                String::new()
+            } else {
+                format!("JTI={jti}")
+            },
         })
     }
 }
@@ -390,11 +435,32 @@ mod tests {
 
     #[test]
     fn a_service_account_is_its_user_and_groups() {
-        let info = ServiceAccountInfo {
+        let mut info = ServiceAccountInfo {
             namespace: "shop".into(),
             name: "default".into(),
             uid: "u".into(),
+            ..ServiceAccountInfo::default()
         };
+        assert!(info.extra().is_empty());
+        info.pod = Some(("web-0".into(), "p".into()));
+        info.node = Some(("node-1".into(), String::new()));
+        info.credential_id = "JTI=j".into();
+        let extra: Vec<(String, Vec<String>)> = info.extra().into_iter().collect();
+        let pair = |k: &str, v: &str| {
+            (
+                format!("authentication.kubernetes.io/{k}"),
+                vec![v.to_string()],
+            )
+        };
+        assert_eq!(
+            extra,
+            [
+                pair("credential-id", "JTI=j"),
+                pair("node-name", "node-1"),
+                pair("pod-name", "web-0"),
+                pair("pod-uid", "p"),
+            ]
+        );
         assert_eq!(info.username(), "system:serviceaccount:shop:default");
         assert_eq!(
             info.groups(),

@@ -13,11 +13,14 @@ pub const ADMIN_USER: &str = "petctl-admin";
 /// The group whose members may do anything (RBAC's superuser group).
 pub const MASTERS_GROUP: &str = "system:masters";
 
-/// An authenticated user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An authenticated user (`user.Info`): a service account has a uid and
+/// extra attributes, the other users none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct User {
     pub name: String,
     pub groups: Vec<String>,
+    pub uid: String,
+    pub extra: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl User {
@@ -28,6 +31,7 @@ impl User {
                 MASTERS_GROUP.to_string(),
                 "system:authenticated".to_string(),
             ],
+            ..User::default()
         }
     }
 
@@ -57,7 +61,11 @@ pub fn certificate_user(cert: &CertificateDer<'_>) -> Option<User> {
         .filter_map(|o| o.as_str().ok().map(str::to_string))
         .collect();
     groups.push("system:authenticated".to_string());
-    Some(User { name, groups })
+    Some(User {
+        name,
+        groups,
+        ..User::default()
+    })
 }
 
 /// Paths served without a token, as kube-apiserver's anonymous defaults.
@@ -125,6 +133,7 @@ pub fn parse_basic_auth_file(text: &str) -> Result<Vec<BasicUser>, String> {
             user: User {
                 name: name.to_string(),
                 groups,
+                ..User::default()
             },
         });
     }

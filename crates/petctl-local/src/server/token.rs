@@ -193,6 +193,8 @@ pub fn authenticate(
         Ok(info) => Some(User {
             name: info.username(),
             groups: info.groups(),
+            uid: info.uid.clone(),
+            extra: info.extra(),
         }),
         Err(why) => {
             super::log(&format!("service account token rejected: {why}"));
