@@ -240,6 +240,38 @@ fn kubectl_creates_a_token_the_server_takes_as_the_service_account() {
         stale.stderr,
         "error: You must be logged in to the server (Unauthorized)\n"
     );
+    // Bound to a pod, through kubectl's flags (and its protobuf body).
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-0"},
+                     "spec": {"containers": [{"name": "main", "image": "nginx"}]}});
+    let pod = server
+        .post_json("/api/v1/namespaces/shop/pods", &pod)
+        .json();
+    let pod_uid = pod["metadata"]["uid"].as_str().unwrap().to_string();
+    let bound_to = |uid: &str| {
+        k(&[
+            "create",
+            "token",
+            "default",
+            "-n",
+            "shop",
+            "--bound-object-kind=Pod",
+            "--bound-object-name=web-0",
+            &format!("--bound-object-uid={uid}"),
+        ])
+    };
+    let bound = bound_to(&pod_uid);
+    bound.expect_success();
+    assert_eq!(
+        part(&bound.stdout, 1)["kubernetes.io"]["pod"],
+        json!({"name": "web-0", "uid": pod_uid})
+    );
+    let wrong = bound_to("0000");
+    wrong.expect_code(1);
+    assert_eq!(
+        wrong.stderr,
+        "error: failed to create token: Operation cannot be fulfilled on Pod \"web-0\": the UID in the bound object reference (0000) does not match the UID in record. The object might have been deleted and then recreated\n"
+    );
+
     let fresh = k(&["create", "token", "default", "-n", "shop"]);
     fresh.expect_success();
     kubectl_as(
@@ -270,6 +302,11 @@ fn token_request(
         &format!("/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token"),
         &body,
     )
+}
+
+fn delete(server: &LocalServer, path: &str) {
+    let deleted = server.request("DELETE", path, None, b"");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
 }
 
 #[test]
@@ -422,13 +459,35 @@ fn bound_expired_and_foreign_tokens_over_https() {
     }
 
     // The pod it is bound to goes, and so does the token's worth.
-    let deleted = server.request(
-        "DELETE",
+    delete(
+        &server,
         "/api/v1/namespaces/default/pods/web-0?gracePeriodSeconds=0",
-        None,
-        b"",
     );
-    assert_eq!(deleted.status, 200, "{}", deleted.body);
     await_gone(&server, "/api/v1/namespaces/default/pods", "web-0");
+    whoami(&token).expect_status(401, "Unauthorized", "Unauthorized");
+
+    // Bound to a secret: good while it exists, 401 once it went.
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}});
+    let secret = server
+        .post_json("/api/v1/namespaces/default/secrets", &secret)
+        .json();
+    let to_secret = json!({"kind": "Secret", "apiVersion": "v1", "name": "creds"});
+    let issued = token_request(
+        &server,
+        "default",
+        "default",
+        json!({"boundObjectRef": to_secret}),
+    );
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let token = issued.json()["status"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        part(&token, 1)["kubernetes.io"]["secret"],
+        json!({"name": "creds", "uid": secret["metadata"]["uid"]})
+    );
+    assert_eq!(whoami(&token).status, 201);
+    delete(&server, "/api/v1/namespaces/default/secrets/creds");
     whoami(&token).expect_status(401, "Unauthorized", "Unauthorized");
 }
