@@ -466,6 +466,20 @@ fn bound_expired_and_foreign_tokens_over_https() {
     await_gone(&server, "/api/v1/namespaces/default/pods", "web-0");
     whoami(&token).expect_status(401, "Unauthorized", "Unauthorized");
 
+    // No token in a terminating namespace (NamespaceLifecycle).
+    let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "going"}});
+    assert_eq!(server.post_json("/api/v1/namespaces", &body).status, 201);
+    let keeper = json!({"apiVersion": "v1", "kind": "ServiceAccount",
+                        "metadata": {"name": "keeper", "finalizers": ["example.com/hold"]}});
+    let made = server.post_json("/api/v1/namespaces/going/serviceaccounts", &keeper);
+    assert_eq!(made.status, 201, "{}", made.body);
+    delete(&server, "/api/v1/namespaces/going");
+    token_request(&server, "going", "keeper", json!({})).expect_status(
+        403,
+        "Forbidden",
+        "serviceaccounts \"keeper\" is forbidden: unable to create new content in namespace going because it is being terminated",
+    );
+
     // Bound to a secret: good while it exists, 401 once it went.
     let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}});
     let secret = server

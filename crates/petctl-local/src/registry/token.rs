@@ -198,6 +198,9 @@ impl Registry {
                 "may not specify a duration larger than 2^32 seconds",
             ));
         }
+        // createValidation: NamespaceLifecycle refuses a token in a
+        // terminating namespace, after the checks above, as TokenREST calls it.
+        self.admit_in_namespace(kind("serviceaccounts")?, namespace, name)?;
         let bound = body
             .pointer("/spec/boundObjectRef")
             .filter(|r| !r.is_null());
