@@ -20,7 +20,7 @@ const WAIT: Duration = Duration::from_secs(60);
 const NAMESPACES: &str = "/api/v1/namespaces";
 const MERGE: &str = "application/merge-patch+json";
 
-fn create_namespace(server: &LocalServer, name: &str) -> Value {
+pub fn create_namespace(server: &LocalServer, name: &str) -> Value {
     let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
     let created = server.post_json(NAMESPACES, &body);
     assert_eq!(created.status, 201, "{}", created.body);
@@ -76,7 +76,7 @@ fn root_ca(server: &LocalServer) -> String {
     std::fs::read_to_string(server.state_dir().join("ca.crt")).expect("read ca.crt")
 }
 
-fn condition<'a>(namespace: &'a Value, kind: &str) -> &'a Value {
+pub fn condition<'a>(namespace: &'a Value, kind: &str) -> &'a Value {
     namespace["status"]["conditions"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["type"] == kind))
@@ -395,7 +395,7 @@ fn claimed_set() -> Value {
     })
 }
 
-fn revision(event: &Value) -> u64 {
+pub fn revision(event: &Value) -> u64 {
     event["object"]["metadata"]["resourceVersion"]
         .as_str()
         .and_then(|rv| rv.parse().ok())

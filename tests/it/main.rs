@@ -35,12 +35,14 @@ mod local_guide; // the PetSet guide step by step with the real kubectl; kubectl
 mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
 mod local_lifecycle; // `local up --detach`, `status`, `down`
 mod local_namespaces; // namespaces terminate, are emptied and finalized; default ServiceAccount and kube-root-ca.crt; immortal namespaces
+mod local_namespaces_deletion; // a namespace's DELETE options: orphan and foregroundDeletion finalizers, the collector's part; its conditions on a timeline
 mod local_openapi; // OpenAPI v2/v3 schemas and aggregated discovery: kubectl explain, hashes, agreement with upstream's recorded documents
 mod local_patch; // PATCH validated before commit: every patch type, fieldValidation mode and subresource
 mod local_protection; // claim protection: Terminating until unused, pets wait for a deleted claim, the D3 race
 mod local_security; // HTTPS, HTTP/2, token auth, loopback only, private files
 mod local_statefulset; // an apps/v1 StatefulSet's walk: revisions, RollingUpdate, OnDelete, Parallel, retention
 mod local_store; // the store: durability across kill -9, revision resume, watch replay, compaction
+mod local_tokens; // service account tokens: kubectl create token, the claims, bearer authentication, 401 for tampered, expired, foreign and stale tokens
 mod malformed_semantic; // invalid objects and unknown fields: exact messages, exit 2
 mod malformed_syntax; // unreadable, unparsable and hostile manifests: exact messages, exit 2
 mod migrate; // `petctl migrate` output and notices

@@ -158,7 +158,8 @@ pub static KINDS: &[KindInfo] = &[
         "serviceaccount",
         ["sa"],
         true,
-        []
+        // TokenRequest, create only (pkg/registry/core/serviceaccount/storage/token.go).
+        ["token"]
     ),
     kind!(
         "StatefulSet",

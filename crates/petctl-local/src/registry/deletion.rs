@@ -66,7 +66,7 @@ impl Registry {
                 )));
             }
         }
-        match self.delete_namespace(target, &current, write.clone())? {
+        match self.delete_namespace(target, &current, options, write.clone())? {
             NamespaceDelete::Done(deleted) => return Ok(deleted),
             NamespaceDelete::Raced => return Err(Attempt::Raced),
             NamespaceDelete::Proceed => {}
@@ -175,7 +175,7 @@ impl Registry {
     }
 
     /// Objects in the same namespace whose ownerReferences name `owner`.
-    fn dependents(&self, owner: &Value) -> Result<Vec<(Target, Value)>, ApiError> {
+    pub(super) fn dependents(&self, owner: &Value) -> Result<Vec<(Target, Value)>, ApiError> {
         let uid = meta::uid(owner);
         let namespace = meta::namespace(owner);
         let mut found = Vec::new();
@@ -209,7 +209,11 @@ impl Registry {
         Ok(found)
     }
 
-    fn orphan(&self, dependents: &[(Target, Value)], owner_uid: &str) -> Result<(), ApiError> {
+    pub(super) fn orphan(
+        &self,
+        dependents: &[(Target, Value)],
+        owner_uid: &str,
+    ) -> Result<(), ApiError> {
         for (target, _) in dependents {
             let result = self.write(target, Part::Main, WriteOptions::default(), |current| {
                 let mut next = current.clone();
@@ -241,7 +245,7 @@ impl Registry {
         Ok(())
     }
 
-    fn delete_dependents(&self, dependents: &[(Target, Value)]) -> Result<(), ApiError> {
+    pub(super) fn delete_dependents(&self, dependents: &[(Target, Value)]) -> Result<(), ApiError> {
         let options = DeleteOptions {
             propagation_policy: Some(PropagationPolicy::Foreground),
             ..DeleteOptions::default()

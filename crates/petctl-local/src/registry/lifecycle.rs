@@ -3,14 +3,19 @@
 //! lifecycle/admission.go`: immortal namespaces, no new content in a
 //! terminating one) and the namespace storage's DELETE
 //! (`pkg/registry/core/namespace/storage/storage.go`): the first DELETE only
-//! marks the namespace Terminating and returns it; the namespace controller
-//! empties it and finalizes it, and only a finalized namespace is deleted.
+//! marks the namespace Terminating, adds the `orphan` or
+//! `foregroundDeletion` metadata finalizer its options ask for, and returns
+//! it; the namespace controller empties it and finalizes it, and only a
+//! namespace without spec or metadata finalizers is deleted.
 
 use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::strategy::namespace::spec_finalizers;
-use super::{meta, parse_resource_version, Deleted, Registry, Target, WriteOptions};
+use super::{
+    meta, parse_resource_version, DeleteOptions, Deleted, PropagationPolicy, Registry, Target,
+    WriteOptions,
+};
 use crate::store::StoreError;
 use petctl_model::kinds::KindInfo;
 
@@ -59,6 +64,54 @@ pub fn is_terminating_error(err: &ApiError) -> bool {
         })
 }
 
+/// The metadata finalizer that has the garbage collector orphan dependents.
+pub const ORPHAN: &str = "orphan";
+/// The metadata finalizer that has it delete dependents first.
+pub const FOREGROUND: &str = "foregroundDeletion";
+
+/// The metadata finalizers of a namespace marked for deletion: the first
+/// DELETE adds `orphan` or `foregroundDeletion` as its options ask and
+/// drops the other (`shouldHaveOrphanFinalizer`,
+/// `shouldHaveDeleteDependentsFinalizer` in storage.go: `orphanDependents`
+/// wins over `propagationPolicy`; neither keeps what is there). A namespace
+/// has no default of its own: without options nothing is added.
+pub fn deletion_finalizers(current: &[String], options: &DeleteOptions) -> Vec<String> {
+    let has = |f: &str| current.iter().any(|c| c == f);
+    let (orphan, foreground) = match (options.orphan_dependents, options.propagation_policy) {
+        (Some(orphan), _) => (orphan, !orphan),
+        (None, Some(policy)) => (
+            policy == PropagationPolicy::Orphan,
+            policy == PropagationPolicy::Foreground,
+        ),
+        (None, None) => (has(ORPHAN), has(FOREGROUND)),
+    };
+    let mut finalizers: Vec<String> = current
+        .iter()
+        .filter(|f| (f.as_str() != ORPHAN || orphan) && (f.as_str() != FOREGROUND || foreground))
+        .cloned()
+        .collect();
+    for (wanted, name) in [(orphan, ORPHAN), (foreground, FOREGROUND)] {
+        if wanted && !has(name) {
+            finalizers.push(name.to_string());
+        }
+    }
+    finalizers
+}
+
+/// Whether `dependent` holds its owner `uid` in foreground deletion: its
+/// reference says `blockOwnerDeletion: true`.
+fn blocks_deletion_of(dependent: &Value, uid: &str) -> bool {
+    dependent
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter().any(|r| {
+                r.get("uid").and_then(Value::as_str) == Some(uid)
+                    && r.get("blockOwnerDeletion").and_then(Value::as_bool) == Some(true)
+            })
+        })
+}
+
 /// What a DELETE of a namespace comes to, once its preconditions held.
 pub(super) enum NamespaceDelete {
     /// Answered here: marked Terminating, or still waiting for finalizers.
@@ -75,6 +128,7 @@ impl Registry {
         &self,
         target: &Target,
         current: &Value,
+        options: &DeleteOptions,
         write: WriteOptions,
     ) -> Result<NamespaceDelete, ApiError> {
         if target.kind.kind != "Namespace" {
@@ -95,8 +149,12 @@ impl Registry {
             });
         }
         let mut marked = current.clone();
+        let finalizers = deletion_finalizers(&meta::finalizers(current), options);
         if let Some(meta) = meta::metadata_mut(&mut marked) {
             meta.insert("deletionTimestamp".into(), json!(meta::now()));
+            if finalizers != meta::finalizers(current) {
+                meta.insert("finalizers".into(), json!(finalizers));
+            }
         }
         if let Some(map) = marked.as_object_mut() {
             let status = map.entry("status").or_insert_with(|| json!({}));
@@ -113,6 +171,44 @@ impl Registry {
             Err(StoreError::Conflict { .. }) => Ok(NamespaceDelete::Raced),
             Err(err) => Err(super::store_error(target, err)),
         }
+    }
+
+    /// The garbage collector's part in a namespace's deletion
+    /// (`attemptToOrphan`, `processDeletingDependentsItem` in
+    /// pkg/controller/garbagecollector/garbagecollector.go) for the objects
+    /// whose ownerReferences name it, in any namespace: `orphan` drops those
+    /// references, `foregroundDeletion` deletes the objects and holds until
+    /// none that blocks its owner's deletion is left. Returns the metadata
+    /// finalizers the namespace keeps, and whether it waits for dependents.
+    pub fn release_namespace_dependents(
+        &self,
+        namespace: &Value,
+    ) -> Result<(Vec<String>, bool), ApiError> {
+        let mut finalizers = meta::finalizers(namespace);
+        let has = |finalizers: &[String], f: &str| finalizers.iter().any(|c| c == f);
+        if !has(&finalizers, ORPHAN) && !has(&finalizers, FOREGROUND) {
+            return Ok((finalizers, false));
+        }
+        let uid = meta::uid(namespace);
+        let dependents = self.dependents(namespace)?;
+        if has(&finalizers, ORPHAN) {
+            self.orphan(&dependents, uid)?;
+            finalizers.retain(|f| f != ORPHAN);
+            return Ok((finalizers, false));
+        }
+        let undeleted: Vec<_> = dependents
+            .into_iter()
+            .filter(|(_, o)| !meta::is_deleting(o))
+            .collect();
+        self.delete_dependents(&undeleted)?;
+        let blocked = self
+            .dependents(namespace)?
+            .iter()
+            .any(|(_, o)| blocks_deletion_of(o, uid));
+        if !blocked {
+            finalizers.retain(|f| f != FOREGROUND);
+        }
+        Ok((finalizers, blocked))
     }
 
     /// NamespaceLifecycle on create: the namespace must exist and not be
@@ -146,6 +242,52 @@ impl Registry {
 mod tests {
     use super::*;
     use petctl_model::kinds::by_name;
+
+    #[test]
+    fn deletion_options_choose_the_metadata_finalizers() {
+        let options = |orphan: Option<bool>, policy: Option<PropagationPolicy>| DeleteOptions {
+            orphan_dependents: orphan,
+            propagation_policy: policy,
+            ..DeleteOptions::default()
+        };
+        let list = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let mine = list(&["example.com/x"]);
+        for (current, given, want) in [
+            (&mine, options(None, None), list(&["example.com/x"])),
+            (
+                &mine,
+                options(None, Some(PropagationPolicy::Orphan)),
+                list(&["example.com/x", ORPHAN]),
+            ),
+            (
+                &mine,
+                options(None, Some(PropagationPolicy::Foreground)),
+                list(&["example.com/x", FOREGROUND]),
+            ),
+            (
+                &mine,
+                options(Some(false), Some(PropagationPolicy::Orphan)),
+                list(&["example.com/x", FOREGROUND]),
+            ),
+            (
+                &list(&[ORPHAN, "example.com/x"]),
+                options(None, Some(PropagationPolicy::Background)),
+                list(&["example.com/x"]),
+            ),
+            (
+                &list(&[FOREGROUND]),
+                options(None, None),
+                list(&[FOREGROUND]),
+            ),
+            (
+                &list(&[FOREGROUND]),
+                options(Some(true), None),
+                list(&[ORPHAN]),
+            ),
+        ] {
+            assert_eq!(deletion_finalizers(current, &given), want, "{given:?}");
+        }
+    }
 
     #[test]
     fn the_terminating_refusal_is_upstreams() {

@@ -14,6 +14,7 @@ mod paging;
 pub mod patch;
 pub mod scale;
 pub mod strategy;
+pub mod token;
 mod validate;
 mod verbs;
 mod write;

@@ -1,7 +1,7 @@
 //! Authentication, as kube-apiserver's union of authenticators: a client
 //! certificate signed by the local CA (the user is its CommonName, the
 //! groups its Organizations), or the bearer token of the state directory,
-//! which is the administrator. Every path but the health checks and
+//! which is the administrator, or a service account token (`token.rs`). Every path but the health checks and
 //! `/version` needs one of them; token comparison takes constant time.
 
 use hyper::header::AUTHORIZATION;
@@ -13,11 +13,14 @@ pub const ADMIN_USER: &str = "petctl-admin";
 /// The group whose members may do anything (RBAC's superuser group).
 pub const MASTERS_GROUP: &str = "system:masters";
 
-/// An authenticated user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An authenticated user (`user.Info`): a service account has a uid and
+/// extra attributes, the other users none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct User {
     pub name: String,
     pub groups: Vec<String>,
+    pub uid: String,
+    pub extra: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl User {
@@ -28,6 +31,7 @@ impl User {
                 MASTERS_GROUP.to_string(),
                 "system:authenticated".to_string(),
             ],
+            ..User::default()
         }
     }
 
@@ -57,7 +61,11 @@ pub fn certificate_user(cert: &CertificateDer<'_>) -> Option<User> {
         .filter_map(|o| o.as_str().ok().map(str::to_string))
         .collect();
     groups.push("system:authenticated".to_string());
-    Some(User { name, groups })
+    Some(User {
+        name,
+        groups,
+        ..User::default()
+    })
 }
 
 /// Paths served without a token, as kube-apiserver's anonymous defaults.
@@ -125,6 +133,7 @@ pub fn parse_basic_auth_file(text: &str) -> Result<Vec<BasicUser>, String> {
             user: User {
                 name: name.to_string(),
                 groups,
+                ..User::default()
             },
         });
     }
@@ -159,6 +168,11 @@ pub fn authenticate(
                 })
                 .map(|b| b.user.clone())
         })
+}
+
+/// The credentials of every `Authorization: Bearer <token>` header.
+pub fn bearer_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> + '_ {
+    credentials(headers, "bearer")
 }
 
 /// The credentials of every `Authorization: <scheme> <credentials>` header.

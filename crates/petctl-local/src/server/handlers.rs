@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use super::body::{self, MAX_BODY_BYTES};
 use super::query::Params;
 use super::route::{self, ResourcePath, Route};
-use super::{auth, authz, discovery, filter, logs, openapi, respond, reviews, table, watch, App};
+use super::{
+    auth, authz, discovery, filter, logs, openapi, respond, reviews, table, token, watch, App,
+};
 use crate::registry::error::ApiError;
 use crate::registry::{
     meta, DeleteOptions, Deleted, Page, Registry, Target, WriteOptions, Written,
@@ -37,6 +39,10 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
         &app.basic_users,
         parts.extensions.get::<auth::CertificateUser>(),
     );
+    let user = match user {
+        Some(user) => Some(user),
+        None => token::authenticate_bearer(&app, &parts.headers).await,
+    };
     if user.is_none() && !auth::is_public(&path) {
         super::log(&format!("{} {} 401", parts.method, parts.uri));
         return respond::error(&ApiError::unauthorized());
@@ -342,6 +348,19 @@ async fn resource(
             })
         }
         (_, Some(_)) if path.subresource.as_deref() == Some("log") => {
+            Err(ApiError::method_not_allowed())
+        }
+        (&Method::POST, Some(target)) if path.subresource.as_deref() == Some("token") => {
+            let (_, content_type, bytes) = request.bytes().await?;
+            let object = body::decode_object(content_type.as_deref(), &bytes)?;
+            let signer = app.signer.clone();
+            let answer = blocking(app, move |registry| {
+                token::create(&signer, registry, &target, &object)
+            })
+            .await?;
+            Ok(respond::json(201, &answer))
+        }
+        (_, Some(_)) if path.subresource.as_deref() == Some("token") => {
             Err(ApiError::method_not_allowed())
         }
         (&Method::GET, Some(target)) => {

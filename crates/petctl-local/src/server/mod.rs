@@ -22,6 +22,7 @@ mod respond;
 mod reviews;
 mod route;
 mod table;
+mod token;
 mod watch;
 
 use std::fs::{File, OpenOptions};
@@ -63,6 +64,7 @@ pub struct ServerConfig {
 pub struct App {
     registry: Registry,
     token: String,
+    signer: Arc<token::Signer>,
     basic_users: Vec<auth::BasicUser>,
     address: String,
     url: String,
@@ -248,6 +250,7 @@ fn serve(
             registry,
             acceptor,
             token,
+            signer,
             basic_users,
             ca_pem,
         },
@@ -282,6 +285,7 @@ fn serve(
         let app = Arc::new(App {
             registry,
             token: token.clone(),
+            signer,
             basic_users,
             address: address.to_string(),
             url: url.clone(),
@@ -334,6 +338,7 @@ struct Opened {
     registry: Registry,
     acceptor: listener::TlsAcceptor,
     token: String,
+    signer: Arc<token::Signer>,
     basic_users: Vec<auth::BasicUser>,
     ca_pem: String,
 }
@@ -354,6 +359,9 @@ fn open(config: &ServerConfig) -> Result<Opened> {
     let authority = pki::load_or_create_authority(state)?;
     let acceptor = listener::tls_acceptor(authority.issue_server()?)?;
     let token = state.load_or_create_token()?;
+    let signer = Arc::new(token::Signer::load_or_create(&token::key_path(
+        &state.root,
+    ))?);
     let basic_users = match &config.basic_auth_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -384,6 +392,7 @@ fn open(config: &ServerConfig) -> Result<Opened> {
         registry,
         acceptor,
         token,
+        signer,
         basic_users,
         ca_pem: authority.cert_pem.clone(),
     })

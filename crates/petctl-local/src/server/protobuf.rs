@@ -47,6 +47,7 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
                 .map(|s| Fields::default().set("namespace", s.namespace).done());
             Fields::default().value("spec", spec).done()
         }
+        ("authentication.k8s.io/v1", "TokenRequest") => token_request(decode(&raw)?),
         ("authentication.k8s.io/v1", "SelfSubjectReview") => {
             let _: k8s_pb::api::authentication::v1::SelfSubjectReview = decode(&raw)?;
             json!({})
@@ -228,6 +229,22 @@ fn access_review(review: k8s_pb::api::authorization::v1::SelfSubjectAccessReview
     });
     Fields::default()
         .value("metadata", metadata(review.metadata))
+        .value("spec", spec)
+        .done()
+}
+
+/// `kubectl create token` sends protobuf.
+fn token_request(request: k8s_pb::api::authentication::v1::TokenRequest) -> Value {
+    let spec = request.spec.map(|spec| {
+        let bound = spec
+            .bound_object_ref
+            .map(|r| fields!(r; set: kind, api_version, name; set: u_id as "uid").done());
+        fields!(spec; list: audiences; opt: expiration_seconds)
+            .value("boundObjectRef", bound)
+            .done()
+    });
+    Fields::default()
+        .value("metadata", metadata(request.metadata))
         .value("spec", spec)
         .done()
 }

@@ -18,15 +18,28 @@ const DISCOVERY: [&str; 7] = [
 /// Answers the review `object` posted to `path` by `user`.
 pub fn answer(path: &str, user: &User, object: Value) -> Result<Value, ApiError> {
     match path.trim_end_matches('/').rsplit('/').next() {
-        Some("selfsubjectreviews") => Ok(json!({
-            "apiVersion": "authentication.k8s.io/v1",
-            "kind": "SelfSubjectReview",
-            "metadata": {"creationTimestamp": null},
-            "status": {"userInfo": {"username": user.name, "groups": user.groups}},
-        })),
+        Some("selfsubjectreviews") => Ok(self_review(user)),
         Some("selfsubjectrulesreviews") => Ok(rules_review(user, object)),
         _ => access_review(user, object),
     }
+}
+
+/// `kubectl auth whoami`: the user as authentication saw it; uid and
+/// extra only when set (omitempty).
+fn self_review(user: &User) -> Value {
+    let mut info = json!({"username": user.name, "groups": user.groups});
+    if !user.uid.is_empty() {
+        info["uid"] = json!(user.uid);
+    }
+    if !user.extra.is_empty() {
+        info["extra"] = json!(user.extra);
+    }
+    json!({
+        "apiVersion": "authentication.k8s.io/v1",
+        "kind": "SelfSubjectReview",
+        "metadata": {"creationTimestamp": null},
+        "status": {"userInfo": info},
+    })
 }
 
 /// What the user may do, as rules: everything for masters; for anyone
@@ -133,6 +146,7 @@ mod tests {
         User {
             name: "alice".into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
+            ..User::default()
         }
     }
 

@@ -66,12 +66,15 @@ fn failures(sweep: &Sweep) -> Vec<(&'static str, &'static str, String)> {
             ),
         ));
     }
+    // Upstream sorts the phrases, not the names ("for stable updates").
     let counted = |counts: &BTreeMap<String, usize>, what: &str| -> Vec<String> {
-        counts
+        let mut phrases: Vec<String> = counts
             .iter()
             .filter(|(_, n)| **n > 0)
             .map(|(name, n)| format!("{name}{what}{n} resource instances"))
-            .collect()
+            .collect();
+        phrases.sort();
+        phrases
     };
     let resources = counted(&sweep.remaining, " has ");
     if !resources.is_empty() {

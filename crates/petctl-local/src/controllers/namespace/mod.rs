@@ -212,8 +212,24 @@ impl Reconciler for NamespaceController {
             next["status"]["phase"] = json!("Terminating");
             namespace = ctx.update_status("Namespace", next)?;
         }
+        // The garbage collector's share: `orphan` and `foregroundDeletion`
+        // hold the namespace as they hold any owner, even once finalized.
+        let (kept, waiting) = ctx.registry.release_namespace_dependents(&namespace)?;
+        if kept != meta::finalizers(&namespace) {
+            let mut next = namespace.clone();
+            if let Some(metadata) = meta::metadata_mut(&mut next) {
+                // An empty list is omitted, as Go's omitempty does.
+                match kept.is_empty() {
+                    true => metadata.remove("finalizers"),
+                    false => metadata.insert("finalizers".into(), json!(kept)),
+                };
+            }
+            namespace = ctx.update("Namespace", next)?;
+        }
+        // Dependents in other namespaces do not wake this one: look again.
+        let recheck = waiting.then(|| Instant::now() + Duration::from_secs(1));
         if spec_finalizers(&namespace).is_empty() {
-            return Ok(Next::Done);
+            return Ok(recheck.map_or(Next::Done, Next::At));
         }
         let sweep = Self::delete_all_content(ctx, &namespace);
         let old = namespace
@@ -250,7 +266,7 @@ impl Reconciler for NamespaceController {
         let mut next = namespace;
         next["spec"]["finalizers"] = json!(rest);
         ctx.finalize("Namespace", next)?;
-        Ok(Next::Done)
+        Ok(recheck.map_or(Next::Done, Next::At))
     }
 }
 

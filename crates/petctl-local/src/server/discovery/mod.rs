@@ -112,15 +112,19 @@ fn subresource_entry(kind: &KindInfo, sub: &str) -> Value {
         "verbs": match sub {
             "log" => json!(["get"]),
             "finalize" => json!(["update"]),
+            "token" => json!(["create"]),
             _ => json!(["get", "patch", "update"]),
         },
     });
-    if sub == "scale" {
-        if let Some(map) = entry.as_object_mut() {
-            map.insert("group".into(), json!("autoscaling"));
-            map.insert("version".into(), json!("v1"));
-            map.insert("kind".into(), json!("Scale"));
-        }
+    let other_kind = match sub {
+        "scale" => Some(("autoscaling", "Scale")),
+        "token" => Some(("authentication.k8s.io", "TokenRequest")),
+        _ => None,
+    };
+    if let (Some((group, kind)), Some(map)) = (other_kind, entry.as_object_mut()) {
+        map.insert("group".into(), json!(group));
+        map.insert("version".into(), json!("v1"));
+        map.insert("kind".into(), json!(kind));
     }
     entry
 }
