@@ -343,3 +343,78 @@ fn http2_answers_before_the_body_is_read_reach_the_client() {
     let h2 = reqwest::Version::HTTP_2;
     assert_eq!(answers, [(h2, 401), (h2, 413), (h2, 200)]);
 }
+
+/// An HTTP/2 connection with no open stream is not closed by the header
+/// timeout once its preface is in; after the idle timeout the server sends
+/// GOAWAY (NO_ERROR) and closes it, as x/net/http2's idle timer does.
+#[test]
+fn an_idle_http2_connection_gets_goaway_after_the_idle_timeout() {
+    let server = server_with(&[
+        ("PETCTL_LOCAL_HEADER_TIMEOUT", "1s"),
+        ("PETCTL_LOCAL_IDLE_TIMEOUT", "3s"),
+    ]);
+    let dialer = Dialer::new(&server, &[b"h2"]);
+    let (frames, idle) = crate::support::runtime().block_on(async move {
+        let mut conn = dialer.connect().await.expect("connect");
+        assert_eq!(conn.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+        // The client preface and an empty SETTINGS frame.
+        let mut preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        preface.extend_from_slice(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
+        conn.write_all(&preface).await.expect("send the preface");
+        conn.flush().await.expect("flush");
+        let started = Instant::now();
+        let closed = tokio::time::timeout(Duration::from_secs(20), answer_until_closed(&mut conn))
+            .await
+            .ok();
+        let idle = closed.as_ref().map(|_| started.elapsed());
+        (closed.unwrap_or_default(), idle)
+    });
+    let idle = idle.expect("closed after the idle timeout");
+    assert!(
+        (Duration::from_millis(2500)..Duration::from_secs(7)).contains(&idle),
+        "closed after {idle:?}, not the idle timeout's 3s"
+    );
+    let goaway = frames
+        .iter()
+        .find(|(kind, _)| *kind == 0x7)
+        .unwrap_or_else(|| panic!("no GOAWAY in {frames:?}"));
+    // GOAWAY: last stream id (4 bytes), then the error code: 0 is NO_ERROR.
+    assert_eq!(&goaway.1[4..8], &[0, 0, 0, 0], "{frames:?}");
+}
+
+/// Reads HTTP/2 frames as a client that does nothing but acknowledge
+/// SETTINGS and answer PINGs (hyper's graceful shutdown waits for a ping's
+/// answer), until the server closes: the frames, as (type, payload).
+async fn answer_until_closed<S>(conn: &mut S) -> Vec<(u8, Vec<u8>)>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    let (mut frames, mut buffer, mut chunk) = (Vec::new(), Vec::new(), [0u8; 4096]);
+    loop {
+        match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return frames,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+        while buffer.len() >= 9 {
+            let length =
+                usize::from(buffer[0]) << 16 | usize::from(buffer[1]) << 8 | usize::from(buffer[2]);
+            if buffer.len() < 9 + length {
+                break;
+            }
+            let (kind, flags) = (buffer[3], buffer[4]);
+            let payload = buffer[9..9 + length].to_vec();
+            buffer.drain(..9 + length);
+            let answer = match (kind, flags & 0x1) {
+                (0x4, 0) => Some(vec![0, 0, 0, 0x4, 0x1, 0, 0, 0, 0]),
+                (0x6, 0) => Some([&[0, 0, 8, 0x6, 0x1, 0, 0, 0, 0][..], &payload].concat()),
+                _ => None,
+            };
+            if let Some(answer) = answer {
+                let _ = conn.write_all(&answer).await;
+                let _ = conn.flush().await;
+            }
+            frames.push((kind, payload));
+        }
+    }
+}
