@@ -4,7 +4,6 @@
 //! thousands of headers (the last two sent over raw TLS, since no HTTP
 //! client sends them).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -29,31 +28,9 @@ fn revision(server: &LocalServer) -> u64 {
 /// Sends `request` as it is over TLS (HTTP/1.1) and returns all the server
 /// answered until it closed the connection or `within` passed.
 fn raw_exchange(server: &LocalServer, request: Vec<u8>, within: Duration) -> String {
-    let address = server
-        .url
-        .strip_prefix("https://")
-        .expect("an https URL")
-        .to_string();
-    let ca = std::fs::read(server.state_dir().join("ca.crt")).expect("read ca.crt");
+    let dialer = crate::support::attack::Dialer::new(server, &[b"http/1.1"]);
     runtime().block_on(async move {
-        use rustls::pki_types::pem::PemObject;
-        let mut roots = rustls::RootCertStore::empty();
-        roots
-            .add(rustls::pki_types::CertificateDer::from_pem_slice(&ca).expect("parse ca.crt"))
-            .expect("add the CA");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-        let tcp = tokio::net::TcpStream::connect(&address)
-            .await
-            .expect("connect");
-        let name = rustls::pki_types::ServerName::try_from("localhost").expect("server name");
-        let mut tls = connector.connect(name, tcp).await.expect("TLS handshake");
+        let mut tls = dialer.connect().await.expect("TLS handshake");
         let exchange = async {
             // The server may answer and close before it has read everything.
             let _ = tls.write_all(&request).await;

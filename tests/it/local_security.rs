@@ -199,3 +199,115 @@ fn every_state_file_is_private_whatever_the_umask() {
     down.args(["local", "down", "--state-dir"]).arg(&state);
     crate::support::run_command(down, "petctl local down".into(), None).expect_success();
 }
+
+/// Every file the server writes under the state dir, volumes included, is
+/// 0600 and every directory 0700 under umask 000; files a restart finds
+/// with looser modes are made 0600 again.
+#[test]
+fn state_files_and_volume_dirs_stay_private_under_umask_000_and_across_restarts() {
+    use std::os::unix::process::CommandExt as _;
+    let server = LocalServer::start_configured(|cmd| {
+        // SAFETY: umask is async-signal-safe and touches no memory.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::libc::umask(0);
+                Ok(())
+            });
+        }
+    });
+    let claim = serde_json::json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    });
+    let created = server.post_json("/api/v1/namespaces/default/persistentvolumeclaims", &claim);
+    assert_eq!(created.status, 201, "{}", created.body);
+    await_claim_bound(&server, "data");
+    let state = server.state_dir();
+    let modes = walk_modes(&state);
+    assert!(
+        modes.iter().any(|(p, _)| p.starts_with("volumes/pvc-")),
+        "no volume dir in {modes:?}"
+    );
+    for (path, mode, want) in modes_with_wants(&modes) {
+        assert_eq!(mode, want, "{path} is {mode:o} under umask 000");
+    }
+    let mut server = server;
+    server.kill9();
+    for file in [
+        "ca.crt",
+        "ca.key",
+        "token",
+        "server.log",
+        "store.redb",
+        "server.lock",
+    ] {
+        std::fs::set_permissions(state.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let server = server.restart();
+    for (path, mode, want) in modes_with_wants(&walk_modes(&server.state_dir())) {
+        assert_eq!(mode, want, "{path} is {mode:o} after a restart");
+    }
+}
+
+/// Waits on a watch (30 s at most) until claim `name` is Bound.
+fn await_claim_bound(server: &LocalServer, name: &str) {
+    let url = format!(
+        "{}/api/v1/namespaces/default/persistentvolumeclaims?watch=1&fieldSelector=metadata.name%3D{name}",
+        server.url
+    );
+    let request = server.client().get(url).bearer_auth(server.token());
+    crate::support::runtime().block_on(async move {
+        let mut response = request.send().await.expect("watch claims");
+        let bound = async {
+            let mut seen = String::new();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+                if seen.contains("\"phase\":\"Bound\"") {
+                    return;
+                }
+            }
+            panic!("the watch ended before the claim was Bound: {seen}");
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), bound)
+            .await
+            .expect("the claim is Bound within 30 s");
+    });
+}
+
+/// Every path under `root` (relative) and its mode, directories first.
+fn walk_modes(root: &std::path::Path) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            let path = entry.path();
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            out.push((relative, meta.permissions().mode() & 0o777));
+            if meta.is_dir() {
+                dirs.push(path);
+            }
+        }
+    }
+    out.push((
+        ".".to_string(),
+        std::fs::metadata(root).unwrap().permissions().mode() & 0o777,
+    ));
+    out
+}
+
+fn modes_with_wants(modes: &[(String, u32)]) -> Vec<(String, u32, u32)> {
+    modes
+        .iter()
+        .map(|(path, mode)| {
+            let dir = path == "." || path == "volumes" || path.starts_with("volumes/");
+            (path.clone(), *mode, if dir { 0o700 } else { 0o600 })
+        })
+        .collect()
+}

@@ -2,11 +2,12 @@
 //! capture everything needed to debug a failure. Beside it: the command
 //! lines many tests run (`commands`), the real kubectl (`kubectl`), the one
 //! manifest builder (`manifests`), seeds that every failure names (`seed`),
-//! the simulation speeds (`sim`) and runs whose stderr is timed line by
-//! line (`streamed`).
+//! the simulation speeds (`sim`), runs whose stderr is timed line by line
+//! (`streamed`) and slow, hostile clients of the server (`attack`).
 
 #![allow(dead_code)]
 
+pub mod attack;
 mod commands;
 mod kubectl;
 mod manifests;
@@ -204,10 +205,20 @@ impl LocalServer {
 
     /// Starts with extra `local up` flags (fault injection and the like).
     pub fn start_with(extra: &[&str]) -> Self {
-        Self::start_in(scratch(), extra)
+        Self::start_in(scratch(), extra, |_| {})
     }
 
-    fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Self {
+    /// Starts with `configure` applied to the `local up` command (its
+    /// environment, resource limits) before it is spawned.
+    pub fn start_configured(configure: impl FnOnce(&mut Command)) -> Self {
+        Self::start_in(scratch(), &[], configure)
+    }
+
+    fn start_in(
+        dir: tempfile::TempDir,
+        extra: &[&str],
+        configure: impl FnOnce(&mut Command),
+    ) -> Self {
         let state = dir.path().join("state");
         let mut cmd = petctl_command(dir.path());
         cmd.args(["local", "up", "--port", "0", "--state-dir"])
@@ -216,6 +227,7 @@ impl LocalServer {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        configure(&mut cmd);
         let mut child = cmd.spawn().expect("spawn petctl local up");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
@@ -281,7 +293,7 @@ impl LocalServer {
     pub fn restart(mut self) -> Self {
         self.kill9();
         let dir = std::mem::replace(&mut self.dir, scratch());
-        Self::start_in(dir, &[])
+        Self::start_in(dir, &[], |_| {})
     }
 
     /// An HTTPS client trusting the server's CA, without a token.

@@ -10,8 +10,12 @@ use crate::registry::meta::rfc3339;
 
 static LOG: OnceLock<Mutex<File>> = OnceLock::new();
 
-/// Sends every later line to `file`; the first file opened wins.
+/// Sends every later line to `file` (made 0600, as a log that existed
+/// before may not be); the first file opened wins.
 pub(crate) fn open(file: File) {
+    if let Err(err) = crate::state::restrict(&file) {
+        eprintln!("cannot restrict server.log to its owner: {err}");
+    }
     let _ = LOG.set(Mutex::new(file));
 }
 
@@ -24,5 +28,56 @@ pub(crate) fn log(line: &str) {
             let _ = file.write_all(stamped.as_bytes());
         }
         None => eprint!("{stamped}"),
+    }
+}
+
+/// One line per episode of a recurring failure (accept errors, failed
+/// handshakes): an episode ends after `quiet` without the failure, so a
+/// flood of them writes one line, not one per occurrence.
+pub(crate) struct Episodes {
+    quiet: std::time::Duration,
+    last: Mutex<Option<std::time::Instant>>,
+}
+
+impl Episodes {
+    pub(crate) const fn new(quiet: std::time::Duration) -> Self {
+        Episodes {
+            quiet,
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Records one occurrence at `now`; true when it starts a new episode
+    /// (and so deserves its line).
+    pub(crate) fn starts(&self, now: std::time::Instant) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let new = last.is_none_or(|at| now.saturating_duration_since(at) >= self.quiet);
+        *last = Some(now);
+        new
+    }
+
+    /// Logs `line` if this occurrence starts an episode.
+    pub(crate) fn log(&self, line: impl FnOnce() -> String) {
+        if self.starts(std::time::Instant::now()) {
+            log(&line());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_flood_is_one_episode_and_a_pause_starts_another() {
+        let episodes = Episodes::new(Duration::from_secs(10));
+        let t0 = Instant::now();
+        let starts: Vec<bool> = [0, 1, 5, 14, 24, 35, 36]
+            .iter()
+            .map(|s| episodes.starts(t0 + Duration::from_secs(*s)))
+            .collect();
+        // 14 is 9 s after 5: the same episode; 24 is 10 s after 14: a new one.
+        assert_eq!(starts, [true, false, false, false, true, true, false]);
     }
 }

@@ -11,7 +11,7 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use super::state::{write_private, StateDir};
+use super::state::{restrict_path, write_private, StateDir};
 
 const CA_NAME: &str = "petctl-local-ca";
 
@@ -55,6 +55,8 @@ fn ca_params() -> Result<CertificateParams> {
 pub fn load_or_create_authority(dir: &StateDir) -> Result<Authority> {
     let (key_path, cert_path) = (dir.ca_key(), dir.ca_cert());
     if key_path.exists() && cert_path.exists() {
+        restrict_path(&key_path)?;
+        restrict_path(&cert_path)?;
         let key_pem = fs::read_to_string(&key_path)
             .with_context(|| format!("failed to read {}", key_path.display()))?;
         let cert_pem = fs::read_to_string(&cert_path)

@@ -52,9 +52,10 @@ impl StateDir {
         StateDir { root: root.into() }
     }
 
-    /// Creates the directory (mode 0700) if it is missing.
+    /// Creates the directory (mode 0700) if it is missing, and makes an
+    /// existing one 0700.
     pub fn create(&self) -> Result<()> {
-        fs::create_dir_all(&self.root)
+        create_private_dir(&self.root)
             .with_context(|| format!("failed to create state directory {}", self.root.display()))?;
         fs::set_permissions(&self.root, fs::Permissions::from_mode(0o700))
             .with_context(|| format!("failed to restrict state directory {}", self.root.display()))
@@ -67,13 +68,17 @@ impl StateDir {
 
     /// Opens (creating, 0600) the lock file the running server holds.
     pub fn open_lock(&self) -> Result<fs::File> {
-        OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(self.lock())
-            .with_context(|| format!("failed to open {}", self.lock().display()))
+        let open = || {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .mode(0o600)
+                .open(self.lock())?;
+            restrict(&file)?;
+            Ok::<_, std::io::Error>(file)
+        };
+        open().with_context(|| format!("failed to open {}", self.lock().display()))
     }
 
     /// The bearer token, created on first use and kept across restarts so a
@@ -81,7 +86,10 @@ impl StateDir {
     pub fn load_or_create_token(&self) -> Result<String> {
         let path = self.token();
         match fs::read_to_string(&path) {
-            Ok(token) if !token.trim().is_empty() => return Ok(token.trim().to_string()),
+            Ok(token) if !token.trim().is_empty() => {
+                restrict_path(&path)?;
+                return Ok(token.trim().to_string());
+            }
             Ok(_) => {}
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => {
@@ -126,6 +134,28 @@ fn new_token() -> Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// Directories the server creates (the state dir, volumes): 0700 from the
+/// start, whatever the umask.
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+}
+
+/// Makes an open file 0600 (fchmod): the mode given to `open` is narrowed
+/// by the umask, and a file that already existed keeps its mode.
+pub fn restrict(file: &fs::File) -> std::io::Result<()> {
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+}
+
+/// Makes the existing file at `path` 0600.
+pub fn restrict_path(path: &Path) -> Result<()> {
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("failed to restrict {}", path.display()))
+}
+
 /// Writes `contents` to `path` with mode 0600, atomically (temp file + rename).
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     write_atomically(path, contents, 0o600)
@@ -141,6 +171,8 @@ pub fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
             .create_new(true)
             .mode(mode)
             .open(&tmp)?;
+        // The umask may have narrowed `mode`.
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
         file.write_all(contents)?;
         file.sync_all()?;
         fs::rename(&tmp, path)

@@ -108,7 +108,7 @@ impl Provisioner {
             Some(volume) => volume,
             None => {
                 let path = self.dir.join(&name);
-                std::fs::create_dir_all(&path).map_err(|e| {
+                crate::state::create_private_dir(&path).map_err(|e| {
                     ApiError::internal(format!("failed to create {}: {e}", path.display()))
                 })?;
                 let created = ctx.create(

@@ -1,26 +1,24 @@
-//! The HTTPS listener: rustls with ALPN (h2, http/1.1), one task per
-//! connection, and graceful shutdown that stops accepting, lets in-flight
-//! requests finish and closes watches.
+//! The HTTPS listener: rustls with ALPN (h2, http/1.1), the connection
+//! limits (kube-apiserver's timeouts, a per-address cap), the accept loop
+//! with its backoff, one task per connection (`connection.rs`), and
+//! graceful shutdown that stops accepting, lets in-flight requests finish
+//! and closes watches.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 pub use tokio_rustls::TlsAcceptor;
 
-use super::auth::{certificate_user, CertificateUser};
+use super::accept::{Admission, Backoff, Pace};
+use super::connection::{self, Shared, DRAIN_TIMEOUT};
 use super::{log, App};
+use crate::log::Episodes;
 use crate::pki::ServerIdentity;
 use rustls::pki_types::CertificateDer;
-
-/// How long in-flight requests get to finish once shutdown starts.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// A client that has not finished its TLS handshake by then is dropped.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// kube-apiserver's `MaxHeaderBytes` (1 << 20, Go's DefaultMaxHeaderBytes
 /// too): request headers up to 1 MiB are served, more get 431
 /// (`handlers::handle` counts them, the same for HTTP/1.1 and HTTP/2).
@@ -58,22 +56,134 @@ fn client_verifier(
         .context("failed to configure client certificate verification")
 }
 
+/// How long connections may wait, and how many one address may hold.
+/// The timeouts are kube-apiserver's (`staging/src/k8s.io/apiserver/pkg/
+/// server/secure_serving.go`, `SecureServingInfo.Serve`); the environment
+/// may shorten them for tests (`PETCTL_LOCAL_HEADER_TIMEOUT`,
+/// `PETCTL_LOCAL_IDLE_TIMEOUT`, `PETCTL_LOCAL_MAX_CONNECTIONS_PER_ADDRESS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Limits {
+    /// ReadHeaderTimeout, 32 s ("just shy of requestTimeoutUpperBound"):
+    /// for the TLS handshake and for each request header.
+    pub header_timeout: Duration,
+    /// IdleTimeout, 90 s (http.DefaultTransport's keep-alive): for the next
+    /// request on a kept-alive HTTP/1.1 connection, and for an HTTP/2
+    /// connection without open streams.
+    pub idle_timeout: Duration,
+    /// Concurrent connections from one client address.
+    pub max_per_address: usize,
+}
+
+/// Every client of the loopback listener has the same address, so the cap
+/// is also the server's: far below the usual 1024 open files, far above
+/// what kubectl, petctl and the tests open at once.
+pub(super) const DEFAULT_MAX_PER_ADDRESS: usize = 256;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(32),
+            idle_timeout: Duration::from_secs(90),
+            max_per_address: DEFAULT_MAX_PER_ADDRESS,
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults, with any the environment overrides; a value that does
+    /// not parse is logged and ignored.
+    fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut limits = Limits::default();
+        let duration = |name: &str, default: Duration| match var(name) {
+            None => default,
+            Some(text) => match super::parse_duration(text.trim()) {
+                Ok(d) if !d.is_zero() => d,
+                _ => {
+                    log(&format!("ignoring {name}={text}: not a positive duration"));
+                    default
+                }
+            },
+        };
+        limits.header_timeout = duration("PETCTL_LOCAL_HEADER_TIMEOUT", limits.header_timeout);
+        limits.idle_timeout = duration("PETCTL_LOCAL_IDLE_TIMEOUT", limits.idle_timeout);
+        let cap = "PETCTL_LOCAL_MAX_CONNECTIONS_PER_ADDRESS";
+        if let Some(text) = var(cap) {
+            match text.trim().parse::<usize>() {
+                Ok(n) if n > 0 => limits.max_per_address = n,
+                _ => log(&format!("ignoring {cap}={text}: not a positive number")),
+            }
+        }
+        limits
+    }
+}
+
+impl std::fmt::Display for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "header timeout {:?}, idle timeout {:?}, at most {} connections per address",
+            self.header_timeout, self.idle_timeout, self.max_per_address
+        )
+    }
+}
+
+/// kube-apiserver's HTTP/2 settings (secure_serving.go): 100 concurrent
+/// streams, 256 KiB per-stream windows, a connection window for all
+/// streams. Not its 256 KiB MaxReadFrameSize: h2 allows a header block
+/// only as many CONTINUATION frames as fit the header list limit in frames
+/// of that size, and a client that still splits at the 16 KiB default got
+/// a GOAWAY instead of a 431.
+const MAX_CONCURRENT_STREAMS: u32 = 100;
+const RESOURCE_BODY_99_PERCENTILE: u32 = 256 * 1024;
+/// HTTP/2 keep-alive: a ping after this long without a frame from the
+/// client, and the connection closed when its answer takes longer than
+/// PING_TIMEOUT (x/net/http2's default PingTimeout, 15 s).
+const PING_INTERVAL: Duration = Duration::from_secs(30);
+const PING_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// HTTP/1.1 and HTTP/2 with Go's header limits. HTTP/2 advertises the
 /// header list size Go's http2 server does (`maxHeaderListSize`: the byte
 /// limit plus 32 bytes for ten typical fields); with hyper's 16 KiB default
 /// a large header block was a CONTINUATION flood and a GOAWAY, not a 431.
+/// hyper's own `header_read_timeout` stays off: it would also close idle
+/// keep-alive connections (connection.rs times requests as Go does).
 fn connection_builder() -> Builder<TokioExecutor> {
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(None)
         .max_headers(MAX_HEADERS)
         // Room for a whole header block at the limit; 4096 is Go's slop.
         .max_buf_size(MAX_HEADER_BYTES + 4096);
     builder
         .http2()
-        .max_header_list_size(u32::try_from(MAX_HEADER_BYTES + 10 * 32).unwrap_or(u32::MAX));
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(MAX_HEADER_BYTES + 10 * 32).unwrap_or(u32::MAX))
+        .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
+        .initial_stream_window_size(RESOURCE_BODY_99_PERCENTILE)
+        .initial_connection_window_size(RESOURCE_BODY_99_PERCENTILE * MAX_CONCURRENT_STREAMS)
+        .keep_alive_interval(PING_INTERVAL)
+        .keep_alive_timeout(PING_TIMEOUT);
     builder
 }
+
+/// New connections that have not sent a request yet, accepted at once and
+/// then per second (accept.rs, `Pace`): few enough handshakes that a flood
+/// of them takes a few % of a core; connections that send requests do not
+/// count.
+const ACCEPT_BURST: u32 = 50;
+const ACCEPTS_PER_SECOND: u32 = 20;
+
+/// EMFILE (the process's limit) or ENFILE (the system's).
+fn is_out_of_files(err: &std::io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(code) if code == nix::libc::EMFILE || code == nix::libc::ENFILE)
+}
+
+/// Failed accepts are logged once per episode: EMFILE used to retry at
+/// once, a core at 95 % and 191 MB of log in seconds.
+static ACCEPT_FAILURES: Episodes = Episodes::new(Duration::from_secs(10));
 
 /// Accepts connections until `shutdown` fires, then drains.
 pub async fn serve(
@@ -82,62 +192,83 @@ pub async fn serve(
     app: Arc<App>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let graceful = GracefulShutdown::new();
-    let builder = Arc::new(connection_builder());
+    let limits = Limits::from_env();
+    log(&format!("connection limits: {limits}"));
+    let admission = Admission::new(limits.max_per_address);
+    let shared = Arc::new(Shared {
+        acceptor,
+        app,
+        builder: connection_builder(),
+        limits,
+        pace: Arc::new(std::sync::Mutex::new(Pace::new(
+            ACCEPTS_PER_SECOND,
+            ACCEPT_BURST,
+            Instant::now(),
+        ))),
+    });
+    // Every connection task holds a sender; once all are gone, `recv`
+    // answers None: the drain is done.
+    let (live, mut drained) = tokio::sync::mpsc::channel::<()>(1);
+    let mut backoff = Backoff::default();
+    let pace = shared.pace.clone();
     loop {
+        let paced = pace
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(Instant::now());
+        if let Err(wait) = paced {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => continue,
+                _ = shutdown.changed() => break,
+            }
+        }
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = shutdown.changed() => break,
         };
         let (tcp, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(err) => {
-                log(&format!("accept failed: {err}"));
-                continue;
+            Ok(pair) => {
+                backoff.succeeded();
+                pair
             }
+            Err(err) => {
+                let delay = backoff.failed();
+                // Out of descriptors, the backlog would wait behind every
+                // slow client until its header timeout: make room for one.
+                let shed = is_out_of_files(&err) && admission.shed();
+                ACCEPT_FAILURES.log(|| {
+                    format!(
+                        "accept failed: {err}; retrying after {delay:?}, backing off up to {:?}{} (logged once per episode)",
+                        super::accept::MAX_DELAY,
+                        if shed { ", closing the connections that waited longest without a request" } else { "" }
+                    )
+                });
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => continue,
+                    _ = shutdown.changed() => break,
+                }
+            }
+        };
+        let Some(ticket) = admission.admit(peer.ip(), Instant::now()) else {
+            continue;
         };
         // Without it, small trailing segments of a response wait for the
         // client's delayed ACK (~40 ms per LIST or watch event).
         let _ = tcp.set_nodelay(true);
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        let builder = builder.clone();
-        let watcher = graceful.watcher();
+        let shared = shared.clone();
+        let live = live.clone();
+        let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(err)) => {
-                    log(&format!("tls handshake with {peer} failed: {err}"));
-                    return;
-                }
-                Err(_) => {
-                    log(&format!("tls handshake with {peer} timed out"));
-                    return;
-                }
-            };
-            let user = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|chain| chain.first())
-                .and_then(certificate_user)
-                .map(CertificateUser);
-            let service = hyper::service::service_fn(move |mut request: hyper::Request<_>| {
-                let app = app.clone();
-                if let Some(user) = &user {
-                    request.extensions_mut().insert(user.clone());
-                }
-                async move { super::faults::serve(app, request).await }
-            });
-            let connection = builder.serve_connection(TokioIo::new(tls), service);
-            if let Err(err) = watcher.watch(connection.into_owned()).await {
-                log(&format!("connection from {peer} ended: {err}"));
-            }
+            let activity = ticket.activity.clone();
+            connection::serve(tcp, peer, shared, activity, shutdown).await;
+            drop(ticket);
+            drop(live);
         });
     }
     log("shutting down: no longer accepting connections");
     drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+    drop(live);
+    if tokio::time::timeout(DRAIN_TIMEOUT, drained.recv())
         .await
         .is_err()
     {

@@ -4,9 +4,11 @@
 //! [`LocalControlPlane::start`] runs it in-process (the CLI's `local up` and
 //! the tests both use it) and [`run`] serves until a signal.
 
+mod accept;
 mod auth;
 mod authz;
 mod body;
+mod connection;
 mod discovery;
 mod faults;
 mod filter;

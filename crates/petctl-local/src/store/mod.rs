@@ -178,6 +178,18 @@ impl Store {
     }
 
     pub fn open_with(path: &Path, options: StoreOptions) -> Result<Arc<Store>, StoreError> {
+        // The database holds Secrets and tokens: created 0600 before redb
+        // opens it, whatever the umask (an existing one is made 0600 too);
+        // redb takes an empty file as a new database.
+        use std::os::unix::fs::OpenOptionsExt as _;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(path)
+            .and_then(|file| crate::state::restrict(&file))
+            .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", path.display())))?;
         let db = Database::builder()
             .set_cache_size(64 * 1024 * 1024)
             .create(path)
@@ -188,9 +200,6 @@ impl Store {
                 )),
                 e => StoreError::Backend(format!("cannot open {}: {e}", path.display())),
             })?;
-        // The database holds Secrets and tokens: owner only.
-        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-            .map_err(|e| StoreError::Backend(format!("cannot restrict {}: {e}", path.display())))?;
         let (revision, compacted) = {
             let txn = db.begin_write().ctx("begin")?;
             let counters = {
