@@ -103,6 +103,15 @@ struct UpArgs {
     /// How many events are kept for watch resume (the compaction window)
     #[arg(long, value_name = "N", default_value_t = crate::local::store::DEFAULT_EVENT_WINDOW, hide = true)]
     event_window: u64,
+    /// How long a client may take to send a request's headers (and its TLS handshake)
+    #[arg(long, value_name = "D", value_parser = positive_duration, default_value = "32s")]
+    header_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request
+    #[arg(long, value_name = "D", value_parser = positive_duration, default_value = "90s")]
+    idle_timeout: Duration,
+    /// How many connections one client address may hold at once
+    #[arg(long, value_name = "N", default_value_t = server::DEFAULT_MAX_PER_ADDRESS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections_per_address: u64,
     /// How many nodes the simulated kubelet registers
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     nodes: u32,
@@ -244,6 +253,11 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             volumes_dir: state.root.join("volumes"),
         },
         basic_auth_file: args.basic_auth_file.clone(),
+        connection_limits: server::ConnectionLimits {
+            header_timeout: args.header_timeout,
+            idle_timeout: args.idle_timeout,
+            max_per_address: args.max_connections_per_address as usize,
+        },
     };
     server::run(config, |url| {
         // Recorded only once this server holds the state dir. Without the
@@ -256,6 +270,14 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
     })
 }
 
+/// A duration above zero, e.g. 30s.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match crate::duration::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be more than 0s".to_string()),
+        other => other.map_err(|e| e.to_string()),
+    }
+}
+
 /// A flag's values in `local up`'s arguments.
 type Values = fn(&UpArgs) -> Vec<String>;
 
@@ -266,6 +288,11 @@ const SERVER_FLAGS: &[(&str, Values)] = &[
     ("--fault-rate", |a| vec![a.fault_rate.to_string()]),
     ("--bookmark-interval", |a| vec![millis(a.bookmark_interval)]),
     ("--event-window", |a| vec![a.event_window.to_string()]),
+    ("--header-timeout", |a| vec![millis(a.header_timeout)]),
+    ("--idle-timeout", |a| vec![millis(a.idle_timeout)]),
+    ("--max-connections-per-address", |a| {
+        vec![a.max_connections_per_address.to_string()]
+    }),
     ("--nodes", |a| vec![a.nodes.to_string()]),
     ("--ready-delay", |a| vec![millis(a.ready_delay)]),
     ("--max-grace", |a| {

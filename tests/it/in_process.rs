@@ -34,6 +34,7 @@ fn start(dir: &std::path::Path) -> Handle {
             ..ControllerOptions::default()
         },
         basic_auth_file: None,
+        connection_limits: petctl::local::server::ConnectionLimits::default(),
     })
     .expect("start the local control plane in-process")
 }

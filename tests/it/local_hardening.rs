@@ -19,9 +19,12 @@ use crate::support::LocalServer;
 const HTTP1: &[&[u8]] = &[b"http/1.1"];
 
 /// A server whose timeouts (and anything else in `env`) are shortened.
-fn server_with(env: &[(&str, &str)]) -> LocalServer {
+/// A server started with `local up` flags: pairs of flag and value.
+fn server_with(flags: &[(&str, &str)]) -> LocalServer {
     LocalServer::start_configured(|cmd| {
-        cmd.envs(env.iter().copied());
+        for (flag, value) in flags {
+            cmd.arg(flag).arg(value);
+        }
     })
 }
 
@@ -49,10 +52,7 @@ fn log_lines(server: &LocalServer, text: &str) -> Vec<String> {
 /// timeout.
 #[test]
 fn an_idle_keep_alive_connection_outlives_the_header_timeout_until_the_idle_timeout() {
-    let server = server_with(&[
-        ("PETCTL_LOCAL_HEADER_TIMEOUT", "1s"),
-        ("PETCTL_LOCAL_IDLE_TIMEOUT", "4s"),
-    ]);
+    let server = server_with(&[("--header-timeout", "1s"), ("--idle-timeout", "4s")]);
     let (dialer, token) = (Dialer::new(&server, HTTP1), server.token());
     crate::support::runtime().block_on(async move {
         let mut conn = dialer.connect().await.expect("connect");
@@ -80,10 +80,7 @@ fn an_idle_keep_alive_connection_outlives_the_header_timeout_until_the_idle_time
 /// connection its clock starts with the next request's first bytes.
 #[test]
 fn half_a_header_is_closed_after_the_header_timeout() {
-    let server = server_with(&[
-        ("PETCTL_LOCAL_HEADER_TIMEOUT", "2s"),
-        ("PETCTL_LOCAL_IDLE_TIMEOUT", "60s"),
-    ]);
+    let server = server_with(&[("--header-timeout", "2s"), ("--idle-timeout", "60s")]);
     let (dialer, token) = (Dialer::new(&server, HTTP1), server.token());
     crate::support::runtime().block_on(async move {
         let mut first = dialer.connect().await.expect("connect");
@@ -195,7 +192,7 @@ impl std::fmt::Display for Flood {
 /// is answered during and after the attack, and the server idles.
 #[test]
 fn five_hundred_stalled_headers_are_closed_and_the_server_keeps_serving() {
-    let server = server_with(&[("PETCTL_LOCAL_HEADER_TIMEOUT", "3s")]);
+    let server = server_with(&[("--header-timeout", "3s")]);
     let flood = flood(&server, 500, Duration::from_secs(30));
     eprintln!("slowloris: {flood}");
     assert!(flood.opened >= 450, "{flood}");
@@ -216,8 +213,8 @@ fn five_hundred_stalled_headers_are_closed_and_the_server_keeps_serving() {
 #[test]
 fn at_the_cap_connections_without_a_request_make_room() {
     let server = server_with(&[
-        ("PETCTL_LOCAL_HEADER_TIMEOUT", "30s"),
-        ("PETCTL_LOCAL_MAX_CONNECTIONS_PER_ADDRESS", "20"),
+        ("--header-timeout", "30s"),
+        ("--max-connections-per-address", "20"),
     ]);
     let dialer = Arc::new(Dialer::new(&server, HTTP1));
     let token = server.token();
@@ -274,7 +271,7 @@ fn at_the_cap_connections_without_a_request_make_room() {
 #[test]
 fn out_of_file_descriptors_the_server_backs_off_and_keeps_serving() {
     let server = LocalServer::start_configured(|cmd| {
-        cmd.env("PETCTL_LOCAL_HEADER_TIMEOUT", "3s");
+        cmd.args(["--header-timeout", "3s"]);
         // SAFETY: setrlimit is async-signal-safe and touches no memory of
         // the parent.
         unsafe {
@@ -349,10 +346,7 @@ fn http2_answers_before_the_body_is_read_reach_the_client() {
 /// GOAWAY (NO_ERROR) and closes it, as x/net/http2's idle timer does.
 #[test]
 fn an_idle_http2_connection_gets_goaway_after_the_idle_timeout() {
-    let server = server_with(&[
-        ("PETCTL_LOCAL_HEADER_TIMEOUT", "1s"),
-        ("PETCTL_LOCAL_IDLE_TIMEOUT", "3s"),
-    ]);
+    let server = server_with(&[("--header-timeout", "1s"), ("--idle-timeout", "3s")]);
     let dialer = Dialer::new(&server, &[b"h2"]);
     let (frames, idle) = crate::support::runtime().block_on(async move {
         let mut conn = dialer.connect().await.expect("connect");

@@ -58,11 +58,11 @@ fn client_verifier(
 
 /// How long connections may wait, and how many one address may hold.
 /// The timeouts are kube-apiserver's (`staging/src/k8s.io/apiserver/pkg/
-/// server/secure_serving.go`, `SecureServingInfo.Serve`); the environment
-/// may shorten them for tests (`PETCTL_LOCAL_HEADER_TIMEOUT`,
-/// `PETCTL_LOCAL_IDLE_TIMEOUT`, `PETCTL_LOCAL_MAX_CONNECTIONS_PER_ADDRESS`).
+/// server/secure_serving.go`, `SecureServingInfo.Serve`); `local up
+/// --header-timeout`, `--idle-timeout` and `--max-connections-per-address`
+/// change them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Limits {
+pub struct Limits {
     /// ReadHeaderTimeout, 32 s ("just shy of requestTimeoutUpperBound"):
     /// for the TLS handshake and for each request header.
     pub header_timeout: Duration,
@@ -77,7 +77,7 @@ pub(super) struct Limits {
 /// Every client of the loopback listener has the same address, so the cap
 /// is also the server's: far below the usual 1024 open files, far above
 /// what kubectl, petctl and the tests open at once.
-pub(super) const DEFAULT_MAX_PER_ADDRESS: usize = 256;
+pub const DEFAULT_MAX_PER_ADDRESS: usize = 256;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -86,35 +86,6 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(90),
             max_per_address: DEFAULT_MAX_PER_ADDRESS,
         }
-    }
-}
-
-impl Limits {
-    /// The defaults, with any the environment overrides; a value that does
-    /// not parse is logged and ignored.
-    fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut limits = Limits::default();
-        let duration = |name: &str, default: Duration| match var(name) {
-            None => default,
-            Some(text) => match super::parse_duration(text.trim()) {
-                Ok(d) if !d.is_zero() => d,
-                _ => {
-                    log(&format!("ignoring {name}={text}: not a positive duration"));
-                    default
-                }
-            },
-        };
-        limits.header_timeout = duration("PETCTL_LOCAL_HEADER_TIMEOUT", limits.header_timeout);
-        limits.idle_timeout = duration("PETCTL_LOCAL_IDLE_TIMEOUT", limits.idle_timeout);
-        let cap = "PETCTL_LOCAL_MAX_CONNECTIONS_PER_ADDRESS";
-        if let Some(text) = var(cap) {
-            match text.trim().parse::<usize>() {
-                Ok(n) if n > 0 => limits.max_per_address = n,
-                _ => log(&format!("ignoring {cap}={text}: not a positive number")),
-            }
-        }
-        limits
     }
 }
 
@@ -190,9 +161,9 @@ pub async fn serve(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     app: Arc<App>,
+    limits: Limits,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let limits = Limits::from_env();
     log(&format!("connection limits: {limits}"));
     let admission = Admission::new(limits.max_per_address);
     let shared = Arc::new(Shared {

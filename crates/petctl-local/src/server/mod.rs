@@ -37,6 +37,7 @@ use serde_json::{json, Value};
 
 pub use self::faults::{parse_rate, FailNext, Faults};
 use self::faults::{Dice, Pending};
+pub use self::listener::{Limits as ConnectionLimits, DEFAULT_MAX_PER_ADDRESS};
 use super::registry::meta::rfc3339;
 use super::registry::Registry;
 use super::state::{kubeconfig_yaml, write_private, StateDir};
@@ -60,6 +61,8 @@ pub struct ServerConfig {
     pub controllers: super::controllers::ControllerOptions,
     /// The legacy basic-auth file (`password,user,uid[,"groups"]`).
     pub basic_auth_file: Option<std::path::PathBuf>,
+    /// Header-read and idle timeouts, connections per client address.
+    pub connection_limits: ConnectionLimits,
 }
 
 /// What every request handler shares.
@@ -324,7 +327,14 @@ fn serve(
             ca_pem.clone(),
         );
         let _ = started.send(Ok((url, seed)));
-        listener::serve(listener, acceptor, app, stopped).await;
+        listener::serve(
+            listener,
+            acceptor,
+            app,
+            config.connection_limits.clone(),
+            stopped,
+        )
+        .await;
         log("stopped");
         Ok::<(), anyhow::Error>(())
     })?;
