@@ -36,6 +36,7 @@ mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
 mod local_lifecycle; // `local up --detach`, `status`, `down`
 mod local_namespaces; // namespaces terminate, are emptied and finalized; default ServiceAccount and kube-root-ca.crt; immortal namespaces
 mod local_patch; // PATCH validated before commit: every patch type, fieldValidation mode and subresource
+mod local_probes; // probes and runtime faults: an unready pet halts ordered scaling, liveness back-off timing, exits, hangs, delays
 mod local_protection; // claim protection: Terminating until unused, pets wait for a deleted claim, the D3 race
 mod local_security; // HTTPS, HTTP/2, token auth, loopback only, private files
 mod local_statefulset; // an apps/v1 StatefulSet's walk: revisions, RollingUpdate, OnDelete, Parallel, retention
