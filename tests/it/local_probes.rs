@@ -202,6 +202,7 @@ fn an_unready_pet_halts_ordered_scaling_until_it_is_ready_again() {
         .find(|(at, p)| at >= annotated && !ready(p))
         .expect("ss-0 unready on the timeline");
     let took = *unready - *annotated;
+    eprintln!("ss-0 unready {took:?} after the annotation");
     assert!(
         took >= Duration::from_millis(900) && took <= Duration::from_millis(2500),
         "ss-0 went unready {took:?} after the annotation (period 1s × threshold 1 + timeout 1s)"
@@ -314,6 +315,7 @@ fn a_failing_liveness_probe_crash_loops_with_the_kubelets_back_off() {
         let running_at = backoff.running_at.expect("the container ran again");
         let waited = running_at - backoff.waiting_at;
         let want = Duration::from_millis(millis);
+        eprintln!("back-off {restarts}: {printed} expected, {waited:?} measured");
         assert!(
             waited + Duration::from_millis(100) >= want && waited <= want + Duration::from_millis(600),
             "back-off {restarts}: waited {waited:?}, upstream's scaled interval is {want:?}\n{seen:#?}"
