@@ -354,6 +354,11 @@ fn a_failing_liveness_probe_crash_loops_with_the_kubelets_back_off() {
 
 const HANGING_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: alone\n  annotations:\n    petctl.local/terminate: hang\nspec:\n  containers:\n  - name: main\n    image: busybox:1.36\n";
 
+/// A bare pod whose container exits with `code` after 200 ms.
+fn exiting_pod(name: &str, policy: &str, code: &str) -> String {
+    format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  annotations:\n    petctl.local/exit-after: 200ms\n    petctl.local/exit-code: \"{code}\"\nspec:\n  restartPolicy: {policy}\n  containers:\n  - name: main\n    image: busybox:1.36\n")
+}
+
 #[test]
 fn exits_hangs_and_delays_follow_the_annotations() {
     let Some(k) = Cluster::start(&[FAST_SIM, &["--backoff-scale", "0.01"]].concat()) else {
@@ -380,6 +385,21 @@ fn exits_hangs_and_delays_follow_the_annotations() {
         (&last["exitCode"], &last["reason"]),
         (&3.into(), &"Error".into())
     );
+
+    // A restartPolicy that does not restart ends the pod.
+    for (policy, code, phase) in [("Never", "3", "Failed"), ("OnFailure", "0", "Succeeded")] {
+        let name = format!("once-{}", policy.to_ascii_lowercase());
+        k.ok_in(&["create", "-f", "-"], &exiting_pod(&name, policy, code));
+        let want = format!("--for=jsonpath={{.status.phase}}={phase}");
+        k.ok(&["wait", &want, &format!("pod/{name}"), "--timeout=60s"]);
+        let pod = k.json(&["pod", &name]);
+        let status = &pod["status"]["containerStatuses"][0];
+        assert_eq!(status["restartCount"], 0, "{status}");
+        assert_eq!(
+            status["state"]["terminated"]["exitCode"],
+            code.parse::<i64>().unwrap()
+        );
+    }
 
     // terminate=hang: Terminating past the grace period, until forced.
     let hanging = SetManifest::statefulset("hang")

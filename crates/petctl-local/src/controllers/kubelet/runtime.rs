@@ -2,7 +2,7 @@
 //! and `ready` (without a readiness probe a container is Ready after the
 //! ready delay), a failed liveness or startup probe or an `exit-after`
 //! ends the run, and the crash-loop back-off decides when the next one
-//! starts. The containers of a pod share their runs: a fault annotation
+//! starts (unless the restartPolicy ends the pod: Succeeded or Failed). The containers of a pod share their runs: a fault annotation
 //! speaks for the whole pod.
 
 use std::time::{Duration, Instant};
@@ -33,7 +33,20 @@ pub(super) struct Run {
     /// While waiting out a back-off: when the containers start again, and
     /// the back-off.
     restart: Option<(Instant, Duration)>,
+    /// The last exit was for good (restartPolicy Never, or OnFailure
+    /// after a success).
+    finished: bool,
     workers: Vec<Worker>,
+}
+
+/// Whether the pod's restartPolicy restarts a container that exited with
+/// `code` (pkg/kubelet/container's `ShouldContainerBeRestarted`).
+fn restarts_after(pod: &Value, code: i32) -> bool {
+    match meta::str_at(pod, "/spec/restartPolicy") {
+        "Never" => false,
+        "OnFailure" => code != 0,
+        _ => true,
+    }
 }
 
 fn workers(pod: &Value, started: Instant) -> Vec<Worker> {
@@ -69,6 +82,7 @@ impl Run {
             restarts,
             last_exit,
             restart: None,
+            finished: false,
             workers: workers(pod, at),
         }
     }
@@ -184,11 +198,15 @@ impl Run {
             restarts: self.restarts,
             last_exit: self.last_exit.clone(),
             backing_off: self.restart.map(|(_, backoff)| backoff),
+            finished: self.finished,
         }
     }
 
     /// When this run needs the kubelet again.
     fn wake(&self, up: Instant, now: Instant, exit_after: Option<Duration>) -> Option<Instant> {
+        if self.finished {
+            return None;
+        }
         if let Some((at, _)) = self.restart {
             return Some(at);
         }
@@ -261,7 +279,7 @@ impl Kubelet {
             *run = Run::start(pod, at, run.restarts + 1, run.last_exit.take());
             happened.restarted = true;
         }
-        if run.restart.is_none() {
+        if run.restart.is_none() && !run.finished {
             let exit_at = faults.exit_after.map(|d| run.started + d);
             let horizon = exit_at.map_or(now, |at| at.min(now));
             let up = run.started + delay;
@@ -280,6 +298,7 @@ impl Kubelet {
                 });
                 let backoff = clock.backoff.get_or_insert_with(Default::default);
                 match backoff.next_start(at) {
+                    _ if !restarts_after(pod, code) => run.finished = true,
                     (start, None) => {
                         *run = Run::start(pod, start, run.restarts + 1, run.last_exit.take());
                         happened.restarted = true;

@@ -27,6 +27,9 @@ pub struct Live {
     pub last_exit: Option<Exit>,
     /// Some while the containers wait out this crash-loop back-off.
     pub backing_off: Option<Duration>,
+    /// The last exit ended the pod (its restartPolicy restarts no more):
+    /// Succeeded or Failed.
+    pub finished: bool,
 }
 
 /// The stage a pod's containers are in.
@@ -103,7 +106,7 @@ fn back_off_waiting(pod: &Value, name: &str, backoff: Duration) -> Value {
 fn live_status(pod: &Value, index: usize, name: &str, live: &Live, ids: (&str, &str)) -> Value {
     let (image_id, container_id) = ids;
     let (ready, started) = live.containers.get(index).copied().unwrap_or_default();
-    let last_state = live.last_exit.as_ref().map_or_else(
+    let exit = live.last_exit.as_ref().map_or_else(
         || json!({}),
         |exit| {
             let reason = if exit.code == 0 { "Completed" } else { "Error" };
@@ -112,9 +115,15 @@ fn live_status(pod: &Value, index: usize, name: &str, live: &Live, ids: (&str, &
                 "containerID": container_id}})
         },
     );
-    let (state, ready, started) = match live.backing_off {
-        Some(backoff) => (back_off_waiting(pod, name, backoff), false, false),
-        None => (
+    let (last_state, finished) = if live.finished {
+        (json!({}), Some(exit))
+    } else {
+        (exit, None)
+    };
+    let (state, ready, started) = match (finished, live.backing_off) {
+        (Some(terminated), _) => (terminated, false, false),
+        (None, Some(backoff)) => (back_off_waiting(pod, name, backoff), false, false),
+        (None, None) => (
             json!({"running": {"startedAt": live.started_at}}),
             ready,
             started,
@@ -188,7 +197,9 @@ pub fn pod_status(pod: &Value, sim: Sim, ips: Option<(String, String)>, now: &st
         .unwrap_or_default();
     let ready = match sim {
         Sim::Live(live) => {
-            live.backing_off.is_none() && live.containers.iter().all(|(ready, _)| *ready)
+            live.backing_off.is_none()
+                && !live.finished
+                && live.containers.iter().all(|(ready, _)| *ready)
         }
         _ => false,
     };
@@ -210,6 +221,10 @@ pub fn pod_status(pod: &Value, sim: Sim, ips: Option<(String, String)>, now: &st
         .collect();
     let phase = match sim {
         Sim::Creating | Sim::PullFailing { .. } => "Pending",
+        Sim::Live(live) if live.finished => match &live.last_exit {
+            Some(exit) if exit.code != 0 => "Failed",
+            _ => "Succeeded",
+        },
         Sim::Live(_) | Sim::Crashing { .. } => "Running",
     };
     json!({
@@ -249,6 +264,7 @@ mod tests {
             restarts: 0,
             last_exit: None,
             backing_off: None,
+            finished: false,
         }
     }
 
@@ -342,6 +358,13 @@ mod tests {
         assert_eq!(container["state"]["running"]["startedAt"], "t1");
         assert_eq!(container["ready"], true);
         assert_eq!(condition(&status, "Ready")["status"], "True");
+        backing_off.finished = true;
+        let status = pod_status(&pod(), Sim::Live(&backing_off), None, "t4");
+        let container = &status["containerStatuses"][0];
+        assert_eq!(status["phase"], "Failed");
+        assert_eq!(container["state"]["terminated"]["exitCode"], 137);
+        assert_eq!(container["lastState"], json!({}));
+        assert_eq!(condition(&status, "Ready")["status"], "False");
     }
 
     #[test]
