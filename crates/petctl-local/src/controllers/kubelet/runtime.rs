@@ -268,9 +268,6 @@ impl Kubelet {
         let initial = self.options.restart_backoff;
         let clock = self.clocks.entry(key.clone()).or_default();
         clock.uid = meta::uid(pod).to_string();
-        if clock.backoff.is_none() {
-            clock.backoff = Some(super::backoff::Backoff::new(initial));
-        }
         let run = clock
             .run
             .get_or_insert_with(|| Run::resume(pod, now, delay));
@@ -296,14 +293,16 @@ impl Kubelet {
                     started_at: run.started_at.clone(),
                     finished_at: meta::now(),
                 });
-                let backoff = clock.backoff.get_or_insert_with(Default::default);
-                match backoff.next_start(at) {
-                    _ if !restarts_after(pod, code) => run.finished = true,
-                    (start, None) => {
+                let backoff = clock
+                    .backoff
+                    .get_or_insert_with(|| super::backoff::Backoff::new(initial));
+                match restarts_after(pod, code).then(|| backoff.next_start(at)) {
+                    None => run.finished = true,
+                    Some((start, None)) => {
                         *run = Run::start(pod, start, run.restarts + 1, run.last_exit.take());
                         happened.restarted = true;
                     }
-                    (start, Some(waited)) => {
+                    Some((start, Some(waited))) => {
                         run.restart = Some((start, waited));
                         happened.backing_off = true;
                     }
