@@ -395,6 +395,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --basic-auth-file 'Also accept HTTP basic auth for the users in FILE (password,user,uid[,"group1,group2"]), as kube-apiserver''s --basic-auth-file did until 1.19'
             cand --fail-images 'Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable'
             cand --unpullable-images 'Pods whose image matches GLOB cannot pull it and stay Pending in ImagePullBackOff; repeatable'
+            cand --backoff-scale 'Factor on the kubelet''s crash-loop and image-pull back-off (10s doubling to 5m at 1)'
             cand --kubeconfig 'Path to the kubeconfig file to use'
             cand --context 'The kubeconfig context to use'
             cand --cluster 'The kubeconfig cluster to use'

@@ -131,6 +131,17 @@ struct UpArgs {
     /// Pods whose image matches GLOB cannot pull it and stay Pending in ImagePullBackOff; repeatable
     #[arg(long, value_name = "GLOB")]
     unpullable_images: Vec<String>,
+    /// Factor on the kubelet's crash-loop and image-pull back-off (10s doubling to 5m at 1)
+    #[arg(long, value_name = "F", value_parser = parse_scale, default_value = "0.1")]
+    backoff_scale: f64,
+}
+
+/// A positive, finite factor.
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 && f <= 1000.0 => Ok(f),
+        _ => Err(format!("{text:?} is not a factor above 0 (e.g. 0.1)")),
+    }
 }
 
 /// The state directory: the flag, else the environment's default.
@@ -250,6 +261,7 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             max_grace: args.max_grace,
             fail_images: args.fail_images.clone(),
             unpullable_images: args.unpullable_images.clone(),
+            restart_backoff: Duration::from_secs_f64(10.0 * args.backoff_scale),
             volumes_dir: state.root.join("volumes"),
         },
         basic_auth_file: args.basic_auth_file.clone(),
@@ -309,6 +321,7 @@ const SERVER_FLAGS: &[(&str, Values)] = &[
     }),
     ("--fail-images", |a| a.fail_images.clone()),
     ("--unpullable-images", |a| a.unpullable_images.clone()),
+    ("--backoff-scale", |a| vec![a.backoff_scale.to_string()]),
     ("--fail-next", |a| {
         a.fail_next.iter().map(ToString::to_string).collect()
     }),

@@ -39,6 +39,7 @@ mod local_namespaces; // namespaces terminate, are emptied and finalized; defaul
 mod local_namespaces_deletion; // a namespace's DELETE options: orphan and foregroundDeletion finalizers, the collector's part; its conditions on a timeline
 mod local_openapi; // OpenAPI v2/v3 schemas and aggregated discovery: kubectl explain, hashes, agreement with upstream's recorded documents
 mod local_patch; // PATCH validated before commit: every patch type, fieldValidation mode and subresource
+mod local_probes; // probes and runtime faults: an unready pet halts ordered scaling, liveness back-off timing, exits, hangs, delays
 mod local_protection; // claim protection: Terminating until unused, pets wait for a deleted claim, the D3 race
 mod local_security; // HTTPS, HTTP/2, token auth, loopback only, private files
 mod local_statefulset; // an apps/v1 StatefulSet's walk: revisions, RollingUpdate, OnDelete, Parallel, retention

@@ -1,11 +1,16 @@
 //! The simulated kubelet and scheduler: registers the nodes and binds pods
 //! to the least loaded one (scheduler), takes each pod through Pending
-//! (ContainerCreating, until its claims are Bound), Running and Ready after
-//! the ready delay; crash-loops pods whose image matches --fail-images,
-//! keeps those matching --unpullable-images Pending in ImagePullBackOff; and
-//! removes deleted pods once their (capped) grace period is over.
+//! (ContainerCreating, until its claims are Bound) to Running, where its
+//! probes and the fault annotations drive it (runtime); crash-loops pods
+//! whose image matches --fail-images, keeps those matching
+//! --unpullable-images Pending in ImagePullBackOff; and removes deleted
+//! pods once their (capped) grace period is over, unless they hang.
 
+mod backoff;
+mod faults;
+mod probes;
 mod pull;
+mod runtime;
 mod scheduler;
 mod status;
 
@@ -14,6 +19,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use self::backoff::Backoff;
+use self::faults::{annotation_duration, Faults};
+pub use self::faults::{
+    effective_grace, glob_matches, EXIT_AFTER_ANNOTATION, EXIT_CODE_ANNOTATION,
+    LIVENESS_ANNOTATION, MAX_GRACE_ANNOTATION, READINESS_ANNOTATION, READY_DELAY_ANNOTATION,
+    TERMINATE_ANNOTATION,
+};
+use self::runtime::Run;
 use self::scheduler::host_ip;
 pub use self::scheduler::node_name;
 use self::status::{pod_status, Sim};
@@ -25,79 +38,20 @@ use super::ControllerOptions;
 use crate::registry::error::ApiError;
 use crate::registry::{meta, DeleteOptions};
 
-/// Per-pod override of --ready-delay, e.g. "5s".
-pub const READY_DELAY_ANNOTATION: &str = "petctl.local/ready-delay";
-/// Per-pod override of --max-grace, e.g. "0s".
-pub const MAX_GRACE_ANNOTATION: &str = "petctl.local/max-grace";
-/// The first crash-loop back-off; it doubles up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
 const COMPONENT: &str = "kubelet";
-
-/// `*` matches any run of characters, `?` any one.
-pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some(pi);
-                mark = ti;
-                pi += 1;
-            }
-            Some(c) if *c == '?' || *c == t[ti] => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some(s) => {
-                    pi = s + 1;
-                    mark += 1;
-                    ti = mark;
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-/// The crash-loop back-off after `restarts` restarts.
-pub fn backoff(restarts: i64) -> Duration {
-    let doublings = u32::try_from(restarts.clamp(1, 16) - 1).unwrap_or(0);
-    FIRST_BACKOFF
-        .saturating_mul(1 << doublings)
-        .min(MAX_BACKOFF)
-}
-
-/// A pod's grace period as the kubelet honours it: the deletion's grace,
-/// capped by --max-grace or the pod's annotation.
-pub fn effective_grace(pod: &Value, max_grace: Option<Duration>) -> Duration {
-    let grace = pod
-        .pointer("/metadata/deletionGracePeriodSeconds")
-        .and_then(Value::as_i64)
-        .unwrap_or(0)
-        .max(0);
-    let grace = Duration::from_secs(grace.unsigned_abs());
-    let cap = annotation_duration(pod, MAX_GRACE_ANNOTATION).or(max_grace);
-    cap.map_or(grace, |cap| grace.min(cap))
-}
-
-fn annotation_duration(pod: &Value, name: &str) -> Option<Duration> {
-    let text = pod.pointer("/metadata/annotations")?.get(name)?.as_str()?;
-    petctl_model::duration::parse_duration(text).ok()
-}
 
 /// What the kubelet remembers of a pod between reconciles.
 #[derive(Debug, Clone, Default)]
 struct Clock {
     uid: String,
-    running_since: Option<Instant>,
     deleting_since: Option<Instant>,
     next_crash: Option<Instant>,
     /// How many pulls of an unpullable image failed, and when the next is.
     pulls: i64,
     next_pull: Option<Instant>,
+    /// The current run of the containers, once started.
+    run: Option<Run>,
+    backoff: Option<Backoff>,
 }
 
 pub struct Kubelet {
@@ -188,6 +142,21 @@ impl Kubelet {
                 now
             }
         };
+        if Faults::of(pod).hangs {
+            // The pod ignores its grace period. Its node gone, it goes as
+            // PodGC force-deletes the pods of a deleted node
+            // (pkg/controller/podgc/gc_controller.go, gcOrphaned).
+            let node = meta::str_at(pod, "/spec/nodeName");
+            if node.is_empty() || ctx.cache.get(&Key::new("Node", "", node)).is_some() {
+                return Ok(Next::Done);
+            }
+            let options = DeleteOptions {
+                grace_period_seconds: Some(0),
+                ..DeleteOptions::default()
+            };
+            ctx.delete(key, meta::uid(pod), options)?;
+            return Ok(Next::Done);
+        }
         let deadline = since + effective_grace(pod, self.options.max_grace);
         if deadline > now {
             return Ok(Next::At(deadline));
@@ -200,6 +169,10 @@ impl Kubelet {
         Ok(Next::Done)
     }
 
+    fn backoff(&self) -> Backoff {
+        Backoff::new(self.options.restart_backoff)
+    }
+
     fn start_containers(
         &mut self,
         ctx: &mut Ctx,
@@ -207,97 +180,54 @@ impl Kubelet {
         pod: &Value,
     ) -> Result<Next, ApiError> {
         let now = Instant::now();
-        let fails = self.fails(pod);
-        let delay = self.ready_delay(pod);
-        let sim = if fails {
-            Sim::Crashing { restarts: 1 }
-        } else {
-            Sim::Running {
-                ready: delay.is_zero(),
-            }
-        };
-        let written = Self::write_status(ctx, pod, pod_status(pod, sim, None, &meta::now()))?;
-        for container in container_names(pod) {
-            events::normal(
-                ctx,
-                &written,
-                COMPONENT,
-                "Pulled",
-                format!(
-                    "Container image \"{}\" already present on machine",
-                    image_of(pod, &container)
-                ),
-            );
-            events::normal(
-                ctx,
-                &written,
-                COMPONENT,
-                "Created",
-                format!("Created container {container}"),
-            );
-            events::normal(
-                ctx,
-                &written,
-                COMPONENT,
-                "Started",
-                format!("Started container {container}"),
-            );
+        if !self.fails(pod) {
+            let clock = self.clocks.entry(key.clone()).or_default();
+            clock.uid = meta::uid(pod).to_string();
+            clock.run = Some(Run::start(pod, now, 0, None));
+            let next = self.live_step(ctx, key, pod)?;
+            let written = ctx.cache.get(key).cloned().unwrap_or_else(|| pod.clone());
+            Self::started_events(ctx, &written);
+            return Ok(next);
         }
+        let backoff = self.backoff().nth(1);
+        let crashing = Sim::Crashing {
+            restarts: 1,
+            backoff,
+        };
+        let written = Self::write_status(ctx, pod, pod_status(pod, crashing, None, &meta::now()))?;
+        Self::started_events(ctx, &written);
         let clock = self.clocks.entry(key.clone()).or_default();
         clock.uid = meta::uid(pod).to_string();
-        clock.running_since = Some(now);
-        if fails {
-            back_off_event(ctx, &written);
-            let at = now + backoff(1);
-            clock.next_crash = Some(at);
-            return Ok(Next::At(at));
-        }
-        Ok(if delay.is_zero() {
-            Next::Done
-        } else {
-            Next::At(now + delay)
-        })
+        back_off_event(ctx, &written);
+        let at = now + backoff;
+        clock.next_crash = Some(at);
+        Ok(Next::At(at))
     }
 
     fn crash_again(&mut self, ctx: &mut Ctx, key: &Key, pod: &Value) -> Result<Next, ApiError> {
         let now = Instant::now();
+        let backoff = self.backoff();
         let restarts = pod
             .pointer("/status/containerStatuses/0/restartCount")
             .and_then(Value::as_i64)
             .unwrap_or(0);
         let clock = self.clocks.entry(key.clone()).or_default();
-        let due = *clock.next_crash.get_or_insert(now + backoff(restarts));
+        let due = *clock.next_crash.get_or_insert(now + backoff.nth(restarts));
         if due > now {
             return Ok(Next::At(due));
         }
         let restarts = restarts + 1;
-        let written = Self::write_status(
-            ctx,
-            pod,
-            pod_status(pod, Sim::Crashing { restarts }, None, &meta::now()),
-        )?;
+        let crashing = Sim::Crashing {
+            restarts,
+            backoff: backoff.nth(restarts),
+        };
+        let written = Self::write_status(ctx, pod, pod_status(pod, crashing, None, &meta::now()))?;
         back_off_event(ctx, &written);
-        let at = now + backoff(restarts);
+        let at = now + backoff.nth(restarts);
         if let Some(clock) = self.clocks.get_mut(key) {
             clock.next_crash = Some(at);
         }
         Ok(Next::At(at))
-    }
-
-    fn become_ready(&mut self, ctx: &mut Ctx, key: &Key, pod: &Value) -> Result<Next, ApiError> {
-        let now = Instant::now();
-        let delay = self.ready_delay(pod);
-        let clock = self.clocks.entry(key.clone()).or_default();
-        let since = *clock.running_since.get_or_insert(now);
-        if since + delay > now {
-            return Ok(Next::At(since + delay));
-        }
-        Self::write_status(
-            ctx,
-            pod,
-            pod_status(pod, Sim::Running { ready: true }, None, &meta::now()),
-        )?;
-        Ok(Next::Done)
     }
 }
 
@@ -378,9 +308,10 @@ impl Reconciler for Kubelet {
                 })
             }
             // A node that appears or changes its labels may fit a pod the
-            // scheduler left unbound.
+            // scheduler left unbound; one that goes takes its hanging pods.
             "Node" => cache.keys_where("Pod", None, |pod| {
-                meta::str_at(pod, "/spec/nodeName").is_empty()
+                let node = meta::str_at(pod, "/spec/nodeName");
+                node.is_empty() || (node == meta::name(object) && pods::is_dying(pod))
             }),
             _ => Vec::new(),
         }
@@ -438,62 +369,13 @@ impl Reconciler for Kubelet {
         if self.fails(&pod) {
             return self.crash_again(ctx, key, &pod);
         }
-        if !pods::is_ready(&pod) {
-            return self.become_ready(ctx, key, &pod);
-        }
-        Ok(Next::Done)
+        self.live_step(ctx, key, &pod)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn globs() {
-        for (pattern, text, want) in [
-            ("*", "anything", true),
-            ("nginx:*", "nginx:1.25", true),
-            ("nginx:*", "redis:7", false),
-            ("*broken*", "gcr.io/x/broken-image:1", true),
-            ("nginx:1.?", "nginx:1.2", true),
-            ("nginx:1.?", "nginx:1.25", false),
-            ("", "", true),
-            ("a*b*c", "aXXbYYc", true),
-            ("a*b*c", "aXXbYY", false),
-        ] {
-            assert_eq!(glob_matches(pattern, text), want, "{pattern} {text}");
-        }
-    }
-
-    #[test]
-    fn crash_back_off_doubles_up_to_the_cap() {
-        let secs: Vec<u64> = (0..7).map(|r| backoff(r).as_secs()).collect();
-        assert_eq!(secs, [1, 1, 2, 4, 8, 10, 10]);
-    }
-
-    #[test]
-    fn grace_is_capped_by_the_flag_or_the_annotation() {
-        let pod = |grace: i64, annotation: Option<&str>| {
-            let mut p = json!({"metadata": {"deletionGracePeriodSeconds": grace}});
-            if let Some(a) = annotation {
-                p["metadata"]["annotations"] = json!({MAX_GRACE_ANNOTATION: a});
-            }
-            p
-        };
-        let s = Duration::from_secs;
-        for (p, cap, want) in [
-            (pod(30, None), None, s(30)),
-            (pod(30, None), Some(s(2)), s(2)),
-            (pod(1, None), Some(s(2)), s(1)),
-            (pod(30, Some("0s")), Some(s(2)), s(0)),
-            (pod(30, Some("5s")), None, s(5)),
-            (pod(-1, None), None, s(0)),
-        ] {
-            assert_eq!(effective_grace(&p, cap), want, "{p}");
-        }
-    }
 
     #[test]
     fn the_kubelet_serves_only_its_nodes() {

@@ -40,6 +40,9 @@ pub struct ControllerOptions {
     pub fail_images: Vec<String>,
     /// Images (the same globs) that cannot be pulled: ImagePullBackOff.
     pub unpullable_images: Vec<String>,
+    /// The kubelet's first crash-loop and image-pull back-off, 10 s ×
+    /// `--backoff-scale`; it doubles up to 30 times this (5 min unscaled).
+    pub restart_backoff: Duration,
     /// Where provisioned volumes get their directories.
     pub volumes_dir: PathBuf,
 }
@@ -52,6 +55,7 @@ impl Default for ControllerOptions {
             max_grace: None,
             fail_images: Vec::new(),
             unpullable_images: Vec::new(),
+            restart_backoff: Duration::from_secs(1),
             volumes_dir: PathBuf::from("volumes"),
         }
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::status::{pod_status, pull_error, Sim};
-use super::{backoff, container_names, glob_matches, image_of, Kubelet, COMPONENT};
+use super::{container_names, glob_matches, image_of, Kubelet, COMPONENT};
 use crate::controllers::cache::Key;
 use crate::controllers::events;
 use crate::controllers::runner::{Ctx, Next};
@@ -44,6 +44,7 @@ impl Kubelet {
         containers: &[String],
     ) -> Result<Next, ApiError> {
         let now = Instant::now();
+        let backoff = self.backoff();
         let clock = self.clocks.entry(key.clone()).or_default();
         clock.uid = meta::uid(pod).to_string();
         if let Some(due) = clock.next_pull.filter(|due| *due > now) {
@@ -54,7 +55,7 @@ impl Kubelet {
         let (sim, due) = if pulled {
             (
                 Sim::PullFailing { backing_off: true },
-                now + backoff(clock.pulls),
+                now + backoff.nth(clock.pulls),
             )
         } else {
             clock.pulls += 1;

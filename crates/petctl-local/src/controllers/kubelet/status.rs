@@ -2,27 +2,48 @@
 //! (keeping their transition times), phase, IPs and container statuses with
 //! the spec's images.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
+use super::backoff::go_duration;
 use crate::registry::meta;
+
+/// How a container's last run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    pub code: i32,
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+/// The containers of a running pod, as the runtime and the probes have them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Live {
+    /// `ready` and `started` of each container, in spec order.
+    pub containers: Vec<(bool, bool)>,
+    pub started_at: String,
+    pub restarts: i64,
+    pub last_exit: Option<Exit>,
+    /// Some while the containers wait out this crash-loop back-off.
+    pub backing_off: Option<Duration>,
+    /// The last exit ended the pod (its restartPolicy restarts no more):
+    /// Succeeded or Failed.
+    pub finished: bool,
+}
 
 /// The stage a pod's containers are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sim {
+pub enum Sim<'a> {
     /// Bound, volumes being set up: Pending with ContainerCreating.
     Creating,
-    Running {
-        ready: bool,
-    },
-    /// Every container keeps exiting: CrashLoopBackOff.
-    Crashing {
-        restarts: i64,
-    },
+    /// Started: running, or waiting out a back-off after an exit.
+    Live(&'a Live),
+    /// Every container keeps exiting (--fail-images): CrashLoopBackOff.
+    Crashing { restarts: i64, backoff: Duration },
     /// The image cannot be pulled: ErrImagePull right after a pull,
     /// ImagePullBackOff while the next one waits.
-    PullFailing {
-        backing_off: bool,
-    },
+    PullFailing { backing_off: bool },
 }
 
 /// The error a pull of `image` ends with, as containerd words a missing tag.
@@ -69,14 +90,59 @@ fn set_condition(conditions: &mut Vec<Value>, kind: &str, status: bool, now: &st
     conditions.push(condition);
 }
 
+/// The waiting state of a container in a crash-loop back-off, worded as
+/// kuberuntime's `doBackOff`.
+fn back_off_waiting(pod: &Value, name: &str, backoff: Duration) -> Value {
+    let message = format!(
+        "back-off {} restarting failed container={name} pod={}_{}({})",
+        go_duration(backoff),
+        meta::name(pod),
+        meta::namespace(pod),
+        meta::uid(pod)
+    );
+    json!({"waiting": {"reason": "CrashLoopBackOff", "message": message}})
+}
+
+fn live_status(pod: &Value, index: usize, name: &str, live: &Live, ids: (&str, &str)) -> Value {
+    let (image_id, container_id) = ids;
+    let (ready, started) = live.containers.get(index).copied().unwrap_or_default();
+    let exit = live.last_exit.as_ref().map_or_else(
+        || json!({}),
+        |exit| {
+            let reason = if exit.code == 0 { "Completed" } else { "Error" };
+            json!({"terminated": {"exitCode": exit.code, "reason": reason,
+                "startedAt": exit.started_at, "finishedAt": exit.finished_at,
+                "containerID": container_id}})
+        },
+    );
+    let (last_state, finished) = if live.finished {
+        (json!({}), Some(exit))
+    } else {
+        (exit, None)
+    };
+    let (state, ready, started) = match (finished, live.backing_off) {
+        (Some(terminated), _) => (terminated, false, false),
+        (None, Some(backoff)) => (back_off_waiting(pod, name, backoff), false, false),
+        (None, None) => (
+            json!({"running": {"startedAt": live.started_at}}),
+            ready,
+            started,
+        ),
+    };
+    let image = pod
+        .pointer("/spec/containers")
+        .and_then(|cs| cs.get(index))
+        .map_or("", |c| meta::str_at(c, "/image"));
+    json!({
+        "name": name, "image": image, "imageID": image_id, "containerID": container_id,
+        "ready": ready, "started": started, "restartCount": live.restarts,
+        "lastState": last_state, "state": state,
+    })
+}
+
 fn container_status(pod: &Value, container: &Value, index: usize, sim: Sim, now: &str) -> Value {
     let name = meta::str_at(container, "/name");
     let image = meta::str_at(container, "/image");
-    let old = pod
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .and_then(|s| s.get(index))
-        .filter(|s| meta::str_at(s, "/name") == name);
     let image_id = format!("{image}@sha256:{}", hex_digest(image));
     let container_id = format!(
         "containerd://{}",
@@ -103,37 +169,14 @@ fn container_status(pod: &Value, container: &Value, index: usize, sim: Sim, now:
                 "state": {"waiting": {"reason": reason, "message": message}},
             })
         }
-        Sim::Running { ready } => {
-            let restarts = old
-                .and_then(|s| s.get("restartCount"))
-                .and_then(Value::as_i64)
-                .unwrap_or(0);
-            let started_at = old
-                .and_then(|s| s.pointer("/state/running/startedAt"))
-                .cloned()
-                .unwrap_or_else(|| json!(now));
-            json!({
-                "name": name, "image": image, "imageID": image_id, "containerID": container_id,
-                "ready": ready, "started": true, "restartCount": restarts, "lastState": {},
-                "state": {"running": {"startedAt": started_at}},
-            })
-        }
-        Sim::Crashing { restarts } => {
-            let message = format!(
-                "back-off {}s restarting failed container={name} pod={}_{}({})",
-                super::backoff(restarts).as_secs(),
-                meta::name(pod),
-                meta::namespace(pod),
-                meta::uid(pod)
-            );
-            json!({
-                "name": name, "image": image, "imageID": image_id, "containerID": container_id,
-                "ready": false, "started": false, "restartCount": restarts,
-                "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": now,
-                                             "finishedAt": now, "containerID": container_id}},
-                "state": {"waiting": {"reason": "CrashLoopBackOff", "message": message}},
-            })
-        }
+        Sim::Live(live) => live_status(pod, index, name, live, (&image_id, &container_id)),
+        Sim::Crashing { restarts, backoff } => json!({
+            "name": name, "image": image, "imageID": image_id, "containerID": container_id,
+            "ready": false, "started": false, "restartCount": restarts,
+            "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": now,
+                                         "finishedAt": now, "containerID": container_id}},
+            "state": back_off_waiting(pod, name, backoff),
+        }),
     }
 }
 
@@ -152,7 +195,14 @@ pub fn pod_status(pod: &Value, sim: Sim, ips: Option<(String, String)>, now: &st
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let ready = matches!(sim, Sim::Running { ready: true });
+    let ready = match sim {
+        Sim::Live(live) => {
+            live.backing_off.is_none()
+                && !live.finished
+                && live.containers.iter().all(|(ready, _)| *ready)
+        }
+        _ => false,
+    };
     let started = !matches!(sim, Sim::Creating);
     set_condition(&mut conditions, "PodReadyToStartContainers", started, now);
     set_condition(&mut conditions, "Initialized", true, now);
@@ -171,7 +221,11 @@ pub fn pod_status(pod: &Value, sim: Sim, ips: Option<(String, String)>, now: &st
         .collect();
     let phase = match sim {
         Sim::Creating | Sim::PullFailing { .. } => "Pending",
-        Sim::Running { .. } | Sim::Crashing { .. } => "Running",
+        Sim::Live(live) if live.finished => match &live.last_exit {
+            Some(exit) if exit.code != 0 => "Failed",
+            _ => "Succeeded",
+        },
+        Sim::Live(_) | Sim::Crashing { .. } => "Running",
     };
     json!({
         "phase": phase,
@@ -203,6 +257,17 @@ mod tests {
             .unwrap_or(&Value::Null)
     }
 
+    fn live(ready: bool, started_at: &str) -> Live {
+        Live {
+            containers: vec![(ready, true)],
+            started_at: started_at.into(),
+            restarts: 0,
+            last_exit: None,
+            backing_off: None,
+            finished: false,
+        }
+    }
+
     #[test]
     fn a_pod_goes_through_creating_running_and_ready() {
         let mut pod = pod();
@@ -220,7 +285,7 @@ mod tests {
         );
         assert_eq!(creating["containerStatuses"][0]["image"], "nginx:1.25");
         pod["status"] = creating;
-        let running = pod_status(&pod, Sim::Running { ready: false }, None, "t2");
+        let running = pod_status(&pod, Sim::Live(&live(false, "t2")), None, "t2");
         assert_eq!(running["phase"], "Running");
         assert_eq!(running["podIP"], "10.244.0.2", "IPs are kept");
         assert_eq!(condition(&running, "Ready")["status"], "False");
@@ -234,7 +299,7 @@ mod tests {
             "t2"
         );
         pod["status"] = running;
-        let ready = pod_status(&pod, Sim::Running { ready: true }, None, "t3");
+        let ready = pod_status(&pod, Sim::Live(&live(true, "t2")), None, "t3");
         assert_eq!(condition(&ready, "Ready")["status"], "True");
         assert_eq!(condition(&ready, "Ready")["lastTransitionTime"], "t3");
         assert_eq!(
@@ -246,11 +311,59 @@ mod tests {
 
     #[test]
     fn a_crashing_pod_counts_restarts() {
-        let status = pod_status(&pod(), Sim::Crashing { restarts: 3 }, None, "t");
+        let crashing = Sim::Crashing {
+            restarts: 3,
+            backoff: Duration::from_secs(40),
+        };
+        let status = pod_status(&pod(), crashing, None, "t");
         let container = &status["containerStatuses"][0];
         assert_eq!(container["restartCount"], 3);
         assert_eq!(container["state"]["waiting"]["reason"], "CrashLoopBackOff");
+        assert_eq!(
+            container["state"]["waiting"]["message"],
+            "back-off 40s restarting failed container=nginx pod=web-0_default(u)"
+        );
         assert_eq!(container["lastState"]["terminated"]["exitCode"], 1);
+        assert_eq!(condition(&status, "Ready")["status"], "False");
+    }
+
+    #[test]
+    fn a_restarted_container_shows_its_last_exit_and_back_off() {
+        let mut backing_off = live(true, "t1");
+        backing_off.restarts = 2;
+        backing_off.last_exit = Some(Exit {
+            code: 137,
+            started_at: "t1".into(),
+            finished_at: "t2".into(),
+        });
+        backing_off.backing_off = Some(Duration::from_millis(500));
+        let status = pod_status(&pod(), Sim::Live(&backing_off), None, "t2");
+        let container = &status["containerStatuses"][0];
+        assert_eq!(container["restartCount"], 2);
+        assert_eq!(container["ready"], false);
+        assert_eq!(container["started"], false);
+        assert_eq!(
+            container["state"]["waiting"]["message"],
+            "back-off 500ms restarting failed container=nginx pod=web-0_default(u)"
+        );
+        assert_eq!(
+            container["lastState"]["terminated"]["exitCode"], 137,
+            "{container}"
+        );
+        assert_eq!(container["lastState"]["terminated"]["reason"], "Error");
+        assert_eq!(condition(&status, "Ready")["status"], "False");
+        backing_off.backing_off = None;
+        let status = pod_status(&pod(), Sim::Live(&backing_off), None, "t3");
+        let container = &status["containerStatuses"][0];
+        assert_eq!(container["state"]["running"]["startedAt"], "t1");
+        assert_eq!(container["ready"], true);
+        assert_eq!(condition(&status, "Ready")["status"], "True");
+        backing_off.finished = true;
+        let status = pod_status(&pod(), Sim::Live(&backing_off), None, "t4");
+        let container = &status["containerStatuses"][0];
+        assert_eq!(status["phase"], "Failed");
+        assert_eq!(container["state"]["terminated"]["exitCode"], 137);
+        assert_eq!(container["lastState"], json!({}));
         assert_eq!(condition(&status, "Ready")["status"], "False");
     }
 
