@@ -411,6 +411,7 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--fail-images', '--fail-images', [CompletionResultType]::ParameterName, 'Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable')
             [CompletionResult]::new('--unpullable-images', '--unpullable-images', [CompletionResultType]::ParameterName, 'Pods whose image matches GLOB cannot pull it and stay Pending in ImagePullBackOff; repeatable')
             [CompletionResult]::new('--backoff-scale', '--backoff-scale', [CompletionResultType]::ParameterName, 'Factor on the kubelet''s crash-loop and image-pull back-off (10s doubling to 5m at 1)')
+            [CompletionResult]::new('--probe-scale', '--probe-scale', [CompletionResultType]::ParameterName, 'Factor on probes'' initialDelaySeconds, periodSeconds and timeoutSeconds (1 keeps the pods'' own timing)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')

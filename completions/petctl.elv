@@ -396,6 +396,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --fail-images 'Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable'
             cand --unpullable-images 'Pods whose image matches GLOB cannot pull it and stay Pending in ImagePullBackOff; repeatable'
             cand --backoff-scale 'Factor on the kubelet''s crash-loop and image-pull back-off (10s doubling to 5m at 1)'
+            cand --probe-scale 'Factor on probes'' initialDelaySeconds, periodSeconds and timeoutSeconds (1 keeps the pods'' own timing)'
             cand --kubeconfig 'Path to the kubeconfig file to use'
             cand --context 'The kubeconfig context to use'
             cand --cluster 'The kubeconfig cluster to use'

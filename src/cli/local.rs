@@ -134,6 +134,9 @@ struct UpArgs {
     /// Factor on the kubelet's crash-loop and image-pull back-off (10s doubling to 5m at 1)
     #[arg(long, value_name = "F", value_parser = parse_scale, default_value = "0.1")]
     backoff_scale: f64,
+    /// Factor on probes' initialDelaySeconds, periodSeconds and timeoutSeconds (1 keeps the pods' own timing)
+    #[arg(long, value_name = "F", value_parser = parse_scale, default_value = "1")]
+    probe_scale: f64,
 }
 
 /// A positive, finite factor.
@@ -262,6 +265,7 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             fail_images: args.fail_images.clone(),
             unpullable_images: args.unpullable_images.clone(),
             restart_backoff: Duration::from_secs_f64(10.0 * args.backoff_scale),
+            probe_scale: args.probe_scale,
             volumes_dir: state.root.join("volumes"),
         },
         basic_auth_file: args.basic_auth_file.clone(),
@@ -322,6 +326,7 @@ const SERVER_FLAGS: &[(&str, Values)] = &[
     ("--fail-images", |a| a.fail_images.clone()),
     ("--unpullable-images", |a| a.unpullable_images.clone()),
     ("--backoff-scale", |a| vec![a.backoff_scale.to_string()]),
+    ("--probe-scale", |a| vec![a.probe_scale.to_string()]),
     ("--fail-next", |a| {
         a.fail_next.iter().map(ToString::to_string).collect()
     }),

@@ -90,7 +90,8 @@ fn every_corpus_service_and_set_passes_server_dry_run() {
 
 #[test]
 fn nginx_zookeeper_and_cassandra_reach_all_ready() {
-    let Some(k) = Cluster::start(crate::support::FAST_SIM) else {
+    let sim = [crate::support::FAST_SIM, crate::support::FAST_PROBES].concat();
+    let Some(k) = Cluster::start(&sim) else {
         return;
     };
     for (namespace, file) in [

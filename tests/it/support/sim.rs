@@ -6,6 +6,9 @@
 /// Pods Ready after 50 ms, deleted pods gone after at most 100 ms, so
 /// transitions are still seen.
 pub const FAST_SIM: &[&str] = &["--ready-delay", "50ms", "--max-grace", "100ms"];
+/// Added to a simulation for manifests with real-world probes: their timing
+/// at 1/20 (a 15 s initial delay and a 10 s period: Ready in about 1.25 s).
+pub const FAST_PROBES: &[&str] = &["--probe-scale", "0.05"];
 /// Pods Ready and deleted pods gone at once, where no transition is watched.
 pub const INSTANT_SIM: &[&str] = &["--ready-delay", "0s", "--max-grace", "0s"];
 /// Pods Ready at once; deleted pods keep their grace period.

@@ -183,7 +183,7 @@ impl Kubelet {
         if !self.fails(pod) {
             let clock = self.clocks.entry(key.clone()).or_default();
             clock.uid = meta::uid(pod).to_string();
-            clock.run = Some(Run::start(pod, now, 0, None));
+            clock.run = Some(Run::start(pod, now, 0, None, self.options.probe_scale));
             let next = self.live_step(ctx, key, pod)?;
             let written = ctx.cache.get(key).cloned().unwrap_or_else(|| pod.clone());
             Self::started_events(ctx, &written);

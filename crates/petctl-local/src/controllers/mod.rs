@@ -28,7 +28,7 @@ use super::registry::Registry;
 use super::store::Store;
 
 /// How `petctl local up` configures the controllers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ControllerOptions {
     /// How many Node objects the simulated kubelet serves.
     pub nodes: u32,
@@ -43,6 +43,9 @@ pub struct ControllerOptions {
     /// The kubelet's first crash-loop and image-pull back-off, 10 s ×
     /// `--backoff-scale`; it doubles up to 30 times this (5 min unscaled).
     pub restart_backoff: Duration,
+    /// `--probe-scale`: probes' initialDelaySeconds, periodSeconds and
+    /// timeoutSeconds are multiplied by it (1 keeps the spec's timing).
+    pub probe_scale: f64,
     /// Where provisioned volumes get their directories.
     pub volumes_dir: PathBuf,
 }
@@ -56,6 +59,7 @@ impl Default for ControllerOptions {
             fail_images: Vec::new(),
             unpullable_images: Vec::new(),
             restart_backoff: Duration::from_secs(1),
+            probe_scale: 1.0,
             volumes_dir: PathBuf::from("volumes"),
         }
     }

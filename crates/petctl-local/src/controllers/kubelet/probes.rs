@@ -66,6 +66,8 @@ pub struct Probe {
     initial_delay: Duration,
     period: Duration,
     timeout: Duration,
+    /// When a probe that gets no answer fails: `timeout`, scaled.
+    timeout_after: Duration,
     success_threshold: u32,
     failure_threshold: u32,
     handler: Handler,
@@ -152,10 +154,23 @@ impl Probe {
             initial_delay: seconds(spec, "initialDelaySeconds", 0, 0),
             period: seconds(spec, "periodSeconds", 10, 1),
             timeout: seconds(spec, "timeoutSeconds", 1, 1),
+            timeout_after: seconds(spec, "timeoutSeconds", 1, 1),
             success_threshold: threshold(spec, "successThreshold", 1),
             failure_threshold: threshold(spec, "failureThreshold", 3),
             handler,
         })
+    }
+
+    /// This probe with its initial delay, period and timeout times `scale`
+    /// (the thresholds and the messages, which name the spec's
+    /// timeoutSeconds, stay as they are).
+    pub fn scaled(mut self, scale: f64) -> Probe {
+        if scale != 1.0 {
+            self.initial_delay = self.initial_delay.mul_f64(scale);
+            self.period = self.period.mul_f64(scale);
+            self.timeout_after = self.timeout_after.mul_f64(scale);
+        }
+        self
     }
 
     /// What a failed probe says, as pkg/probe's http, tcp, exec and grpc
@@ -281,7 +296,7 @@ impl Worker {
             }
             let seen = outcome(t);
             let done = if seen == Outcome::Hung {
-                t + self.probe.timeout
+                t + self.probe.timeout_after
             } else {
                 t
             };
@@ -413,6 +428,20 @@ mod tests {
         assert!(w.advance(s(7), t0, Some(t0), hung).is_empty());
         assert!(!w.result());
         assert_eq!(w.since(), s(7));
+    }
+
+    #[test]
+    fn a_scaled_probe_keeps_its_thresholds_and_its_words() {
+        let c = container(json!({"tcpSocket": {"port": 80}, "initialDelaySeconds": 20,
+                                 "periodSeconds": 10, "timeoutSeconds": 2}));
+        let probe = Probe::of(&c, ProbeKind::Readiness, "ip").unwrap();
+        let fast = probe.clone().scaled(0.05);
+        assert_eq!(fast.initial_delay, Duration::from_secs(1));
+        assert_eq!(fast.period, Duration::from_millis(500));
+        assert_eq!(fast.timeout_after, Duration::from_millis(100));
+        assert_eq!(fast.failure_threshold, probe.failure_threshold);
+        assert_eq!(fast.failure(Outcome::Hung), probe.failure(Outcome::Hung));
+        assert_eq!(probe.clone().scaled(1.0), probe);
     }
 
     #[test]

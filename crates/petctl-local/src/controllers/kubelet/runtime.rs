@@ -49,13 +49,13 @@ fn restarts_after(pod: &Value, code: i32) -> bool {
     }
 }
 
-fn workers(pod: &Value, started: Instant) -> Vec<Worker> {
+fn workers(pod: &Value, started: Instant, probe_scale: f64) -> Vec<Worker> {
     let ip = meta::str_at(pod, "/status/podIP");
     let containers = pod.pointer("/spec/containers").and_then(Value::as_array);
     let mut workers = Vec::new();
     for kind in ProbeKind::ALL {
         for container in containers.into_iter().flatten() {
-            if let Some(probe) = Probe::of(container, kind, ip) {
+            if let Some(probe) = Probe::of(container, kind, ip).map(|p| p.scaled(probe_scale)) {
                 let name = meta::str_at(container, "/name");
                 workers.push(Worker::new(kind, name, probe, started));
             }
@@ -74,8 +74,15 @@ struct Happened {
 }
 
 impl Run {
-    /// A run starting now, after `restarts` restarts.
-    pub(super) fn start(pod: &Value, at: Instant, restarts: i64, last_exit: Option<Exit>) -> Run {
+    /// A run starting now, after `restarts` restarts; its probes' timing
+    /// scaled by `probe_scale` (`local up --probe-scale`).
+    pub(super) fn start(
+        pod: &Value,
+        at: Instant,
+        restarts: i64,
+        last_exit: Option<Exit>,
+        probe_scale: f64,
+    ) -> Run {
         Run {
             started: at,
             started_at: meta::now(),
@@ -83,14 +90,14 @@ impl Run {
             last_exit,
             restart: None,
             finished: false,
-            workers: workers(pod, at),
+            workers: workers(pod, at, probe_scale),
         }
     }
 
     /// The run of a pod found Running (after a restart of the control
     /// plane): its restarts, start time and readiness as the status has
     /// them, so that a Ready pod stays Ready.
-    fn resume(pod: &Value, now: Instant, delay: Duration) -> Run {
+    fn resume(pod: &Value, now: Instant, delay: Duration, probe_scale: f64) -> Run {
         let status = pod.pointer("/status/containerStatuses/0");
         let restarts = status
             .and_then(|s| s.get("restartCount"))
@@ -102,7 +109,7 @@ impl Run {
         } else {
             now
         };
-        let mut run = Run::start(pod, started, restarts, None);
+        let mut run = Run::start(pod, started, restarts, None, probe_scale);
         if let Some(since) = status
             .and_then(|s| s.pointer("/state/running/startedAt"))
             .and_then(Value::as_str)
@@ -266,14 +273,15 @@ impl Kubelet {
         let faults = Faults::of(pod);
         let delay = self.ready_delay(pod);
         let initial = self.options.restart_backoff;
+        let scale = self.options.probe_scale;
         let clock = self.clocks.entry(key.clone()).or_default();
         clock.uid = meta::uid(pod).to_string();
         let run = clock
             .run
-            .get_or_insert_with(|| Run::resume(pod, now, delay));
+            .get_or_insert_with(|| Run::resume(pod, now, delay, scale));
         let mut happened = Happened::default();
         if let Some((at, _)) = run.restart.filter(|(at, _)| *at <= now) {
-            *run = Run::start(pod, at, run.restarts + 1, run.last_exit.take());
+            *run = Run::start(pod, at, run.restarts + 1, run.last_exit.take(), scale);
             happened.restarted = true;
         }
         if run.restart.is_none() && !run.finished {
@@ -299,7 +307,8 @@ impl Kubelet {
                 match restarts_after(pod, code).then(|| backoff.next_start(at)) {
                     None => run.finished = true,
                     Some((start, None)) => {
-                        *run = Run::start(pod, start, run.restarts + 1, run.last_exit.take());
+                        *run =
+                            Run::start(pod, start, run.restarts + 1, run.last_exit.take(), scale);
                         happened.restarted = true;
                     }
                     Some((start, Some(waited))) => {
