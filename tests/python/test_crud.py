@@ -98,6 +98,12 @@ KINDS = [
     ("core", "namespaced_event", event, None),
     ("core", "namespaced_config_map", lambda n, ns: config_map(n, {"a": "1"}, kind=False), None),
     ("core", "namespaced_secret", lambda n, ns: secret(n), None),
+    (
+        "core",
+        "namespaced_service_account",
+        lambda n, ns: client.V1ServiceAccount(metadata=meta(n)),
+        client.V1ServiceAccount,
+    ),
     ("apps", "namespaced_stateful_set", lambda n, ns: stateful_set(n, 0, kind=False), None),
     ("apps", "namespaced_controller_revision", lambda n, ns: revision(n), None),
 ]

@@ -469,7 +469,8 @@ fn written_response(code: u16, written: Written) -> Response<Body> {
 /// object still pending is returned as it now is; one that is gone is
 /// returned by the kinds whose registry sets `ReturnDeletedObject: true`
 /// (pkg/registry/core/{pod,service,namespace,persistentvolume,
-/// persistentvolumeclaim}/storage/storage.go), the others answer a Status
+/// persistentvolumeclaim,serviceaccount}/storage/storage.go), the others
+/// answer a Status
 /// (generic/registry/store.go, `Delete`).
 fn deleted_response((deleted, target, orphan): (Deleted, Target, Option<bool>)) -> Response<Body> {
     match deleted {
@@ -499,6 +500,11 @@ fn returns_deleted_object(kind: &petctl_model::kinds::KindInfo) -> bool {
     kind.group.is_empty()
         && matches!(
             kind.kind,
-            "Pod" | "Service" | "Namespace" | "PersistentVolume" | "PersistentVolumeClaim"
+            "Pod"
+                | "Service"
+                | "Namespace"
+                | "PersistentVolume"
+                | "PersistentVolumeClaim"
+                | "ServiceAccount"
         )
 }
