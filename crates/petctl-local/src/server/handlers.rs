@@ -18,7 +18,7 @@ use super::{
 };
 use crate::registry::error::ApiError;
 use crate::registry::{
-    meta, DeleteOptions, Deleted, Page, Registry, Target, WriteOptions, Written,
+    meta, DeleteOptions, Deleted, Page, PatchType, Registry, Target, WriteOptions, Written,
 };
 
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
@@ -407,8 +407,11 @@ async fn resource(
             let options = params.write_options()?;
             let patch_type = body::patch_type(content_type.as_deref())?;
             let sub = path.subresource.clone();
-            let (written, created) = blocking(app, move |registry| {
-                registry.patch_or_create(&target, sub.as_deref(), patch_type, &bytes, options)
+            let (written, created) = blocking(app, move |registry| match patch_type {
+                PatchType::Apply => registry.apply(&target, sub.as_deref(), &bytes, options),
+                _ => registry
+                    .patch(&target, sub.as_deref(), patch_type, &bytes, options)
+                    .map(|written| (written, false)),
             })
             .await?;
             Ok(written_response(if created { 201 } else { 200 }, written))

@@ -21,6 +21,13 @@ fn updater() -> Updater {
     Updater::new("StatefulSet", true, Part::Main)
 }
 
+/// `manager`'s apply of `config` to `live`, unforced, at NOW.
+fn apply_as(live: &Value, config: &Value, managed: &mut Managed, manager: &str) -> Value {
+    updater()
+        .apply(live, config, managed, &applier(manager), false, NOW)
+        .unwrap()
+}
+
 fn config(replicas: i64, image: &str) -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "StatefulSet",
@@ -39,16 +46,7 @@ fn fields(managed: &Managed, manager: &Manager) -> Value {
 #[test]
 fn an_applier_owns_exactly_what_it_applied() {
     let mut managed = Managed::default();
-    let live = updater()
-        .apply(
-            &json!({}),
-            &config(3, "nginx:1"),
-            &mut managed,
-            &applier("kubectl"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    let live = apply_as(&json!({}), &config(3, "nginx:1"), &mut managed, "kubectl");
     assert_eq!(live["spec"]["replicas"], 3);
     assert_eq!(
         fields(&managed, &applier("kubectl")),
@@ -63,16 +61,7 @@ fn an_applier_owns_exactly_what_it_applied() {
 fn a_second_applier_conflicts_unless_forced_then_owns_the_field() {
     let updater = updater();
     let mut managed = Managed::default();
-    let live = updater
-        .apply(
-            &json!({}),
-            &config(3, "nginx:1"),
-            &mut managed,
-            &applier("kubectl"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    let live = apply_as(&json!({}), &config(3, "nginx:1"), &mut managed, "kubectl");
     let err = updater
         .apply(
             &live,
@@ -90,16 +79,7 @@ fn a_second_applier_conflicts_unless_forced_then_owns_the_field() {
     );
     // The same value is no conflict: both own it.
     let mut shared = managed.clone();
-    updater
-        .apply(
-            &live,
-            &config(3, "nginx:1"),
-            &mut shared,
-            &applier("ops"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    apply_as(&live, &config(3, "nginx:1"), &mut shared, "ops");
     assert_eq!(
         fields(&shared, &applier("ops")),
         fields(&shared, &applier("kubectl"))
@@ -130,16 +110,7 @@ fn a_field_the_applier_stops_applying_goes_unless_another_manager_owns_it() {
     let mut with_paused = config(3, "nginx:1");
     with_paused["spec"]["minReadySeconds"] = json!(5);
     with_paused["metadata"]["labels"] = json!({"team": "a"});
-    let live = updater
-        .apply(
-            &json!({}),
-            &with_paused,
-            &mut managed,
-            &applier("kubectl"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    let live = apply_as(&json!({}), &with_paused, &mut managed, "kubectl");
     // Another manager changes the label: it owns it from then on.
     let mut edited = live.clone();
     edited["metadata"]["labels"]["team"] = json!("b");
@@ -155,16 +126,7 @@ fn a_field_the_applier_stops_applying_goes_unless_another_manager_owns_it() {
         fields(&managed, &edit),
         json!({"f:metadata": {"f:labels": {"f:team": {}}}})
     );
-    let live = updater
-        .apply(
-            &edited,
-            &config(3, "nginx:1"),
-            &mut managed,
-            &applier("kubectl"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    let live = apply_as(&edited, &config(3, "nginx:1"), &mut managed, "kubectl");
     assert_eq!(live["spec"].get("minReadySeconds"), None);
     assert_eq!(live["metadata"]["labels"], json!({"team": "b"}));
 }
@@ -174,16 +136,7 @@ fn the_first_apply_to_an_untracked_object_records_what_was_there() {
     let mut managed = Managed::default();
     let live =
         json!({"metadata": {"name": "web", "uid": "u"}, "spec": {"replicas": 1, "paused": true}});
-    let out = updater()
-        .apply(
-            &live,
-            &config(1, "nginx:1"),
-            &mut managed,
-            &applier("kubectl"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    let out = apply_as(&live, &config(1, "nginx:1"), &mut managed, "kubectl");
     assert_eq!(out["spec"]["paused"], true);
     let before = Manager {
         name: "before-first-apply".into(),
@@ -202,16 +155,7 @@ fn status_and_server_owned_metadata_are_nobody_s_on_the_main_resource() {
     let mut applied = config(1, "nginx:1");
     applied["status"] = json!({"replicas": 9});
     applied["metadata"]["uid"] = json!("x");
-    let out = updater()
-        .apply(
-            &json!({}),
-            &applied,
-            &mut managed,
-            &applier("kubectl"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    let out = apply_as(&json!({}), &applied, &mut managed, "kubectl");
     assert_eq!(out.get("status"), None);
     let owned = fields(&managed, &applier("kubectl"));
     assert_eq!(owned.get("f:status"), None);
@@ -249,16 +193,12 @@ fn a_no_op_apply_keeps_its_time() {
 #[test]
 fn conflicts_on_allowed_fields_are_taken_as_if_forced_others_still_conflict() {
     let mut managed = Managed::default();
-    let live = updater()
-        .apply(
-            &json!({}),
-            &config(3, "nginx:1"),
-            &mut managed,
-            &applier("kubectl-client-side-apply"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    let live = apply_as(
+        &json!({}),
+        &config(3, "nginx:1"),
+        &mut managed,
+        "kubectl-client-side-apply",
+    );
     let mut replicas = super::fieldset::FieldSet::default();
     replicas.insert(&["f:spec".to_string(), "f:replicas".to_string()]);
     // Allowed replicas, but the image conflicts too: only the image is named.

@@ -35,34 +35,17 @@ fn decode(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 impl Registry {
-    /// PATCH as the handler answers it: the written object, and whether an
-    /// apply created it, which is a 201 (`wasCreated` in handlers/patch.go),
-    /// dry run or not.
-    pub fn patch_or_create(
-        &self,
-        target: &Target,
-        subresource: Option<&str>,
-        patch_type: PatchType,
-        patch: &[u8],
-        options: WriteOptions,
-    ) -> Result<(Written, bool), ApiError> {
-        if patch_type == PatchType::Apply {
-            super::check_patch_options(patch_type, &options.manager)?;
-            return self.apply(target, subresource, patch, options);
-        }
-        let written = self.patch(target, subresource, patch_type, patch, options)?;
-        Ok((written, false))
-    }
-
     /// Server-side apply of `body` to `target` (or its status): the written
-    /// object and whether it was created.
-    pub(in crate::registry) fn apply(
+    /// object and whether it was created, which the handler answers with a
+    /// 201 (`wasCreated` in handlers/patch.go), dry run or not.
+    pub fn apply(
         &self,
         target: &Target,
         subresource: Option<&str>,
         body: &[u8],
         options: WriteOptions,
     ) -> Result<(Written, bool), ApiError> {
+        super::check_patch_options(PatchType::Apply, &options.manager)?;
         let (part, is_scale) = match subresource {
             None => (Part::Main, false),
             Some("status") => (Part::Status, false),
