@@ -62,20 +62,17 @@ pub struct NamedUser {
     pub user: AuthInfo,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Cluster {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub server: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_authority: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_authority_data: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub insecure_skip_tls_verify: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_server_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub disable_compression: bool,
@@ -92,30 +89,24 @@ pub struct Context {
     pub namespace: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct AuthInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_certificate: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_certificate_data: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_data: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    #[serde(default, rename = "tokenFile", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tokenFile")]
     pub token_file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exec: Option<ExecConfig>,
 }
 
 /// An exec credential plugin (client.authentication.k8s.io).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecConfig {
@@ -134,12 +125,10 @@ pub struct ExecConfig {
         deserialize_with = "null_as_default"
     )]
     pub env: Vec<ExecEnvVar>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_hint: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub provide_cluster_info: bool,
     /// Never, IfAvailable or Always; defaults to IfAvailable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactive_mode: Option<String>,
 }
 

@@ -15,43 +15,38 @@ pub const INITIALIZED_ANNOTATION: &str = "pod.alpha.kubernetes.io/initialized";
 /// network identity (DNS name and hostname) and as many volume claims as
 /// requested, always bound to the same pet. PetSet is in alpha
 /// (Kubernetes 1.3 and 1.4).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 // The OpenAPI name kube-apiserver's scheme would give it (1.4's swagger
 // called it `v1alpha1.PetSet`).
 #[schemars(rename = "io.k8s.api.apps.v1alpha1.PetSet")]
 pub struct PetSet {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[serde(default)]
     pub metadata: ObjectMeta,
     /// Spec defines the desired identities of pets in this set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<PetSetSpec>,
     /// Status is the current status of Pets in this PetSet. This data may
     /// be out of date by some window of time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PetSetStatus>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "io.k8s.api.apps.v1alpha1.PetSetSpec")]
 /// A PetSetSpec is the specification of a PetSet.
 pub struct PetSetSpec {
     /// Desired number of pets; defaults to 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i32>,
     /// Defaults to the template's labels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<LabelSelector>,
     /// The pod every pet is stamped out from, each with its own identity.
     pub template: PodTemplateSpec,
     /// The claims every pet gets, named `<claim>-<set>-<ordinal>`; they
     /// outlive the pets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_claim_templates: Option<Vec<PersistentVolumeClaim>>,
     /// The governing (headless) Service; it must exist before the set.
     #[serde(default)]
