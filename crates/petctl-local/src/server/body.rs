@@ -108,22 +108,17 @@ mod tests {
 
     #[test]
     fn patch_types() {
-        assert_eq!(
-            patch_type(Some("application/json-patch+json")).unwrap(),
-            PatchType::Json
-        );
-        assert_eq!(
-            patch_type(Some("application/merge-patch+json")).unwrap(),
-            PatchType::Merge
-        );
-        assert_eq!(
-            patch_type(Some("application/strategic-merge-patch+json")).unwrap(),
-            PatchType::StrategicMerge
-        );
-        assert_eq!(
-            patch_type(Some("application/apply-patch+yaml")).unwrap(),
-            PatchType::Apply
-        );
+        for (content_type, want) in [
+            ("application/json-patch+json", PatchType::Json),
+            ("application/merge-patch+json", PatchType::Merge),
+            (
+                "application/strategic-merge-patch+json",
+                PatchType::StrategicMerge,
+            ),
+            ("application/apply-patch+yaml", PatchType::Apply),
+        ] {
+            assert_eq!(patch_type(Some(content_type)).unwrap(), want);
+        }
         assert_eq!(patch_type(Some("application/json")).unwrap_err().code, 415);
         assert_eq!(patch_type(None).unwrap_err().code, 415);
     }
