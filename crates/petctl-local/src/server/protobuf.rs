@@ -5,8 +5,8 @@
 //! generated types); it is turned into the JSON object the registry
 //! stores. Answers stay JSON, which those clients also accept.
 //!
-//! Namespaces, ConfigMaps, Secrets, Services, DeleteOptions and the self
-//! reviews are decoded; any other kind gets 415, naming the kind.
+//! Namespaces, ConfigMaps, Secrets, Services, DeleteOptions, Evictions and
+//! the self reviews are decoded; any other kind gets 415, naming the kind.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +48,15 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
             Fields::default().value("spec", spec).done()
         }
         ("authentication.k8s.io/v1", "TokenRequest") => token_request(decode(&raw)?),
+        // `kubectl drain` evicts through the typed clientset.
+        ("policy/v1", "Eviction") => eviction(decode::<k8s_pb::api::policy::v1::Eviction>(&raw)?),
+        ("policy/v1beta1", "Eviction") => {
+            let old: k8s_pb::api::policy::v1beta1::Eviction = decode(&raw)?;
+            eviction(k8s_pb::api::policy::v1::Eviction {
+                metadata: old.metadata,
+                delete_options: old.delete_options,
+            })
+        }
         ("authentication.k8s.io/v1", "SelfSubjectReview") => {
             let _: k8s_pb::api::authentication::v1::SelfSubjectReview = decode(&raw)?;
             json!({})
@@ -230,6 +239,13 @@ fn access_review(review: k8s_pb::api::authorization::v1::SelfSubjectAccessReview
     Fields::default()
         .value("metadata", metadata(review.metadata))
         .value("spec", spec)
+        .done()
+}
+
+fn eviction(eviction: k8s_pb::api::policy::v1::Eviction) -> Value {
+    Fields::default()
+        .value("metadata", metadata(eviction.metadata))
+        .value("deleteOptions", eviction.delete_options.map(delete_options))
         .done()
 }
 
