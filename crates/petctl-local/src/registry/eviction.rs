@@ -11,8 +11,8 @@
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::strategy::pdb as budget;
 use super::{apply, meta, DeleteOptions, Preconditions, Registry, Target, WriteOptions};
-use crate::controllers::disruption::budget;
 use petctl_model::kinds;
 use petctl_model::pod::is_ready;
 

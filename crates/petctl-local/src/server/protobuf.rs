@@ -481,6 +481,22 @@ mod tests {
     }
 
     #[test]
+    fn an_eviction_keeps_its_delete_options() {
+        let eviction = k8s_pb::api::policy::v1::Eviction {
+            metadata: meta("web-0"),
+            delete_options: Some(k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOptions {
+                grace_period_seconds: Some(5),
+                ..Default::default()
+            }),
+        };
+        let bytes = envelope("policy/v1", "Eviction", eviction.encode_to_vec());
+        let object = decode_object(&bytes).unwrap();
+        assert_eq!(object["metadata"]["name"], "web-0");
+        assert_eq!(object["deleteOptions"]["gracePeriodSeconds"], 5);
+        assert_eq!(object["kind"], "Eviction");
+    }
+
+    #[test]
     fn other_kinds_and_garbage_are_refused() {
         let err = decode_object(&envelope("apps/v1", "StatefulSet", vec![])).unwrap_err();
         assert_eq!(err.code, 415);

@@ -1,32 +1,21 @@
 //! What a PodDisruptionBudget's status should say, as pure functions after
 //! `pkg/controller/disruption/disruption.go` (`getExpectedPodCount`,
-//! `buildDisruptedPodMap`, `countHealthyPods`, `updatePdbStatus`) and
-//! `k8s.io/component-helpers/apps/poddisruptionbudget` (the
-//! DisruptionAllowed condition). The eviction subresource shares them.
+//! `buildDisruptedPodMap`, `countHealthyPods`, `updatePdbStatus`,
+//! `failSafe`). The selector and the DisruptionAllowed condition, which the
+//! eviction subresource shares, are the kind's (`registry/strategy/pdb.rs`).
 
 use std::time::{Duration, SystemTime};
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 use serde_json::{json, Map, Value};
 
 use crate::registry::meta;
+use crate::registry::strategy::pdb::{condition, set_condition, update_allowed_condition};
+pub use crate::registry::strategy::pdb::{selector, CONDITION};
 use petctl_model::pod::is_ready;
-use petctl_model::selector::LabelSelector;
 
 /// `DeletionTimeout`: how long an eviction's entry in `disruptedPods`
 /// keeps the pod out of the healthy count if the pod is not deleted.
 pub const DELETION_TIMEOUT: Duration = Duration::from_secs(2 * 60);
-
-pub const CONDITION: &str = "DisruptionAllowed";
-
-/// The budget's selector; `None` matches nothing (a nil selector, or one
-/// that does not parse), an empty one every pod of the namespace, as
-/// `metav1.LabelSelectorAsSelector` makes them.
-pub fn selector(pdb: &Value) -> Option<LabelSelector> {
-    let raw = pdb.pointer("/spec/selector").filter(|s| !s.is_null())?;
-    let parsed: metav1::LabelSelector = serde_json::from_value(raw.clone()).ok()?;
-    LabelSelector::from_label_selector(&parsed).ok()
-}
 
 /// `GetScaledValueFromIntOrPercent(value, total, roundUp=true)`: both
 /// `minAvailable` and `maxUnavailable` round up.
@@ -204,57 +193,6 @@ impl Counts {
             allowed
         }
     }
-}
-
-/// `apimeta.SetStatusCondition`: the transition time moves only when the
-/// status does.
-pub fn set_condition(status: &mut Value, condition: Value, now: &str) {
-    let Some(map) = status.as_object_mut() else {
-        return;
-    };
-    let conditions = map.entry("conditions").or_insert_with(|| json!([]));
-    if !conditions.is_array() {
-        *conditions = json!([]);
-    }
-    let Some(list) = conditions.as_array_mut() else {
-        return;
-    };
-    let mut condition = condition;
-    match list.iter_mut().find(|c| c["type"] == condition["type"]) {
-        Some(existing) => {
-            let moved = existing["status"] != condition["status"];
-            condition["lastTransitionTime"] = if moved {
-                json!(now)
-            } else {
-                existing["lastTransitionTime"].clone()
-            };
-            *existing = condition;
-        }
-        None => {
-            condition["lastTransitionTime"] = json!(now);
-            list.push(condition);
-        }
-    }
-}
-
-fn condition(status: &str, reason: &str, message: &str, generation: i64) -> Value {
-    let mut c = json!({"type": CONDITION, "status": status, "reason": reason, "message": message});
-    if generation != 0 {
-        c["observedGeneration"] = json!(generation);
-    }
-    c
-}
-
-/// `UpdateDisruptionAllowedCondition`, from the status' own counters.
-pub fn update_allowed_condition(status: &mut Value, now: &str) {
-    let allowed = status["disruptionsAllowed"].as_i64().unwrap_or(0);
-    let generation = status["observedGeneration"].as_i64().unwrap_or(0);
-    let c = if allowed > 0 {
-        condition("True", "SufficientPods", "", generation)
-    } else {
-        condition("False", "InsufficientPods", "", generation)
-    };
-    set_condition(status, c, now);
 }
 
 /// `failSafe`: no disruption allowed, the condition saying why.

@@ -4,7 +4,7 @@
 //! kind with rules of its own has a module.
 
 pub mod namespace;
-mod pdb;
+pub mod pdb;
 mod petset;
 mod pod;
 mod secret;

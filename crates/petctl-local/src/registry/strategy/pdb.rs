@@ -3,12 +3,19 @@
 //! `pkg/apis/policy/validation/validation.go`: a new budget starts with an
 //! empty status, `minAvailable` and `maxUnavailable` are exclusive,
 //! non-negative ints or percentages up to 100%, and the unhealthy pod
-//! eviction policy is one of two.
+//! eviction policy is one of two. Also what the disruption controller and
+//! the eviction subresource share, as upstream's
+//! `k8s.io/component-helpers/apps/poddisruptionbudget`: the selector and
+//! the DisruptionAllowed condition.
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 use serde_json::{json, Value};
 
 use crate::registry::error::Cause;
 use petctl_model::field_path::FieldPath;
+use petctl_model::selector::LabelSelector;
+
+pub const CONDITION: &str = "DisruptionAllowed";
 
 /// `UnhealthyPodEvictionPolicyType`, sorted as `sets.List` gives them.
 const EVICTION_POLICIES: &[&str] = &["AlwaysAllow", "IfHealthyBudget"];
@@ -107,6 +114,66 @@ fn parse_percent(text: &str) -> Option<u64> {
         return None;
     }
     Some(digits.parse().unwrap_or(u64::MAX))
+}
+
+/// The budget's selector; `None` matches nothing (a nil selector, or one
+/// that does not parse), an empty one every pod of the namespace, as
+/// `metav1.LabelSelectorAsSelector` makes them.
+pub fn selector(pdb: &Value) -> Option<LabelSelector> {
+    let raw = pdb.pointer("/spec/selector").filter(|s| !s.is_null())?;
+    let parsed: metav1::LabelSelector = serde_json::from_value(raw.clone()).ok()?;
+    LabelSelector::from_label_selector(&parsed).ok()
+}
+
+/// `apimeta.SetStatusCondition`: the transition time moves only when the
+/// status does.
+pub fn set_condition(status: &mut Value, condition: Value, now: &str) {
+    let Some(map) = status.as_object_mut() else {
+        return;
+    };
+    let conditions = map.entry("conditions").or_insert_with(|| json!([]));
+    if !conditions.is_array() {
+        *conditions = json!([]);
+    }
+    let Some(list) = conditions.as_array_mut() else {
+        return;
+    };
+    let mut condition = condition;
+    match list.iter_mut().find(|c| c["type"] == condition["type"]) {
+        Some(existing) => {
+            let moved = existing["status"] != condition["status"];
+            condition["lastTransitionTime"] = if moved {
+                json!(now)
+            } else {
+                existing["lastTransitionTime"].clone()
+            };
+            *existing = condition;
+        }
+        None => {
+            condition["lastTransitionTime"] = json!(now);
+            list.push(condition);
+        }
+    }
+}
+
+pub fn condition(status: &str, reason: &str, message: &str, generation: i64) -> Value {
+    let mut c = json!({"type": CONDITION, "status": status, "reason": reason, "message": message});
+    if generation != 0 {
+        c["observedGeneration"] = json!(generation);
+    }
+    c
+}
+
+/// `UpdateDisruptionAllowedCondition`, from the status' own counters.
+pub fn update_allowed_condition(status: &mut Value, now: &str) {
+    let allowed = status["disruptionsAllowed"].as_i64().unwrap_or(0);
+    let generation = status["observedGeneration"].as_i64().unwrap_or(0);
+    let c = if allowed > 0 {
+        condition("True", "SufficientPods", "", generation)
+    } else {
+        condition("False", "InsufficientPods", "", generation)
+    };
+    set_condition(status, c, now);
 }
 
 #[cfg(test)]
