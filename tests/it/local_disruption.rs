@@ -83,10 +83,15 @@ fn budget_status_follows_ints_and_percentages() {
         return;
     };
     web(&k);
-    let created = k
-        .server
-        .post_json(PDBS, &pdb("web", json!({"minAvailable": 3})));
-    assert_eq!(created.status, 201, "{}", created.body);
+    // kubectl's typed client sends the budget as protobuf.
+    let created = k.ok(&[
+        "create",
+        "pdb",
+        "web",
+        "--selector=app=web",
+        "--min-available=3",
+    ]);
+    assert_eq!(created, "poddisruptionbudget.policy/web created\n");
     wait_status(&k, "web", "observedGeneration", "1");
     let s = status(&k, "web");
     assert_eq!(counts(&s), [3, 3, 3, 0], "{s}");

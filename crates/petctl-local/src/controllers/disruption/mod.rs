@@ -62,6 +62,40 @@ impl Scales for CachedScales<'_> {
     }
 }
 
+/// A `*metav1.LabelSelector` as Go's `%v` prints it (its generated
+/// `String`), for the UnmanagedPods message.
+fn go_selector(selector: &Value) -> String {
+    let labels: String = selector["matchLabels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}: {},", v.as_str().unwrap_or("")))
+        .collect();
+    let requirements: Vec<String> = selector["matchExpressions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let values: Vec<&str> = r["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            format!(
+                "LabelSelectorRequirement{{Key:{},Operator:{},Values:[{}],}},",
+                r["key"].as_str().unwrap_or(""),
+                r["operator"].as_str().unwrap_or(""),
+                values.join(" ")
+            )
+        })
+        .collect();
+    format!(
+        "&LabelSelector{{MatchLabels:map[string]string{{{labels}}},MatchExpressions:[]LabelSelectorRequirement{{{}}},}}",
+        requirements.concat()
+    )
+}
+
 /// Why a sync failed: a write that raced (retried), or a count that could
 /// not be made (the budget fails safe).
 enum SyncError {
@@ -110,10 +144,7 @@ impl DisruptionController {
             );
         }
         if !expected.unmanaged.is_empty() {
-            let selector = pdb
-                .pointer("/spec/selector")
-                .cloned()
-                .unwrap_or(Value::Null);
+            let selector = go_selector(pdb.pointer("/spec/selector").unwrap_or(&Value::Null));
             events::warning(ctx, pdb, COMPONENT, "UnmanagedPods", format!(
                 "Pods selected by this PodDisruptionBudget (selector: {selector}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set \".spec.minAvailable\" field of the PDB to an integer value."
             ));
@@ -194,6 +225,18 @@ impl Reconciler for DisruptionController {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn selectors_print_as_go_prints_them() {
+        assert_eq!(
+            go_selector(&json!({"matchLabels": {"app": "web"}})),
+            "&LabelSelector{MatchLabels:map[string]string{app: web,},MatchExpressions:[]LabelSelectorRequirement{},}"
+        );
+        assert_eq!(
+            go_selector(&json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["a", "b"]}]})),
+            "&LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{LabelSelectorRequirement{Key:tier,Operator:In,Values:[a b],},},}"
+        );
+    }
 
     #[test]
     fn scales_need_the_owner_uid() {
