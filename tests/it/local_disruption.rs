@@ -293,3 +293,44 @@ fn kubectl_drain_takes_one_pet_at_a_time_under_a_budget() {
     );
     assert_eq!(k.json(&["node", &node])["spec"]["unschedulable"], true);
 }
+
+#[test]
+fn an_unready_pod_is_evicted_by_its_budget_policy() {
+    let Some(k) = Cluster::start(QUICK_PETS) else {
+        return;
+    };
+    // Running, never Ready: the annotation overrides the ready delay.
+    let lone = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "lone", "labels": {"app": "web"},
+                     "annotations": {"petctl.local/ready-delay": "10m"}},
+        "spec": {"containers": [{"name": "main", "image": "nginx:1.25"}]}});
+    let created = k.server.post_json("/api/v1/namespaces/default/pods", &lone);
+    assert_eq!(created.status, 201, "{}", created.body);
+    k.ok(&[
+        "wait",
+        "--for=jsonpath={.status.phase}=Running",
+        "pod/lone",
+        "--timeout=30s",
+    ]);
+    // An int minAvailable counts the pods found, controller or not.
+    k.server
+        .post_json(PDBS, &pdb("web", json!({"minAvailable": 1})));
+    wait_status(&k, "web", "expectedPods", "1");
+    assert_eq!(counts(&status(&k, "web")), [1, 1, 0, 0]);
+    // IfHealthyBudget: the budget is not healthy, so the unready pod is
+    // guarded like any other. A v1beta1 Eviction is taken too.
+    let mut old = eviction("lone");
+    old["apiVersion"] = json!("policy/v1beta1");
+    let refused = evict(&k, "lone", &old);
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    let patch = json!({"spec": {"unhealthyPodEvictionPolicy": "AlwaysAllow"}});
+    let patched = k
+        .server
+        .merge_patch(&format!("{PDBS}/web"), patch.to_string().as_bytes());
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    let evicted = evict(&k, "lone", &old);
+    assert_eq!(evicted.status, 201, "{}", evicted.body);
+    // No disruption was taken for it.
+    assert!(status(&k, "web").get("disruptedPods").is_none());
+    k.wait_gone(&["pod/lone"]);
+}
