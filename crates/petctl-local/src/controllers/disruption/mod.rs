@@ -252,5 +252,13 @@ mod tests {
             Some(4)
         );
         assert_eq!(CachedScales(&cache).replicas("default", &owner("u2")), None);
+        cache.put(
+            "PetSet",
+            json!({"metadata": {"name": "db", "namespace": "default", "uid": "p1", "resourceVersion": "2"},
+                   "spec": {"replicas": 2}}),
+        );
+        let pet_set =
+            json!({"apiVersion": "apps/v1alpha1", "kind": "PetSet", "name": "db", "uid": "p1"});
+        assert_eq!(CachedScales(&cache).replicas("default", &pet_set), Some(2));
     }
 }
