@@ -27,6 +27,7 @@ mod local_api_watch; // local watches over HTTP: resume from a revision, filters
 mod local_apply; // server-side apply: fieldManager, conflicts, force, pruning, managedFields of every write, kubectl --server-side
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
+mod local_disruption; // PodDisruptionBudgets: the disruption controller's status, eviction refusals (429, 500), kubectl drain one pet at a time on a timeline
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
 mod local_faults; // --fault-rate, --fault-latency, --watch-drop-after and --fail-next
 mod local_fidelity; // the local control plane answers as kube-apiserver: defaulted kinds, DELETE answers, 404s, stringData, dry-run versions, bad parameters, framing

@@ -83,6 +83,20 @@ def revision(name):
 # the model class for kinds whose registry returns the deleted object, the
 # kind of an object the client hands back as a dict (its openapi answer is
 # "object"), else None for a Status, also a dict)
+def budget(name):
+    return client.V1PodDisruptionBudget(
+        metadata=meta(name),
+        spec=client.V1PodDisruptionBudgetSpec(
+            max_unavailable=1, selector=client.V1LabelSelector(match_labels={"app": name})
+        ),
+    )
+
+
+@pytest.fixture(scope="session")
+def policy(api_client):
+    return client.PolicyV1Api(api_client)
+
+
 KINDS = [
     ("core", "namespace", lambda n, ns: client.V1Namespace(metadata=meta(n)), "Namespace"),
     ("core", "namespaced_pod", lambda n, ns: pod(n), client.V1Pod),
@@ -106,6 +120,8 @@ KINDS = [
     ),
     ("apps", "namespaced_stateful_set", lambda n, ns: stateful_set(n, 0, kind=False), None),
     ("apps", "namespaced_controller_revision", lambda n, ns: revision(n), None),
+    # policy/v1
+    ("policy", "namespaced_pod_disruption_budget", lambda n, ns: budget(n), None),
 ]
 
 # The kinds whose delete answers a Status, and the Status's details.kind
@@ -117,6 +133,7 @@ STATUS_RESOURCE = {
     "namespaced_secret": "secrets",
     "namespaced_stateful_set": "statefulsets",
     "namespaced_controller_revision": "controllerrevisions",
+    "namespaced_pod_disruption_budget": "poddisruptionbudgets",
 }
 
 

@@ -105,7 +105,8 @@ pub static KINDS: &[KindInfo] = &[
         "pod",
         ["po"],
         true,
-        ["status", "log"]
+        // Eviction, create only (pkg/registry/core/pod/storage/eviction.go).
+        ["status", "log", "eviction"]
     ),
     kind!(
         "Service",
@@ -193,6 +194,17 @@ pub static KINDS: &[KindInfo] = &[
         // serves it so that the guide's `kubectl scale petset` works with
         // today's kubectl. petctl itself never relies on it for PetSets.
         ["status", "scale"]
+    ),
+    // policy/v1: disruption budgets (pkg/registry/policy/poddisruptionbudget).
+    kind!(
+        "PodDisruptionBudget",
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        ["pdb"],
+        true,
+        ["status"]
     ),
 ];
 

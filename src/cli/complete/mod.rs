@@ -339,7 +339,7 @@ mod tests {
             }
         );
         let answer = complete(&words("get po"));
-        assert_eq!(answer.candidates, ["pods"]);
+        assert_eq!(answer.candidates, ["pods", "poddisruptionbudgets"]);
     }
 
     #[test]

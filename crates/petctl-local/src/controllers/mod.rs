@@ -7,6 +7,7 @@
 
 pub mod cache;
 mod claims;
+pub mod disruption;
 pub mod events;
 pub mod gc;
 pub mod kubelet;
@@ -100,6 +101,10 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
     ));
     tokio::spawn(runner::run(
         root_ca::RootCaPublisher::new(root_ca),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        disruption::DisruptionController,
         registry.clone(),
     ));
     tokio::spawn(runner::run(gc::GarbageCollector, registry));

@@ -8,6 +8,7 @@ mod allocation;
 pub mod apply;
 mod deletion;
 pub mod error;
+pub mod eviction;
 pub mod lifecycle;
 pub mod meta;
 mod paging;

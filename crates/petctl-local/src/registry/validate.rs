@@ -235,6 +235,7 @@ pub fn validate(kind: &KindInfo, object: &Value, extra: &[Cause]) -> Vec<Cause> 
             causes.push(cause);
         }
     }
+    causes.extend(super::strategy::validate(kind, object));
     causes
 }
 

@@ -18,7 +18,8 @@ use super::{
 };
 use crate::registry::error::ApiError;
 use crate::registry::{
-    meta, DeleteOptions, Deleted, Page, PatchType, Registry, Target, WriteOptions, Written,
+    eviction, meta, DeleteOptions, Deleted, Page, PatchType, Registry, Target, WriteOptions,
+    Written,
 };
 
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
@@ -361,6 +362,23 @@ async fn resource(
             Ok(respond::json(201, &answer))
         }
         (_, Some(_)) if path.subresource.as_deref() == Some("token") => {
+            Err(ApiError::method_not_allowed())
+        }
+        (&Method::POST, Some(target)) if path.subresource.as_deref() == Some("eviction") => {
+            let (params, content_type, bytes) = request.bytes().await?;
+            let eviction = body::decode_object(content_type.as_deref(), &bytes)?;
+            let dry_run: Vec<String> = if params.write_options()?.dry_run {
+                vec!["All".into()]
+            } else {
+                Vec::new()
+            };
+            let answer = blocking(app, move |registry| {
+                eviction::evict(registry, &target, &eviction, &dry_run)
+            })
+            .await?;
+            Ok(respond::json(answer.code, &answer.status))
+        }
+        (_, Some(_)) if path.subresource.as_deref() == Some("eviction") => {
             Err(ApiError::method_not_allowed())
         }
         (&Method::GET, Some(target)) => {

@@ -5,8 +5,8 @@
 //! generated types); it is turned into the JSON object the registry
 //! stores. Answers stay JSON, which those clients also accept.
 //!
-//! Namespaces, ConfigMaps, Secrets, Services, DeleteOptions and the self
-//! reviews are decoded; any other kind gets 415, naming the kind.
+//! Namespaces, ConfigMaps, Secrets, Services, PodDisruptionBudgets,
+//! DeleteOptions, Evictions and the self reviews are decoded; any other kind gets 415, naming the kind.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +48,16 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
             Fields::default().value("spec", spec).done()
         }
         ("authentication.k8s.io/v1", "TokenRequest") => token_request(decode(&raw)?),
+        // `kubectl drain` evicts through the typed clientset.
+        ("policy/v1", "PodDisruptionBudget") => disruption_budget(decode(&raw)?),
+        ("policy/v1", "Eviction") => eviction(decode::<k8s_pb::api::policy::v1::Eviction>(&raw)?),
+        ("policy/v1beta1", "Eviction") => {
+            let old: k8s_pb::api::policy::v1beta1::Eviction = decode(&raw)?;
+            eviction(k8s_pb::api::policy::v1::Eviction {
+                metadata: old.metadata,
+                delete_options: old.delete_options,
+            })
+        }
         ("authentication.k8s.io/v1", "SelfSubjectReview") => {
             let _: k8s_pb::api::authentication::v1::SelfSubjectReview = decode(&raw)?;
             json!({})
@@ -233,6 +243,55 @@ fn access_review(review: k8s_pb::api::authorization::v1::SelfSubjectAccessReview
         .done()
 }
 
+/// An IntOrString: type 1 is the string.
+fn int_or_string(value: k8s_pb::apimachinery::pkg::util::intstr::IntOrString) -> Value {
+    match value.r#type {
+        Some(1) => json!(value.str_val.unwrap_or_default()),
+        _ => json!(value.int_val.unwrap_or_default()),
+    }
+}
+
+fn label_selector(selector: k8s_pb::apimachinery::pkg::apis::meta::v1::LabelSelector) -> Value {
+    let expressions: Vec<Value> = selector
+        .match_expressions
+        .into_iter()
+        .map(|r| fields!(r; set: key, operator; list: values).done())
+        .collect();
+    fields!(selector; map: match_labels)
+        .value(
+            "matchExpressions",
+            (!expressions.is_empty()).then(|| json!(expressions)),
+        )
+        .done()
+}
+
+/// `kubectl create poddisruptionbudget` sends protobuf. An empty selector
+/// (every pod) stays, unlike a missing one (none).
+fn disruption_budget(pdb: k8s_pb::api::policy::v1::PodDisruptionBudget) -> Value {
+    let spec = pdb.spec.map(|s| {
+        Fields::default()
+            .value("minAvailable", s.min_available.map(int_or_string))
+            .value("maxUnavailable", s.max_unavailable.map(int_or_string))
+            .present("selector", s.selector.map(label_selector))
+            .opt(
+                "unhealthyPodEvictionPolicy",
+                s.unhealthy_pod_eviction_policy,
+            )
+            .done()
+    });
+    Fields::default()
+        .value("metadata", metadata(pdb.metadata))
+        .value("spec", spec)
+        .done()
+}
+
+fn eviction(eviction: k8s_pb::api::policy::v1::Eviction) -> Value {
+    Fields::default()
+        .value("metadata", metadata(eviction.metadata))
+        .value("deleteOptions", eviction.delete_options.map(delete_options))
+        .done()
+}
+
 /// `kubectl create token` sends protobuf.
 fn token_request(request: k8s_pb::api::authentication::v1::TokenRequest) -> Value {
     let spec = request.spec.map(|spec| {
@@ -314,10 +373,7 @@ fn service(service: core::Service) -> Value {
             .ports
             .into_iter()
             .map(|p| {
-                let target = p.target_port.map(|t| match t.r#type {
-                    Some(1) => json!(t.str_val.unwrap_or_default()),
-                    _ => json!(t.int_val.unwrap_or_default()),
-                });
+                let target = p.target_port.map(int_or_string);
                 fields!(p; set: name, protocol; opt: app_protocol, port)
                     .value("targetPort", target)
                     .set("nodePort", p.node_port)
@@ -462,6 +518,22 @@ mod tests {
             decode_object(&envelope("v1", "DeleteOptions", options.encode_to_vec())).unwrap();
         assert_eq!(object["gracePeriodSeconds"], 0);
         assert_eq!(object["dryRun"], json!(["All"]));
+    }
+
+    #[test]
+    fn an_eviction_keeps_its_delete_options() {
+        let eviction = k8s_pb::api::policy::v1::Eviction {
+            metadata: meta("web-0"),
+            delete_options: Some(k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOptions {
+                grace_period_seconds: Some(5),
+                ..Default::default()
+            }),
+        };
+        let bytes = envelope("policy/v1", "Eviction", eviction.encode_to_vec());
+        let object = decode_object(&bytes).unwrap();
+        assert_eq!(object["metadata"]["name"], "web-0");
+        assert_eq!(object["deleteOptions"]["gracePeriodSeconds"], 5);
+        assert_eq!(object["kind"], "Eviction");
     }
 
     #[test]

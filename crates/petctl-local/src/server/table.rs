@@ -57,6 +57,7 @@ fn columns(kind: &KindInfo) -> &'static str {
         "ServiceAccount" => "Name,Secrets#,Age",
         "ControllerRevision" => "Name,Controller,Revision#,Age",
         "Event" => "Last Seen,Type,Reason,Object,Message",
+        "PodDisruptionBudget" => "Name,Min Available,Max Unavailable,Allowed Disruptions#,Age",
         _ => "Name,Age",
     }
 }
@@ -300,6 +301,21 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                     text(object, "/involvedObject/name")
                 )),
                 json!(text(object, "/message")),
+            ]
+        }
+        "PodDisruptionBudget" => {
+            // `printPodDisruptionBudget`: an unset bound is N/A.
+            let bound = |key: &str| match object.pointer(&format!("/spec/{key}")) {
+                Some(Value::String(s)) => json!(s),
+                Some(Value::Number(n)) => json!(n.to_string()),
+                _ => json!("N/A"),
+            };
+            vec![
+                name,
+                bound("minAvailable"),
+                bound("maxUnavailable"),
+                json!(int(object, "/status/disruptionsAllowed")),
+                age,
             ]
         }
         _ => vec![name, age],

@@ -47,6 +47,7 @@ const WATCHED: &[&str] = &[
     "StatefulSet",
     "ControllerRevision",
     "PetSet",
+    "PodDisruptionBudget",
 ];
 
 /// Whether new content may be created in `namespace`, by the cache.

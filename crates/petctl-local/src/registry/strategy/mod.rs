@@ -4,6 +4,7 @@
 //! kind with rules of its own has a module.
 
 pub mod namespace;
+pub mod pdb;
 mod petset;
 mod pod;
 mod secret;
@@ -19,7 +20,7 @@ use petctl_model::kinds::KindInfo;
 
 /// Whether a kind bumps metadata.generation when its spec changes.
 pub fn tracks_generation(kind: &KindInfo) -> bool {
-    matches!(kind.kind, "StatefulSet" | "PetSet")
+    matches!(kind.kind, "StatefulSet" | "PetSet" | "PodDisruptionBudget")
 }
 
 /// Whether a kind has a `status` that only `/status` may write.
@@ -88,6 +89,7 @@ pub fn initial_status(kind: &KindInfo, object: &Value) -> Option<Value> {
         "Namespace" => Some(json!({"phase": "Active"})),
         "Service" => Some(json!({"loadBalancer": {}})),
         "Node" => object.get("status").cloned(),
+        "PodDisruptionBudget" => Some(pdb::initial_status()),
         _ => None,
     }
 }
@@ -139,6 +141,15 @@ pub fn merge_for_update(kind: &KindInfo, part: Part, old: &Value, new: Value) ->
             }
             merged
         }
+    }
+}
+
+/// Rules of a kind's own beyond the shared manifest validation, on create
+/// and update alike.
+pub fn validate(kind: &KindInfo, object: &Value) -> Vec<Cause> {
+    match kind.kind {
+        "PodDisruptionBudget" => pdb::validate(object),
+        _ => Vec::new(),
     }
 }
 

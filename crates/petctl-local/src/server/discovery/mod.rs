@@ -112,13 +112,14 @@ fn subresource_entry(kind: &KindInfo, sub: &str) -> Value {
         "verbs": match sub {
             "log" => json!(["get"]),
             "finalize" => json!(["update"]),
-            "token" => json!(["create"]),
+            "token" | "eviction" => json!(["create"]),
             _ => json!(["get", "patch", "update"]),
         },
     });
     let other_kind = match sub {
         "scale" => Some(("autoscaling", "Scale")),
         "token" => Some(("authentication.k8s.io", "TokenRequest")),
+        "eviction" => Some(("policy", "Eviction")),
         _ => None,
     };
     if let (Some((group, kind)), Some(map)) = (other_kind, entry.as_object_mut()) {

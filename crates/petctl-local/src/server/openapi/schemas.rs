@@ -4,7 +4,7 @@
 //! `null` types, no `required: [metadata]`, and the `x-kubernetes-*`
 //! extensions of `registry/patch/schema.rs`.
 
-use k8s_openapi::api::{apps, core};
+use k8s_openapi::api::{apps, core, policy};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value};
 
@@ -32,6 +32,9 @@ fn register(generator: &mut SchemaGenerator, kind: &KindInfo) {
         ("", "ServiceAccount") => generator.subschema_for::<core::v1::ServiceAccount>(),
         ("apps", "StatefulSet") => generator.subschema_for::<apps::v1::StatefulSet>(),
         ("apps", "ControllerRevision") => generator.subschema_for::<apps::v1::ControllerRevision>(),
+        ("policy", "PodDisruptionBudget") => {
+            generator.subschema_for::<policy::v1::PodDisruptionBudget>()
+        }
         ("apps", "PetSet") => generator.subschema_for::<petctl_model::types::PetSet>(),
         _ => return,
     };
