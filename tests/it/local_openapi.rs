@@ -224,21 +224,6 @@ fn from_aggregated(version: &Value) -> Map<String, Value> {
     out
 }
 
-/// Where petctl knowingly answers unlike kube-apiserver 1.33: namespaces
-/// list deletecollection, which the kinds table gives every kind.
-fn known_deviations(group_version: &str, mut golden: Map<String, Value>) -> Map<String, Value> {
-    if group_version == "v1" {
-        if let Some(verbs) = golden
-            .get_mut("namespaces")
-            .and_then(|n| n.get_mut("verbs"))
-            .and_then(Value::as_array_mut)
-        {
-            verbs.insert(2, json!("deletecollection"));
-        }
-    }
-    golden
-}
-
 #[test]
 fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
     let server = LocalServer::start();
@@ -279,7 +264,7 @@ fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
                         .unwrap_or_default();
                     assert_eq!(
                         Value::Object(aggregated),
-                        Value::Object(known_deviations(&group_version, want)),
+                        Value::Object(want),
                         "{group_version} against tests/golden/discovery.json"
                     );
                     seen.push(group_version);
@@ -296,6 +281,48 @@ fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
         "APIGroupList"
     );
     assert_eq!(get_json(&server, "/api", &[])["kind"], "APIVersions");
+}
+
+/// Upstream's namespace storage has no DeleteCollection, so neither
+/// discovery nor the OpenAPI paths offer it and the DELETE of the collection
+/// has no route: 405, and every namespace is still there.
+#[test]
+fn namespaces_have_no_delete_collection() {
+    let server = LocalServer::start();
+    let before = server.get("/api/v1/namespaces").json();
+    server
+        .request("DELETE", "/api/v1/namespaces", None, b"")
+        .expect_status(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        );
+    let after = server.get("/api/v1/namespaces").json();
+    assert_eq!(names_of(&after), names_of(&before));
+    assert!(!names_of(&after).is_empty());
+    let v1 = get_json(&server, "/openapi/v3/api/v1", &[]);
+    let paths = &v1["paths"];
+    assert!(
+        paths["/api/v1/namespaces"]["delete"].is_null(),
+        "{}",
+        paths["/api/v1/namespaces"]
+    );
+    assert_eq!(
+        paths["/api/v1/namespaces/{namespace}/configmaps"]["delete"]["x-kubernetes-action"],
+        "deletecollection"
+    );
+    // Other kinds keep it.
+    let deleted = server.request("DELETE", "/api/v1/namespaces/default/configmaps", None, b"");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+}
+
+fn names_of(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["metadata"]["name"].as_str().map(String::from))
+        .collect()
 }
 
 /// A served property in the golden's condensed form: its type or the
