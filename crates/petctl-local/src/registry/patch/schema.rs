@@ -71,6 +71,14 @@ pub enum Place {
     TopologySpread,
     /// The types that hold object references (PVC and PV specs).
     References,
+    /// An env var's `valueFrom`.
+    EnvVarSource,
+    /// An item of a downwardAPI volume (or projection).
+    DownwardApiFile,
+    /// Inside a pod volume or a persistent volume's source.
+    VolumeSource,
+    /// The top level of this kind's objects (Event's `involvedObject`).
+    Top(&'static str),
 }
 
 /// One field: its place, its name, how it merges.
@@ -125,8 +133,42 @@ pub static FIELDS: &[FieldMerge] = {
                      "requiredDuringSchedulingIgnoredDuringExecution"] Atomic;
         TopologySpread => ["labelSelector"] Atomic;
         References => ["dataSource", "dataSourceRef", "claimRef"] Atomic;
+        // The `+structType=atomic` selectors and references
+        // (ConfigMapKeySelector, SecretKeySelector, ObjectFieldSelector,
+        // ResourceFieldSelector, LocalObjectReference, SecretReference,
+        // NodeSelector, NodeSelectorTerm, ObjectReference), where a field
+        // holds one; in a list they are the list's items, which the list's
+        // row governs.
+        EnvVarSource => ["configMapKeyRef", "secretKeyRef", "fieldRef", "resourceFieldRef"] Atomic;
+        DownwardApiFile => ["fieldRef", "resourceFieldRef"] Atomic;
+        VolumeSource => ["secretRef", "nodePublishSecretRef", "controllerPublishSecretRef",
+                         "nodeStageSecretRef", "controllerExpandSecretRef", "required"] Atomic;
+        Affinity => ["preference"] Atomic;
+        Top("Event") => ["involvedObject", "related"] Atomic;
     }
 };
+
+/// The volume sources with a secret reference or a node selector
+/// (`VolumeNodeAffinity.required`).
+const VOLUME_SOURCES: &[&str] = &[
+    "CSIVolumeSource",
+    "CSIPersistentVolumeSource",
+    "CephFSVolumeSource",
+    "CephFSPersistentVolumeSource",
+    "CinderVolumeSource",
+    "CinderPersistentVolumeSource",
+    "FlexVolumeSource",
+    "FlexPersistentVolumeSource",
+    "ISCSIVolumeSource",
+    "ISCSIPersistentVolumeSource",
+    "RBDVolumeSource",
+    "RBDPersistentVolumeSource",
+    "ScaleIOVolumeSource",
+    "ScaleIOPersistentVolumeSource",
+    "StorageOSVolumeSource",
+    "StorageOSPersistentVolumeSource",
+    "VolumeNodeAffinity",
+];
 
 const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
 
@@ -157,6 +199,13 @@ impl Place {
             Place::Affinity => parent.contains(&"affinity"),
             Place::TopologySpread => parent.last() == Some(&"topologySpreadConstraints"),
             Place::References => true,
+            Place::EnvVarSource => parent.ends_with(&["env", "valueFrom"]),
+            Place::DownwardApiFile => parent.ends_with(&["downwardAPI", "items"]),
+            Place::VolumeSource => match kind {
+                "PersistentVolume" => parent.first() == Some(&"spec"),
+                _ => parent.contains(&"volumes"),
+            },
+            Place::Top(of) => parent.is_empty() && kind == of,
         }
     }
 
@@ -184,9 +233,15 @@ impl Place {
             Place::Spec(of) => per_kind(of, "Spec"),
             Place::Status(of) => per_kind(of, "Status"),
             Place::Resources => core(&["ResourceRequirements"]),
-            Place::Affinity => core(&["NodeAffinity", "PodAffinityTerm"]),
+            Place::Affinity => {
+                core(&["NodeAffinity", "PodAffinityTerm", "PreferredSchedulingTerm"])
+            }
             Place::TopologySpread => core(&["TopologySpreadConstraint"]),
             Place::References => core(&["PersistentVolumeClaimSpec", "PersistentVolumeSpec"]),
+            Place::EnvVarSource => core(&["EnvVarSource"]),
+            Place::DownwardApiFile => core(&["DownwardAPIVolumeFile"]),
+            Place::VolumeSource => core(VOLUME_SOURCES),
+            Place::Top(of) => per_kind(Some(of), ""),
         }
     }
 }
@@ -350,5 +405,70 @@ mod tests {
         assert!(atomic("Service", "spec.selector"));
         assert!(atomic("StatefulSet", "spec.template.spec.nodeSelector"));
         assert!(!atomic("StatefulSet", "spec.template.metadata.labels"));
+    }
+
+    /// ConfigMapKeySelector is `+structType=atomic`
+    /// (`staging/src/k8s.io/api/core/v1/types.go`): whoever sets a
+    /// configMapKeyRef owns it as one field, not its name and key apart,
+    /// and the same for an Event's involvedObject (an ObjectReference).
+    #[test]
+    fn atomic_selectors_and_references_are_owned_as_one_field() {
+        use crate::registry::apply::{track_create, FieldManager};
+        use serde_json::{json, Value};
+        let manager = FieldManager {
+            field_manager: Some("test".into()),
+            ..FieldManager::default()
+        };
+        let fields = |kind: &str, mut object: Value| -> Value {
+            track_create(kinds::builtin(kind), &manager, &mut object);
+            object["metadata"]["managedFields"][0]["fieldsV1"].clone()
+        };
+        let pod = fields(
+            "pods",
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "app", "image": "nginx", "env": [
+                {"name": "A", "valueFrom": {"configMapKeyRef": {"name": "cm", "key": "k"}}},
+                {"name": "B", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+            ]}]}}),
+        );
+        let env = &pod["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"]["f:env"];
+        assert_eq!(
+            env["k:{\"name\":\"A\"}"]["f:valueFrom"],
+            json!({"f:configMapKeyRef": {}}),
+            "{pod}"
+        );
+        assert_eq!(
+            env["k:{\"name\":\"B\"}"]["f:valueFrom"],
+            json!({"f:fieldRef": {}}),
+            "{pod}"
+        );
+        let event = fields(
+            "events",
+            json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e"},
+                   "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+                   "reason": "Started"}),
+        );
+        assert_eq!(event["f:involvedObject"], json!({}), "{event}");
+        assert_eq!(
+            apply_list_type("Pod", &["spec".into(), "volumes".into()]),
+            ApplyListType::Map(NAME)
+        );
+        let atomic = |kind: &str, path: &str| {
+            let path: Vec<String> = path.split('.').map(String::from).collect();
+            is_atomic_map(kind, &path)
+        };
+        assert!(atomic(
+            "StatefulSet",
+            "spec.template.spec.volumes.projected.sources.downwardAPI.items.resourceFieldRef"
+        ));
+        assert!(atomic("Pod", "spec.volumes.cephfs.secretRef"));
+        assert!(atomic("PersistentVolume", "spec.csi.nodePublishSecretRef"));
+        assert!(atomic("PersistentVolume", "spec.nodeAffinity.required"));
+        assert!(atomic(
+            "Pod",
+            "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution.preference"
+        ));
+        assert!(!atomic("Pod", "spec.containers.envFrom.secretRef"));
+        assert!(!atomic("Pod", "spec.containers.env.valueFrom"));
     }
 }
