@@ -79,6 +79,8 @@ pub enum Place {
     VolumeSource,
     /// The top level of this kind's objects (Event's `involvedObject`).
     Top(&'static str),
+    /// An element of a pod status's container status lists.
+    ContainerStatus,
 }
 
 /// One field: its place, its name, how it merges.
@@ -101,7 +103,7 @@ macro_rules! rows {
 /// (`staging/src/k8s.io/api/core/v1/types.go`, `apps/v1/types.go`,
 /// apimachinery's `meta/v1/types.go`).
 pub static FIELDS: &[FieldMerge] = {
-    use ApplyListType::{Map, Set};
+    use ApplyListType::{Atomic as AtomicList, Map, Set};
     use ListStrategy::{MergeByKey, MergeScalars, Replace};
     use Merge::{Atomic, List, ListRetainingKeys};
     use Place::*;
@@ -123,7 +125,11 @@ pub static FIELDS: &[FieldMerge] = {
         Spec(Some("Service")) => ["ports"] List(MergeByKey("port"), Map(&["port", "protocol"]));
         Spec(Some("Node")) => ["podCIDRs"] List(MergeScalars, Set);
         Status(Some("Node")) => ["addresses"] List(MergeByKey("type"), Map(&["type"]));
-        Status(Some("Pod")) => ["podIPs", "hostIPs"] List(MergeByKey("ip"), Map(&["ip"]));
+        Status(Some("Pod")) => ["podIPs"] List(MergeByKey("ip"), Map(&["ip"]));
+        // Strategic merge by ip, yet `+listType=atomic` for apply.
+        Status(Some("Pod")) => ["hostIPs"] List(MergeByKey("ip"), AtomicList);
+        Status(Some("Pod")) => ["resourceClaimStatuses"]
+            ListRetainingKeys(MergeByKey("name"), Map(NAME));
         Status(None) => ["conditions"] List(MergeByKey("type"), Map(&["type"]));
         Resources => ["claims"] List(Replace, Map(NAME));
         // A LabelSelector is `+structType=atomic`; a Service's selector is a
@@ -145,6 +151,8 @@ pub static FIELDS: &[FieldMerge] = {
                          "nodeStageSecretRef", "controllerExpandSecretRef", "required"] Atomic;
         Affinity => ["preference"] Atomic;
         Top("Event") => ["involvedObject", "related"] Atomic;
+        Top("ServiceAccount") => ["secrets"] List(MergeByKey("name"), Map(NAME));
+        ContainerStatus => ["allocatedResourcesStatus"] List(MergeByKey("name"), Map(NAME));
     }
 };
 
@@ -206,6 +214,12 @@ impl Place {
                 _ => parent.contains(&"volumes"),
             },
             Place::Top(of) => parent.is_empty() && kind == of,
+            Place::ContainerStatus => matches!(
+                parent.last(),
+                Some(
+                    &("containerStatuses" | "initContainerStatuses" | "ephemeralContainerStatuses")
+                )
+            ),
         }
     }
 
@@ -242,6 +256,7 @@ impl Place {
             Place::DownwardApiFile => core(&["DownwardAPIVolumeFile"]),
             Place::VolumeSource => core(VOLUME_SOURCES),
             Place::Top(of) => per_kind(Some(of), ""),
+            Place::ContainerStatus => core(&["ContainerStatus"]),
         }
     }
 }
