@@ -140,25 +140,90 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
     }
 }
 
+/// `--output=plaintext-openapiv2` reads the protobuf `/openapi/v2`, so
+/// its definitions (not only its operations) must be there.
+#[test]
+fn kubectl_explain_reads_the_protobuf_openapi_v2() {
+    let Some(on_path) = kubectl_or_skip(&test_name()) else {
+        return;
+    };
+    let server = LocalServer::start();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["statefulset.spec.updateStrategy"],
+            &[
+                "KIND:     StatefulSet",
+                "VERSION:  apps/v1",
+                "RESOURCE: updateStrategy <Object>",
+                "   rollingUpdate\t<Object>",
+                "   type\t<string>",
+            ],
+        ),
+        (
+            &["pods.spec.containers.ports"],
+            &[
+                "KIND:     Pod",
+                "RESOURCE: ports <[]Object>",
+                "   containerPort\t<integer> -required-",
+                "   protocol\t<string>",
+            ],
+        ),
+        (
+            &["petset.spec", "--api-version=apps/v1alpha1"],
+            &[
+                "KIND:     PetSet",
+                "VERSION:  apps/v1alpha1",
+                "     Spec defines the desired identities of pets in this set.",
+                "   replicas\t<integer>",
+            ],
+        ),
+    ];
+    for kubectl in kubectls(on_path) {
+        for (args, lines) in cases {
+            let mut full = vec!["explain", "--output=plaintext-openapiv2"];
+            full.extend_from_slice(args);
+            let run = kubectl_with(&kubectl, &server, &full, None);
+            run.expect_success();
+            let got: Vec<&str> = run.stdout.lines().collect();
+            for line in *lines {
+                assert!(
+                    got.contains(line),
+                    "{} {}: no line {line:?} in\n{}",
+                    kubectl.display(),
+                    full.join(" "),
+                    run.stdout
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn kubectl_validates_fields_against_the_served_schema() {
-    let Some(kubectl) = kubectl_or_skip(&test_name()) else {
+    let Some(on_path) = kubectl_or_skip(&test_name()) else {
         return;
     };
     let server = LocalServer::start();
     let manifest = "apiVersion: apps/v1alpha1\nkind: PetSet\nmetadata:\n  name: web\nspec:\n  replicass: 2\n  serviceName: nginx\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n";
-    let run = kubectl_with(
-        &kubectl,
-        &server,
-        &["create", "--validate=strict", "--dry-run=server", "-f", "-"],
-        Some(manifest.as_bytes()),
-    );
-    run.expect_code(1);
-    assert!(
-        run.stderr.contains("unknown field \"spec.replicass\""),
-        "{}",
-        run.stderr
-    );
+    // kubectl 1.27 and 1.28 learn from the protobuf /openapi/v2 that the
+    // server takes fieldValidation, so `true` validates on the server too.
+    for kubectl in kubectls(on_path) {
+        for validate in ["--validate=strict", "--validate=true"] {
+            let run = kubectl_with(
+                &kubectl,
+                &server,
+                &["create", validate, "--dry-run=server", "-f", "-"],
+                Some(manifest.as_bytes()),
+            );
+            run.expect_code(1);
+            assert!(
+                run.stderr.contains("unknown field \"spec.replicass\""),
+                "{} {validate}: {}",
+                kubectl.display(),
+                run.stderr
+            );
+        }
+    }
 }
 
 /// Legacy discovery of one group/version, by resource name, as the golden
