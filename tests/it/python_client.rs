@@ -180,3 +180,8 @@ fn create_from_yaml_of_examples_and_corpus() {
 fn list_paging_with_limit_and_continue() {
     pytest("test_paging.py", &["--event-window", "20"]);
 }
+
+#[test]
+fn discovery_through_the_typed_and_dynamic_clients() {
+    pytest("test_discovery.py", &[]);
+}
