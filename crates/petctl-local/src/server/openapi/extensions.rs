@@ -44,6 +44,28 @@ pub fn apply(definitions: &mut Map<String, Value>, kinds: &[&KindInfo]) {
             }
         }
     }
+    mark_atomic_lists(definitions);
+}
+
+/// Every other list says `x-kubernetes-list-type: atomic` explicitly, as
+/// upstream's do since k8s.io/api tagged every list `+listType` (the
+/// `list_type_missing` API rule of kube-openapi): the same merge as no list
+/// type, but kubectl and the golden documents see the tag.
+fn mark_atomic_lists(definitions: &mut Map<String, Value>) {
+    for schema in definitions.values_mut() {
+        let Some(Value::Object(properties)) = schema.get_mut("properties") else {
+            continue;
+        };
+        for property in properties.values_mut() {
+            if let Value::Object(property) = property {
+                if property.get("type") == Some(&json!("array")) {
+                    property
+                        .entry("x-kubernetes-list-type")
+                        .or_insert_with(|| json!("atomic"));
+                }
+            }
+        }
+    }
 }
 
 /// The extensions one way of merging shows as.
