@@ -138,7 +138,8 @@ pub static FIELDS: &[FieldMerge] = {
         Affinity => ["labelSelector", "namespaceSelector",
                      "requiredDuringSchedulingIgnoredDuringExecution"] Atomic;
         TopologySpread => ["labelSelector"] Atomic;
-        References => ["dataSource", "dataSourceRef", "claimRef"] Atomic;
+        // dataSourceRef is a TypedObjectReference, which is not atomic.
+        References => ["dataSource", "claimRef"] Atomic;
         // The `+structType=atomic` selectors and references
         // (ConfigMapKeySelector, SecretKeySelector, ObjectFieldSelector,
         // ResourceFieldSelector, LocalObjectReference, SecretReference,
@@ -153,6 +154,7 @@ pub static FIELDS: &[FieldMerge] = {
         Top("Event") => ["involvedObject", "related"] Atomic;
         Top("ServiceAccount") => ["secrets"] List(MergeByKey("name"), Map(NAME));
         ContainerStatus => ["allocatedResourcesStatus"] List(MergeByKey("name"), Map(NAME));
+        ContainerStatus => ["volumeMounts"] List(MergeByKey("mountPath"), Map(&["mountPath"]));
     }
 };
 
