@@ -48,6 +48,9 @@ pub enum Merge {
     /// A map (`+mapType=atomic`) or a struct (`+structType=atomic` on its
     /// type, e.g. LabelSelector) owned as one field.
     Atomic,
+    /// A map tagged `+mapType=granular`: merged key by key, as untagged
+    /// maps are; only the OpenAPI extension differs.
+    Granular,
 }
 
 /// Where in an object a field of [`FIELDS`] sits: the API type holding it.
@@ -105,7 +108,7 @@ macro_rules! rows {
 pub static FIELDS: &[FieldMerge] = {
     use ApplyListType::{Atomic as AtomicList, Map, Set};
     use ListStrategy::{MergeByKey, MergeScalars, Replace};
-    use Merge::{Atomic, List, ListRetainingKeys};
+    use Merge::{Atomic, Granular, List, ListRetainingKeys};
     use Place::*;
     rows! {
         Metadata => ["finalizers"] List(MergeScalars, Set);
@@ -124,6 +127,7 @@ pub static FIELDS: &[FieldMerge] = {
         Container => ["volumeDevices"] List(MergeByKey("devicePath"), Map(&["devicePath"]));
         Spec(Some("Service")) => ["ports"] List(MergeByKey("port"), Map(&["port", "protocol"]));
         Spec(Some("Node")) => ["podCIDRs"] List(MergeScalars, Set);
+        Status(Some("PersistentVolumeClaim")) => ["allocatedResourceStatuses"] Granular;
         Status(Some("Node")) => ["addresses"] List(MergeByKey("type"), Map(&["type"]));
         Status(Some("Pod")) => ["podIPs"] List(MergeByKey("ip"), Map(&["ip"]));
         // Strategic merge by ip, yet `+listType=atomic` for apply.

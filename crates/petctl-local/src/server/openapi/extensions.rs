@@ -80,6 +80,9 @@ fn extensions(merge: Merge) -> Map<String, Value> {
         Merge::Atomic => {
             out.insert("x-kubernetes-map-type".into(), json!("atomic"));
         }
+        Merge::Granular => {
+            out.insert("x-kubernetes-map-type".into(), json!("granular"));
+        }
         Merge::List(strategy, list_type) | Merge::ListRetainingKeys(strategy, list_type) => {
             match list_type {
                 ApplyListType::Atomic => {}
