@@ -84,14 +84,14 @@ fn kubectls(on_path: PathBuf) -> Vec<PathBuf> {
 }
 
 #[test]
-fn kubectl_explain_reads_the_schemas_of_three_kinds() {
+fn kubectl_explain_reads_the_v3_and_protobuf_v2_schemas_of_three_kinds() {
     let Some(on_path) = kubectl_or_skip(&test_name()) else {
         return;
     };
     let server = LocalServer::start();
-    let cases: &[(&[&str], &[&str])] = &[
+    let cases: &[ExplainCase] = &[
         (
-            &["explain", "statefulset.spec.updateStrategy"],
+            &["statefulset.spec.updateStrategy"],
             &[
                 "KIND:       StatefulSet",
                 "VERSION:    v1",
@@ -101,7 +101,7 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
             ],
         ),
         (
-            &["explain", "petset.spec", "--api-version=apps/v1alpha1"],
+            &["petset.spec", "--api-version=apps/v1alpha1"],
             &[
                 "KIND:       PetSet",
                 "VERSION:    v1alpha1",
@@ -113,7 +113,7 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
             ],
         ),
         (
-            &["explain", "pods.spec.containers.ports"],
+            &["pods.spec.containers.ports"],
             &[
                 "KIND:       Pod",
                 "FIELD: ports <[]ContainerPort>",
@@ -122,33 +122,10 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
             ],
         ),
     ];
-    for kubectl in kubectls(on_path) {
-        for (args, lines) in cases {
-            let run = kubectl_with(&kubectl, &server, args, None);
-            run.expect_success();
-            let got: Vec<&str> = run.stdout.lines().collect();
-            for line in *lines {
-                assert!(
-                    got.contains(line),
-                    "{} {}: no line {line:?} in\n{}",
-                    kubectl.display(),
-                    args.join(" "),
-                    run.stdout
-                );
-            }
-        }
-    }
-}
-
-/// `--output=plaintext-openapiv2` reads the protobuf `/openapi/v2`, so
-/// its definitions (not only its operations) must be there.
-#[test]
-fn kubectl_explain_reads_the_protobuf_openapi_v2() {
-    let Some(on_path) = kubectl_or_skip(&test_name()) else {
-        return;
-    };
-    let server = LocalServer::start();
-    let cases: &[(&[&str], &[&str])] = &[
+    expect_explain(&server, on_path.clone(), &[], cases);
+    // `--output=plaintext-openapiv2` reads the protobuf `/openapi/v2`, so
+    // its definitions (not only its operations) must be there.
+    let v2_cases: &[ExplainCase] = &[
         (
             &["statefulset.spec.updateStrategy"],
             &[
@@ -178,11 +155,27 @@ fn kubectl_explain_reads_the_protobuf_openapi_v2() {
             ],
         ),
     ];
+    expect_explain(
+        &server,
+        on_path,
+        &["--output=plaintext-openapiv2"],
+        v2_cases,
+    );
+}
+
+/// `kubectl explain` with the arguments of a case, the lines its output
+/// must have.
+type ExplainCase<'a> = (&'a [&'a str], &'a [&'a str]);
+
+/// Runs every case with every kubectl at hand (`kubectl explain FLAGS
+/// ARGS`) and asserts each expected line is in its output.
+fn expect_explain(server: &LocalServer, on_path: PathBuf, flags: &[&str], cases: &[ExplainCase]) {
     for kubectl in kubectls(on_path) {
         for (args, lines) in cases {
-            let mut full = vec!["explain", "--output=plaintext-openapiv2"];
+            let mut full = vec!["explain"];
+            full.extend_from_slice(flags);
             full.extend_from_slice(args);
-            let run = kubectl_with(&kubectl, &server, &full, None);
+            let run = kubectl_with(&kubectl, server, &full, None);
             run.expect_success();
             let got: Vec<&str> = run.stdout.lines().collect();
             for line in *lines {

@@ -78,22 +78,11 @@ fn schema_message(schema: &Value) -> Message {
     if let Some(default) = map.get("default") {
         out.message(5, any(default));
     }
-    for name in map
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(name) = name.as_str() {
-            out.string(19, name);
-        }
+    let list = |key: &str| map.get(key).and_then(Value::as_array).into_iter().flatten();
+    for name in list("required").filter_map(Value::as_str) {
+        out.string(19, name);
     }
-    for value in map
-        .get("enum")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for value in list("enum") {
         out.message(20, any(value));
     }
     match map.get("additionalProperties") {
@@ -126,12 +115,7 @@ fn schema_message(schema: &Value) -> Message {
         item.message(1, schema_message(items));
         out.message(23, item);
     }
-    for part in map
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for part in list("allOf") {
         out.message(24, schema_message(part));
     }
     if let Some(Value::Object(properties)) = map.get("properties") {
