@@ -184,6 +184,16 @@ const VOLUME_SOURCES: &[&str] = &[
     "VolumeNodeAffinity",
 ];
 
+/// The associative lists whose items are of a `+structType=atomic` type
+/// (OwnerReference, LocalObjectReference, ObjectReference): each item is
+/// owned as one field, `k:{"uid":…}` with nothing below it, and an applied
+/// item replaces the live one whole.
+pub static ATOMIC_ITEMS: &[(Place, &str)] = &[
+    (Place::Metadata, "ownerReferences"),
+    (Place::PodSpec, "imagePullSecrets"),
+    (Place::Top("ServiceAccount"), "secrets"),
+];
+
 const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
 
 /// Whether the object at `path` (field names from the root, list indices
@@ -317,13 +327,27 @@ pub fn list_key_default(key: &str) -> Option<&'static str> {
 /// Whether the map or struct at `path` is owned as one field
 /// (`+mapType=atomic`, `+structType=atomic`): label selectors, a pod's
 /// nodeSelector, node selectors in affinity, object references.
+/// An item of an [`ATOMIC_ITEMS`] list is atomic too: its path, list
+/// indices left out, is the list's.
 pub fn is_atomic_map(kind: &str, path: &[String]) -> bool {
-    merge_of(kind, path) == Some(Merge::Atomic)
+    if merge_of(kind, path) == Some(Merge::Atomic) {
+        return true;
+    }
+    let kind = kinds::by_name(kind).map_or(kind, |info| info.kind);
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Some((&field, parent)) = path.split_last() else {
+        return false;
+    };
+    ATOMIC_ITEMS
+        .iter()
+        .any(|(place, name)| *name == field && place.holds(kind, parent))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::apply::{track_create, FieldManager};
+    use serde_json::{json, Value};
     use ListStrategy::*;
 
     fn strategy(kind: &str, path: &str) -> ListStrategy {
@@ -428,23 +452,23 @@ mod tests {
         assert!(!atomic("StatefulSet", "spec.template.metadata.labels"));
     }
 
+    /// The fieldsV1 a named manager owns after creating `object`.
+    fn created_fields(kind: &str, mut object: Value) -> Value {
+        let manager = FieldManager {
+            field_manager: Some("test".into()),
+            ..FieldManager::default()
+        };
+        track_create(kinds::builtin(kind), &manager, &mut object);
+        object["metadata"]["managedFields"][0]["fieldsV1"].clone()
+    }
+
     /// ConfigMapKeySelector is `+structType=atomic`
     /// (`staging/src/k8s.io/api/core/v1/types.go`): whoever sets a
     /// configMapKeyRef owns it as one field, not its name and key apart,
     /// and the same for an Event's involvedObject (an ObjectReference).
     #[test]
     fn atomic_selectors_and_references_are_owned_as_one_field() {
-        use crate::registry::apply::{track_create, FieldManager};
-        use serde_json::{json, Value};
-        let manager = FieldManager {
-            field_manager: Some("test".into()),
-            ..FieldManager::default()
-        };
-        let fields = |kind: &str, mut object: Value| -> Value {
-            track_create(kinds::builtin(kind), &manager, &mut object);
-            object["metadata"]["managedFields"][0]["fieldsV1"].clone()
-        };
-        let pod = fields(
+        let pod = created_fields(
             "pods",
             json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
             "spec": {"containers": [{"name": "app", "image": "nginx", "env": [
@@ -463,7 +487,7 @@ mod tests {
             json!({"f:fieldRef": {}}),
             "{pod}"
         );
-        let event = fields(
+        let event = created_fields(
             "events",
             json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e"},
                    "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
@@ -491,5 +515,37 @@ mod tests {
         ));
         assert!(!atomic("Pod", "spec.containers.envFrom.secretRef"));
         assert!(!atomic("Pod", "spec.containers.env.valueFrom"));
+        // Items of lists of atomic structs; not the items of other lists.
+        assert!(atomic("Pod", "metadata.ownerReferences"));
+        assert!(atomic("StatefulSet", "spec.template.spec.imagePullSecrets"));
+        assert!(!atomic("Pod", "spec.containers"));
+        assert!(!atomic("PersistentVolumeClaim", "spec.dataSourceRef"));
+    }
+
+    /// OwnerReference is `+structType=atomic` (apimachinery `meta/v1`
+    /// `types.go`): today's managedFields show an owner reference as
+    /// `k:{"uid":…}` with nothing below it (clusters before the tag listed
+    /// `f:apiVersion`, `f:uid` … below it).
+    #[test]
+    fn owner_references_are_owned_item_by_item_as_a_whole() {
+        let fields = &created_fields(
+            "pods",
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {
+                "name": "web-0",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet",
+                                     "name": "web", "uid": "u-1", "controller": true}]},
+                "spec": {"containers": [{"name": "app", "image": "nginx"}]}}),
+        );
+        assert_eq!(
+            fields["f:metadata"]["f:ownerReferences"]["k:{\"uid\":\"u-1\"}"],
+            json!({}),
+            "{fields}"
+        );
+        // Containers are not atomic: their fields are owned one by one.
+        assert_eq!(
+            fields["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"],
+            json!({".": {}, "f:image": {}, "f:name": {}}),
+            "{fields}"
+        );
     }
 }

@@ -44,6 +44,22 @@ pub fn apply(definitions: &mut Map<String, Value>, kinds: &[&KindInfo]) {
             }
         }
     }
+    for (place, field) in schema::ATOMIC_ITEMS {
+        for owner in place.definitions(kinds) {
+            let mut referred = Vec::new();
+            if let Some(items) = definitions
+                .get(&owner)
+                .and_then(|schema| schema.pointer(&format!("/properties/{field}/items")))
+            {
+                schemas::references(items, &mut referred);
+            }
+            if let [type_name] = referred.as_slice() {
+                if let Some(Value::Object(item)) = definitions.get_mut(type_name) {
+                    item.insert("x-kubernetes-map-type".into(), json!("atomic"));
+                }
+            }
+        }
+    }
     mark_atomic_lists(definitions);
 }
 
