@@ -1,8 +1,10 @@
 //! The OpenAPI documents and aggregated discovery of the local control
-//! plane: `kubectl explain` on three kinds with every kubectl at hand,
-//! hashes and caching of `/openapi/v3`, the aggregated form agreeing with
-//! the legacy lists, and both agreeing with upstream's recorded documents
-//! (condensed in `tests/golden/`, see its README).
+//! plane: `kubectl explain` on three kinds with every kubectl at hand, from
+//! `/openapi/v3` and from the protobuf `/openapi/v2`, hashes and caching of
+//! `/openapi/v3`, the aggregated form agreeing with the legacy lists, both
+//! agreeing with upstream's recorded documents (condensed in
+//! `tests/golden/`, see its README), and the namespaces collection that
+//! cannot be deleted.
 
 use std::path::PathBuf;
 
