@@ -84,6 +84,9 @@ pub enum Place {
     Top(&'static str),
     /// An element of a pod status's container status lists.
     ContainerStatus,
+    /// A claim's spec, top-level or in a claim template (a set's
+    /// volumeClaimTemplates, an ephemeral volume's volumeClaimTemplate).
+    ClaimSpec,
 }
 
 /// One field: its place, its name, how it merges.
@@ -155,6 +158,7 @@ pub static FIELDS: &[FieldMerge] = {
         VolumeSource => ["secretRef", "nodePublishSecretRef", "controllerPublishSecretRef",
                          "nodeStageSecretRef", "controllerExpandSecretRef", "required"] Atomic;
         Affinity => ["preference"] Atomic;
+        ClaimSpec => ["selector"] Atomic;
         Top("Event") => ["involvedObject", "related"] Atomic;
         Top("ServiceAccount") => ["secrets"] List(MergeByKey("name"), Map(NAME));
         ContainerStatus => ["allocatedResourcesStatus"] List(MergeByKey("name"), Map(NAME));
@@ -230,6 +234,11 @@ impl Place {
                 _ => parent.contains(&"volumes"),
             },
             Place::Top(of) => parent.is_empty() && kind == of,
+            Place::ClaimSpec => {
+                (kind == "PersistentVolumeClaim" && parent == ["spec"])
+                    || parent.ends_with(&["volumeClaimTemplates", "spec"])
+                    || parent.ends_with(&["volumeClaimTemplate", "spec"])
+            }
             Place::ContainerStatus => matches!(
                 parent.last(),
                 Some(
@@ -273,6 +282,7 @@ impl Place {
             Place::VolumeSource => core(VOLUME_SOURCES),
             Place::Top(of) => per_kind(Some(of), ""),
             Place::ContainerStatus => core(&["ContainerStatus"]),
+            Place::ClaimSpec => core(&["PersistentVolumeClaimSpec"]),
         }
     }
 }
@@ -520,6 +530,16 @@ mod tests {
         assert!(atomic("StatefulSet", "spec.template.spec.imagePullSecrets"));
         assert!(!atomic("Pod", "spec.containers"));
         assert!(!atomic("PersistentVolumeClaim", "spec.dataSourceRef"));
+        // A LabelSelector is atomic in a claim template too.
+        assert!(atomic(
+            "StatefulSet",
+            "spec.volumeClaimTemplates.spec.selector"
+        ));
+        assert!(atomic("PetSet", "spec.volumeClaimTemplates.spec.selector"));
+        assert!(atomic(
+            "Pod",
+            "spec.volumes.ephemeral.volumeClaimTemplate.spec.selector"
+        ));
     }
 
     /// OwnerReference is `+structType=atomic` (apimachinery `meta/v1`
