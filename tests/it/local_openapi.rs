@@ -1,8 +1,10 @@
 //! The OpenAPI documents and aggregated discovery of the local control
-//! plane: `kubectl explain` on three kinds with every kubectl at hand,
-//! hashes and caching of `/openapi/v3`, the aggregated form agreeing with
-//! the legacy lists, and both agreeing with upstream's recorded documents
-//! (condensed in `tests/golden/`, see its README).
+//! plane: `kubectl explain` on three kinds with every kubectl at hand, from
+//! `/openapi/v3` and from the protobuf `/openapi/v2`, hashes and caching of
+//! `/openapi/v3`, the aggregated form agreeing with the legacy lists, both
+//! agreeing with upstream's recorded documents (condensed in
+//! `tests/golden/`, see its README), and the namespaces collection that
+//! cannot be deleted.
 
 use std::path::PathBuf;
 
@@ -84,14 +86,14 @@ fn kubectls(on_path: PathBuf) -> Vec<PathBuf> {
 }
 
 #[test]
-fn kubectl_explain_reads_the_schemas_of_three_kinds() {
+fn kubectl_explain_reads_the_v3_and_protobuf_v2_schemas_of_three_kinds() {
     let Some(on_path) = kubectl_or_skip(&test_name()) else {
         return;
     };
     let server = LocalServer::start();
-    let cases: &[(&[&str], &[&str])] = &[
+    let cases: &[ExplainCase] = &[
         (
-            &["explain", "statefulset.spec.updateStrategy"],
+            &["statefulset.spec.updateStrategy"],
             &[
                 "KIND:       StatefulSet",
                 "VERSION:    v1",
@@ -101,7 +103,7 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
             ],
         ),
         (
-            &["explain", "petset.spec", "--api-version=apps/v1alpha1"],
+            &["petset.spec", "--api-version=apps/v1alpha1"],
             &[
                 "KIND:       PetSet",
                 "VERSION:    v1alpha1",
@@ -113,7 +115,7 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
             ],
         ),
         (
-            &["explain", "pods.spec.containers.ports"],
+            &["pods.spec.containers.ports"],
             &[
                 "KIND:       Pod",
                 "FIELD: ports <[]ContainerPort>",
@@ -122,9 +124,60 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
             ],
         ),
     ];
+    expect_explain(&server, on_path.clone(), &[], cases);
+    // `--output=plaintext-openapiv2` reads the protobuf `/openapi/v2`, so
+    // its definitions (not only its operations) must be there.
+    let v2_cases: &[ExplainCase] = &[
+        (
+            &["statefulset.spec.updateStrategy"],
+            &[
+                "KIND:     StatefulSet",
+                "VERSION:  apps/v1",
+                "RESOURCE: updateStrategy <Object>",
+                "   rollingUpdate\t<Object>",
+                "   type\t<string>",
+            ],
+        ),
+        (
+            &["pods.spec.containers.ports"],
+            &[
+                "KIND:     Pod",
+                "RESOURCE: ports <[]Object>",
+                "   containerPort\t<integer> -required-",
+                "   protocol\t<string>",
+            ],
+        ),
+        (
+            &["petset.spec", "--api-version=apps/v1alpha1"],
+            &[
+                "KIND:     PetSet",
+                "VERSION:  apps/v1alpha1",
+                "     Spec defines the desired identities of pets in this set.",
+                "   replicas\t<integer>",
+            ],
+        ),
+    ];
+    expect_explain(
+        &server,
+        on_path,
+        &["--output=plaintext-openapiv2"],
+        v2_cases,
+    );
+}
+
+/// `kubectl explain` with the arguments of a case, the lines its output
+/// must have.
+type ExplainCase<'a> = (&'a [&'a str], &'a [&'a str]);
+
+/// Runs every case with every kubectl at hand (`kubectl explain FLAGS
+/// ARGS`) and asserts each expected line is in its output.
+fn expect_explain(server: &LocalServer, on_path: PathBuf, flags: &[&str], cases: &[ExplainCase]) {
     for kubectl in kubectls(on_path) {
         for (args, lines) in cases {
-            let run = kubectl_with(&kubectl, &server, args, None);
+            let mut full = vec!["explain"];
+            full.extend_from_slice(flags);
+            full.extend_from_slice(args);
+            let run = kubectl_with(&kubectl, server, &full, None);
             run.expect_success();
             let got: Vec<&str> = run.stdout.lines().collect();
             for line in *lines {
@@ -132,7 +185,7 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
                     got.contains(line),
                     "{} {}: no line {line:?} in\n{}",
                     kubectl.display(),
-                    args.join(" "),
+                    full.join(" "),
                     run.stdout
                 );
             }
@@ -142,23 +195,30 @@ fn kubectl_explain_reads_the_schemas_of_three_kinds() {
 
 #[test]
 fn kubectl_validates_fields_against_the_served_schema() {
-    let Some(kubectl) = kubectl_or_skip(&test_name()) else {
+    let Some(on_path) = kubectl_or_skip(&test_name()) else {
         return;
     };
     let server = LocalServer::start();
     let manifest = "apiVersion: apps/v1alpha1\nkind: PetSet\nmetadata:\n  name: web\nspec:\n  replicass: 2\n  serviceName: nginx\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n";
-    let run = kubectl_with(
-        &kubectl,
-        &server,
-        &["create", "--validate=strict", "--dry-run=server", "-f", "-"],
-        Some(manifest.as_bytes()),
-    );
-    run.expect_code(1);
-    assert!(
-        run.stderr.contains("unknown field \"spec.replicass\""),
-        "{}",
-        run.stderr
-    );
+    // kubectl 1.27 and 1.28 learn from the protobuf /openapi/v2 that the
+    // server takes fieldValidation, so `true` validates on the server too.
+    for kubectl in kubectls(on_path) {
+        for validate in ["--validate=strict", "--validate=true"] {
+            let run = kubectl_with(
+                &kubectl,
+                &server,
+                &["create", validate, "--dry-run=server", "-f", "-"],
+                Some(manifest.as_bytes()),
+            );
+            run.expect_code(1);
+            assert!(
+                run.stderr.contains("unknown field \"spec.replicass\""),
+                "{} {validate}: {}",
+                kubectl.display(),
+                run.stderr
+            );
+        }
+    }
 }
 
 /// Legacy discovery of one group/version, by resource name, as the golden
@@ -224,21 +284,6 @@ fn from_aggregated(version: &Value) -> Map<String, Value> {
     out
 }
 
-/// Where petctl knowingly answers unlike kube-apiserver 1.33: namespaces
-/// list deletecollection, which the kinds table gives every kind.
-fn known_deviations(group_version: &str, mut golden: Map<String, Value>) -> Map<String, Value> {
-    if group_version == "v1" {
-        if let Some(verbs) = golden
-            .get_mut("namespaces")
-            .and_then(|n| n.get_mut("verbs"))
-            .and_then(Value::as_array_mut)
-        {
-            verbs.insert(2, json!("deletecollection"));
-        }
-    }
-    golden
-}
-
 #[test]
 fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
     let server = LocalServer::start();
@@ -279,7 +324,7 @@ fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
                         .unwrap_or_default();
                     assert_eq!(
                         Value::Object(aggregated),
-                        Value::Object(known_deviations(&group_version, want)),
+                        Value::Object(want),
                         "{group_version} against tests/golden/discovery.json"
                     );
                     seen.push(group_version);
@@ -298,10 +343,50 @@ fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
     assert_eq!(get_json(&server, "/api", &[])["kind"], "APIVersions");
 }
 
+/// Upstream's namespace storage has no DeleteCollection, so neither
+/// discovery nor the OpenAPI paths offer it and the DELETE of the collection
+/// has no route: 405, and every namespace is still there.
+#[test]
+fn namespaces_have_no_delete_collection() {
+    let server = LocalServer::start();
+    let before = server.get("/api/v1/namespaces").json();
+    server
+        .request("DELETE", "/api/v1/namespaces", None, b"")
+        .expect_status(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        );
+    let after = server.get("/api/v1/namespaces").json();
+    assert_eq!(names_of(&after), names_of(&before));
+    assert!(!names_of(&after).is_empty());
+    let v1 = get_json(&server, "/openapi/v3/api/v1", &[]);
+    let paths = &v1["paths"];
+    assert!(
+        paths["/api/v1/namespaces"]["delete"].is_null(),
+        "{}",
+        paths["/api/v1/namespaces"]
+    );
+    assert_eq!(
+        paths["/api/v1/namespaces/{namespace}/configmaps"]["delete"]["x-kubernetes-action"],
+        "deletecollection"
+    );
+    // Other kinds keep it.
+    let deleted = server.request("DELETE", "/api/v1/namespaces/default/configmaps", None, b"");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+}
+
+fn names_of(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["metadata"]["name"].as_str().map(String::from))
+        .collect()
+}
+
 /// A served property in the golden's condensed form: its type or the
-/// schema it refers to, array items, and its `x-kubernetes-*` extensions,
-/// with `x-kubernetes-list-type: atomic` left out (the same merge as no
-/// list type).
+/// schema it refers to, array items, and its `x-kubernetes-*` extensions.
 fn condense(schema: &Value) -> Value {
     let mut out = Map::new();
     let reference = schema
@@ -323,9 +408,6 @@ fn condense(schema: &Value) -> Value {
                 out.insert(key.clone(), value.clone());
             }
         }
-    }
-    if out.get("x-kubernetes-list-type") == Some(&json!("atomic")) {
-        out.remove("x-kubernetes-list-type");
     }
     Value::Object(out)
 }
@@ -386,9 +468,11 @@ fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
             "{group_version} serves no schema {name}"
         );
         for extension in ["x-kubernetes-group-version-kind", "x-kubernetes-map-type"] {
-            if let Some(value) = want.get(extension) {
-                assert_eq!(&served[extension], value, "{name}: {extension}");
-            }
+            assert_eq!(
+                served.get(extension),
+                want.get(extension),
+                "{name}: {extension}"
+            );
         }
         if let Some(required) = want["required"].as_array() {
             let mut served_required: Vec<Value> =
@@ -407,7 +491,7 @@ fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
         }
         for (property, want) in want["properties"].as_object().cloned().unwrap_or_default() {
             let got = condense(&served["properties"][&property]);
-            assert_eq!(got, condense_golden(&want), "{name}.{property}");
+            assert_eq!(got, want, "{name}.{property}");
         }
     }
     // Every served kind's schema names its group/version/kind.
@@ -421,20 +505,6 @@ fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
             .collect();
         assert!(!kinds.is_empty(), "{group_version}");
     }
-}
-
-/// The golden's own entries, with the same atomic rule as [`condense`].
-fn condense_golden(want: &Value) -> Value {
-    let mut want = want.clone();
-    if let Some(map) = want.as_object_mut() {
-        if map.get("x-kubernetes-list-type") == Some(&json!("atomic")) {
-            map.remove("x-kubernetes-list-type");
-        }
-        if let Some(items) = map.get("items").cloned() {
-            map.insert("items".into(), condense_golden(&items));
-        }
-    }
-    want
 }
 
 #[test]

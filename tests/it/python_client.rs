@@ -185,3 +185,8 @@ fn list_paging_with_limit_and_continue() {
 fn server_side_apply_conflicts_and_force() {
     pytest("test_apply.py", &[]);
 }
+
+#[test]
+fn discovery_through_the_typed_and_dynamic_clients() {
+    pytest("test_discovery.py", &[]);
+}

@@ -28,6 +28,15 @@ const ALL_VERBS: &[&str] = &[
     "watch",
 ];
 
+/// A namespace's storage has no DeleteCollection
+/// (kubernetes/kubernetes `pkg/registry/core/namespace/storage/storage.go`
+/// wraps the generic store without it), so kube-apiserver's installer
+/// (`staging/src/k8s.io/apiserver/pkg/endpoints/installer.go`,
+/// `isCollectionDeleter`) neither lists the verb nor routes the DELETE.
+const NAMESPACE_VERBS: &[&str] = &[
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
+
 impl KindInfo {
     /// `v1` for the core group, `group/version` otherwise.
     pub fn api_version(&self) -> String {
@@ -41,6 +50,12 @@ impl KindInfo {
     /// The lower-case name used in messages, e.g. `petset`, `statefulset`.
     pub fn display_name(&self) -> &'static str {
         self.singular
+    }
+
+    /// Whether the resource serves `verb` (a discovery verb: `list`,
+    /// `deletecollection`, …).
+    pub fn serves(&self, verb: &str) -> bool {
+        self.verbs.contains(&verb)
     }
 
     /// Whether `name` is one of this kind's names: kind, plural, singular or a
@@ -71,6 +86,11 @@ impl KindInfo {
 macro_rules! kind {
     ($kind:literal, $group:literal, $version:literal, $plural:literal, $singular:literal,
      [$($short:literal),*], $namespaced:literal, [$($sub:literal),*]) => {
+        kind!($kind, $group, $version, $plural, $singular, [$($short),*], $namespaced,
+              [$($sub),*], ALL_VERBS)
+    };
+    ($kind:literal, $group:literal, $version:literal, $plural:literal, $singular:literal,
+     [$($short:literal),*], $namespaced:literal, [$($sub:literal),*], $verbs:expr) => {
         KindInfo {
             kind: $kind,
             group: $group,
@@ -80,7 +100,7 @@ macro_rules! kind {
             short_names: &[$($short),*],
             namespaced: $namespaced,
             subresources: &[$($sub),*],
-            verbs: ALL_VERBS,
+            verbs: $verbs,
         }
     };
 }
@@ -95,7 +115,8 @@ pub static KINDS: &[KindInfo] = &[
         "namespace",
         ["ns"],
         false,
-        ["status", "finalize"]
+        ["status", "finalize"],
+        NAMESPACE_VERBS
     ),
     kind!(
         "Pod",

@@ -444,6 +444,12 @@ async fn resource(
             .await?;
             Ok(deleted_response(deleted))
         }
+        // A resource without the verb has no such route upstream: go-restful
+        // answers 405, which kube-apiserver's `serviceErrorHandler` turns into
+        // a MethodNotAllowed Status (apimachinery `NewGenericServerResponse`).
+        (&Method::DELETE, None) if !kind.serves("deletecollection") => {
+            Err(ApiError::method_not_allowed())
+        }
         (&Method::DELETE, None) => {
             let (params, options, write) = request.delete_options().await?;
             let filter = filter::from_params(kind, namespace.as_deref(), &params)?;

@@ -106,7 +106,9 @@ impl Typed {
                 for (index, item) in items.iter().enumerate() {
                     path.push(self.element(path, index, item)?);
                     set.insert(path);
-                    if let (true, Value::Object(fields)) = (is_map, item) {
+                    if let (true, Value::Object(fields), false) =
+                        (is_map, item, self.is_atomic_map(path))
+                    {
                         self.walk_map(path, fields, set)?;
                     }
                     path.pop();

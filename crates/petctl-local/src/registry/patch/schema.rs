@@ -48,6 +48,9 @@ pub enum Merge {
     /// A map (`+mapType=atomic`) or a struct (`+structType=atomic` on its
     /// type, e.g. LabelSelector) owned as one field.
     Atomic,
+    /// A map tagged `+mapType=granular`: merged key by key, as untagged
+    /// maps are; only the OpenAPI extension differs.
+    Granular,
 }
 
 /// Where in an object a field of [`FIELDS`] sits: the API type holding it.
@@ -71,6 +74,19 @@ pub enum Place {
     TopologySpread,
     /// The types that hold object references (PVC and PV specs).
     References,
+    /// An env var's `valueFrom`.
+    EnvVarSource,
+    /// An item of a downwardAPI volume (or projection).
+    DownwardApiFile,
+    /// Inside a pod volume or a persistent volume's source.
+    VolumeSource,
+    /// The top level of this kind's objects (Event's `involvedObject`).
+    Top(&'static str),
+    /// An element of a pod status's container status lists.
+    ContainerStatus,
+    /// A claim's spec, top-level or in a claim template (a set's
+    /// volumeClaimTemplates, an ephemeral volume's volumeClaimTemplate).
+    ClaimSpec,
 }
 
 /// One field: its place, its name, how it merges.
@@ -93,9 +109,9 @@ macro_rules! rows {
 /// (`staging/src/k8s.io/api/core/v1/types.go`, `apps/v1/types.go`,
 /// apimachinery's `meta/v1/types.go`).
 pub static FIELDS: &[FieldMerge] = {
-    use ApplyListType::{Map, Set};
+    use ApplyListType::{Atomic as AtomicList, Map, Set};
     use ListStrategy::{MergeByKey, MergeScalars, Replace};
-    use Merge::{Atomic, List, ListRetainingKeys};
+    use Merge::{Atomic, Granular, List, ListRetainingKeys};
     use Place::*;
     rows! {
         Metadata => ["finalizers"] List(MergeScalars, Set);
@@ -114,8 +130,13 @@ pub static FIELDS: &[FieldMerge] = {
         Container => ["volumeDevices"] List(MergeByKey("devicePath"), Map(&["devicePath"]));
         Spec(Some("Service")) => ["ports"] List(MergeByKey("port"), Map(&["port", "protocol"]));
         Spec(Some("Node")) => ["podCIDRs"] List(MergeScalars, Set);
+        Status(Some("PersistentVolumeClaim")) => ["allocatedResourceStatuses"] Granular;
         Status(Some("Node")) => ["addresses"] List(MergeByKey("type"), Map(&["type"]));
-        Status(Some("Pod")) => ["podIPs", "hostIPs"] List(MergeByKey("ip"), Map(&["ip"]));
+        Status(Some("Pod")) => ["podIPs"] List(MergeByKey("ip"), Map(&["ip"]));
+        // Strategic merge by ip, yet `+listType=atomic` for apply.
+        Status(Some("Pod")) => ["hostIPs"] List(MergeByKey("ip"), AtomicList);
+        Status(Some("Pod")) => ["resourceClaimStatuses"]
+            ListRetainingKeys(MergeByKey("name"), Map(NAME));
         Status(None) => ["conditions"] List(MergeByKey("type"), Map(&["type"]));
         Resources => ["claims"] List(Replace, Map(NAME));
         // A LabelSelector is `+structType=atomic`; a Service's selector is a
@@ -124,9 +145,58 @@ pub static FIELDS: &[FieldMerge] = {
         Affinity => ["labelSelector", "namespaceSelector",
                      "requiredDuringSchedulingIgnoredDuringExecution"] Atomic;
         TopologySpread => ["labelSelector"] Atomic;
-        References => ["dataSource", "dataSourceRef", "claimRef"] Atomic;
+        // dataSourceRef is a TypedObjectReference, which is not atomic.
+        References => ["dataSource", "claimRef"] Atomic;
+        // The `+structType=atomic` selectors and references
+        // (ConfigMapKeySelector, SecretKeySelector, ObjectFieldSelector,
+        // ResourceFieldSelector, LocalObjectReference, SecretReference,
+        // NodeSelector, NodeSelectorTerm, ObjectReference), where a field
+        // holds one; in a list they are the list's items, which the list's
+        // row governs.
+        EnvVarSource => ["configMapKeyRef", "secretKeyRef", "fieldRef", "resourceFieldRef"] Atomic;
+        DownwardApiFile => ["fieldRef", "resourceFieldRef"] Atomic;
+        VolumeSource => ["secretRef", "nodePublishSecretRef", "controllerPublishSecretRef",
+                         "nodeStageSecretRef", "controllerExpandSecretRef", "required"] Atomic;
+        Affinity => ["preference"] Atomic;
+        ClaimSpec => ["selector"] Atomic;
+        Top("Event") => ["involvedObject", "related"] Atomic;
+        Top("ServiceAccount") => ["secrets"] List(MergeByKey("name"), Map(NAME));
+        ContainerStatus => ["allocatedResourcesStatus"] List(MergeByKey("name"), Map(NAME));
+        ContainerStatus => ["volumeMounts"] List(MergeByKey("mountPath"), Map(&["mountPath"]));
     }
 };
+
+/// The volume sources with a secret reference or a node selector
+/// (`VolumeNodeAffinity.required`).
+const VOLUME_SOURCES: &[&str] = &[
+    "CSIVolumeSource",
+    "CSIPersistentVolumeSource",
+    "CephFSVolumeSource",
+    "CephFSPersistentVolumeSource",
+    "CinderVolumeSource",
+    "CinderPersistentVolumeSource",
+    "FlexVolumeSource",
+    "FlexPersistentVolumeSource",
+    "ISCSIVolumeSource",
+    "ISCSIPersistentVolumeSource",
+    "RBDVolumeSource",
+    "RBDPersistentVolumeSource",
+    "ScaleIOVolumeSource",
+    "ScaleIOPersistentVolumeSource",
+    "StorageOSVolumeSource",
+    "StorageOSPersistentVolumeSource",
+    "VolumeNodeAffinity",
+];
+
+/// The associative lists whose items are of a `+structType=atomic` type
+/// (OwnerReference, LocalObjectReference, ObjectReference): each item is
+/// owned as one field, `k:{"uid":…}` with nothing below it, and an applied
+/// item replaces the live one whole.
+pub static ATOMIC_ITEMS: &[(Place, &str)] = &[
+    (Place::Metadata, "ownerReferences"),
+    (Place::PodSpec, "imagePullSecrets"),
+    (Place::Top("ServiceAccount"), "secrets"),
+];
 
 const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
 
@@ -157,6 +227,24 @@ impl Place {
             Place::Affinity => parent.contains(&"affinity"),
             Place::TopologySpread => parent.last() == Some(&"topologySpreadConstraints"),
             Place::References => true,
+            Place::EnvVarSource => parent.ends_with(&["env", "valueFrom"]),
+            Place::DownwardApiFile => parent.ends_with(&["downwardAPI", "items"]),
+            Place::VolumeSource => match kind {
+                "PersistentVolume" => parent.first() == Some(&"spec"),
+                _ => parent.contains(&"volumes"),
+            },
+            Place::Top(of) => parent.is_empty() && kind == of,
+            Place::ClaimSpec => {
+                (kind == "PersistentVolumeClaim" && parent == ["spec"])
+                    || parent.ends_with(&["volumeClaimTemplates", "spec"])
+                    || parent.ends_with(&["volumeClaimTemplate", "spec"])
+            }
+            Place::ContainerStatus => matches!(
+                parent.last(),
+                Some(
+                    &("containerStatuses" | "initContainerStatuses" | "ephemeralContainerStatuses")
+                )
+            ),
         }
     }
 
@@ -184,9 +272,17 @@ impl Place {
             Place::Spec(of) => per_kind(of, "Spec"),
             Place::Status(of) => per_kind(of, "Status"),
             Place::Resources => core(&["ResourceRequirements"]),
-            Place::Affinity => core(&["NodeAffinity", "PodAffinityTerm"]),
+            Place::Affinity => {
+                core(&["NodeAffinity", "PodAffinityTerm", "PreferredSchedulingTerm"])
+            }
             Place::TopologySpread => core(&["TopologySpreadConstraint"]),
             Place::References => core(&["PersistentVolumeClaimSpec", "PersistentVolumeSpec"]),
+            Place::EnvVarSource => core(&["EnvVarSource"]),
+            Place::DownwardApiFile => core(&["DownwardAPIVolumeFile"]),
+            Place::VolumeSource => core(VOLUME_SOURCES),
+            Place::Top(of) => per_kind(Some(of), ""),
+            Place::ContainerStatus => core(&["ContainerStatus"]),
+            Place::ClaimSpec => core(&["PersistentVolumeClaimSpec"]),
         }
     }
 }
@@ -241,13 +337,27 @@ pub fn list_key_default(key: &str) -> Option<&'static str> {
 /// Whether the map or struct at `path` is owned as one field
 /// (`+mapType=atomic`, `+structType=atomic`): label selectors, a pod's
 /// nodeSelector, node selectors in affinity, object references.
+/// An item of an [`ATOMIC_ITEMS`] list is atomic too: its path, list
+/// indices left out, is the list's.
 pub fn is_atomic_map(kind: &str, path: &[String]) -> bool {
-    merge_of(kind, path) == Some(Merge::Atomic)
+    if merge_of(kind, path) == Some(Merge::Atomic) {
+        return true;
+    }
+    let kind = kinds::by_name(kind).map_or(kind, |info| info.kind);
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Some((&field, parent)) = path.split_last() else {
+        return false;
+    };
+    ATOMIC_ITEMS
+        .iter()
+        .any(|(place, name)| *name == field && place.holds(kind, parent))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::apply::{track_create, FieldManager};
+    use serde_json::{json, Value};
     use ListStrategy::*;
 
     fn strategy(kind: &str, path: &str) -> ListStrategy {
@@ -350,5 +460,112 @@ mod tests {
         assert!(atomic("Service", "spec.selector"));
         assert!(atomic("StatefulSet", "spec.template.spec.nodeSelector"));
         assert!(!atomic("StatefulSet", "spec.template.metadata.labels"));
+    }
+
+    /// The fieldsV1 a named manager owns after creating `object`.
+    fn created_fields(kind: &str, mut object: Value) -> Value {
+        let manager = FieldManager {
+            field_manager: Some("test".into()),
+            ..FieldManager::default()
+        };
+        track_create(kinds::builtin(kind), &manager, &mut object);
+        object["metadata"]["managedFields"][0]["fieldsV1"].clone()
+    }
+
+    /// ConfigMapKeySelector is `+structType=atomic`
+    /// (`staging/src/k8s.io/api/core/v1/types.go`): whoever sets a
+    /// configMapKeyRef owns it as one field, not its name and key apart,
+    /// and the same for an Event's involvedObject (an ObjectReference).
+    #[test]
+    fn atomic_selectors_and_references_are_owned_as_one_field() {
+        let pod = created_fields(
+            "pods",
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "app", "image": "nginx", "env": [
+                {"name": "A", "valueFrom": {"configMapKeyRef": {"name": "cm", "key": "k"}}},
+                {"name": "B", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+            ]}]}}),
+        );
+        let env = &pod["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"]["f:env"];
+        assert_eq!(
+            env["k:{\"name\":\"A\"}"]["f:valueFrom"],
+            json!({"f:configMapKeyRef": {}}),
+            "{pod}"
+        );
+        assert_eq!(
+            env["k:{\"name\":\"B\"}"]["f:valueFrom"],
+            json!({"f:fieldRef": {}}),
+            "{pod}"
+        );
+        let event = created_fields(
+            "events",
+            json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e"},
+                   "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+                   "reason": "Started"}),
+        );
+        assert_eq!(event["f:involvedObject"], json!({}), "{event}");
+        assert_eq!(
+            apply_list_type("Pod", &["spec".into(), "volumes".into()]),
+            ApplyListType::Map(NAME)
+        );
+        let atomic = |kind: &str, path: &str| {
+            let path: Vec<String> = path.split('.').map(String::from).collect();
+            is_atomic_map(kind, &path)
+        };
+        assert!(atomic(
+            "StatefulSet",
+            "spec.template.spec.volumes.projected.sources.downwardAPI.items.resourceFieldRef"
+        ));
+        assert!(atomic("Pod", "spec.volumes.cephfs.secretRef"));
+        assert!(atomic("PersistentVolume", "spec.csi.nodePublishSecretRef"));
+        assert!(atomic("PersistentVolume", "spec.nodeAffinity.required"));
+        assert!(atomic(
+            "Pod",
+            "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution.preference"
+        ));
+        assert!(!atomic("Pod", "spec.containers.envFrom.secretRef"));
+        assert!(!atomic("Pod", "spec.containers.env.valueFrom"));
+        // Items of lists of atomic structs; not the items of other lists.
+        assert!(atomic("Pod", "metadata.ownerReferences"));
+        assert!(atomic("StatefulSet", "spec.template.spec.imagePullSecrets"));
+        assert!(!atomic("Pod", "spec.containers"));
+        assert!(!atomic("PersistentVolumeClaim", "spec.dataSourceRef"));
+        // A LabelSelector is atomic in a claim template too.
+        assert!(atomic(
+            "StatefulSet",
+            "spec.volumeClaimTemplates.spec.selector"
+        ));
+        assert!(atomic("PetSet", "spec.volumeClaimTemplates.spec.selector"));
+        assert!(atomic(
+            "Pod",
+            "spec.volumes.ephemeral.volumeClaimTemplate.spec.selector"
+        ));
+    }
+
+    /// OwnerReference is `+structType=atomic` (apimachinery `meta/v1`
+    /// `types.go`): today's managedFields show an owner reference as
+    /// `k:{"uid":…}` with nothing below it (clusters before the tag listed
+    /// `f:apiVersion`, `f:uid` … below it).
+    #[test]
+    fn owner_references_are_owned_item_by_item_as_a_whole() {
+        let fields = &created_fields(
+            "pods",
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {
+                "name": "web-0",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet",
+                                     "name": "web", "uid": "u-1", "controller": true}]},
+                "spec": {"containers": [{"name": "app", "image": "nginx"}]}}),
+        );
+        assert_eq!(
+            fields["f:metadata"]["f:ownerReferences"]["k:{\"uid\":\"u-1\"}"],
+            json!({}),
+            "{fields}"
+        );
+        // Containers are not atomic: their fields are owned one by one.
+        assert_eq!(
+            fields["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"],
+            json!({".": {}, "f:image": {}, "f:name": {}}),
+            "{fields}"
+        );
     }
 }

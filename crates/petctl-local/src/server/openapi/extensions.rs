@@ -44,6 +44,44 @@ pub fn apply(definitions: &mut Map<String, Value>, kinds: &[&KindInfo]) {
             }
         }
     }
+    for (place, field) in schema::ATOMIC_ITEMS {
+        for owner in place.definitions(kinds) {
+            let mut referred = Vec::new();
+            if let Some(items) = definitions
+                .get(&owner)
+                .and_then(|schema| schema.pointer(&format!("/properties/{field}/items")))
+            {
+                schemas::references(items, &mut referred);
+            }
+            if let [type_name] = referred.as_slice() {
+                if let Some(Value::Object(item)) = definitions.get_mut(type_name) {
+                    item.insert("x-kubernetes-map-type".into(), json!("atomic"));
+                }
+            }
+        }
+    }
+    mark_atomic_lists(definitions);
+}
+
+/// Every other list says `x-kubernetes-list-type: atomic` explicitly, as
+/// upstream's do since k8s.io/api tagged every list `+listType` (the
+/// `list_type_missing` API rule of kube-openapi): the same merge as no list
+/// type, but kubectl and the golden documents see the tag.
+fn mark_atomic_lists(definitions: &mut Map<String, Value>) {
+    for schema in definitions.values_mut() {
+        let Some(Value::Object(properties)) = schema.get_mut("properties") else {
+            continue;
+        };
+        for property in properties.values_mut() {
+            if let Value::Object(property) = property {
+                if property.get("type") == Some(&json!("array")) {
+                    property
+                        .entry("x-kubernetes-list-type")
+                        .or_insert_with(|| json!("atomic"));
+                }
+            }
+        }
+    }
 }
 
 /// The extensions one way of merging shows as.
@@ -57,6 +95,9 @@ fn extensions(merge: Merge) -> Map<String, Value> {
     match merge {
         Merge::Atomic => {
             out.insert("x-kubernetes-map-type".into(), json!("atomic"));
+        }
+        Merge::Granular => {
+            out.insert("x-kubernetes-map-type".into(), json!("granular"));
         }
         Merge::List(strategy, list_type) | Merge::ListRetainingKeys(strategy, list_type) => {
             match list_type {

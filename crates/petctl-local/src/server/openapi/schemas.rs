@@ -12,6 +12,8 @@ use super::extensions;
 use crate::registry::patch::schema::definition_name;
 use petctl_model::kinds::KindInfo;
 
+const SCALE: &str = "io.k8s.api.autoscaling.v1.Scale";
+
 /// Where v3 documents keep their schemas; v2 rewrites it to `#/definitions/`.
 pub const V3_REFS: &str = "#/components/schemas/";
 
@@ -52,24 +54,63 @@ pub fn definitions(kinds: &[&KindInfo]) -> Map<String, Value> {
     for kind in kinds {
         register(&mut generator, kind);
     }
+    // The scale subresource reads and writes autoscaling/v1 Scale, which
+    // kube-apiserver's document of the group/version serving it carries.
+    if kinds.iter().any(|kind| kind.has_subresource("scale")) {
+        generator.subschema_for::<k8s_openapi::api::autoscaling::v1::Scale>();
+    }
     let mut definitions = generator.take_definitions(false);
     for schema in definitions.values_mut() {
         normalize(schema);
     }
     for kind in kinds {
-        if let Some(Value::Object(schema)) = definitions.get_mut(&definition_name(kind)) {
-            // k8s-openapi requires metadata because its field is not an
-            // Option; kube-apiserver's schemas do not.
-            if let Some(Value::Array(required)) = schema.get_mut("required") {
-                required.retain(|name| name != "metadata");
-                if required.is_empty() {
-                    schema.remove("required");
-                }
+        // k8s-openapi requires metadata because its field is not an
+        // Option; kube-apiserver's schemas do not, but for Event, whose
+        // ObjectMeta has no `omitempty` (core/v1 `types.go`).
+        if kind.kind != "Event" {
+            unrequire(&mut definitions, &definition_name(kind), "metadata");
+        }
+    }
+    // k8s-openapi makes the "effectively required" names of references
+    // (LocalObjectReference, SecretKeySelector …) required; upstream leaves
+    // them optional with a default of "" and says so in the description.
+    let effectively_required: Vec<String> = definitions
+        .iter()
+        .filter(|(_, schema)| {
+            schema
+                .pointer("/properties/name/description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.contains(EFFECTIVELY_REQUIRED))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in effectively_required {
+        unrequire(&mut definitions, &name, "name");
+    }
+    extensions::apply(&mut definitions, kinds);
+    unrequire(&mut definitions, SCALE, "metadata");
+    if let Some(Value::Object(scale)) = definitions.get_mut(SCALE) {
+        scale.insert(
+            "x-kubernetes-group-version-kind".into(),
+            serde_json::json!([{"group": "autoscaling", "kind": "Scale", "version": "v1"}]),
+        );
+    }
+    definitions
+}
+
+const EFFECTIVELY_REQUIRED: &str =
+    "This field is effectively required, but due to backwards compatibility is allowed to be empty";
+
+/// Drops `property` from the `required` list of the schema `name`.
+fn unrequire(definitions: &mut Map<String, Value>, name: &str, property: &str) {
+    if let Some(Value::Object(schema)) = definitions.get_mut(name) {
+        if let Some(Value::Array(required)) = schema.get_mut("required") {
+            required.retain(|p| p != property);
+            if required.is_empty() {
+                schema.remove("required");
             }
         }
     }
-    extensions::apply(&mut definitions, kinds);
-    definitions
 }
 
 /// One schema into kube-apiserver's shape, depth first.

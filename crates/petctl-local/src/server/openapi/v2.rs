@@ -1,8 +1,9 @@
 //! `/openapi/v2`: the Swagger 2.0 document. The protobuf form (gnostic's
 //! `openapi.v2.Document`) is what kubectl 1.27 and 1.28 download to learn
 //! that PATCH of each kind accepts `fieldValidation`, so they validate on the
-//! server; it carries the operations only. The JSON form carries the
-//! definitions too: the v3 schemas with `#/definitions/` references.
+//! server, and what `kubectl explain --output=plaintext-openapiv2` reads.
+//! Both forms carry the PATCH operations and the definitions: the v3
+//! schemas with `#/definitions/` references.
 
 use serde_json::{json, Value};
 
@@ -40,6 +41,98 @@ impl Message {
     fn message(&mut self, field: u32, message: Message) -> &mut Self {
         self.bytes(field, &message.0)
     }
+
+    fn boolean(&mut self, field: u32, value: bool) -> &mut Self {
+        self.varint(u64::from(field << 3));
+        self.varint(u64::from(value));
+        self
+    }
+}
+
+/// gnostic's `Any`: a value as YAML text, which JSON text is.
+fn any(value: &Value) -> Message {
+    let mut any = Message::default();
+    any.string(2, &value.to_string());
+    any
+}
+
+/// One Swagger 2.0 schema as gnostic's `openapi.v2.Schema` (field numbers
+/// from google/gnostic `openapiv2/OpenAPIv2.proto`), as kube-openapi's
+/// `ToProtoModels` reads it: references, types, items, properties,
+/// additionalProperties, required and the `x-` extensions.
+fn schema_message(schema: &Value) -> Message {
+    let mut out = Message::default();
+    let Value::Object(map) = schema else {
+        return out;
+    };
+    let text = |key: &str| map.get(key).and_then(Value::as_str);
+    if let Some(reference) = text("$ref") {
+        out.string(1, reference);
+    }
+    if let Some(format) = text("format") {
+        out.string(2, format);
+    }
+    if let Some(description) = text("description") {
+        out.string(4, description);
+    }
+    if let Some(default) = map.get("default") {
+        out.message(5, any(default));
+    }
+    let list = |key: &str| map.get(key).and_then(Value::as_array).into_iter().flatten();
+    for name in list("required").filter_map(Value::as_str) {
+        out.string(19, name);
+    }
+    for value in list("enum") {
+        out.message(20, any(value));
+    }
+    match map.get("additionalProperties") {
+        Some(Value::Bool(allowed)) => {
+            let mut item = Message::default();
+            item.boolean(2, *allowed);
+            out.message(21, item);
+        }
+        Some(additional @ Value::Object(_)) => {
+            let mut item = Message::default();
+            item.message(1, schema_message(additional));
+            out.message(21, item);
+        }
+        _ => {}
+    }
+    let types: Vec<&str> = match map.get("type") {
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !types.is_empty() {
+        let mut item = Message::default();
+        for t in types {
+            item.string(1, t);
+        }
+        out.message(22, item);
+    }
+    if let Some(items) = map.get("items") {
+        let mut item = Message::default();
+        item.message(1, schema_message(items));
+        out.message(23, item);
+    }
+    for part in list("allOf") {
+        out.message(24, schema_message(part));
+    }
+    if let Some(Value::Object(properties)) = map.get("properties") {
+        let mut named = Message::default();
+        for (name, property) in properties {
+            let mut entry = Message::default();
+            entry.string(1, name).message(2, schema_message(property));
+            named.message(1, entry);
+        }
+        out.message(25, named);
+    }
+    for (key, value) in map.iter().filter(|(key, _)| key.starts_with("x-")) {
+        let mut extension = Message::default();
+        extension.string(1, key).message(2, any(value));
+        out.message(31, extension);
+    }
+    out
 }
 
 fn gvk_yaml(kind: &KindInfo) -> String {
@@ -102,8 +195,20 @@ pub fn document_protobuf() -> Vec<u8> {
     }
     let mut info = Message::default();
     info.string(1, "Kubernetes").string(2, GIT_VERSION);
+    let mut definitions = Message::default();
+    if let Value::Object(all) = definitions_json() {
+        for (name, schema) in &all {
+            let mut named = Message::default();
+            named.string(1, name).message(2, schema_message(schema));
+            definitions.message(1, named);
+        }
+    }
     let mut document = Message::default();
-    document.string(1, "2.0").message(2, info).message(8, paths);
+    document
+        .string(1, "2.0")
+        .message(2, info)
+        .message(8, paths)
+        .message(9, definitions);
     document.0
 }
 
@@ -129,13 +234,13 @@ pub fn document_json() -> Value {
         "swagger": "2.0",
         "info": {"title": "Kubernetes", "version": GIT_VERSION},
         "paths": paths,
-        "definitions": definitions(),
+        "definitions": definitions_json(),
     })
 }
 
 /// Every served schema, in Swagger 2.0's shape: a reference is `$ref` with
 /// its description beside it (no `allOf`), under `#/definitions/`.
-fn definitions() -> Value {
+fn definitions_json() -> Value {
     let mut all = serde_json::Map::new();
     for document in v3::documents() {
         let Ok(parsed) = serde_json::from_slice::<Value>(&document.bytes) else {
@@ -200,6 +305,10 @@ mod tests {
         let text = String::from_utf8_lossy(&doc);
         assert!(text.contains("/apis/apps/v1alpha1/namespaces/{namespace}/petsets/{name}"));
         assert!(text.contains("kind: StatefulSet"));
+        // The definitions, with their extensions as JSON (YAML) text.
+        assert!(text.contains("io.k8s.api.apps.v1.StatefulSetSpec"));
+        assert!(text.contains("x-kubernetes-list-map-keys"));
+        assert!(text.contains(r#"[{"group":"apps","kind":"StatefulSet","version":"v1"}]"#));
         let json = document_json();
         assert!(json["paths"]["/api/v1/nodes/{name}"]["patch"].is_object());
         let spec = &json["definitions"]["io.k8s.api.apps.v1.StatefulSet"]["properties"]["spec"];

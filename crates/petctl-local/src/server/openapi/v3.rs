@@ -87,8 +87,8 @@ fn reference(kind: &KindInfo) -> Value {
     json!({"$ref": format!("{V3_REFS}{}", definition_name(kind))})
 }
 
-/// The operations of one kind: list, create, deletecollection on the
-/// collection; read, replace, patch, delete on an object.
+/// The operations of one kind: list, create, deletecollection (where the
+/// kind serves it) on the collection; read, replace, patch, delete on an object.
 fn operations(kind: &KindInfo, paths: &mut Map<String, Value>) {
     let gvk = json!({"group": kind.group, "version": kind.version, "kind": kind.kind});
     let scope = if kind.namespaced {
@@ -117,14 +117,14 @@ fn operations(kind: &KindInfo, paths: &mut Map<String, Value>) {
         })
     };
     let none = json!([]);
-    paths.insert(
-        base.clone(),
-        json!({
-            "get": operation("list", "list", &none),
-            "post": operation("create", "post", &write_params),
-            "delete": operation("deletecollection", "deletecollection", &none),
-        }),
-    );
+    let mut collection = json!({
+        "get": operation("list", "list", &none),
+        "post": operation("create", "post", &write_params),
+    });
+    if kind.serves("deletecollection") {
+        collection["delete"] = operation("deletecollection", "deletecollection", &none);
+    }
+    paths.insert(base.clone(), collection);
     paths.insert(
         format!("{base}/{{name}}"),
         json!({
