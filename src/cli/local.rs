@@ -30,6 +30,8 @@ pub struct Args {
 }
 
 #[derive(Debug, clap::Subcommand)]
+// Parsed once per run: the size of `up`'s flags does not matter.
+#[allow(clippy::large_enum_variant)]
 enum LocalCommand {
     /// Start the local control plane
     Up(UpArgs),
@@ -134,6 +136,12 @@ struct UpArgs {
     /// Factor on the kubelet's crash-loop and image-pull back-off (10s doubling to 5m at 1)
     #[arg(long, value_name = "F", value_parser = parse_scale, default_value = "0.1")]
     backoff_scale: f64,
+    /// The name of the default StorageClass created at start (provisioner petctl.local/hostpath)
+    #[arg(long, value_name = "NAME", default_value = "standard")]
+    default_storage_class: String,
+    /// Let the default StorageClass expand its claims (allowVolumeExpansion: true)
+    #[arg(long)]
+    allow_volume_expansion: bool,
 }
 
 /// A positive, finite factor.
@@ -263,6 +271,10 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             unpullable_images: args.unpullable_images.clone(),
             restart_backoff: Duration::from_secs_f64(10.0 * args.backoff_scale),
             volumes_dir: state.root.join("volumes"),
+            storage_class: crate::local::registry::storage_admission::DefaultClass {
+                name: args.default_storage_class.clone(),
+                allow_volume_expansion: args.allow_volume_expansion,
+            },
         },
         basic_auth_file: args.basic_auth_file.clone(),
         connection_limits: server::ConnectionLimits {
@@ -322,6 +334,9 @@ const SERVER_FLAGS: &[(&str, Values)] = &[
     ("--fail-images", |a| a.fail_images.clone()),
     ("--unpullable-images", |a| a.unpullable_images.clone()),
     ("--backoff-scale", |a| vec![a.backoff_scale.to_string()]),
+    ("--default-storage-class", |a| {
+        vec![a.default_storage_class.clone()]
+    }),
     ("--fail-next", |a| {
         a.fail_next.iter().map(ToString::to_string).collect()
     }),
@@ -344,6 +359,9 @@ fn up_flags(args: &UpArgs) -> Vec<OsString> {
                 flags.extend([name.into(), value.into()]);
             }
         }
+    }
+    if args.allow_volume_expansion {
+        flags.push("--allow-volume-expansion".into());
     }
     if let Some(file) = &args.basic_auth_file {
         // Made absolute so that a later start from another directory

@@ -375,7 +375,7 @@ fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
     }
     assert_eq!(
         names(&Value::Object(documents.clone())),
-        ["apps/v1", "apps/v1alpha1", "v1"]
+        ["apps/v1", "apps/v1alpha1", "storage.k8s.io/v1", "v1"]
     );
     let golden = golden("openapi_v3.json");
     for (name, want) in golden.as_object().cloned().unwrap_or_default() {

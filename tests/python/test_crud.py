@@ -75,6 +75,10 @@ def secret(name):
     return client.V1Secret(metadata=meta(name), data={"k": base64.b64encode(b"v").decode()})
 
 
+def storage_class(name):
+    return client.V1StorageClass(metadata=meta(name), provisioner="example.com/nfs")
+
+
 def revision(name):
     return client.V1ControllerRevision(metadata=meta(name), revision=1, data={"spec": {}})
 
@@ -100,6 +104,7 @@ KINDS = [
     ("core", "namespaced_secret", lambda n, ns: secret(n), None),
     ("apps", "namespaced_stateful_set", lambda n, ns: stateful_set(n, 0, kind=False), None),
     ("apps", "namespaced_controller_revision", lambda n, ns: revision(n), None),
+    ("storage", "storage_class", lambda n, ns: storage_class(n), client.V1StorageClass),
 ]
 
 # The kinds whose delete answers a Status, and the Status's details.kind

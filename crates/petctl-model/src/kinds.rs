@@ -194,6 +194,17 @@ pub static KINDS: &[KindInfo] = &[
         // today's kubectl. petctl itself never relies on it for PetSets.
         ["status", "scale"]
     ),
+    // storage.k8s.io
+    kind!(
+        "StorageClass",
+        "storage.k8s.io",
+        "v1",
+        "storageclasses",
+        "storageclass",
+        ["sc"],
+        false,
+        []
+    ),
 ];
 
 /// Looks a kind up by its `apiVersion` and `kind`, as written in a manifest.

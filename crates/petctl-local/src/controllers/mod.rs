@@ -8,6 +8,7 @@
 pub mod cache;
 mod claims;
 pub mod events;
+mod expand;
 pub mod gc;
 pub mod kubelet;
 pub mod namespace;
@@ -45,6 +46,8 @@ pub struct ControllerOptions {
     pub restart_backoff: Duration,
     /// Where provisioned volumes get their directories.
     pub volumes_dir: PathBuf,
+    /// The default StorageClass created at start.
+    pub storage_class: super::registry::storage_admission::DefaultClass,
 }
 
 impl Default for ControllerOptions {
@@ -57,6 +60,7 @@ impl Default for ControllerOptions {
             unpullable_images: Vec::new(),
             restart_backoff: Duration::from_secs(1),
             volumes_dir: PathBuf::from("volumes"),
+            storage_class: Default::default(),
         }
     }
 }
@@ -74,6 +78,7 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
         volumes::Provisioner::new(options.volumes_dir.clone()),
         registry.clone(),
     ));
+    tokio::spawn(runner::run(expand::Expander::default(), registry.clone()));
     tokio::spawn(runner::run(
         protection::ProtectionController,
         registry.clone(),

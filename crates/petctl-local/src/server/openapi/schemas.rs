@@ -4,7 +4,7 @@
 //! `null` types, no `required: [metadata]`, and the `x-kubernetes-*`
 //! extensions of `registry/patch/schema.rs`.
 
-use k8s_openapi::api::{apps, core};
+use k8s_openapi::api::{apps, core, storage};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value};
 
@@ -33,6 +33,9 @@ fn register(generator: &mut SchemaGenerator, kind: &KindInfo) {
         ("apps", "StatefulSet") => generator.subschema_for::<apps::v1::StatefulSet>(),
         ("apps", "ControllerRevision") => generator.subschema_for::<apps::v1::ControllerRevision>(),
         ("apps", "PetSet") => generator.subschema_for::<petctl_model::types::PetSet>(),
+        ("storage.k8s.io", "StorageClass") => {
+            generator.subschema_for::<storage::v1::StorageClass>()
+        }
         _ => return,
     };
 }
