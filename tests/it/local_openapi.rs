@@ -289,7 +289,10 @@ fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
     }
     seen.sort();
     seen.dedup();
-    assert_eq!(seen, ["apps/v1", "apps/v1alpha1", "storage.k8s.io/v1", "v1"]);
+    assert_eq!(
+        seen,
+        ["apps/v1", "apps/v1alpha1", "storage.k8s.io/v1", "v1"]
+    );
     // Without the aggregated types in Accept, the legacy documents.
     assert_eq!(
         get_json(&server, "/apis", &[("accept", "application/json")])["kind"],

@@ -3,8 +3,9 @@
 //! class or of another provisioner left Pending with upstream's events, a
 //! claim grown with `kubectl patch pvc` through the resize conditions in
 //! order (online, and offline until the pet restarts, on a StatefulSet's
-//! claim template naming its class), and the refusals of an expansion the
-//! class does not allow and of a shrink.
+//! claim template naming its class), an infeasible one, the refusals of an
+//! expansion the class does not allow and of a shrink, `local up`'s default
+//! class flags, the retroactive default and WaitForFirstConsumer.
 
 use std::time::Duration;
 
@@ -346,5 +347,124 @@ fn an_offline_resize_of_a_statefulset_claim_waits_for_the_pet_to_restart() {
     assert!(
         new_pet_running < grown,
         "the filesystem grew (rev {grown}) before the restarted pet ran (rev {new_pet_running})"
+    );
+}
+
+fn watch_event(k: &Cluster, what: &str, reason: &str) -> Value {
+    crate::local_patch::watch_until(
+        &k.server,
+        "/api/v1/namespaces/default/events",
+        what,
+        WAIT,
+        |e| e["reason"] == reason,
+    )
+}
+
+#[test]
+fn local_up_names_the_default_class_and_a_late_default_is_given_retroactively() {
+    let Some(k) = Cluster::start(
+        &[
+            READY_AT_ONCE,
+            &[
+                "--default-storage-class",
+                "fast",
+                "--allow-volume-expansion",
+            ],
+        ]
+        .concat(),
+    ) else {
+        return;
+    };
+    assert_eq!(
+        normalize(&k.ok(&["get", "sc"])),
+        "NAME             PROVISIONER             RECLAIMPOLICY   VOLUMEBINDINGMODE   ALLOWVOLUMEEXPANSION   AGE\n\
+         fast (default)   petctl.local/hostpath   Delete          Immediate           true                   <age>\n"
+    );
+    k.ok(&["delete", "sc", "fast"]);
+    let classless = json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "orphan"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    });
+    k.ok_in(&["create", "-f", "-"], &classless.to_string());
+    let waiting = watch_event(&k, "FailedBinding", "FailedBinding");
+    assert_eq!(
+        waiting["message"],
+        "no persistent volumes available for this claim and no storage class is set"
+    );
+    assert!(k.json(&["pvc", "orphan"])["spec"]
+        .get("storageClassName")
+        .is_none());
+    k.ok_in(
+        &["create", "-f", "-"],
+        &class(
+            "late",
+            "petctl.local/hostpath",
+            json!({"metadata": {"name": "late", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}}),
+        ),
+    );
+    wait_bound(&k, "orphan");
+    assert_eq!(
+        k.json(&["pvc", "orphan"])["spec"]["storageClassName"],
+        "late"
+    );
+}
+
+#[test]
+fn a_wait_for_first_consumer_class_provisions_once_a_pod_uses_the_claim() {
+    let Some(k) = Cluster::start(READY_AT_ONCE) else {
+        return;
+    };
+    k.ok_in(
+        &["create", "-f", "-"],
+        &class(
+            "lazy",
+            "petctl.local/hostpath",
+            json!({"volumeBindingMode": "WaitForFirstConsumer"}),
+        ),
+    );
+    k.ok_in(&["create", "-f", "-"], &claim("data", "lazy"));
+    let waiting = watch_event(&k, "WaitForFirstConsumer", "WaitForFirstConsumer");
+    assert_eq!(
+        waiting["message"],
+        "waiting for first consumer to be created before binding"
+    );
+    assert_eq!(k.json(&["pvc", "data"])["status"]["phase"], "Pending");
+    k.ok_in(&["create", "-f", "-"], &pod("app", "data"));
+    wait_bound(&k, "data");
+    k.wait_ready(&["app"]);
+}
+
+#[test]
+fn an_infeasible_expansion_fails_with_volume_resize_failed() {
+    let Some(k) = Cluster::start(READY_AT_ONCE) else {
+        return;
+    };
+    k.ok_in(
+        &["create", "-f", "-"],
+        &class(
+            "stuck",
+            "petctl.local/hostpath",
+            json!({"allowVolumeExpansion": true, "parameters": {"resize": "infeasible"}}),
+        ),
+    );
+    k.ok_in(&["create", "-f", "-"], &claim("data", "stuck"));
+    wait_bound(&k, "data");
+    let run = grow(&k, "data", "2Gi");
+    assert_eq!(run.code, 0, "{run}");
+    let failed = watch_event(&k, "VolumeResizeFailed", "VolumeResizeFailed");
+    assert_eq!(failed["type"], "Warning");
+    let claim = k.json(&["pvc", "data"]);
+    assert_eq!(
+        claim["status"]["allocatedResourceStatuses"]["storage"],
+        "ControllerResizeInfeasible"
+    );
+    assert_eq!(claim["status"]["capacity"]["storage"], "1Gi");
+    assert_eq!(
+        failed["message"],
+        format!(
+            "resize volume \"{}\" by resizer \"petctl.local/hostpath\" failed: rpc error: code = OutOfRange \
+             desc = the class's parameter resize is infeasible",
+            text(&claim, "/spec/volumeName")
+        )
     );
 }

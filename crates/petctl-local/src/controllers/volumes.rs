@@ -18,6 +18,7 @@ use super::events;
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
 use crate::registry::storage_admission::LOCAL_PROVISIONER as PROVISIONER;
+use crate::registry::strategy::storageclass;
 use crate::registry::{meta, DeleteOptions};
 
 const COMPONENT: &str = "persistentvolume-controller";
@@ -82,6 +83,42 @@ fn has_consumer(ctx: &Ctx, claim: &Value) -> bool {
         .is_empty()
 }
 
+/// The default class in the cache: of those marked, the newest, as
+/// GetDefaultClass picks.
+fn default_class(cache: &Cache) -> Option<String> {
+    cache
+        .keys("StorageClass")
+        .iter()
+        .filter_map(|key| cache.get(key))
+        .filter(|class| storageclass::is_default(class))
+        .map(|c| {
+            (
+                meta::str_at(c, "/metadata/creationTimestamp"),
+                meta::name(c),
+            )
+        })
+        .max()
+        .map(|(_, name)| name.to_string())
+}
+
+/// The PV controller's retroactive default (RetroactiveDefaultStorageClass):
+/// a Pending claim created with no class while there was no default gets
+/// the default class once one exists. An explicit "" is left alone.
+fn assign_default_class(ctx: &mut Ctx, claim: Value) -> Result<Value, ApiError> {
+    if !claim
+        .pointer("/spec/storageClassName")
+        .is_none_or(Value::is_null)
+    {
+        return Ok(claim);
+    }
+    let Some(class) = default_class(&ctx.cache) else {
+        return Ok(claim);
+    };
+    let mut next = claim;
+    next["spec"]["storageClassName"] = json!(class);
+    ctx.update("PersistentVolumeClaim", next)
+}
+
 /// Whether `pod` mounts the claim `name`.
 pub fn uses_claim(pod: &Value, name: &str) -> bool {
     pod.pointer("/spec/volumes")
@@ -124,6 +161,7 @@ impl Provisioner {
         }
         let bound_to = meta::str_at(&claim, "/spec/volumeName").to_string();
         if bound_to.is_empty() {
+            let claim = assign_default_class(ctx, claim)?;
             return self.provision(ctx, key, claim);
         }
         if meta::str_at(&claim, "/status/phase") != "Bound" {
@@ -358,9 +396,14 @@ impl Reconciler for Provisioner {
             // A class that appears may let its Pending claims provision.
             "StorageClass" => {
                 let class = meta::name(object);
+                let default = storageclass::is_default(object);
                 cache.keys_where("PersistentVolumeClaim", None, |c| {
-                    meta::str_at(c, "/spec/storageClassName") == class
-                        && meta::str_at(c, "/spec/volumeName").is_empty()
+                    let named = c.pointer("/spec/storageClassName");
+                    let theirs = match named {
+                        None | Some(Value::Null) => default,
+                        Some(name) => name.as_str() == Some(class),
+                    };
+                    theirs && meta::str_at(c, "/spec/volumeName").is_empty()
                 })
             }
             // The first consumer of a WaitForFirstConsumer claim.

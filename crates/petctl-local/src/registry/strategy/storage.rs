@@ -34,10 +34,22 @@ pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
         return vec![Cause::forbidden(spec, CLAIM_SPEC_FORBIDDEN)];
     }
     let bound = new.pointer("/status/phase").and_then(Value::as_str) == Some("Bound");
+    // RetroactiveDefaultStorageClass (validateStorageClassUpgradeFromNil):
+    // a claim that named no class may be given one, once.
+    let class_given = old
+        .pointer("/spec/storageClassName")
+        .is_none_or(Value::is_null)
+        && new
+            .pointer("/spec/storageClassName")
+            .and_then(Value::as_str)
+            .is_some_and(|c| !c.is_empty());
     let mutable = |spec: &mut Value| {
         remove(spec, &["volumeName", "volumeAttributesClassName"]);
         if bound {
             remove(spec, &["resources"]);
+        }
+        if class_given {
+            remove(spec, &["storageClassName"]);
         }
     };
     let mut causes = forbid_spec_changes(old, new, mutable, CLAIM_SPEC_FORBIDDEN);
@@ -82,5 +94,11 @@ mod tests {
         assert!(validate_update(&claim("4Gi", "Bound"), &claim("2Gi", "Bound")).is_empty());
         let pending = validate_update(&claim("1Gi", "Pending"), &claim("2Gi", "Pending"));
         assert_eq!(pending[0].field, "spec");
+        let mut classed = claim("1Gi", "Pending");
+        classed["spec"]["storageClassName"] = json!("standard");
+        assert!(validate_update(&claim("1Gi", "Pending"), &classed).is_empty());
+        let mut other = classed.clone();
+        other["spec"]["storageClassName"] = json!("fast");
+        assert_eq!(validate_update(&classed, &other)[0].field, "spec");
     }
 }
