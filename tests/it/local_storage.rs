@@ -28,6 +28,14 @@ fn class(name: &str, provisioner: &str, extra: Value) -> String {
     class.to_string()
 }
 
+/// Creates a class of the local provisioner.
+fn local_class(k: &Cluster, name: &str, extra: Value) {
+    k.ok_in(
+        &["create", "-f", "-"],
+        &class(name, "petctl.local/hostpath", extra),
+    );
+}
+
 fn claim(name: &str, class: &str) -> String {
     json!({
         "apiVersion": "v1", "kind": "PersistentVolumeClaim",
@@ -194,10 +202,7 @@ fn claims_of_a_missing_class_or_another_provisioner_stay_pending() {
         "example.com/nfs"
     );
     // The class arrives: its claim is provisioned after all.
-    k.ok_in(
-        &["create", "-f", "-"],
-        &class("late", "petctl.local/hostpath", json!({})),
-    );
+    local_class(&k, "late", json!({}));
     wait_bound(&k, "later");
     assert_eq!(k.json(&["pvc", "shared"])["status"]["phase"], "Pending");
 }
@@ -207,14 +212,7 @@ fn kubectl_patch_grows_a_claim_through_the_resize_conditions() {
     let Some(k) = Cluster::start(READY_AT_ONCE) else {
         return;
     };
-    k.ok_in(
-        &["create", "-f", "-"],
-        &class(
-            "expandable",
-            "petctl.local/hostpath",
-            json!({"allowVolumeExpansion": true}),
-        ),
-    );
+    local_class(&k, "expandable", json!({"allowVolumeExpansion": true}));
     k.ok_in(&["create", "-f", "-"], &claim("data", "expandable"));
     k.ok_in(&["create", "-f", "-"], &pod("app", "data"));
     k.wait_ready(&["app"]);
@@ -289,13 +287,10 @@ fn an_offline_resize_of_a_statefulset_claim_waits_for_the_pet_to_restart() {
     let Some(k) = Cluster::start(READY_AT_ONCE) else {
         return;
     };
-    k.ok_in(
-        &["create", "-f", "-"],
-        &class(
-            "offline",
-            "petctl.local/hostpath",
-            json!({"allowVolumeExpansion": true, "parameters": {"resize": "offline"}}),
-        ),
+    local_class(
+        &k,
+        "offline",
+        json!({"allowVolumeExpansion": true, "parameters": {"resize": "offline"}}),
     );
     let mut set = SetManifest::statefulset("web")
         .replicas(1)
@@ -394,13 +389,10 @@ fn local_up_names_the_default_class_and_a_late_default_is_given_retroactively() 
     assert!(k.json(&["pvc", "orphan"])["spec"]
         .get("storageClassName")
         .is_none());
-    k.ok_in(
-        &["create", "-f", "-"],
-        &class(
-            "late",
-            "petctl.local/hostpath",
-            json!({"metadata": {"name": "late", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}}),
-        ),
+    local_class(
+        &k,
+        "late",
+        json!({"metadata": {"name": "late", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}}),
     );
     wait_bound(&k, "orphan");
     assert_eq!(
@@ -414,13 +406,10 @@ fn a_wait_for_first_consumer_class_provisions_once_a_pod_uses_the_claim() {
     let Some(k) = Cluster::start(READY_AT_ONCE) else {
         return;
     };
-    k.ok_in(
-        &["create", "-f", "-"],
-        &class(
-            "lazy",
-            "petctl.local/hostpath",
-            json!({"volumeBindingMode": "WaitForFirstConsumer"}),
-        ),
+    local_class(
+        &k,
+        "lazy",
+        json!({"volumeBindingMode": "WaitForFirstConsumer"}),
     );
     k.ok_in(&["create", "-f", "-"], &claim("data", "lazy"));
     let waiting = watch_event(&k, "WaitForFirstConsumer", "WaitForFirstConsumer");
@@ -439,13 +428,10 @@ fn an_infeasible_expansion_fails_with_volume_resize_failed() {
     let Some(k) = Cluster::start(READY_AT_ONCE) else {
         return;
     };
-    k.ok_in(
-        &["create", "-f", "-"],
-        &class(
-            "stuck",
-            "petctl.local/hostpath",
-            json!({"allowVolumeExpansion": true, "parameters": {"resize": "infeasible"}}),
-        ),
+    local_class(
+        &k,
+        "stuck",
+        json!({"allowVolumeExpansion": true, "parameters": {"resize": "infeasible"}}),
     );
     k.ok_in(&["create", "-f", "-"], &claim("data", "stuck"));
     wait_bound(&k, "data");
