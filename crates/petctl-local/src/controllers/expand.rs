@@ -150,7 +150,12 @@ impl Expander {
             Step::Idle => self.begin(ctx, &claim, &class, &volume_name),
             Step::ControllerResizeInProgress => self.grow_volume(ctx, claim, volume),
             Step::NodeResizePending => self.node_expand(ctx, claim, &class, &volume_name),
-            Step::NodeResizeInProgress => finish(ctx, claim, &volume_name),
+            Step::NodeResizeInProgress => {
+                let uid = meta::uid(&claim).to_string();
+                self.mounted_at_resize.remove(&uid);
+                self.told.retain(|(told, _)| *told != uid);
+                finish(ctx, claim, &volume_name)
+            }
             Step::Infeasible => Ok(None),
         }
     }

@@ -224,6 +224,8 @@ impl Provisioner {
             ],
         );
         let bound = ctx.update("PersistentVolumeClaim", next)?;
+        let uid = meta::uid(&bound).to_string();
+        self.told.retain(|(told, _)| *told != uid);
         events::normal(
             ctx,
             &bound,
