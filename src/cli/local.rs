@@ -30,6 +30,8 @@ pub struct Args {
 }
 
 #[derive(Debug, clap::Subcommand)]
+// Parsed once per run: the size of `up`'s flags does not matter.
+#[allow(clippy::large_enum_variant)]
 enum LocalCommand {
     /// Start the local control plane
     Up(UpArgs),
@@ -137,6 +139,12 @@ struct UpArgs {
     /// Factor on probes' initialDelaySeconds, periodSeconds and timeoutSeconds (1 keeps the pods' own timing)
     #[arg(long, value_name = "F", value_parser = parse_scale, default_value = "1")]
     probe_scale: f64,
+    /// The name of the default StorageClass created at start (provisioner petctl.local/hostpath)
+    #[arg(long, value_name = "NAME", default_value = "standard")]
+    default_storage_class: String,
+    /// Let the default StorageClass expand its claims (allowVolumeExpansion: true)
+    #[arg(long)]
+    allow_volume_expansion: bool,
 }
 
 /// A positive, finite factor.
@@ -267,6 +275,10 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             restart_backoff: Duration::from_secs_f64(10.0 * args.backoff_scale),
             probe_scale: args.probe_scale,
             volumes_dir: state.root.join("volumes"),
+            storage_class: crate::local::registry::storage_admission::DefaultClass {
+                name: args.default_storage_class.clone(),
+                allow_volume_expansion: args.allow_volume_expansion,
+            },
         },
         basic_auth_file: args.basic_auth_file.clone(),
         connection_limits: server::ConnectionLimits {
@@ -327,6 +339,9 @@ const SERVER_FLAGS: &[(&str, Values)] = &[
     ("--unpullable-images", |a| a.unpullable_images.clone()),
     ("--backoff-scale", |a| vec![a.backoff_scale.to_string()]),
     ("--probe-scale", |a| vec![a.probe_scale.to_string()]),
+    ("--default-storage-class", |a| {
+        vec![a.default_storage_class.clone()]
+    }),
     ("--fail-next", |a| {
         a.fail_next.iter().map(ToString::to_string).collect()
     }),
@@ -349,6 +364,9 @@ fn up_flags(args: &UpArgs) -> Vec<OsString> {
                 flags.extend([name.into(), value.into()]);
             }
         }
+    }
+    if args.allow_volume_expansion {
+        flags.push("--allow-volume-expansion".into());
     }
     if let Some(file) = &args.basic_auth_file {
         // Made absolute so that a later start from another directory

@@ -44,6 +44,7 @@ mod local_probes; // probes and runtime faults: an unready pet halts ordered sca
 mod local_protection; // claim protection: Terminating until unused, pets wait for a deleted claim, the D3 race
 mod local_security; // HTTPS, HTTP/2, token auth, loopback only, private files
 mod local_statefulset; // an apps/v1 StatefulSet's walk: revisions, RollingUpdate, OnDelete, Parallel, retention
+mod local_storage; // StorageClasses: the default class, provisioners, expansion through the resize conditions, refusals
 mod local_store; // the store: durability across kill -9, revision resume, watch replay, compaction
 mod local_tokens; // service account tokens: kubectl create token, the claims, bearer authentication, 401 for tampered, expired, foreign and stale tokens
 mod malformed_semantic; // invalid objects and unknown fields: exact messages, exit 2

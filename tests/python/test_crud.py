@@ -75,6 +75,10 @@ def secret(name):
     return client.V1Secret(metadata=meta(name), data={"k": base64.b64encode(b"v").decode()})
 
 
+def storage_class(name):
+    return client.V1StorageClass(metadata=meta(name), provisioner="example.com/nfs")
+
+
 def revision(name):
     return client.V1ControllerRevision(metadata=meta(name), revision=1, data={"spec": {}})
 
@@ -122,6 +126,8 @@ KINDS = [
     ("apps", "namespaced_controller_revision", lambda n, ns: revision(n), None),
     # policy/v1
     ("policy", "namespaced_pod_disruption_budget", lambda n, ns: budget(n), None),
+    # storage.k8s.io/v1
+    ("storage", "storage_class", lambda n, ns: storage_class(n), client.V1StorageClass),
 ]
 
 # The kinds whose delete answers a Status, and the Status's details.kind

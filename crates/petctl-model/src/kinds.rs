@@ -227,6 +227,17 @@ pub static KINDS: &[KindInfo] = &[
         true,
         ["status"]
     ),
+    // storage.k8s.io
+    kind!(
+        "StorageClass",
+        "storage.k8s.io",
+        "v1",
+        "storageclasses",
+        "storageclass",
+        ["sc"],
+        false,
+        []
+    ),
 ];
 
 /// Looks a kind up by its `apiVersion` and `kind`, as written in a manifest.

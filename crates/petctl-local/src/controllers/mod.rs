@@ -9,6 +9,7 @@ pub mod cache;
 mod claims;
 pub mod disruption;
 pub mod events;
+mod expand;
 pub mod gc;
 pub mod kubelet;
 pub mod namespace;
@@ -49,6 +50,8 @@ pub struct ControllerOptions {
     pub probe_scale: f64,
     /// Where provisioned volumes get their directories.
     pub volumes_dir: PathBuf,
+    /// The default StorageClass created at start.
+    pub storage_class: super::registry::storage_admission::DefaultClass,
 }
 
 impl Default for ControllerOptions {
@@ -62,6 +65,7 @@ impl Default for ControllerOptions {
             restart_backoff: Duration::from_secs(1),
             probe_scale: 1.0,
             volumes_dir: PathBuf::from("volumes"),
+            storage_class: Default::default(),
         }
     }
 }
@@ -79,6 +83,7 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
         volumes::Provisioner::new(options.volumes_dir.clone()),
         registry.clone(),
     ));
+    tokio::spawn(runner::run(expand::Expander::default(), registry.clone()));
     tokio::spawn(runner::run(
         protection::ProtectionController,
         registry.clone(),

@@ -1,9 +1,14 @@
-//! The volume provisioner and binder: each Pending claim gets a new
-//! PersistentVolume `pvc-<uid>` (capacity from its request, StorageClass
-//! "standard", reclaim policy Delete) backed by a directory under the state
-//! dir. Once a claim is gone its volume is Released and, under the Delete
-//! reclaim policy, deleted (the protection controller then lets it go).
+//! The volume provisioner and binder: each Pending claim whose StorageClass
+//! names the local provisioner (`petctl.local/hostpath`) gets a new
+//! PersistentVolume `pvc-<uid>` (capacity from its request, the class's
+//! reclaim policy) backed by a directory under the state dir. A claim of
+//! another provisioner's class waits for it (ExternalProvisioning), one of a
+//! missing class or of no class stays Pending with upstream's event, and a
+//! WaitForFirstConsumer class waits for a pod that uses the claim. Once a
+//! claim is gone its volume is Released and, under the Delete reclaim
+//! policy, deleted (the protection controller then lets it go).
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
@@ -12,19 +17,21 @@ use super::cache::{Cache, Key};
 use super::events;
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
+use crate::registry::storage_admission::LOCAL_PROVISIONER as PROVISIONER;
+use crate::registry::strategy::storageclass;
 use crate::registry::{meta, DeleteOptions};
 
-pub const DEFAULT_STORAGE_CLASS: &str = "standard";
-const PROVISIONER: &str = "petctl.local/hostpath";
 const COMPONENT: &str = "persistentvolume-controller";
+const STORAGE_PROVISIONER: &str = "volume.kubernetes.io/storage-provisioner";
+const STORAGE_PROVISIONER_BETA: &str = "volume.beta.kubernetes.io/storage-provisioner";
 
 /// The volume provisioned for a claim.
 pub fn volume_name(claim: &Value) -> String {
     format!("pvc-{}", meta::uid(claim))
 }
 
-/// The PersistentVolume for `claim`, backed by `path`.
-pub fn volume_for(claim: &Value, path: &str) -> Value {
+/// The PersistentVolume for `claim` of `class`, backed by `path`.
+pub fn volume_for(claim: &Value, class: &Value, path: &str) -> Value {
     let storage = claim
         .pointer("/spec/resources/requests/storage")
         .cloned()
@@ -34,9 +41,9 @@ pub fn volume_for(claim: &Value, path: &str) -> Value {
         .filter(|m| m.as_array().is_some_and(|a| !a.is_empty()))
         .cloned()
         .unwrap_or_else(|| json!(["ReadWriteOnce"]));
-    let class = match meta::str_at(claim, "/spec/storageClassName") {
-        "" => DEFAULT_STORAGE_CLASS,
-        class => class,
+    let reclaim = match meta::str_at(class, "/reclaimPolicy") {
+        "" => "Delete",
+        policy => policy,
     };
     json!({
         "metadata": {
@@ -46,8 +53,8 @@ pub fn volume_for(claim: &Value, path: &str) -> Value {
         "spec": {
             "capacity": {"storage": storage},
             "accessModes": modes,
-            "persistentVolumeReclaimPolicy": "Delete",
-            "storageClassName": class,
+            "persistentVolumeReclaimPolicy": reclaim,
+            "storageClassName": meta::name(class),
             "volumeMode": claim.pointer("/spec/volumeMode").cloned().unwrap_or_else(|| json!("Filesystem")),
             "hostPath": {"path": path, "type": ""},
             "claimRef": {
@@ -61,11 +68,86 @@ pub fn volume_for(claim: &Value, path: &str) -> Value {
 
 pub struct Provisioner {
     dir: PathBuf,
+    /// (claim uid, reason) of the Pending events recorded.
+    told: HashSet<(String, &'static str)>,
+}
+
+/// Whether a pod (not ending) uses the claim: a WaitForFirstConsumer class
+/// provisions only then.
+fn has_consumer(ctx: &Ctx, claim: &Value) -> bool {
+    let name = meta::name(claim);
+    !ctx.cache
+        .keys_where("Pod", Some(meta::namespace(claim)), |pod| {
+            !meta::is_deleting(pod) && uses_claim(pod, name)
+        })
+        .is_empty()
+}
+
+/// The default class in the cache: of those marked, the newest, as
+/// GetDefaultClass picks.
+fn default_class(cache: &Cache) -> Option<String> {
+    cache
+        .keys("StorageClass")
+        .iter()
+        .filter_map(|key| cache.get(key))
+        .filter(|class| storageclass::is_default(class))
+        .map(|c| {
+            (
+                meta::str_at(c, "/metadata/creationTimestamp"),
+                meta::name(c),
+            )
+        })
+        .max()
+        .map(|(_, name)| name.to_string())
+}
+
+/// The PV controller's retroactive default (RetroactiveDefaultStorageClass):
+/// a Pending claim created with no class while there was no default gets
+/// the default class once one exists. An explicit "" is left alone.
+fn assign_default_class(ctx: &mut Ctx, claim: Value) -> Result<Value, ApiError> {
+    if !claim
+        .pointer("/spec/storageClassName")
+        .is_none_or(Value::is_null)
+    {
+        return Ok(claim);
+    }
+    let Some(class) = default_class(&ctx.cache) else {
+        return Ok(claim);
+    };
+    let mut next = claim;
+    next["spec"]["storageClassName"] = json!(class);
+    ctx.update("PersistentVolumeClaim", next)
+}
+
+/// Whether `pod` mounts the claim `name`.
+pub fn uses_claim(pod: &Value, name: &str) -> bool {
+    pod.pointer("/spec/volumes")
+        .and_then(Value::as_array)
+        .is_some_and(|volumes| {
+            volumes
+                .iter()
+                .any(|v| meta::str_at(v, "/persistentVolumeClaim/claimName") == name)
+        })
+}
+
+/// Sets annotations on an object.
+fn annotate(object: &mut Value, pairs: &[(&str, &str)]) {
+    let annotations = object["metadata"]
+        .as_object_mut()
+        .map(|m| m.entry("annotations").or_insert_with(|| json!({})));
+    if let Some(Value::Object(annotations)) = annotations {
+        for (key, value) in pairs {
+            annotations.insert((*key).into(), json!(value));
+        }
+    }
 }
 
 impl Provisioner {
     pub fn new(dir: PathBuf) -> Self {
-        Provisioner { dir }
+        Provisioner {
+            dir,
+            told: HashSet::new(),
+        }
     }
 
     fn reconcile_claim(
@@ -79,6 +161,7 @@ impl Provisioner {
         }
         let bound_to = meta::str_at(&claim, "/spec/volumeName").to_string();
         if bound_to.is_empty() {
+            let claim = assign_default_class(ctx, claim)?;
             return self.provision(ctx, key, claim);
         }
         if meta::str_at(&claim, "/status/phase") != "Bound" {
@@ -107,6 +190,9 @@ impl Provisioner {
         let volume = match ctx.cache.get(&volume_key).cloned() {
             Some(volume) => volume,
             None => {
+                let Some(class) = self.provisionable(ctx, &claim)? else {
+                    return Ok(Next::Done);
+                };
                 let path = self.dir.join(&name);
                 crate::state::create_private_dir(&path).map_err(|e| {
                     ApiError::internal(format!("failed to create {}: {e}", path.display()))
@@ -114,7 +200,7 @@ impl Provisioner {
                 let created = ctx.create(
                     "PersistentVolume",
                     "",
-                    volume_for(&claim, &path.to_string_lossy()),
+                    volume_for(&claim, &class, &path.to_string_lossy()),
                 )?;
                 let message = format!("Successfully provisioned volume {name} using {PROVISIONER}");
                 events::normal(ctx, &claim, PROVISIONER, "ProvisioningSucceeded", message);
@@ -128,22 +214,18 @@ impl Provisioner {
         }
         let mut next = claim.clone();
         next["spec"]["volumeName"] = json!(name);
-        let annotations = next["metadata"]
-            .as_object_mut()
-            .map(|m| m.entry("annotations").or_insert_with(|| json!({})));
-        if let Some(Value::Object(annotations)) = annotations {
-            annotations.insert("pv.kubernetes.io/bind-completed".into(), json!("yes"));
-            annotations.insert("pv.kubernetes.io/bound-by-controller".into(), json!("yes"));
-            annotations.insert(
-                "volume.beta.kubernetes.io/storage-provisioner".into(),
-                json!(PROVISIONER),
-            );
-            annotations.insert(
-                "volume.kubernetes.io/storage-provisioner".into(),
-                json!(PROVISIONER),
-            );
-        }
+        annotate(
+            &mut next,
+            &[
+                ("pv.kubernetes.io/bind-completed", "yes"),
+                ("pv.kubernetes.io/bound-by-controller", "yes"),
+                (STORAGE_PROVISIONER_BETA, PROVISIONER),
+                (STORAGE_PROVISIONER, PROVISIONER),
+            ],
+        );
         let bound = ctx.update("PersistentVolumeClaim", next)?;
+        let uid = meta::uid(&bound).to_string();
+        self.told.retain(|(told, _)| *told != uid);
         events::normal(
             ctx,
             &bound,
@@ -152,6 +234,82 @@ impl Provisioner {
             format!("Bound to volume {name}"),
         );
         self.reconcile_claim(ctx, key, bound)
+    }
+
+    /// The claim's class when the local provisioner is to provision it now;
+    /// otherwise the claim stays Pending with the event syncUnboundClaim
+    /// and provisionClaim record (pkg/controller/volume/persistentvolume/pv_controller.go).
+    fn provisionable(&mut self, ctx: &mut Ctx, claim: &Value) -> Result<Option<Value>, ApiError> {
+        let class_name = meta::str_at(claim, "/spec/storageClassName").to_string();
+        if class_name.is_empty() {
+            if !self.told(claim, "FailedBinding") {
+                let message =
+                    "no persistent volumes available for this claim and no storage class is set";
+                events::normal(ctx, claim, COMPONENT, "FailedBinding", message.into());
+            }
+            return Ok(None);
+        }
+        let Some(class) = ctx
+            .cache
+            .get(&Key::new("StorageClass", "", &class_name))
+            .cloned()
+        else {
+            if !self.told(claim, "ProvisioningFailed") {
+                let message = format!("storageclass.storage.k8s.io \"{class_name}\" not found");
+                events::warning(ctx, claim, COMPONENT, "ProvisioningFailed", message);
+            }
+            return Ok(None);
+        };
+        let provisioner = meta::str_at(&class, "/provisioner").to_string();
+        let waits_for_consumer =
+            meta::str_at(&class, "/volumeBindingMode") == "WaitForFirstConsumer";
+        if waits_for_consumer && !has_consumer(ctx, claim) {
+            if !self.told(claim, "WaitForFirstConsumer") {
+                let message = "waiting for first consumer to be created before binding";
+                events::normal(
+                    ctx,
+                    claim,
+                    COMPONENT,
+                    "WaitForFirstConsumer",
+                    message.into(),
+                );
+            }
+            return Ok(None);
+        }
+        if provisioner != PROVISIONER {
+            if meta::str_at(
+                claim,
+                &format!(
+                    "/metadata/annotations/{}",
+                    STORAGE_PROVISIONER.replace('/', "~1")
+                ),
+            ) != provisioner
+            {
+                let mut next = claim.clone();
+                annotate(
+                    &mut next,
+                    &[
+                        (STORAGE_PROVISIONER, &provisioner),
+                        (STORAGE_PROVISIONER_BETA, &provisioner),
+                    ],
+                );
+                let annotated = ctx.update("PersistentVolumeClaim", next)?;
+                let message = format!(
+                    "Waiting for a volume to be created either by the external provisioner '{provisioner}' \
+                     or manually by the system administrator. If volume creation is delayed, please verify \
+                     that the provisioner is running and correctly registered."
+                );
+                events::normal(ctx, &annotated, COMPONENT, "ExternalProvisioning", message);
+            }
+            return Ok(None);
+        }
+        Ok(Some(class))
+    }
+
+    /// Whether the claim's pending event `reason` was recorded already, so
+    /// that each claim gets it once, not at every change.
+    fn told(&mut self, claim: &Value, reason: &'static str) -> bool {
+        !self.told.insert((meta::uid(claim).to_string(), reason))
     }
 
     fn reconcile_volume(
@@ -218,7 +376,12 @@ impl Provisioner {
 impl Reconciler for Provisioner {
     const NAME: &'static str = "volumes";
 
-    const KINDS: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume"];
+    const KINDS: &'static [&'static str] = &[
+        "PersistentVolumeClaim",
+        "PersistentVolume",
+        "StorageClass",
+        "Pod",
+    ];
     const PRIMARY: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
@@ -232,6 +395,27 @@ impl Reconciler for Provisioner {
                 keys
             }
             "PersistentVolume" => vec![Key::of(kind, object)],
+            // A class that appears may let its Pending claims provision.
+            "StorageClass" => {
+                let class = meta::name(object);
+                let default = storageclass::is_default(object);
+                cache.keys_where("PersistentVolumeClaim", None, |c| {
+                    let named = c.pointer("/spec/storageClassName");
+                    let theirs = match named {
+                        None | Some(Value::Null) => default,
+                        Some(name) => name.as_str() == Some(class),
+                    };
+                    theirs && meta::str_at(c, "/spec/volumeName").is_empty()
+                })
+            }
+            // The first consumer of a WaitForFirstConsumer claim.
+            "Pod" => {
+                let namespace = meta::namespace(object);
+                cache.keys_where("PersistentVolumeClaim", Some(namespace), |c| {
+                    meta::str_at(c, "/spec/volumeName").is_empty()
+                        && uses_claim(object, meta::name(c))
+                })
+            }
             _ => Vec::new(),
         }
     }
@@ -256,7 +440,8 @@ mod tests {
     fn volumes_follow_their_claims() {
         let claim = json!({"metadata": {"name": "www-web-0", "namespace": "default", "uid": "abc", "resourceVersion": "9"},
             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}});
-        let pv = volume_for(&claim, "/state/volumes/pvc-abc");
+        let standard = json!({"metadata": {"name": "standard"}, "provisioner": PROVISIONER});
+        let pv = volume_for(&claim, &standard, "/state/volumes/pvc-abc");
         assert_eq!(pv["metadata"]["name"], "pvc-abc");
         assert_eq!(pv["spec"]["capacity"]["storage"], "1Gi");
         assert_eq!(pv["spec"]["accessModes"], json!(["ReadWriteOnce"]));
@@ -265,8 +450,9 @@ mod tests {
         assert_eq!(pv["spec"]["claimRef"]["name"], "www-web-0");
         assert_eq!(pv["spec"]["claimRef"]["uid"], "abc");
         assert_eq!(pv["spec"]["hostPath"]["path"], "/state/volumes/pvc-abc");
-        let mut fast = claim.clone();
-        fast["spec"]["storageClassName"] = json!("fast");
-        assert_eq!(volume_for(&fast, "/p")["spec"]["storageClassName"], "fast");
+        let fast = json!({"metadata": {"name": "fast"}, "reclaimPolicy": "Retain"});
+        let pv = volume_for(&claim, &fast, "/p");
+        assert_eq!(pv["spec"]["storageClassName"], "fast");
+        assert_eq!(pv["spec"]["persistentVolumeReclaimPolicy"], "Retain");
     }
 }

@@ -14,6 +14,7 @@ pub mod meta;
 mod paging;
 pub mod patch;
 pub mod scale;
+pub mod storage_admission;
 pub mod strategy;
 pub mod token;
 mod validate;

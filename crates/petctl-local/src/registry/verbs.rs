@@ -79,6 +79,7 @@ impl Registry {
         apply::track_create(kind, &options.manager, &mut object);
         strategy::prepare_for_create(kind, &mut object);
         admission::admit_create(kind, &mut object);
+        self.admit_storage_create(kind, &mut object)?;
         if let Some(map) = object.as_object_mut() {
             match strategy::initial_status(kind, &object_clone_for_status(map)) {
                 Some(status) => map.insert("status".into(), status),

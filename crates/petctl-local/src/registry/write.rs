@@ -152,6 +152,9 @@ impl Registry {
         if !causes.is_empty() {
             return Err(ApiError::invalid(kind, &target.name, &causes));
         }
+        if part == Part::Main {
+            self.admit_storage_update(kind, current, &object)?;
+        }
         Ok(object)
     }
 

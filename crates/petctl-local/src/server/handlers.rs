@@ -524,14 +524,16 @@ fn deleted_response((deleted, target, orphan): (Deleted, Target, Option<bool>)) 
 }
 
 fn returns_deleted_object(kind: &petctl_model::kinds::KindInfo) -> bool {
-    kind.group.is_empty()
-        && matches!(
-            kind.kind,
-            "Pod"
-                | "Service"
-                | "Namespace"
-                | "PersistentVolume"
-                | "PersistentVolumeClaim"
-                | "ServiceAccount"
-        )
+    // pkg/registry/storage/storageclass/storage/storage.go sets it too.
+    (kind.group == "storage.k8s.io" && kind.kind == "StorageClass")
+        || kind.group.is_empty()
+            && matches!(
+                kind.kind,
+                "Pod"
+                    | "Service"
+                    | "Namespace"
+                    | "PersistentVolume"
+                    | "PersistentVolumeClaim"
+                    | "ServiceAccount"
+            )
 }

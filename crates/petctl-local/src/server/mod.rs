@@ -399,6 +399,9 @@ fn open(config: &ServerConfig) -> Result<Opened> {
     registry
         .bootstrap()
         .map_err(|e| anyhow::anyhow!("failed to create the initial namespaces: {e}"))?;
+    registry
+        .bootstrap_storage_class(&config.controllers.storage_class)
+        .map_err(|e| anyhow::anyhow!("failed to create the default storage class: {e}"))?;
     Ok(Opened {
         lock,
         registry,

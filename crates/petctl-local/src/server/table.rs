@@ -58,6 +58,9 @@ fn columns(kind: &KindInfo) -> &'static str {
         "ControllerRevision" => "Name,Controller,Revision#,Age",
         "Event" => "Last Seen,Type,Reason,Object,Message",
         "PodDisruptionBudget" => "Name,Min Available,Max Unavailable,Allowed Disruptions#,Age",
+        "StorageClass" => {
+            "Name,Provisioner,ReclaimPolicy,VolumeBindingMode,AllowVolumeExpansion,Age"
+        }
         _ => "Name,Age",
     }
 }
@@ -252,6 +255,7 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                 json!(text(object, "/status/nodeInfo/kubeletVersion")),
             ]
         }
+        "StorageClass" => storage_class_cells(object, name, age),
         "ConfigMap" => {
             let data = count(object, "/data") + count(object, "/binaryData");
             vec![name, json!(data), age]
@@ -378,6 +382,35 @@ pub fn table(kind: &KindInfo, objects: &[Value], list_metadata: Value, include: 
 
 fn age(timestamp: &str, now: Timestamp) -> String {
     petctl_model::time::age(Some(timestamp), now)
+}
+
+/// printStorageClass: the default class is named "NAME (default)", and
+/// unset fields print as their defaults.
+fn storage_class_cells(object: &Value, name: Value, age: Value) -> Vec<Value> {
+    let default = text(
+        object,
+        "/metadata/annotations/storageclass.kubernetes.io~1is-default-class",
+    ) == "true";
+    let name = match (default, name.as_str()) {
+        (true, Some(name)) => json!(format!("{name} (default)")),
+        _ => name,
+    };
+    let or = |pointer: &str, fallback: &str| match text(object, pointer) {
+        "" => fallback.to_string(),
+        value => value.to_string(),
+    };
+    let expansion = object
+        .pointer("/allowVolumeExpansion")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    vec![
+        name,
+        json!(text(object, "/provisioner")),
+        json!(or("/reclaimPolicy", "Delete")),
+        json!(or("/volumeBindingMode", "Immediate")),
+        json!(expansion.to_string()),
+        age,
+    ]
 }
 
 #[cfg(test)]

@@ -291,10 +291,10 @@ impl Place {
 /// (`io.k8s.api.apps.v1.StatefulSet`, `io.k8s.api.core.v1.Pod`); PetSet
 /// gets `io.k8s.api.apps.v1alpha1.PetSet`, as 1.4's `v1alpha1.PetSet`.
 pub fn definition_name(kind: &KindInfo) -> String {
-    let group = if kind.group.is_empty() {
-        "core"
-    } else {
-        kind.group
+    // k8s.io/api's package: `storage` for storage.k8s.io, as the Go path.
+    let group = match kind.group.split('.').next() {
+        None | Some("") => "core",
+        Some(group) => group,
     };
     format!("io.k8s.api.{group}.{}.{}", kind.version, kind.kind)
 }

@@ -11,6 +11,7 @@ mod secret;
 mod service;
 mod statefulset;
 mod storage;
+pub mod storageclass;
 
 use serde_json::{json, Map, Value};
 
@@ -58,6 +59,7 @@ pub fn apply_defaults(kind: &KindInfo, object: &mut Value) {
         "PersistentVolume" => storage::default_volume(object),
         "Secret" => secret::apply_defaults(object),
         "Namespace" => namespace::apply_defaults(object),
+        "StorageClass" => storageclass::apply_defaults(object),
         _ => {}
     }
 }
@@ -161,6 +163,7 @@ pub fn validate_update(kind: &KindInfo, old: &Value, new: &Value) -> Vec<Cause> 
         "Pod" => pod::validate_update(old, new),
         "Service" => service::validate_update(old, new),
         "PersistentVolumeClaim" => storage::validate_update(old, new),
+        "StorageClass" => storageclass::validate_update(old, new),
         _ => Vec::new(),
     }
 }

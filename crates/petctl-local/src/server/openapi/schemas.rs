@@ -4,7 +4,7 @@
 //! `null` types, no `required: [metadata]`, and the `x-kubernetes-*`
 //! extensions of `registry/patch/schema.rs`.
 
-use k8s_openapi::api::{apps, core, policy};
+use k8s_openapi::api::{apps, core, policy, storage};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value};
 
@@ -38,6 +38,9 @@ fn register(generator: &mut SchemaGenerator, kind: &KindInfo) {
             generator.subschema_for::<policy::v1::PodDisruptionBudget>()
         }
         ("apps", "PetSet") => generator.subschema_for::<petctl_model::types::PetSet>(),
+        ("storage.k8s.io", "StorageClass") => {
+            generator.subschema_for::<storage::v1::StorageClass>()
+        }
         _ => return,
     };
 }
