@@ -37,6 +37,8 @@ enum LocalCommand {
     Down(DirArgs),
     /// Print the URL, pid, uptime, kubeconfig and object counts of the local control plane
     Status(DirArgs),
+    /// List, add, stop and start the simulated nodes
+    Node(super::local_node::Args),
     /// Print the path of the administrator's kubeconfig, for
     /// `export KUBECONFIG=$(petctl local kubeconfig-path)`
     KubeconfigPath(DirArgs),
@@ -65,10 +67,10 @@ struct KubeconfigArgs {
 }
 
 #[derive(Debug, clap::Args)]
-struct DirArgs {
+pub(super) struct DirArgs {
     /// The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]
     #[arg(long, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
+    pub(super) state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -131,6 +133,9 @@ struct UpArgs {
     /// Pods whose image matches GLOB cannot pull it and stay Pending in ImagePullBackOff; repeatable
     #[arg(long, value_name = "GLOB")]
     unpullable_images: Vec<String>,
+    /// How long a node's Lease may go unrenewed before the node is marked NotReady (Unknown) and tainted unreachable
+    #[arg(long, value_name = "D", value_parser = positive_duration, default_value = "40s")]
+    node_monitor_grace: Duration,
     /// Factor on the kubelet's crash-loop and image-pull back-off (10s doubling to 5m at 1)
     #[arg(long, value_name = "F", value_parser = parse_scale, default_value = "0.1")]
     backoff_scale: f64,
@@ -145,7 +150,7 @@ fn parse_scale(text: &str) -> Result<f64, String> {
 }
 
 /// The state directory: the flag, else the environment's default.
-fn state_dir(flag: &Option<PathBuf>) -> Result<StateDir> {
+pub(super) fn state_dir(flag: &Option<PathBuf>) -> Result<StateDir> {
     let env = |name: &str| std::env::var_os(name).map(PathBuf::from);
     let root = match flag {
         Some(dir) => dir.clone(),
@@ -159,6 +164,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<()> {
         LocalCommand::Up(up) => run_up(up, out),
         LocalCommand::Down(dir) => run_down(&state_dir(&dir.state_dir)?, out),
         LocalCommand::Status(dir) => run_status(&state_dir(&dir.state_dir)?, out),
+        LocalCommand::Node(args) => super::local_node::run(args, out),
         LocalCommand::Kubeconfig(args) => run_kubeconfig(args, out),
         LocalCommand::KubeconfigPath(dir) => {
             writeln!(out, "{}", state_dir(&dir.state_dir)?.kubeconfig().display())?;
@@ -263,6 +269,7 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             unpullable_images: args.unpullable_images.clone(),
             restart_backoff: Duration::from_secs_f64(10.0 * args.backoff_scale),
             volumes_dir: state.root.join("volumes"),
+            node_monitor_grace: args.node_monitor_grace,
         },
         basic_auth_file: args.basic_auth_file.clone(),
         connection_limits: server::ConnectionLimits {
@@ -322,6 +329,9 @@ const SERVER_FLAGS: &[(&str, Values)] = &[
     ("--fail-images", |a| a.fail_images.clone()),
     ("--unpullable-images", |a| a.unpullable_images.clone()),
     ("--backoff-scale", |a| vec![a.backoff_scale.to_string()]),
+    ("--node-monitor-grace", |a| {
+        vec![millis(a.node_monitor_grace)]
+    }),
     ("--fail-next", |a| {
         a.fail_next.iter().map(ToString::to_string).collect()
     }),
@@ -496,6 +506,17 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
             state.root.display()
         );
     }
+    let (client, server) = local_client(state)?;
+    let status: Value = super::connect::runtime()?
+        .block_on(async { client.get_path("/petctl/status").await })
+        .with_context(|| format!("the local control plane at {server} is not running"))?;
+    write!(out, "{}", render_status(&status, &state.kubeconfig()))?;
+    Ok(())
+}
+
+/// A client of the local control plane in `state`, with the
+/// administrator's kubeconfig, and the server's URL.
+pub(super) fn local_client(state: &StateDir) -> Result<(crate::client::Client, String)> {
     let rules = crate::client::kubeconfig::LoadingRules::only(state.kubeconfig());
     let config = crate::client::kubeconfig::load(&rules)?.config;
     let resolved = crate::client::kubeconfig::resolve(&config, &Default::default())?;
@@ -505,16 +526,7 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
         ..Default::default()
     };
     let client = crate::client::Client::new(&resolved, options)?;
-    let status: Value = super::connect::runtime()?
-        .block_on(async { client.get_path("/petctl/status").await })
-        .with_context(|| {
-            format!(
-                "the local control plane at {} is not running",
-                resolved.cluster.server
-            )
-        })?;
-    write!(out, "{}", render_status(&status, &state.kubeconfig()))?;
-    Ok(())
+    Ok((client, resolved.cluster.server.clone()))
 }
 
 fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {

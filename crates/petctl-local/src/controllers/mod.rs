@@ -11,6 +11,7 @@ pub mod events;
 pub mod gc;
 pub mod kubelet;
 pub mod namespace;
+pub mod nodes;
 pub mod petset;
 mod pods;
 pub mod protection;
@@ -45,6 +46,9 @@ pub struct ControllerOptions {
     pub restart_backoff: Duration,
     /// Where provisioned volumes get their directories.
     pub volumes_dir: PathBuf,
+    /// How long a node's Lease may go unrenewed before the node lifecycle
+    /// controller marks it Unknown (`--node-monitor-grace-period`, 40 s).
+    pub node_monitor_grace: Duration,
 }
 
 impl Default for ControllerOptions {
@@ -57,6 +61,7 @@ impl Default for ControllerOptions {
             unpullable_images: Vec::new(),
             restart_backoff: Duration::from_secs(1),
             volumes_dir: PathBuf::from("volumes"),
+            node_monitor_grace: Duration::from_secs(40),
         }
     }
 }
@@ -68,6 +73,14 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
     let registry = Arc::new(Registry::new(store));
     tokio::spawn(runner::run(
         kubelet::Kubelet::new(options.clone()),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        nodes::Heartbeat::new(options.nodes, options.node_monitor_grace),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        nodes::Lifecycle::new(options.node_monitor_grace),
         registry.clone(),
     ));
     tokio::spawn(runner::run(

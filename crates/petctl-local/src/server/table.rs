@@ -57,6 +57,7 @@ fn columns(kind: &KindInfo) -> &'static str {
         "ServiceAccount" => "Name,Secrets#,Age",
         "ControllerRevision" => "Name,Controller,Revision#,Age",
         "Event" => "Last Seen,Type,Reason,Object,Message",
+        "Lease" => "Name,Holder,Age",
         _ => "Name,Age",
     }
 }
@@ -243,6 +244,12 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                     }
                 })
                 .unwrap_or("Unknown");
+            // printNode: a cordoned node adds SchedulingDisabled.
+            let ready = if object.pointer("/spec/unschedulable") == Some(&json!(true)) {
+                format!("{ready},SchedulingDisabled")
+            } else {
+                ready.to_string()
+            };
             vec![
                 name,
                 json!(ready),

@@ -33,6 +33,9 @@ fn register(generator: &mut SchemaGenerator, kind: &KindInfo) {
         ("apps", "StatefulSet") => generator.subschema_for::<apps::v1::StatefulSet>(),
         ("apps", "ControllerRevision") => generator.subschema_for::<apps::v1::ControllerRevision>(),
         ("apps", "PetSet") => generator.subschema_for::<petctl_model::types::PetSet>(),
+        ("coordination.k8s.io", "Lease") => {
+            generator.subschema_for::<k8s_openapi::api::coordination::v1::Lease>()
+        }
         _ => return,
     };
 }
