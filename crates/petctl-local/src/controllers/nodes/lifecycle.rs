@@ -102,11 +102,19 @@ impl Lifecycle {
         if let Some(next) = with_taints(&node, unreachable) {
             ctx.update("Node", next)?;
         }
-        Ok(if now < expires {
-            Next::At(expires)
-        } else {
-            Next::Done
-        })
+        // A controller's own writes wake none of its keys: the pods under
+        // a taint just written are looked at here.
+        let mut wake = (now < expires).then_some(expires);
+        let name = key.name.clone();
+        for pod in ctx
+            .cache
+            .keys_where("Pod", None, |p| meta::str_at(p, "/spec/nodeName") == name)
+        {
+            if let Next::At(at) = self.reconcile_pod(ctx, &pod)? {
+                wake = Some(wake.map_or(at, |w| w.min(at)));
+            }
+        }
+        Ok(wake.map_or(Next::Done, Next::At))
     }
 }
 
