@@ -76,7 +76,10 @@ fn version_api_versions_and_api_resources() {
         version.contains("Server Version: v1.33.0-petctl"),
         "{version}"
     );
-    assert_eq!(k.ok(&["api-versions"]), "apps/v1\napps/v1alpha1\nv1\n");
+    assert_eq!(
+        k.ok(&["api-versions"]),
+        "apps/v1\napps/v1alpha1\ncoordination.k8s.io/v1\nv1\n"
+    );
     let resources = k.ok(&["api-resources", "--no-headers", "-o", "name"]);
     for name in [
         "statefulsets.apps",

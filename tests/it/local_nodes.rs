@@ -199,6 +199,7 @@ fn cordoned_tainted_and_unselected_nodes_leave_a_pet_pending() {
     let Some(k) = Cluster::start(&flags) else {
         return;
     };
+    let timeline = Timeline::start(&k.server, "default");
     assert_eq!(
         k.ok(&["label", "node", "local-node-0", "disk=ssd"]),
         "node/local-node-0 labeled\n"
@@ -253,21 +254,17 @@ fn cordoned_tainted_and_unselected_nodes_leave_a_pet_pending() {
         k.ok(&["taint", "node", "local-node-0", "dedicated=batch:NoExecute"]),
         "node/local-node-0 tainted\n"
     );
-    k.ok(&["wait", "--for=delete", "pod/db-0", "--timeout=30s"]);
+    // kubectl wait --for=delete could miss a pet recreated at once.
+    timeline.wait_for("a new db-0, unscheduled", WAIT, |e| {
+        last_state(e, Resource::Pod).get("db-0").is_some_and(|p| {
+            text(p, "/metadata/uid") != uid
+                && text(p, "/spec/nodeName").is_empty()
+                && unscheduled(p)
+        })
+    });
     assert_eq!(
         event_messages(&k, "TaintManagerEviction", "Pod/db-0"),
         ["Marking for deletion Pod default/db-0"]
-    );
-    k.ok(&["wait", "--for=create", "pod/db-0", "--timeout=30s"]);
-    k.ok(&[
-        "wait",
-        "--for=condition=PodScheduled=false",
-        "pod/db-0",
-        "--timeout=30s",
-    ]);
-    assert_ne!(
-        k.ok(&["get", "pod", "db-0", "-o", "jsonpath={.metadata.uid}"]),
-        uid
     );
     let messages = event_messages(&k, "FailedScheduling", "Pod/db-0");
     assert_eq!(
@@ -281,6 +278,7 @@ fn cordoned_tainted_and_unselected_nodes_leave_a_pet_pending() {
         "dedicated=batch:NoExecute-",
     ]);
     k.wait_ready(&["db-0"]);
+    timeline.stop();
 }
 
 #[test]
@@ -325,9 +323,33 @@ fn anti_affine_pets_wait_for_a_node_of_their_own() {
         event_messages(&k, "RegisteredNode", "Node/extra"),
         ["Node extra event: Registered Node extra in Controller"]
     );
+    let leases = k.ok(&["get", "leases", "-n", "kube-node-lease"]);
+    let columns: Vec<Vec<&str>> = leases
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(columns[0], ["NAME", "HOLDER", "AGE"], "{leases}");
+    let holders: Vec<(&str, &str)> = columns[1..].iter().map(|c| (c[0], c[1])).collect();
+    assert_eq!(
+        holders,
+        [
+            ("extra", "extra"),
+            ("local-node-0", "local-node-0"),
+            ("local-node-1", "local-node-1")
+        ]
+    );
     let listed = node(&k, &["list"]);
     assert_eq!(
         listed,
         "NAME           STATUS   KUBELET\nextra          Ready    running\nlocal-node-0   Ready    running\nlocal-node-1   Ready    running\n"
     );
+}
+
+/// PodScheduled is False.
+fn unscheduled(pod: &Value) -> bool {
+    pod.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "PodScheduled" && c["status"] == "False")
 }

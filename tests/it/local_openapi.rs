@@ -289,7 +289,10 @@ fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
     }
     seen.sort();
     seen.dedup();
-    assert_eq!(seen, ["apps/v1", "apps/v1alpha1", "v1"]);
+    assert_eq!(
+        seen,
+        ["apps/v1", "apps/v1alpha1", "coordination.k8s.io/v1", "v1"]
+    );
     // Without the aggregated types in Accept, the legacy documents.
     assert_eq!(
         get_json(&server, "/apis", &[("accept", "application/json")])["kind"],
@@ -375,7 +378,7 @@ fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
     }
     assert_eq!(
         names(&Value::Object(documents.clone())),
-        ["apps/v1", "apps/v1alpha1", "v1"]
+        ["apps/v1", "apps/v1alpha1", "coordination.k8s.io/v1", "v1"]
     );
     let golden = golden("openapi_v3.json");
     for (name, want) in golden.as_object().cloned().unwrap_or_default() {

@@ -79,6 +79,13 @@ def revision(name):
     return client.V1ControllerRevision(metadata=meta(name), revision=1, data={"spec": {}})
 
 
+def lease(name):
+    return client.V1Lease(
+        metadata=meta(name),
+        spec=client.V1LeaseSpec(holder_identity=name, lease_duration_seconds=40),
+    )
+
+
 # (api, resource as in the method names, builder, what delete_* answers:
 # the model class for kinds whose registry returns the deleted object, the
 # kind of an object the client hands back as a dict (its openapi answer is
@@ -100,6 +107,7 @@ KINDS = [
     ("core", "namespaced_secret", lambda n, ns: secret(n), None),
     ("apps", "namespaced_stateful_set", lambda n, ns: stateful_set(n, 0, kind=False), None),
     ("apps", "namespaced_controller_revision", lambda n, ns: revision(n), None),
+    ("coordination", "namespaced_lease", lambda n, ns: lease(n), None),
 ]
 
 # The kinds whose delete answers a Status, and the Status's details.kind
@@ -111,6 +119,7 @@ STATUS_RESOURCE = {
     "namespaced_secret": "secrets",
     "namespaced_stateful_set": "statefulsets",
     "namespaced_controller_revision": "controllerrevisions",
+    "namespaced_lease": "leases",
 }
 
 

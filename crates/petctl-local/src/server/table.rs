@@ -309,6 +309,8 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                 json!(text(object, "/message")),
             ]
         }
+        // printLease: no holder is an empty cell.
+        "Lease" => vec![name, json!(text(object, "/spec/holderIdentity")), age],
         _ => vec![name, age],
     }
 }

@@ -198,7 +198,8 @@ pub fn definition_name(kind: &KindInfo) -> String {
     let group = if kind.group.is_empty() {
         "core"
     } else {
-        kind.group
+        // The Go package: coordination.k8s.io's types are io.k8s.api.coordination.
+        kind.group.split('.').next().unwrap_or(kind.group)
     };
     format!("io.k8s.api.{group}.{}.{}", kind.version, kind.kind)
 }
