@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::local_guide::Cluster;
-use crate::support::{petctl_at, SetManifest, FAST_SIM};
+use crate::support::{petctl_at, LocalServer, SetManifest, FAST_SIM, READY_AT_ONCE};
 use crate::timeline::{by_revision, last_state, ready, terminating, text, Resource, Timeline};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -37,13 +37,18 @@ fn spread(app: &str) -> String {
 /// `petctl local node ARGS` against the cluster's state dir.
 #[track_caller]
 fn node(k: &Cluster, args: &[&str]) -> String {
-    let state = k.server.state_dir();
+    node_at(&k.server, args)
+}
+
+#[track_caller]
+fn node_at(server: &LocalServer, args: &[&str]) -> String {
+    let state = server.state_dir();
     let mut all = vec!["local", "node"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--state-dir", state.to_str().expect("utf-8 path")]);
-    let run = petctl_at(&k.server, &all);
+    let run = petctl_at(server, &all);
     if run.code != 0 {
-        panic!("{run}\n--- server log ---\n{}", k.server.log_tail());
+        panic!("{run}\n--- server log ---\n{}", server.log_tail());
     }
     run.stdout
 }
@@ -352,4 +357,87 @@ fn unscheduled(pod: &Value) -> bool {
         .into_iter()
         .flatten()
         .any(|c| c["type"] == "PodScheduled" && c["status"] == "False")
+}
+
+#[test]
+fn kubectl_drain_moves_a_pet_off_its_node() {
+    let flags = [FAST_SIM, &["--nodes", "2"]].concat();
+    let Some(k) = Cluster::start(&flags) else {
+        return;
+    };
+    let set = SetManifest::statefulset("web")
+        .container("nginx", "nginx:1.25")
+        .with_service("nginx")
+        .replicas(1);
+    k.ok_in(&["create", "-f", "-"], &set.yaml());
+    k.wait_ready(&["web-0"]);
+    let from = k.ok(&["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"]);
+    let drained = k.ok(&["drain", &from, "--timeout=60s"]);
+    assert!(
+        drained.starts_with(&format!("node/{from} cordoned\n")),
+        "{drained}"
+    );
+    assert!(
+        drained.ends_with(&format!("node/{from} drained\n")),
+        "{drained}"
+    );
+    k.wait_ready(&["web-0"]);
+    let to = k.ok(&["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"]);
+    assert_ne!(to, from, "the pet left the drained node");
+}
+
+#[test]
+fn a_stop_is_kept_across_a_restart_of_the_control_plane() {
+    let server = LocalServer::start_with(READY_AT_ONCE);
+    let timeline = Timeline::start(&server, "default");
+    let set = SetManifest::statefulset("web")
+        .container("nginx", "nginx:1.25")
+        .replicas(1)
+        .grace_period(1);
+    let created = server.post_json("/apis/apps/v1/namespaces/default/statefulsets", &set.json());
+    assert_eq!(created.status, 201, "{}", created.body);
+    timeline.wait_for("web-0 Ready", WAIT, |e| {
+        last_state(e, Resource::Pod).get("web-0").is_some_and(ready)
+    });
+    timeline.stop();
+    let stopped = "local-node-0   Ready    stopped\n";
+    assert_eq!(
+        node_at(&server, &["stop", "local-node-0"]),
+        "node/local-node-0 stopped\n"
+    );
+    assert!(node_at(&server, &["list"]).ends_with(stopped));
+
+    let server = server.restart();
+    assert!(node_at(&server, &["list"]).ends_with(stopped));
+    assert_eq!(
+        node_at(&server, &["stop", "local-node-0"]),
+        "node/local-node-0 already stopped\n"
+    );
+    let timeline = Timeline::start(&server, "default");
+    let deleted = server.request("DELETE", "/api/v1/namespaces/default/pods/web-0", None, b"");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let uid = text(&deleted.json(), "/metadata/uid").to_string();
+    // The restarted kubelet still obeys the stop: it confirms nothing.
+    let gone = |e: &[crate::timeline::Entry]| {
+        last_state(e, Resource::Pod)
+            .get("web-0")
+            .is_none_or(|p| text(p, "/metadata/uid") != uid)
+    };
+    // (A timeline that times out is spent: its lock is poisoned.)
+    let confirmed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        timeline.wait_for("web-0 to go (it must not)", Duration::from_secs(3), gone)
+    }));
+    assert!(confirmed.is_err(), "web-0 went while its node was stopped");
+    let timeline = Timeline::start(&server, "default");
+    timeline.wait_for("web-0 still Terminating", WAIT, |e| {
+        last_state(e, Resource::Pod)
+            .get("web-0")
+            .is_some_and(|p| terminating(p) && text(p, "/metadata/uid") == uid)
+    });
+    assert_eq!(
+        node_at(&server, &["start", "local-node-0"]),
+        "node/local-node-0 started\n"
+    );
+    timeline.wait_for("web-0 to go once its node started", WAIT, gone);
+    timeline.stop();
 }

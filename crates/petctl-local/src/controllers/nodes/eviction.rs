@@ -4,8 +4,9 @@
 //! (`tolerationSeconds`, 300 s by DefaultTolerationSeconds) when the
 //! shortest of those is over. The deletion takes the pod's own grace
 //! period, so on an unreachable node, whose kubelet confirms nothing, the
-//! pod stays Terminating (kubernetes#54368). A deleting pod whose Node is
-//! gone is force-deleted, as PodGC's gcOrphaned does.
+//! pod stays Terminating (kubernetes#54368). A deleting pod whose Node has
+//! been gone for PodGC's 40 s quarantine is force-deleted, as gcOrphaned
+//! does.
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,9 @@ use crate::registry::error::ApiError;
 use crate::registry::{meta, DeleteOptions};
 
 const COMPONENT: &str = "taint-eviction-controller";
+/// How long PodGC waits for a missing node to come back before it takes
+/// the node's pods (pkg/controller/podgc/gc_controller.go, quarantineTime).
+const QUARANTINE: Duration = Duration::from_secs(40);
 
 /// Whether `toleration` tolerates `taint` (`Toleration.ToleratesTaint`).
 pub fn tolerates(toleration: &Value, taint: &Value) -> bool {
@@ -76,15 +80,25 @@ impl Lifecycle {
         let node_name = meta::str_at(&pod, "/spec/nodeName");
         let Some(node) = ctx.cache.get(&Key::new("Node", "", node_name)).cloned() else {
             self.tainted_since.remove(&uid);
-            if pods::is_dying(&pod) && !node_name.is_empty() {
-                let options = DeleteOptions {
-                    grace_period_seconds: Some(0),
-                    ..DeleteOptions::default()
-                };
-                ctx.delete(key, &uid, options)?;
+            if !pods::is_dying(&pod) || node_name.is_empty() {
+                return Ok(Next::Done);
             }
+            let now = Instant::now();
+            let missing = *self
+                .missing_since
+                .entry(node_name.to_string())
+                .or_insert(now);
+            if missing + QUARANTINE > now {
+                return Ok(Next::At(missing + QUARANTINE));
+            }
+            let options = DeleteOptions {
+                grace_period_seconds: Some(0),
+                ..DeleteOptions::default()
+            };
+            ctx.delete(key, &uid, options)?;
             return Ok(Next::Done);
         };
+        self.missing_since.remove(node_name);
         if pods::is_dying(&pod) {
             self.tainted_since.remove(&uid);
             return Ok(Next::Done);

@@ -31,6 +31,8 @@ pub struct Lifecycle {
     probes: HashMap<String, (String, Instant)>,
     /// Per pod (by uid): since when a tolerated NoExecute taint is on its node.
     pub(super) tainted_since: HashMap<String, Instant>,
+    /// Per node name: since when pods are bound to it and it is missing.
+    pub(super) missing_since: HashMap<String, Instant>,
 }
 
 impl Lifecycle {
@@ -39,6 +41,7 @@ impl Lifecycle {
             grace,
             probes: HashMap::new(),
             tainted_since: HashMap::new(),
+            missing_since: HashMap::new(),
         }
     }
 
