@@ -372,6 +372,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand up 'Start the local control plane'
             cand down 'Stop the local control plane gracefully'
             cand status 'Print the URL, pid, uptime, kubeconfig and object counts of the local control plane'
+            cand node 'List, add, stop and start the simulated nodes'
             cand kubeconfig-path 'Print the path of the administrator''s kubeconfig, for `export KUBECONFIG=$(petctl local kubeconfig-path)`'
             cand kubeconfig 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -395,6 +396,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --basic-auth-file 'Also accept HTTP basic auth for the users in FILE (password,user,uid[,"group1,group2"]), as kube-apiserver''s --basic-auth-file did until 1.19'
             cand --fail-images 'Pods whose image matches GLOB (with * and ?) never become Ready and crash-loop; repeatable'
             cand --unpullable-images 'Pods whose image matches GLOB cannot pull it and stay Pending in ImagePullBackOff; repeatable'
+            cand --node-monitor-grace 'How long a node''s Lease may go unrenewed before the node is marked NotReady (Unknown) and tainted unreachable'
             cand --backoff-scale 'Factor on the kubelet''s crash-loop and image-pull back-off (10s doubling to 5m at 1)'
             cand --probe-scale 'Factor on probes'' initialDelaySeconds, periodSeconds and timeoutSeconds (1 keeps the pods'' own timing)'
             cand --default-storage-class 'The name of the default StorageClass created at start (provisioner petctl.local/hostpath)'
@@ -464,6 +466,137 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'petctl;local;node'= {
+            cand --kubeconfig 'Path to the kubeconfig file to use'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'The namespace; defaults to the context''s namespace, else "default"'
+            cand --namespace 'The namespace; defaults to the context''s namespace, else "default"'
+            cand -s 'The address and port of the API server'
+            cand --server 'The address and port of the API server'
+            cand --token 'Bearer token for authentication to the API server'
+            cand --certificate-authority 'Path to a certificate file for the certificate authority'
+            cand --request-timeout 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]'
+            cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+            cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List the nodes, their Ready status and whether their kubelet runs'
+            cand add 'Add a node that the simulated kubelet runs'
+            cand stop 'Stop a node''s kubelet: it renews no Lease, posts no status and confirms no pod'
+            cand start 'Start a stopped node''s kubelet again'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'petctl;local;node;list'= {
+            cand --state-dir 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]'
+            cand --kubeconfig 'Path to the kubeconfig file to use'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'The namespace; defaults to the context''s namespace, else "default"'
+            cand --namespace 'The namespace; defaults to the context''s namespace, else "default"'
+            cand -s 'The address and port of the API server'
+            cand --server 'The address and port of the API server'
+            cand --token 'Bearer token for authentication to the API server'
+            cand --certificate-authority 'Path to a certificate file for the certificate authority'
+            cand --request-timeout 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]'
+            cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+            cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'petctl;local;node;add'= {
+            cand --state-dir 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]'
+            cand --kubeconfig 'Path to the kubeconfig file to use'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'The namespace; defaults to the context''s namespace, else "default"'
+            cand --namespace 'The namespace; defaults to the context''s namespace, else "default"'
+            cand -s 'The address and port of the API server'
+            cand --server 'The address and port of the API server'
+            cand --token 'Bearer token for authentication to the API server'
+            cand --certificate-authority 'Path to a certificate file for the certificate authority'
+            cand --request-timeout 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]'
+            cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+            cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'petctl;local;node;stop'= {
+            cand --state-dir 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]'
+            cand --kubeconfig 'Path to the kubeconfig file to use'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'The namespace; defaults to the context''s namespace, else "default"'
+            cand --namespace 'The namespace; defaults to the context''s namespace, else "default"'
+            cand -s 'The address and port of the API server'
+            cand --server 'The address and port of the API server'
+            cand --token 'Bearer token for authentication to the API server'
+            cand --certificate-authority 'Path to a certificate file for the certificate authority'
+            cand --request-timeout 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]'
+            cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+            cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'petctl;local;node;start'= {
+            cand --state-dir 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]'
+            cand --kubeconfig 'Path to the kubeconfig file to use'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'The namespace; defaults to the context''s namespace, else "default"'
+            cand --namespace 'The namespace; defaults to the context''s namespace, else "default"'
+            cand -s 'The address and port of the API server'
+            cand --server 'The address and port of the API server'
+            cand --token 'Bearer token for authentication to the API server'
+            cand --certificate-authority 'Path to a certificate file for the certificate authority'
+            cand --request-timeout 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]'
+            cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+            cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'petctl;local;node;help'= {
+            cand list 'List the nodes, their Ready status and whether their kubelet runs'
+            cand add 'Add a node that the simulated kubelet runs'
+            cand stop 'Stop a node''s kubelet: it renews no Lease, posts no status and confirms no pod'
+            cand start 'Start a stopped node''s kubelet again'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'petctl;local;node;help;list'= {
+        }
+        &'petctl;local;node;help;add'= {
+        }
+        &'petctl;local;node;help;stop'= {
+        }
+        &'petctl;local;node;help;start'= {
+        }
+        &'petctl;local;node;help;help'= {
+        }
         &'petctl;local;kubeconfig-path'= {
             cand --state-dir 'The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]'
             cand --kubeconfig 'Path to the kubeconfig file to use'
@@ -516,6 +649,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand up 'Start the local control plane'
             cand down 'Stop the local control plane gracefully'
             cand status 'Print the URL, pid, uptime, kubeconfig and object counts of the local control plane'
+            cand node 'List, add, stop and start the simulated nodes'
             cand kubeconfig-path 'Print the path of the administrator''s kubeconfig, for `export KUBECONFIG=$(petctl local kubeconfig-path)`'
             cand kubeconfig 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -525,6 +659,20 @@ set edit:completion:arg-completer[petctl] = {|@words|
         &'petctl;local;help;down'= {
         }
         &'petctl;local;help;status'= {
+        }
+        &'petctl;local;help;node'= {
+            cand list 'List the nodes, their Ready status and whether their kubelet runs'
+            cand add 'Add a node that the simulated kubelet runs'
+            cand stop 'Stop a node''s kubelet: it renews no Lease, posts no status and confirms no pod'
+            cand start 'Start a stopped node''s kubelet again'
+        }
+        &'petctl;local;help;node;list'= {
+        }
+        &'petctl;local;help;node;add'= {
+        }
+        &'petctl;local;help;node;stop'= {
+        }
+        &'petctl;local;help;node;start'= {
         }
         &'petctl;local;help;kubeconfig-path'= {
         }
@@ -673,6 +821,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand up 'Start the local control plane'
             cand down 'Stop the local control plane gracefully'
             cand status 'Print the URL, pid, uptime, kubeconfig and object counts of the local control plane'
+            cand node 'List, add, stop and start the simulated nodes'
             cand kubeconfig-path 'Print the path of the administrator''s kubeconfig, for `export KUBECONFIG=$(petctl local kubeconfig-path)`'
             cand kubeconfig 'Write a kubeconfig for another user, who authenticates with a client certificate from the local CA. Members of system:masters may do anything; every other user may only read (RBAC''s view role)'
         }
@@ -681,6 +830,20 @@ set edit:completion:arg-completer[petctl] = {|@words|
         &'petctl;help;local;down'= {
         }
         &'petctl;help;local;status'= {
+        }
+        &'petctl;help;local;node'= {
+            cand list 'List the nodes, their Ready status and whether their kubelet runs'
+            cand add 'Add a node that the simulated kubelet runs'
+            cand stop 'Stop a node''s kubelet: it renews no Lease, posts no status and confirms no pod'
+            cand start 'Start a stopped node''s kubelet again'
+        }
+        &'petctl;help;local;node;list'= {
+        }
+        &'petctl;help;local;node;add'= {
+        }
+        &'petctl;help;local;node;stop'= {
+        }
+        &'petctl;help;local;node;start'= {
         }
         &'petctl;help;local;kubeconfig-path'= {
         }

@@ -39,6 +39,8 @@ enum LocalCommand {
     Down(DirArgs),
     /// Print the URL, pid, uptime, kubeconfig and object counts of the local control plane
     Status(DirArgs),
+    /// List, add, stop and start the simulated nodes
+    Node(super::local_node::Args),
     /// Print the path of the administrator's kubeconfig, for
     /// `export KUBECONFIG=$(petctl local kubeconfig-path)`
     KubeconfigPath(DirArgs),
@@ -67,10 +69,10 @@ struct KubeconfigArgs {
 }
 
 #[derive(Debug, clap::Args)]
-struct DirArgs {
+pub(super) struct DirArgs {
     /// The state directory [default: $PETCTL_LOCAL_DIR, else $XDG_STATE_HOME/petctl/local]
     #[arg(long, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
+    pub(super) state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,6 +135,9 @@ struct UpArgs {
     /// Pods whose image matches GLOB cannot pull it and stay Pending in ImagePullBackOff; repeatable
     #[arg(long, value_name = "GLOB")]
     unpullable_images: Vec<String>,
+    /// How long a node's Lease may go unrenewed before the node is marked NotReady (Unknown) and tainted unreachable
+    #[arg(long, value_name = "D", value_parser = positive_duration, default_value = "40s")]
+    node_monitor_grace: Duration,
     /// Factor on the kubelet's crash-loop and image-pull back-off (10s doubling to 5m at 1)
     #[arg(long, value_name = "F", value_parser = parse_scale, default_value = "0.1")]
     backoff_scale: f64,
@@ -156,7 +161,7 @@ fn parse_scale(text: &str) -> Result<f64, String> {
 }
 
 /// The state directory: the flag, else the environment's default.
-fn state_dir(flag: &Option<PathBuf>) -> Result<StateDir> {
+pub(super) fn state_dir(flag: &Option<PathBuf>) -> Result<StateDir> {
     let env = |name: &str| std::env::var_os(name).map(PathBuf::from);
     let root = match flag {
         Some(dir) => dir.clone(),
@@ -170,6 +175,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<()> {
         LocalCommand::Up(up) => run_up(up, out),
         LocalCommand::Down(dir) => run_down(&state_dir(&dir.state_dir)?, out),
         LocalCommand::Status(dir) => run_status(&state_dir(&dir.state_dir)?, out),
+        LocalCommand::Node(args) => super::local_node::run(args, out),
         LocalCommand::Kubeconfig(args) => run_kubeconfig(args, out),
         LocalCommand::KubeconfigPath(dir) => {
             writeln!(out, "{}", state_dir(&dir.state_dir)?.kubeconfig().display())?;
@@ -279,6 +285,7 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
                 name: args.default_storage_class.clone(),
                 allow_volume_expansion: args.allow_volume_expansion,
             },
+            node_monitor_grace: args.node_monitor_grace,
         },
         basic_auth_file: args.basic_auth_file.clone(),
         connection_limits: server::ConnectionLimits {
@@ -341,6 +348,9 @@ const SERVER_FLAGS: &[(&str, Values)] = &[
     ("--probe-scale", |a| vec![a.probe_scale.to_string()]),
     ("--default-storage-class", |a| {
         vec![a.default_storage_class.clone()]
+    }),
+    ("--node-monitor-grace", |a| {
+        vec![millis(a.node_monitor_grace)]
     }),
     ("--fail-next", |a| {
         a.fail_next.iter().map(ToString::to_string).collect()
@@ -519,6 +529,17 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
             state.root.display()
         );
     }
+    let (client, server) = local_client(state)?;
+    let status: Value = super::connect::runtime()?
+        .block_on(async { client.get_path("/petctl/status").await })
+        .with_context(|| format!("the local control plane at {server} is not running"))?;
+    write!(out, "{}", render_status(&status, &state.kubeconfig()))?;
+    Ok(())
+}
+
+/// A client of the local control plane in `state`, with the
+/// administrator's kubeconfig, and the server's URL.
+pub(super) fn local_client(state: &StateDir) -> Result<(crate::client::Client, String)> {
     let rules = crate::client::kubeconfig::LoadingRules::only(state.kubeconfig());
     let config = crate::client::kubeconfig::load(&rules)?.config;
     let resolved = crate::client::kubeconfig::resolve(&config, &Default::default())?;
@@ -528,16 +549,7 @@ fn run_status(state: &StateDir, out: &mut dyn Write) -> Result<()> {
         ..Default::default()
     };
     let client = crate::client::Client::new(&resolved, options)?;
-    let status: Value = super::connect::runtime()?
-        .block_on(async { client.get_path("/petctl/status").await })
-        .with_context(|| {
-            format!(
-                "the local control plane at {} is not running",
-                resolved.cluster.server
-            )
-        })?;
-    write!(out, "{}", render_status(&status, &state.kubeconfig()))?;
-    Ok(())
+    Ok((client, resolved.cluster.server.clone()))
 }
 
 fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {

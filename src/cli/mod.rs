@@ -17,6 +17,7 @@ mod examples;
 mod get;
 pub mod global;
 mod local;
+mod local_node;
 mod migrate;
 mod op_args;
 mod pause;

@@ -339,6 +339,7 @@ fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
         [
             "apps/v1",
             "apps/v1alpha1",
+            "coordination.k8s.io/v1",
             "policy/v1",
             "storage.k8s.io/v1",
             "v1"
@@ -469,6 +470,7 @@ fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
         [
             "apps/v1",
             "apps/v1alpha1",
+            "coordination.k8s.io/v1",
             "policy/v1",
             "storage.k8s.io/v1",
             "v1"

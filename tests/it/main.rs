@@ -38,6 +38,7 @@ mod local_kubectl; // conformance: the real kubectl drives `petctl local up`
 mod local_lifecycle; // `local up --detach`, `status`, `down`
 mod local_namespaces; // namespaces terminate, are emptied and finalized; default ServiceAccount and kube-root-ca.crt; immortal namespaces
 mod local_namespaces_deletion; // a namespace's DELETE options: orphan and foregroundDeletion finalizers, the collector's part; its conditions on a timeline
+mod local_nodes; // nodes and their loss: a stopped node goes Unknown, its pets stay Terminating until it starts; cordon, taints, nodeSelector, anti-affinity
 mod local_openapi; // OpenAPI v2/v3 schemas and aggregated discovery: kubectl explain, hashes, agreement with upstream's recorded documents
 mod local_patch; // PATCH validated before commit: every patch type, fieldValidation mode and subresource
 mod local_probes; // probes and runtime faults: an unready pet halts ordered scaling, liveness back-off timing, exits, hangs, delays

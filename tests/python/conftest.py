@@ -46,6 +46,11 @@ def storage(api_client):
 
 
 @pytest.fixture(scope="session")
+def coordination(api_client):
+    return client.CoordinationV1Api(api_client)
+
+
+@pytest.fixture(scope="session")
 def dyn(api_client):
     return dynamic.DynamicClient(api_client)
 

@@ -83,6 +83,13 @@ def revision(name):
     return client.V1ControllerRevision(metadata=meta(name), revision=1, data={"spec": {}})
 
 
+def lease(name):
+    return client.V1Lease(
+        metadata=meta(name),
+        spec=client.V1LeaseSpec(holder_identity=name, lease_duration_seconds=40),
+    )
+
+
 # (api, resource as in the method names, builder, what delete_* answers:
 # the model class for kinds whose registry returns the deleted object, the
 # kind of an object the client hands back as a dict (its openapi answer is
@@ -128,6 +135,8 @@ KINDS = [
     ("policy", "namespaced_pod_disruption_budget", lambda n, ns: budget(n), None),
     # storage.k8s.io/v1
     ("storage", "storage_class", lambda n, ns: storage_class(n), client.V1StorageClass),
+    # coordination.k8s.io/v1
+    ("coordination", "namespaced_lease", lambda n, ns: lease(n), None),
 ]
 
 # The kinds whose delete answers a Status, and the Status's details.kind
@@ -140,6 +149,7 @@ STATUS_RESOURCE = {
     "namespaced_stateful_set": "statefulsets",
     "namespaced_controller_revision": "controllerrevisions",
     "namespaced_pod_disruption_budget": "poddisruptionbudgets",
+    "namespaced_lease": "leases",
 }
 
 

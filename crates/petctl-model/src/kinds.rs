@@ -238,6 +238,17 @@ pub static KINDS: &[KindInfo] = &[
         false,
         []
     ),
+    // coordination.k8s.io: the Leases nodes renew in kube-node-lease.
+    kind!(
+        "Lease",
+        "coordination.k8s.io",
+        "v1",
+        "leases",
+        "lease",
+        [],
+        true,
+        []
+    ),
 ];
 
 /// Looks a kind up by its `apiVersion` and `kind`, as written in a manifest.

@@ -28,7 +28,7 @@ pub use self::faults::{
 };
 use self::runtime::Run;
 use self::scheduler::host_ip;
-pub use self::scheduler::node_name;
+pub use self::scheduler::{node_name, node_status};
 use self::status::{pod_status, Sim};
 use super::cache::{Cache, Key};
 use super::events;
@@ -80,11 +80,24 @@ impl Kubelet {
         })
     }
 
-    /// Whether `node` is one of the simulated nodes.
-    fn serves(&self, node: &str) -> bool {
-        node.strip_prefix("local-node-")
+    /// Whether `node` is one of the simulated nodes: one of `--nodes`, or
+    /// one `petctl local node add` made.
+    fn serves(&self, cache: &Cache, node: &str) -> bool {
+        let default = node
+            .strip_prefix("local-node-")
             .and_then(|i| i.parse::<u32>().ok())
-            .is_some_and(|i| i < self.options.nodes.max(1) && node_name(i) == node)
+            .is_some_and(|i| i < self.options.nodes.max(1) && node_name(i) == node);
+        default
+            || cache
+                .get(&Key::new("Node", "", node))
+                .is_some_and(super::nodes::is_simulated)
+    }
+
+    /// Whether `node`'s kubelet is stopped (`petctl local node stop`).
+    fn stopped(cache: &Cache, node: &str) -> bool {
+        cache
+            .get(&Key::new("Node", "", node))
+            .is_some_and(super::nodes::is_stopped)
     }
 
     fn ready_delay(&self, pod: &Value) -> Duration {
@@ -275,7 +288,8 @@ impl Reconciler for Kubelet {
                 .get(&Key::new("Node", "", &node_name(i)))
                 .is_none()
             {
-                if let Err(err) = ctx.create("Node", "", Self::node_object(i)) {
+                let node = scheduler::node_object(&node_name(i), Some(format!("10.244.{i}.0/24")));
+                if let Err(err) = ctx.create("Node", "", node) {
                     crate::server::log(&format!(
                         "kubelet: failed to register node {}: {}",
                         node_name(i),
@@ -308,10 +322,11 @@ impl Reconciler for Kubelet {
                 })
             }
             // A node that appears or changes its labels may fit a pod the
-            // scheduler left unbound; one that goes takes its hanging pods.
+            // scheduler left unbound; one that goes takes its hanging pods;
+            // one started again picks up its pods.
             "Node" => cache.keys_where("Pod", None, |pod| {
                 let node = meta::str_at(pod, "/spec/nodeName");
-                node.is_empty() || (node == meta::name(object) && pods::is_dying(pod))
+                node.is_empty() || node == meta::name(object)
             }),
             _ => Vec::new(),
         }
@@ -330,9 +345,9 @@ impl Reconciler for Kubelet {
             self.clocks.remove(key);
         }
         let node = meta::str_at(&pod, "/spec/nodeName");
-        if !node.is_empty() && !self.serves(node) {
-            // Bound elsewhere: no kubelet here reports on it or confirms
-            // its deletion.
+        if !node.is_empty() && (!self.serves(&ctx.cache, node) || Self::stopped(&ctx.cache, node)) {
+            // Bound elsewhere, or to a stopped node: no kubelet here
+            // reports on it or confirms its deletion.
             return Ok(Next::Done);
         }
         if pods::is_dying(&pod) {
@@ -390,7 +405,7 @@ mod tests {
             ("local-node-01", false),
             ("elsewhere", false),
         ] {
-            assert_eq!(kubelet.serves(node), want, "{node}");
+            assert_eq!(kubelet.serves(&Cache::default(), node), want, "{node}");
         }
     }
 }

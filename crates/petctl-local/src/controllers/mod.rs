@@ -13,6 +13,7 @@ mod expand;
 pub mod gc;
 pub mod kubelet;
 pub mod namespace;
+pub mod nodes;
 pub mod petset;
 mod pods;
 pub mod protection;
@@ -52,6 +53,9 @@ pub struct ControllerOptions {
     pub volumes_dir: PathBuf,
     /// The default StorageClass created at start.
     pub storage_class: super::registry::storage_admission::DefaultClass,
+    /// How long a node's Lease may go unrenewed before the node lifecycle
+    /// controller marks it Unknown (`--node-monitor-grace-period`, 40 s).
+    pub node_monitor_grace: Duration,
 }
 
 impl Default for ControllerOptions {
@@ -66,6 +70,7 @@ impl Default for ControllerOptions {
             probe_scale: 1.0,
             volumes_dir: PathBuf::from("volumes"),
             storage_class: Default::default(),
+            node_monitor_grace: Duration::from_secs(40),
         }
     }
 }
@@ -77,6 +82,14 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
     let registry = Arc::new(Registry::new(store));
     tokio::spawn(runner::run(
         kubelet::Kubelet::new(options.clone()),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        nodes::Heartbeat::new(options.nodes, options.node_monitor_grace),
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        nodes::Lifecycle::new(options.node_monitor_grace),
         registry.clone(),
     ));
     tokio::spawn(runner::run(

@@ -92,7 +92,7 @@ impl Registry {
             namespace: namespace.clone(),
             name: name.clone(),
         };
-        let causes = validate::validate(kind, &object, &[]);
+        let causes = validate::validate(kind, &object, &strategy::validate_create(kind, &object));
         if !causes.is_empty() {
             return Err(ApiError::invalid(kind, &name, &causes));
         }

@@ -61,6 +61,7 @@ fn columns(kind: &KindInfo) -> &'static str {
         "StorageClass" => {
             "Name,Provisioner,ReclaimPolicy,VolumeBindingMode,AllowVolumeExpansion,Age"
         }
+        "Lease" => "Name,Holder,Age",
         _ => "Name,Age",
     }
 }
@@ -247,6 +248,12 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                     }
                 })
                 .unwrap_or("Unknown");
+            // printNode: a cordoned node adds SchedulingDisabled.
+            let ready = if object.pointer("/spec/unschedulable") == Some(&json!(true)) {
+                format!("{ready},SchedulingDisabled")
+            } else {
+                ready.to_string()
+            };
             vec![
                 name,
                 json!(ready),
@@ -322,6 +329,8 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
                 age,
             ]
         }
+        // printLease: no holder is an empty cell.
+        "Lease" => vec![name, json!(text(object, "/spec/holderIdentity")), age],
         _ => vec![name, age],
     }
 }

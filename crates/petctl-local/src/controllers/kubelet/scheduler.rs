@@ -1,6 +1,7 @@
 //! The simulated scheduler's half of the kubelet: the nodes it registers
-//! and the binding of a pod to the least loaded node that matches its
-//! `spec.nodeSelector`; with none, the pod stays unbound (Unschedulable).
+//! and the binding of a pod to the least loaded node that passes the
+//! filters (`fit.rs`); with none, the pod stays unbound (Unschedulable)
+//! with upstream's FailedScheduling message.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -10,6 +11,7 @@ use serde_json::{json, Value};
 use super::Kubelet;
 use crate::controllers::cache::{Cache, Key};
 use crate::controllers::events;
+use crate::controllers::nodes::fit::{fits, unschedulable_message, Misfit};
 use crate::controllers::runner::{kind_info, Ctx, Next};
 use crate::registry::error::ApiError;
 use crate::registry::{meta, Target};
@@ -28,53 +30,57 @@ pub(super) fn host_ip(node: &str) -> String {
     format!("172.18.{}.{}", 1 + index / 250, 2 + index % 250)
 }
 
-impl Kubelet {
-    pub(super) fn node_object(i: u32) -> Value {
-        let name = node_name(i);
-        let now = meta::now();
-        json!({
-            "metadata": {"name": name, "labels": {
-                "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": std::env::consts::ARCH, "beta.kubernetes.io/os": "linux"}},
-            "spec": {"podCIDR": format!("10.244.{i}.0/24")},
-            "status": {
-                "capacity": {"cpu": "8", "memory": "32Gi", "pods": "1100", "ephemeral-storage": "100Gi"},
-                "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "1100", "ephemeral-storage": "100Gi"},
-                "conditions": [
-                    {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory", "message": "kubelet has sufficient memory available", "lastHeartbeatTime": now, "lastTransitionTime": now},
-                    {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure", "message": "kubelet has no disk pressure", "lastHeartbeatTime": now, "lastTransitionTime": now},
-                    {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID", "message": "kubelet has sufficient PID available", "lastHeartbeatTime": now, "lastTransitionTime": now},
-                    {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status (simulated by petctl)", "lastHeartbeatTime": now, "lastTransitionTime": now}
-                ],
-                "addresses": [{"type": "InternalIP", "address": host_ip(&name)}, {"type": "Hostname", "address": name}],
-                "nodeInfo": {"kubeletVersion": "v1.33.0-petctl", "kubeProxyVersion": "v1.33.0-petctl",
-                    "containerRuntimeVersion": "simulated://1.0", "operatingSystem": "linux",
-                    "architecture": std::env::consts::ARCH, "osImage": "petctl local", "kernelVersion": "",
-                    "machineID": "", "systemUUID": "", "bootID": ""}
-            }
-        })
+/// A Node the simulated kubelet runs, named `name`, with `pod_cidr` if the
+/// node has one (the nodes of `--nodes`).
+pub fn node_object(name: &str, pod_cidr: Option<String>) -> Value {
+    let mut node = json!({
+        "metadata": {"name": name, "labels": {
+            "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": std::env::consts::ARCH, "beta.kubernetes.io/os": "linux"}},
+        "spec": {},
+        "status": node_status(name),
+    });
+    if let Some(cidr) = pod_cidr {
+        node["spec"]["podCIDR"] = json!(cidr);
     }
+    node
+}
 
-    /// The simulated nodes (as the cache has them) whose labels match
-    /// every entry of the pod's `spec.nodeSelector`, and how many there are
-    /// in all.
-    fn feasible_nodes(&self, cache: &Cache, pod: &Value) -> (Vec<String>, usize) {
-        let nodes: Vec<&Value> = (0..self.options.nodes.max(1))
-            .filter_map(|i| cache.get(&Key::new("Node", "", &node_name(i))))
+/// The status the simulated kubelet posts for node `name`: capacity,
+/// addresses, node info and every condition fresh, Ready True.
+pub fn node_status(name: &str) -> Value {
+    let now = meta::now();
+    json!({
+        "capacity": {"cpu": "8", "memory": "32Gi", "pods": "1100", "ephemeral-storage": "100Gi"},
+        "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "1100", "ephemeral-storage": "100Gi"},
+        "conditions": [
+            {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory", "message": "kubelet has sufficient memory available", "lastHeartbeatTime": now, "lastTransitionTime": now},
+            {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure", "message": "kubelet has no disk pressure", "lastHeartbeatTime": now, "lastTransitionTime": now},
+            {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID", "message": "kubelet has sufficient PID available", "lastHeartbeatTime": now, "lastTransitionTime": now},
+            {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status (simulated by petctl)", "lastHeartbeatTime": now, "lastTransitionTime": now}
+        ],
+        "addresses": [{"type": "InternalIP", "address": host_ip(name)}, {"type": "Hostname", "address": name}],
+        "nodeInfo": {"kubeletVersion": "v1.33.0-petctl", "kubeProxyVersion": "v1.33.0-petctl",
+            "containerRuntimeVersion": "simulated://1.0", "operatingSystem": "linux",
+            "architecture": std::env::consts::ARCH, "osImage": "petctl local", "kernelVersion": "",
+            "machineID": "", "systemUUID": "", "bootID": ""}
+    })
+}
+
+impl Kubelet {
+    /// The nodes this kubelet runs (as the cache has them), by name; each
+    /// with why it cannot take the pod, if it cannot.
+    fn filter_nodes(&self, cache: &Cache, pod: &Value) -> Vec<(String, Option<Misfit>)> {
+        let nodes: Vec<&Value> = cache
+            .list("Node", None)
+            .filter(|node| self.serves(cache, meta::name(node)))
             .collect();
-        let selector = pod.pointer("/spec/nodeSelector").and_then(Value::as_object);
-        let feasible = nodes
+        let mut names: Vec<(String, Option<Misfit>)> = nodes
             .iter()
-            .filter(|node| {
-                selector.into_iter().flatten().all(|(label, want)| {
-                    node.pointer("/metadata/labels")
-                        .and_then(|labels| labels.get(label))
-                        .is_some_and(|have| have == want)
-                })
-            })
-            .map(|node| meta::name(node).to_string())
+            .map(|node| (meta::name(node).to_string(), fits(cache, pod, node)))
             .collect();
-        (feasible, nodes.len())
+        names.sort();
+        names
     }
 
     /// Of `nodes`, the one with the fewest pods.
@@ -92,8 +98,8 @@ impl Kubelet {
 
     /// Leaves the pod unbound: PodScheduled False (Unschedulable) and a
     /// FailedScheduling event, once per message.
-    fn unschedulable(ctx: &mut Ctx, pod: &Value, total: usize) -> Result<Next, ApiError> {
-        let message = unschedulable_message(total);
+    fn unschedulable(ctx: &mut Ctx, pod: &Value, misfits: &[Misfit]) -> Result<Next, ApiError> {
+        let message = unschedulable_message(misfits);
         let condition = pod
             .pointer("/status/conditions")
             .and_then(Value::as_array)
@@ -126,9 +132,15 @@ impl Kubelet {
     }
 
     pub(super) fn bind(&mut self, ctx: &mut Ctx, key: &Key, pod: &Value) -> Result<Next, ApiError> {
-        let (feasible, total) = self.feasible_nodes(&ctx.cache, pod);
+        let filtered = self.filter_nodes(&ctx.cache, pod);
+        let feasible = filtered
+            .iter()
+            .filter(|(_, misfit)| misfit.is_none())
+            .map(|(name, _)| name.clone())
+            .collect();
         let Some(node) = Self::least_loaded(&ctx.cache, feasible) else {
-            return Self::unschedulable(ctx, pod, total);
+            let misfits: Vec<Misfit> = filtered.into_iter().filter_map(|(_, m)| m).collect();
+            return Self::unschedulable(ctx, pod, &misfits);
         };
         let target = Target {
             kind: kind_info("Pod")?,
@@ -160,11 +172,6 @@ impl Kubelet {
             }
         }
     }
-}
-
-/// The scheduler's message when no node matches the pod's node selector.
-fn unschedulable_message(total: usize) -> String {
-    format!("0/{total} nodes are available: {total} node(s) didn't match Pod's node affinity/selector. preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling.")
 }
 
 #[cfg(test)]

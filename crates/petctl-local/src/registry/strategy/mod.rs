@@ -3,6 +3,7 @@
 //! the main resource or to `/status` may change, and immutable fields. Each
 //! kind with rules of its own has a module.
 
+mod lease;
 pub mod namespace;
 pub mod pdb;
 mod petset;
@@ -164,6 +165,15 @@ pub fn validate_update(kind: &KindInfo, old: &Value, new: &Value) -> Vec<Cause> 
         "Service" => service::validate_update(old, new),
         "PersistentVolumeClaim" => storage::validate_update(old, new),
         "StorageClass" => storageclass::validate_update(old, new),
+        "Lease" => lease::validate(new),
+        _ => Vec::new(),
+    }
+}
+
+/// Create rules of a kind beyond the manifest validation all kinds share.
+pub fn validate_create(kind: &KindInfo, object: &Value) -> Vec<Cause> {
+    match kind.kind {
+        "Lease" => lease::validate(object),
         _ => Vec::new(),
     }
 }

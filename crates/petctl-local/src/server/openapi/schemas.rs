@@ -41,6 +41,9 @@ fn register(generator: &mut SchemaGenerator, kind: &KindInfo) {
         ("storage.k8s.io", "StorageClass") => {
             generator.subschema_for::<storage::v1::StorageClass>()
         }
+        ("coordination.k8s.io", "Lease") => {
+            generator.subschema_for::<k8s_openapi::api::coordination::v1::Lease>()
+        }
         _ => return,
     };
 }
