@@ -236,7 +236,7 @@ fn ensure_local(fallback: bool, err: &mut dyn Write) -> anyhow::Result<PathBuf> 
     let exe = std::env::current_exe().context("cannot find the petctl executable")?;
     // A server that ran before (and crashed, or was stopped) comes back
     // with the flags it ran with, not the defaults.
-    let flags = super::local::remembered_flags(&dir);
+    let flags = super::local_up::remembered_flags(&dir);
     let output = Command::new(exe)
         .args(["local", "up", "--detach", "--state-dir"])
         .arg(&root)

@@ -18,6 +18,7 @@ mod get;
 pub mod global;
 mod local;
 mod local_node;
+mod local_up;
 mod migrate;
 mod op_args;
 mod pause;
