@@ -8,14 +8,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use petctl::client::watch::Event;
 use serde_json::Value;
 
 use crate::local_guide::Cluster;
+use crate::local_probes::pod_history;
 use crate::support::{SetManifest, FAST_SIM};
 use crate::timeline::{
-    by_revision, deletion_order, last_state, ready, terminating, text, Change, Entry, Resource,
-    Timeline,
+    deletion_order, last_state, ready, terminating, text, Entry, Resource, Timeline,
 };
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -38,6 +37,14 @@ fn webserver_set(replicas: i64, policy: &str) -> String {
     let probe = "        readinessProbe:\n          httpGet:\n            path: /index.html\n            port: 80\n          periodSeconds: 1\n          successThreshold: 1\n          failureThreshold: 1\n";
     assert!(yaml.contains(&image), "{yaml}");
     yaml.replace(&image, &format!("{image}{probe}"))
+}
+
+/// A cluster, a timeline recording from before the set, and the set.
+fn start_with_set(replicas: i64, policy: &str) -> Option<(Cluster, Timeline)> {
+    let k = Cluster::start(FAST_SIM)?;
+    let timeline = Timeline::start(&k.server, "default");
+    k.ok_in(&["create", "-f", "-"], &webserver_set(replicas, policy));
+    Some((k, timeline))
 }
 
 /// upstream's `breakPodHTTPProbe` / `restorePodHTTPProbe` on one pet, or
@@ -93,82 +100,50 @@ fn pods_now(k: &Cluster) -> Vec<Value> {
     pods
 }
 
-/// The pod changes after the first lists, in revision order, each with
-/// the pod as it was just before (by name) and the state of every pod.
-fn pod_changes<'a>(
-    changes: &'a [Change<'a>],
-    initial: &[&Entry],
-) -> Vec<(BTreeMap<String, Value>, &'a Change<'a>)> {
-    let mut pods: BTreeMap<String, Value> = BTreeMap::new();
-    for entry in initial.iter().filter(|e| e.resource == Resource::Pod) {
-        if let Event::Restarted(items) = &entry.event {
-            for pod in items {
-                pods.insert(text(pod, "/metadata/name").to_string(), pod.clone());
-            }
-        }
-    }
-    let mut seen = Vec::new();
-    for change in changes.iter().filter(|c| c.resource == Resource::Pod) {
-        let name = text(change.object, "/metadata/name").to_string();
-        seen.push((pods.clone(), change));
-        if change.deleted {
-            pods.remove(&name);
-        } else {
-            pods.insert(name, change.object.clone());
-        }
-    }
-    seen
-}
-
 /// Every pod created on the timeline, in revision order: its name and the
 /// revision it was created at.
 fn creations(entries: &[Entry]) -> Vec<(String, String)> {
-    let (initial, changes) = by_revision(entries);
-    pod_changes(&changes, &initial)
+    pod_history(entries)
         .into_iter()
-        .filter(|(before, change)| {
-            let name = text(change.object, "/metadata/name");
-            !change.deleted
-                && before.get(name).is_none_or(|p| {
-                    text(p, "/metadata/uid") != text(change.object, "/metadata/uid")
-                })
+        .filter(|(before, pod, deleted)| {
+            let was = before.get(text(pod, "/metadata/name"));
+            !deleted && was.is_none_or(|p| text(p, "/metadata/uid") != text(pod, "/metadata/uid"))
         })
-        .map(|(_, change)| {
-            let pod = change.object;
-            let name = text(pod, "/metadata/name").to_string();
-            (name, pod_revision(pod).to_string())
+        .map(|(_, pod, _)| {
+            let name = text(&pod, "/metadata/name").to_string();
+            (name, pod_revision(&pod).to_string())
         })
         .collect()
 }
 
 /// Every pod just before each change `pick` chooses (it sees the pod
-/// before and the change), in revision order.
+/// before, the pod after, and whether it was deleted), in revision order.
 fn pods_before_each(
     entries: &[Entry],
-    pick: impl Fn(Option<&Value>, &Change) -> bool,
+    pick: impl Fn(Option<&Value>, &Value, bool) -> bool,
 ) -> Vec<BTreeMap<String, Value>> {
-    let (initial, changes) = by_revision(entries);
-    pod_changes(&changes, &initial)
+    pod_history(entries)
         .into_iter()
-        .filter(|(before, change)| pick(before.get(text(change.object, "/metadata/name")), change))
-        .map(|(before, _)| before)
+        .filter(|(before, pod, deleted)| {
+            pick(before.get(text(pod, "/metadata/name")), pod, *deleted)
+        })
+        .map(|(before, _, _)| before)
         .collect()
 }
 
 /// The change starts the deletion of `name`'s pod: marks it, or removes
 /// it unmarked.
-fn deletes(name: &str) -> impl Fn(Option<&Value>, &Change) -> bool + '_ {
-    move |before, change| {
-        text(change.object, "/metadata/name") == name
-            && (change.deleted || terminating(change.object))
+fn deletes(name: &str) -> impl Fn(Option<&Value>, &Value, bool) -> bool + '_ {
+    move |before, pod, deleted| {
+        text(pod, "/metadata/name") == name
+            && (deleted || terminating(pod))
             && !before.is_some_and(terminating)
     }
 }
 
 fn ready_with(pods: &BTreeMap<String, Value>, name: &str, readiness: &str) -> bool {
-    pods.get(name).is_some_and(|p| {
-        ready(p) && readiness_of(p) == readiness
-    })
+    pods.get(name)
+        .is_some_and(|p| ready(p) && readiness_of(p) == readiness)
 }
 
 /// `waitForRollingUpdate`: every pet is on the update revision and the
@@ -214,11 +189,9 @@ fn wait_new_revision(timeline: &Timeline, what: &str, from: &str) -> (String, St
 // modifications [Conformance]" (test/e2e/apps/statefulset.go, rollbackTest).
 #[test]
 fn a_template_rolls_out_and_back_in_reverse_ordinal_order_past_a_broken_pet() {
-    let Some(k) = Cluster::start(FAST_SIM) else {
+    let Some((k, timeline)) = start_with_set(3, "OrderedReady") else {
         return;
     };
-    let timeline = Timeline::start(&k.server, "default");
-    k.ok_in(&["create", "-f", "-"], &webserver_set(3, "OrderedReady"));
     let first = wait_rolled(&k, &timeline, "3 pets on one revision", OLD_IMAGE);
 
     // ss-1 unhealthy while the template changes: the update waits for it.
@@ -289,11 +262,9 @@ fn a_template_rolls_out_and_back_in_reverse_ordinal_order_past_a_broken_pet() {
 // pods [Slow] [Conformance]" (test/e2e/apps/statefulset.go).
 #[test]
 fn a_parallel_set_scales_in_a_burst_past_unhealthy_pets() {
-    let Some(k) = Cluster::start(FAST_SIM) else {
+    let Some((k, timeline)) = start_with_set(1, "Parallel") else {
         return;
     };
-    let timeline = Timeline::start(&k.server, "default");
-    k.ok_in(&["create", "-f", "-"], &webserver_set(1, "Parallel"));
     k.wait_ready(&["ss-0"]);
 
     // Scale-up does not halt with an unhealthy pet.
@@ -332,17 +303,14 @@ fn a_parallel_set_scales_in_a_burst_past_unhealthy_pets() {
     // ss-1 and ss-2 came while ss-0 was failing its probe, and ss-2 did
     // not wait for ss-1 to be Ready.
     let born = |name: &'static str| {
-        pods_before_each(&entries, move |before, change| {
-            text(change.object, "/metadata/name") == name && !change.deleted && before.is_none()
+        pods_before_each(&entries, move |before, pod, deleted| {
+            text(pod, "/metadata/name") == name && !deleted && before.is_none()
         })
     };
     for before in born("ss-1").iter().chain(&born("ss-2")) {
         let ss0 = &before["ss-0"];
         assert!(!ready(ss0), "ss-0 Ready: {ss0}");
-        assert_eq!(
-            readiness_of(ss0),
-            "fail"
-        );
+        assert_eq!(readiness_of(ss0), "fail");
     }
     for before in born("ss-2") {
         assert!(!before.get("ss-1").is_some_and(ready), "{before:#?}");
