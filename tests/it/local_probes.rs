@@ -39,7 +39,7 @@ fn probed_set() -> String {
 
 /// The pod changes after the first lists, in revision order, each with the
 /// state of every pod (by name) just before it.
-fn pod_history(entries: &[Entry]) -> Vec<(BTreeMap<String, Value>, Value, bool)> {
+pub(crate) fn pod_history(entries: &[Entry]) -> Vec<(BTreeMap<String, Value>, Value, bool)> {
     let (initial, changes) = by_revision(entries);
     let mut pods: BTreeMap<String, Value> = BTreeMap::new();
     for entry in initial.iter().filter(|e| e.resource == Resource::Pod) {

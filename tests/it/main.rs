@@ -25,6 +25,7 @@ mod lease; // the operation lease: refusals, --take-over, expiry, resume after k
 mod local_api; // the local control plane's REST semantics, errors and watches over HTTP
 mod local_api_watch; // local watches over HTTP: resume from a revision, filters, 410 Gone, bookmarks
 mod local_apply; // server-side apply: fieldManager, conflicts, force, pruning, managedFields of every write, kubectl --server-side
+mod local_conformance; // conformance: upstream StatefulSet [Conformance] tests that break probes: roll out and back past a broken pet, burst scaling with unhealthy pets
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_disruption; // PodDisruptionBudgets: the disruption controller's status, eviction refusals (429, 500), kubectl drain one pet at a time on a timeline
