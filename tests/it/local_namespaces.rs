@@ -46,6 +46,13 @@ pub fn await_gone(server: &LocalServer, collection: &str, name: &str) -> Value {
         .as_str()
         .unwrap()
         .to_string();
+    await_gone_after(server, collection, name, &rv)
+}
+
+/// The last state of `name` in `collection`, watched from `rv` (read before
+/// whatever lets it go, so that a quick removal is not missed) to its
+/// DELETED event.
+pub fn await_gone_after(server: &LocalServer, collection: &str, name: &str, rv: &str) -> Value {
     let path = format!("{collection}?fieldSelector=metadata.name%3D{name}&resourceVersion={rv}");
     let events = events_until(server, &path, &format!("{name} to go"), WAIT, |events| {
         events.iter().any(|e| e["type"] == "DELETED")
@@ -278,6 +285,10 @@ fn deleting_a_namespace_terminates_it_empties_it_and_lets_it_go() {
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(again.json()["status"]["phase"], "Terminating");
 
+    let rv = again.json()["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let released = server.request(
         "PATCH",
         &format!("{NAMESPACES}/shop/configmaps/held"),
@@ -285,7 +296,7 @@ fn deleting_a_namespace_terminates_it_empties_it_and_lets_it_go() {
         br#"{"metadata":{"finalizers":null}}"#,
     );
     assert_eq!(released.status, 200, "{}", released.body);
-    let last = await_gone(&server, NAMESPACES, "shop");
+    let last = await_gone_after(&server, NAMESPACES, "shop", &rv);
     assert_eq!(
         last["spec"]["finalizers"],
         json!([]),
