@@ -343,18 +343,21 @@ fn kubectl_server_side_apply_conflicts_force_and_managed_fields() {
     ) else {
         return;
     };
+    let dry_run = || {
+        kubectl.run(
+            &[
+                "apply",
+                "--server-side",
+                "--dry-run=server",
+                "-v=6",
+                "-f",
+                "-",
+            ],
+            Some(&statefulset(4)),
+        )
+    };
     // A dry run of an apply that would create is a 201, as is the create.
-    let dry = kubectl.run(
-        &[
-            "apply",
-            "--server-side",
-            "--dry-run=server",
-            "-v=6",
-            "-f",
-            "-",
-        ],
-        Some(&statefulset(4)),
-    );
+    let dry = dry_run();
     dry.expect_success();
     assert_eq!(
         dry.stdout,
@@ -368,17 +371,7 @@ fn kubectl_server_side_apply_conflicts_force_and_managed_fields() {
     run.expect_success();
     assert_eq!(run.stdout, "statefulset.apps/web serverside-applied\n");
     assert_patch_answered(&run, "201 Created");
-    let dry = kubectl.run(
-        &[
-            "apply",
-            "--server-side",
-            "--dry-run=server",
-            "-v=6",
-            "-f",
-            "-",
-        ],
-        Some(&statefulset(4)),
-    );
+    let dry = dry_run();
     dry.expect_success();
     assert_patch_answered(&dry, "200 OK");
 

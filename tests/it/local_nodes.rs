@@ -72,6 +72,14 @@ fn pod_uid(pods: &std::collections::BTreeMap<String, Value>, name: &str) -> Stri
         .unwrap_or_default()
 }
 
+/// The set `web` of nginx pets behind its Service `nginx`.
+fn web(replicas: i64) -> SetManifest {
+    SetManifest::statefulset("web")
+        .container("nginx", "nginx:1.25")
+        .with_service("nginx")
+        .replicas(replicas)
+}
+
 #[test]
 fn a_stopped_node_keeps_its_evicted_pet_terminating_until_it_starts() {
     let flags = [FAST_SIM, &["--nodes", "2", "--node-monitor-grace", "2s"]].concat();
@@ -83,11 +91,7 @@ fn a_stopped_node_keeps_its_evicted_pet_terminating_until_it_starts() {
     let tolerate = format!(
         "      tolerations:\n      - key: {UNREACHABLE}\n        operator: Exists\n        effect: NoExecute\n        tolerationSeconds: 3\n"
     );
-    let set = SetManifest::statefulset("web")
-        .container("nginx", "nginx:1.25")
-        .with_service("nginx")
-        .replicas(2)
-        .grace_period(1);
+    let set = web(2).grace_period(1);
     k.ok_in(
         &["create", "-f", "-"],
         &set_with_pod_spec(set, &(tolerate + &spread("web"))),
@@ -292,10 +296,7 @@ fn anti_affine_pets_wait_for_a_node_of_their_own() {
     let Some(k) = Cluster::start(&flags) else {
         return;
     };
-    let set = SetManifest::statefulset("web")
-        .container("nginx", "nginx:1.25")
-        .with_service("nginx")
-        .replicas(3);
+    let set = web(3);
     k.ok_in(
         &["create", "-f", "-"],
         &set_with_pod_spec(set, &spread("web")),
@@ -365,10 +366,7 @@ fn kubectl_drain_moves_a_pet_off_its_node() {
     let Some(k) = Cluster::start(&flags) else {
         return;
     };
-    let set = SetManifest::statefulset("web")
-        .container("nginx", "nginx:1.25")
-        .with_service("nginx")
-        .replicas(1);
+    let set = web(1);
     k.ok_in(&["create", "-f", "-"], &set.yaml());
     k.wait_ready(&["web-0"]);
     let from = k.ok(&["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"]);

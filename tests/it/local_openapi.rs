@@ -12,6 +12,15 @@ use serde_json::{json, Map, Value};
 
 use crate::support::{kubectl_or_skip, kubectl_with, repo_root, runtime, test_name, LocalServer};
 
+/// Every group/version the local control plane serves, sorted.
+const GROUP_VERSIONS: [&str; 6] = [
+    "apps/v1",
+    "apps/v1alpha1",
+    "coordination.k8s.io/v1",
+    "policy/v1",
+    "storage.k8s.io/v1",
+    "v1",
+];
 const AGGREGATED_V2: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 const AGGREGATED_V2BETA1: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
@@ -334,17 +343,7 @@ fn aggregated_discovery_agrees_with_the_legacy_lists_and_upstream() {
     }
     seen.sort();
     seen.dedup();
-    assert_eq!(
-        seen,
-        [
-            "apps/v1",
-            "apps/v1alpha1",
-            "coordination.k8s.io/v1",
-            "policy/v1",
-            "storage.k8s.io/v1",
-            "v1"
-        ]
-    );
+    assert_eq!(seen, GROUP_VERSIONS);
     // Without the aggregated types in Accept, the legacy documents.
     assert_eq!(
         get_json(&server, "/apis", &[("accept", "application/json")])["kind"],
@@ -465,17 +464,7 @@ fn openapi_v3_documents_agree_with_upstream_and_are_cached_by_hash() {
             .to_string();
         documents.insert(group_version, document);
     }
-    assert_eq!(
-        names(&Value::Object(documents.clone())),
-        [
-            "apps/v1",
-            "apps/v1alpha1",
-            "coordination.k8s.io/v1",
-            "policy/v1",
-            "storage.k8s.io/v1",
-            "v1"
-        ]
-    );
+    assert_eq!(names(&Value::Object(documents.clone())), GROUP_VERSIONS);
     let golden = golden("openapi_v3.json");
     for (name, want) in golden.as_object().cloned().unwrap_or_default() {
         let group_version = want["groupVersion"].as_str().unwrap_or("");
