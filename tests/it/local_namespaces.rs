@@ -42,10 +42,7 @@ pub fn await_gone(server: &LocalServer, collection: &str, name: &str) -> Value {
     if read.status == 404 {
         return Value::Null;
     }
-    let rv = read.json()["metadata"]["resourceVersion"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let rv = resource_version(&read.json());
     await_gone_after(server, collection, name, &rv)
 }
 
@@ -285,10 +282,7 @@ fn deleting_a_namespace_terminates_it_empties_it_and_lets_it_go() {
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(again.json()["status"]["phase"], "Terminating");
 
-    let rv = again.json()["metadata"]["resourceVersion"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let rv = resource_version(&again.json());
     let released = server.request(
         "PATCH",
         &format!("{NAMESPACES}/shop/configmaps/held"),
@@ -407,10 +401,15 @@ fn claimed_set() -> Value {
 }
 
 pub fn revision(event: &Value) -> u64 {
-    event["object"]["metadata"]["resourceVersion"]
+    resource_version(&event["object"]).parse().unwrap()
+}
+
+/// An object's `metadata.resourceVersion`.
+fn resource_version(object: &Value) -> String {
+    object["metadata"]["resourceVersion"]
         .as_str()
-        .and_then(|rv| rv.parse().ok())
         .unwrap()
+        .to_string()
 }
 
 fn deleted_at(events: &[Value], name: &str) -> Option<u64> {
@@ -436,10 +435,7 @@ fn a_deleted_namespace_deletes_claims_only_after_their_pets() {
         WAIT,
         |p| p["status"]["phase"] == "Running",
     );
-    let before = server.get(claims).json()["metadata"]["resourceVersion"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let before = resource_version(&server.get(claims).json());
 
     let deleted = server.request("DELETE", &format!("{NAMESPACES}/data"), None, b"");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
