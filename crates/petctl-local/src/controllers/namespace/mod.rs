@@ -48,6 +48,7 @@ const WATCHED: &[&str] = &[
     "ControllerRevision",
     "PetSet",
     "PodDisruptionBudget",
+    "Lease",
 ];
 
 /// Whether new content may be created in `namespace`, by the cache.
