@@ -415,6 +415,8 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--backoff-scale', '--backoff-scale', [CompletionResultType]::ParameterName, 'Factor on the kubelet''s crash-loop and image-pull back-off (10s doubling to 5m at 1)')
             [CompletionResult]::new('--probe-scale', '--probe-scale', [CompletionResultType]::ParameterName, 'Factor on probes'' initialDelaySeconds, periodSeconds and timeoutSeconds (1 keeps the pods'' own timing)')
             [CompletionResult]::new('--default-storage-class', '--default-storage-class', [CompletionResultType]::ParameterName, 'The name of the default StorageClass created at start (provisioner petctl.local/hostpath)')
+            [CompletionResult]::new('--dns-port', '--dns-port', [CompletionResultType]::ParameterName, 'Port of the cluster DNS on 127.0.0.1, UDP and TCP (0: a free port, printed by `up` and `local status`)')
+            [CompletionResult]::new('--cluster-domain', '--cluster-domain', [CompletionResultType]::ParameterName, 'The cluster''s DNS domain, as kubelet''s --cluster-domain')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')

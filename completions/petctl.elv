@@ -400,6 +400,8 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --backoff-scale 'Factor on the kubelet''s crash-loop and image-pull back-off (10s doubling to 5m at 1)'
             cand --probe-scale 'Factor on probes'' initialDelaySeconds, periodSeconds and timeoutSeconds (1 keeps the pods'' own timing)'
             cand --default-storage-class 'The name of the default StorageClass created at start (provisioner petctl.local/hostpath)'
+            cand --dns-port 'Port of the cluster DNS on 127.0.0.1, UDP and TCP (0: a free port, printed by `up` and `local status`)'
+            cand --cluster-domain 'The cluster''s DNS domain, as kubelet''s --cluster-domain'
             cand --kubeconfig 'Path to the kubeconfig file to use'
             cand --context 'The kubeconfig context to use'
             cand --cluster 'The kubeconfig cluster to use'

@@ -208,6 +208,10 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             idle_timeout: args.idle_timeout,
             max_per_address: args.max_connections_per_address as usize,
         },
+        dns: crate::local::cluster_dns::DnsOptions {
+            port: args.dns_port,
+            cluster_domain: args.cluster_domain.clone(),
+        },
     };
     server::run(config, |url| {
         // Recorded only once this server holds the state dir. Without the

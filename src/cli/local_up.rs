@@ -87,6 +87,12 @@ pub(super) struct UpArgs {
     /// Let the default StorageClass expand its claims (allowVolumeExpansion: true)
     #[arg(long)]
     pub(super) allow_volume_expansion: bool,
+    /// Port of the cluster DNS on 127.0.0.1, UDP and TCP (0: a free port, printed by `up` and `local status`).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(super) dns_port: u16,
+    /// The cluster's DNS domain, as kubelet's --cluster-domain.
+    #[arg(long, value_name = "DOMAIN", default_value = crate::local::cluster_dns::DEFAULT_CLUSTER_DOMAIN)]
+    pub(super) cluster_domain: String,
 }
 
 /// A positive, finite factor.
@@ -144,6 +150,8 @@ const SERVER_FLAGS: &[(&str, Values)] = &[
     ("--node-monitor-grace", |a| {
         vec![millis(a.node_monitor_grace)]
     }),
+    ("--dns-port", |a| vec![a.dns_port.to_string()]),
+    ("--cluster-domain", |a| vec![a.cluster_domain.clone()]),
     ("--fail-next", |a| {
         a.fail_next.iter().map(ToString::to_string).collect()
     }),

@@ -35,6 +35,7 @@ fn start(dir: &std::path::Path) -> Handle {
         },
         basic_auth_file: None,
         connection_limits: petctl::local::server::ConnectionLimits::default(),
+        dns: petctl::local::cluster_dns::DnsOptions::default(),
     })
     .expect("start the local control plane in-process")
 }

@@ -6,6 +6,7 @@
 //! does not call it.
 #![forbid(unsafe_code)]
 
+pub mod cluster_dns;
 pub mod controllers;
 mod log;
 pub mod pki;

@@ -63,6 +63,8 @@ pub struct ServerConfig {
     pub basic_auth_file: Option<std::path::PathBuf>,
     /// Header-read and idle timeouts, connections per client address.
     pub connection_limits: ConnectionLimits,
+    /// `--dns-port` and `--cluster-domain`.
+    pub dns: crate::cluster_dns::DnsOptions,
 }
 
 /// What every request handler shares.
@@ -80,6 +82,7 @@ pub struct App {
     fail_next: Pending,
     bookmark_interval: Duration,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    dns: Arc<crate::cluster_dns::ClusterDns>,
 }
 
 impl App {
@@ -99,6 +102,8 @@ impl App {
             "uptimeSeconds": self.started.elapsed().as_secs(),
             "resourceVersion": self.registry.current_revision().to_string(),
             "objects": counts,
+            "dns": self.dns.listen().map(|a| a.to_string()),
+            "clusterDomain": self.dns.domain(),
         })
     }
 }
@@ -301,6 +306,9 @@ fn serve(
             fail_next: Pending::new(config.fail_next.clone()),
             bookmark_interval: config.bookmark_interval,
             shutdown: stopped.clone(),
+            dns: Arc::new(crate::cluster_dns::ClusterDns::new(
+                &config.dns.cluster_domain,
+            )),
         });
         if let Err(err) = write_private(
             &state.kubeconfig(),
