@@ -254,18 +254,7 @@ fn serve(
             .context("failed to start the async runtime")?;
         Ok((opened, runtime))
     });
-    let (
-        Opened {
-            lock,
-            registry,
-            acceptor,
-            token,
-            signer,
-            basic_users,
-            ca_pem,
-        },
-        runtime,
-    ) = match opened {
+    let (opened, runtime) = match opened {
         Ok(opened) => opened,
         Err(err) => {
             let _ = started.send(Err(err));
@@ -293,10 +282,10 @@ fn serve(
         let url = format!("https://{address}");
         let seed = config.faults.seed_or_random();
         let app = Arc::new(App {
-            registry,
-            token: token.clone(),
-            signer,
-            basic_users,
+            registry: opened.registry,
+            token: opened.token.clone(),
+            signer: opened.signer,
+            basic_users: opened.basic_users,
             address: address.to_string(),
             url: url.clone(),
             started: Instant::now(),
@@ -312,7 +301,7 @@ fn serve(
         });
         if let Err(err) = write_private(
             &state.kubeconfig(),
-            kubeconfig_yaml(&url, &ca_pem, &token).as_bytes(),
+            kubeconfig_yaml(&url, &opened.ca_pem, &opened.token).as_bytes(),
         ) {
             let _ = started.send(Err(err));
             return Ok(());
@@ -332,12 +321,12 @@ fn serve(
         super::controllers::spawn(
             app.registry.store().clone(),
             config.controllers.clone(),
-            ca_pem.clone(),
+            opened.ca_pem.clone(),
         );
         let _ = started.send(Ok((url, seed)));
         listener::serve(
             listener,
-            acceptor,
+            opened.acceptor,
             app,
             config.connection_limits.clone(),
             stopped,
@@ -348,7 +337,7 @@ fn serve(
     })?;
     // The controllers' tasks end with the runtime; the lock goes last.
     runtime.shutdown_timeout(Duration::from_secs(5));
-    drop(lock);
+    drop(opened.lock);
     Ok(())
 }
 
