@@ -282,7 +282,7 @@ impl Expander {
         else {
             return Ok(None);
         };
-        let conditions = array(&claim, "/status/conditions");
+        let conditions = meta::list_at(&claim, "/status/conditions");
         let next = with_resize(&claim, Some("NodeResizeInProgress"), conditions);
         let written = ctx.update_status("PersistentVolumeClaim", next)?;
         let node = ctx
@@ -319,14 +319,6 @@ impl Expander {
             .map(|pod| meta::uid(pod).to_string())
             .collect()
     }
-}
-
-fn array(object: &Value, pointer: &str) -> Vec<Value> {
-    object
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// The end of step 3: the capacity is the allocated size; the conditions
