@@ -143,7 +143,7 @@ pub fn run(
             let denied = e
                 .chain()
                 .filter_map(|c| c.downcast_ref::<crate::client::Error>())
-                .any(|c| c.is_forbidden() || c.is_unauthorized());
+                .any(|c| c.is_denied());
             let how = if denied {
                 "the server denied a request; once you may make it, it resumes"
             } else {
