@@ -347,12 +347,7 @@ fn finish(ctx: &mut Ctx, claim: Value, volume_name: &str) -> Result<Option<Value
 impl Reconciler for Expander {
     const NAME: &'static str = "expand";
 
-    const KINDS: &'static [&'static str] = &[
-        "PersistentVolumeClaim",
-        "PersistentVolume",
-        "StorageClass",
-        "Pod",
-    ];
+    const KINDS: &'static [&'static str] = super::volumes::STORAGE_KINDS;
     const PRIMARY: &'static [&'static str] = &["PersistentVolumeClaim"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {

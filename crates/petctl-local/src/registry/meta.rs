@@ -76,6 +76,15 @@ pub fn list_at(object: &Value, pointer: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// A copy of `object` with `status` in place of its own.
+pub fn with_status(object: &Value, status: Value) -> Value {
+    let mut next = object.clone();
+    if let Some(map) = next.as_object_mut() {
+        map.insert("status".into(), status);
+    }
+    next
+}
+
 /// JSON with every object's keys sorted, as Go's `json.Marshal` of a map.
 pub fn canonical(value: &Value) -> Value {
     match value {
