@@ -93,8 +93,7 @@ impl StatefulSetController {
             .collect();
         history.sort_by_key(revision::number);
         let next_number = history.last().map_or(1, |r| revision::number(r) + 1);
-        let collisions = meta::int_at(set, "/status/collisionCount")
-            .unwrap_or(0);
+        let collisions = meta::int_at(set, "/status/collisionCount").unwrap_or(0);
         let wanted = revision::new_revision(set, next_number, collisions);
         let equivalent = history
             .iter()

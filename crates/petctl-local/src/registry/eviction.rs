@@ -149,8 +149,7 @@ fn check_and_decrement(
     let name = meta::name(pdb);
     let status = &pdb["status"];
     let int = |key: &str| status[key].as_i64().unwrap_or(0);
-    let generation = meta::int_at(pdb, "/metadata/generation")
-        .unwrap_or(0);
+    let generation = meta::int_at(pdb, "/metadata/generation").unwrap_or(0);
     if int("observedGeneration") < generation {
         return Err(still_processing(name));
     }

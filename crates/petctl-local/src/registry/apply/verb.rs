@@ -11,8 +11,8 @@ use super::lastapplied;
 use super::managed::{Managed, Manager, Operation};
 use crate::registry::error::ApiError;
 use crate::registry::strategy::Part;
-use crate::registry::{validate, verbs};
 use crate::registry::{meta, scale, PatchType, Registry, Target, WriteOptions, Written};
+use crate::registry::{validate, verbs};
 
 /// Decodes an apply body (`yaml.Unmarshal` in handlers/patch.go).
 fn decode(body: &[u8]) -> Result<Value, ApiError> {
