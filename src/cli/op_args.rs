@@ -82,40 +82,16 @@ pub fn command_line() -> String {
         .join(" ")
 }
 
-/// Runs `work` on `set` under its operation lease: taken first (or
-/// refused, naming the holder), renewed meanwhile, removed at the end —
-/// also on an error and on Ctrl-C. A takeover is noted on `err`.
-pub async fn leased<T, Fut>(
-    client: &Client,
-    set: Set,
-    request: &Request,
-    err: &mut dyn Write,
-    work: impl FnOnce(Set) -> Fut,
-) -> anyhow::Result<T>
-where
-    Fut: Future<Output = anyhow::Result<T>>,
-{
-    let (lease, set) = lease::acquire(client, set, request).await?;
-    if let Some(notice) = &lease.notice {
-        writeln!(err, "{} {notice}", super::colour::warning())?;
-    }
-    lease
-        .hold(async move {
-            tokio::select! {
-                result = work(set) => result,
-                _ = tokio::signal::ctrl_c() => Err(crate::error::Interrupted.into()),
-            }
-        })
-        .await
-}
-
 impl OpArgs {
     pub fn timeout(&self) -> anyhow::Result<Duration> {
         parse_timeout(&self.timeout)
     }
 
     /// Runs `operation`'s `work` on `set`: straight away on a dry run,
-    /// which changes nothing and so takes no lease, else [`leased`].
+    /// which changes nothing and so takes no lease, else under the set's
+    /// operation lease: taken first (or refused, naming the holder),
+    /// renewed meanwhile, removed at the end — also on an error and on
+    /// Ctrl-C. A takeover is noted on `err`.
     pub async fn run_on<T, Fut>(
         &self,
         client: &Client,
@@ -130,7 +106,18 @@ impl OpArgs {
         if self.dry_run {
             return work(set).await;
         }
-        leased(client, set, &self.lease.request(operation), err, work).await
+        let (lease, set) = lease::acquire(client, set, &self.lease.request(operation)).await?;
+        if let Some(notice) = &lease.notice {
+            writeln!(err, "{} {notice}", super::colour::warning())?;
+        }
+        lease
+            .hold(async move {
+                tokio::select! {
+                    result = work(set) => result,
+                    _ = tokio::signal::ctrl_c() => Err(crate::error::Interrupted.into()),
+                }
+            })
+            .await
     }
 }
 

@@ -165,16 +165,22 @@ async fn apply(
     // set's resourceVersion under the guarded patch: decide again on a
     // fresh copy.
     crate::ops::sets::retry_on_conflict(&conn.client, set.clone(), async |set| {
+        let pausing = pause::Pausing {
+            client: &conn.client,
+            set,
+            pet: args.pet,
+            dry_run,
+        };
         if resume {
             let paused = pause::paused_pets(set, items);
-            pause::resume(&conn.client, set, args.pet, &paused, dry_run).await
+            pausing.resume(&paused).await
         } else {
             let mut pets: Vec<i64> = items
                 .iter()
                 .filter_map(|p| set.ordinal_of(p.pointer("/metadata/name")?.as_str()?))
                 .collect();
             pets.sort_unstable();
-            pause::pause(&conn.client, set, args.pet, &pets, dry_run).await
+            pausing.pause(&pets).await
         }
     })
     .await

@@ -14,6 +14,11 @@ use crate::error::InvalidInput;
 use crate::ops::upgrade::{self, ImageChange, Order, Outcome, PetResult, Status, UpgradeOptions};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("dry_run", |a| a.help("Print the plan only")),
+    mut_arg("timeout", |a| a.help("A limit for the whole upgrade; 0 means none").default_value("0")),
+    mut_arg("output", |a| a.help("Output: name or json (the outcome)"))
+)]
 pub struct Args {
     /// The set: NAME, or KIND/NAME (petset/web, statefulset/web, sts/web)
     #[arg(value_name = "NAME")]
@@ -45,17 +50,8 @@ pub struct Args {
     /// When a pet does not get Ready, put the old image back in the template and bring that pet back on it
     #[arg(long = "rollback-on-failure")]
     pub rollback_on_failure: bool,
-    /// Print the plan only
-    #[arg(long = "dry-run")]
-    pub dry_run: bool,
-    /// A limit for the whole upgrade; 0 means none
-    #[arg(long, default_value = "0", value_name = "DURATION")]
-    pub timeout: String,
-    /// Output: name or json (the outcome)
-    #[arg(short = 'o', long = "output", value_parser = ["name", "json"])]
-    pub output: Option<String>,
     #[command(flatten)]
-    pub lease: super::op_args::LeaseArgs,
+    pub op: super::op_args::OpArgs,
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
@@ -69,7 +65,7 @@ pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
         .iter()
         .map(|i| ImageChange::parse(i))
         .collect::<Result<Vec<_>, _>>()?;
-    let timeout = duration("--timeout", &args.timeout)?;
+    let timeout = duration("--timeout", &args.op.timeout)?;
     let options = UpgradeOptions {
         images,
         order: if args.order == "ascending" {
@@ -97,7 +93,7 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let options = options(&args)?;
-    if !args.dry_run && !args.yes && !std::io::stdin().is_terminal() {
+    if !args.op.dry_run && !args.yes && !std::io::stdin().is_terminal() {
         return Err(InvalidInput::new(
             "refusing to upgrade without confirmation: stdin is not a terminal; pass --yes (or --dry-run to see the plan)",
         )
@@ -111,8 +107,8 @@ pub fn run(
         let mut prepared = upgrade::prepare(&conn.client, set.clone(), options)
             .await
             .map_err(|e| e.context(format!("cannot upgrade {label}")))?;
-        if args.dry_run {
-            match args.output.as_deref() {
+        if args.op.dry_run {
+            match args.op.output.as_deref() {
                 Some("json") => writeln!(
                     out,
                     "{}",
@@ -129,12 +125,13 @@ pub fn run(
             bail!("upgrade of {label} cancelled: nothing was changed");
         }
         let mut sink = progress::for_stderr();
-        let request = args.lease.request("upgrade-image");
-        let result = super::op_args::leased(&conn.client, set, &request, err, |set| {
-            prepared.under_lease(&set);
-            prepared.execute(&mut *sink)
-        })
-        .await;
+        let result = args
+            .op
+            .run_on(&conn.client, set, "upgrade-image", err, |set| {
+                prepared.under_lease(&set);
+                prepared.execute(&mut *sink)
+            })
+            .await;
         drop(sink);
         let outcome = result.map_err(|e| {
             if e.is::<crate::ops::lease::Refused>() {
@@ -143,7 +140,7 @@ pub fn run(
             let denied = e
                 .chain()
                 .filter_map(|c| c.downcast_ref::<crate::client::Error>())
-                .any(|c| c.is_forbidden() || c.is_unauthorized());
+                .any(|c| c.is_denied());
             let how = if denied {
                 "the server denied a request; once you may make it, it resumes"
             } else {
@@ -154,7 +151,7 @@ pub fn run(
                 super::op_args::command_line()
             ))
         })?;
-        render(&outcome, &display, args.output.as_deref(), out)?;
+        render(&outcome, &display, args.op.output.as_deref(), out)?;
         match (outcome.status, &outcome.error) {
             (Status::Completed | Status::Planned, _) => Ok(()),
             (Status::RolledBack, error) => bail!(

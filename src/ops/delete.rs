@@ -267,7 +267,7 @@ pub async fn delete_other(
         _ => {}
     }
     let namespace = kind.namespaced.then_some(namespace);
-    let object = match client.get_object(kind, namespace, name).await {
+    let object = match client.api(kind, namespace).get::<Value>(name).await {
         Ok(object) => object,
         Err(err) if err.is_not_found() => return Ok(OtherFate::NotFound),
         Err(err) => return Err(err),

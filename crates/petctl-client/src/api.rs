@@ -77,27 +77,6 @@ impl Client {
         .json(self.server())
     }
 
-    /// GET one object.
-    pub async fn get_object(
-        &self,
-        kind: &'static KindInfo,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> Result<Value, Error> {
-        self.api(kind, namespace).get(name).await
-    }
-
-    /// LIST a collection (all namespaces when `namespace` is None), every
-    /// page of it, with the list's resourceVersion.
-    pub async fn list_with_version(
-        &self,
-        kind: &'static KindInfo,
-        namespace: Option<&str>,
-        params: &ListParams,
-    ) -> Result<(Vec<Value>, String), Error> {
-        self.api(kind, namespace).list_with_version(params).await
-    }
-
     /// LIST a collection, every page of it.
     pub async fn list_objects(
         &self,
@@ -105,7 +84,7 @@ impl Client {
         namespace: Option<&str>,
         params: &ListParams,
     ) -> Result<Vec<Value>, Error> {
-        Ok(self.list_with_version(kind, namespace, params).await?.0)
+        self.api(kind, namespace).list(params).await
     }
 }
 

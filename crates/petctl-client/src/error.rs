@@ -117,12 +117,10 @@ impl Error {
         self.reason_is("Expired", 410) || self.reason_is("Gone", 410)
     }
 
-    pub fn is_unauthorized(&self) -> bool {
-        self.reason_is("Unauthorized", 401)
-    }
-
-    pub fn is_forbidden(&self) -> bool {
-        self.reason_is("Forbidden", 403)
+    /// Unauthorized (401) or Forbidden (403): the credentials may not make
+    /// this request.
+    pub fn is_denied(&self) -> bool {
+        self.reason_is("Unauthorized", 401) || self.reason_is("Forbidden", 403)
     }
 
     pub fn is_invalid(&self) -> bool {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context as _};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -63,7 +64,7 @@ pub fn client_config(settings: &TlsSettings) -> anyhow::Result<rustls::ClientCon
     };
     let verifier = Arc::new(Verifier {
         certificates,
-        provider: provider(),
+        algorithms: provider().signature_verification_algorithms,
     });
     let builder = builder
         .dangerous()
@@ -127,10 +128,13 @@ enum Certificates {
 #[derive(Debug)]
 struct Verifier {
     certificates: Certificates,
-    provider: Arc<rustls::crypto::CryptoProvider>,
+    /// The provider's signature verification algorithms.
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
 type Signature = Result<HandshakeSignatureValid, rustls::Error>;
+type Cert<'a> = CertificateDer<'a>;
+type Dss = DigitallySignedStruct;
 
 impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
@@ -153,37 +157,15 @@ impl ServerCertVerifier for Verifier {
         }
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Signature {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+    fn verify_tls12_signature(&self, message: &[u8], cert: &Cert, dss: &Dss) -> Signature {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Signature {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+    fn verify_tls13_signature(&self, message: &[u8], cert: &Cert, dss: &Dss) -> Signature {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.algorithms.supported_schemes()
     }
 }

@@ -130,9 +130,8 @@ impl<'c> Watcher<'c> {
     }
 
     async fn list(&self) -> Result<(Vec<Value>, String), Error> {
-        self.client
-            .list_with_version(self.kind, self.namespace.as_deref(), &self.params)
-            .await
+        let api = self.client.api(self.kind, self.namespace.as_deref());
+        api.list_with_version(&self.params).await
     }
 }
 

@@ -281,10 +281,8 @@ impl VolumeWatch<'_> {
 
 /// Whether this claim (same uid) is gone or marked for deletion.
 async fn already_deleting(client: &Client, namespace: &str, c: &Candidate) -> bool {
-    match client
-        .get_object(kinds::builtin("pvc"), Some(namespace), &c.claim)
-        .await
-    {
+    let claims = client.api(kinds::builtin("pvc"), Some(namespace));
+    match claims.get::<Value>(&c.claim).await {
         Ok(claim) => {
             claim.pointer("/metadata/uid").and_then(Value::as_str) == Some(c.uid.as_str())
                 && claim

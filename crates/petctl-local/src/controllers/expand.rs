@@ -282,7 +282,7 @@ impl Expander {
         else {
             return Ok(None);
         };
-        let conditions = array(&claim, "/status/conditions");
+        let conditions = meta::list_at(&claim, "/status/conditions");
         let next = with_resize(&claim, Some("NodeResizeInProgress"), conditions);
         let written = ctx.update_status("PersistentVolumeClaim", next)?;
         let node = ctx
@@ -321,14 +321,6 @@ impl Expander {
     }
 }
 
-fn array(object: &Value, pointer: &str) -> Vec<Value> {
-    object
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
 /// The end of step 3: the capacity is the allocated size; the conditions
 /// and the resize status go (MarkFSResizeFinished).
 fn finish(ctx: &mut Ctx, claim: Value, volume_name: &str) -> Result<Option<Value>, ApiError> {
@@ -355,12 +347,7 @@ fn finish(ctx: &mut Ctx, claim: Value, volume_name: &str) -> Result<Option<Value
 impl Reconciler for Expander {
     const NAME: &'static str = "expand";
 
-    const KINDS: &'static [&'static str] = &[
-        "PersistentVolumeClaim",
-        "PersistentVolume",
-        "StorageClass",
-        "Pod",
-    ];
+    const KINDS: &'static [&'static str] = super::volumes::STORAGE_KINDS;
     const PRIMARY: &'static [&'static str] = &["PersistentVolumeClaim"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {

@@ -23,11 +23,7 @@ const KINDS: &[&str] = &[
 ];
 
 fn owner_refs(object: &Value) -> Vec<Value> {
-    object
-        .pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+    meta::list_at(object, "/metadata/ownerReferences")
 }
 
 fn owned_by(object: &Value, uid: &str) -> bool {

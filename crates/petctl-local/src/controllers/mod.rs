@@ -11,6 +11,7 @@ pub mod disruption;
 pub mod events;
 mod expand;
 pub mod gc;
+mod keeper;
 pub mod kubelet;
 pub mod namespace;
 pub mod nodes;

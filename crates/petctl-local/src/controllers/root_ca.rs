@@ -5,10 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::cache::{Cache, Key};
-use super::namespace::{ensure_created, is_active, keeper_keys};
-use super::runner::{Ctx, Next, Reconciler};
-use crate::registry::error::ApiError;
+use super::keeper::Kept;
 use crate::registry::meta;
 
 pub const CONFIG_MAP: &str = "kube-root-ca.crt";
@@ -29,6 +26,21 @@ impl RootCaPublisher {
 
     fn data(&self) -> Value {
         json!({"ca.crt": self.root_ca})
+    }
+}
+
+impl Kept for RootCaPublisher {
+    const CONTROLLER: &'static str = "root-ca-cert-publisher";
+    const KEPT: (&'static str, &'static str) = ("ConfigMap", CONFIG_MAP);
+
+    fn wanted(&self) -> Value {
+        json!({
+            "metadata": {
+                "name": CONFIG_MAP,
+                "annotations": {DESCRIPTION_ANNOTATION: DESCRIPTION},
+            },
+            "data": self.data(),
+        })
     }
 
     /// The ConfigMap as it should be, keeping whatever else it carries.
@@ -52,41 +64,6 @@ impl RootCaPublisher {
         }
         annotations[DESCRIPTION_ANNOTATION] = json!(DESCRIPTION);
         Some(next)
-    }
-}
-
-impl Reconciler for RootCaPublisher {
-    const NAME: &'static str = "root-ca-cert-publisher";
-
-    const KINDS: &'static [&'static str] = &["Namespace", "ConfigMap"];
-    const PRIMARY: &'static [&'static str] = &["Namespace"];
-
-    fn keys_for(&self, _cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
-        keeper_keys(kind, object, ("ConfigMap", CONFIG_MAP))
-    }
-
-    fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        if !is_active(&ctx.cache, &key.name) {
-            return Ok(Next::Done);
-        }
-        match ctx.cache.get(&Key::new("ConfigMap", &key.name, CONFIG_MAP)) {
-            None => {
-                let body = json!({
-                    "metadata": {
-                        "name": CONFIG_MAP,
-                        "annotations": {DESCRIPTION_ANNOTATION: DESCRIPTION},
-                    },
-                    "data": self.data(),
-                });
-                ensure_created(ctx, "ConfigMap", &key.name, body)
-            }
-            Some(current) => {
-                if let Some(next) = self.corrected(current) {
-                    ctx.update("ConfigMap", next)?;
-                }
-                Ok(Next::Done)
-            }
-        }
     }
 }
 

@@ -93,10 +93,7 @@ impl StatefulSetController {
             .collect();
         history.sort_by_key(revision::number);
         let next_number = history.last().map_or(1, |r| revision::number(r) + 1);
-        let collisions = set
-            .pointer("/status/collisionCount")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
+        let collisions = meta::int_at(set, "/status/collisionCount").unwrap_or(0);
         let wanted = revision::new_revision(set, next_number, collisions);
         let equivalent = history
             .iter()
@@ -272,9 +269,7 @@ impl StatefulSetController {
         pods: &[Value],
         live: &[&str],
     ) -> Result<(), ApiError> {
-        let limit = set
-            .pointer("/spec/revisionHistoryLimit")
-            .and_then(Value::as_i64)
+        let limit = meta::int_at(set, "/spec/revisionHistoryLimit")
             .unwrap_or(10)
             .max(0) as usize;
         let uid = meta::uid(set);
@@ -306,14 +301,8 @@ impl StatefulSetController {
 
 /// The ordinals the set keeps: `start` up to `start + replicas`.
 fn wanted_ordinals(set: &Value) -> std::ops::Range<i64> {
-    let start = set
-        .pointer("/spec/ordinals/start")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
-    let replicas = set
-        .pointer("/spec/replicas")
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
+    let start = meta::int_at(set, "/spec/ordinals/start").unwrap_or(0);
+    let replicas = meta::int_at(set, "/spec/replicas").unwrap_or(1);
     start..start + replicas
 }
 

@@ -373,15 +373,19 @@ impl Provisioner {
     }
 }
 
+/// What the provisioner and the expander watch: claims, volumes, classes,
+/// and the pods that mount claims.
+pub(super) const STORAGE_KINDS: &[&str] = &[
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "StorageClass",
+    "Pod",
+];
+
 impl Reconciler for Provisioner {
     const NAME: &'static str = "volumes";
 
-    const KINDS: &'static [&'static str] = &[
-        "PersistentVolumeClaim",
-        "PersistentVolume",
-        "StorageClass",
-        "Pod",
-    ];
+    const KINDS: &'static [&'static str] = STORAGE_KINDS;
     const PRIMARY: &'static [&'static str] = &["PersistentVolumeClaim", "PersistentVolume"];
 
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {

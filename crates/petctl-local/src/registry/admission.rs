@@ -34,14 +34,10 @@ pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
 /// that the pod does not have yet; a toleration with no key (or no effect)
 /// counts as one for either.
 fn default_toleration_seconds(pod: &mut Value) {
+    let have = meta::list_at(pod, "/spec/tolerations");
     let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else {
         return;
     };
-    let have: Vec<Value> = spec
-        .get("tolerations")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
     let tolerates = |taint: &str| {
         have.iter().any(|t| {
             let key = meta::str_at(t, "/key");

@@ -149,10 +149,7 @@ fn check_and_decrement(
     let name = meta::name(pdb);
     let status = &pdb["status"];
     let int = |key: &str| status[key].as_i64().unwrap_or(0);
-    let generation = pdb
-        .pointer("/metadata/generation")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
+    let generation = meta::int_at(pdb, "/metadata/generation").unwrap_or(0);
     if int("observedGeneration") < generation {
         return Err(still_processing(name));
     }
@@ -235,14 +232,8 @@ fn admit(registry: &Registry, pod: &Value, dry_run: bool) -> Result<Admitted, Ap
     };
     if !is_ready(pod) {
         let always = meta::str_at(&pdb, "/spec/unhealthyPodEvictionPolicy") == "AlwaysAllow";
-        let healthy = pdb
-            .pointer("/status/currentHealthy")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        let desired = pdb
-            .pointer("/status/desiredHealthy")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
+        let healthy = meta::int_at(&pdb, "/status/currentHealthy").unwrap_or(0);
+        let desired = meta::int_at(&pdb, "/status/desiredHealthy").unwrap_or(0);
         if always || (healthy >= desired && desired > 0) {
             return Ok(Admitted::DeleteUnchanged);
         }

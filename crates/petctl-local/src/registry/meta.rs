@@ -1,5 +1,6 @@
 //! Object metadata the server owns: uid, creationTimestamp, generation,
-//! deletion marks, and RFC 3339 timestamps.
+//! deletion marks, and RFC 3339 timestamps; reading fields of objects held
+//! as JSON, and their keys sorted as Go writes them.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -59,6 +60,46 @@ pub fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
         .pointer(pointer)
         .and_then(Value::as_str)
         .unwrap_or("")
+}
+
+/// The integer at `pointer`; None when absent or not an integer.
+pub fn int_at(object: &Value, pointer: &str) -> Option<i64> {
+    object.pointer(pointer).and_then(Value::as_i64)
+}
+
+/// A copy of the list at `pointer`; empty when absent or not a list.
+pub fn list_at(object: &Value, pointer: &str) -> Vec<Value> {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A copy of `object` with `status` in place of its own.
+pub fn with_status(object: &Value, status: Value) -> Value {
+    let mut next = object.clone();
+    if let Some(map) = next.as_object_mut() {
+        map.insert("status".into(), status);
+    }
+    next
+}
+
+/// JSON with every object's keys sorted, as Go's `json.Marshal` of a map.
+pub fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut sorted = Map::new();
+            for key in keys {
+                sorted.insert(key.clone(), canonical(&map[key]));
+            }
+            Value::Object(sorted)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
 }
 
 pub fn name(object: &Value) -> &str {
@@ -130,5 +171,14 @@ mod tests {
     fn generated_names_keep_the_prefix() {
         let name = generate_name("web-");
         assert!(name.starts_with("web-") && name.len() == 9, "{name}");
+    }
+
+    #[test]
+    fn keys_are_sorted_recursively() {
+        let value = json!({"b": 1, "a": {"d": [{"z": 1, "y": 2}], "c": 3}});
+        assert_eq!(
+            serde_json::to_string(&canonical(&value)).unwrap(),
+            r#"{"a":{"c":3,"d":[{"y":2,"z":1}]},"b":1}"#
+        );
     }
 }

@@ -26,12 +26,7 @@ impl Registry {
         default_type(kind, &mut object);
         validate::check_type(kind, &object)?;
         let namespace = validate::check_namespace(kind, namespace, &object)?;
-        let warnings = validate::decode(
-            kind,
-            &mut object,
-            options.field_validation,
-            Origin::Body(kind),
-        )?;
+        let warnings = decode_body(kind, &mut object, options.field_validation)?;
         let meta = meta::metadata_mut(&mut object)
             .ok_or_else(|| ApiError::bad_request("the body of the request is not a JSON object"))?;
         let name = meta
@@ -160,12 +155,7 @@ impl Registry {
                     Some(_) => Part::Finalize,
                     None => Part::Main,
                 };
-                let warnings = validate::decode(
-                    target.kind,
-                    &mut body,
-                    options.field_validation,
-                    Origin::Body(target.kind),
-                )?;
+                let warnings = decode_body(target.kind, &mut body, options.field_validation)?;
                 self.write(target, part, options, |_| {
                     Ok((body.clone(), warnings.clone()))
                 })
@@ -282,6 +272,16 @@ impl Registry {
 
 fn object_clone_for_status(map: &serde_json::Map<String, Value>) -> Value {
     Value::Object(map.clone())
+}
+
+/// A request's body checked against its kind's schema, unknown fields
+/// handled as `fieldValidation` asks; the warnings to answer with.
+pub(super) fn decode_body(
+    kind: &KindInfo,
+    object: &mut Value,
+    mode: super::FieldValidation,
+) -> Result<Vec<String>, ApiError> {
+    validate::decode(kind, object, mode, Origin::Body(kind))
 }
 
 pub(super) fn name_mismatch(body: &str, url: &str) -> ApiError {

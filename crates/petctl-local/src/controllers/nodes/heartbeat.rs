@@ -56,11 +56,7 @@ impl Heartbeat {
                 }
             }
         }
-        let mut next = node.clone();
-        if let Some(map) = next.as_object_mut() {
-            map.insert("status".into(), fresh);
-        }
-        let written = ctx.update_status("Node", next)?;
+        let written = ctx.update_status("Node", meta::with_status(node, fresh))?;
         events::normal(
             ctx,
             &written,

@@ -125,11 +125,7 @@ impl Lifecycle {
 fn unknown(node: &Value) -> Value {
     let now = meta::now();
     let mut next = node.clone();
-    let old: Vec<Value> = node
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let old: Vec<Value> = meta::list_at(node, "/status/conditions");
     let mut conditions: Vec<Value> = old
         .iter()
         .filter(|c| !CONDITIONS.contains(&meta::str_at(c, "/type")))
@@ -157,11 +153,7 @@ fn unknown(node: &Value) -> Value {
 /// The node with the unreachable taints added (NoSchedule, and NoExecute
 /// with its timeAdded) or taken away; None when they already are so.
 fn with_taints(node: &Value, unreachable: bool) -> Option<Value> {
-    let taints: Vec<Value> = node
-        .pointer("/spec/taints")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let taints = meta::list_at(node, "/spec/taints");
     let has = |effect: &str| {
         taints
             .iter()

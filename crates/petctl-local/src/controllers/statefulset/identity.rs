@@ -18,10 +18,7 @@ pub fn pod_name(set: &str, ordinal: i64) -> String {
 
 /// The set's claim templates (PetSets and StatefulSets alike).
 pub fn claim_templates(set: &Value) -> Vec<Value> {
-    set.pointer("/spec/volumeClaimTemplates")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+    meta::list_at(set, "/spec/volumeClaimTemplates")
 }
 
 /// `getPersistentVolumeClaims`: one claim per template, named
@@ -117,11 +114,7 @@ fn reference(api_version: &str, kind: &str, owner: &Value) -> Value {
 pub fn claim_owner_refs(set: &Value, pod: &Value, condemned: bool, claim: &Value) -> Vec<Value> {
     let set_uid = meta::uid(set);
     let pod_uid = meta::uid(pod);
-    let mut refs: Vec<Value> = claim
-        .pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let mut refs: Vec<Value> = meta::list_at(claim, "/metadata/ownerReferences");
     refs.retain(|r| {
         let uid = meta::str_at(r, "/uid");
         uid != set_uid && uid != pod_uid

@@ -10,28 +10,11 @@ use crate::registry::meta;
 /// The label a ControllerRevision carries with its hash.
 pub const HASH_LABEL: &str = "controller.kubernetes.io/hash";
 
-/// JSON with every object's keys sorted, as Go's `json.Marshal` of a map.
-pub fn canonical(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let mut sorted = Map::new();
-            for key in keys {
-                sorted.insert(key.clone(), canonical(&map[key]));
-            }
-            Value::Object(sorted)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
-        other => other.clone(),
-    }
-}
-
 /// `getPatch`: `{"spec":{"template":{…,"$patch":"replace"}}}`.
 pub fn patch(set: &Value) -> Value {
     let mut template = template_at(set, "/spec/template");
     template.insert("$patch".into(), json!("replace"));
-    canonical(&json!({"spec": {"template": template}}))
+    meta::canonical(&json!({"spec": {"template": template}}))
 }
 
 /// The template a revision's patch re-applies.
@@ -183,14 +166,5 @@ mod tests {
         let name = revision_name(&"x".repeat(80), "abcdefghij");
         assert_eq!(name.len(), 63);
         assert!(name.ends_with("-abcdefghij"));
-    }
-
-    #[test]
-    fn keys_are_sorted_recursively() {
-        let value = json!({"b": 1, "a": {"d": [{"z": 1, "y": 2}], "c": 3}});
-        assert_eq!(
-            serde_json::to_string(&canonical(&value)).unwrap(),
-            r#"{"a":{"c":3,"d":[{"y":2,"z":1}]},"b":1}"#
-        );
     }
 }

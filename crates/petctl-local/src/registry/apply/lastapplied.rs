@@ -6,7 +6,7 @@
 //! them, and keeps that annotation in step with what it applied, so that
 //! a later client-side `kubectl apply` computes its three-way patch from it.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::fieldset::FieldSet;
 use super::typed::Typed;
@@ -77,7 +77,7 @@ pub fn refresh(object: &mut Value, config: &Value) {
 /// sorted, compact, `<`, `>`, `&`, U+2028 and U+2029 escaped, and a
 /// newline at the end — the bytes kubectl's client-side apply writes too.
 pub fn go_json(value: &Value) -> String {
-    let text = serde_json::to_string(&sorted(value)).unwrap_or_default();
+    let text = serde_json::to_string(&meta::canonical(value)).unwrap_or_default();
     let mut out = String::with_capacity(text.len() + 1);
     for c in text.chars() {
         match c {
@@ -91,22 +91,6 @@ pub fn go_json(value: &Value) -> String {
     }
     out.push('\n');
     out
-}
-
-fn sorted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let mut out = Map::new();
-            for key in keys {
-                out.insert(key.clone(), sorted(&map[key]));
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-        other => other.clone(),
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use super::managed::{Managed, Manager, Operation};
 use super::updater::Updater;
+use crate::registry::error::ApiError;
 use crate::registry::strategy::Part;
 
 const NOW: &str = "2026-12-02T10:00:00Z";
@@ -21,11 +22,42 @@ fn updater() -> Updater {
     Updater::new("StatefulSet", true, Part::Main)
 }
 
+/// A manager applying through one updater, at NOW.
+struct Applier {
+    updater: Updater,
+    manager: Manager,
+}
+
+impl Applier {
+    fn new(updater: Updater, manager: &str) -> Applier {
+        let manager = applier(manager);
+        Applier { updater, manager }
+    }
+
+    fn apply(&self, live: &Value, config: &Value, managed: &mut Managed, force: bool) -> Value {
+        let me = &self.manager;
+        self.updater
+            .apply(live, config, managed, me, force, NOW)
+            .unwrap()
+    }
+
+    /// An unforced apply that must be refused as a 409 conflict; `managed`
+    /// is left as it was.
+    fn conflict(&self, live: &Value, config: &Value, managed: &Managed) -> ApiError {
+        let mut scratch = managed.clone();
+        let me = &self.manager;
+        let err = self
+            .updater
+            .apply(live, config, &mut scratch, me, false, NOW)
+            .unwrap_err();
+        assert_eq!(err.code, 409);
+        err
+    }
+}
+
 /// `manager`'s apply of `config` to `live`, unforced, at NOW.
 fn apply_as(live: &Value, config: &Value, managed: &mut Managed, manager: &str) -> Value {
-    updater()
-        .apply(live, config, managed, &applier(manager), false, NOW)
-        .unwrap()
+    Applier::new(updater(), manager).apply(live, config, managed, false)
 }
 
 fn config(replicas: i64, image: &str) -> Value {
@@ -59,20 +91,10 @@ fn an_applier_owns_exactly_what_it_applied() {
 
 #[test]
 fn a_second_applier_conflicts_unless_forced_then_owns_the_field() {
-    let updater = updater();
     let mut managed = Managed::default();
     let live = apply_as(&json!({}), &config(3, "nginx:1"), &mut managed, "kubectl");
-    let err = updater
-        .apply(
-            &live,
-            &config(5, "nginx:1"),
-            &mut managed.clone(),
-            &applier("ops"),
-            false,
-            NOW,
-        )
-        .unwrap_err();
-    assert_eq!(err.code, 409);
+    let ops = Applier::new(updater(), "ops");
+    let err = ops.conflict(&live, &config(5, "nginx:1"), &managed);
     assert_eq!(
         err.message,
         "Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas"
@@ -84,16 +106,7 @@ fn a_second_applier_conflicts_unless_forced_then_owns_the_field() {
         fields(&shared, &applier("ops")),
         fields(&shared, &applier("kubectl"))
     );
-    let forced = updater
-        .apply(
-            &live,
-            &config(5, "nginx:1"),
-            &mut managed,
-            &applier("ops"),
-            true,
-            NOW,
-        )
-        .unwrap();
+    let forced = ops.apply(&live, &config(5, "nginx:1"), &mut managed, true);
     assert_eq!(forced["spec"]["replicas"], 5);
     let kubectl = fields(&managed, &applier("kubectl"));
     assert_eq!(kubectl["f:spec"].get("f:replicas"), None);
@@ -202,18 +215,8 @@ fn conflicts_on_allowed_fields_are_taken_as_if_forced_others_still_conflict() {
     let mut replicas = super::fieldset::FieldSet::default();
     replicas.insert(&["f:spec".to_string(), "f:replicas".to_string()]);
     // Allowed replicas, but the image conflicts too: only the image is named.
-    let err = updater()
-        .allowing(replicas.clone())
-        .apply(
-            &live,
-            &config(5, "nginx:2"),
-            &mut managed.clone(),
-            &applier("kubectl"),
-            false,
-            NOW,
-        )
-        .unwrap_err();
-    assert_eq!(err.code, 409);
+    let kubectl = Applier::new(updater().allowing(replicas), "kubectl");
+    let err = kubectl.conflict(&live, &config(5, "nginx:2"), &managed);
     assert!(
         err.message.contains("Apply failed with 1 conflict"),
         "{}",
@@ -221,17 +224,7 @@ fn conflicts_on_allowed_fields_are_taken_as_if_forced_others_still_conflict() {
     );
     assert!(err.message.ends_with(".image"), "{}", err.message);
     // Replicas alone: taken over.
-    let merged = updater()
-        .allowing(replicas)
-        .apply(
-            &live,
-            &config(5, "nginx:1"),
-            &mut managed,
-            &applier("kubectl"),
-            false,
-            NOW,
-        )
-        .unwrap();
+    let merged = kubectl.apply(&live, &config(5, "nginx:1"), &mut managed, false);
     assert_eq!(merged["spec"]["replicas"], 5);
     assert_eq!(
         fields(&managed, &applier("kubectl-client-side-apply"))["f:spec"].get("f:replicas"),

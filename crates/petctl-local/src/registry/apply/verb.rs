@@ -11,8 +11,8 @@ use super::lastapplied;
 use super::managed::{Managed, Manager, Operation};
 use crate::registry::error::ApiError;
 use crate::registry::strategy::Part;
-use crate::registry::validate::{self, Origin};
 use crate::registry::{meta, scale, PatchType, Registry, Target, WriteOptions, Written};
+use crate::registry::{validate, verbs};
 
 /// Decodes an apply body (`yaml.Unmarshal` in handlers/patch.go).
 fn decode(body: &[u8]) -> Result<Value, ApiError> {
@@ -56,7 +56,7 @@ impl Registry {
         let mut config = decode(body)?;
         let body_name = meta::name(&config).to_string();
         if !body_name.is_empty() && body_name != target.name {
-            return Err(super::super::verbs::name_mismatch(&body_name, &target.name));
+            return Err(verbs::name_mismatch(&body_name, &target.name));
         }
         if is_scale {
             check_object_type(&config, "autoscaling/v1", "Scale")?;
@@ -66,12 +66,7 @@ impl Registry {
             check_object_type(&config, &kind.api_version(), kind.kind)?;
             validate::check_namespace(kind, &target.namespace, &config)?;
         }
-        let warnings = validate::decode(
-            kind,
-            &mut config,
-            options.field_validation,
-            Origin::Body(kind),
-        )?;
+        let warnings = verbs::decode_body(kind, &mut config, options.field_validation)?;
         let me = Manager {
             name: options.manager.field_manager.clone().unwrap_or_default(),
             operation: Operation::Apply,
