@@ -16,6 +16,11 @@ const VIEW_VERBS: [&str; 3] = ["get", "list", "watch"];
 /// names it.
 pub fn verb(method: &Method, path: &ResourcePath, watch: bool) -> &'static str {
     let named = path.name.is_some();
+    // A WebSocket exec or attach is a GET, authorized as the create it is
+    // (apiserver's AuthorizePodWebsocketUpgradeCreatePermission, 1.31+).
+    if named && matches!(path.subresource.as_deref(), Some("exec" | "attach")) {
+        return "create";
+    }
     match *method {
         Method::GET | Method::HEAD if watch => "watch",
         Method::GET | Method::HEAD if named => "get",
