@@ -333,6 +333,7 @@ fn serve(
             config.controllers.clone(),
             opened.ca_pem.clone(),
         );
+        exec::spawn_cleanup(app.clone());
         let _ = started.send(Ok((url, seed)));
         listener::serve(
             listener,

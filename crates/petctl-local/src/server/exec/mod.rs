@@ -72,6 +72,7 @@ impl Request {
                 // (pkg/kubelet/cri/streaming/remotecommand/httpstream.go, `NewOptions`).
                 stderr: flag("stderr") && !flag("tty"),
                 tty: flag("tty"),
+                attach,
             },
         }
     }
@@ -337,4 +338,28 @@ fn interrupted(app: &App, pod: &Value) -> impl std::future::Future<Output = Inte
             }
         }
     }
+}
+
+/// Removes a pod's sandbox files (its emptyDirs among them) once the pod
+/// is gone, as the kubelet cleans up orphaned pod directories.
+pub fn spawn_cleanup(app: Arc<App>) {
+    let mut live = app.registry.store().subscribe();
+    let mut shutdown = app.shutdown.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                event = live.recv() => match event {
+                    Ok(e) if e.event_type == EventType::Deleted && e.key.resource == "pods" => {
+                        let dir = sandbox::pod_dir(&app.state_root, meta::uid(&e.object));
+                        if dir.exists() {
+                            let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
+                        }
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
 }

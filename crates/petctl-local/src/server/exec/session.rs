@@ -25,6 +25,8 @@ pub struct Streams {
     pub stdout: bool,
     pub stderr: bool,
     pub tty: bool,
+    /// Attach, not exec: the exit code is not the stream's to report.
+    pub attach: bool,
 }
 
 /// Why a session ended before its process did.
@@ -115,7 +117,13 @@ where
         }
     }
     let exit = exited.unwrap_or(Exit::Code(0));
-    finish(&mut sink, protocol, &exit, &spec.command).await;
+    // An attached stream just ends with its process: the kubelet reports
+    // success, and the exit code reaches kubectl through the pod's status.
+    let shown = match (&exit, streams.attach) {
+        (Exit::Code(_), true) => Exit::Code(0),
+        _ => exit.clone(),
+    };
+    finish(&mut sink, protocol, &shown, &spec.command).await;
     Some(exit)
 }
 
