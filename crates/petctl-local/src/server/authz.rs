@@ -119,6 +119,13 @@ mod tests {
         assert_eq!(verb(&Method::PATCH, &named, false), "patch");
         assert_eq!(verb(&Method::DELETE, &named, false), "delete");
         assert_eq!(verb(&Method::DELETE, &list, false), "deletecollection");
+        // A WebSocket exec is a GET, authorized as create.
+        let exec = at("pods", Some("default"), Some("web-0"), Some("exec"));
+        assert_eq!(verb(&Method::GET, &exec, false), "create");
+        assert_eq!(
+            authorize(&viewer(), "create", &exec).unwrap_err().message,
+            r#"pods "web-0" is forbidden: User "alice" cannot create resource "pods/exec" in API group "" in the namespace "default""#
+        );
     }
 
     #[test]

@@ -69,3 +69,16 @@ impl Sizer {
         rustix::termios::tcsetwinsize(&self.0, size).map_err(io::Error::from)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn resizing_sets_the_terminals_size() {
+        let (pty, _stdio) = Pty::open().unwrap();
+        pty.sizer().unwrap().resize(132, 43).unwrap();
+        let size = rustix::termios::tcgetwinsize(&pty.size).unwrap();
+        assert_eq!((size.ws_col, size.ws_row), (132, 43));
+    }
+}
