@@ -3,7 +3,7 @@
 //! verbatim, exit codes, stdin, stderr, a terminal, attach through
 //! `kubectl run --rm`, SPDY-only kubectl 1.27, and a viewer's 403.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -321,9 +321,14 @@ impl Terminal {
         let mut stdout = child.stdout.take().expect("stdout");
         let (tx, output) = mpsc::channel();
         std::thread::spawn(move || {
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut chunk) {
-                if n == 0 || tx.send(chunk[..n].to_vec()).is_err() {
+            let mut reader = std::io::BufReader::new(&mut stdout);
+            loop {
+                let chunk = match reader.fill_buf() {
+                    Ok([]) | Err(_) => return,
+                    Ok(chunk) => chunk.to_vec(),
+                };
+                reader.consume(chunk.len());
+                if tx.send(chunk).is_err() {
                     return;
                 }
             }

@@ -26,9 +26,17 @@ pub struct Spec {
     /// The container's volumeMounts.
     pub mounts: Vec<Bind>,
     pub env: Vec<(String, String)>,
+    /// Where it starts: the container's workingDir, else `/`.
     pub working_dir: Option<String>,
+    /// The host's program of that name and its arguments.
     pub command: Vec<String>,
+    /// On a pseudo-terminal of its own, which is its controlling one.
     pub tty: bool,
+}
+
+/// Where the per-pod files live: `<state>/pods/<uid>`.
+pub fn pod_dir(state: &std::path::Path, uid: &str) -> PathBuf {
+    state.join("pods").join(uid)
 }
 
 /// Whether this server can run sandboxes: decided once, at startup.
@@ -77,9 +85,4 @@ impl Availability {
             )),
         }
     }
-}
-
-/// Where the per-pod files live: `<state>/pods/<uid>`.
-pub fn pod_dir(state: &std::path::Path, uid: &str) -> PathBuf {
-    state.join("pods").join(uid)
 }

@@ -16,6 +16,7 @@ use super::App;
 use crate::controllers::kubelet::{EXIT_AFTER_ANNOTATION, EXIT_CODE_ANNOTATION};
 use crate::registry::error::ApiError;
 use crate::registry::{meta, PatchType, Target, WriteOptions};
+use petctl_model::json::strings;
 use petctl_model::kinds;
 
 fn flag(container: &Value, field: &str) -> bool {
@@ -25,17 +26,11 @@ fn flag(container: &Value, field: &str) -> bool {
 /// The container's process: its command and args (busybox's default
 /// command, `sh`, when it has neither).
 pub fn command(container: &Value) -> Vec<String> {
-    let list = |field: &str| -> Vec<String> {
-        container
-            .get(field)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect()
-    };
-    let command: Vec<String> = list("command").into_iter().chain(list("args")).collect();
+    let command: Vec<String> = strings(container, "/command")
+        .into_iter()
+        .chain(strings(container, "/args"))
+        .map(str::to_string)
+        .collect();
     if command.is_empty() {
         vec!["sh".to_string()]
     } else {
