@@ -224,28 +224,135 @@ fn kubectl_run_it_attaches_to_the_container_and_rm_leaves_no_pod() {
 }
 
 #[test]
-fn spdy_only_kubectl_1_27_gets_a_clear_error_at_once() {
-    let Some(k) = cluster() else { return };
-    let old = Path::new("/usr/lib/google-cloud-sdk/bin/kubectl.1.27");
-    if !old.exists() {
-        eprintln!("skipping: {} is not installed", old.display());
+fn a_session_outlives_the_connection_timeouts_and_dies_with_its_client_or_pod() {
+    if !sandbox_or_skip() {
         return;
     }
-    let started = Instant::now();
-    let mut cmd = Command::new("timeout");
-    cmd.arg("30")
-        .arg(old)
-        .args(["exec", "web-0", "--", "hostname"])
-        .env("KUBECONFIG", k.server.kubeconfig());
-    let out = cmd.output().expect("run kubectl 1.27");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let mut flags = FAST_SIM.to_vec();
+    flags.extend(["--idle-timeout", "1s", "--header-timeout", "1s"]);
+    let Some(k) = Cluster::start(&flags) else {
+        return;
+    };
+    k.ok(&["create", "-f", "examples/petset.yaml"]);
+    k.wait_ready(&["web-0", "web-1"]);
+    // An upgraded connection is no longer the header or idle clock's.
+    let slow = "read line; sleep 2; echo \"$line\"";
+    let echoed = k.ok_in(&["exec", "-i", "web-0", "--", "sh", "-c", slow], "late\n");
+    assert_eq!(echoed, "late\n");
+
+    // The client goes: the process tree goes. The command holds a FIFO in
+    // the pet's volume open; its end is the test's EOF.
+    let claim = k.json(&["pvc", "www-web-0"]);
+    let volume = claim["spec"]["volumeName"].as_str().unwrap().to_string();
+    let pv = k.json(&["pv", &volume]);
+    let fifo = Path::new(pv["spec"]["hostPath"]["path"].as_str().unwrap()).join("held");
+    let status = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(status.success());
+    let hold = "exec sleep 301 > /usr/share/nginx/html/held";
+    let mut client = spawn(&k, &["exec", "web-0", "--", "sh", "-c", hold]);
+    let closed = held_until_closed(&fifo);
+    client.kill().expect("kill kubectl");
+    let _ = client.wait();
+    closed
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the sandboxed process outlived its client");
+
+    // The pod goes: the session ends with the reason.
+    let started = "echo started; exec sleep 302";
+    let mut client = spawn(&k, &["exec", "web-1", "--", "sh", "-c", started]);
+    let stdout = crate::support::lines_of(client.stdout.take().expect("stdout"));
+    let ended = crate::support::lines_of(client.stderr.take().expect("stderr"));
     assert_eq!(
-        stderr,
-        "Error from server (BadRequest): this local control plane serves exec and attach over WebSocket only, \
-         not SPDY/3.1: use kubectl 1.30 or newer, or set KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true with kubectl 1.29\n"
+        stdout.recv_timeout(Duration::from_secs(30)).as_deref(),
+        Ok("started")
     );
-    assert!(started.elapsed() < Duration::from_secs(10));
+    k.ok(&["delete", "pod", "web-1", "--wait=false"]);
+    let line = ended
+        .recv_timeout(Duration::from_secs(30))
+        .expect("kubectl exec outlived its pod");
+    assert_eq!(line, "error: the pod was deleted");
+    assert_eq!(client.wait().unwrap().code(), Some(1));
+}
+
+/// kubectl with `args`, left running with its stdout and stderr piped.
+fn spawn(k: &Cluster, args: &[&str]) -> Child {
+    Command::new("kubectl")
+        .args(args)
+        .env("KUBECONFIG", k.server.kubeconfig())
+        .env("HOME", k.server.dir.path().join("kubectl-home"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kubectl")
+}
+
+/// Opens `fifo` for reading (once a writer has it) and reports when every
+/// writer has closed it.
+fn held_until_closed(fifo: &Path) -> mpsc::Receiver<()> {
+    let (opened_tx, opened) = mpsc::channel();
+    let (closed_tx, closed) = mpsc::channel();
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        let mut reader = std::fs::File::open(&fifo).expect("open the fifo");
+        let _ = opened_tx.send(());
+        let _ = std::io::Read::read_to_end(&mut reader, &mut Vec::new());
+        let _ = closed_tx.send(());
+    });
+    opened
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the sandboxed process never opened the fifo");
+    closed
+}
+
+#[test]
+fn spdy_only_kubectl_1_27_and_1_29_get_a_clear_error_at_once() {
+    let Some(k) = cluster() else { return };
+    let run = |version: &str, websockets: bool| {
+        let old = Path::new("/usr/lib/google-cloud-sdk/bin").join(format!("kubectl.{version}"));
+        if !old.exists() {
+            eprintln!("skipping: {} is not installed", old.display());
+            return None;
+        }
+        let started = Instant::now();
+        let mut cmd = Command::new("timeout");
+        cmd.arg("30")
+            .arg(&old)
+            .args(["exec", "web-0", "--", "hostname"])
+            .env("KUBECONFIG", k.server.kubeconfig())
+            .env("HOME", k.server.dir.path().join("kubectl-home"));
+        if websockets {
+            cmd.env("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "true");
+        }
+        let out = cmd.output().expect("run an older kubectl");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "kubectl {version} hung"
+        );
+        Some(out)
+    };
+    for version in ["1.27", "1.29"] {
+        let Some(out) = run(version, false) else {
+            continue;
+        };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{version}: {stderr}");
+        assert_eq!(
+            stderr,
+            "Error from server (BadRequest): this local control plane serves exec and attach over WebSocket only, \
+             not SPDY/3.1: use kubectl 1.30 or newer, or set KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true with kubectl 1.29\n",
+            "{version}"
+        );
+    }
+    // kubectl 1.29 speaks WebSocket when asked to.
+    if let Some(out) = run("1.29", true) {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            (out.status.code(), out.stdout.as_slice()),
+            (Some(0), &b"web-0\n"[..]),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]
