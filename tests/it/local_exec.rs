@@ -176,6 +176,59 @@ fn exec_carries_exit_codes_stdin_stderr_and_a_terminal() {
 }
 
 #[test]
+fn an_empty_dir_env_and_working_dir_are_the_containers_and_a_pending_pod_refuses() {
+    if !sandbox_or_skip() {
+        return;
+    }
+    let Some(k) = Cluster::start(FAST_SIM) else {
+        return;
+    };
+    let overrides = r#"{"spec": {"containers": [{
+        "name": "scratch", "image": "busybox", "command": ["sleep", "3600"],
+        "workingDir": "/cache",
+        "env": [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+        "volumeMounts": [{"name": "cache", "mountPath": "/cache"}]
+    }], "volumes": [{"name": "cache", "emptyDir": {}}]}}"#;
+    let flag = format!("--overrides={overrides}");
+    k.ok(&["run", "scratch", "--image", "busybox", &flag]);
+    k.wait_ready(&["scratch"]);
+    let write = "echo kept > note; pwd; echo $POD_NAME";
+    assert_eq!(
+        k.ok(&["exec", "scratch", "--", "sh", "-c", write]),
+        "/cache\nscratch\n"
+    );
+    assert_eq!(
+        k.ok(&["exec", "scratch", "--", "cat", "/cache/note"]),
+        "kept\n"
+    );
+    let pod = k.json(&["pod", "scratch"]);
+    let uid = pod["metadata"]["uid"].as_str().unwrap();
+    let backing = k
+        .server
+        .state_dir()
+        .join("pods")
+        .join(uid)
+        .join("volumes/cache/note");
+    assert_eq!(std::fs::read_to_string(&backing).unwrap(), "kept\n");
+
+    // A pod no node takes has no kubelet to ask.
+    let pending = r#"{"spec": {"nodeSelector": {"petctl.test/none": "x"}}}"#;
+    k.ok(&[
+        "run",
+        "pending",
+        "--image",
+        "busybox",
+        &format!("--overrides={pending}"),
+    ]);
+    let refused = k.run(&["exec", "pending", "--", "true"]);
+    assert_eq!(
+        refused.stderr,
+        "Error from server (BadRequest): pod pending does not have a host assigned\n",
+        "{refused}"
+    );
+}
+
+#[test]
 fn kubectl_run_it_attaches_to_the_container_and_rm_leaves_no_pod() {
     if !sandbox_or_skip() {
         return;
