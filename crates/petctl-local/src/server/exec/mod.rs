@@ -261,7 +261,12 @@ fn prepare(
         ("hostname", format!("{hostname}\n")),
     ] {
         let path = etc.join(name);
-        std::fs::write(&path, text).map_err(|e| failed(name, &e))?;
+        // Atomically, so a running sandbox of the pod never reads half a
+        // file; only when it changed (the pod's IP, the DNS server).
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            crate::state::write_atomically(&path, text.as_bytes(), 0o644)
+                .map_err(|e| failed(name, &format!("{e:#}")))?;
+        }
         files.push(Bind {
             source: path,
             target: PathBuf::from("/etc").join(name),
