@@ -17,13 +17,18 @@ use crate::support::{petctl_at, petctl_in, scale_wait, FAST_SIM};
 /// The guide's set, Ready; None when kubectl or the sandbox is missing
 /// and the user opted out.
 fn cluster() -> Option<Cluster> {
-    if !sandbox_or_skip() {
-        return None;
-    }
-    let k = Cluster::start(FAST_SIM)?;
+    let k = sandboxed(FAST_SIM)?;
     k.ok(&["create", "-f", "examples/petset.yaml"]);
     k.wait_ready(&["web-0", "web-1"]);
     Some(k)
+}
+
+/// A server started with `flags`, when kubectl and the sandbox are there.
+fn sandboxed(flags: &[&str]) -> Option<Cluster> {
+    if !sandbox_or_skip() {
+        return None;
+    }
+    Cluster::start(flags)
 }
 
 /// bubblewrap runs exec's sandboxes; a missing one fails the test unless
@@ -173,14 +178,19 @@ fn exec_carries_exit_codes_stdin_stderr_and_a_terminal() {
     terminal.send("test -t 0 && echo on-a-terminal; exit 4\n");
     terminal.expect("on-a-terminal\r\n");
     assert_eq!(terminal.finish(), 4);
+
+    // kubectl's terminal size reaches the pet's (channel 4).
+    let mut terminal = Terminal::sized(&k, "exec -it web-0 -- sh", "rows 40 cols 100");
+    terminal.expect("# ");
+    terminal.send("stty size\n");
+    terminal.expect("40 100\r\n");
+    terminal.send("exit\n");
+    assert_eq!(terminal.finish(), 0);
 }
 
 #[test]
 fn an_empty_dir_env_and_working_dir_are_the_containers_and_a_pending_pod_refuses() {
-    if !sandbox_or_skip() {
-        return;
-    }
-    let Some(k) = Cluster::start(FAST_SIM) else {
+    let Some(k) = sandboxed(FAST_SIM) else {
         return;
     };
     let overrides = r#"{"spec": {"containers": [{
@@ -230,10 +240,7 @@ fn an_empty_dir_env_and_working_dir_are_the_containers_and_a_pending_pod_refuses
 
 #[test]
 fn kubectl_run_it_attaches_to_the_container_and_rm_leaves_no_pod() {
-    if !sandbox_or_skip() {
-        return;
-    }
-    let Some(k) = Cluster::start(FAST_SIM) else {
+    let Some(k) = sandboxed(FAST_SIM) else {
         return;
     };
     let mut terminal = Terminal::start(
@@ -278,12 +285,9 @@ fn kubectl_run_it_attaches_to_the_container_and_rm_leaves_no_pod() {
 
 #[test]
 fn a_session_outlives_the_connection_timeouts_and_dies_with_its_client_or_pod() {
-    if !sandbox_or_skip() {
-        return;
-    }
     let mut flags = FAST_SIM.to_vec();
     flags.extend(["--idle-timeout", "1s", "--header-timeout", "1s"]);
-    let Some(k) = Cluster::start(&flags) else {
+    let Some(k) = sandboxed(&flags) else {
         return;
     };
     k.ok(&["create", "-f", "examples/petset.yaml"]);
@@ -461,13 +465,24 @@ struct Terminal {
 
 impl Terminal {
     fn start(k: &Cluster, args: &str) -> Self {
+        Self::sized(k, args, "")
+    }
+
+    /// kubectl ARGS on a terminal first given `stty` SIZE (`rows 40 cols
+    /// 100`), so kubectl has a size to send.
+    fn sized(k: &Cluster, args: &str, size: &str) -> Self {
         let kubectl = crate::support::kubectl_or_skip("terminal").expect("kubectl");
+        let stty = if size.is_empty() {
+            String::new()
+        } else {
+            format!("stty {size}; ")
+        };
         let home = k.server.dir.path().join("kubectl-home");
         let _ = std::fs::create_dir_all(&home);
         let mut child = Command::new("script")
             .args([
                 "-qec",
-                &format!("{} {args}", kubectl.display()),
+                &format!("{stty}{} {args}", kubectl.display()),
                 "/dev/null",
             ])
             .env("KUBECONFIG", k.server.kubeconfig())

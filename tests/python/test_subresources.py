@@ -18,11 +18,11 @@ from kubernetes.stream import stream
 from objects import pet_set, stateful_set, unique
 
 
-def wait_for_set(apps, namespace, name, condition, timeout=20):
-    """Waits on a watch of the set until `condition(set)` holds."""
+def wait_for(list_objects, what, namespace, name, condition, timeout=20):
+    """Waits on a watch of the object until `condition(object)` holds."""
     w = watch.Watch()
     for event in w.stream(
-        apps.list_namespaced_stateful_set,
+        list_objects,
         namespace,
         field_selector=f"metadata.name={name}",
         timeout_seconds=timeout,
@@ -30,7 +30,14 @@ def wait_for_set(apps, namespace, name, condition, timeout=20):
         if event["type"] != "BOOKMARK" and condition(event["object"]):
             w.stop()
             return event["object"]
-    pytest.fail(f"statefulset {namespace}/{name}: condition not met within {timeout} s")
+    pytest.fail(f"{what} {namespace}/{name}: condition not met within {timeout} s")
+
+
+def wait_for_set(apps, namespace, name, condition, timeout=20):
+    """Waits on a watch of the set until `condition(set)` holds."""
+    return wait_for(
+        apps.list_namespaced_stateful_set, "statefulset", namespace, name, condition, timeout
+    )
 
 
 @pytest.fixture
@@ -209,27 +216,15 @@ def bubblewrap_or_skip():
     )
 
 
-def wait_for_ready_pod(core, namespace, name, timeout=20):
-    """Waits on a watch of the pod until it is Ready."""
-    w = watch.Watch()
-    for event in w.stream(
-        core.list_namespaced_pod,
-        namespace,
-        field_selector=f"metadata.name={name}",
-        timeout_seconds=timeout,
-    ):
-        pod = event["object"]
-        conditions = (pod.status and pod.status.conditions) or []
-        if any(c.type == "Ready" and c.status == "True" for c in conditions):
-            w.stop()
-            return pod
-    pytest.fail(f"pod {namespace}/{name}: not Ready within {timeout} s")
+def is_ready(pod):
+    conditions = (pod.status and pod.status.conditions) or []
+    return any(c.type == "Ready" and c.status == "True" for c in conditions)
 
 
 def test_exec_through_stream_carries_stdout_stderr_and_the_exit_code(core, namespace, sts):
     bubblewrap_or_skip()
     pod = f"{sts}-0"
-    wait_for_ready_pod(core, namespace, pod)
+    wait_for(core.list_namespaced_pod, "pod", namespace, pod, is_ready)
     # The client speaks v4.channel.k8s.io: the exit code is a Status cause.
     session = stream(
         core.connect_get_namespaced_pod_exec,

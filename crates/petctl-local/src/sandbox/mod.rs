@@ -34,6 +34,22 @@ pub struct Spec {
     pub tty: bool,
 }
 
+/// Why bubblewrap could not build a sandbox, and what would let it.
+fn refusal(stderr: &str, root: bool) -> String {
+    let why = format!(
+        "bubblewrap cannot create the pod's namespaces here ({})",
+        stderr.trim()
+    );
+    if root {
+        format!("{why}: the kernel refuses them even to root")
+    } else {
+        format!(
+            "{why}: run the server as root, or allow unprivileged user namespaces \
+             (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0)"
+        )
+    }
+}
+
 /// Where the per-pod files live: `<state>/pods/<uid>`.
 pub fn pod_dir(state: &std::path::Path, uid: &str) -> PathBuf {
     state.join("pods").join(uid)
@@ -74,15 +90,29 @@ impl Availability {
         let root = rustix::process::geteuid().is_root();
         match probe {
             Ok(out) if out.status.success() => Availability::Ready,
-            Ok(out) => Availability::Unavailable(format!(
-                "bubblewrap cannot create the pod's namespaces here ({}; {}): run the server as root \
-                 or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)",
-                String::from_utf8_lossy(&out.stderr).trim(),
-                if root { "as root" } else { "not root" }
-            )),
+            Ok(out) => {
+                Availability::Unavailable(refusal(&String::from_utf8_lossy(&out.stderr), root))
+            }
             Err(err) => Availability::Unavailable(format!(
                 "bubblewrap (bwrap) is not installed ({err}); install the bubblewrap package"
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_refusal_says_why_and_what_would_help() {
+        let denied = "bwrap: No permissions to creating new namespace";
+        assert_eq!(
+            super::refusal(&format!("{denied}\n"), false),
+            format!(
+                "bubblewrap cannot create the pod's namespaces here ({denied}): run the server as root, \
+                 or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, \
+                 or kernel.apparmor_restrict_unprivileged_userns=0)"
+            )
+        );
+        assert!(super::refusal(denied, true).ends_with("the kernel refuses them even to root"));
     }
 }
