@@ -157,6 +157,11 @@ fn exec_carries_exit_codes_stdin_stderr_and_a_terminal() {
         (0, "out\n", "err\n"),
         "{both}"
     );
+    // The pod's /tmp outlives one exec: kubectl cp (tar through exec) lands.
+    k.ok(&["cp", "examples/petset.yaml", "web-0:/tmp/petset.yaml"]);
+    let copied = k.ok(&["exec", "web-0", "--", "cat", "/tmp/petset.yaml"]);
+    let local = std::fs::read_to_string(crate::support::repo_root().join("examples/petset.yaml"));
+    assert_eq!(copied, local.unwrap());
     // Errors before the stream opens are the apiserver's.
     let missing = k.run(&["exec", "nope", "--", "true"]);
     assert_eq!(

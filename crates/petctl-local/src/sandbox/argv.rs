@@ -98,7 +98,11 @@ pub fn argv(spec: &Spec, host: &dyn HostFs) -> Vec<String> {
     for dir in SYSTEM_DIRS {
         expose(Path::new(dir), &rebuilt, host, &mut args);
     }
-    args.extend(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"].map(str::to_string));
+    args.extend(["--proc", "/proc", "--dev", "/dev"].map(str::to_string));
+    match &spec.tmp {
+        Some(dir) => args.extend(["--bind".into(), dir.display().to_string(), "/tmp".into()]),
+        None => args.extend(["--tmpfs", "/tmp"].map(str::to_string)),
+    }
     for bind in &binds {
         let how = if bind.read_only {
             "--ro-bind"
@@ -208,6 +212,7 @@ mod tests {
                 target: "/usr/share/nginx/html".into(),
                 read_only: false,
             }],
+            tmp: Some("/state/pods/u1/tmp".into()),
             env: vec![],
             working_dir: None,
             command: vec!["sh".into(), "-c".into(), "hostname".into()],
@@ -257,6 +262,7 @@ mod tests {
         assert!(pairs(&args, "--ro-bind").contains(&"/usr/share/doc /usr/share/doc".into()));
         assert!(pairs(&args, "--symlink").contains(&"../zoneinfo /usr/share/zoneinfo".into()));
         assert!(pairs(&args, "--symlink").contains(&"usr/bin /bin".into()));
+        assert!(pairs(&args, "--bind").contains(&"/state/pods/u1/tmp /tmp".into()));
         // The claim's directory is bound read-write after the layout.
         let volume = args
             .windows(3)
@@ -288,6 +294,7 @@ mod tests {
             read_only: true,
         }];
         spec.files.clear();
+        spec.tmp = None;
         spec.working_dir = Some("/usr/share/doc".into());
         spec.tty = true;
         spec.command = vec!["sh".into()];
@@ -295,6 +302,7 @@ mod tests {
         let ro = pairs(&args, "--ro-bind");
         assert!(ro.contains(&"/usr /usr".into()));
         assert!(ro.contains(&"/etc /etc".into()));
+        assert!(args.windows(2).any(|w| w == ["--tmpfs", "/tmp"]));
         assert!(ro.contains(&"/state/pods/u1/volumes/cache /usr/share/doc".into()));
         let chdir = args.iter().position(|a| a == "--chdir").unwrap();
         assert_eq!(args[chdir + 1], "/usr/share/doc");

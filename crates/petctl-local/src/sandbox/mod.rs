@@ -25,6 +25,9 @@ pub struct Spec {
     pub files: Vec<Bind>,
     /// The container's volumeMounts.
     pub mounts: Vec<Bind>,
+    /// The pod's own /tmp, kept across its execs (`kubectl cp` then
+    /// `exec`); None: a fresh tmpfs.
+    pub tmp: Option<PathBuf>,
     pub env: Vec<(String, String)>,
     /// Where it starts: the container's workingDir, else `/`.
     pub working_dir: Option<String>,

@@ -288,10 +288,13 @@ fn prepare(
             dirs.insert(name, path);
         }
     }
+    let tmp = dir.join("tmp");
+    crate::state::create_private_dir(&tmp).map_err(|e| failed("tmp", &e))?;
     Ok(Spec {
         hostname,
         files,
         mounts: sandbox::mounts(container, &dirs),
+        tmp: Some(tmp),
         env: sandbox::env(pod, container, tty),
         working_dir: container
             .get("workingDir")
