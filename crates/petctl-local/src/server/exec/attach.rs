@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::frame::Exit;
 use super::session::Streams;
 use super::App;
-use crate::controllers::kubelet::{EXIT_AFTER_ANNOTATION, EXIT_CODE_ANNOTATION};
+use crate::controllers::kubelet::{restarts_after, EXIT_AFTER_ANNOTATION, EXIT_CODE_ANNOTATION};
 use crate::registry::error::ApiError;
 use crate::registry::{meta, PatchType, Target, WriteOptions};
 use petctl_model::json::strings;
@@ -38,6 +38,11 @@ pub fn command(container: &Value) -> Vec<String> {
     }
 }
 
+/// Whether the container's stdin closes with its first attach.
+pub fn stdin_once(container: &Value) -> bool {
+    flag(container, "stdinOnce")
+}
+
 /// Attach needs a process to attach to: here, one a container with stdin.
 pub fn check(container: &Value, streams: &Streams) -> Result<(), ApiError> {
     let name = container.get("name").and_then(Value::as_str).unwrap_or("");
@@ -60,15 +65,17 @@ pub fn check(container: &Value, streams: &Streams) -> Result<(), ApiError> {
 
 /// After an attach session: the container ends with the process's code.
 /// A client that left without stdinOnce leaves the container running.
-pub async fn exited(app: &Arc<App>, pod: &Value, exit: Option<Exit>) {
-    let once = pod
-        .pointer("/spec/containers/0")
-        .is_some_and(|c| flag(c, "stdinOnce"));
+pub async fn exited(app: &Arc<App>, pod: &Value, once: bool, exit: Option<Exit>) {
     let code = match exit {
         Some(Exit::Code(code)) => code,
         None if once => 0,
         _ => return,
     };
+    // A container its policy restarts stays Running, ready for the next
+    // attach: the exit annotations would end every later run at once.
+    if restarts_after(pod, code) {
+        return;
+    }
     let app = app.clone();
     let target = Target {
         kind: kinds::builtin("pods"),

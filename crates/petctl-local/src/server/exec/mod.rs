@@ -116,6 +116,7 @@ pub async fn serve(
         .ok_or_else(|| ApiError::bad_request("unable to upgrade: missing Sec-WebSocket-Key"))?;
     let upgrade = upgrade
         .ok_or_else(|| ApiError::bad_request("unable to upgrade: exec and attach need HTTP/1.1"))?;
+    let stdin_once = attach::stdin_once(&container);
     let spec = {
         let app = app.clone();
         let pod = pod.clone();
@@ -144,7 +145,7 @@ pub async fn serve(
         let interrupt = interrupted(&app, &pod);
         let exit = session::run(ws, protocol, &spec, request.streams, interrupt).await;
         if request.attach {
-            attach::exited(&app, &pod, exit).await;
+            attach::exited(&app, &pod, stdin_once, exit).await;
         }
     });
     Response::builder()
