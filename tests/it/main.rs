@@ -30,6 +30,7 @@ mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreg
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_disruption; // PodDisruptionBudgets: the disruption controller's status, eviction refusals (429, 500), kubectl drain one pet at a time on a timeline
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
+mod local_exec; // kubectl exec and kubectl run -it into pets: the guide's identity and storage steps, exit codes, stdin, stderr, a terminal, attach with --rm, SPDY-only kubectl, a viewer's 403
 mod local_faults; // --fault-rate, --fault-latency, --watch-drop-after and --fail-next
 mod local_fidelity; // the local control plane answers as kube-apiserver: defaulted kinds, DELETE answers, 404s, stringData, dry-run versions, bad parameters, framing
 mod local_fidelity_wire; // kube-apiserver fidelity on the wire: bad list/watch numbers, future resourceVersions, percent-decoded paths, broken chunks, 5000 headers

@@ -1,5 +1,5 @@
 """The scale and status subresources of StatefulSets (AppsV1Api) and PetSets
-(DynamicClient).
+(DynamicClient), and exec into a pet through the client's `stream()`.
 
 What a real kube-apiserver does (pkg/registry/apps/statefulset/storage/
 storage.go, strategy.go): /scale reads and writes spec.replicas as an
@@ -8,18 +8,21 @@ string; /status writes only status (the spec of the body is dropped) and
 the main resource writes only spec (its status is dropped).
 """
 
+import os
+
 import pytest
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
+from kubernetes.stream import stream
 
 from objects import pet_set, stateful_set, unique
 
 
-def wait_for_set(apps, namespace, name, condition, timeout=20):
-    """Waits on a watch of the set until `condition(set)` holds."""
+def wait_for(list_objects, what, namespace, name, condition, timeout=20):
+    """Waits on a watch of the object until `condition(object)` holds."""
     w = watch.Watch()
     for event in w.stream(
-        apps.list_namespaced_stateful_set,
+        list_objects,
         namespace,
         field_selector=f"metadata.name={name}",
         timeout_seconds=timeout,
@@ -27,7 +30,14 @@ def wait_for_set(apps, namespace, name, condition, timeout=20):
         if event["type"] != "BOOKMARK" and condition(event["object"]):
             w.stop()
             return event["object"]
-    pytest.fail(f"statefulset {namespace}/{name}: condition not met within {timeout} s")
+    pytest.fail(f"{what} {namespace}/{name}: condition not met within {timeout} s")
+
+
+def wait_for_set(apps, namespace, name, condition, timeout=20):
+    """Waits on a watch of the set until `condition(set)` holds."""
+    return wait_for(
+        apps.list_namespaced_stateful_set, "statefulset", namespace, name, condition, timeout
+    )
 
 
 @pytest.fixture
@@ -193,3 +203,52 @@ def test_the_log_of_a_running_pod_is_text(core, namespace):
     with pytest.raises(ApiException) as missing:
         core.read_namespaced_pod_log("logged", namespace, container="absent")
     assert missing.value.status == 400
+
+
+def bubblewrap_or_skip():
+    """exec runs in a bubblewrap sandbox: missing, it fails the test unless
+    PETCTL_TEST_SKIP_EXEC=1."""
+    if os.environ.get("PETCTL_TEST_SKIP_EXEC") == "1":
+        pytest.skip("PETCTL_TEST_SKIP_EXEC=1")
+    assert os.path.exists("/usr/bin/bwrap"), (
+        "exec needs bubblewrap (/usr/bin/bwrap): install the bubblewrap package, "
+        "or set PETCTL_TEST_SKIP_EXEC=1"
+    )
+
+
+def is_ready(pod):
+    conditions = (pod.status and pod.status.conditions) or []
+    return any(c.type == "Ready" and c.status == "True" for c in conditions)
+
+
+def test_exec_through_stream_carries_stdout_stderr_and_the_exit_code(core, namespace, sts):
+    bubblewrap_or_skip()
+    pod = f"{sts}-0"
+    wait_for(core.list_namespaced_pod, "pod", namespace, pod, is_ready)
+    # The client speaks v4.channel.k8s.io: the exit code is a Status cause.
+    session = stream(
+        core.connect_get_namespaced_pod_exec,
+        pod,
+        namespace,
+        command=["sh", "-c", "hostname; echo oops >&2; exit 3"],
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
+    session.run_forever(timeout=20)
+    assert session.read_stdout() == f"{pod}\n"
+    assert session.read_stderr() == "oops\n"
+    assert session.returncode == 3
+    whole = stream(
+        core.connect_get_namespaced_pod_exec,
+        pod,
+        namespace,
+        command=["hostname"],
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+    )
+    assert whole == f"{pod}\n"

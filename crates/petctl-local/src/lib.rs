@@ -11,6 +11,7 @@ pub mod controllers;
 mod log;
 pub mod pki;
 pub mod registry;
+mod sandbox;
 pub mod server;
 pub mod state;
 pub mod store;

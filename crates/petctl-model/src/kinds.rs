@@ -126,8 +126,9 @@ pub static KINDS: &[KindInfo] = &[
         "pod",
         ["po"],
         true,
-        // Eviction, create only (pkg/registry/core/pod/storage/eviction.go).
-        ["status", "log", "eviction"]
+        // Eviction, create only (pkg/registry/core/pod/storage/eviction.go);
+        // exec and attach stream (pkg/registry/core/pod/rest/subresources.go).
+        ["status", "log", "eviction", "exec", "attach"]
     ),
     kind!(
         "Service",

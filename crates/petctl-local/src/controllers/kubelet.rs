@@ -26,6 +26,7 @@ pub use self::faults::{
     LIVENESS_ANNOTATION, MAX_GRACE_ANNOTATION, READINESS_ANNOTATION, READY_DELAY_ANNOTATION,
     TERMINATE_ANNOTATION,
 };
+pub(crate) use self::runtime::restarts_after;
 use self::runtime::Run;
 use self::scheduler::host_ip;
 pub use self::scheduler::{node_name, node_status};

@@ -16,6 +16,11 @@ const VIEW_VERBS: [&str; 3] = ["get", "list", "watch"];
 /// names it.
 pub fn verb(method: &Method, path: &ResourcePath, watch: bool) -> &'static str {
     let named = path.name.is_some();
+    // A WebSocket exec or attach is a GET, authorized as the create it is
+    // (apiserver's AuthorizePodWebsocketUpgradeCreatePermission, 1.31+).
+    if named && matches!(path.subresource.as_deref(), Some("exec" | "attach")) {
+        return "create";
+    }
     match *method {
         Method::GET | Method::HEAD if watch => "watch",
         Method::GET | Method::HEAD if named => "get",
@@ -114,6 +119,13 @@ mod tests {
         assert_eq!(verb(&Method::PATCH, &named, false), "patch");
         assert_eq!(verb(&Method::DELETE, &named, false), "delete");
         assert_eq!(verb(&Method::DELETE, &list, false), "deletecollection");
+        // A WebSocket exec is a GET, authorized as create.
+        let exec = at("pods", Some("default"), Some("web-0"), Some("exec"));
+        assert_eq!(verb(&Method::GET, &exec, false), "create");
+        assert_eq!(
+            authorize(&viewer(), "create", &exec).unwrap_err().message,
+            r#"pods "web-0" is forbidden: User "alice" cannot create resource "pods/exec" in API group "" in the namespace "default""#
+        );
     }
 
     #[test]

@@ -357,7 +357,7 @@ pub(super) async fn serve(
         io: tls,
         activity: activity.clone(),
     });
-    let connection = shared.builder.serve_connection(io, service);
+    let connection = shared.builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
     let mut draining: Option<tokio::time::Instant> = None;
     if *shutdown.borrow_and_update() {

@@ -14,7 +14,7 @@ use super::body::{self, MAX_BODY_BYTES};
 use super::query::Params;
 use super::route::{self, ResourcePath, Route};
 use super::{
-    auth, authz, discovery, filter, logs, openapi, respond, reviews, table, token, watch, App,
+    auth, authz, discovery, exec, filter, logs, openapi, respond, reviews, table, token, watch, App,
 };
 use crate::registry::error::ApiError;
 use crate::registry::{
@@ -23,7 +23,7 @@ use crate::registry::{
 };
 
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body> {
-    let (parts, incoming) = request.into_parts();
+    let (mut parts, incoming) = request.into_parts();
     if header_bytes(&parts.headers) > super::listener::MAX_HEADER_BYTES {
         super::log(&format!("{} {} 431", parts.method, parts.uri));
         return respond::text(431, "431 Request Header Fields Too Large");
@@ -96,6 +96,20 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Response<Body>
                 None => Err(ApiError::unauthorized()),
             };
             match allowed {
+                Ok(()) if exec::is_streaming(&target) => {
+                    let upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+                    let query = parts.uri.query().unwrap_or("");
+                    exec::serve(
+                        app.clone(),
+                        target,
+                        &request.method,
+                        query,
+                        &parts.headers,
+                        upgrade,
+                    )
+                    .await
+                    .unwrap_or_else(|err| respond::error(&err))
+                }
                 Ok(()) => resource(app.clone(), target, request)
                     .await
                     .unwrap_or_else(|err| respond::error(&err)),

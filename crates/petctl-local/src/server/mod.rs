@@ -10,6 +10,7 @@ mod authz;
 mod body;
 mod connection;
 mod discovery;
+mod exec;
 mod faults;
 mod filter;
 #[cfg(test)]
@@ -83,6 +84,10 @@ pub struct App {
     bookmark_interval: Duration,
     shutdown: tokio::sync::watch::Receiver<bool>,
     dns: Arc<crate::cluster_dns::ClusterDns>,
+    /// The state dir: exec sandboxes keep per-pod files under it.
+    state_root: std::path::PathBuf,
+    /// Whether exec can build sandboxes here (probed once at startup).
+    sandbox: crate::sandbox::Availability,
 }
 
 impl App {
@@ -298,7 +303,12 @@ fn serve(
             dns: Arc::new(crate::cluster_dns::ClusterDns::new(
                 &config.dns.cluster_domain,
             )),
+            state_root: state.root.clone(),
+            sandbox: crate::sandbox::Availability::probe(),
         });
+        if let crate::sandbox::Availability::Unavailable(why) = &app.sandbox {
+            log(&format!("exec and attach are unavailable: {why}"));
+        }
         if let Err(err) = write_private(
             &state.kubeconfig(),
             kubeconfig_yaml(&url, &opened.ca_pem, &opened.token).as_bytes(),
@@ -323,6 +333,7 @@ fn serve(
             config.controllers.clone(),
             opened.ca_pem.clone(),
         );
+        exec::spawn_cleanup(app.clone());
         let _ = started.send(Ok((url, seed)));
         listener::serve(
             listener,

@@ -41,7 +41,7 @@ pub(super) struct Run {
 
 /// Whether the pod's restartPolicy restarts a container that exited with
 /// `code` (pkg/kubelet/container's `ShouldContainerBeRestarted`).
-fn restarts_after(pod: &Value, code: i32) -> bool {
+pub(crate) fn restarts_after(pod: &Value, code: i32) -> bool {
     match meta::str_at(pod, "/spec/restartPolicy") {
         "Never" => false,
         "OnFailure" => code != 0,

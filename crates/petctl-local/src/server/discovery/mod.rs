@@ -113,6 +113,7 @@ fn subresource_entry(kind: &KindInfo, sub: &str) -> Value {
             "log" => json!(["get"]),
             "finalize" => json!(["update"]),
             "token" | "eviction" => json!(["create"]),
+            "exec" | "attach" => json!(["create", "get"]),
             _ => json!(["get", "patch", "update"]),
         },
     });
@@ -122,6 +123,14 @@ fn subresource_entry(kind: &KindInfo, sub: &str) -> Value {
         "eviction" => Some(("policy", "Eviction")),
         _ => None,
     };
+    let options_kind = match sub {
+        "exec" => Some("PodExecOptions"),
+        "attach" => Some("PodAttachOptions"),
+        _ => None,
+    };
+    if let (Some(kind), Some(map)) = (options_kind, entry.as_object_mut()) {
+        map.insert("kind".into(), json!(kind));
+    }
     if let (Some((group, kind)), Some(map)) = (other_kind, entry.as_object_mut()) {
         map.insert("group".into(), json!(group));
         map.insert("version".into(), json!("v1"));
