@@ -69,6 +69,8 @@ fn check_current(current: Option<Revision>, expected: Option<Revision>) -> Resul
 
 type Ticket = u64;
 type Outcome = Result<Value, StoreError>;
+/// Each write of a batch with its event, or why it was refused.
+type Applied = Vec<(Ticket, Result<StoreEvent, StoreError>)>;
 
 struct Request {
     ticket: Ticket,
@@ -220,11 +222,7 @@ impl Store {
 
     /// The transaction of one batch: each write's event (or its refusal),
     /// durable on disk when this returns `Ok`.
-    #[allow(clippy::type_complexity)]
-    fn apply_batch(
-        &self,
-        batch: Vec<Request>,
-    ) -> Result<Vec<(Ticket, Result<StoreEvent, StoreError>)>, StoreError> {
+    fn apply_batch(&self, batch: Vec<Request>) -> Result<Applied, StoreError> {
         let mut txn = self.db.begin_write().ctx("begin write")?;
         txn.set_durability(Durability::Immediate)
             .ctx("set durability")?;
@@ -254,12 +252,7 @@ impl Store {
         applied
     }
 
-    #[allow(clippy::type_complexity)]
-    fn apply_in(
-        &self,
-        txn: &WriteTransaction,
-        batch: Vec<Request>,
-    ) -> Result<Vec<(Ticket, Result<StoreEvent, StoreError>)>, StoreError> {
+    fn apply_in(&self, txn: &WriteTransaction, batch: Vec<Request>) -> Result<Applied, StoreError> {
         let mut objects = txn.open_table(OBJECTS).ctx("open objects")?;
         let mut events = txn.open_table(EVENTS).ctx("open events")?;
         let mut revision = self.current_revision() + 1;
