@@ -18,6 +18,12 @@ fn rv(object: &Value) -> &str {
     object["metadata"]["resourceVersion"].as_str().unwrap_or("")
 }
 
+/// The revisions of the logged events after `after`.
+fn logged(store: &Store, after: Revision) -> Vec<Revision> {
+    let events = store.events_after(after).unwrap();
+    events.iter().map(|e| e.revision).collect()
+}
+
 fn open(dir: &tempfile::TempDir) -> Arc<Store> {
     Store::open(&dir.path().join("store.redb")).unwrap()
 }
@@ -157,13 +163,7 @@ fn writes_compact_past_the_window() {
         store.events_after(3),
         Err(StoreError::Compacted { oldest: 4 })
     ));
-    let kept: Vec<Revision> = store
-        .events_after(4)
-        .unwrap()
-        .iter()
-        .map(|e| e.revision)
-        .collect();
-    assert_eq!(kept, [5, 6, 7, 8, 9]);
+    assert_eq!(logged(&store, 4), [5, 6, 7, 8, 9]);
 }
 
 #[test]
@@ -274,13 +274,7 @@ fn concurrent_writers_get_distinct_increasing_revisions() {
         .map(|e| e.revision)
         .collect();
     assert_eq!(broadcast, (1..=total).collect::<Vec<_>>());
-    let logged: Vec<Revision> = store
-        .events_after(0)
-        .unwrap()
-        .iter()
-        .map(|e| e.revision)
-        .collect();
-    assert_eq!(logged, broadcast);
+    assert_eq!(logged(&store, 0), broadcast);
 }
 
 #[test]
