@@ -77,13 +77,19 @@ fn sigkill_during_concurrent_writes_loses_no_acknowledged_write_and_no_batch_is_
             rx.recv_timeout(std::time::Duration::from_secs(60))
                 .unwrap_or_else(|e| panic!("round {round}: ack {n} of {kill_after}: {e}"));
         }
+        // Evidence that the writes were batched (not asserted: it depends
+        // on the machine's timing).
+        let status = server.get("/petctl/status").json();
         // The adversary's schedule, not a wait for a condition.
         thread::sleep(rng.millis_below(30));
         server.kill9();
         for writer in writers {
             acked.extend(writer.join().expect("writer"));
         }
-        eprintln!("round {round}: killed after {kill_after}+ acks");
+        eprintln!(
+            "round {round}: killed after {kill_after}+ acks; before it, revision {} in {} commits",
+            status["resourceVersion"], status["storeCommits"]
+        );
         server = server.restart();
     }
 
