@@ -2,7 +2,10 @@
 # Scale benchmark of the local control plane: a StatefulSet of N pets (1000 by
 # default), each with a claim, created with `--ready-delay 0` and waited on
 # (one watch, via kubectl wait) until every pet is Ready. Reports the wall
-# time, the server's peak RSS (VmHWM) and its CPU time (user+system).
+# time, the server's peak RSS (VmHWM), its CPU time (user+system), and the
+# store's writes (revisions) and durable commits (fsyncs) during the run; a
+# server from before group commit has no commit counter, and commits there
+# are one per write.
 #
 #   scripts/bench-scale.sh                 # N=1000, OrderedReady
 #   N=200 POLICY=Parallel scripts/bench-scale.sh
@@ -44,6 +47,13 @@ cpu_seconds() {
     echo "scale=2; (${fields[11]} + ${fields[12]}) / $(getconf CLK_TCK)" | bc
 }
 
+# The store's revision and commit count, from /petctl/status.
+store_counters() {
+    "$KUBECTL" get --raw /petctl/status |
+        jq -r '"\(.resourceVersion) \(.storeCommits // "none")"'
+}
+
+read -r writes_before commits_before < <(store_counters)
 cpu_before=$(cpu_seconds)
 start=$(date +%s.%N)
 "$KUBECTL" create -f - >/dev/null <<YAML
@@ -78,6 +88,16 @@ YAML
 "$KUBECTL" wait --for=jsonpath='{.status.readyReplicas}'="$N" sts/big --timeout="$TIMEOUT" >/dev/null
 end=$(date +%s.%N)
 cpu_after=$(cpu_seconds)
+read -r writes_after commits_after < <(store_counters)
+writes=$((writes_after - writes_before))
+if [[ $commits_after == none ]]; then
+    commits="$writes (one per write: this server has no commit counter)"
+elif ((commits_after > commits_before)); then
+    commits=$((commits_after - commits_before))
+    commits="$commits ($(echo "scale=1; $writes / $commits" | bc) writes per commit)"
+else
+    commits=0
+fi
 peak_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
 ready=$("$KUBECTL" get pods -l app=big --no-headers | grep -c ' 1/1 ')
 
@@ -85,4 +105,6 @@ echo "pets:        $N ($POLICY), ready: $ready"
 echo "wall time:   $(echo "scale=1; ($end - $start) / 1" | bc) s"
 echo "server RSS:  $((peak_kib / 1024)) MiB peak (VmHWM)"
 echo "server CPU:  $(echo "scale=1; ($cpu_after - $cpu_before) / 1" | bc) s (user+system)"
+echo "store writes:  $writes (revisions)"
+echo "store commits: $commits"
 echo "binary:      $PETCTL"

@@ -34,6 +34,7 @@ mod local_exec; // kubectl exec and kubectl run -it into pets: the guide's ident
 mod local_faults; // --fault-rate, --fault-latency, --watch-drop-after and --fail-next
 mod local_fidelity; // the local control plane answers as kube-apiserver: defaulted kinds, DELETE answers, 404s, stringData, dry-run versions, bad parameters, framing
 mod local_fidelity_wire; // kube-apiserver fidelity on the wire: bad list/watch numbers, future resourceVersions, percent-decoded paths, broken chunks, 5000 headers
+mod local_group_commit; // group commit under kill -9: concurrent creates, SIGKILL at seeded moments, acknowledged writes kept, no partial batch
 mod local_guide; // the PetSet guide step by step with the real kubectl; kubectl helpers
 mod local_hardening; // the server under slow and hostile clients: header and idle timeouts, the per-address cap, EMFILE, HTTP/2 early answers
 mod local_kubectl; // conformance: the real kubectl drives `petctl local up`

@@ -106,6 +106,7 @@ impl App {
             "startTime": self.start_time,
             "uptimeSeconds": self.started.elapsed().as_secs(),
             "resourceVersion": self.registry.current_revision().to_string(),
+            "storeCommits": self.registry.store().commits(),
             "objects": counts,
             "dns": self.dns.listen().map(|a| a.to_string()),
             "clusterDomain": self.dns.domain(),

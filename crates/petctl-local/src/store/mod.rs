@@ -3,6 +3,7 @@
 //! log that lets a watch resume from any recent revision. Backed by redb; a
 //! write returns only after its transaction is durable on disk.
 
+mod commit;
 mod keys;
 mod record;
 
@@ -16,6 +17,8 @@ use redb::{
     Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
     WriteTransaction,
 };
+
+use commit::Op;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -145,10 +148,14 @@ impl Default for StoreOptions {
 
 pub struct Store {
     db: Database,
-    /// Held from the start of a write transaction until its event is
+    /// The writes waiting for the next group commit.
+    queue: commit::Queue,
+    /// Held from the start of a write transaction until its events are
     /// broadcast, so subscribers see events in commit order.
     write_lock: Mutex<()>,
     revision: AtomicU64,
+    /// Durable write transactions since open (one per batch of writes).
+    commits: AtomicU64,
     compacted: AtomicU64,
     events: broadcast::Sender<StoreEvent>,
     options: StoreOptions,
@@ -161,13 +168,6 @@ impl fmt::Debug for Store {
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
-}
-
-/// What one write does to the object table, decided inside the transaction.
-struct Change {
-    event_type: EventType,
-    /// The object to store; `None` removes it.
-    stored: Option<Value>,
 }
 
 impl Store {
@@ -218,8 +218,10 @@ impl Store {
         let (events, _) = broadcast::channel(options.watch_buffer.max(1));
         Ok(Arc::new(Store {
             db,
+            queue: commit::Queue::default(),
             write_lock: Mutex::new(()),
             revision: AtomicU64::new(revision),
+            commits: AtomicU64::new(0),
             compacted: AtomicU64::new(compacted),
             events,
             options,
@@ -229,6 +231,12 @@ impl Store {
     /// The revision of the newest acknowledged write (0 for an empty store).
     pub fn current_revision(&self) -> Revision {
         self.revision.load(Ordering::SeqCst)
+    }
+
+    /// How many durable write transactions (each one fsync) this store has
+    /// committed since it was opened; concurrent writes share one.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::SeqCst)
     }
 
     /// Every event at or below this revision has been compacted away, so
@@ -274,13 +282,7 @@ impl Store {
 
     /// Stores a new object at the next revision and returns it as stored.
     pub fn create(&self, key: &ObjectKey, object: Value) -> Result<Value, StoreError> {
-        self.write(key, |current| match current {
-            Some(_) => Err(StoreError::AlreadyExists),
-            None => Ok(Change {
-                event_type: EventType::Added,
-                stored: Some(object),
-            }),
-        })
+        self.write(key, Op::Create(object))
     }
 
     /// Replaces an object; with `expected`, only if it is still at that
@@ -291,25 +293,13 @@ impl Store {
         object: Value,
         expected: Option<Revision>,
     ) -> Result<Value, StoreError> {
-        self.write(key, |current| {
-            check_current(current, expected)?;
-            Ok(Change {
-                event_type: EventType::Modified,
-                stored: Some(object),
-            })
-        })
+        self.write(key, Op::Update(object, expected))
     }
 
     /// Removes an object and returns its last state, stamped with the
     /// deletion revision.
     pub fn delete(&self, key: &ObjectKey, expected: Option<Revision>) -> Result<Value, StoreError> {
-        self.write(key, |current| {
-            check_current(current, expected)?;
-            Ok(Change {
-                event_type: EventType::Deleted,
-                stored: None,
-            })
-        })
+        self.write(key, Op::Delete(expected))
     }
 
     /// Every event with a revision above `after`, oldest first.
@@ -372,8 +362,8 @@ impl Store {
         self.db.begin_read().ctx("begin read")
     }
 
-    /// Serialises the writers: whoever holds it reads the revision counter,
-    /// writes and publishes the new revision before the next one starts.
+    /// Serialises batch commits and compaction: whoever holds it reads the
+    /// revision counter, writes and publishes before the next one starts.
     fn lock_writes(&self) -> MutexGuard<'_, ()> {
         self.write_lock
             .lock()
@@ -392,6 +382,7 @@ impl Store {
         match work(&txn) {
             Ok(done) => {
                 txn.commit().ctx("commit")?;
+                self.commits.fetch_add(1, Ordering::SeqCst);
                 Ok(done)
             }
             Err(e) => {
@@ -400,96 +391,6 @@ impl Store {
                 Err(e)
             }
         }
-    }
-
-    /// One durable write: decide the change from the current object, store it
-    /// at the next revision with its event, commit, then broadcast.
-    fn write(
-        &self,
-        key: &ObjectKey,
-        decide: impl FnOnce(Option<(Revision, Value)>) -> Result<Change, StoreError>,
-    ) -> Result<Value, StoreError> {
-        let _guard = self.lock_writes();
-        let revision = self.current_revision() + 1;
-        let (event, compacted) = self.transact(|txn| self.write_in(txn, key, revision, decide))?;
-        self.revision.store(revision, Ordering::SeqCst);
-        if let Some(compacted) = compacted {
-            self.compacted.store(compacted, Ordering::SeqCst);
-        }
-        let object = event.object.clone();
-        // No subscribers is not an error.
-        let _ = self.events.send(event);
-        Ok(object)
-    }
-
-    fn write_in(
-        &self,
-        txn: &WriteTransaction,
-        key: &ObjectKey,
-        revision: Revision,
-        decide: impl FnOnce(Option<(Revision, Value)>) -> Result<Change, StoreError>,
-    ) -> Result<(StoreEvent, Option<Revision>), StoreError> {
-        let encoded_key = keys::encode(key);
-        let mut objects = txn.open_table(OBJECTS).ctx("open objects")?;
-        let current = objects
-            .get(encoded_key.as_slice())
-            .ctx("get")?
-            .map(|value| record::decode_object(value.value()))
-            .transpose()?;
-        let previous = current.as_ref().map(|(_, object)| object.clone());
-        let change = decide(current)?;
-        let mut object = match change.stored {
-            Some(object) => object,
-            None => previous.ok_or(StoreError::NotFound)?,
-        };
-        record::stamp(&mut object, revision, key)?;
-        if change.event_type == EventType::Deleted {
-            objects.remove(encoded_key.as_slice()).ctx("remove")?;
-        } else {
-            let value = record::encode_object(revision, &object)?;
-            objects
-                .insert(encoded_key.as_slice(), value.as_slice())
-                .ctx("insert")?;
-        }
-        let event = StoreEvent {
-            revision,
-            event_type: change.event_type,
-            key: key.clone(),
-            object,
-        };
-        let mut events = txn.open_table(EVENTS).ctx("open events")?;
-        events
-            .insert(revision, record::encode_event(&event)?.as_slice())
-            .ctx("append event")?;
-        drop(events);
-        let mut meta = txn.open_table(META).ctx("open meta")?;
-        meta.insert(META_REVISION, revision).ctx("bump revision")?;
-        drop(meta);
-        let compacted = self.compacted.load(Ordering::SeqCst);
-        let limit = self
-            .options
-            .event_window
-            .saturating_add(self.options.compaction_slack);
-        let compacted = if revision.saturating_sub(compacted) > limit {
-            Some(compact_in(
-                txn,
-                revision.saturating_sub(self.options.event_window),
-            )?)
-        } else {
-            None
-        };
-        Ok((event, compacted))
-    }
-}
-
-fn check_current(
-    current: Option<(Revision, Value)>,
-    expected: Option<Revision>,
-) -> Result<(), StoreError> {
-    let (stored, _) = current.ok_or(StoreError::NotFound)?;
-    match expected {
-        Some(expected) if expected != stored => Err(StoreError::Conflict { current: stored }),
-        _ => Ok(()),
     }
 }
 

@@ -18,6 +18,12 @@ fn rv(object: &Value) -> &str {
     object["metadata"]["resourceVersion"].as_str().unwrap_or("")
 }
 
+/// The revisions of the logged events after `after`.
+fn logged(store: &Store, after: Revision) -> Vec<Revision> {
+    let events = store.events_after(after).unwrap();
+    events.iter().map(|e| e.revision).collect()
+}
+
 fn open(dir: &tempfile::TempDir) -> Arc<Store> {
     Store::open(&dir.path().join("store.redb")).unwrap()
 }
@@ -157,13 +163,7 @@ fn writes_compact_past_the_window() {
         store.events_after(3),
         Err(StoreError::Compacted { oldest: 4 })
     ));
-    let kept: Vec<Revision> = store
-        .events_after(4)
-        .unwrap()
-        .iter()
-        .map(|e| e.revision)
-        .collect();
-    assert_eq!(kept, [5, 6, 7, 8, 9]);
+    assert_eq!(logged(&store, 4), [5, 6, 7, 8, 9]);
 }
 
 #[test]
@@ -228,4 +228,140 @@ fn a_second_open_of_the_same_file_is_refused() {
         err.to_string().contains("already in use"),
         "unexpected error: {err}"
     );
+}
+
+#[test]
+fn concurrent_writers_get_distinct_increasing_revisions() {
+    const THREADS: u64 = 8;
+    const PER_THREAD: u64 = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut rx = store.subscribe();
+    let writers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                let k = key("pods", "default", &format!("web-{t}"));
+                let mut seen = vec![rv(&store.create(&k, object("web")).unwrap()).to_string()];
+                for _ in 1..PER_THREAD {
+                    let last = seen.last().unwrap().parse().unwrap();
+                    // Each write of a thread sees its previous one.
+                    let updated = store.update(&k, object("web"), Some(last)).unwrap();
+                    seen.push(rv(&updated).to_string());
+                }
+                seen.iter()
+                    .map(|r| r.parse().unwrap())
+                    .collect::<Vec<Revision>>()
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for writer in writers {
+        let revisions = writer.join().unwrap();
+        assert!(revisions.windows(2).all(|w| w[0] < w[1]), "{revisions:?}");
+        all.extend(revisions);
+    }
+    all.sort_unstable();
+    let total = THREADS * PER_THREAD;
+    assert_eq!(all, (1..=total).collect::<Vec<_>>());
+    assert_eq!(store.current_revision(), total);
+    assert!(
+        store.commits() <= total,
+        "{} commits for {total} writes",
+        store.commits()
+    );
+    let broadcast: Vec<Revision> = std::iter::from_fn(|| rx.try_recv().ok())
+        .map(|e| e.revision)
+        .collect();
+    assert_eq!(broadcast, (1..=total).collect::<Vec<_>>());
+    assert_eq!(logged(&store, 0), broadcast);
+}
+
+#[test]
+fn a_refused_write_in_the_middle_of_a_batch_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut rx = store.subscribe();
+    let (a, b) = (key("pods", "default", "a"), key("pods", "default", "b"));
+    let outcomes = store.commit_together(vec![
+        (a.clone(), Op::Create(object("a"))),
+        // Sees the create above, at revision 1.
+        (a.clone(), Op::Update(object("a"), Some(7))),
+        (b.clone(), Op::Create(object("b"))),
+        (a.clone(), Op::Create(object("a"))),
+        (
+            key("pods", "default", "d"),
+            Op::Create(json!("not an object")),
+        ),
+        (a.clone(), Op::Update(object("a"), Some(1))),
+        (key("pods", "default", "c"), Op::Delete(None)),
+        (b.clone(), Op::Delete(Some(2))),
+    ]);
+    let summary: Vec<String> = outcomes
+        .iter()
+        .map(|o| match o {
+            Ok(object) => rv(object).to_string(),
+            Err(e) => e.to_string(),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "1",
+            "the object has been modified; its resourceVersion is now 1",
+            "2",
+            "already exists",
+            "store: pods default/d is not a JSON object",
+            "3",
+            "not found",
+            "4",
+        ]
+    );
+    assert_eq!(store.commits(), 1);
+    assert_eq!(store.current_revision(), 4);
+    assert_eq!(rv(&store.get(&a).unwrap().unwrap()), "3");
+    assert_eq!(store.get(&b).unwrap(), None);
+    let broadcast: Vec<(Revision, EventType, String)> = std::iter::from_fn(|| rx.try_recv().ok())
+        .map(|e| (e.revision, e.event_type, e.key.name))
+        .collect();
+    let expected = [
+        (1, EventType::Added, "a"),
+        (2, EventType::Added, "b"),
+        (3, EventType::Modified, "a"),
+        (4, EventType::Deleted, "b"),
+    ]
+    .map(|(r, t, n)| (r, t, n.to_string()));
+    assert_eq!(broadcast, expected);
+    let logged: Vec<(Revision, EventType, String)> = store
+        .events_after(0)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.revision, e.event_type, e.key.name))
+        .collect();
+    assert_eq!(logged, expected);
+    // The deletion's event carries the object's last state at its revision.
+    let deleted = store.events_after(3).unwrap().remove(0).object;
+    assert_eq!(
+        (rv(&deleted), &deleted["metadata"]["name"]),
+        ("4", &json!("b"))
+    );
+}
+
+#[test]
+fn a_batch_of_refused_writes_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let outcomes = store.commit_together(vec![
+        (key("pods", "default", "a"), Op::Delete(None)),
+        (key("pods", "default", "a"), Op::Update(object("a"), None)),
+    ]);
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, Err(StoreError::NotFound))));
+    assert_eq!((store.commits(), store.current_revision()), (0, 0));
+    // The next write still gets the first revision.
+    let created = store
+        .create(&key("pods", "default", "a"), object("a"))
+        .unwrap();
+    assert_eq!((rv(&created), store.commits()), ("1", 1));
 }
