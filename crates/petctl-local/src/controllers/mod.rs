@@ -1,13 +1,14 @@
 //! The controllers of the local control plane: the PetSet and StatefulSet
 //! controllers, a simulated kubelet and scheduler, the volume provisioner,
-//! claim and volume protection, the garbage collector, event recording, and
-//! the namespace lifecycle (deletion, `default` ServiceAccount, root CA).
+//! claim and volume protection, the garbage collector, event recording,
+//! Endpoints and EndpointSlices (`endpoints/`), and the namespace lifecycle (deletion, `default` ServiceAccount, root CA).
 //! Each runs as a tokio task fed by the store's event stream and writes only
 //! through the registry.
 
 pub mod cache;
 mod claims;
 pub mod disruption;
+pub mod endpoints;
 pub mod events;
 mod expand;
 pub mod gc;
@@ -123,6 +124,10 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
     ));
     tokio::spawn(runner::run(
         disruption::DisruptionController,
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        endpoints::EndpointsController,
         registry.clone(),
     ));
     tokio::spawn(runner::run(gc::GarbageCollector, registry));
