@@ -113,7 +113,9 @@ pub async fn start(registry: Arc<Registry>, dns: Arc<ClusterDns>, port: u16) -> 
         log(&format!("dns: pods' nameserver {address}"));
     }
     dns.set_listen(listen);
-    log(&format!("dns: listening on {listen} (udp, tcp) for {domain}"));
+    log(&format!(
+        "dns: listening on {listen} (udp, tcp) for {domain}"
+    ));
     tokio::spawn(async move {
         loop {
             let changed = match events.recv().await {

@@ -342,7 +342,10 @@ mod tests {
 
     fn zone() -> Zone {
         let svc = headless();
-        let s = slice(json!([pet("web-0", "10.244.0.2", true), pet("web-1", "10.244.0.3", false)]));
+        let s = slice(json!([
+            pet("web-0", "10.244.0.2", true),
+            pet("web-1", "10.244.0.3", false)
+        ]));
         let cluster_ip = json!({"metadata": {"name": "api", "namespace": "shop"},
                                 "spec": {"clusterIP": "10.96.0.20",
                                          "ports": [{"name": "http", "port": 8080, "protocol": "TCP"},
@@ -369,9 +372,18 @@ mod tests {
     #[test]
     fn headless_services_answer_with_their_ready_pets() {
         let zone = zone();
-        assert_eq!(ips(zone.answer("web-0.nginx.default.svc.cluster.local", Kind::A)), ["10.244.0.2"]);
-        assert_eq!(ips(zone.answer("Web-0.Nginx.default.svc.cluster.local.", Kind::A)), ["10.244.0.2"]);
-        assert_eq!(ips(zone.answer("nginx.default.svc.cluster.local", Kind::A)), ["10.244.0.2"]);
+        assert_eq!(
+            ips(zone.answer("web-0.nginx.default.svc.cluster.local", Kind::A)),
+            ["10.244.0.2"]
+        );
+        assert_eq!(
+            ips(zone.answer("Web-0.Nginx.default.svc.cluster.local.", Kind::A)),
+            ["10.244.0.2"]
+        );
+        assert_eq!(
+            ips(zone.answer("nginx.default.svc.cluster.local", Kind::A)),
+            ["10.244.0.2"]
+        );
         assert_eq!(
             ips(zone.answer("nginx.default.svc.cluster.local", Kind::Srv)),
             ["80 web-0.nginx.default.svc.cluster.local."]
@@ -385,29 +397,47 @@ mod tests {
             ["web-0.nginx.default.svc.cluster.local."]
         );
         // The unready pet is absent; a headless Service with none is NXDOMAIN.
-        assert_eq!(zone.answer("web-1.nginx.default.svc.cluster.local", Kind::A), Answer::NxDomain);
-        assert_eq!(zone.answer("lonely.default.svc.cluster.local", Kind::A), Answer::NxDomain);
+        assert_eq!(
+            zone.answer("web-1.nginx.default.svc.cluster.local", Kind::A),
+            Answer::NxDomain
+        );
+        assert_eq!(
+            zone.answer("lonely.default.svc.cluster.local", Kind::A),
+            Answer::NxDomain
+        );
     }
 
     #[test]
     fn cluster_ip_services_answer_with_their_address() {
         let zone = zone();
-        assert_eq!(ips(zone.answer("api.shop.svc.cluster.local", Kind::A)), ["10.96.0.20"]);
+        assert_eq!(
+            ips(zone.answer("api.shop.svc.cluster.local", Kind::A)),
+            ["10.96.0.20"]
+        );
         assert_eq!(
             ips(zone.answer("_http._tcp.api.shop.svc.cluster.local", Kind::Srv)),
             ["8080 api.shop.svc.cluster.local."]
         );
         assert_eq!(
             ips(zone.answer("api.shop.svc.cluster.local", Kind::Srv)),
-            ["8080 api.shop.svc.cluster.local.", "9090 api.shop.svc.cluster.local."]
+            [
+                "8080 api.shop.svc.cluster.local.",
+                "9090 api.shop.svc.cluster.local."
+            ]
         );
         assert_eq!(
             ips(zone.answer("20.0.96.10.in-addr.arpa.", Kind::Ptr)),
             ["api.shop.svc.cluster.local."]
         );
         assert_eq!(
-            zone.additional(&[("x.".into(), Data::Srv(8080, "api.shop.svc.cluster.local.".into()))]),
-            [("api.shop.svc.cluster.local.".to_string(), Data::A("10.96.0.20".parse().unwrap()))]
+            zone.additional(&[(
+                "x.".into(),
+                Data::Srv(8080, "api.shop.svc.cluster.local.".into())
+            )]),
+            [(
+                "api.shop.svc.cluster.local.".to_string(),
+                Data::A("10.96.0.20".parse().unwrap())
+            )]
         );
     }
 
@@ -415,13 +445,31 @@ mod tests {
     fn negatives_refusals_and_the_fixed_records() {
         let zone = zone();
         // NODATA: the name exists, not with that type; so do its ancestors.
-        assert_eq!(zone.answer("api.shop.svc.cluster.local", Kind::Ptr), Answer::Records(vec![]));
-        assert_eq!(zone.answer("shop.svc.cluster.local", Kind::A), Answer::Records(vec![]));
-        assert_eq!(zone.answer("cluster.local", Kind::A), Answer::Records(vec![]));
-        assert_eq!(zone.answer("nope.shop.svc.cluster.local", Kind::A), Answer::NxDomain);
+        assert_eq!(
+            zone.answer("api.shop.svc.cluster.local", Kind::Ptr),
+            Answer::Records(vec![])
+        );
+        assert_eq!(
+            zone.answer("shop.svc.cluster.local", Kind::A),
+            Answer::Records(vec![])
+        );
+        assert_eq!(
+            zone.answer("cluster.local", Kind::A),
+            Answer::Records(vec![])
+        );
+        assert_eq!(
+            zone.answer("nope.shop.svc.cluster.local", Kind::A),
+            Answer::NxDomain
+        );
         assert_eq!(zone.answer("example.com", Kind::A), Answer::Refused);
-        assert_eq!(ips(zone.answer("dns-version.cluster.local", Kind::Txt)), ["1.1.0"]);
-        assert_eq!(ips(zone.answer("10-244-0-9.default.pod.cluster.local", Kind::A)), ["10.244.0.9"]);
+        assert_eq!(
+            ips(zone.answer("dns-version.cluster.local", Kind::Txt)),
+            ["1.1.0"]
+        );
+        assert_eq!(
+            ips(zone.answer("10-244-0-9.default.pod.cluster.local", Kind::A)),
+            ["10.244.0.9"]
+        );
         assert_eq!((srv_weight(1), srv_weight(2), srv_weight(3)), (100, 50, 33));
     }
 }

@@ -93,9 +93,7 @@ fn find_port(pod: &Value, target: &Value, protocol: &str) -> Option<i64> {
         .into_iter()
         .flatten()
         .flat_map(|c| c["ports"].as_array().into_iter().flatten())
-        .find(|p| {
-            p["name"] == name && p["protocol"].as_str().unwrap_or("TCP") == protocol
-        })
+        .find(|p| p["name"] == name && p["protocol"].as_str().unwrap_or("TCP") == protocol)
         .and_then(|p| p["containerPort"].as_i64())
 }
 
@@ -175,10 +173,7 @@ fn service_labels(service: &Value) -> Map<String, Value> {
 /// The Endpoints' labels (`newEndpoints.Labels` in syncService).
 pub fn endpoints_labels(service: &Value) -> Value {
     let mut labels = service_labels(service);
-    labels.insert(
-        ENDPOINTS_MANAGED_BY.0.into(),
-        json!(ENDPOINTS_MANAGED_BY.1),
-    );
+    labels.insert(ENDPOINTS_MANAGED_BY.0.into(), json!(ENDPOINTS_MANAGED_BY.1));
     Value::Object(labels)
 }
 
@@ -338,7 +333,10 @@ mod tests {
 
     #[test]
     fn subsets_split_ready_from_not_ready_and_name_hostnames() {
-        let (a, b) = (pod("web-1", "10.244.0.3", true), pod("web-0", "10.244.0.2", false));
+        let (a, b) = (
+            pod("web-1", "10.244.0.3", true),
+            pod("web-0", "10.244.0.2", false),
+        );
         let got = subsets(&service(json!({})), &[&a, &b]);
         assert_eq!(got[0]["addresses"][0]["ip"], "10.244.0.3");
         assert_eq!(got[0]["addresses"][0]["hostname"], "web-1");
@@ -348,14 +346,20 @@ mod tests {
             got[0]["ports"],
             json!([{"name": "web", "port": 8080, "protocol": "TCP"}])
         );
-        let published = subsets(&service(json!({"publishNotReadyAddresses": true})), &[&a, &b]);
+        let published = subsets(
+            &service(json!({"publishNotReadyAddresses": true})),
+            &[&a, &b],
+        );
         assert_eq!(published[0]["addresses"].as_array().map(Vec::len), Some(2));
         assert_eq!(subsets(&service(json!({})), &[]), Value::Null);
     }
 
     #[test]
     fn slices_carry_conditions_and_a_placeholder_when_empty() {
-        let (a, b) = (pod("web-0", "10.244.0.2", true), pod("web-1", "10.244.0.3", false));
+        let (a, b) = (
+            pod("web-0", "10.244.0.2", true),
+            pod("web-1", "10.244.0.3", false),
+        );
         let got = slices(&service(json!({})), &[&b, &a]);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].endpoints[0]["hostname"], "web-0");
@@ -368,7 +372,13 @@ mod tests {
             json!([{"name": "web", "protocol": "TCP", "port": 8080}])
         );
         let empty = slices(&service(json!({})), &[]);
-        assert_eq!(empty, [SliceContent { ports: Value::Null, endpoints: Value::Null }]);
+        assert_eq!(
+            empty,
+            [SliceContent {
+                ports: Value::Null,
+                endpoints: Value::Null
+            }]
+        );
         let mut no_ip = pod("web-2", "", true);
         no_ip["status"]["podIP"] = json!("");
         assert_eq!(slices(&service(json!({})), &[&no_ip]), empty);

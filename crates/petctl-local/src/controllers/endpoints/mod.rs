@@ -40,7 +40,8 @@ fn managed_slices(cache: &Cache, namespace: &str, name: &str) -> Vec<Value> {
     cache
         .list(SLICE, Some(namespace))
         .filter(|s| {
-            label(s, SERVICE_NAME_LABEL) == name && label(s, SLICE_MANAGED_BY.0) == SLICE_MANAGED_BY.1
+            label(s, SERVICE_NAME_LABEL) == name
+                && label(s, SLICE_MANAGED_BY.0) == SLICE_MANAGED_BY.1
         })
         .cloned()
         .collect()
@@ -56,11 +57,19 @@ impl EndpointsController {
         let endpoints_key = Key::new(ENDPOINTS, &key.namespace, &key.name);
         if let Some(endpoints) = ctx.cache.get(&endpoints_key).cloned() {
             if label(&endpoints, ENDPOINTS_MANAGED_BY.0) == ENDPOINTS_MANAGED_BY.1 {
-                ctx.delete(&endpoints_key, meta::uid(&endpoints), DeleteOptions::default())?;
+                ctx.delete(
+                    &endpoints_key,
+                    meta::uid(&endpoints),
+                    DeleteOptions::default(),
+                )?;
             }
         }
         for slice in managed_slices(&ctx.cache, &key.namespace, &key.name) {
-            ctx.delete(&Key::of(SLICE, &slice), meta::uid(&slice), DeleteOptions::default())?;
+            ctx.delete(
+                &Key::of(SLICE, &slice),
+                meta::uid(&slice),
+                DeleteOptions::default(),
+            )?;
         }
         Ok(Next::Done)
     }
@@ -123,7 +132,11 @@ impl EndpointsController {
             }
         }
         for stale in existing {
-            ctx.delete(&Key::of(SLICE, &stale), meta::uid(&stale), DeleteOptions::default())?;
+            ctx.delete(
+                &Key::of(SLICE, &stale),
+                meta::uid(&stale),
+                DeleteOptions::default(),
+            )?;
         }
         Ok(())
     }

@@ -46,8 +46,13 @@ mod tests {
             validate_slice(&json!({"addressType": "IPv5"}))[0].message,
             "Unsupported value: \"IPv5\": supported values: \"FQDN\", \"IPv4\", \"IPv6\""
         );
-        let changed =
-            validate_slice_update(&json!({"addressType": "IPv4"}), &json!({"addressType": "IPv6"}));
-        assert_eq!(changed[0].message, "Invalid value: \"IPv6\": field is immutable");
+        let changed = validate_slice_update(
+            &json!({"addressType": "IPv4"}),
+            &json!({"addressType": "IPv6"}),
+        );
+        assert_eq!(
+            changed[0].message,
+            "Invalid value: \"IPv6\": field is immutable"
+        );
     }
 }

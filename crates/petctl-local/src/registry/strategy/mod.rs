@@ -51,7 +51,10 @@ pub(super) fn unsupported(field: FieldPath, value: &Value, supported: &[&str]) -
     Cause::new(
         "FieldValueNotSupported",
         field,
-        format!("Unsupported value: {shown}: supported values: {}", quoted.join(", ")),
+        format!(
+            "Unsupported value: {shown}: supported values: {}",
+            quoted.join(", ")
+        ),
     )
 }
 

@@ -44,7 +44,11 @@ pub fn validate(object: &Value) -> Vec<Cause> {
     let supported = |field: &str, values: &[&str], causes: &mut Vec<Cause>| {
         let value = object.get(field).and_then(Value::as_str).unwrap_or("");
         if !value.is_empty() && !values.contains(&value) {
-            causes.push(super::unsupported(root.key(field), &Value::from(value), values));
+            causes.push(super::unsupported(
+                root.key(field),
+                &Value::from(value),
+                values,
+            ));
         }
     };
     supported("reclaimPolicy", &["Delete", "Retain"], &mut causes);

@@ -30,7 +30,9 @@ pub fn endpoints(object: &Value) -> String {
     let mut entries = Vec::new();
     for subset in subsets {
         let ips = list(&subset["addresses"]).map(|a| a["ip"].as_str().unwrap_or(""));
-        let ports: Vec<i64> = list(&subset["ports"]).filter_map(|p| p["port"].as_i64()).collect();
+        let ports: Vec<i64> = list(&subset["ports"])
+            .filter_map(|p| p["port"].as_i64())
+            .collect();
         if ports.is_empty() {
             entries.extend(ips.map(str::to_string));
             continue;
@@ -96,7 +98,10 @@ mod tests {
     fn cells_as_kubectl_prints_them() {
         let ep = json!({"subsets": [{"addresses": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}],
                                      "ports": [{"port": 80}, {"port": 443}]}]});
-        assert_eq!(endpoints(&ep), "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more...");
+        assert_eq!(
+            endpoints(&ep),
+            "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more..."
+        );
         assert_eq!(endpoints(&json!({})), "<none>");
         assert_eq!(
             endpoints(&json!({"subsets": [{"notReadyAddresses": [{"ip": "10.0.0.1"}]}]})),
