@@ -207,11 +207,11 @@ fn pets_resolve_while_ready_and_drop_out_when_unready() {
     // The guide's names, over UDP and TCP.
     assert_eq!(
         short(server, &["web-0.nginx.default.svc.cluster.local"]),
-        [ip0.clone()]
+        [ip0.as_str()]
     );
     assert_eq!(
         short(server, &["+tcp", "web-1.nginx.default.svc.cluster.local"]),
-        [ip1.clone()]
+        [ip1.as_str()]
     );
     let mut both = vec![ip0.clone(), ip1.clone()];
     both.sort();
@@ -254,7 +254,7 @@ fn pets_resolve_while_ready_and_drop_out_when_unready() {
         .to_string();
     assert_eq!(
         short(server, &["front.default.svc.cluster.local"]),
-        [cluster_ip.clone()]
+        [cluster_ip.as_str()]
     );
     assert_eq!(
         short(server, &["-x", &cluster_ip]),
@@ -296,7 +296,7 @@ fn pets_resolve_while_ready_and_drop_out_when_unready() {
     });
     assert_eq!(
         short(server, &["nginx.default.svc.cluster.local"]),
-        [ip0.clone()]
+        [ip0.as_str()]
     );
     assert_eq!(
         short(server, &["SRV", "nginx.default.svc.cluster.local"]),

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 const MAX: usize = 3;
 
-fn list<'a>(value: &'a Value) -> impl Iterator<Item = &'a Value> {
+fn list(value: &Value) -> impl Iterator<Item = &Value> {
     value.as_array().into_iter().flatten()
 }
 
