@@ -13,68 +13,46 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::local_guide::{Cluster, Watch};
-use crate::support::{petctl_at, test_name, LocalServer, FAST_SIM, NEVER_READY};
+use crate::support::{petctl_at, test_name, LocalServer, SetManifest, FAST_SIM, NEVER_READY};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-/// The guide's headless Service (a named port) and set, with a readiness
-/// probe the `petctl.local/readiness` annotation can fail, and a ClusterIP
+/// The guide's headless Service (with a named port) and a ClusterIP
 /// Service over the same pets.
-pub const GUIDE: &str = "apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  labels:
-    app: nginx
-spec:
-  clusterIP: None
-  selector:
-    app: nginx
-  ports:
-  - port: 80
-    name: web
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: front
-spec:
-  selector:
-    app: nginx
-  ports:
-  - port: 8080
-    targetPort: web
-    name: http
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 2
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.25
-        ports:
-        - containerPort: 80
-          name: web
-        readinessProbe:
-          httpGet:
-            path: /index.html
-            port: 80
-          periodSeconds: 1
-          successThreshold: 1
-          failureThreshold: 1
-";
+const SERVICES: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: nginx\n  labels:\n    app: nginx\nspec:\n  clusterIP: None\n  selector:\n    app: nginx\n  ports:\n  - port: 80\n    name: web\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: front\nspec:\n  selector:\n    app: nginx\n  ports:\n  - port: 8080\n    targetPort: web\n    name: http\n---\n";
+
+/// The container's named port and a readiness probe the
+/// `petctl.local/readiness` annotation can fail.
+const PORT_AND_PROBE: &str = "        ports:\n        - containerPort: 80\n          name: web\n        readinessProbe:\n          httpGet:\n            path: /index.html\n            port: 80\n          periodSeconds: 1\n          successThreshold: 1\n          failureThreshold: 1\n";
+
+/// The Services and the guide's set `web` of `replicas` pets.
+pub fn guide(replicas: i64) -> String {
+    let image = "        image: nginx:1.25\n";
+    let set = SetManifest::statefulset("web")
+        .service_name("nginx")
+        .app("nginx")
+        .replicas(replicas)
+        .container("nginx", "nginx:1.25")
+        .yaml();
+    assert!(set.contains(image), "{set}");
+    format!(
+        "{SERVICES}{}",
+        set.replace(image, &format!("{image}{PORT_AND_PROBE}"))
+    )
+}
+
+/// A cluster (`flags`) with a watch of nginx's EndpointSlices, the guide
+/// created with `replicas` pets, and `ready` of them Ready in the slice.
+pub fn start_guide(flags: &[&str], replicas: i64, ready: &[&str]) -> Option<(Cluster, Watch)> {
+    let k = Cluster::start(flags)?;
+    let slices = k.watch(&["endpointslices", "-l", "kubernetes.io/service-name=nginx"]);
+    k.ok_in(&["create", "-f", "-"], &guide(replicas));
+    k.wait_ready(ready);
+    slices.wait_for("the Ready pets ready in the slice", WAIT, |e| {
+        ready_hosts(e) == ready
+    });
+    Some((k, slices))
+}
 
 /// Whether `dig` can be run; without it the test fails with a message,
 /// unless the user opted out with `PETCTL_TEST_SKIP_DNS=1`.
@@ -192,15 +170,9 @@ fn pets_resolve_while_ready_and_drop_out_when_unready() {
     if !dig_or_skip(&test_name()) {
         return;
     }
-    let Some(k) = Cluster::start(FAST_SIM) else {
+    let Some((k, slices)) = start_guide(FAST_SIM, 2, &["web-0", "web-1"]) else {
         return;
     };
-    let slices = k.watch(&["endpointslices", "-l", "kubernetes.io/service-name=nginx"]);
-    k.ok_in(&["create", "-f", "-"], GUIDE);
-    k.wait_ready(&["web-0", "web-1"]);
-    slices.wait_for("both pets ready in the slice", WAIT, |e| {
-        ready_hosts(e) == ["web-0", "web-1"]
-    });
     let (ip0, ip1) = (pod_ip(&k, "web-0"), pod_ip(&k, "web-1"));
     let server = &k.server;
 
@@ -335,14 +307,9 @@ fn a_pet_is_absent_before_it_is_ready() {
     if !dig_or_skip(&test_name()) {
         return;
     }
-    let Some(k) = Cluster::start(NEVER_READY) else {
+    let Some((k, slices)) = start_guide(NEVER_READY, 1, &[]) else {
         return;
     };
-    let slices = k.watch(&["endpointslices", "-l", "kubernetes.io/service-name=nginx"]);
-    k.ok_in(
-        &["create", "-f", "-"],
-        &GUIDE.replace("replicas: 2", "replicas: 1"),
-    );
     slices.wait_for("web-0 in the slice, not ready", WAIT, |e| {
         all_hosts(e) == ["web-0"] && ready_hosts(e).is_empty()
     });
@@ -366,7 +333,7 @@ fn local_status_and_describe_show_the_dns() {
     if !dig_or_skip(&test_name()) {
         return;
     }
-    let Some(k) = Cluster::start(FAST_SIM) else {
+    let Some((k, slices)) = start_guide(FAST_SIM, 1, &["web-0"]) else {
         return;
     };
     let (host, port) = dns_address(&k.server);
@@ -387,15 +354,6 @@ fn local_status_and_describe_show_the_dns() {
         )),
         "{status}"
     );
-    let slices = k.watch(&["endpointslices", "-l", "kubernetes.io/service-name=nginx"]);
-    k.ok_in(
-        &["create", "-f", "-"],
-        &GUIDE.replace("replicas: 2", "replicas: 1"),
-    );
-    k.wait_ready(&["web-0"]);
-    slices.wait_for("web-0 ready in the slice", WAIT, |e| {
-        ready_hosts(e) == ["web-0"]
-    });
     let describe = petctl_at(&k.server, &["describe", "statefulset", "web"]);
     describe.expect_success();
     assert!(
@@ -428,7 +386,7 @@ fn local_status_and_describe_show_the_dns() {
 }
 
 #[test]
-fn local_up_prints_the_dns_address_and_honours_the_flags() {
+fn the_cluster_domain_flag_reaches_the_dns() {
     if !dig_or_skip(&test_name()) {
         return;
     }
@@ -445,28 +403,4 @@ fn local_up_prints_the_dns_address_and_honours_the_flags() {
     assert_eq!(version, ["\"1.1.0\""]);
     let outside = dig(&server, &["dns-version.cluster.local"]);
     assert_eq!(status_of(&outside), "REFUSED", "{outside}");
-    let detached_dir = crate::support::scratch();
-    let state = detached_dir.path().join("state");
-    let state_arg = state.to_string_lossy().to_string();
-    let up = crate::support::petctl_in(
-        detached_dir.path(),
-        &[
-            "local",
-            "up",
-            "--detach",
-            "--port",
-            "0",
-            "--state-dir",
-            &state_arg,
-        ],
-        None,
-    );
-    up.expect_success();
-    assert!(up.stdout.contains("cluster DNS at 127.0.0.1:"), "{up}");
-    let down = crate::support::petctl_in(
-        detached_dir.path(),
-        &["local", "down", "--state-dir", &state_arg],
-        None,
-    );
-    down.expect_success();
 }

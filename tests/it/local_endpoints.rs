@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::local_dns::{revision, seen, GUIDE};
+use crate::local_dns::{revision, seen, start_guide};
 use crate::local_guide::Cluster;
 use crate::support::FAST_SIM;
 
@@ -26,15 +26,9 @@ fn ready_of(event: &Value, host: &str) -> Option<bool> {
 
 #[test]
 fn endpoints_and_slices_have_upstreams_shapes_and_columns() {
-    let Some(k) = Cluster::start(FAST_SIM) else {
+    let Some((k, slices)) = start_guide(FAST_SIM, 2, &["web-0", "web-1"]) else {
         return;
     };
-    let slices = k.watch(&["endpointslices", "-l", "kubernetes.io/service-name=nginx"]);
-    k.ok_in(&["create", "-f", "-"], GUIDE);
-    k.wait_ready(&["web-0", "web-1"]);
-    slices.wait_for("both pets ready", WAIT, |e| {
-        ready_of(e, "web-0") == Some(true) && ready_of(e, "web-1") == Some(true)
-    });
     let ip = |pod: &str| {
         k.json(&["pod", pod])["status"]["podIP"]
             .as_str()

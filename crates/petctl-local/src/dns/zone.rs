@@ -22,6 +22,7 @@ use std::net::Ipv4Addr;
 
 use serde_json::Value;
 
+use crate::controllers::endpoints::build::{label, SERVICE_NAME_LABEL};
 use crate::registry::meta;
 
 /// CoreDNS's default TTL (`ttl` of the kubernetes plugin).
@@ -103,14 +104,6 @@ fn dashed(ip: Ipv4Addr) -> String {
     ip.to_string().replace('.', "-")
 }
 
-fn label<'a>(object: &'a Value, key: &str) -> &'a str {
-    object
-        .pointer("/metadata/labels")
-        .and_then(|l| l.get(key))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
 /// A ready endpoint of a slice: its IPv4 addresses and hostname.
 struct Endpoint {
     ips: Vec<Ipv4Addr>,
@@ -186,9 +179,10 @@ impl Zone {
         if cluster_ip == "None" {
             // Names under a headless Service exist only with ready endpoints.
             self.names.remove(&owner);
-            for slice in slices.iter().filter(|s| {
-                meta::namespace(s) == namespace && label(s, "kubernetes.io/service-name") == name
-            }) {
+            for slice in slices
+                .iter()
+                .filter(|s| meta::namespace(s) == namespace && label(s, SERVICE_NAME_LABEL) == name)
+            {
                 self.add_headless(&owner, slice);
             }
             return;
@@ -355,7 +349,7 @@ mod tests {
         Zone::build("cluster.local", &[&svc, &cluster_ip, &empty], &[&s])
     }
 
-    fn ips(answer: Answer) -> Vec<String> {
+    fn shown(answer: Answer) -> Vec<String> {
         match answer {
             Answer::Records(records) => records
                 .into_iter()
@@ -369,107 +363,80 @@ mod tests {
         }
     }
 
+    /// Each query of the table and what it answers.
+    fn check(table: &[(&str, Kind, &[&str])]) {
+        let zone = zone();
+        for (name, kind, want) in table {
+            assert_eq!(shown(zone.answer(name, *kind)), *want, "{name} {kind:?}");
+        }
+    }
+
+    const PET: &str = "web-0.nginx.default.svc.cluster.local.";
+    const API: &str = "api.shop.svc.cluster.local.";
+
     #[test]
     fn headless_services_answer_with_their_ready_pets() {
-        let zone = zone();
-        assert_eq!(
-            ips(zone.answer("web-0.nginx.default.svc.cluster.local", Kind::A)),
-            ["10.244.0.2"]
-        );
-        assert_eq!(
-            ips(zone.answer("Web-0.Nginx.default.svc.cluster.local.", Kind::A)),
-            ["10.244.0.2"]
-        );
-        assert_eq!(
-            ips(zone.answer("nginx.default.svc.cluster.local", Kind::A)),
-            ["10.244.0.2"]
-        );
-        assert_eq!(
-            ips(zone.answer("nginx.default.svc.cluster.local", Kind::Srv)),
-            ["80 web-0.nginx.default.svc.cluster.local."]
-        );
-        assert_eq!(
-            ips(zone.answer("_web._tcp.nginx.default.svc.cluster.local", Kind::Srv)),
-            ["80 web-0.nginx.default.svc.cluster.local."]
-        );
-        assert_eq!(
-            ips(zone.answer("2.0.244.10.in-addr.arpa", Kind::Ptr)),
-            ["web-0.nginx.default.svc.cluster.local."]
-        );
-        // The unready pet is absent; a headless Service with none is NXDOMAIN.
-        assert_eq!(
-            zone.answer("web-1.nginx.default.svc.cluster.local", Kind::A),
-            Answer::NxDomain
-        );
-        assert_eq!(
-            zone.answer("lonely.default.svc.cluster.local", Kind::A),
-            Answer::NxDomain
-        );
+        let srv = format!("80 {PET}");
+        check(&[
+            (
+                "web-0.nginx.default.svc.cluster.local",
+                Kind::A,
+                &["10.244.0.2"],
+            ),
+            (
+                "Web-0.Nginx.default.svc.cluster.local.",
+                Kind::A,
+                &["10.244.0.2"],
+            ),
+            ("nginx.default.svc.cluster.local", Kind::A, &["10.244.0.2"]),
+            ("nginx.default.svc.cluster.local", Kind::Srv, &[&srv]),
+            (
+                "_web._tcp.nginx.default.svc.cluster.local",
+                Kind::Srv,
+                &[&srv],
+            ),
+            ("2.0.244.10.in-addr.arpa", Kind::Ptr, &[PET]),
+            // The unready pet is absent; a headless Service with none is NXDOMAIN.
+            (
+                "web-1.nginx.default.svc.cluster.local",
+                Kind::A,
+                &["NxDomain"],
+            ),
+            ("lonely.default.svc.cluster.local", Kind::A, &["NxDomain"]),
+        ]);
     }
 
     #[test]
     fn cluster_ip_services_answer_with_their_address() {
-        let zone = zone();
+        let (http, metrics) = (format!("8080 {API}"), format!("9090 {API}"));
+        check(&[
+            ("api.shop.svc.cluster.local", Kind::A, &["10.96.0.20"]),
+            ("_http._tcp.api.shop.svc.cluster.local", Kind::Srv, &[&http]),
+            ("api.shop.svc.cluster.local", Kind::Srv, &[&http, &metrics]),
+            ("20.0.96.10.in-addr.arpa.", Kind::Ptr, &[API]),
+        ]);
         assert_eq!(
-            ips(zone.answer("api.shop.svc.cluster.local", Kind::A)),
-            ["10.96.0.20"]
-        );
-        assert_eq!(
-            ips(zone.answer("_http._tcp.api.shop.svc.cluster.local", Kind::Srv)),
-            ["8080 api.shop.svc.cluster.local."]
-        );
-        assert_eq!(
-            ips(zone.answer("api.shop.svc.cluster.local", Kind::Srv)),
-            [
-                "8080 api.shop.svc.cluster.local.",
-                "9090 api.shop.svc.cluster.local."
-            ]
-        );
-        assert_eq!(
-            ips(zone.answer("20.0.96.10.in-addr.arpa.", Kind::Ptr)),
-            ["api.shop.svc.cluster.local."]
-        );
-        assert_eq!(
-            zone.additional(&[(
-                "x.".into(),
-                Data::Srv(8080, "api.shop.svc.cluster.local.".into())
-            )]),
-            [(
-                "api.shop.svc.cluster.local.".to_string(),
-                Data::A("10.96.0.20".parse().unwrap())
-            )]
+            zone().additional(&[("x.".into(), Data::Srv(8080, API.into()))]),
+            [(API.to_string(), Data::A("10.96.0.20".parse().unwrap()))]
         );
     }
 
     #[test]
     fn negatives_refusals_and_the_fixed_records() {
-        let zone = zone();
         // NODATA: the name exists, not with that type; so do its ancestors.
-        assert_eq!(
-            zone.answer("api.shop.svc.cluster.local", Kind::Ptr),
-            Answer::Records(vec![])
-        );
-        assert_eq!(
-            zone.answer("shop.svc.cluster.local", Kind::A),
-            Answer::Records(vec![])
-        );
-        assert_eq!(
-            zone.answer("cluster.local", Kind::A),
-            Answer::Records(vec![])
-        );
-        assert_eq!(
-            zone.answer("nope.shop.svc.cluster.local", Kind::A),
-            Answer::NxDomain
-        );
-        assert_eq!(zone.answer("example.com", Kind::A), Answer::Refused);
-        assert_eq!(
-            ips(zone.answer("dns-version.cluster.local", Kind::Txt)),
-            ["1.1.0"]
-        );
-        assert_eq!(
-            ips(zone.answer("10-244-0-9.default.pod.cluster.local", Kind::A)),
-            ["10.244.0.9"]
-        );
+        check(&[
+            ("api.shop.svc.cluster.local", Kind::Ptr, &[]),
+            ("shop.svc.cluster.local", Kind::A, &[]),
+            ("cluster.local", Kind::A, &[]),
+            ("nope.shop.svc.cluster.local", Kind::A, &["NxDomain"]),
+            ("example.com", Kind::A, &["Refused"]),
+            ("dns-version.cluster.local", Kind::Txt, &["1.1.0"]),
+            (
+                "10-244-0-9.default.pod.cluster.local",
+                Kind::A,
+                &["10.244.0.9"],
+            ),
+        ]);
         assert_eq!((srv_weight(1), srv_weight(2), srv_weight(3)), (100, 50, 33));
     }
 }

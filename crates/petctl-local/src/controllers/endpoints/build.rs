@@ -23,6 +23,15 @@ pub const ENDPOINTS_MANAGED_BY: (&str, &str) =
 /// `v1.IsHeadlessService`.
 const HEADLESS_LABEL: &str = "service.kubernetes.io/headless";
 
+/// The value of label `key` ("" when unset).
+pub fn label<'a>(object: &'a Value, key: &str) -> &'a str {
+    object
+        .pointer("/metadata/labels")
+        .and_then(|l| l.get(key))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
 pub fn is_headless(service: &Value) -> bool {
     meta::str_at(service, "/spec/clusterIP") == "None"
 }
@@ -130,24 +139,24 @@ fn pod_ports(service: &Value, pod: &Value) -> Vec<Port> {
         .collect()
 }
 
-fn core_port(port: &Port) -> Value {
+/// A port as the API writes it: core/v1's EndpointPort omits an empty name
+/// and has `port` before `protocol`; discovery/v1's always names it (a
+/// pointer) and has `protocol` first, as the Go structs order them.
+fn port_json(port: &Port, slice: bool) -> Value {
     let mut out = Map::new();
-    if !port.name.is_empty() {
+    if slice || !port.name.is_empty() {
         out.insert("name".into(), json!(port.name));
     }
-    out.insert("port".into(), json!(port.port));
-    out.insert("protocol".into(), json!(port.protocol));
-    if let Some(app) = &port.app_protocol {
-        out.insert("appProtocol".into(), json!(app));
+    let number = ("port", json!(port.port));
+    let protocol = ("protocol", json!(port.protocol));
+    let (first, second) = if slice {
+        (protocol, number)
+    } else {
+        (number, protocol)
+    };
+    for (key, value) in [first, second] {
+        out.insert(key.into(), value);
     }
-    Value::Object(out)
-}
-
-fn slice_port(port: &Port) -> Value {
-    let mut out = Map::new();
-    out.insert("name".into(), json!(port.name));
-    out.insert("protocol".into(), json!(port.protocol));
-    out.insert("port".into(), json!(port.port));
     if let Some(app) = &port.app_protocol {
         out.insert("appProtocol".into(), json!(app));
     }
@@ -232,7 +241,7 @@ pub fn subsets(service: &Value, pods: &[&Value]) -> Value {
                 subset.insert("notReadyAddresses".into(), json!(not_ready));
             }
             if !ports.is_empty() {
-                let ports: Vec<Value> = ports.iter().map(core_port).collect();
+                let ports: Vec<Value> = ports.iter().map(|p| port_json(p, false)).collect();
                 subset.insert("ports".into(), json!(ports));
             }
             Value::Object(subset)
@@ -294,7 +303,7 @@ pub fn slices(service: &Value, pods: &[&Value]) -> Vec<SliceContent> {
             ports: if ports.is_empty() {
                 Value::Null
             } else {
-                Value::Array(ports.iter().map(slice_port).collect())
+                Value::Array(ports.iter().map(|p| port_json(p, true)).collect())
             },
             endpoints: Value::Array(endpoints),
         })
@@ -331,17 +340,22 @@ mod tests {
                           "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}]}})
     }
 
+    /// web-0 Ready, web-1 not.
+    fn pets() -> (Value, Value) {
+        (
+            pod("web-0", "10.244.0.2", true),
+            pod("web-1", "10.244.0.3", false),
+        )
+    }
+
     #[test]
     fn subsets_split_ready_from_not_ready_and_name_hostnames() {
-        let (a, b) = (
-            pod("web-1", "10.244.0.3", true),
-            pod("web-0", "10.244.0.2", false),
-        );
-        let got = subsets(&service(json!({})), &[&a, &b]);
-        assert_eq!(got[0]["addresses"][0]["ip"], "10.244.0.3");
-        assert_eq!(got[0]["addresses"][0]["hostname"], "web-1");
-        assert_eq!(got[0]["addresses"][0]["targetRef"]["uid"], "u-web-1");
-        assert_eq!(got[0]["notReadyAddresses"][0]["ip"], "10.244.0.2");
+        let (a, b) = pets();
+        let got = subsets(&service(json!({})), &[&b, &a]);
+        assert_eq!(got[0]["addresses"][0]["ip"], "10.244.0.2");
+        assert_eq!(got[0]["addresses"][0]["hostname"], "web-0");
+        assert_eq!(got[0]["addresses"][0]["targetRef"]["uid"], "u-web-0");
+        assert_eq!(got[0]["notReadyAddresses"][0]["ip"], "10.244.0.3");
         assert_eq!(
             got[0]["ports"],
             json!([{"name": "web", "port": 8080, "protocol": "TCP"}])
@@ -356,10 +370,7 @@ mod tests {
 
     #[test]
     fn slices_carry_conditions_and_a_placeholder_when_empty() {
-        let (a, b) = (
-            pod("web-0", "10.244.0.2", true),
-            pod("web-1", "10.244.0.3", false),
-        );
+        let (a, b) = pets();
         let got = slices(&service(json!({})), &[&b, &a]);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].endpoints[0]["hostname"], "web-0");

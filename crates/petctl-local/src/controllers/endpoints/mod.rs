@@ -10,7 +10,9 @@ pub mod build;
 
 use serde_json::{json, Value};
 
-use self::build::{SliceContent, ENDPOINTS_MANAGED_BY, SERVICE_NAME_LABEL, SLICE_MANAGED_BY};
+use self::build::{
+    label, SliceContent, ENDPOINTS_MANAGED_BY, SERVICE_NAME_LABEL, SLICE_MANAGED_BY,
+};
 use super::cache::{Cache, Key};
 use super::namespace::is_active;
 use super::runner::{Ctx, Next, Reconciler};
@@ -25,14 +27,6 @@ const SLICE: &str = "EndpointSlice";
 fn service_ref(service: &Value) -> Value {
     json!({"apiVersion": "v1", "kind": "Service", "name": meta::name(service),
            "uid": meta::uid(service), "controller": true, "blockOwnerDeletion": true})
-}
-
-fn label<'a>(object: &'a Value, key: &str) -> &'a str {
-    object
-        .pointer("/metadata/labels")
-        .and_then(|l| l.get(key))
-        .and_then(Value::as_str)
-        .unwrap_or("")
 }
 
 /// The slices of the Service `name` that this controller manages.
