@@ -403,4 +403,27 @@ fn the_cluster_domain_flag_reaches_the_dns() {
     assert_eq!(version, ["\"1.1.0\""]);
     let outside = dig(&server, &["dns-version.cluster.local"]);
     assert_eq!(status_of(&outside), "REFUSED", "{outside}");
+    // Where port 53 may be bound (root), pods' nameserver answers there too.
+    let status = server.get("/petctl/status").json();
+    match status["podNameserver"].as_str() {
+        Some(address) => {
+            let (host, port) = address.rsplit_once(':').expect("host:port");
+            assert_eq!(port, "53", "{status}");
+            assert!(host.starts_with("127.") && host != "127.0.0.1", "{status}");
+            let out = Command::new("dig")
+                .args([
+                    &format!("@{host}"),
+                    "+short",
+                    "TXT",
+                    "dns-version.pets.test",
+                ])
+                .output()
+                .expect("run dig");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "\"1.1.0\"\n");
+        }
+        None => assert!(
+            log.contains("dns: not serving pods' nameserver on port 53"),
+            "{log}"
+        ),
+    }
 }

@@ -103,6 +103,8 @@ impl App {
             "resourceVersion": self.registry.current_revision().to_string(),
             "objects": counts,
             "dns": self.dns.listen().map(|a| a.to_string()),
+            // Port 53 of a loopback address, for exec sandboxes' resolv.conf.
+            "podNameserver": self.dns.pod_nameserver().map(|a| a.to_string()),
             "clusterDomain": self.dns.domain(),
         })
     }
