@@ -203,6 +203,8 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
                 allow_volume_expansion: args.allow_volume_expansion,
             },
             node_monitor_grace: args.node_monitor_grace,
+            // Filled in by the server once it listens.
+            api_port: 0,
         },
         basic_auth_file: args.basic_auth_file.clone(),
         connection_limits: server::ConnectionLimits {

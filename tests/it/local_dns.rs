@@ -240,6 +240,18 @@ fn pets_resolve_while_ready_and_drop_out_when_unready() {
         ["0 100 8080 front.default.svc.cluster.local."]
     );
 
+    // The API server's own Service.
+    k.ok(&[
+        "wait",
+        "--for=create",
+        "service/kubernetes",
+        "--timeout=60s",
+    ]);
+    assert_eq!(
+        short(server, &["kubernetes.default.svc.cluster.local"]),
+        ["10.96.0.1"]
+    );
+
     // Negatives: an unknown pet is NXDOMAIN with the SOA, a known name of
     // another type is NODATA, outside the domain is REFUSED.
     let missing = dig(server, &["web-9.nginx.default.svc.cluster.local"]);

@@ -285,3 +285,47 @@ spec:
     ]);
     assert_eq!(left.stdout.trim(), "", "{left}");
 }
+
+#[test]
+fn the_kubernetes_service_names_the_api_server() {
+    let Some(k) = Cluster::start(FAST_SIM) else {
+        return;
+    };
+    let port: u16 = k
+        .server
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("the server's port");
+    k.ok(&[
+        "wait",
+        "--for=create",
+        "endpointslice/kubernetes",
+        "--timeout=60s",
+    ]);
+    let service = k.json(&["service", "kubernetes"]);
+    assert_eq!(service["spec"]["clusterIP"], "10.96.0.1", "{service}");
+    assert_eq!(
+        service["spec"]["ports"],
+        serde_json::json!([{"name": "https", "port": 443, "protocol": "TCP", "targetPort": port}])
+    );
+    assert_eq!(service["metadata"]["labels"]["component"], "apiserver");
+    let endpoints = k.json(&["endpoints", "kubernetes"]);
+    assert_eq!(
+        endpoints["subsets"],
+        serde_json::json!([{"addresses": [{"ip": "127.0.0.1"}],
+                            "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}])
+    );
+    let slice = k.json(&["endpointslice", "kubernetes"]);
+    assert_eq!(
+        slice["endpoints"][0]["addresses"],
+        serde_json::json!(["127.0.0.1"])
+    );
+    assert_eq!(slice["ports"][0]["port"], port);
+    assert!(slice["metadata"]["labels"]
+        .get("endpointslice.kubernetes.io/managed-by")
+        .is_none());
+    let table = k.ok(&["get", "endpoints", "kubernetes"]);
+    assert!(table.contains(&format!("127.0.0.1:{port}")), "{table}");
+}

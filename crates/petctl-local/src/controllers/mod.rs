@@ -57,6 +57,9 @@ pub struct ControllerOptions {
     /// How long a node's Lease may go unrenewed before the node lifecycle
     /// controller marks it Unknown (`--node-monitor-grace-period`, 40 s).
     pub node_monitor_grace: Duration,
+    /// The API server's port, which the `kubernetes` Service's endpoints
+    /// name; the server fills it in once it listens (0: no such Service).
+    pub api_port: u16,
 }
 
 impl Default for ControllerOptions {
@@ -72,6 +75,7 @@ impl Default for ControllerOptions {
             volumes_dir: PathBuf::from("volumes"),
             storage_class: Default::default(),
             node_monitor_grace: Duration::from_secs(40),
+            api_port: 0,
         }
     }
 }
@@ -127,7 +131,9 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
         registry.clone(),
     ));
     tokio::spawn(runner::run(
-        endpoints::EndpointsController,
+        endpoints::EndpointsController {
+            api_port: options.api_port,
+        },
         registry.clone(),
     ));
     tokio::spawn(runner::run(gc::GarbageCollector, registry));

@@ -333,7 +333,10 @@ fn serve(
         }
         super::controllers::spawn(
             app.registry.store().clone(),
-            config.controllers.clone(),
+            super::controllers::ControllerOptions {
+                api_port: address.port(),
+                ..config.controllers.clone()
+            },
             opened.ca_pem.clone(),
         );
         let dns_registry = Arc::new(Registry::new(app.registry.store().clone()));

@@ -6,6 +6,7 @@
 //! registry with the resourceVersion (updates) or uid (deletes) they were
 //! read at.
 
+pub mod apiserver;
 pub mod build;
 
 use serde_json::{json, Value};
@@ -41,8 +42,12 @@ fn managed_slices(cache: &Cache, namespace: &str, name: &str) -> Vec<Value> {
         .collect()
 }
 
+/// `api_port` is the API server's, which the `kubernetes` Service's
+/// endpoints name ([`apiserver`]); 0 leaves that Service out.
 #[derive(Default)]
-pub struct EndpointsController;
+pub struct EndpointsController {
+    pub api_port: u16,
+}
 
 impl EndpointsController {
     /// A Service gone: its managed Endpoints and slices go too (upstream's
@@ -190,7 +195,20 @@ impl Reconciler for EndpointsController {
         }
     }
 
+    fn start(&mut self, ctx: &mut Ctx) {
+        if let Err(err) = apiserver::reconcile(ctx, self.api_port) {
+            crate::log::log(&format!(
+                "endpoints-controller: the kubernetes Service: {}",
+                err.message
+            ));
+        }
+    }
+
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
+        if apiserver::is_master(key) {
+            apiserver::reconcile(ctx, self.api_port)?;
+            return Ok(Next::Done);
+        }
         let Some(service) = ctx.cache.get(key).cloned() else {
             return Self::forget(ctx, key);
         };
