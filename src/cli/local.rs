@@ -22,6 +22,8 @@ const WAIT: Duration = Duration::from_secs(30);
 /// The line a server prints on stdout once it is ready; `up --detach`
 /// waits for it.
 const READY_PREFIX: &str = "ready ";
+/// The line after it: the cluster DNS's address (UDP and TCP).
+const DNS_PREFIX: &str = "dns: ";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -201,6 +203,8 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
                 allow_volume_expansion: args.allow_volume_expansion,
             },
             node_monitor_grace: args.node_monitor_grace,
+            // Filled in by the server once it listens.
+            api_port: 0,
         },
         basic_auth_file: args.basic_auth_file.clone(),
         connection_limits: server::ConnectionLimits {
@@ -213,12 +217,15 @@ fn run_up(args: UpArgs, out: &mut dyn Write) -> Result<()> {
             cluster_domain: args.cluster_domain.clone(),
         },
     };
-    server::run(config, |url| {
+    server::run(config, |url, dns| {
         // Recorded only once this server holds the state dir. Without the
         // record a restart after a crash uses the defaults, as before.
         let _ = remember_flags(&args, &state);
         // A detaching parent may have gone already; the server runs on.
         let _ = writeln!(out, "{READY_PREFIX}{url}");
+        if let Some(dns) = dns {
+            let _ = writeln!(out, "{DNS_PREFIX}{dns}");
+        }
         let _ = writeln!(out, "kubeconfig: {}", state.kubeconfig().display());
         let _ = out.flush();
     })
@@ -251,11 +258,13 @@ fn detach(args: &UpArgs, state: &StateDir, out: &mut dyn Write) -> Result<()> {
     let stdout = child.stdout.take().context("no pipe from the server")?;
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
+        let mut reader = BufReader::new(stdout);
+        let (mut line, mut dns) = (String::new(), String::new());
+        let _ = reader.read_line(&mut line);
+        let _ = reader.read_line(&mut dns);
+        let _ = tx.send((line, dns));
     });
-    let line = rx.recv_timeout(WAIT).unwrap_or_default();
+    let (line, dns) = rx.recv_timeout(WAIT).unwrap_or_default();
     let Some(url) = line.trim().strip_prefix(READY_PREFIX) else {
         let _ = child.kill();
         let _ = child.wait();
@@ -270,6 +279,9 @@ fn detach(args: &UpArgs, state: &StateDir, out: &mut dyn Write) -> Result<()> {
         "local control plane running at {url} (pid {})",
         child.id()
     )?;
+    if let Some(dns) = dns.trim().strip_prefix(DNS_PREFIX) {
+        writeln!(out, "cluster DNS at {dns} (udp, tcp)")?;
+    }
     writeln!(out, "kubeconfig: {}", state.kubeconfig().display())?;
     Ok(())
 }
@@ -374,6 +386,14 @@ fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {
             crate::duration::human_duration(uptime as i64)
         ),
         format!("Revision: {}", text("/resourceVersion")),
+        format!(
+            "DNS:      {} (cluster domain {})",
+            match text("/dns") {
+                "" => "<none>",
+                dns => dns,
+            },
+            text("/clusterDomain")
+        ),
         format!("Kubeconfig: {}", kubeconfig.display()),
         "Objects:".to_string(),
     ];
@@ -393,10 +413,11 @@ mod tests {
     #[test]
     fn status_renders() {
         let status = json!({"url": "https://127.0.0.1:1", "pid": 7, "uptimeSeconds": 3725,
-                            "resourceVersion": "12", "objects": {"namespaces": 4}});
+                            "resourceVersion": "12", "objects": {"namespaces": 4},
+                            "dns": "127.0.0.1:53535", "clusterDomain": "cluster.local"});
         assert_eq!(
             render_status(&status, std::path::Path::new("/s/kubeconfig")),
-            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   62m\nRevision: 12\nKubeconfig: /s/kubeconfig\nObjects:\n  namespaces: 4\n"
+            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   62m\nRevision: 12\nDNS:      127.0.0.1:53535 (cluster domain cluster.local)\nKubeconfig: /s/kubeconfig\nObjects:\n  namespaces: 4\n"
         );
     }
 }

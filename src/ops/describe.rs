@@ -1,6 +1,14 @@
 //! Gathering what `describe` shows about a set: its pets and claims, the
-//! governing Service, its ControllerRevisions and its recent events.
+//! governing Service, its ControllerRevisions and its recent events, and,
+//! on a local control plane that says where its DNS answers
+//! (`/petctl/status`), whether each DNS name resolves there.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hickory_proto::op::{Message, Query, ResponseCode};
+use hickory_proto::rr::{Name, RecordType};
 use serde_json::Value;
 
 use super::pets::{self, Pet};
@@ -20,6 +28,71 @@ pub struct SetDescription {
     pub revisions: Vec<Value>,
     pub events: Vec<Value>,
     pub cluster_domain: String,
+    /// Each DNS name checked and whether it resolves; empty when no local
+    /// DNS was reachable (a real cluster: nothing is marked).
+    pub resolves: BTreeMap<String, bool>,
+}
+
+/// How long one DNS query may take.
+const DNS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// An A query for `name` at `server`: `Some(true)` with an answer,
+/// `Some(false)` for NXDOMAIN or NODATA, `None` without a usable reply.
+async fn resolves(server: SocketAddr, name: &str) -> Option<bool> {
+    let mut query = Message::query();
+    query.metadata.recursion_desired = true;
+    query.add_query(Query::query(
+        Name::from_ascii(format!("{name}.")).ok()?,
+        RecordType::A,
+    ));
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.ok()?;
+    socket.send_to(&query.to_vec().ok()?, server).await.ok()?;
+    let mut buffer = vec![0u8; 4096];
+    let (n, _) = tokio::time::timeout(DNS_TIMEOUT, socket.recv_from(&mut buffer))
+        .await
+        .ok()?
+        .ok()?;
+    let reply = Message::from_vec(&buffer[..n]).ok()?;
+    match reply.metadata.response_code {
+        ResponseCode::NoError => Some(!reply.answers.is_empty()),
+        ResponseCode::NXDomain => Some(false),
+        _ => None,
+    }
+}
+
+/// The local control plane's DNS address, if the server is one and has it.
+async fn local_dns(client: &Client) -> Option<SocketAddr> {
+    let status: Value = client.get_path("/petctl/status").await.ok()?;
+    status.get("dns")?.as_str()?.parse().ok()
+}
+
+/// The names `describe` prints: the governing Service's and each pet's.
+async fn check_names(
+    client: &Client,
+    set: &Set,
+    pets: &[Pet],
+    cluster_domain: &str,
+) -> BTreeMap<String, bool> {
+    let mut checked = BTreeMap::new();
+    if set.service_name().is_empty() {
+        return checked;
+    }
+    let Some(server) = local_dns(client).await else {
+        return checked;
+    };
+    let domain = format!(
+        "{}.{}.svc.{cluster_domain}",
+        set.service_name(),
+        set.namespace()
+    );
+    let names =
+        std::iter::once(domain.clone()).chain(pets.iter().map(|p| format!("{}.{domain}", p.name)));
+    for name in names {
+        if let Some(found) = resolves(server, &name).await {
+            checked.insert(name, found);
+        }
+    }
+    checked
 }
 
 pub async fn gather(
@@ -59,7 +132,9 @@ pub async fn gather(
             .collect()
     };
     let events = super::events::recent(client, &ns, set.name(), &uid, 10).await?;
+    let resolves = check_names(client, &set, &pets, cluster_domain).await;
     Ok(SetDescription {
+        resolves,
         set,
         pets,
         service,

@@ -34,6 +34,16 @@ fn indent(text: &str, by: &str) -> String {
     text.lines().map(|l| format!("{by}{l}\n")).collect()
 }
 
+/// A DNS name with what the local DNS said of it, when it was asked:
+/// `(resolves)` or `(does not resolve)`.
+fn marked(d: &SetDescription, name: &str) -> String {
+    match d.resolves.get(name) {
+        Some(true) => format!("{name} (resolves)"),
+        Some(false) => format!("{name} (does not resolve)"),
+        None => name.to_string(),
+    }
+}
+
 pub fn render(d: &SetDescription, now: jiff::Timestamp) -> String {
     let s = &d.set;
     let o = &s.object;
@@ -128,10 +138,10 @@ pub fn render(d: &SetDescription, now: jiff::Timestamp) -> String {
     field(
         &mut out,
         "DNS Domain",
-        if service.is_empty() {
-            "<none>"
+        &if service.is_empty() {
+            "<none>".to_string()
         } else {
-            &domain
+            marked(d, &domain)
         },
     );
     out.push_str("Pod Template:\n");
@@ -195,7 +205,7 @@ pub fn render(d: &SetDescription, now: jiff::Timestamp) -> String {
             let dns = if service.is_empty() {
                 "-".to_string()
             } else {
-                format!("{}.{domain}", p.name)
+                marked(d, &format!("{}.{domain}", p.name))
             };
             vec![
                 p.ordinal.to_string(),

@@ -56,10 +56,11 @@ fn petset_create_wait_get_describe() {
         "Update Strategy:    OnDelete (PetSets: a pet takes a new template only when it is deleted)\n",
         "Paused:             no\n",
         "Governing Service:  nginx (headless)\n",
-        "DNS Domain:         nginx.default.svc.cluster.local\n",
-        "  ORDINAL   POD     HOSTNAME   DNS NAME                                CLAIMS      PV                                         STATUS   IMAGE\n",
-        "  0         web-0   web-0      web-0.nginx.default.svc.cluster.local   www-web-0   pvc-<uid>   Ready    gcr.io/google_containers/nginx-slim:0.8\n",
-        "  1         web-1   web-1      web-1.nginx.default.svc.cluster.local   www-web-1   pvc-<uid>   Ready    gcr.io/google_containers/nginx-slim:0.8\n",
+        // The local DNS answers for the pets once they are Ready.
+        "DNS Domain:         nginx.default.svc.cluster.local (resolves)\n",
+        "  ORDINAL   POD     HOSTNAME   DNS NAME                                           CLAIMS      PV                                         STATUS   IMAGE\n",
+        "  0         web-0   web-0      web-0.nginx.default.svc.cluster.local (resolves)   www-web-0   pvc-<uid>   Ready    gcr.io/google_containers/nginx-slim:0.8\n",
+        "  1         web-1   web-1      web-1.nginx.default.svc.cluster.local (resolves)   www-web-1   pvc-<uid>   Ready    gcr.io/google_containers/nginx-slim:0.8\n",
     ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
@@ -132,7 +133,7 @@ fn statefulset_create_get_describe_and_output_formats() {
         "Kind:               StatefulSet (apps/v1)\n",
         "Update Strategy:    RollingUpdate, partition 0\n",
         "Pod Management:     OrderedReady\n",
-        "  0         web-0   web-0      web-0.nginx.default.svc.cluster.local   www-web-0   pvc-<uid>   Ready    registry.k8s.io/nginx-slim:0.7\n",
+        "  0         web-0   web-0      web-0.nginx.default.svc.cluster.local (resolves)   www-web-0   pvc-<uid>   Ready    registry.k8s.io/nginx-slim:0.7\n",
         "Revisions:\n",
     ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");

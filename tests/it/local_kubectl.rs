@@ -78,7 +78,7 @@ fn version_api_versions_and_api_resources() {
     );
     assert_eq!(
         k.ok(&["api-versions"]),
-        "apps/v1\napps/v1alpha1\ncoordination.k8s.io/v1\npolicy/v1\nstorage.k8s.io/v1\nv1\n"
+        "apps/v1\napps/v1alpha1\ncoordination.k8s.io/v1\ndiscovery.k8s.io/v1\npolicy/v1\nstorage.k8s.io/v1\nv1\n"
     );
     let resources = k.ok(&["api-resources", "--no-headers", "-o", "name"]);
     for name in [

@@ -32,6 +32,7 @@ fn up_detach_status_and_down() {
             .contains(&format!("kubeconfig: {state_arg}/kubeconfig")),
         "{up}"
     );
+    assert!(up.stdout.contains("cluster DNS at 127.0.0.1:"), "{up}");
     let again = petctl_in(
         home.path(),
         &["local", "up", "--detach", "--state-dir", state_arg],

@@ -13,10 +13,11 @@ use serde_json::{json, Map, Value};
 use crate::support::{kubectl_or_skip, kubectl_with, repo_root, runtime, test_name, LocalServer};
 
 /// Every group/version the local control plane serves, sorted.
-const GROUP_VERSIONS: [&str; 6] = [
+const GROUP_VERSIONS: [&str; 7] = [
     "apps/v1",
     "apps/v1alpha1",
     "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
     "policy/v1",
     "storage.k8s.io/v1",
     "v1",

@@ -29,7 +29,9 @@ mod local_conformance; // conformance: upstream StatefulSet [Conformance] tests 
 mod local_controllers; // pause hook, crash loops, broken upgrades, nodes, foreground deletion, events
 mod local_corpus; // the corpus: server dry-run of every Service and set, three sets reach all-Ready
 mod local_disruption; // PodDisruptionBudgets: the disruption controller's status, eviction refusals (429, 500), kubectl drain one pet at a time on a timeline
+mod local_dns; // cluster DNS with dig: per-pet A and SRV answers following readiness, publishNotReadyAddresses, ClusterIP A and PTR, NXDOMAIN, REFUSED, TCP; local status and describe
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
+mod local_endpoints; // Endpoints and EndpointSlices with the real kubectl: columns, shapes, a slice's timeline as a pet goes unready and back, selector-less Services left alone, namespace deletion
 mod local_exec; // kubectl exec and kubectl run -it into pets: the guide's identity and storage steps, exit codes, stdin, stderr, a terminal, attach with --rm, SPDY-only kubectl, a viewer's 403
 mod local_faults; // --fault-rate, --fault-latency, --watch-drop-after and --fail-next
 mod local_fidelity; // the local control plane answers as kube-apiserver: defaulted kinds, DELETE answers, 404s, stringData, dry-run versions, bad parameters, framing

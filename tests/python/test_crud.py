@@ -90,6 +90,34 @@ def lease(name):
     )
 
 
+def endpoints(name):
+    # No Service of that name: the endpoints controller leaves it alone.
+    return client.V1Endpoints(
+        metadata=meta(name),
+        subsets=[
+            client.V1EndpointSubset(
+                addresses=[client.V1EndpointAddress(ip="192.0.2.1")],
+                ports=[client.CoreV1EndpointPort(port=80, protocol="TCP")],
+            )
+        ],
+    )
+
+
+def endpoint_slice(name):
+    # No kubernetes.io/service-name label: no controller manages it.
+    return client.V1EndpointSlice(
+        metadata=meta(name),
+        address_type="IPv4",
+        endpoints=[client.V1Endpoint(addresses=["192.0.2.1"])],
+        ports=[client.DiscoveryV1EndpointPort(name="web", port=80, protocol="TCP")],
+    )
+
+
+@pytest.fixture(scope="session")
+def discovery(api_client):
+    return client.DiscoveryV1Api(api_client)
+
+
 # (api, resource as in the method names, builder, what delete_* answers:
 # the model class for kinds whose registry returns the deleted object, the
 # kind of an object the client hands back as a dict (its openapi answer is
@@ -119,6 +147,7 @@ KINDS = [
         client.V1PersistentVolumeClaim,
     ),
     ("core", "persistent_volume", lambda n, ns: volume(n), client.V1PersistentVolume),
+    ("core", "namespaced_endpoints", lambda n, ns: endpoints(n), None),
     ("core", "node", lambda n, ns: node(n), None),
     ("core", "namespaced_event", event, None),
     ("core", "namespaced_config_map", lambda n, ns: config_map(n, {"a": "1"}, kind=False), None),
@@ -137,6 +166,8 @@ KINDS = [
     ("storage", "storage_class", lambda n, ns: storage_class(n), client.V1StorageClass),
     # coordination.k8s.io/v1
     ("coordination", "namespaced_lease", lambda n, ns: lease(n), None),
+    # discovery.k8s.io/v1
+    ("discovery", "namespaced_endpoint_slice", lambda n, ns: endpoint_slice(n), None),
 ]
 
 # The kinds whose delete answers a Status, and the Status's details.kind
@@ -150,6 +181,8 @@ STATUS_RESOURCE = {
     "namespaced_controller_revision": "controllerrevisions",
     "namespaced_pod_disruption_budget": "poddisruptionbudgets",
     "namespaced_lease": "leases",
+    "namespaced_endpoints": "endpoints",
+    "namespaced_endpoint_slice": "endpointslices",
 }
 
 

@@ -8,6 +8,7 @@
 
 pub mod cluster_dns;
 pub mod controllers;
+pub mod dns;
 mod log;
 pub mod pki;
 pub mod registry;

@@ -217,6 +217,28 @@ pub static KINDS: &[KindInfo] = &[
         // today's kubectl. petctl itself never relies on it for PetSets.
         ["status", "scale"]
     ),
+    // Endpoints (no status: pkg/registry/core/endpoint/storage/storage.go).
+    kind!(
+        "Endpoints",
+        "",
+        "v1",
+        "endpoints",
+        "endpoints",
+        ["ep"],
+        true,
+        []
+    ),
+    // discovery.k8s.io: what the endpointslice controller writes.
+    kind!(
+        "EndpointSlice",
+        "discovery.k8s.io",
+        "v1",
+        "endpointslices",
+        "endpointslice",
+        [],
+        true,
+        []
+    ),
     // policy/v1: disruption budgets (pkg/registry/policy/poddisruptionbudget).
     kind!(
         "PodDisruptionBudget",

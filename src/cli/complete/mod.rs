@@ -340,6 +340,8 @@ mod tests {
         );
         let answer = complete(&words("get po"));
         assert_eq!(answer.candidates, ["pods", "poddisruptionbudgets"]);
+        let answer = complete(&words("get endp"));
+        assert_eq!(answer.candidates, ["endpoints", "endpointslices"]);
     }
 
     #[test]

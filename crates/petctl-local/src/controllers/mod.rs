@@ -1,13 +1,14 @@
 //! The controllers of the local control plane: the PetSet and StatefulSet
 //! controllers, a simulated kubelet and scheduler, the volume provisioner,
-//! claim and volume protection, the garbage collector, event recording, and
-//! the namespace lifecycle (deletion, `default` ServiceAccount, root CA).
+//! claim and volume protection, the garbage collector, event recording,
+//! Endpoints and EndpointSlices (`endpoints/`), and the namespace lifecycle (deletion, `default` ServiceAccount, root CA).
 //! Each runs as a tokio task fed by the store's event stream and writes only
 //! through the registry.
 
 pub mod cache;
 mod claims;
 pub mod disruption;
+pub mod endpoints;
 pub mod events;
 mod expand;
 pub mod gc;
@@ -57,6 +58,9 @@ pub struct ControllerOptions {
     /// How long a node's Lease may go unrenewed before the node lifecycle
     /// controller marks it Unknown (`--node-monitor-grace-period`, 40 s).
     pub node_monitor_grace: Duration,
+    /// The API server's port, which the `kubernetes` Service's endpoints
+    /// name; the server fills it in once it listens (0: no such Service).
+    pub api_port: u16,
 }
 
 impl Default for ControllerOptions {
@@ -72,6 +76,7 @@ impl Default for ControllerOptions {
             volumes_dir: PathBuf::from("volumes"),
             storage_class: Default::default(),
             node_monitor_grace: Duration::from_secs(40),
+            api_port: 0,
         }
     }
 }
@@ -124,6 +129,12 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
     ));
     tokio::spawn(runner::run(
         disruption::DisruptionController,
+        registry.clone(),
+    ));
+    tokio::spawn(runner::run(
+        endpoints::EndpointsController {
+            api_port: options.api_port,
+        },
         registry.clone(),
     ));
     tokio::spawn(runner::run(gc::GarbageCollector, registry));

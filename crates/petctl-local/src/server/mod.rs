@@ -109,6 +109,8 @@ impl App {
             "storeCommits": self.registry.store().commits(),
             "objects": counts,
             "dns": self.dns.listen().map(|a| a.to_string()),
+            // Port 53 of a loopback address, for exec sandboxes' resolv.conf.
+            "podNameserver": self.dns.pod_nameserver().map(|a| a.to_string()),
             "clusterDomain": self.dns.domain(),
         })
     }
@@ -146,6 +148,7 @@ pub struct Handle {
     url: String,
     kubeconfig: std::path::PathBuf,
     seed: u64,
+    dns: Option<std::net::SocketAddr>,
     stop: tokio::sync::watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<Result<()>>>,
 }
@@ -164,6 +167,11 @@ impl Handle {
     /// The seed the fault dice started from (printed in the server log).
     pub fn fault_seed(&self) -> u64 {
         self.seed
+    }
+
+    /// The cluster DNS's `--dns-port` listener (UDP and TCP).
+    pub fn dns(&self) -> Option<std::net::SocketAddr> {
+        self.dns
     }
 
     /// Stops accepting connections, drains in-flight requests, stops the
@@ -192,7 +200,7 @@ impl Drop for Handle {
 }
 
 /// What the server thread reports once it listens (or why it could not).
-type Started = Result<(String, u64)>;
+type Started = Result<(String, u64, Option<std::net::SocketAddr>)>;
 
 impl LocalControlPlane {
     /// Opens the state directory, starts the API server on 127.0.0.1 (port
@@ -208,10 +216,11 @@ impl LocalControlPlane {
             .spawn(move || serve(config, stopped, started_tx))
             .context("failed to start the control plane's thread")?;
         match started_rx.recv() {
-            Ok(Ok((url, seed))) => Ok(Handle {
+            Ok(Ok((url, seed, dns))) => Ok(Handle {
                 url,
                 kubeconfig,
                 seed,
+                dns,
                 stop,
                 thread: Some(thread),
             }),
@@ -228,12 +237,16 @@ impl LocalControlPlane {
 }
 
 /// Runs the server until SIGTERM or SIGINT. `ready` is called with the URL
-/// once the server accepts connections and the kubeconfig is written.
-pub fn run(config: ServerConfig, ready: impl FnOnce(&str)) -> Result<()> {
+/// and the DNS address once the server accepts connections and the
+/// kubeconfig is written.
+pub fn run(
+    config: ServerConfig,
+    ready: impl FnOnce(&str, Option<std::net::SocketAddr>),
+) -> Result<()> {
     let pid_file = config.state.pid();
     let handle = LocalControlPlane::start(config)?;
     write_private(&pid_file, format!("{}\n", std::process::id()).as_bytes())?;
-    ready(handle.url());
+    ready(handle.url(), handle.dns());
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -331,11 +344,19 @@ fn serve(
         }
         super::controllers::spawn(
             app.registry.store().clone(),
-            config.controllers.clone(),
+            super::controllers::ControllerOptions {
+                api_port: address.port(),
+                ..config.controllers.clone()
+            },
             opened.ca_pem.clone(),
         );
         exec::spawn_cleanup(app.clone());
-        let _ = started.send(Ok((url, seed)));
+        let dns_registry = Arc::new(Registry::new(app.registry.store().clone()));
+        if let Err(err) = crate::dns::start(dns_registry, app.dns.clone(), config.dns.port).await {
+            let _ = started.send(Err(err));
+            return Ok(());
+        }
+        let _ = started.send(Ok((url, seed, app.dns.listen())));
         listener::serve(
             listener,
             opened.acceptor,

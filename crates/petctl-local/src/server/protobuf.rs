@@ -5,7 +5,8 @@
 //! generated types); it is turned into the JSON object the registry
 //! stores. Answers stay JSON, which those clients also accept.
 //!
-//! Namespaces, ConfigMaps, Secrets, Services, PodDisruptionBudgets,
+//! Namespaces, ConfigMaps, Secrets, Services, Endpoints, EndpointSlices,
+//! PodDisruptionBudgets,
 //! DeleteOptions, Evictions and the self reviews are decoded; any other kind gets 415, naming the kind.
 
 use std::collections::BTreeMap;
@@ -38,6 +39,8 @@ pub fn decode_object(bytes: &[u8]) -> Result<Value, ApiError> {
         ("v1", "Secret") => secret(decode(&raw)?),
         ("v1", "ServiceAccount") => service_account(decode(&raw)?),
         ("v1", "Service") => service(decode(&raw)?),
+        ("v1", "Endpoints") => endpoints::endpoints(decode(&raw)?),
+        ("discovery.k8s.io/v1", "EndpointSlice") => endpoints::endpoint_slice(decode(&raw)?),
         (_, "DeleteOptions") => delete_options(decode(&raw)?),
         ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => access_review(decode(&raw)?),
         ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => {
@@ -111,6 +114,9 @@ macro_rules! fields {
         camel_case(stringify!($field))
     };
 }
+
+// After the macro, which it uses.
+mod endpoints;
 
 /// `generate_name` -> `generateName`; `r#type` -> `type`.
 fn camel_case(rust_name: &str) -> String {
@@ -333,24 +339,22 @@ fn secret(secret: core::Secret) -> Value {
         .done()
 }
 
+fn object_reference(r: core::ObjectReference) -> Value {
+    Fields::default()
+        .set("kind", r.kind)
+        .set("namespace", r.namespace)
+        .set("name", r.name)
+        .set("uid", r.uid)
+        .set("apiVersion", r.api_version)
+        .set("resourceVersion", r.resource_version)
+        .set("fieldPath", r.field_path)
+        .done()
+}
+
 /// `kubectl create serviceaccount` sends protobuf; the references a
 /// ServiceAccount holds are by name (and, for `secrets`, namespace).
 fn service_account(sa: core::ServiceAccount) -> Value {
-    let secrets: Vec<Value> = sa
-        .secrets
-        .into_iter()
-        .map(|r| {
-            Fields::default()
-                .set("kind", r.kind)
-                .set("namespace", r.namespace)
-                .set("name", r.name)
-                .set("uid", r.uid)
-                .set("apiVersion", r.api_version)
-                .set("resourceVersion", r.resource_version)
-                .set("fieldPath", r.field_path)
-                .done()
-        })
-        .collect();
+    let secrets: Vec<Value> = sa.secrets.into_iter().map(object_reference).collect();
     let pull: Vec<Value> = sa
         .image_pull_secrets
         .into_iter()

@@ -1,6 +1,8 @@
 //! Server-side printing: the `meta.k8s.io/v1` Table that `kubectl get` asks
 //! for, with the columns kube-apiserver's printers give each kind.
 
+mod endpoints;
+
 use serde_json::{json, Value};
 
 use petctl_model::kinds::KindInfo;
@@ -62,6 +64,8 @@ fn columns(kind: &KindInfo) -> &'static str {
             "Name,Provisioner,ReclaimPolicy,VolumeBindingMode,AllowVolumeExpansion,Age"
         }
         "Lease" => "Name,Holder,Age",
+        "Endpoints" => "Name,Endpoints,Age",
+        "EndpointSlice" => "Name,AddressType,Ports,Endpoints,Age",
         _ => "Name,Age",
     }
 }
@@ -331,6 +335,14 @@ fn cells(kind: &KindInfo, object: &Value, now: Timestamp) -> Vec<Value> {
         }
         // printLease: no holder is an empty cell.
         "Lease" => vec![name, json!(text(object, "/spec/holderIdentity")), age],
+        "Endpoints" => vec![name, json!(endpoints::endpoints(object)), age],
+        "EndpointSlice" => vec![
+            name,
+            json!(text(object, "/addressType")),
+            json!(endpoints::slice_ports(object)),
+            json!(endpoints::slice_endpoints(object)),
+            age,
+        ],
         _ => vec![name, age],
     }
 }

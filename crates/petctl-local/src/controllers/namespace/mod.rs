@@ -49,6 +49,8 @@ const WATCHED: &[&str] = &[
     "PetSet",
     "PodDisruptionBudget",
     "Lease",
+    "Endpoints",
+    "EndpointSlice",
 ];
 
 /// Whether new content may be created in `namespace`, by the cache.

@@ -3,6 +3,7 @@
 //! the main resource or to `/status` may change, and immutable fields. Each
 //! kind with rules of its own has a module.
 
+mod endpoints;
 mod lease;
 pub mod namespace;
 pub mod pdb;
@@ -37,6 +38,24 @@ pub(super) fn obj<'a>(value: &'a mut Value, key: &str) -> Option<&'a mut Map<Str
         *entry = json!({});
     }
     entry.as_object_mut()
+}
+
+/// `field.NotSupported`: the value (as Go's `%#v` would quote a string)
+/// and the supported ones, quoted.
+pub(super) fn unsupported(field: FieldPath, value: &Value, supported: &[&str]) -> Cause {
+    let shown = match value {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    let quoted: Vec<String> = supported.iter().map(|v| format!("\"{v}\"")).collect();
+    Cause::new(
+        "FieldValueNotSupported",
+        field,
+        format!(
+            "Unsupported value: {shown}: supported values: {}",
+            quoted.join(", ")
+        ),
+    )
 }
 
 pub(super) fn default(map: &mut Map<String, Value>, key: &str, value: Value) {
@@ -166,6 +185,7 @@ pub fn validate_update(kind: &KindInfo, old: &Value, new: &Value) -> Vec<Cause> 
         "PersistentVolumeClaim" => storage::validate_update(old, new),
         "StorageClass" => storageclass::validate_update(old, new),
         "Lease" => lease::validate(new),
+        "EndpointSlice" => endpoints::validate_slice_update(old, new),
         _ => Vec::new(),
     }
 }
@@ -174,6 +194,7 @@ pub fn validate_update(kind: &KindInfo, old: &Value, new: &Value) -> Vec<Cause> 
 pub fn validate_create(kind: &KindInfo, object: &Value) -> Vec<Cause> {
     match kind.kind {
         "Lease" => lease::validate(object),
+        "EndpointSlice" => endpoints::validate_slice(object),
         _ => Vec::new(),
     }
 }

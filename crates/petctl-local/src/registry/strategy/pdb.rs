@@ -61,17 +61,10 @@ pub(super) fn validate(object: &Value) -> Vec<Cause> {
     {
         let name = policy.as_str().unwrap_or("");
         if !EVICTION_POLICIES.contains(&name) {
-            let supported: Vec<String> = EVICTION_POLICIES
-                .iter()
-                .map(|p| format!("\"{p}\""))
-                .collect();
-            causes.push(Cause::new(
-                "FieldValueNotSupported",
+            causes.push(super::unsupported(
                 spec_field.key("unhealthyPodEvictionPolicy"),
-                format!(
-                    "Unsupported value: {policy}: supported values: {}",
-                    supported.join(", ")
-                ),
+                policy,
+                EVICTION_POLICIES,
             ));
         }
     }

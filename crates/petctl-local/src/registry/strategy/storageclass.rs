@@ -44,14 +44,10 @@ pub fn validate(object: &Value) -> Vec<Cause> {
     let supported = |field: &str, values: &[&str], causes: &mut Vec<Cause>| {
         let value = object.get(field).and_then(Value::as_str).unwrap_or("");
         if !value.is_empty() && !values.contains(&value) {
-            let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
-            causes.push(Cause::new(
-                "FieldValueNotSupported",
+            causes.push(super::unsupported(
                 root.key(field),
-                format!(
-                    "Unsupported value: \"{value}\": supported values: {}",
-                    quoted.join(", ")
-                ),
+                &Value::from(value),
+                values,
             ));
         }
     };

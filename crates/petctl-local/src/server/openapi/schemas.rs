@@ -32,6 +32,10 @@ fn register(generator: &mut SchemaGenerator, kind: &KindInfo) {
         ("", "ConfigMap") => generator.subschema_for::<core::v1::ConfigMap>(),
         ("", "Secret") => generator.subschema_for::<core::v1::Secret>(),
         ("", "ServiceAccount") => generator.subschema_for::<core::v1::ServiceAccount>(),
+        ("", "Endpoints") => generator.subschema_for::<core::v1::Endpoints>(),
+        ("discovery.k8s.io", "EndpointSlice") => {
+            generator.subschema_for::<k8s_openapi::api::discovery::v1::EndpointSlice>()
+        }
         ("apps", "StatefulSet") => generator.subschema_for::<apps::v1::StatefulSet>(),
         ("apps", "ControllerRevision") => generator.subschema_for::<apps::v1::ControllerRevision>(),
         ("policy", "PodDisruptionBudget") => {
