@@ -394,6 +394,13 @@ fn render_status(status: &Value, kubeconfig: &std::path::Path) -> String {
             },
             text("/clusterDomain")
         ),
+        format!(
+            "Pods' DNS: {}",
+            match text("/podNameserver") {
+                "" => "<none: port 53 could not be bound>",
+                address => address,
+            }
+        ),
         format!("Kubeconfig: {}", kubeconfig.display()),
         "Objects:".to_string(),
     ];
@@ -414,10 +421,11 @@ mod tests {
     fn status_renders() {
         let status = json!({"url": "https://127.0.0.1:1", "pid": 7, "uptimeSeconds": 3725,
                             "resourceVersion": "12", "objects": {"namespaces": 4},
-                            "dns": "127.0.0.1:53535", "clusterDomain": "cluster.local"});
+                            "dns": "127.0.0.1:53535", "clusterDomain": "cluster.local",
+                            "podNameserver": "127.9.8.7:53"});
         assert_eq!(
             render_status(&status, std::path::Path::new("/s/kubeconfig")),
-            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   62m\nRevision: 12\nDNS:      127.0.0.1:53535 (cluster domain cluster.local)\nKubeconfig: /s/kubeconfig\nObjects:\n  namespaces: 4\n"
+            "URL:      https://127.0.0.1:1\nPID:      7\nUptime:   62m\nRevision: 12\nDNS:      127.0.0.1:53535 (cluster domain cluster.local)\nPods' DNS: 127.9.8.7:53\nKubeconfig: /s/kubeconfig\nObjects:\n  namespaces: 4\n"
         );
     }
 }

@@ -563,3 +563,65 @@ impl Terminal {
         self.child.wait().expect("wait").code().unwrap_or(-1)
     }
 }
+
+/// The guide's member discovery, from inside a pet: its resolv.conf names
+/// the cluster DNS, so the short names of the guide resolve through the
+/// search path. Where the server could not bind port 53 (not root), there
+/// is no pods' nameserver, and the log says so.
+#[test]
+fn pets_find_each_other_through_the_cluster_dns_inside_exec() {
+    let Some(k) = cluster() else { return };
+    let status = k.server.get("/petctl/status").json();
+    let Some(nameserver) = status["podNameserver"].as_str() else {
+        let log =
+            std::fs::read_to_string(k.server.state_dir().join("server.log")).unwrap_or_default();
+        assert!(
+            log.contains("dns: not serving pods' nameserver on port 53"),
+            "{log}"
+        );
+        eprintln!("skipping the lookups: the server could not bind port 53");
+        return;
+    };
+    let (host, _) = nameserver.rsplit_once(':').expect("host:port");
+    let resolv = k.ok(&["exec", "web-0", "--", "cat", "/etc/resolv.conf"]);
+    assert!(
+        resolv.starts_with(&format!("nameserver {host}\n")),
+        "{resolv}"
+    );
+    let ip = |pod: &str| {
+        k.json(&["pod", pod])["status"]["podIP"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let hosts = k.ok(&["exec", "web-0", "--", "getent", "hosts", "web-1.nginx"]);
+    assert_eq!(
+        hosts.split_whitespace().collect::<Vec<_>>(),
+        [
+            ip("web-1").as_str(),
+            "web-1.nginx.default.svc.cluster.local"
+        ],
+        "{hosts}"
+    );
+    // The guide's commands, as its dns-test pod ran them.
+    let lookup = k.ok(&["exec", "web-1", "--", "nslookup", "web-0.nginx"]);
+    assert!(
+        lookup.contains("Name:\tweb-0.nginx.default.svc.cluster.local\nAddress: ")
+            && lookup.contains(&ip("web-0")),
+        "{lookup}"
+    );
+    let srv = k.ok(&[
+        "exec",
+        "web-0",
+        "--",
+        "nslookup",
+        "-type=srv",
+        "nginx.default",
+    ]);
+    for pet in ["web-0", "web-1"] {
+        assert!(
+            srv.contains(&format!("{pet}.nginx.default.svc.cluster.local.")),
+            "{srv}"
+        );
+    }
+}

@@ -5,6 +5,10 @@
 //! on the same port) and, when the process may bind port 53, on a random
 //! loopback address's port 53 for pods' resolv.conf.
 //!
+//! A query waits (briefly) until the zone reflects the store revision current
+//! when it arrived, so a client that has seen a write is answered from a
+//! zone that includes it.
+//!
 //! Names outside the cluster domain and `in-addr.arpa` are REFUSED: there
 //! is no forwarding.
 
@@ -39,6 +43,8 @@ const POD_NAMESERVER_ATTEMPTS: usize = 8;
 
 /// The zone the handler reads, swapped whole by the watcher.
 type Shared = Arc<RwLock<Arc<Zone>>>;
+/// How long a query waits for the zone to catch up with the store.
+const CATCH_UP: Duration = Duration::from_secs(2);
 
 fn rebuild(cache: &Cache, domain: &str) -> Arc<Zone> {
     let services: Vec<&serde_json::Value> = cache.list("Service", None).collect();
@@ -98,10 +104,14 @@ pub async fn start(registry: Arc<Registry>, dns: Arc<ClusterDns>, port: u16) -> 
     let listen = udp.local_addr().context("failed to read the DNS address")?;
     let domain = dns.domain().to_string();
     let mut events = registry.store().subscribe();
+    let loaded = registry.store().current_revision();
     let mut cache = Cache::load(&registry, SOURCES);
     let shared: Shared = Arc::new(RwLock::new(rebuild(&cache, &domain)));
+    let (seen, caught_up) = tokio::sync::watch::channel(loaded);
     let mut server = hickory_server::Server::new(Handler {
         zone: shared.clone(),
+        store: registry.store().clone(),
+        caught_up,
     });
     server.register_socket(udp);
     server.register_listener(tcp, TCP_TIMEOUT, 64 * 1024);
@@ -118,11 +128,12 @@ pub async fn start(registry: Arc<Registry>, dns: Arc<ClusterDns>, port: u16) -> 
     ));
     tokio::spawn(async move {
         loop {
-            let changed = match events.recv().await {
-                Ok(event) => cache.apply(&event).is_some(),
+            let (changed, revision) = match events.recv().await {
+                Ok(event) => (cache.apply(&event).is_some(), event.revision),
                 Err(RecvError::Lagged(_)) => {
+                    let revision = registry.store().current_revision();
                     cache = Cache::load(&registry, SOURCES);
-                    true
+                    (true, revision)
                 }
                 Err(RecvError::Closed) => break,
             };
@@ -132,6 +143,7 @@ pub async fn start(registry: Arc<Registry>, dns: Arc<ClusterDns>, port: u16) -> 
                     *zone = next;
                 }
             }
+            seen.send_replace(revision);
         }
         drop(server);
     });
@@ -140,6 +152,25 @@ pub async fn start(registry: Arc<Registry>, dns: Arc<ClusterDns>, port: u16) -> 
 
 struct Handler {
     zone: Shared,
+    store: Arc<crate::store::Store>,
+    /// The newest store revision the zone reflects.
+    caught_up: tokio::sync::watch::Receiver<u64>,
+}
+
+impl Handler {
+    /// The zone as of at least the store revision current when the query
+    /// arrived, so that a client that saw a write (a watch event, a 201)
+    /// is answered from a zone that includes it; after `CATCH_UP`, the
+    /// zone as it is.
+    async fn current_zone(&self) -> Arc<Zone> {
+        let asked = self.store.current_revision();
+        let mut caught_up = self.caught_up.clone();
+        let _ = tokio::time::timeout(CATCH_UP, caught_up.wait_for(|seen| *seen >= asked)).await;
+        match self.zone.read() {
+            Ok(zone) => zone.clone(),
+            Err(_) => Arc::new(Zone::default()),
+        }
+    }
 }
 
 fn name(text: &str) -> Option<Name> {
@@ -196,10 +227,7 @@ impl RequestHandler for Handler {
             edns.set_max_payload(asked.max_payload().max(512));
             edns
         });
-        let zone = match self.zone.read() {
-            Ok(zone) => zone.clone(),
-            Err(_) => Arc::new(Zone::default()),
-        };
+        let zone = self.current_zone().await;
         let (mut answers, mut authorities, mut additionals) = (Vec::new(), Vec::new(), Vec::new());
         match request.queries.queries() {
             [query] => {
@@ -230,6 +258,9 @@ impl RequestHandler for Handler {
             }
             _ => metadata.response_code = ResponseCode::FormErr,
         }
+        // CoreDNS sets RA on its answers; without it nslookup, the guide's
+        // tool, prints "Got recursion not available" before every answer.
+        metadata.recursion_available = metadata.response_code != ResponseCode::Refused;
         let response = MessageResponseBuilder::new(&request.queries, edns.as_ref()).build(
             metadata,
             answers.iter(),
