@@ -3,7 +3,6 @@
 //! verbatim, exit codes, stdin, stderr, a terminal, attach through
 //! `kubectl run --rm`, SPDY-only kubectl 1.27, and a viewer's 403.
 
-use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -13,6 +12,9 @@ use serde_json::Value;
 
 use crate::local_guide::Cluster;
 use crate::support::{petctl_at, petctl_in, scale_wait, FAST_SIM};
+
+mod terminal;
+use terminal::Terminal;
 
 /// The guide's set, Ready; None when kubectl or the sandbox is missing
 /// and the user opted out.
@@ -461,109 +463,6 @@ fn a_viewer_may_not_exec_or_attach() {
     }
 }
 
-/// kubectl on a pseudo-terminal (util-linux `script`), read as it writes.
-struct Terminal {
-    child: Child,
-    output: mpsc::Receiver<Vec<u8>>,
-    seen: Vec<u8>,
-}
-
-impl Terminal {
-    fn start(k: &Cluster, args: &str) -> Self {
-        Self::sized(k, args, "")
-    }
-
-    /// kubectl ARGS on a terminal first given `stty` SIZE (`rows 40 cols
-    /// 100`), so kubectl has a size to send.
-    fn sized(k: &Cluster, args: &str, size: &str) -> Self {
-        let kubectl = crate::support::kubectl_or_skip("terminal").expect("kubectl");
-        let stty = if size.is_empty() {
-            String::new()
-        } else {
-            format!("stty {size}; ")
-        };
-        let home = k.server.dir.path().join("kubectl-home");
-        let _ = std::fs::create_dir_all(&home);
-        let mut child = Command::new("script")
-            .args([
-                "-qec",
-                &format!("{stty}{} {args}", kubectl.display()),
-                "/dev/null",
-            ])
-            .env("KUBECONFIG", k.server.kubeconfig())
-            .env("HOME", &home)
-            .env("TERM", "xterm")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn script");
-        let mut stdout = child.stdout.take().expect("stdout");
-        let (tx, output) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = std::io::BufReader::new(&mut stdout);
-            loop {
-                let chunk = match reader.fill_buf() {
-                    Ok([]) | Err(_) => return,
-                    Ok(chunk) => chunk.to_vec(),
-                };
-                reader.consume(chunk.len());
-                if tx.send(chunk).is_err() {
-                    return;
-                }
-            }
-        });
-        Terminal {
-            child,
-            output,
-            seen: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, keys: &str) {
-        let stdin = self.child.stdin.as_mut().expect("stdin");
-        stdin.write_all(keys.as_bytes()).expect("type");
-        stdin.flush().expect("flush");
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.seen).into_owned()
-    }
-
-    /// Reads until `fragment` has appeared; panics after 30 s.
-    #[track_caller]
-    fn expect(&mut self, fragment: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.text().contains(fragment) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.output.recv_timeout(left) {
-                Ok(chunk) => self.seen.extend(chunk),
-                Err(_) => panic!(
-                    "no {fragment:?} on the terminal; it shows:\n{}",
-                    self.text()
-                ),
-            }
-        }
-    }
-
-    /// Reads to the end and returns the exit code; panics after 60 s.
-    fn finish(&mut self) -> i32 {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.output.recv_timeout(left) {
-                Ok(chunk) => self.seen.extend(chunk),
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let _ = self.child.kill();
-                    panic!("kubectl did not end; the terminal shows:\n{}", self.text());
-                }
-            }
-        }
-        self.child.wait().expect("wait").code().unwrap_or(-1)
-    }
-}
-
 /// The guide's member discovery, from inside a pet: its resolv.conf names
 /// the cluster DNS, so the short names of the guide resolve through the
 /// search path. Where the server could not bind port 53 (not root), there
@@ -624,4 +523,43 @@ fn pets_find_each_other_through_the_cluster_dns_inside_exec() {
             "{srv}"
         );
     }
+}
+
+/// Where bubblewrap cannot create namespaces (an unprivileged server on a
+/// kernel that forbids user namespaces), exec is refused with the reason.
+/// The kernel's refusal is played by a `bwrap` on the server's PATH that
+/// answers as bubblewrap does there; the pods themselves still run.
+#[test]
+fn exec_is_refused_with_the_reason_where_namespaces_are_unavailable() {
+    let fake = tempfile::tempdir().unwrap();
+    let bwrap = fake.path().join("bwrap");
+    std::fs::write(
+        &bwrap,
+        "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces.' >&2\nexit 1\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&bwrap, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        fake.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let server = crate::support::LocalServer::start_configured(|cmd| {
+        cmd.args(FAST_SIM).env("PATH", &path);
+    });
+    let Some(k) = Cluster::on(server) else { return };
+    k.ok(&["create", "-f", "examples/petset.yaml"]);
+    k.wait_ready(&["web-0"]);
+    let run = k.run(&["exec", "web-0", "--", "hostname"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr
+            .contains("bubblewrap cannot create the pod's namespaces here")
+            && run
+                .stderr
+                .contains("No permissions to creating new namespace"),
+        "{run}"
+    );
+    assert!(run.stdout.is_empty(), "{run}");
 }

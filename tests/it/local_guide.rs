@@ -32,6 +32,12 @@ impl Cluster {
         })
     }
 
+    /// kubectl on `server`, or None when kubectl is missing.
+    pub fn on(server: LocalServer) -> Option<Self> {
+        let binary = kubectl_or_skip(&test_name())?;
+        Some(Cluster { binary, server })
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         kubectl_with(&self.binary, &self.server, args, None)
     }
