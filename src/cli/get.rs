@@ -269,7 +269,10 @@ async fn get_pets(
     if args.watch {
         return watch_pets(conn, &set, args, format, out).await;
     }
-    let pets = pets::gather(&conn.client, &set).await?;
+    let pets = match format {
+        Some(_) => pets::gather(&conn.client, &set).await?,
+        None => pets::gather_for_table(&conn.client, &set).await?,
+    };
     print_pets(&pets, args, format, true, out)
 }
 
