@@ -97,8 +97,12 @@ pub async fn gather(client: &Client, set: &Set) -> Result<Vec<Pet>, Error> {
 /// The pets as the table prints them: the set's pods (by its selector,
 /// page by page) decoded into the few fields a row shows, and no claims
 /// (the table has no claim column), so every claim is "not looked up".
-pub async fn gather_for_table(client: &Client, set: &Set) -> Result<Vec<Pet>, Error> {
-    let selector = ListParams::labels(set.selector_string());
+/// `page` objects per request (0: all at once).
+pub async fn gather_for_table(client: &Client, set: &Set, page: u32) -> Result<Vec<Pet>, Error> {
+    let selector = ListParams {
+        limit: Some(page),
+        ..ListParams::labels(set.selector_string())
+    };
     let mut pods = Vec::new();
     client
         .api(kinds::builtin("pods"), Some(set.namespace()))

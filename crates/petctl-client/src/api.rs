@@ -172,7 +172,8 @@ impl<'c> Api<'c> {
         Ok((items, rv))
     }
 
-    /// LIST in pages of 500 (as kubectl's `--chunk-size` default), each
+    /// LIST in pages of 500 (as kubectl's `--chunk-size` default) unless
+    /// `params` names a limit (0: all at once), each
     /// page's items decoded straight into `T` (a small typed view keeps
     /// only the fields a caller prints) and handed to `on_page` before the
     /// next page is asked for, so only one page is held at a time. Returns
