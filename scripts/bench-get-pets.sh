@@ -29,51 +29,25 @@ for tool in hyperfine /usr/bin/time jq; do
 done
 
 state=$(mktemp -d)
-pid=
-cleanup() {
-    "$SERVER" local down --state-dir "$state" >/dev/null 2>&1 || true
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid"
-    fi
+# The server is ours: stopped by its pid.
+stop_server() {
+    if [[ -f $state/server.pid ]]; then kill "$(<"$state/server.pid")" 2>/dev/null || true; fi
     rm -rf "$state"
 }
-trap cleanup EXIT
-
+trap stop_server EXIT
 "$SERVER" local up --state-dir "$state" --port 0 --detach --ready-delay 0 --max-grace 0s >/dev/null
-pid=$(cat "$state/server.pid")
-export KUBECONFIG=$state/kubeconfig
-# Discovery answers are cached under XDG_CACHE_HOME, as a user's would be.
-export XDG_CACHE_HOME=$state/cache
+export KUBECONFIG=$state/kubeconfig XDG_CACHE_HOME=$state/cache
 
-"$KUBECTL" create -f - >/dev/null <<YAML
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: big
-spec:
-  serviceName: big
-  replicas: $N
-  podManagementPolicy: Parallel
-  selector:
-    matchLabels:
-      app: big
-  template:
-    metadata:
-      labels:
-        app: big
-    spec:
-      containers:
-      - name: main
-        image: nginx:1.25
-  volumeClaimTemplates:
-  - metadata:
-      name: data
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 1Gi
-YAML
+# The set of bench-scale.sh, Parallel.
+"$KUBECTL" create -f - >/dev/null <<JSON
+{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "big"},
+ "spec": {"serviceName": "big", "replicas": $N, "podManagementPolicy": "Parallel",
+  "selector": {"matchLabels": {"app": "big"}},
+  "template": {"metadata": {"labels": {"app": "big"}},
+   "spec": {"containers": [{"name": "main", "image": "nginx:1.25"}]}},
+  "volumeClaimTemplates": [{"metadata": {"name": "data"},
+   "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}
+JSON
 "$KUBECTL" wait --for=jsonpath='{.status.readyReplicas}'="$N" sts/big --timeout=600s >/dev/null
 
 # Same table before and after (AGE may tick between the two runs).
