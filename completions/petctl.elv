@@ -89,6 +89,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --field-selector 'Field selector, e.g. status.phase=Running'
             cand -o 'Output format: wide, yaml, json, name, jsonpath=TEMPLATE'
             cand --output 'Output format: wide, yaml, json, name, jsonpath=TEMPLATE'
+            cand --chunk-size 'List in pages of this many objects, as kubectl does; 0 asks for all at once'
             cand --kubeconfig 'Path to the kubeconfig file to use'
             cand --context 'The kubeconfig context to use'
             cand --cluster 'The kubeconfig cluster to use'

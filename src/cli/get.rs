@@ -46,6 +46,9 @@ pub struct Args {
     /// Do not print headers
     #[arg(long = "no-headers")]
     pub no_headers: bool,
+    /// List in pages of this many objects, as kubectl does; 0 asks for all at once
+    #[arg(long = "chunk-size", default_value_t = 500, value_name = "N")]
+    pub chunk_size: u32,
 }
 
 pub fn run(
@@ -111,6 +114,7 @@ async fn get_kind(
             (Some(n), Some(f)) => Some(format!("metadata.name={n},{f}")),
             (None, f) => f.clone(),
         },
+        limit: Some(args.chunk_size),
         ..Default::default()
     };
     if args.watch {
@@ -126,14 +130,11 @@ async fn get_kind(
                 .map_err(|e| not_found_message(e, kind, n, &conn.namespace))?;
             vec![object]
         }
-        None => {
-            let list = match conn.client.api(kind, namespace).list_page(&params).await {
-                Ok(list) => list,
-                Err(err) if err.is_not_found() => return Err(not_served(conn, kind).await),
-                Err(err) => return Err(err.into()),
-            };
-            list["items"].as_array().cloned().unwrap_or_default()
-        }
+        None => match conn.client.api(kind, namespace).list(&params).await {
+            Ok(items) => items,
+            Err(err) if err.is_not_found() => return Err(not_served(conn, kind).await),
+            Err(err) => return Err(err.into()),
+        },
     };
     match format {
         Some(f) => {
@@ -269,7 +270,10 @@ async fn get_pets(
     if args.watch {
         return watch_pets(conn, &set, args, format, out).await;
     }
-    let pets = pets::gather(&conn.client, &set).await?;
+    let pets = match format {
+        Some(_) => pets::gather(&conn.client, &set).await?,
+        None => pets::gather_for_table(&conn.client, &set, args.chunk_size).await?,
+    };
     print_pets(&pets, args, format, true, out)
 }
 

@@ -1,10 +1,11 @@
 //! The pets of a set, one per ordinal: the pod that holds the identity (or
-//! none, when it is missing) and its claims. Gathered with two lists; the
-//! assembly is pure.
+//! none, when it is missing) and its claims. Gathered with two lists (one,
+//! for the table, which prints no claim); the assembly is pure.
 
 use std::collections::BTreeMap;
 
 use petctl_model::ordinal::of_claim;
+use petctl_model::pod::PrintedPod;
 use serde_json::Value;
 
 use super::sets::Set;
@@ -25,16 +26,21 @@ pub struct Pet {
 /// Every ordinal the set wants, plus any pod of the set beyond them (being
 /// scaled away), in ordinal order.
 pub fn assemble(set: &Set, pods: &[Value], claims: &[Value]) -> Vec<Pet> {
-    let by_name = |items: &[Value]| -> BTreeMap<String, Value> {
+    assemble_owned(set, pods.to_vec(), claims.to_vec())
+}
+
+/// As `assemble`, taking the objects (no copies).
+pub fn assemble_owned(set: &Set, pods: Vec<Value>, claims: Vec<Value>) -> Vec<Pet> {
+    let by_name = |items: Vec<Value>| -> BTreeMap<String, Value> {
         items
-            .iter()
+            .into_iter()
             .filter_map(|o| {
-                let name = o.pointer("/metadata/name")?.as_str()?;
-                Some((name.to_string(), o.clone()))
+                let name = o.pointer("/metadata/name")?.as_str()?.to_string();
+                Some((name, o))
             })
             .collect()
     };
-    let pods = by_name(pods);
+    let mut pods = by_name(pods);
     let claims = by_name(claims);
     let first = set.first_ordinal();
     let mut ordinals: Vec<i64> = (first..first + set.replicas().max(0)).collect();
@@ -56,7 +62,7 @@ pub fn assemble(set: &Set, pods: &[Value], claims: &[Value]) -> Vec<Pet> {
                 .collect();
             Pet {
                 ordinal,
-                pod: pods.get(&name).cloned(),
+                pod: pods.remove(&name),
                 name,
                 claims: pet_claims,
             }
@@ -85,7 +91,26 @@ pub async fn gather(client: &Client, set: &Set) -> Result<Vec<Pet>, Error> {
         .list_objects(kinds::builtin("pods"), Some(set.namespace()), &selector)
         .await?;
     let claims = claim_objects(client, set).await?;
-    Ok(assemble(set, &pods, &claims))
+    Ok(assemble_owned(set, pods, claims))
+}
+
+/// The pets as the table prints them: the set's pods (by its selector,
+/// page by page) decoded into the few fields a row shows, and no claims
+/// (the table has no claim column), so every claim is "not looked up".
+/// `page` objects per request (0: all at once).
+pub async fn gather_for_table(client: &Client, set: &Set, page: u32) -> Result<Vec<Pet>, Error> {
+    let selector = ListParams {
+        limit: Some(page),
+        ..ListParams::labels(set.selector_string())
+    };
+    let mut pods = Vec::new();
+    client
+        .api(kinds::builtin("pods"), Some(set.namespace()))
+        .for_each_page(&selector, |page: Vec<PrintedPod>| {
+            pods.extend(page.into_iter().map(PrintedPod::into_value))
+        })
+        .await?;
+    Ok(assemble_owned(set, pods, Vec::new()))
 }
 
 /// Every claim in the set's namespace, for the caller to match by name;

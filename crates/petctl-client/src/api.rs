@@ -30,6 +30,34 @@ pub struct Api<'c> {
     collection: String,
 }
 
+/// One page of a list, decoded with its items as `T`.
+#[derive(serde::Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct Page<T> {
+    // A list with nothing in it may say `"items": null`.
+    #[serde(default = "Vec::new", deserialize_with = "null_as_empty")]
+    items: Vec<T>,
+    #[serde(default)]
+    metadata: PageMeta,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PageMeta {
+    #[serde(rename = "continue", default)]
+    continue_token: Option<String>,
+    #[serde(rename = "resourceVersion", default)]
+    resource_version: String,
+}
+
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize;
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
 /// A written object and the server's `Warning`s about it.
 #[derive(Debug, Clone)]
 pub struct Written {
@@ -138,28 +166,33 @@ impl<'c> Api<'c> {
         params: &ListParams,
     ) -> Result<(Vec<Value>, String), Error> {
         let mut items = Vec::new();
+        let rv = self
+            .for_each_page(params, |page: Vec<Value>| items.extend(page))
+            .await?;
+        Ok((items, rv))
+    }
+
+    /// LIST in pages of 500 (as kubectl's `--chunk-size` default) unless
+    /// `params` names a limit (0: all at once), each
+    /// page's items decoded straight into `T` (a small typed view keeps
+    /// only the fields a caller prints) and handed to `on_page` before the
+    /// next page is asked for, so only one page is held at a time. Returns
+    /// the list's resourceVersion.
+    pub async fn for_each_page<T: DeserializeOwned>(
+        &self,
+        params: &ListParams,
+        mut on_page: impl FnMut(Vec<T>),
+    ) -> Result<String, Error> {
         let mut params = params.clone();
         params.limit = Some(params.limit.unwrap_or(PAGE));
         loop {
-            let list = self.list_page(&params).await?;
-            if let Some(page) = list.get("items").and_then(Value::as_array) {
-                items.extend(page.iter().cloned());
-            }
-            let meta = list.get("metadata");
-            match meta
-                .and_then(|m| m.get("continue"))
-                .and_then(Value::as_str)
-                .filter(|c| !c.is_empty())
-            {
-                Some(token) => params.continue_token = Some(token.to_string()),
-                None => {
-                    let rv = meta
-                        .and_then(|m| m.get("resourceVersion"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    return Ok((items, rv));
-                }
+            let url = format!("{}{}", self.path(None, None), params.query(false));
+            let response = self.client.send(Method::GET, &url, None).await?;
+            let page: Page<T> = self.decode(response)?;
+            on_page(page.items);
+            match page.metadata.continue_token.filter(|c| !c.is_empty()) {
+                Some(token) => params.continue_token = Some(token),
+                None => return Ok(page.metadata.resource_version),
             }
         }
     }

@@ -94,7 +94,8 @@ impl ListParams {
         if let Some(s) = self.field_selector.as_deref().filter(|s| !s.is_empty()) {
             q.append_pair("fieldSelector", s);
         }
-        if let Some(limit) = self.limit.filter(|_| !watch) {
+        // limit=0 is no limit to a kube-apiserver; it is left out.
+        if let Some(limit) = self.limit.filter(|l| !watch && *l > 0) {
             q.append_pair("limit", &limit.to_string());
         }
         if let Some(token) = self.continue_token.as_deref().filter(|_| !watch) {

@@ -4,8 +4,10 @@
 use serde_json::Value;
 
 mod printer;
+mod view;
 
 pub use printer::{summary, Summary};
+pub use view::PrintedPod;
 
 /// The STATUS column, as kubectl's `printPod` gives it.
 pub fn status(pod: &Value) -> String {
