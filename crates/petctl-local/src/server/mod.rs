@@ -82,6 +82,8 @@ pub struct App {
     dice: Dice,
     fail_next: Pending,
     bookmark_interval: Duration,
+    /// Encoded watch event lines shared among watchers.
+    shared_lines: Arc<watch::SharedLines>,
     shutdown: tokio::sync::watch::Receiver<bool>,
     dns: Arc<crate::cluster_dns::ClusterDns>,
     /// The state dir: exec sandboxes keep per-pod files under it.
@@ -260,6 +262,9 @@ pub fn run(
     handle.shutdown()
 }
 
+/// The bound on threads doing blocking registry and disk work.
+const BLOCKING_THREADS: usize = 32;
+
 /// The server thread: everything up to listening reports through `started`.
 fn serve(
     config: ServerConfig,
@@ -267,7 +272,11 @@ fn serve(
     started: std::sync::mpsc::Sender<Started>,
 ) -> Result<()> {
     let opened = open(&config).and_then(|opened| {
+        // Registry work runs on the blocking pool (handlers::blocking); past
+        // this many threads it queues instead of growing a thread per
+        // request or watch start (tokio's default allows 512).
         let runtime = tokio::runtime::Builder::new_multi_thread()
+            .max_blocking_threads(BLOCKING_THREADS)
             .enable_all()
             .build()
             .context("failed to start the async runtime")?;
@@ -313,6 +322,7 @@ fn serve(
             dice: Dice::new(seed),
             fail_next: Pending::new(config.fail_next.clone()),
             bookmark_interval: config.bookmark_interval,
+            shared_lines: Arc::default(),
             shutdown: stopped.clone(),
             dns: Arc::new(crate::cluster_dns::ClusterDns::new(
                 &config.dns.cluster_domain,
