@@ -373,6 +373,72 @@ mod tests {
         assert_eq!(names, ["b", "c"]);
     }
 
+    fn names(page: &Page) -> Vec<&str> {
+        page.items.iter().map(meta::name).collect()
+    }
+
+    #[test]
+    fn pages_walk_the_keys_from_the_token_and_count_what_follows() {
+        let (_dir, store, registry, _) = three_config_maps(100);
+        for name in ["d", "e"] {
+            store.create(&key(name), object(name, "old")).unwrap();
+        }
+        let cm = configmaps();
+        let first = registry
+            .list_page(cm, Some("default"), None, Some(2), None)
+            .unwrap();
+        assert_eq!((names(&first), first.remaining), (vec!["a", "b"], 3));
+        let second = registry
+            .list_page(cm, Some("default"), None, Some(2), first.next.as_deref())
+            .unwrap();
+        assert_eq!((names(&second), second.remaining), (vec!["c", "d"], 1));
+        let last = registry
+            .list_page(cm, Some("default"), None, Some(2), second.next.as_deref())
+            .unwrap();
+        assert_eq!((names(&last), last.next), (vec!["e"], None));
+        assert_eq!(last.revision, first.revision);
+        let everything = registry.list_page(cm, None, None, None, None).unwrap();
+        assert_eq!(names(&everything), ["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn a_selector_filters_before_the_limit_counts() {
+        let (_dir, store, registry, _) = three_config_maps(100);
+        for (name, v) in [("d", "new"), ("e", "old"), ("f", "new")] {
+            store.create(&key(name), object(name, v)).unwrap();
+        }
+        let cm = configmaps();
+        let new = |o: &Value| o["data"]["v"] == "new";
+        let first = registry
+            .list_page(cm, Some("default"), Some(&new), Some(1), None)
+            .unwrap();
+        // Upstream leaves remainingItemCount out for a selector.
+        assert_eq!((names(&first), first.remaining), (vec!["d"], 0));
+        let rest = registry
+            .list_page(
+                cm,
+                Some("default"),
+                Some(&new),
+                Some(1),
+                first.next.as_deref(),
+            )
+            .unwrap();
+        assert_eq!((names(&rest), rest.next), (vec!["f"], None));
+    }
+
+    #[test]
+    fn a_token_from_another_namespace_starts_at_the_range() {
+        let (_dir, _store, registry, _) = three_config_maps(100);
+        let cm = configmaps();
+        for (ns, want) in [("a", vec!["a", "b", "c"]), ("zzz", vec![])] {
+            let token = encode_continue(3, ns, "b");
+            let page = registry
+                .list_page(cm, Some("default"), None, None, Some(&token))
+                .unwrap();
+            assert_eq!(names(&page), want, "{ns}");
+        }
+    }
+
     #[test]
     fn continue_tokens_round_trip_and_reject_garbage() {
         let token = encode_continue(42, "default", "web-1");
