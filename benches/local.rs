@@ -302,24 +302,7 @@ async fn run() {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
         let ready = ready_tx.clone();
         tokio::spawn(async move {
-            let current = format!(
-                "{}/api/v1/namespaces/default/configmaps?limit=1",
-                server.url
-            );
-            let list: serde_json::Value = server
-                .client
-                .get(&current)
-                .bearer_auth(&server.token)
-                .send()
-                .await
-                .expect("list")
-                .json()
-                .await
-                .expect("json");
-            let rv = list["metadata"]["resourceVersion"]
-                .as_str()
-                .unwrap_or("0")
-                .to_string();
+            let rv = revision(&server, cm).await;
             let url = format!(
                 "{}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={rv}",
                 server.url

@@ -395,7 +395,7 @@ mod tests {
         let last = registry
             .list_page(cm, Some("default"), None, Some(2), second.next.as_deref())
             .unwrap();
-        assert_eq!((names(&last), last.next), (vec!["e"], None));
+        assert_eq!((names(&last), last.next.as_deref()), (vec!["e"], None));
         assert_eq!(last.revision, first.revision);
         let everything = registry.list_page(cm, None, None, None, None).unwrap();
         assert_eq!(names(&everything), ["a", "b", "c", "d", "e"]);
@@ -423,7 +423,7 @@ mod tests {
                 first.next.as_deref(),
             )
             .unwrap();
-        assert_eq!((names(&rest), rest.next), (vec!["f"], None));
+        assert_eq!((names(&rest), rest.next.as_deref()), (vec!["f"], None));
     }
 
     #[test]

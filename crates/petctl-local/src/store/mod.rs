@@ -274,20 +274,11 @@ impl Store {
         resource: &str,
         namespace: Option<&str>,
     ) -> Result<(Vec<Value>, Revision), StoreError> {
-        let txn = self.read()?;
-        let meta = txn.open_table(META).ctx("open meta")?;
-        let revision = meta_value(&meta, META_REVISION)?;
-        let objects = txn.open_table(OBJECTS).ctx("open objects")?;
-        let start = keys::prefix(group, resource, namespace);
-        let end = keys::prefix_end(&start);
         let mut out = Vec::new();
-        for entry in objects
-            .range(start.as_slice()..end.as_slice())
-            .ctx("list")?
-        {
-            let (_, value) = entry.ctx("list")?;
-            out.push(record::decode_object(value.value())?.1);
-        }
+        let revision = self.scan(group, resource, namespace, None, &mut |o| {
+            out.push(o.object()?);
+            Ok(true)
+        })?;
         Ok((out, revision))
     }
 
