@@ -348,6 +348,7 @@ async fn run() {
     for _ in 0..watchers {
         ready_rx.recv().await;
     }
+    let threads_ready = threads(pid);
     let mut fanout = Vec::new();
     let fanout_ticks = cpu_ticks(pid);
     let started = Instant::now();
@@ -392,7 +393,7 @@ async fn run() {
         println!("{row}");
     }
     println!(
-        "server threads with {watchers} watchers open: {}",
+        "server threads with {watchers} watchers open: {threads_ready} once all had started, {} after the writes",
         threads(pid)
     );
 }
