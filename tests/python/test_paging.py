@@ -4,7 +4,9 @@ client's users do it.
 A real kube-apiserver (storage/etcd3/store.go GetList) reads every page of
 one list at the revision of its first page, so a continued list is a
 consistent snapshot; it sets remainingItemCount on every page but the
-last; and a continue token whose revision has been compacted is 410
+last, except with a label or field selector (these lists use one, so it is
+absent: "Instead of returning inaccurate count for non-empty selectors, we
+return nil"); and a continue token whose revision has been compacted is 410
 Expired, carrying a fresh token for an inconsistent remainder. The server
 runs with --event-window 20 (tests/it/python_client.rs) so a few writes
 compact.
@@ -48,7 +50,7 @@ def test_limit_and_continue_walk_the_whole_list_in_name_order(core, namespace):
         names[3:6],
         names[6:7],
     ]
-    assert [p.metadata.remaining_item_count for p in walked] == [4, 1, None]
+    assert [p.metadata.remaining_item_count for p in walked] == [None, None, None]
     # Every page of one list reports the revision of its first page.
     assert len({p.metadata.resource_version for p in walked}) == 1
 

@@ -24,61 +24,77 @@ impl Registry {
         limit: Option<usize>,
         continue_token: Option<&str>,
     ) -> Result<Page, ApiError> {
+        self.list_page(kind, namespace, Some(matches), limit, continue_token)
+    }
+
+    /// [`Registry::list`] with the selector optional. Without one, the
+    /// objects after a full page are counted from their keys alone, undecoded,
+    /// for `remainingItemCount`; with one the count stays 0, as upstream
+    /// sets it only for an empty predicate (apiserver storage/etcd3/store.go
+    /// GetList: "Instead of returning inaccurate count for non-empty
+    /// selectors, we return nil").
+    pub fn list_page(
+        &self,
+        kind: &'static KindInfo,
+        namespace: Option<&str>,
+        selector: Option<&dyn Fn(&Value) -> bool>,
+        limit: Option<usize>,
+        continue_token: Option<&str>,
+    ) -> Result<Page, ApiError> {
+        let internal = |e: StoreError| ApiError::internal(format!("{e:?}"));
+        let resume = match continue_token {
+            Some(token) if !token.is_empty() => Some(decode_continue(token)?),
+            _ => None,
+        };
+        let after = resume
+            .as_ref()
+            .map(|(_, ns, name)| (ns.as_str(), name.as_str()));
+        // Pages straight from the store's ordered keys, decoding only the
+        // page; right as long as nothing was written since the token's
+        // revision (always, for a first page).
+        let mut pager = Pager::new(selector, limit);
+        let current = self
+            .store
+            .scan(kind.group, kind.plural, namespace, after, &mut |o| {
+                pager.offer(|| o.object())
+            })
+            .map_err(internal)?;
+        let rev = resume
+            .as_ref()
+            .map_or(current, |(rev, ..)| (*rev).max(1).min(current));
+        if rev == current {
+            return Ok(pager.page(current));
+        }
+        let (_, ns, name) = resume.unwrap_or_default();
+        if rev < self.store.compacted_revision() {
+            return Err(expired_continue(current, &ns, &name));
+        }
+        // Written since: the whole kind as it was at the token's revision,
+        // rebuilt from the event log (this decodes every object).
         let (items, current) = self
             .store
             .list(kind.group, kind.plural, namespace)
-            .map_err(|e| ApiError::internal(format!("{e:?}")))?;
-        let (items, revision, after) = match continue_token {
-            Some(token) if !token.is_empty() => {
-                let (rev, ns, name) = decode_continue(token)?;
-                let rev = rev.max(1).min(current);
-                let expired = || expired_continue(current, &ns, &name);
-                if rev < self.store.compacted_revision() {
-                    return Err(expired());
-                }
-                let items = if rev < current {
-                    self.at_revision(kind, namespace, items, rev)?
-                        .ok_or_else(expired)?
-                } else {
-                    items
-                };
-                (items, rev, Some((ns, name)))
-            }
-            _ => (items, current, None),
-        };
-        let mut items: Vec<Value> = items.into_iter().filter(|o| matches(o)).collect();
+            .map_err(internal)?;
+        let mut items = self
+            .at_revision(kind, namespace, items, rev)?
+            .ok_or_else(|| expired_continue(current, &ns, &name))?;
         items.sort_by(|a, b| {
             (meta::namespace(a), meta::name(a)).cmp(&(meta::namespace(b), meta::name(b)))
         });
-        let start = match &after {
-            Some((ns, name)) => items
-                .iter()
-                .position(|o| (meta::namespace(o), meta::name(o)) > (ns.as_str(), name.as_str()))
-                .unwrap_or(items.len()),
-            None => 0,
-        };
-        let mut page: Vec<Value> = items.into_iter().skip(start).collect();
-        let mut next = None;
-        let mut remaining = 0;
-        if let Some(limit) = limit.filter(|l| *l > 0) {
-            if page.len() > limit {
-                remaining = page.len() - limit;
-                page.truncate(limit);
-                if let Some(last) = page.last() {
-                    next = Some(encode_continue(
-                        revision,
-                        meta::namespace(last),
-                        meta::name(last),
-                    ));
-                }
+        let mut pager = Pager::new(selector, limit);
+        for object in items {
+            let key = (
+                meta::namespace(&object).to_string(),
+                meta::name(&object).to_string(),
+            );
+            if (key.0.as_str(), key.1.as_str()) <= (ns.as_str(), name.as_str()) {
+                continue;
+            }
+            if !pager.offer(|| Ok(object)).map_err(internal)? {
+                break;
             }
         }
-        Ok(Page {
-            items: page,
-            revision,
-            next,
-            remaining,
-        })
+        Ok(pager.page(rev))
     }
 
     /// The objects of `kind` as they were at `revision`, from `current` (a
@@ -129,6 +145,69 @@ impl Registry {
             };
         }
         Ok(Some(objects.into_values().collect()))
+    }
+}
+
+/// Collects one page from objects offered in order: the first `limit`
+/// that match, then whether any more match (and, without a selector, how
+/// many objects follow, counted without decoding them).
+struct Pager<'a> {
+    selector: Option<&'a dyn Fn(&Value) -> bool>,
+    limit: Option<usize>,
+    items: Vec<Value>,
+    more: bool,
+    remaining: usize,
+}
+
+impl<'a> Pager<'a> {
+    fn new(selector: Option<&'a dyn Fn(&Value) -> bool>, limit: Option<usize>) -> Self {
+        Pager {
+            selector,
+            limit: limit.filter(|l| *l > 0),
+            items: Vec::new(),
+            more: false,
+            remaining: 0,
+        }
+    }
+
+    /// Takes the next object; false once nothing further can change the page.
+    fn offer(
+        &mut self,
+        decode: impl FnOnce() -> Result<Value, StoreError>,
+    ) -> Result<bool, StoreError> {
+        let full = self.limit.is_some_and(|l| self.items.len() >= l);
+        match (full, self.selector) {
+            (true, None) => {
+                self.more = true;
+                self.remaining += 1;
+                return Ok(true);
+            }
+            (true, Some(matches)) => {
+                self.more = matches(&decode()?);
+                return Ok(!self.more);
+            }
+            (false, selector) => {
+                let object = decode()?;
+                if selector.is_none_or(|matches| matches(&object)) {
+                    self.items.push(object);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn page(self, revision: Revision) -> Page {
+        let next = self
+            .items
+            .last()
+            .filter(|_| self.more)
+            .map(|last| encode_continue(revision, meta::namespace(last), meta::name(last)));
+        Page {
+            items: self.items,
+            revision,
+            next,
+            remaining: self.remaining,
+        }
     }
 }
 
@@ -292,6 +371,72 @@ mod tests {
             .unwrap();
         let names: Vec<&str> = rest.items.iter().map(meta::name).collect();
         assert_eq!(names, ["b", "c"]);
+    }
+
+    fn names(page: &Page) -> Vec<&str> {
+        page.items.iter().map(meta::name).collect()
+    }
+
+    #[test]
+    fn pages_walk_the_keys_from_the_token_and_count_what_follows() {
+        let (_dir, store, registry, _) = three_config_maps(100);
+        for name in ["d", "e"] {
+            store.create(&key(name), object(name, "old")).unwrap();
+        }
+        let cm = configmaps();
+        let first = registry
+            .list_page(cm, Some("default"), None, Some(2), None)
+            .unwrap();
+        assert_eq!((names(&first), first.remaining), (vec!["a", "b"], 3));
+        let second = registry
+            .list_page(cm, Some("default"), None, Some(2), first.next.as_deref())
+            .unwrap();
+        assert_eq!((names(&second), second.remaining), (vec!["c", "d"], 1));
+        let last = registry
+            .list_page(cm, Some("default"), None, Some(2), second.next.as_deref())
+            .unwrap();
+        assert_eq!((names(&last), last.next.as_deref()), (vec!["e"], None));
+        assert_eq!(last.revision, first.revision);
+        let everything = registry.list_page(cm, None, None, None, None).unwrap();
+        assert_eq!(names(&everything), ["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn a_selector_filters_before_the_limit_counts() {
+        let (_dir, store, registry, _) = three_config_maps(100);
+        for (name, v) in [("d", "new"), ("e", "old"), ("f", "new")] {
+            store.create(&key(name), object(name, v)).unwrap();
+        }
+        let cm = configmaps();
+        let new = |o: &Value| o["data"]["v"] == "new";
+        let first = registry
+            .list_page(cm, Some("default"), Some(&new), Some(1), None)
+            .unwrap();
+        // Upstream leaves remainingItemCount out for a selector.
+        assert_eq!((names(&first), first.remaining), (vec!["d"], 0));
+        let rest = registry
+            .list_page(
+                cm,
+                Some("default"),
+                Some(&new),
+                Some(1),
+                first.next.as_deref(),
+            )
+            .unwrap();
+        assert_eq!((names(&rest), rest.next.as_deref()), (vec!["f"], None));
+    }
+
+    #[test]
+    fn a_token_from_another_namespace_starts_at_the_range() {
+        let (_dir, _store, registry, _) = three_config_maps(100);
+        let cm = configmaps();
+        for (ns, want) in [("a", vec!["a", "b", "c"]), ("zzz", vec![])] {
+            let token = encode_continue(3, ns, "b");
+            let page = registry
+                .list_page(cm, Some("default"), None, None, Some(&token))
+                .unwrap();
+            assert_eq!(names(&page), want, "{ns}");
+        }
     }
 
     #[test]

@@ -330,25 +330,25 @@ async fn resource(
                 watch::wait_until_fresh(&app, revision).await?;
             }
             let token = request.params.get("continue").map(str::to_string);
+            let selective = ["labelSelector", "fieldSelector"]
+                .iter()
+                .any(|p| request.params.get(p).is_some_and(|s| !s.trim().is_empty()));
             let page = blocking(app, move |registry| {
-                registry.list(
+                registry.list_page(
                     kind,
                     namespace.as_deref(),
-                    &*filter,
+                    selective.then_some(&*filter),
                     limit,
                     token.as_deref(),
                 )
             })
             .await?;
-            let body = list_body(kind, page);
             Ok(respond::ok(&match as_table {
-                Some(include) => table::table(
-                    kind,
-                    body["items"].as_array().map_or(&[][..], Vec::as_slice),
-                    body["metadata"].clone(),
-                    include,
-                ),
-                None => body,
+                Some(include) => {
+                    let metadata = list_metadata(&page);
+                    table::table(kind, &page.items, metadata, include)
+                }
+                None => list_body(kind, page),
             }))
         }
         (&Method::GET, Some(target)) if path.subresource.as_deref() == Some("log") => {
@@ -487,18 +487,28 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("request handler failed: {e}")))?
 }
 
-fn list_body(kind: &petctl_model::kinds::KindInfo, page: Page) -> Value {
+/// A list's metadata: remainingItemCount only where it was counted (a page
+/// without a selector that has a next page).
+fn list_metadata(page: &Page) -> Value {
     let mut metadata = json!({"resourceVersion": page.revision.to_string()});
-    if let (Some(next), Some(map)) = (page.next, metadata.as_object_mut()) {
+    if let (Some(next), Some(map)) = (&page.next, metadata.as_object_mut()) {
         map.insert("continue".into(), json!(next));
-        map.insert("remainingItemCount".into(), json!(page.remaining));
+        if page.remaining > 0 {
+            map.insert("remainingItemCount".into(), json!(page.remaining));
+        }
     }
-    json!({
-        "kind": format!("{}List", kind.kind),
-        "apiVersion": kind.api_version(),
-        "metadata": metadata,
-        "items": page.items,
-    })
+    metadata
+}
+
+/// The List object; the items move in (`json!` would deep-copy them).
+fn list_body(kind: &petctl_model::kinds::KindInfo, page: Page) -> Value {
+    let metadata = list_metadata(&page);
+    let mut body = serde_json::Map::new();
+    body.insert("kind".into(), json!(format!("{}List", kind.kind)));
+    body.insert("apiVersion".into(), json!(kind.api_version()));
+    body.insert("metadata".into(), metadata);
+    body.insert("items".into(), Value::Array(page.items));
+    Value::Object(body)
 }
 
 fn written_response(code: u16, written: Written) -> Response<Body> {

@@ -82,6 +82,8 @@ pub struct App {
     dice: Dice,
     fail_next: Pending,
     bookmark_interval: Duration,
+    /// Encoded watch event lines shared among watchers.
+    shared_lines: Arc<watch::SharedLines>,
     shutdown: tokio::sync::watch::Receiver<bool>,
     dns: Arc<crate::cluster_dns::ClusterDns>,
     /// The state dir: exec sandboxes keep per-pod files under it.
@@ -313,6 +315,7 @@ fn serve(
             dice: Dice::new(seed),
             fail_next: Pending::new(config.fail_next.clone()),
             bookmark_interval: config.bookmark_interval,
+            shared_lines: Arc::default(),
             shutdown: stopped.clone(),
             dns: Arc::new(crate::cluster_dns::ClusterDns::new(
                 &config.dns.cluster_domain,

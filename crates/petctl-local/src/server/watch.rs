@@ -3,11 +3,11 @@
 //! lines (`{"type":"ADDED","object":{…}}`), with bookmarks, timeouts and
 //! 410 Gone once the requested revision has been compacted away.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use hyper::Response;
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc};
@@ -99,6 +99,49 @@ pub fn gone_event(requested: Revision, oldest: Revision) -> Vec<u8> {
     event_line("ERROR", &status)
 }
 
+/// How many recent encoded event lines [`SharedLines`] keeps.
+const SHARED_LINES: usize = 64;
+
+/// Which line an event becomes: its revision, the event type a watcher
+/// sends it as, and the encoding (JSON, or a Table with these columns).
+type LineKey = (Revision, &'static str, Option<Include>);
+
+/// Recent event lines, encoded once and shared by every watcher that sends
+/// the same event in the same form: a thousand watchers of one write cost
+/// one serialization, not a thousand.
+#[derive(Default)]
+pub struct SharedLines {
+    recent: Mutex<VecDeque<(LineKey, Bytes)>>,
+}
+
+impl SharedLines {
+    fn line(&self, key: LineKey, encode: impl FnOnce() -> Vec<u8>) -> Bytes {
+        let find = |recent: &VecDeque<(LineKey, Bytes)>| {
+            recent
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == key)
+                .map(|(_, line)| line.clone())
+        };
+        if let Some(line) = find(&self.lock()) {
+            return line;
+        }
+        let line = Bytes::from(encode());
+        let mut recent = self.lock();
+        if find(&recent).is_none() {
+            if recent.len() >= SHARED_LINES {
+                recent.pop_front();
+            }
+            recent.push_back((key, line.clone()));
+        }
+        line
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(LineKey, Bytes)>> {
+        self.recent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Turns store events into the events one watcher sees. An object that
 /// stops matching the selectors is sent as DELETED, one that starts
 /// matching as ADDED, as kube-apiserver's watch cache does.
@@ -110,6 +153,8 @@ pub struct Translator {
     selective: bool,
     sent: HashSet<(String, String)>,
     pub last: Revision,
+    /// Where lines of live events are shared with the other watchers.
+    shared: Option<Arc<SharedLines>>,
 }
 
 impl Translator {
@@ -121,16 +166,17 @@ impl Translator {
             selective,
             sent: HashSet::new(),
             last,
+            shared: None,
         }
     }
 
     /// The initial ADDED event for an object of the current state.
-    pub fn initial(&mut self, object: &Value) -> Option<Vec<u8>> {
+    pub fn initial(&mut self, object: &Value) -> Option<Bytes> {
         if !(self.filter)(object) {
             return None;
         }
         self.sent.insert(identity(object));
-        Some(self.line("ADDED", object))
+        Some(Bytes::from(self.line("ADDED", object)))
     }
 
     /// Records that an object matched at the starting revision, so that a
@@ -143,7 +189,7 @@ impl Translator {
         }
     }
 
-    pub fn translate(&mut self, event: &StoreEvent) -> Option<Vec<u8>> {
+    pub fn translate(&mut self, event: &StoreEvent) -> Option<Bytes> {
         if event.revision <= self.last {
             return None;
         }
@@ -178,7 +224,11 @@ impl Translator {
                 }
             }
         };
-        Some(self.line(event_type, &event.object))
+        let encode = || self.line(event_type, &event.object);
+        Some(match &self.shared {
+            Some(shared) => shared.line((event.revision, event_type, self.table), encode),
+            None => Bytes::from(encode()),
+        })
     }
 
     fn line(&self, event_type: &str, object: &Value) -> Vec<u8> {
@@ -194,15 +244,15 @@ impl Translator {
         }
     }
 
-    fn bookmark(&self) -> Vec<u8> {
-        event_line(
+    fn bookmark(&self) -> Bytes {
+        Bytes::from(event_line(
             "BOOKMARK",
             &json!({
                 "kind": self.kind.kind,
                 "apiVersion": self.kind.api_version(),
                 "metadata": {"resourceVersion": self.last.to_string()},
             }),
-        )
+        ))
     }
 }
 
@@ -236,9 +286,10 @@ pub fn start(
         .any(|p| params.get(p).is_some_and(|v| !v.trim().is_empty()));
     // Subscribe before reading, so no event falls between the two.
     let live = app.registry.store().subscribe();
-    let (tx, rx) = mpsc::channel::<Vec<u8>>(256);
+    let (tx, rx) = mpsc::channel::<Bytes>(256);
     let mut translator = Translator::new(kind, filter, selective, 0);
     translator.table = table;
+    translator.shared = Some(app.shared_lines.clone());
     tokio::spawn(run(
         app, kind, start, translator, live, tx, timeout, bookmarks,
     ));
@@ -259,7 +310,7 @@ fn initial_events(
     kind: &'static KindInfo,
     start: Start,
     translator: &mut Translator,
-) -> Result<Vec<Vec<u8>>, Vec<u8>> {
+) -> Result<Vec<Bytes>, Vec<u8>> {
     let internal =
         |e: StoreError| event_line("ERROR", &ApiError::internal(e.to_string()).to_status());
     match start {
@@ -315,7 +366,7 @@ fn seed_at(
 fn catch_up(
     store: &crate::store::Store,
     translator: &mut Translator,
-) -> Result<Vec<Vec<u8>>, Vec<u8>> {
+) -> Result<Vec<Bytes>, Vec<u8>> {
     let requested = translator.last;
     match store.events_after(requested) {
         Ok(events) => Ok(events
@@ -331,7 +382,7 @@ fn catch_up(
 }
 
 /// Sends lines; false once the client has gone.
-async fn send_all(tx: &mpsc::Sender<Vec<u8>>, lines: Vec<Vec<u8>>) -> bool {
+async fn send_all(tx: &mpsc::Sender<Bytes>, lines: Vec<Bytes>) -> bool {
     for line in lines {
         if tx.send(line).await.is_err() {
             return false;
@@ -342,11 +393,11 @@ async fn send_all(tx: &mpsc::Sender<Vec<u8>>, lines: Vec<Vec<u8>>) -> bool {
 
 /// Sends a catch-up's lines, or its error line and ends the watch; false
 /// once the watch is over (the error sent, or the client gone).
-async fn forward(tx: &mpsc::Sender<Vec<u8>>, result: Result<Vec<Vec<u8>>, Vec<u8>>) -> bool {
+async fn forward(tx: &mpsc::Sender<Bytes>, result: Result<Vec<Bytes>, Vec<u8>>) -> bool {
     match result {
         Ok(lines) => send_all(tx, lines).await,
         Err(error) => {
-            let _ = tx.send(error).await;
+            let _ = tx.send(Bytes::from(error)).await;
             false
         }
     }
@@ -359,7 +410,7 @@ async fn run(
     start: Start,
     translator: Translator,
     mut live: broadcast::Receiver<StoreEvent>,
-    tx: mpsc::Sender<Vec<u8>>,
+    tx: mpsc::Sender<Bytes>,
     timeout: Duration,
     bookmarks: bool,
 ) {

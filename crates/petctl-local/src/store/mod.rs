@@ -64,6 +64,17 @@ impl ObjectKey {
     }
 }
 
+/// One object met by [`Store::scan`], still encoded.
+pub struct Scanned<'a> {
+    bytes: &'a [u8],
+}
+
+impl Scanned<'_> {
+    pub fn object(&self) -> Result<Value, StoreError> {
+        Ok(record::decode_object(self.bytes)?.1)
+    }
+}
+
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.group.is_empty() {
@@ -263,21 +274,57 @@ impl Store {
         resource: &str,
         namespace: Option<&str>,
     ) -> Result<(Vec<Value>, Revision), StoreError> {
+        let mut out = Vec::new();
+        let revision = self.scan(group, resource, namespace, None, &mut |o| {
+            out.push(o.object()?);
+            Ok(true)
+        })?;
+        Ok((out, revision))
+    }
+
+    /// Walks the objects of `group/resource` (in `namespace`, if given) in
+    /// (namespace, name) order, starting after `after`, until `visit` says
+    /// stop; an object is decoded only when the visitor asks for it, so a
+    /// page of a long list costs the page. Returns the snapshot's revision.
+    pub fn scan(
+        &self,
+        group: &str,
+        resource: &str,
+        namespace: Option<&str>,
+        after: Option<(&str, &str)>,
+        visit: &mut dyn FnMut(Scanned<'_>) -> Result<bool, StoreError>,
+    ) -> Result<Revision, StoreError> {
+        use std::ops::Bound;
         let txn = self.read()?;
         let meta = txn.open_table(META).ctx("open meta")?;
         let revision = meta_value(&meta, META_REVISION)?;
         let objects = txn.open_table(OBJECTS).ctx("open objects")?;
-        let start = keys::prefix(group, resource, namespace);
-        let end = keys::prefix_end(&start);
-        let mut out = Vec::new();
-        for entry in objects
-            .range(start.as_slice()..end.as_slice())
-            .ctx("list")?
-        {
-            let (_, value) = entry.ctx("list")?;
-            out.push(record::decode_object(value.value())?.1);
+        let prefix = keys::prefix(group, resource, namespace);
+        let end = keys::prefix_end(&prefix);
+        let start = match after {
+            Some((ns, name)) => keys::encode(&ObjectKey::new(group, resource, ns, name)),
+            None => Vec::new(),
+        };
+        if start >= end {
+            return Ok(revision);
         }
-        Ok((out, revision))
+        let lower = if start < prefix {
+            Bound::Included(prefix.as_slice())
+        } else {
+            Bound::Excluded(start.as_slice())
+        };
+        let range = objects
+            .range::<&[u8]>((lower, Bound::Excluded(end.as_slice())))
+            .ctx("list")?;
+        for entry in range {
+            let (_, value) = entry.ctx("list")?;
+            if !visit(Scanned {
+                bytes: value.value(),
+            })? {
+                break;
+            }
+        }
+        Ok(revision)
     }
 
     /// Stores a new object at the next revision and returns it as stored.
