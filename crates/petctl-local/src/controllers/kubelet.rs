@@ -316,19 +316,24 @@ impl Reconciler for Kubelet {
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {
             "Pod" => vec![Key::of("Pod", object)],
-            "PersistentVolumeClaim" => {
-                let claim = meta::name(object);
-                cache.keys_where("Pod", Some(meta::namespace(object)), |pod| {
-                    !pods::is_running(pod) && pods::claim_names(pod).contains(&claim)
-                })
-            }
+            "PersistentVolumeClaim" => cache
+                .using_claim(meta::namespace(object), meta::name(object))
+                .filter(|pod| !pods::is_running(pod))
+                .map(|pod| Key::of("Pod", pod))
+                .collect(),
             // A node that appears or changes its labels may fit a pod the
             // scheduler left unbound; one that goes takes its hanging pods;
             // one started again picks up its pods.
-            "Node" => cache.keys_where("Pod", None, |pod| {
-                let node = meta::str_at(pod, "/spec/nodeName");
-                node.is_empty() || node == meta::name(object)
-            }),
+            "Node" => {
+                let mut keys: Vec<Key> = ["", meta::name(object)]
+                    .into_iter()
+                    .flat_map(|node| cache.on_node("Pod", node))
+                    .map(|pod| Key::of("Pod", pod))
+                    .collect();
+                keys.sort();
+                keys.dedup();
+                keys
+            }
             _ => Vec::new(),
         }
     }

@@ -6,6 +6,7 @@
 pub mod plan;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
@@ -72,18 +73,21 @@ pub fn new_pet(set: &Value, ordinal: i64) -> Value {
     pods::pet_from_template(set, template, ordinal, identity)
 }
 
-/// The set's pets: pods its selector picks that are named `<set>-<ordinal>`.
-pub fn pets_of<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
+/// The set's pets: pods its selector picks that are named `<set>-<ordinal>`,
+/// shared with the cache.
+pub fn pets_of(cache: &Cache, set: &Value) -> Vec<Arc<Value>> {
     let Some(selector) = pods::selector(set) else {
         return Vec::new();
     };
     let name = meta::name(set);
+    let prefix = format!("{name}-");
     cache
-        .list("Pod", Some(meta::namespace(set)))
+        .named_with("Pod", meta::namespace(set), &prefix)
         .filter(|p| {
             pods::selects(&selector, p)
                 && petctl_model::ordinal::of_pod(name, meta::name(p)).is_some()
         })
+        .cloned()
         .collect()
 }
 
@@ -206,11 +210,11 @@ impl Reconciler for PetSetController {
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let Some(set) = ctx.cache.get(key).cloned() else {
+        let Some(set) = ctx.cache.shared(key).cloned() else {
             self.reported.remove(key);
             return Ok(Next::Done);
         };
-        let pets: Vec<Value> = pets_of(&ctx.cache, &set).into_iter().cloned().collect();
+        let pets = pets_of(&ctx.cache, &set);
         let live = pets.iter().filter(|p| !pods::is_dying(p)).count();
         if meta::is_deleting(&set) {
             return Ok(Next::Done);
@@ -227,7 +231,7 @@ impl Reconciler for PetSetController {
                 _ => {}
             }
         }
-        let refs: Vec<&Value> = pets.iter().collect();
+        let refs: Vec<&Value> = pets.iter().map(|p| &**p).collect();
         match plan(&key.name, replicas, &refs) {
             Action::Create(ordinal) => {
                 self.reported.remove(key);
@@ -240,8 +244,7 @@ impl Reconciler for PetSetController {
                 let uid = pets
                     .iter()
                     .find(|p| meta::name(p) == name)
-                    .map(meta::uid)
-                    .unwrap_or("");
+                    .map_or("", |p| meta::uid(p));
                 ctx.delete(&pet_key, uid, DeleteOptions::default())?;
                 events::normal(
                     ctx,

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
 use super::events;
+use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
 use crate::registry::storage_admission::LOCAL_PROVISIONER as PROVISIONER;
@@ -76,11 +77,9 @@ pub struct Provisioner {
 /// provisions only then.
 fn has_consumer(ctx: &Ctx, claim: &Value) -> bool {
     let name = meta::name(claim);
-    !ctx.cache
-        .keys_where("Pod", Some(meta::namespace(claim)), |pod| {
-            !meta::is_deleting(pod) && uses_claim(pod, name)
-        })
-        .is_empty()
+    ctx.cache
+        .using_claim(meta::namespace(claim), name)
+        .any(|pod| !meta::is_deleting(pod))
 }
 
 /// The default class in the cache: of those marked, the newest, as
@@ -393,9 +392,11 @@ impl Reconciler for Provisioner {
             "PersistentVolumeClaim" => {
                 let mut keys = vec![Key::of(kind, object)];
                 let uid = meta::uid(object);
-                keys.extend(cache.keys_where("PersistentVolume", None, |v| {
-                    meta::str_at(v, "/spec/claimRef/uid") == uid
-                }));
+                keys.extend(
+                    cache
+                        .owned_by("PersistentVolume", "", Some(uid))
+                        .map(|v| Key::of("PersistentVolume", v)),
+                );
                 keys
             }
             "PersistentVolume" => vec![Key::of(kind, object)],
@@ -415,10 +416,18 @@ impl Reconciler for Provisioner {
             // The first consumer of a WaitForFirstConsumer claim.
             "Pod" => {
                 let namespace = meta::namespace(object);
-                cache.keys_where("PersistentVolumeClaim", Some(namespace), |c| {
-                    meta::str_at(c, "/spec/volumeName").is_empty()
-                        && uses_claim(object, meta::name(c))
-                })
+                let mut keys: Vec<Key> = pods::claim_names(object)
+                    .into_iter()
+                    .map(|name| Key::new("PersistentVolumeClaim", namespace, name))
+                    .filter(|key| {
+                        cache
+                            .get(key)
+                            .is_some_and(|c| meta::str_at(c, "/spec/volumeName").is_empty())
+                    })
+                    .collect();
+                keys.sort();
+                keys.dedup();
+                keys
             }
             _ => Vec::new(),
         }
