@@ -71,7 +71,7 @@ impl Kubelet {
     }
 
     fn fails(&self, pod: &Value) -> bool {
-        let images = pod.pointer("/spec/containers").and_then(Value::as_array);
+        let images = meta::at(pod, "/spec/containers").and_then(Value::as_array);
         images.into_iter().flatten().any(|c| {
             let image = c.get("image").and_then(Value::as_str).unwrap_or("");
             self.options
@@ -246,7 +246,7 @@ impl Kubelet {
 }
 
 fn container_names(pod: &Value) -> Vec<String> {
-    pod.pointer("/spec/containers")
+    meta::at(pod, "/spec/containers")
         .and_then(Value::as_array)
         .map(|cs| {
             cs.iter()
@@ -257,7 +257,7 @@ fn container_names(pod: &Value) -> Vec<String> {
 }
 
 fn image_of(pod: &Value, container: &str) -> String {
-    pod.pointer("/spec/containers")
+    meta::at(pod, "/spec/containers")
         .and_then(Value::as_array)
         .and_then(|cs| cs.iter().find(|c| meta::str_at(c, "/name") == container))
         .map(|c| meta::str_at(c, "/image").to_string())

@@ -43,7 +43,7 @@ pub fn claims_for(set: &Value, ordinal: i64) -> Vec<Value> {
             metadata.insert("name".into(), json!(name));
             metadata.insert("namespace".into(), json!(meta::namespace(set)));
             metadata.insert("labels".into(), labels.clone());
-            if let Some(annotations) = template.pointer("/metadata/annotations") {
+            if let Some(annotations) = meta::at(&template, "/metadata/annotations") {
                 metadata.insert("annotations".into(), annotations.clone());
             }
             json!({"metadata": metadata, "spec": template.get("spec").cloned().unwrap_or_else(|| json!({}))})
@@ -69,7 +69,7 @@ pub fn new_pet(set: &Value, ordinal: i64) -> Value {
             ),
         ],
     };
-    let template = set.pointer("/spec/template").unwrap_or(&Value::Null);
+    let template = meta::at(set, "/spec/template").unwrap_or(&Value::Null);
     pods::pet_from_template(set, template, ordinal, identity)
 }
 
@@ -141,7 +141,7 @@ impl PetSetController {
         let failing = ctx
             .cache
             .get(&Key::new("Pod", &key.namespace, pet))
-            .and_then(|p| p.pointer("/status/containerStatuses/0/restartCount"))
+            .and_then(|p| meta::at(p, "/status/containerStatuses/0/restartCount"))
             .and_then(Value::as_i64)
             .is_some_and(|r| r > 0);
         let note = format!("{pet}/{why:?}/{failing}");
@@ -179,8 +179,8 @@ impl PetSetController {
             .pointer("/metadata/generation")
             .cloned()
             .unwrap_or(json!(1));
-        if set.pointer("/status/replicas") == Some(&replicas)
-            && set.pointer("/status/observedGeneration") == Some(&generation)
+        if meta::at(set, "/status/replicas") == Some(&replicas)
+            && meta::at(set, "/status/observedGeneration") == Some(&generation)
         {
             return Ok(());
         }

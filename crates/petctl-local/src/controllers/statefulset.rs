@@ -304,7 +304,7 @@ fn wanted_ordinals(set: &Value) -> std::ops::Range<i64> {
 }
 
 fn plan_revision(pod: &Value) -> &str {
-    pod.pointer("/metadata/labels")
+    meta::at(pod, "/metadata/labels")
         .and_then(|l| l.get(REVISION_LABEL))
         .and_then(Value::as_str)
         .unwrap_or("")
@@ -381,7 +381,7 @@ impl Reconciler for StatefulSetController {
                     ctx,
                     &set,
                     *ordinal,
-                    set.pointer("/spec/template").unwrap_or(&Value::Null),
+                    meta::at(&set, "/spec/template").unwrap_or(&Value::Null),
                     &update_name,
                 )?,
                 Step::Create {

@@ -56,7 +56,7 @@ pub fn volume_for(claim: &Value, class: &Value, path: &str) -> Value {
             "accessModes": modes,
             "persistentVolumeReclaimPolicy": reclaim,
             "storageClassName": meta::name(class),
-            "volumeMode": claim.pointer("/spec/volumeMode").cloned().unwrap_or_else(|| json!("Filesystem")),
+            "volumeMode": meta::at(claim, "/spec/volumeMode").cloned().unwrap_or_else(|| json!("Filesystem")),
             "hostPath": {"path": path, "type": ""},
             "claimRef": {
                 "kind": "PersistentVolumeClaim", "apiVersion": "v1",
@@ -120,7 +120,7 @@ fn assign_default_class(ctx: &mut Ctx, claim: Value) -> Result<Value, ApiError> 
 
 /// Whether `pod` mounts the claim `name`.
 pub fn uses_claim(pod: &Value, name: &str) -> bool {
-    pod.pointer("/spec/volumes")
+    meta::at(pod, "/spec/volumes")
         .and_then(Value::as_array)
         .is_some_and(|volumes| {
             volumes
@@ -171,11 +171,11 @@ impl Provisioner {
             let mut next = claim.clone();
             next["status"] = json!({
                 "phase": "Bound",
-                "accessModes": claim.pointer("/spec/accessModes").cloned().unwrap_or_else(|| json!(["ReadWriteOnce"])),
+                "accessModes": meta::at(&claim, "/spec/accessModes").cloned().unwrap_or_else(|| json!(["ReadWriteOnce"])),
                 "capacity": volume
                     .as_ref()
-                    .and_then(|v| v.pointer("/spec/capacity").cloned())
-                    .or_else(|| claim.pointer("/spec/resources/requests").cloned())
+                    .and_then(|v| meta::at(v, "/spec/capacity").cloned())
+                    .or_else(|| meta::at(&claim, "/spec/resources/requests").cloned())
                     .unwrap_or_else(|| json!({})),
             });
             ctx.update_status("PersistentVolumeClaim", next)?;
@@ -405,7 +405,7 @@ impl Reconciler for Provisioner {
                 let class = meta::name(object);
                 let default = storageclass::is_default(object);
                 cache.keys_where("PersistentVolumeClaim", None, |c| {
-                    let named = c.pointer("/spec/storageClassName");
+                    let named = meta::at(c, "/spec/storageClassName");
                     let theirs = match named {
                         None | Some(Value::Null) => default,
                         Some(name) => name.as_str() == Some(class),

@@ -108,7 +108,7 @@ impl Kubelet {
             "phase": "Pending",
             "conditions": [{"type": "PodScheduled", "status": "False", "lastProbeTime": null,
                 "lastTransitionTime": meta::now(), "reason": "Unschedulable", "message": message}],
-            "qosClass": pod.pointer("/status/qosClass").cloned().unwrap_or_else(|| json!("BestEffort")),
+            "qosClass": meta::at(pod, "/status/qosClass").cloned().unwrap_or_else(|| json!("BestEffort")),
         });
         if let Some(map) = next.as_object_mut() {
             map.insert("status".into(), status);
