@@ -1,7 +1,12 @@
 //! An informer-style cache: the objects of the kinds a controller watches,
 //! kept current from the store's events, never older than what it holds.
+//! Objects are held behind `Arc`, replaced whole on update, so a sync can
+//! keep the ones it works on without copying them; indexes by controller
+//! owner and by node (with the (namespace, name) order for namespaces)
+//! let a sync find a set's pods without scanning every object.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -55,10 +60,96 @@ fn revision(object: &Value) -> u64 {
     meta::resource_version(object).parse().unwrap_or(0)
 }
 
+/// The uid of what an object belongs to: its controller ownerReference's,
+/// or for a PersistentVolume its claimRef's (the claim it is bound to).
+fn holder_uid(object: &Value) -> &str {
+    controller_uid(object).unwrap_or_else(|| meta::str_at(object, "/spec/claimRef/uid"))
+}
+
+/// The claims a pod's volumes name.
+fn claims_used(object: &Value) -> impl Iterator<Item = &str> {
+    meta::items_at(object, "/spec/volumes")
+        .iter()
+        .map(|v| meta::str_at(v, "/persistentVolumeClaim/claimName"))
+        .filter(|name| !name.is_empty())
+}
+
+/// The uid in an object's controller ownerReference, if it has one.
+pub fn controller_uid(object: &Value) -> Option<&str> {
+    meta::items_at(object, "/metadata/ownerReferences")
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        .and_then(|r| r.get("uid"))
+        .and_then(Value::as_str)
+}
+
+type Slot = (String, String);
+
+/// The objects of one kind, with their indexes.
+#[derive(Debug, Default)]
+struct Objects {
+    by_slot: BTreeMap<Slot, Arc<Value>>,
+    /// By [`holder_uid`]; "" for objects nothing owns.
+    by_owner: HashMap<String, BTreeSet<Slot>>,
+    /// By the claims a pod's volumes name.
+    by_claim: HashMap<String, BTreeSet<Slot>>,
+    /// By `spec.nodeName` (pods); "" for unbound pods and other kinds.
+    by_node: HashMap<String, BTreeSet<Slot>>,
+}
+
+fn unindex(index: &mut HashMap<String, BTreeSet<Slot>>, value: &str, slot: &Slot) {
+    if let Some(slots) = index.get_mut(value) {
+        slots.remove(slot);
+        if slots.is_empty() {
+            index.remove(value);
+        }
+    }
+}
+
+impl Objects {
+    fn insert(&mut self, slot: Slot, object: Arc<Value>) {
+        self.remove(&slot);
+        let owner = holder_uid(&object).to_string();
+        self.by_owner.entry(owner).or_default().insert(slot.clone());
+        for claim in claims_used(&object) {
+            let claim = claim.to_string();
+            self.by_claim.entry(claim).or_default().insert(slot.clone());
+        }
+        let node = meta::str_at(&object, "/spec/nodeName").to_string();
+        self.by_node.entry(node).or_default().insert(slot.clone());
+        self.by_slot.insert(slot, object);
+    }
+
+    fn remove(&mut self, slot: &Slot) {
+        let Some(old) = self.by_slot.remove(slot) else {
+            return;
+        };
+        unindex(&mut self.by_owner, holder_uid(&old), slot);
+        for claim in claims_used(&old) {
+            unindex(&mut self.by_claim, claim, slot);
+        }
+        unindex(
+            &mut self.by_node,
+            meta::str_at(&old, "/spec/nodeName"),
+            slot,
+        );
+    }
+
+    fn indexed<'a>(
+        &'a self,
+        slots: Option<&'a BTreeSet<Slot>>,
+    ) -> impl Iterator<Item = (&'a Slot, &'a Arc<Value>)> + 'a {
+        slots
+            .into_iter()
+            .flatten()
+            .filter_map(|slot| Some((slot, self.by_slot.get(slot)?)))
+    }
+}
+
 /// The objects of some kinds, by namespace and name.
 #[derive(Debug, Default)]
 pub struct Cache {
-    objects: HashMap<&'static str, BTreeMap<(String, String), Value>>,
+    objects: HashMap<&'static str, Objects>,
 }
 
 impl Cache {
@@ -96,17 +187,16 @@ impl Cache {
         let objects = self.objects.get_mut(kind)?;
         let slot = (event.key.namespace.clone(), event.key.name.clone());
         if objects
+            .by_slot
             .get(&slot)
             .is_some_and(|o| revision(o) >= event.revision)
         {
             return None;
         }
         match event.event_type {
-            EventType::Deleted => {
-                objects.remove(&slot);
-            }
+            EventType::Deleted => objects.remove(&slot),
             EventType::Added | EventType::Modified => {
-                objects.insert(slot, event.object.clone());
+                objects.insert(slot, Arc::new(event.object.clone()))
             }
         }
         Some(kind)
@@ -121,12 +211,13 @@ impl Cache {
         );
         let objects = self.objects.entry(kind).or_default();
         if objects
+            .by_slot
             .get(&slot)
             .is_some_and(|o| revision(o) > revision(&object))
         {
             return;
         }
-        objects.insert(slot, object);
+        objects.insert(slot, Arc::new(object));
     }
 
     /// Forgets an object the controller just deleted.
@@ -137,8 +228,14 @@ impl Cache {
     }
 
     pub fn get(&self, key: &Key) -> Option<&Value> {
+        self.shared(key).map(|object| &**object)
+    }
+
+    /// The object, shared: kept by a sync that writes meanwhile, no copy.
+    pub fn shared(&self, key: &Key) -> Option<&Arc<Value>> {
         self.objects
             .get(key.kind)?
+            .by_slot
             .get(&(key.namespace.clone(), key.name.clone()))
     }
 
@@ -147,13 +244,88 @@ impl Cache {
         &'a self,
         kind: &str,
         namespace: Option<&'a str>,
+    ) -> Box<dyn Iterator<Item = &'a Value> + 'a> {
+        let Some(objects) = self.objects.get(kind) else {
+            return Box::new(std::iter::empty());
+        };
+        match namespace {
+            None => Box::new(objects.by_slot.values().map(|o| &**o)),
+            Some(namespace) => Box::new(
+                objects
+                    .by_slot
+                    .range((namespace.to_string(), String::new())..)
+                    .take_while(move |((ns, _), _)| ns == namespace)
+                    .map(|(_, o)| &**o),
+            ),
+        }
+    }
+
+    /// The objects of `kind` in `namespace` whose names start with `prefix`
+    /// (a set's `<set>-`), shared, in name order.
+    pub fn named_with<'a>(
+        &'a self,
+        kind: &str,
+        namespace: &'a str,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        self.objects.get(kind).into_iter().flat_map(move |objects| {
+            objects
+                .by_slot
+                .range((namespace.to_string(), prefix.to_string())..)
+                .take_while(move |((ns, name), _)| ns == namespace && name.starts_with(prefix))
+                .map(|(_, o)| o)
+        })
+    }
+
+    /// The objects of `kind` in `namespace` whose controller ownerReference
+    /// (a PersistentVolume's claimRef) has `uid`, or that nothing owns for
+    /// `None`, shared.
+    pub fn owned_by<'a>(
+        &'a self,
+        kind: &str,
+        namespace: &'a str,
+        uid: Option<&str>,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        let objects = self.objects.get(kind);
+        let slots = objects.and_then(|o| o.by_owner.get(uid.unwrap_or("")));
+        objects
+            .into_iter()
+            .flat_map(move |objects| objects.indexed(slots))
+            .filter(move |((ns, _), _)| ns == namespace)
+            .map(|(_, o)| o)
+    }
+
+    /// The pods in `namespace` whose volumes name `claim`.
+    pub fn using_claim<'a>(
+        &'a self,
+        namespace: &'a str,
+        claim: &str,
     ) -> impl Iterator<Item = &'a Value> + 'a {
+        let objects = self.objects.get("Pod");
+        let slots = objects.and_then(|o| o.by_claim.get(claim));
+        objects
+            .into_iter()
+            .flat_map(move |objects| objects.indexed(slots))
+            .filter(move |((ns, _), _)| ns == namespace)
+            .map(|(_, o)| &**o)
+    }
+
+    /// The objects of `kind` (pods) bound to `node` ("" for unbound ones).
+    pub fn on_node<'a>(&'a self, kind: &str, node: &str) -> impl Iterator<Item = &'a Value> + 'a {
+        let objects = self.objects.get(kind);
+        let slots = objects.and_then(|o| o.by_node.get(node));
+        objects
+            .into_iter()
+            .flat_map(move |objects| objects.indexed(slots))
+            .map(|(_, o)| &**o)
+    }
+
+    /// How many objects of `kind` are bound to `node`.
+    pub fn count_on_node(&self, kind: &str, node: &str) -> usize {
         self.objects
             .get(kind)
-            .into_iter()
-            .flat_map(|objects| objects.iter())
-            .filter(move |((ns, _), _)| namespace.is_none_or(|want| want == ns))
-            .map(|(_, object)| object)
+            .and_then(|objects| objects.by_node.get(node))
+            .map_or(0, BTreeSet::len)
     }
 
     /// The keys of the objects of `kind` in `namespace` (all namespaces for
@@ -177,6 +349,7 @@ impl Cache {
             .get(kind)
             .map(|objects| {
                 objects
+                    .by_slot
                     .keys()
                     .map(|(ns, name)| Key::new(kind, ns, name))
                     .collect()
@@ -218,5 +391,72 @@ mod tests {
         let mut other = event(7, EventType::Added, "x");
         other.key.resource = "configmaps".into();
         assert_eq!(cache.apply(&other), None, "unwatched kinds are ignored");
+    }
+
+    fn pod(namespace: &str, name: &str, rv: u64, owner: Option<&str>, node: &str) -> Value {
+        let refs: Vec<Value> = owner
+            .map(|uid| json!({"uid": uid, "controller": true}))
+            .into_iter()
+            .collect();
+        json!({"metadata": {"name": name, "namespace": namespace, "resourceVersion": rv.to_string(),
+                            "ownerReferences": refs}, "spec": {"nodeName": node}})
+    }
+
+    #[test]
+    fn indexes_follow_updates_and_removals() {
+        let mut cache = Cache::default();
+        cache.put("Pod", pod("a", "web-0", 1, Some("set"), "n1"));
+        cache.put("Pod", pod("a", "web-1", 2, None, ""));
+        cache.put("Pod", pod("b", "web-0", 3, Some("set"), "n1"));
+        cache.put("Pod", pod("ab", "x", 3, None, "n2"));
+        let names = |it: &mut dyn Iterator<Item = &Value>| -> Vec<String> {
+            it.map(|o| format!("{}/{}", meta::namespace(o), meta::name(o)))
+                .collect()
+        };
+        assert_eq!(
+            names(&mut cache.list("Pod", Some("a"))),
+            ["a/web-0", "a/web-1"]
+        );
+        let named: Vec<&str> = cache
+            .named_with("Pod", "a", "web-")
+            .map(|o| meta::name(o))
+            .collect();
+        assert_eq!(named, ["web-0", "web-1"]);
+        assert_eq!(cache.named_with("Pod", "a", "x").count(), 0);
+        let owned = |cache: &Cache, uid| {
+            cache
+                .owned_by("Pod", "a", uid)
+                .map(|o| meta::name(o).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(owned(&cache, Some("set")), ["web-0"]);
+        assert_eq!(owned(&cache, None), ["web-1"]);
+        assert_eq!(cache.count_on_node("Pod", "n1"), 2);
+        assert_eq!(names(&mut cache.on_node("Pod", "")), ["a/web-1"]);
+        // Adopted and bound: both indexes move.
+        cache.put("Pod", pod("a", "web-1", 4, Some("set"), "n2"));
+        assert_eq!(owned(&cache, Some("set")), ["web-0", "web-1"]);
+        assert!(owned(&cache, None).is_empty());
+        assert_eq!(names(&mut cache.on_node("Pod", "n2")), ["a/web-1", "ab/x"]);
+        cache.remove(&Key::new("Pod", "a", "web-0"));
+        assert_eq!(owned(&cache, Some("set")), ["web-1"]);
+        assert_eq!(cache.count_on_node("Pod", "n1"), 1);
+        assert_eq!(cache.on_node("Pod", "").count(), 0);
+        cache.put("Pod", json!({"metadata": {"name": "p", "namespace": "a", "resourceVersion": "9"},
+            "spec": {"volumes": [{"persistentVolumeClaim": {"claimName": "data"}}, {"emptyDir": {}}]}}));
+        assert_eq!(names(&mut cache.using_claim("a", "data")), ["a/p"]);
+        assert_eq!(cache.using_claim("b", "data").count(), 0);
+        cache.put(
+            "PersistentVolume",
+            json!({"metadata": {"name": "pv", "resourceVersion": "1"},
+            "spec": {"claimRef": {"uid": "c1"}}}),
+        );
+        assert_eq!(
+            cache.owned_by("PersistentVolume", "", Some("c1")).count(),
+            1
+        );
+        // An older version never replaces a newer one, nor its index entries.
+        cache.put("Pod", pod("a", "web-1", 3, None, ""));
+        assert_eq!(owned(&cache, Some("set")), ["web-1"]);
     }
 }

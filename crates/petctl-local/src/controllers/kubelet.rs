@@ -71,7 +71,7 @@ impl Kubelet {
     }
 
     fn fails(&self, pod: &Value) -> bool {
-        let images = pod.pointer("/spec/containers").and_then(Value::as_array);
+        let images = meta::at(pod, "/spec/containers").and_then(Value::as_array);
         images.into_iter().flatten().any(|c| {
             let image = c.get("image").and_then(Value::as_str).unwrap_or("");
             self.options
@@ -246,7 +246,7 @@ impl Kubelet {
 }
 
 fn container_names(pod: &Value) -> Vec<String> {
-    pod.pointer("/spec/containers")
+    meta::at(pod, "/spec/containers")
         .and_then(Value::as_array)
         .map(|cs| {
             cs.iter()
@@ -257,7 +257,7 @@ fn container_names(pod: &Value) -> Vec<String> {
 }
 
 fn image_of(pod: &Value, container: &str) -> String {
-    pod.pointer("/spec/containers")
+    meta::at(pod, "/spec/containers")
         .and_then(Value::as_array)
         .and_then(|cs| cs.iter().find(|c| meta::str_at(c, "/name") == container))
         .map(|c| meta::str_at(c, "/image").to_string())
@@ -316,19 +316,24 @@ impl Reconciler for Kubelet {
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key> {
         match kind {
             "Pod" => vec![Key::of("Pod", object)],
-            "PersistentVolumeClaim" => {
-                let claim = meta::name(object);
-                cache.keys_where("Pod", Some(meta::namespace(object)), |pod| {
-                    !pods::is_running(pod) && pods::claim_names(pod).contains(&claim)
-                })
-            }
+            "PersistentVolumeClaim" => cache
+                .using_claim(meta::namespace(object), meta::name(object))
+                .filter(|pod| !pods::is_running(pod))
+                .map(|pod| Key::of("Pod", pod))
+                .collect(),
             // A node that appears or changes its labels may fit a pod the
             // scheduler left unbound; one that goes takes its hanging pods;
             // one started again picks up its pods.
-            "Node" => cache.keys_where("Pod", None, |pod| {
-                let node = meta::str_at(pod, "/spec/nodeName");
-                node.is_empty() || node == meta::name(object)
-            }),
+            "Node" => {
+                let mut keys: Vec<Key> = ["", meta::name(object)]
+                    .into_iter()
+                    .flat_map(|node| cache.on_node("Pod", node))
+                    .map(|pod| Key::of("Pod", pod))
+                    .collect();
+                keys.sort();
+                keys.dedup();
+                keys
+            }
             _ => Vec::new(),
         }
     }

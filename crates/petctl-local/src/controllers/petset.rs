@@ -6,6 +6,7 @@
 pub mod plan;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
@@ -42,7 +43,7 @@ pub fn claims_for(set: &Value, ordinal: i64) -> Vec<Value> {
             metadata.insert("name".into(), json!(name));
             metadata.insert("namespace".into(), json!(meta::namespace(set)));
             metadata.insert("labels".into(), labels.clone());
-            if let Some(annotations) = template.pointer("/metadata/annotations") {
+            if let Some(annotations) = meta::at(&template, "/metadata/annotations") {
                 metadata.insert("annotations".into(), annotations.clone());
             }
             json!({"metadata": metadata, "spec": template.get("spec").cloned().unwrap_or_else(|| json!({}))})
@@ -68,22 +69,25 @@ pub fn new_pet(set: &Value, ordinal: i64) -> Value {
             ),
         ],
     };
-    let template = set.pointer("/spec/template").unwrap_or(&Value::Null);
+    let template = meta::at(set, "/spec/template").unwrap_or(&Value::Null);
     pods::pet_from_template(set, template, ordinal, identity)
 }
 
-/// The set's pets: pods its selector picks that are named `<set>-<ordinal>`.
-pub fn pets_of<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
+/// The set's pets: pods its selector picks that are named `<set>-<ordinal>`,
+/// shared with the cache.
+pub fn pets_of(cache: &Cache, set: &Value) -> Vec<Arc<Value>> {
     let Some(selector) = pods::selector(set) else {
         return Vec::new();
     };
     let name = meta::name(set);
+    let prefix = format!("{name}-");
     cache
-        .list("Pod", Some(meta::namespace(set)))
+        .named_with("Pod", meta::namespace(set), &prefix)
         .filter(|p| {
             pods::selects(&selector, p)
                 && petctl_model::ordinal::of_pod(name, meta::name(p)).is_some()
         })
+        .cloned()
         .collect()
 }
 
@@ -137,7 +141,7 @@ impl PetSetController {
         let failing = ctx
             .cache
             .get(&Key::new("Pod", &key.namespace, pet))
-            .and_then(|p| p.pointer("/status/containerStatuses/0/restartCount"))
+            .and_then(|p| meta::at(p, "/status/containerStatuses/0/restartCount"))
             .and_then(Value::as_i64)
             .is_some_and(|r| r > 0);
         let note = format!("{pet}/{why:?}/{failing}");
@@ -175,8 +179,8 @@ impl PetSetController {
             .pointer("/metadata/generation")
             .cloned()
             .unwrap_or(json!(1));
-        if set.pointer("/status/replicas") == Some(&replicas)
-            && set.pointer("/status/observedGeneration") == Some(&generation)
+        if meta::at(set, "/status/replicas") == Some(&replicas)
+            && meta::at(set, "/status/observedGeneration") == Some(&generation)
         {
             return Ok(());
         }
@@ -206,11 +210,11 @@ impl Reconciler for PetSetController {
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let Some(set) = ctx.cache.get(key).cloned() else {
+        let Some(set) = ctx.cache.shared(key).cloned() else {
             self.reported.remove(key);
             return Ok(Next::Done);
         };
-        let pets: Vec<Value> = pets_of(&ctx.cache, &set).into_iter().cloned().collect();
+        let pets = pets_of(&ctx.cache, &set);
         let live = pets.iter().filter(|p| !pods::is_dying(p)).count();
         if meta::is_deleting(&set) {
             return Ok(Next::Done);
@@ -227,7 +231,7 @@ impl Reconciler for PetSetController {
                 _ => {}
             }
         }
-        let refs: Vec<&Value> = pets.iter().collect();
+        let refs: Vec<&Value> = pets.iter().map(|p| &**p).collect();
         match plan(&key.name, replicas, &refs) {
             Action::Create(ordinal) => {
                 self.reported.remove(key);
@@ -240,8 +244,7 @@ impl Reconciler for PetSetController {
                 let uid = pets
                     .iter()
                     .find(|p| meta::name(p) == name)
-                    .map(meta::uid)
-                    .unwrap_or("");
+                    .map_or("", |p| meta::uid(p));
                 ctx.delete(&pet_key, uid, DeleteOptions::default())?;
                 events::normal(
                     ctx,

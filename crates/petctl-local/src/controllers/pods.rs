@@ -27,7 +27,7 @@ pub fn is_dying(pod: &Value) -> bool {
 }
 
 fn ready_condition(pod: &Value) -> Option<&Value> {
-    pod.pointer("/status/conditions")
+    meta::at(pod, "/status/conditions")
         .and_then(Value::as_array)?
         .iter()
         .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
@@ -62,7 +62,7 @@ pub fn is_paused_by_hook(object: &Value) -> bool {
 
 /// The set's `spec.selector`, if it is a valid, non-empty one.
 pub fn selector(set: &Value) -> Option<LabelSelector> {
-    let raw = set.pointer("/spec/selector")?;
+    let raw = meta::at(set, "/spec/selector")?;
     let parsed: metav1::LabelSelector = serde_json::from_value(raw.clone()).ok()?;
     LabelSelector::from_label_selector(&parsed)
         .ok()
@@ -71,7 +71,7 @@ pub fn selector(set: &Value) -> Option<LabelSelector> {
 
 /// Whether the set's selector picks `object` (by labels).
 pub fn selects(selector: &LabelSelector, object: &Value) -> bool {
-    selector.matches_json(object.pointer("/metadata/labels"))
+    selector.matches_json(meta::at(object, "/metadata/labels"))
 }
 
 /// `isPending`: created but not started, and not being deleted.
@@ -81,14 +81,13 @@ pub fn is_pending(pod: &Value) -> bool {
 
 /// The claim names of a pod's persistentVolumeClaim volumes.
 pub fn claim_names(pod: &Value) -> Vec<&str> {
-    pod.pointer("/spec/volumes")
+    meta::at(pod, "/spec/volumes")
         .and_then(Value::as_array)
         .map(|volumes| {
             volumes
                 .iter()
                 .filter_map(|v| {
-                    v.pointer("/persistentVolumeClaim/claimName")
-                        .and_then(Value::as_str)
+                    meta::at(v, "/persistentVolumeClaim/claimName").and_then(Value::as_str)
                 })
                 .collect()
         })

@@ -8,12 +8,13 @@ pub mod identity;
 mod plan;
 mod revision;
 
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use serde_json::{json, Value};
 
 use self::plan::{Step, View, Why};
-use super::cache::{Cache, Key};
+use super::cache::{controller_uid, Cache, Key};
 use super::claims;
 use super::events;
 use super::pods;
@@ -31,30 +32,26 @@ pub fn controller_ref(set: &Value) -> Value {
            "uid": meta::uid(set), "controller": true, "blockOwnerDeletion": true})
 }
 
-fn controller_uid(object: &Value) -> Option<&str> {
-    object
-        .pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)?
-        .iter()
-        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
-        .and_then(|r| r.get("uid"))
-        .and_then(Value::as_str)
-}
-
 /// Pods the set owns, or could adopt: picked by its selector, named
-/// `<set>-<ordinal>`, and controlled by the set or by nothing.
-fn candidate_pods<'a>(cache: &'a Cache, set: &'a Value) -> Vec<&'a Value> {
+/// `<set>-<ordinal>`, and controlled by the set or by nothing; shared with
+/// the cache, in name order. Found through the owner index, so a sync
+/// looks at the set's own pods and the namespace's orphans only.
+fn candidate_pods(cache: &Cache, set: &Value) -> Vec<Arc<Value>> {
     let Some(selector) = pods::selector(set) else {
         return Vec::new();
     };
-    cache
-        .list("Pod", Some(meta::namespace(set)))
+    let namespace = meta::namespace(set);
+    let mut found: Vec<Arc<Value>> = cache
+        .owned_by("Pod", namespace, Some(meta::uid(set)))
+        .chain(cache.owned_by("Pod", namespace, None))
         .filter(|p| {
             petctl_model::ordinal::of_pod(meta::name(set), meta::name(p)).is_some()
                 && pods::selects(&selector, p)
-                && controller_uid(p).is_none_or(|uid| uid == meta::uid(set))
         })
-        .collect()
+        .cloned()
+        .collect();
+    found.sort_by(|a, b| meta::name(a).cmp(meta::name(b)));
+    found
 }
 
 #[derive(Default)]
@@ -63,21 +60,25 @@ pub struct StatefulSetController {
 }
 
 impl StatefulSetController {
-    fn adopt(ctx: &mut Ctx, set: &Value, pods: Vec<Value>) -> Result<Vec<Value>, ApiError> {
-        let mut owned = Vec::new();
+    fn adopt(
+        ctx: &mut Ctx,
+        set: &Value,
+        pods: Vec<Arc<Value>>,
+    ) -> Result<Vec<Arc<Value>>, ApiError> {
+        let mut owned = Vec::with_capacity(pods.len());
         for pod in pods {
             if controller_uid(&pod).is_some() || pods::is_dying(&pod) {
                 owned.push(pod);
                 continue;
             }
-            let mut next = pod.clone();
+            let mut next = Value::clone(&pod);
             let mut refs = next["metadata"]["ownerReferences"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
             refs.push(controller_ref(set));
             next["metadata"]["ownerReferences"] = json!(refs);
-            owned.push(ctx.update("Pod", next)?);
+            owned.push(Arc::new(ctx.update("Pod", next)?));
         }
         Ok(owned)
     }
@@ -87,9 +88,8 @@ impl StatefulSetController {
         let uid = meta::uid(set);
         let mut history: Vec<Value> = ctx
             .cache
-            .list("ControllerRevision", Some(meta::namespace(set)))
-            .filter(|r| controller_uid(r) == Some(uid))
-            .cloned()
+            .owned_by("ControllerRevision", meta::namespace(set), Some(uid))
+            .map(|r| Value::clone(r))
             .collect();
         history.sort_by_key(revision::number);
         let next_number = history.last().map_or(1, |r| revision::number(r) + 1);
@@ -127,7 +127,7 @@ impl StatefulSetController {
         Ok((current, update))
     }
 
-    fn sync_claim_owners(ctx: &mut Ctx, set: &Value, pods: &[Value]) -> Result<(), ApiError> {
+    fn sync_claim_owners(ctx: &mut Ctx, set: &Value, pods: &[Arc<Value>]) -> Result<(), ApiError> {
         let wanted = wanted_ordinals(set);
         for pod in pods.iter().filter(|p| !pods::is_dying(p)) {
             let Some(ordinal) = petctl_model::ordinal::of_pod(meta::name(set), meta::name(pod))
@@ -216,15 +216,14 @@ impl StatefulSetController {
     fn delete_pod(
         ctx: &mut Ctx,
         set: &Value,
-        pods: &[Value],
+        pods: &[Arc<Value>],
         name: &str,
         why: Why,
     ) -> Result<(), ApiError> {
         let uid = pods
             .iter()
             .find(|p| meta::name(p) == name)
-            .map(meta::uid)
-            .unwrap_or("");
+            .map_or("", |p| meta::uid(p));
         ctx.delete(
             &Key::new("Pod", meta::namespace(set), name),
             uid,
@@ -266,27 +265,25 @@ impl StatefulSetController {
     fn truncate_history(
         ctx: &mut Ctx,
         set: &Value,
-        pods: &[Value],
+        pods: &[Arc<Value>],
         live: &[&str],
     ) -> Result<(), ApiError> {
         let limit = meta::int_at(set, "/spec/revisionHistoryLimit")
             .unwrap_or(10)
             .max(0) as usize;
         let uid = meta::uid(set);
-        let mut history: Vec<Value> = ctx
+        let in_use: std::collections::HashSet<&str> =
+            pods.iter().map(|p| plan_revision(p)).collect();
+        let mut history: Vec<Arc<Value>> = ctx
             .cache
-            .list("ControllerRevision", Some(meta::namespace(set)))
-            .filter(|r| controller_uid(r) == Some(uid))
-            .filter(|r| {
-                !live.contains(&meta::name(r))
-                    && !pods.iter().any(|p| plan_revision(p) == meta::name(r))
-            })
+            .owned_by("ControllerRevision", meta::namespace(set), Some(uid))
+            .filter(|r| !live.contains(&meta::name(r)) && !in_use.contains(meta::name(r)))
             .cloned()
             .collect();
         if history.len() <= limit {
             return Ok(());
         }
-        history.sort_by_key(revision::number);
+        history.sort_by_key(|r| revision::number(r));
         let excess = history.len() - limit;
         for old in history.into_iter().take(excess) {
             ctx.delete(
@@ -307,7 +304,7 @@ fn wanted_ordinals(set: &Value) -> std::ops::Range<i64> {
 }
 
 fn plan_revision(pod: &Value) -> &str {
-    pod.pointer("/metadata/labels")
+    meta::at(pod, "/metadata/labels")
         .and_then(|l| l.get(REVISION_LABEL))
         .and_then(Value::as_str)
         .unwrap_or("")
@@ -342,7 +339,7 @@ impl Reconciler for StatefulSetController {
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let Some(set) = ctx.cache.get(key).cloned() else {
+        let Some(set) = ctx.cache.shared(key).cloned() else {
             return Ok(Next::Done);
         };
         // A set being deleted is left to the garbage collector, as
@@ -350,10 +347,7 @@ impl Reconciler for StatefulSetController {
         if meta::is_deleting(&set) {
             return Ok(Next::Done);
         }
-        let candidates: Vec<Value> = candidate_pods(&ctx.cache, &set)
-            .into_iter()
-            .cloned()
-            .collect();
+        let candidates = candidate_pods(&ctx.cache, &set);
         let pods = Self::adopt(ctx, &set, candidates)?;
         let (current, update) = Self::revisions(ctx, &set)?;
         let (current_name, update_name) = (
@@ -362,7 +356,7 @@ impl Reconciler for StatefulSetController {
         );
         let view = View {
             set: &set,
-            pods: pods.iter().collect(),
+            pods: pods.iter().map(|p| &**p).collect(),
             current_revision: &current_name,
             update_revision: &update_name,
             now: SystemTime::now(),
@@ -387,7 +381,7 @@ impl Reconciler for StatefulSetController {
                     ctx,
                     &set,
                     *ordinal,
-                    set.pointer("/spec/template").unwrap_or(&Value::Null),
+                    meta::at(&set, "/spec/template").unwrap_or(&Value::Null),
                     &update_name,
                 )?,
                 Step::Create {

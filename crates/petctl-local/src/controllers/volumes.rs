@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
 use super::events;
+use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
 use crate::registry::storage_admission::LOCAL_PROVISIONER as PROVISIONER;
@@ -55,7 +56,7 @@ pub fn volume_for(claim: &Value, class: &Value, path: &str) -> Value {
             "accessModes": modes,
             "persistentVolumeReclaimPolicy": reclaim,
             "storageClassName": meta::name(class),
-            "volumeMode": claim.pointer("/spec/volumeMode").cloned().unwrap_or_else(|| json!("Filesystem")),
+            "volumeMode": meta::at(claim, "/spec/volumeMode").cloned().unwrap_or_else(|| json!("Filesystem")),
             "hostPath": {"path": path, "type": ""},
             "claimRef": {
                 "kind": "PersistentVolumeClaim", "apiVersion": "v1",
@@ -76,11 +77,9 @@ pub struct Provisioner {
 /// provisions only then.
 fn has_consumer(ctx: &Ctx, claim: &Value) -> bool {
     let name = meta::name(claim);
-    !ctx.cache
-        .keys_where("Pod", Some(meta::namespace(claim)), |pod| {
-            !meta::is_deleting(pod) && uses_claim(pod, name)
-        })
-        .is_empty()
+    ctx.cache
+        .using_claim(meta::namespace(claim), name)
+        .any(|pod| !meta::is_deleting(pod))
 }
 
 /// The default class in the cache: of those marked, the newest, as
@@ -121,7 +120,7 @@ fn assign_default_class(ctx: &mut Ctx, claim: Value) -> Result<Value, ApiError> 
 
 /// Whether `pod` mounts the claim `name`.
 pub fn uses_claim(pod: &Value, name: &str) -> bool {
-    pod.pointer("/spec/volumes")
+    meta::at(pod, "/spec/volumes")
         .and_then(Value::as_array)
         .is_some_and(|volumes| {
             volumes
@@ -172,11 +171,11 @@ impl Provisioner {
             let mut next = claim.clone();
             next["status"] = json!({
                 "phase": "Bound",
-                "accessModes": claim.pointer("/spec/accessModes").cloned().unwrap_or_else(|| json!(["ReadWriteOnce"])),
+                "accessModes": meta::at(&claim, "/spec/accessModes").cloned().unwrap_or_else(|| json!(["ReadWriteOnce"])),
                 "capacity": volume
                     .as_ref()
-                    .and_then(|v| v.pointer("/spec/capacity").cloned())
-                    .or_else(|| claim.pointer("/spec/resources/requests").cloned())
+                    .and_then(|v| meta::at(v, "/spec/capacity").cloned())
+                    .or_else(|| meta::at(&claim, "/spec/resources/requests").cloned())
                     .unwrap_or_else(|| json!({})),
             });
             ctx.update_status("PersistentVolumeClaim", next)?;
@@ -393,9 +392,11 @@ impl Reconciler for Provisioner {
             "PersistentVolumeClaim" => {
                 let mut keys = vec![Key::of(kind, object)];
                 let uid = meta::uid(object);
-                keys.extend(cache.keys_where("PersistentVolume", None, |v| {
-                    meta::str_at(v, "/spec/claimRef/uid") == uid
-                }));
+                keys.extend(
+                    cache
+                        .owned_by("PersistentVolume", "", Some(uid))
+                        .map(|v| Key::of("PersistentVolume", v)),
+                );
                 keys
             }
             "PersistentVolume" => vec![Key::of(kind, object)],
@@ -404,7 +405,7 @@ impl Reconciler for Provisioner {
                 let class = meta::name(object);
                 let default = storageclass::is_default(object);
                 cache.keys_where("PersistentVolumeClaim", None, |c| {
-                    let named = c.pointer("/spec/storageClassName");
+                    let named = meta::at(c, "/spec/storageClassName");
                     let theirs = match named {
                         None | Some(Value::Null) => default,
                         Some(name) => name.as_str() == Some(class),
@@ -415,10 +416,18 @@ impl Reconciler for Provisioner {
             // The first consumer of a WaitForFirstConsumer claim.
             "Pod" => {
                 let namespace = meta::namespace(object);
-                cache.keys_where("PersistentVolumeClaim", Some(namespace), |c| {
-                    meta::str_at(c, "/spec/volumeName").is_empty()
-                        && uses_claim(object, meta::name(c))
-                })
+                let mut keys: Vec<Key> = pods::claim_names(object)
+                    .into_iter()
+                    .map(|name| Key::new("PersistentVolumeClaim", namespace, name))
+                    .filter(|key| {
+                        cache
+                            .get(key)
+                            .is_some_and(|c| meta::str_at(c, "/spec/volumeName").is_empty())
+                    })
+                    .collect();
+                keys.sort();
+                keys.dedup();
+                keys
             }
             _ => Vec::new(),
         }

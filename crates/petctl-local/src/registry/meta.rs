@@ -55,25 +55,59 @@ pub fn metadata_mut(object: &mut Value) -> Option<&mut Map<String, Value>> {
     meta.as_object_mut()
 }
 
+/// The value at a JSON pointer (RFC 6901), as `Value::pointer` finds it but
+/// without allocating: segments are borrowed from `pointer`, and only one
+/// holding a `~0`/`~1` escape is unescaped (into a short-lived String).
+pub fn at<'a>(object: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(object);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    rest.split('/').try_fold(object, |target, segment| {
+        if segment.contains('~') {
+            step(target, &segment.replace("~1", "/").replace("~0", "~"))
+        } else {
+            step(target, segment)
+        }
+    })
+}
+
+fn step<'a>(target: &'a Value, segment: &str) -> Option<&'a Value> {
+    match target {
+        Value::Object(map) => map.get(segment),
+        Value::Array(items) => array_index(segment).and_then(|i| items.get(i)),
+        _ => None,
+    }
+}
+
+/// An array index as `Value::pointer` reads one: digits, no leading zero
+/// (`parse_index` in serde_json's value/mod.rs).
+fn array_index(segment: &str) -> Option<usize> {
+    if segment.starts_with('+') || (segment.starts_with('0') && segment.len() != 1) {
+        return None;
+    }
+    segment.parse().ok()
+}
+
 pub fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
-    object
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    at(object, pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 /// The integer at `pointer`; None when absent or not an integer.
 pub fn int_at(object: &Value, pointer: &str) -> Option<i64> {
-    object.pointer(pointer).and_then(Value::as_i64)
+    at(object, pointer).and_then(Value::as_i64)
+}
+
+/// The list at `pointer`, borrowed; empty when absent or not a list.
+pub fn items_at<'a>(object: &'a Value, pointer: &str) -> &'a [Value] {
+    at(object, pointer)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// A copy of the list at `pointer`; empty when absent or not a list.
 pub fn list_at(object: &Value, pointer: &str) -> Vec<Value> {
-    object
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+    items_at(object, pointer).to_vec()
 }
 
 /// A copy of `object` with `status` in place of its own.
@@ -119,21 +153,14 @@ pub fn resource_version(object: &Value) -> &str {
 }
 
 pub fn is_deleting(object: &Value) -> bool {
-    object
-        .pointer("/metadata/deletionTimestamp")
-        .is_some_and(|v| !v.is_null())
+    at(object, "/metadata/deletionTimestamp").is_some_and(|v| !v.is_null())
 }
 
 pub fn finalizers(object: &Value) -> Vec<String> {
-    object
-        .pointer("/metadata/finalizers")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|f| f.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    items_at(object, "/metadata/finalizers")
+        .iter()
+        .filter_map(|f| f.as_str().map(str::to_string))
+        .collect()
 }
 
 /// The name a generateName prefix turns into: the prefix plus five random
@@ -171,6 +198,66 @@ mod tests {
     fn generated_names_keep_the_prefix() {
         let name = generate_name("web-");
         assert!(name.starts_with("web-") && name.len() == 9, "{name}");
+    }
+
+    #[test]
+    fn pointers_resolve_as_value_pointer_does() {
+        let value = json!({
+            "metadata": {"name": "web-0", "labels": {"a/b": "x", "m~n": "y", "": "e"},
+                         "ownerReferences": [{"uid": "u0"}, {"uid": "u1"}]},
+            "spec": {"replicas": 3, "list": [[1, 2], []], "null": null}
+        });
+        let pointers = [
+            "",
+            "/",
+            "/metadata",
+            "/metadata/name",
+            "/metadata/name/x",
+            "/metadata/labels/a~1b",
+            "/metadata/labels/m~0n",
+            "/metadata/labels/",
+            "/metadata/labels/a/b",
+            "/metadata/ownerReferences/1/uid",
+            "/metadata/ownerReferences/01/uid",
+            "/metadata/ownerReferences/+1",
+            "/metadata/ownerReferences/-1",
+            "/metadata/ownerReferences/2",
+            "/spec/list/0/1",
+            "/spec/list/1/0",
+            "/spec/null",
+            "/spec/replicas",
+            "metadata",
+            "//",
+            "/missing/deep/path",
+            "/spec/list/0/~1",
+        ];
+        for pointer in pointers {
+            assert_eq!(at(&value, pointer), value.pointer(pointer), "{pointer:?}");
+        }
+        assert_eq!(str_at(&value, "/metadata/name"), "web-0");
+        assert_eq!(int_at(&value, "/spec/replicas"), Some(3));
+        assert_eq!(items_at(&value, "/metadata/ownerReferences").len(), 2);
+        assert!(list_at(&value, "/spec/replicas").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_pointer_resolves_as_value_pointer_does(
+            segments in proptest::collection::vec(
+                proptest::sample::select(vec!["metadata", "labels", "a~1b", "m~0n", "~", "~2", "",
+                    "0", "1", "01", "list", "spec", "x"]),
+                0..5,
+            ),
+            relative in proptest::bool::ANY,
+        ) {
+            let value = json!({
+                "metadata": {"labels": {"a/b": [1, {"x": 2}], "m~n": "y", "": {"0": 1}}},
+                "spec": {"list": [{"x": [0, 1]}, []]}, "list": [[], {"": 3}]
+            });
+            let joined: String = segments.iter().map(|s| format!("/{s}")).collect();
+            let pointer = if relative { joined.trim_start_matches('/').to_string() } else { joined };
+            proptest::prop_assert_eq!(at(&value, &pointer), value.pointer(&pointer));
+        }
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub struct Faults {
 }
 
 fn annotation<'a>(pod: &'a Value, name: &str) -> Option<&'a str> {
-    pod.pointer("/metadata/annotations")?.get(name)?.as_str()
+    crate::registry::meta::at(pod, "/metadata/annotations")?
+        .get(name)?
+        .as_str()
 }
 
 pub fn annotation_duration(pod: &Value, name: &str) -> Option<Duration> {

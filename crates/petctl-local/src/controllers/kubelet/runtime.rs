@@ -51,7 +51,7 @@ pub(crate) fn restarts_after(pod: &Value, code: i32) -> bool {
 
 fn workers(pod: &Value, started: Instant, probe_scale: f64) -> Vec<Worker> {
     let ip = meta::str_at(pod, "/status/podIP");
-    let containers = pod.pointer("/spec/containers").and_then(Value::as_array);
+    let containers = meta::at(pod, "/spec/containers").and_then(Value::as_array);
     let mut workers = Vec::new();
     for kind in ProbeKind::ALL {
         for container in containers.into_iter().flatten() {
@@ -98,7 +98,7 @@ impl Run {
     /// plane): its restarts, start time and readiness as the status has
     /// them, so that a Ready pod stays Ready.
     fn resume(pod: &Value, now: Instant, delay: Duration, probe_scale: f64) -> Run {
-        let status = pod.pointer("/status/containerStatuses/0");
+        let status = meta::at(pod, "/status/containerStatuses/0");
         let restarts = status
             .and_then(|s| s.get("restartCount"))
             .and_then(Value::as_i64)
@@ -111,7 +111,7 @@ impl Run {
         };
         let mut run = Run::start(pod, started, restarts, None, probe_scale);
         if let Some(since) = status
-            .and_then(|s| s.pointer("/state/running/startedAt"))
+            .and_then(|s| meta::at(s, "/state/running/startedAt"))
             .and_then(Value::as_str)
         {
             run.started_at = since.to_string();
@@ -247,7 +247,7 @@ fn reported(status: &Value) -> Value {
                 c.get("started"),
                 c.get("restartCount"),
                 c.get("state"),
-                c.pointer("/lastState/terminated/exitCode"),
+                meta::at(c, "/lastState/terminated/exitCode"),
             ])
         })
         .collect();

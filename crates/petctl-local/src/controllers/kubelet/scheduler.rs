@@ -3,7 +3,6 @@
 //! filters (`fit.rs`); with none, the pod stays unbound (Unschedulable)
 //! with upstream's FailedScheduling message.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use serde_json::{json, Value};
@@ -85,13 +84,10 @@ impl Kubelet {
 
     /// Of `nodes`, the one with the fewest pods.
     fn least_loaded(cache: &Cache, nodes: Vec<String>) -> Option<String> {
-        let mut load: HashMap<String, usize> = nodes.into_iter().map(|name| (name, 0)).collect();
-        for pod in cache.list("Pod", None) {
-            if let Some(n) = load.get_mut(meta::str_at(pod, "/spec/nodeName")) {
-                *n += 1;
-            }
-        }
-        let mut nodes: Vec<(usize, String)> = load.into_iter().map(|(name, n)| (n, name)).collect();
+        let mut nodes: Vec<(usize, String)> = nodes
+            .into_iter()
+            .map(|name| (cache.count_on_node("Pod", &name), name))
+            .collect();
         nodes.sort();
         nodes.into_iter().next().map(|(_, name)| name)
     }
@@ -112,7 +108,7 @@ impl Kubelet {
             "phase": "Pending",
             "conditions": [{"type": "PodScheduled", "status": "False", "lastProbeTime": null,
                 "lastTransitionTime": meta::now(), "reason": "Unschedulable", "message": message}],
-            "qosClass": pod.pointer("/status/qosClass").cloned().unwrap_or_else(|| json!("BestEffort")),
+            "qosClass": meta::at(pod, "/status/qosClass").cloned().unwrap_or_else(|| json!("BestEffort")),
         });
         if let Some(map) = next.as_object_mut() {
             map.insert("status".into(), status);

@@ -45,7 +45,7 @@ impl Misfit {
 }
 
 fn tolerations(pod: &Value) -> Vec<&Value> {
-    pod.pointer("/spec/tolerations")
+    meta::at(pod, "/spec/tolerations")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -55,13 +55,13 @@ fn tolerations(pod: &Value) -> Vec<&Value> {
 /// Why `node` cannot take `pod`, if it cannot.
 pub fn fits(cache: &Cache, pod: &Value, node: &Value) -> Option<Misfit> {
     let tolerations = tolerations(pod);
-    if node.pointer("/spec/unschedulable") == Some(&json!(true)) {
+    if meta::at(node, "/spec/unschedulable") == Some(&json!(true)) {
         let taint = json!({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"});
         if !tolerations.iter().any(|t| tolerates(t, &taint)) {
             return Some(Misfit::Unschedulable);
         }
     }
-    let taints = node.pointer("/spec/taints").and_then(Value::as_array);
+    let taints = meta::at(node, "/spec/taints").and_then(Value::as_array);
     for taint in taints.into_iter().flatten() {
         if !matches!(meta::str_at(taint, "/effect"), "NoSchedule" | "NoExecute") {
             continue;
@@ -74,8 +74,8 @@ pub fn fits(cache: &Cache, pod: &Value, node: &Value) -> Option<Misfit> {
             )));
         }
     }
-    let labels = node.pointer("/metadata/labels");
-    let selector = pod.pointer("/spec/nodeSelector").and_then(Value::as_object);
+    let labels = meta::at(node, "/metadata/labels");
+    let selector = meta::at(pod, "/spec/nodeSelector").and_then(Value::as_object);
     let selected = selector.into_iter().flatten().all(|(label, want)| {
         labels
             .and_then(|l| l.get(label))
@@ -99,7 +99,7 @@ fn violates_anti_affinity(cache: &Cache, pod: &Value, node: &Value) -> bool {
         .and_then(Value::as_array);
     terms.into_iter().flatten().any(|term| {
         let key = meta::str_at(term, "/topologyKey");
-        let Some(domain) = node.pointer("/metadata/labels").and_then(|l| l.get(key)) else {
+        let Some(domain) = meta::at(node, "/metadata/labels").and_then(|l| l.get(key)) else {
             return false;
         };
         let Some(selector) = term
@@ -122,7 +122,7 @@ fn violates_anti_affinity(cache: &Cache, pod: &Value, node: &Value) -> bool {
                 && pods::selects(&selector, other)
                 && cache
                     .get(&crate::controllers::cache::Key::new("Node", "", on))
-                    .and_then(|n| n.pointer("/metadata/labels"))
+                    .and_then(|n| meta::at(n, "/metadata/labels"))
                     .and_then(|l| l.get(key))
                     == Some(domain)
         })

@@ -109,10 +109,12 @@ impl Lifecycle {
         // a taint just written are looked at here.
         let mut wake = (now < expires).then_some(expires);
         let name = key.name.clone();
-        for pod in ctx
+        let on_node: Vec<Key> = ctx
             .cache
-            .keys_where("Pod", None, |p| meta::str_at(p, "/spec/nodeName") == name)
-        {
+            .on_node("Pod", &name)
+            .map(|p| Key::of("Pod", p))
+            .collect();
+        for pod in on_node {
             if let Next::At(at) = self.reconcile_pod(ctx, &pod)? {
                 wake = Some(wake.map_or(at, |w| w.min(at)));
             }
@@ -196,12 +198,7 @@ fn with_taints(node: &Value, unreachable: bool) -> Option<Value> {
 /// MarkPodsNotReady: the Ready condition of each pod on the node goes
 /// False, and the pod gets a NodeNotReady warning.
 fn mark_pods_not_ready(ctx: &mut Ctx, node: &str) {
-    let pods: Vec<Value> = ctx
-        .cache
-        .list("Pod", None)
-        .filter(|p| meta::str_at(p, "/spec/nodeName") == node)
-        .cloned()
-        .collect();
+    let pods: Vec<Value> = ctx.cache.on_node("Pod", node).cloned().collect();
     for pod in pods {
         let mut next = pod.clone();
         let Some(conditions) = next
@@ -246,9 +243,7 @@ impl Reconciler for Lifecycle {
             "Node" => {
                 let name = meta::name(object);
                 let mut keys = vec![Key::of("Node", object)];
-                keys.extend(
-                    cache.keys_where("Pod", None, |p| meta::str_at(p, "/spec/nodeName") == name),
-                );
+                keys.extend(cache.on_node("Pod", name).map(|p| Key::of("Pod", p)));
                 keys
             }
             "Lease" if meta::namespace(object) == LEASE_NAMESPACE => {

@@ -31,14 +31,14 @@ pub const LEASE_NAMESPACE: &str = "kube-node-lease";
 
 /// Whether the node's kubelet is stopped.
 pub fn is_stopped(node: &Value) -> bool {
-    node.pointer("/metadata/annotations")
+    meta::at(node, "/metadata/annotations")
         .and_then(|a| a.get(STOPPED_ANNOTATION))
         .is_some()
 }
 
 /// Whether `petctl local node add` made the node for the simulated kubelet.
 pub fn is_simulated(node: &Value) -> bool {
-    node.pointer("/metadata/annotations")
+    meta::at(node, "/metadata/annotations")
         .and_then(|a| a.get(SIMULATED_ANNOTATION))
         .and_then(Value::as_str)
         == Some("true")
@@ -46,7 +46,7 @@ pub fn is_simulated(node: &Value) -> bool {
 
 /// The status of the node's Ready condition: True, False, Unknown or "".
 pub fn ready_status(node: &Value) -> &str {
-    node.pointer("/status/conditions")
+    meta::at(node, "/status/conditions")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()

@@ -68,7 +68,7 @@ pub fn claims_for(set: &Value, ordinal: i64) -> Vec<Value> {
 
 /// The names of pod `ordinal`'s claims, without building the claims.
 pub fn claim_names(set: &Value, ordinal: i64) -> Vec<String> {
-    set.pointer("/spec/volumeClaimTemplates")
+    meta::at(set, "/spec/volumeClaimTemplates")
         .and_then(Value::as_array)
         .map(|templates| {
             templates
@@ -96,9 +96,10 @@ pub fn new_pod(set: &Value, template: &Value, ordinal: i64, revision: &str) -> V
 
 /// Retain or Delete, for one of the two retention triggers.
 fn deletes(set: &Value, when: &str) -> bool {
-    set.pointer(&format!(
-        "/spec/persistentVolumeClaimRetentionPolicy/{when}"
-    ))
+    meta::at(
+        set,
+        &format!("/spec/persistentVolumeClaimRetentionPolicy/{when}"),
+    )
     .and_then(Value::as_str)
         == Some("Delete")
 }

@@ -49,13 +49,13 @@ pub struct View<'a> {
 }
 
 fn int(set: &Value, pointer: &str, default: i64) -> i64 {
-    set.pointer(pointer)
+    meta::at(set, pointer)
         .and_then(Value::as_i64)
         .unwrap_or(default)
 }
 
 fn revision(pod: &Value) -> &str {
-    pod.pointer("/metadata/labels")
+    meta::at(pod, "/metadata/labels")
         .and_then(|l| l.get(REVISION_LABEL))
         .and_then(Value::as_str)
         .unwrap_or("")
