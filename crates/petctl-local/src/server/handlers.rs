@@ -478,7 +478,7 @@ async fn resource(
 }
 
 /// Runs registry work (disk I/O) off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     app: Arc<App>,
     work: impl FnOnce(&Registry) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {

@@ -98,10 +98,7 @@ pub async fn serve(
         namespace: path.namespace.clone().unwrap_or_default(),
         name: path.name.clone().unwrap_or_default(),
     };
-    let reader = app.clone();
-    let pod = tokio::task::spawn_blocking(move || reader.registry.get(&target))
-        .await
-        .map_err(|e| ApiError::internal(format!("exec failed: {e}")))??;
+    let pod = super::handlers::blocking(app.clone(), move |registry| registry.get(&target)).await?;
     let container = check(&pod, &request)?.clone();
     if let Availability::Unavailable(why) = &app.sandbox {
         return Err(ApiError::new(
