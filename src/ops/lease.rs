@@ -293,6 +293,18 @@ pub async fn acquire<'c>(
     let text = serde_json::to_string(&record)?;
     let mut current = set;
     let attempt = async |_| {
+        if holds(&current.object, &record.id) {
+            // Our patch was stored but its answer was lost, and the
+            // transport's retry failed its `test` on our own lease.
+            let lease = Lease {
+                client,
+                set: current.clone(),
+                record: record.clone(),
+                text: text.clone(),
+                notice: None,
+            };
+            return Ok(Attempt::Done((lease, current.clone())));
+        }
         let notice = match decide(
             lease_text(&current.object),
             request,
