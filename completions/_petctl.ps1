@@ -398,7 +398,7 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port on 127.0.0.1; 0 picks a free one')
             [CompletionResult]::new('--fault-rate', '--fault-rate', [CompletionResultType]::ParameterName, 'Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection (before or after handling)')
             [CompletionResult]::new('--fault-seed', '--fault-seed', [CompletionResultType]::ParameterName, 'Where the fault dice start, to replay a run (the server log names the seed) [default: random]')
-            [CompletionResult]::new('--fail-next', '--fail-next', [CompletionResultType]::ParameterName, 'The next request of VERB on RESOURCE fails once with CODE and a Status body, e.g. delete:persistentvolumeclaims:500 or patch:statefulsets:409; repeatable')
+            [CompletionResult]::new('--fail-next', '--fail-next', [CompletionResultType]::ParameterName, 'The next request of VERB on RESOURCE fails once with CODE and a Status body, or with lost is handled and its answer dropped, e.g. delete:persistentvolumeclaims:500, patch:statefulsets:409 or patch:statefulsets:lost; repeatable')
             [CompletionResult]::new('--fault-latency', '--fault-latency', [CompletionResultType]::ParameterName, 'Latency added to every request, e.g. 100ms')
             [CompletionResult]::new('--watch-drop-after', '--watch-drop-after', [CompletionResultType]::ParameterName, 'Close watch streams at a random time of up to D, e.g. 30s')
             [CompletionResult]::new('--bookmark-interval', '--bookmark-interval', [CompletionResultType]::ParameterName, 'How often watches that allow bookmarks get one')

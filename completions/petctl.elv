@@ -383,7 +383,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --port 'The port on 127.0.0.1; 0 picks a free one'
             cand --fault-rate 'Fraction (0 to 1) of non-watch requests answered with 500, 429 or a dropped connection (before or after handling)'
             cand --fault-seed 'Where the fault dice start, to replay a run (the server log names the seed) [default: random]'
-            cand --fail-next 'The next request of VERB on RESOURCE fails once with CODE and a Status body, e.g. delete:persistentvolumeclaims:500 or patch:statefulsets:409; repeatable'
+            cand --fail-next 'The next request of VERB on RESOURCE fails once with CODE and a Status body, or with lost is handled and its answer dropped, e.g. delete:persistentvolumeclaims:500, patch:statefulsets:409 or patch:statefulsets:lost; repeatable'
             cand --fault-latency 'Latency added to every request, e.g. 100ms'
             cand --watch-drop-after 'Close watch streams at a random time of up to D, e.g. 30s'
             cand --bookmark-interval 'How often watches that allow bookmarks get one'

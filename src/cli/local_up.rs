@@ -28,8 +28,9 @@ pub(super) struct UpArgs {
     /// Where the fault dice start, to replay a run (the server log names the seed) [default: random]
     #[arg(long, value_name = "N")]
     pub(super) fault_seed: Option<u64>,
-    /// The next request of VERB on RESOURCE fails once with CODE and a Status body, e.g.
-    /// delete:persistentvolumeclaims:500 or patch:statefulsets:409; repeatable
+    /// The next request of VERB on RESOURCE fails once with CODE and a Status body, or with lost
+    /// is handled and its answer dropped, e.g. delete:persistentvolumeclaims:500,
+    /// patch:statefulsets:409 or patch:statefulsets:lost; repeatable
     #[arg(long, value_name = "VERB:RESOURCE:CODE")]
     pub(super) fail_next: Vec<server::FailNext>,
     /// Latency added to every request, e.g. 100ms

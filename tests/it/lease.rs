@@ -2,7 +2,8 @@
 //! (naming its holder, its command and its age) while --dry-run takes
 //! none; --take-over and an expired lease take it with a notice; a running
 //! upgrade is refused even to the same command, and stops when its lease
-//! is taken over; a run after kill -9 resumes on its own stale lease; two
+//! is taken over; a run after kill -9 resumes on its own stale lease; a
+//! lease write whose answer is lost is not taken for another's; two
 //! takers racing from the same read — exactly one wins.
 
 use std::time::Duration;
@@ -192,6 +193,33 @@ fn a_run_after_kill_9_resumes_on_its_own_stale_lease() {
             "\nwarning: resuming: taking over the lease of an earlier run of this command on statefulset \"web\" (pid {pid}, taken "
         )),
         "{run}"
+    );
+    assert_eq!(lease_on(&server), None, "removed at the end");
+}
+
+/// The server stores the lease but the answer is lost: the transport's
+/// retry then fails its `test` on the lease just written, and the refreshed
+/// read shows a live lease of this very pid, which is ours (its record id),
+/// not another operation's.
+#[test]
+fn a_lease_write_whose_answer_is_lost_is_still_ours() {
+    let server = cluster(
+        Kind::RollingUpdate,
+        &["--fail-next", "patch:statefulsets:lost"],
+    );
+    let run = petctl_at(&server, &["scale", "web", "--replicas", "2"]);
+    expect(&run, 0, &server);
+    assert!(
+        server.log_tail().contains(
+            "injected fault (--fail-next patch:statefulsets:lost): PATCH /apis/apps/v1/namespaces/default/statefulsets/web handled (200), its answer lost"
+        ),
+        "the fault fired on the lease write\n{}",
+        server.log_tail()
+    );
+    assert!(!run.stderr.contains("held by another"), "{run}");
+    assert_eq!(
+        set_object(&server, Kind::RollingUpdate)["spec"]["replicas"],
+        json!(2)
     );
     assert_eq!(lease_on(&server), None, "removed at the end");
 }

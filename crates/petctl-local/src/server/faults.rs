@@ -3,7 +3,8 @@
 //! connection, before or after the request was handled), requests are
 //! delayed, and watches are cut short. The dice start from a seed that the
 //! server log names, so a failing run can be replayed. `--fail-next` fails
-//! the next request of one verb on one resource once, deterministically.
+//! the next request of one verb on one resource once, deterministically:
+//! with a status code, or `lost` (handled, then the connection drops).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -110,15 +111,18 @@ impl std::fmt::Display for Faults {
     }
 }
 
-/// `--fail-next VERB:RESOURCE:CODE`: the next request of that verb on that
-/// resource (`statefulsets`, or `pods/status` for a subresource) fails once.
+/// `--fail-next VERB:RESOURCE:CODE|lost`: the next request of that verb on
+/// that resource (`statefulsets`, or `pods/status` for a subresource) fails
+/// once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailNext {
     /// A Kubernetes API verb: get, list, create, update, patch, delete,
     /// deletecollection.
     pub verb: String,
     pub resource: String,
-    pub code: u16,
+    /// The status code answered; None (`lost`): the request is handled and
+    /// its answer lost with the connection.
+    pub code: Option<u16>,
 }
 
 const VERBS: &[&str] = &[
@@ -155,7 +159,7 @@ impl std::str::FromStr for FailNext {
         let parts: Vec<&str> = text.split(':').collect();
         let [verb, resource, code] = parts.as_slice() else {
             return Err(bad(
-                "expected VERB:RESOURCE:CODE, e.g. delete:persistentvolumeclaims:500",
+                "expected VERB:RESOURCE:CODE or VERB:RESOURCE:lost, e.g. delete:persistentvolumeclaims:500",
             ));
         };
         let verb = verb.to_ascii_lowercase();
@@ -168,14 +172,22 @@ impl std::str::FromStr for FailNext {
         if resource.is_empty() {
             return Err(bad("the resource is empty"));
         }
-        let code = code
-            .parse::<u16>()
-            .ok()
-            .filter(|code| REASONS.iter().any(|(known, _)| known == code))
-            .ok_or_else(|| {
-                let codes: Vec<String> = REASONS.iter().map(|(c, _)| c.to_string()).collect();
-                bad(&format!("the code must be one of {}", codes.join(", ")))
-            })?;
+        let code = match code.to_ascii_lowercase().as_str() {
+            "lost" => None,
+            code => Some(
+                code.parse::<u16>()
+                    .ok()
+                    .filter(|code| REASONS.iter().any(|(known, _)| known == code))
+                    .ok_or_else(|| {
+                        let codes: Vec<String> =
+                            REASONS.iter().map(|(c, _)| c.to_string()).collect();
+                        bad(&format!(
+                            "the code must be lost or one of {}",
+                            codes.join(", ")
+                        ))
+                    })?,
+            ),
+        };
         Ok(FailNext {
             verb,
             resource: resource.to_ascii_lowercase(),
@@ -186,25 +198,26 @@ impl std::str::FromStr for FailNext {
 
 impl std::fmt::Display for FailNext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.verb, self.resource, self.code)
+        match self.code {
+            Some(code) => write!(f, "{}:{}:{code}", self.verb, self.resource),
+            None => write!(f, "{}:{}:lost", self.verb, self.resource),
+        }
     }
 }
 
 impl FailNext {
-    fn error(&self) -> ApiError {
+    /// The answer instead of the request's; None for `lost`.
+    fn error(&self) -> Option<ApiError> {
+        let code = self.code?;
         let reason = REASONS
             .iter()
-            .find(|(code, _)| *code == self.code)
+            .find(|(known, _)| *known == code)
             .map_or("InternalError", |(_, reason)| reason);
-        let error = ApiError::new(
-            self.code,
-            reason,
-            format!("injected fault (--fail-next {self})"),
-        );
-        match self.code {
+        let error = ApiError::new(code, reason, format!("injected fault (--fail-next {self})"));
+        Some(match code {
             429 | 503 | 504 => error.with_details(serde_json::json!({"retryAfterSeconds": 1})),
             _ => error,
-        }
+        })
     }
 }
 
@@ -293,13 +306,20 @@ pub async fn serve(
     if !is_watch(&request) && !is_health(&request) {
         if let Some((verb, resource)) = verb_and_resource(&request) {
             if let Some(fail) = app.fail_next.take(verb, &resource) {
+                let (method, path) = (request.method().clone(), request.uri().path().to_string());
+                let Some(error) = fail.error() else {
+                    let answer = super::handlers::handle(app, request).await;
+                    super::log(&format!(
+                        "injected fault (--fail-next {fail}): {method} {path} handled ({}), its answer lost",
+                        answer.status().as_u16()
+                    ));
+                    return Err(dropped());
+                };
                 super::log(&format!(
-                    "injected fault (--fail-next {fail}): {} {} answered {}",
-                    request.method(),
-                    request.uri().path(),
-                    fail.code
+                    "injected fault (--fail-next {fail}): {method} {path} answered {}",
+                    error.code
                 ));
-                return Ok(super::respond::error(&fail.error()));
+                return Ok(super::respond::error(&error));
             }
         }
         match faults.pick(&app.dice) {
@@ -353,13 +373,21 @@ mod tests {
     fn fail_next_parses_and_fires_once() {
         let fail: FailNext = "delete:persistentvolumeclaims:500".parse().unwrap();
         assert_eq!(fail.to_string(), "delete:persistentvolumeclaims:500");
-        assert_eq!(fail.error().code, 500);
+        assert_eq!(fail.error().unwrap().code, 500);
+        let lost: FailNext = "patch:statefulsets:LOST".parse().unwrap();
+        assert_eq!(
+            (lost.to_string().as_str(), lost.error()),
+            ("patch:statefulsets:lost", None)
+        );
         assert!("delete:pvc".parse::<FailNext>().is_err());
         assert!("remove:pods:500".parse::<FailNext>().is_err());
         assert!("patch:statefulsets:299".parse::<FailNext>().is_err());
         let pending = Pending::new(vec![fail, "patch:statefulsets:409".parse().unwrap()]);
         assert!(pending.take("patch", "petsets").is_none());
-        assert_eq!(pending.take("patch", "statefulsets").unwrap().code, 409);
+        assert_eq!(
+            pending.take("patch", "statefulsets").unwrap().code,
+            Some(409)
+        );
         assert!(pending.take("patch", "statefulsets").is_none());
         assert!(pending.take("delete", "persistentvolumeclaims").is_some());
     }
