@@ -54,3 +54,43 @@ impl Registry {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::WriteOptions;
+
+    /// The server, the controllers and the DNS server each build their own
+    /// registry over one store: creates racing through two registries still
+    /// get distinct addresses.
+    #[test]
+    fn creates_through_two_registries_never_share_an_address() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::store::Store::open(&dir.path().join("store.redb")).expect("store");
+        let services = kinds::by_name("services").expect("services");
+        let registries = [Registry::new(store.clone()), Registry::new(store)];
+        registries[0].bootstrap().expect("namespaces");
+        let ips: Vec<String> = std::thread::scope(|scope| {
+            let creates: Vec<_> = (0..16)
+                .map(|i| {
+                    let registry = &registries[i % 2];
+                    scope.spawn(move || {
+                        let body = json!({"apiVersion": "v1", "kind": "Service",
+                            "metadata": {"name": format!("s{i}")},
+                            "spec": {"ports": [{"port": 80}]}});
+                        let written = registry
+                            .create(services, "default", body, WriteOptions::default())
+                            .expect("create");
+                        meta::str_at(&written.object, "/spec/clusterIP").to_string()
+                    })
+                })
+                .collect();
+            creates
+                .into_iter()
+                .map(|c| c.join().expect("join"))
+                .collect()
+        });
+        let distinct: std::collections::HashSet<&String> = ips.iter().collect();
+        assert_eq!(distinct.len(), ips.len(), "{ips:?}");
+    }
+}

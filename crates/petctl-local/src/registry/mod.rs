@@ -21,7 +21,7 @@ mod validate;
 mod verbs;
 mod write;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -102,8 +102,6 @@ const UNCONDITIONAL_RETRIES: usize = 8;
 
 pub struct Registry {
     store: Arc<Store>,
-    /// Serializes cluster IP allocation.
-    allocation: Mutex<()>,
 }
 
 fn store_error(target: &Target, err: StoreError) -> ApiError {
@@ -126,10 +124,7 @@ pub fn parse_resource_version(rv: &str) -> Result<Revision, ApiError> {
 
 impl Registry {
     pub fn new(store: Arc<Store>) -> Self {
-        Registry {
-            store,
-            allocation: Mutex::new(()),
-        }
+        Registry { store }
     }
 
     pub fn store(&self) -> &Arc<Store> {

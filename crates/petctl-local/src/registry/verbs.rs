@@ -92,10 +92,11 @@ impl Registry {
             return Err(ApiError::invalid(kind, &name, &causes));
         }
         self.admit_in_namespace(kind, &namespace, &name)?;
-        // Only a Service's create allocates, and holds the lock until its IP
-        // is stored; other creates run concurrently and share group commits.
+        // Only a Service's create allocates, and holds the store's lock until
+        // its IP is stored; other creates run concurrently and share group
+        // commits.
         let allocates = kind.kind == "Service";
-        let _guard = allocates.then(|| self.allocation.lock().unwrap_or_else(|e| e.into_inner()));
+        let _guard = allocates.then(|| self.store.allocation_lock());
         if allocates {
             self.allocate_cluster_ip(&mut object)?;
         }

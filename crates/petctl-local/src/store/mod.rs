@@ -170,6 +170,10 @@ pub struct Store {
     compacted: AtomicU64,
     events: broadcast::Sender<StoreEvent>,
     options: StoreOptions,
+    /// Serializes the allocations that read the store and then write what
+    /// they chose (a Service's cluster IP): one per store, however many
+    /// registries (server, controllers, DNS) write to it.
+    allocation: Mutex<()>,
 }
 
 impl fmt::Debug for Store {
@@ -236,7 +240,14 @@ impl Store {
             compacted: AtomicU64::new(compacted),
             events,
             options,
+            allocation: Mutex::new(()),
         }))
+    }
+
+    /// Held by an allocation from its read of what is taken until its
+    /// choice is stored.
+    pub fn allocation_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.allocation.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The revision of the newest acknowledged write (0 for an empty store).
