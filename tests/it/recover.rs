@@ -1,0 +1,244 @@
+//! `petctl recover`: a pet stuck on a node `petctl local node stop` lost is
+//! force-deleted and comes back Ready on another node, the other pets and
+//! every claim untouched (asserted on a recorded watch timeline, and with
+//! the real kubectl's `get pod -o wide`); a dry run and a run without
+//! confirmation change nothing; a pet not Ready on a live node (fresh
+//! Lease) is refused, naming the node and its renewTime.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::local_guide::Cluster;
+use crate::local_nodes::{set_with_pod_spec, spread};
+use crate::support::{petctl_at, LocalServer, SetManifest, FAST_SIM};
+use crate::timeline::{
+    by_revision, claims_unchanged, last_state, ready, text, Entry, Resource, Timeline,
+};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// `petctl local node ARGS` against the server's state dir.
+#[track_caller]
+fn node(server: &LocalServer, args: &[&str]) {
+    let state = server.state_dir();
+    let mut all = vec!["local", "node"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--state-dir", state.to_str().expect("utf-8 path")]);
+    petctl_at(server, &all).expect_success();
+}
+
+/// Every (uid, deleted) the timeline saw of pod `name`, in revision order.
+fn history(entries: &[Entry], name: &str) -> Vec<(String, bool)> {
+    let (_, changes) = by_revision(entries);
+    changes
+        .iter()
+        .filter(|c| c.resource == Resource::Pod && text(c.object, "/metadata/name") == name)
+        .map(|c| (text(c.object, "/metadata/uid").to_string(), c.deleted))
+        .collect()
+}
+
+fn deletions(entries: &[Entry]) -> usize {
+    let (_, changes) = by_revision(entries);
+    changes
+        .iter()
+        .filter(|c| c.resource == Resource::Pod && c.deleted)
+        .count()
+}
+
+fn pod_field(entries: &[Entry], name: &str, pointer: &str) -> String {
+    last_state(entries, Resource::Pod)
+        .get(name)
+        .map(|p| text(p, pointer).to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_pet_on_a_stopped_node_is_recovered_onto_another_node() {
+    let flags = [FAST_SIM, &["--nodes", "3", "--node-monitor-grace", "2s"]].concat();
+    let Some(k) = Cluster::start(&flags) else {
+        return;
+    };
+    let set = SetManifest::statefulset("web")
+        .container("nginx", "nginx:1.25")
+        .with_service("nginx")
+        .mount("www", "/usr/share/nginx/html")
+        .claim("www")
+        .replicas(2)
+        .grace_period(1);
+    k.ok_in(
+        &["create", "-f", "-"],
+        &set_with_pod_spec(set, &spread("web")),
+    );
+    k.wait_ready(&["web-0", "web-1"]);
+    let timeline = Timeline::start(&k.server, "default");
+    timeline.wait_for("both pets Ready", WAIT, |e| {
+        let pods = last_state(e, Resource::Pod);
+        ["web-0", "web-1"]
+            .iter()
+            .all(|p| pods.get(*p).is_some_and(ready))
+    });
+    let before = timeline.entries();
+    let lost = pod_field(&before, "web-0", "/spec/nodeName");
+    let old_uid = pod_field(&before, "web-0", "/metadata/uid");
+    let other_uid = pod_field(&before, "web-1", "/metadata/uid");
+
+    node(&k.server, &["stop", &lost]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready=Unknown",
+        &format!("node/{lost}"),
+        "--timeout=30s",
+    ]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready=false",
+        "pod/web-0",
+        "--timeout=30s",
+    ]);
+
+    // The dry run lists the pet, its node, the heartbeat and why.
+    let dry = petctl_at(&k.server, &["recover", "web", "--dry-run"]);
+    dry.expect_success();
+    for fragment in [
+        format!("web-0 on {lost}: not Ready (Ready=False); force delete (its node is lost)"),
+        format!("{lost}: Lease renewed "),
+        "; Node Ready=Unknown, last heartbeat ".to_string(),
+        "web-1 on ".to_string(),
+        "Ready; nothing (not stuck)".to_string(),
+        "both write to the same volume".to_string(),
+    ] {
+        assert!(dry.stdout.contains(&fragment), "{fragment:?}\n{dry}");
+    }
+    let json = petctl_at(&k.server, &["recover", "web", "--dry-run", "-o", "json"]);
+    json.expect_success();
+    let plan: Value = serde_json::from_str(&json.stdout).expect("JSON plan");
+    assert_eq!(plan["pets"][0]["action"], "force-delete", "{plan}");
+    assert_eq!(plan["pets"][0]["heartbeat"]["node"], lost.as_str());
+    assert!(plan["pets"][0]["heartbeat"]["leaseRenewTime"].is_string());
+    assert_eq!(plan["pets"][1]["action"], "nothing");
+    let names = petctl_at(&k.server, &["recover", "web", "--dry-run", "-o", "name"]);
+    assert_eq!(names.expect_success().stdout, "pod/web-0\n");
+
+    // No terminal and no --yes: refused, saying how to confirm.
+    let unconfirmed = petctl_at(&k.server, &["recover", "web"]);
+    assert_eq!(unconfirmed.code, 2, "{unconfirmed}");
+    assert!(
+        unconfirmed.stderr.contains("pass --yes to confirm"),
+        "{unconfirmed}"
+    );
+    assert_eq!(
+        deletions(&timeline.entries()),
+        0,
+        "the dry runs and the unconfirmed run deleted a pod"
+    );
+
+    let run = petctl_at(&k.server, &["recover", "web", "--yes", "--timeout", "60s"]);
+    run.expect_success();
+    let entries = timeline.stop();
+    let new_node = pod_field(&entries, "web-0", "/spec/nodeName");
+    let new_uid = pod_field(&entries, "web-0", "/metadata/uid");
+    assert_ne!(new_uid, old_uid);
+    assert_ne!(new_node, lost);
+    assert!(last_state(&entries, Resource::Pod)
+        .get("web-0")
+        .is_some_and(ready));
+    assert!(
+        run.stdout.contains(&format!(
+            "web-0 recovered: {lost} -> {new_node} (uid {new_uid})"
+        )),
+        "{run}"
+    );
+    assert!(run.stdout.contains("web-1 not stuck (Ready)"), "{run}");
+    assert!(run.stderr.contains("force-deleting web-0"), "{run}");
+
+    // The old web-0 went once, and only then came the new one.
+    let web0 = history(&entries, "web-0");
+    let gone = web0
+        .iter()
+        .position(|(uid, deleted)| *uid == old_uid && *deleted)
+        .expect("the old web-0 was deleted");
+    assert!(
+        web0[..gone].iter().all(|(uid, _)| *uid == old_uid),
+        "{web0:?}"
+    );
+    assert!(
+        web0[gone + 1..].iter().all(|(uid, _)| *uid != old_uid),
+        "{web0:?}"
+    );
+    // The other pet and every claim untouched.
+    let web1 = history(&entries, "web-1");
+    assert!(
+        web1.iter()
+            .all(|(uid, deleted)| *uid == other_uid && !deleted),
+        "{web1:?}"
+    );
+    assert_eq!(deletions(&entries), 1);
+    assert!(claims_unchanged(&entries));
+
+    // The real kubectl sees the new node.
+    let wide = k.ok(&["get", "pod", "web-0", "-o", "wide", "--no-headers"]);
+    let columns: Vec<&str> = wide.split_whitespace().collect();
+    assert_eq!(columns.get(6), Some(&new_node.as_str()), "{wide}");
+
+    // A rerun finds nothing stuck.
+    let again = petctl_at(&k.server, &["recover", "web", "--yes"]);
+    again.expect_success();
+    assert!(again.stdout.contains("web-0 not stuck (Ready)"), "{again}");
+    node(&k.server, &["start", &lost]);
+}
+
+#[test]
+fn a_pet_not_ready_on_a_live_node_is_refused() {
+    let server = LocalServer::start_with(FAST_SIM);
+    let probe = "        readinessProbe:\n          httpGet:\n            path: /index.html\n            port: 80\n          periodSeconds: 1\n          successThreshold: 1\n          failureThreshold: 1\n";
+    let set = SetManifest::statefulset("web")
+        .container("nginx", "nginx:1.25")
+        .with_service("nginx")
+        .replicas(1);
+    let image = "        image: nginx:1.25\n";
+    let yaml = set.yaml().replace(image, &format!("{image}{probe}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("web.yaml");
+    std::fs::write(&file, yaml).expect("manifest written");
+    let timeline = Timeline::start(&server, "default");
+    petctl_at(
+        &server,
+        &["create", "-f", file.to_str().expect("utf-8"), "--wait"],
+    )
+    .expect_success();
+    let patched = server.merge_patch(
+        "/api/v1/namespaces/default/pods/web-0",
+        br#"{"metadata":{"annotations":{"petctl.local/readiness":"fail"}}}"#,
+    );
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    timeline.wait_for("web-0 not Ready", WAIT, |e| {
+        last_state(e, Resource::Pod)
+            .get("web-0")
+            .is_some_and(|p| !ready(p) && text(p, "/status/phase") == "Running")
+    });
+    let uid = pod_field(&timeline.entries(), "web-0", "/metadata/uid");
+
+    let dry = petctl_at(&server, &["recover", "web", "--dry-run"]);
+    dry.expect_success();
+    assert!(
+        dry.stdout
+            .contains("web-0 on local-node-0: not Ready (Ready=False")
+            && dry.stdout.contains("; refused: its node is not lost"),
+        "{dry}"
+    );
+    let run = petctl_at(&server, &["recover", "web", "--yes"]);
+    assert_eq!(run.code, 1, "{run}");
+    for fragment in [
+        "refused to force-delete a pet",
+        "web-0 (not Ready (Ready=False",
+        "): node local-node-0 is not lost: Lease renewed ",
+        "; Node Ready=True",
+        "nothing was deleted",
+    ] {
+        assert!(run.stderr.contains(fragment), "{fragment:?}\n{run}");
+    }
+    let entries = timeline.stop();
+    assert_eq!(deletions(&entries), 0);
+    assert_eq!(pod_field(&entries, "web-0", "/metadata/uid"), uid);
+}
