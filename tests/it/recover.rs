@@ -242,3 +242,74 @@ fn a_pet_not_ready_on_a_live_node_is_refused() {
     assert_eq!(deletions(&entries), 0);
     assert_eq!(pod_field(&entries, "web-0", "/metadata/uid"), uid);
 }
+
+#[test]
+fn a_petset_pet_terminating_past_its_grace_on_a_lost_node_is_recovered() {
+    let flags = [FAST_SIM, &["--nodes", "2", "--node-monitor-grace", "2s"]].concat();
+    let server = LocalServer::start_with(&flags);
+    // The pet leaves an unreachable node after 1 s (the taint manager's
+    // delete, with the pod's 1 s grace period, that nobody confirms).
+    let tolerate = "      tolerations:\n      - key: node.kubernetes.io/unreachable\n        operator: Exists\n        effect: NoExecute\n        tolerationSeconds: 1\n";
+    let set = SetManifest::petset("db")
+        .container("nginx", "nginx:1.25")
+        .with_service("db")
+        .replicas(1)
+        .grace_period(1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("db.yaml");
+    std::fs::write(&file, set_with_pod_spec(set, tolerate)).expect("manifest written");
+    petctl_at(
+        &server,
+        &["create", "-f", file.to_str().expect("utf-8"), "--wait"],
+    )
+    .expect_success();
+    let timeline = Timeline::start(&server, "default");
+    timeline.wait_for("db-0 Ready", WAIT, |e| {
+        last_state(e, Resource::Pod).get("db-0").is_some_and(ready)
+    });
+    let before = timeline.entries();
+    let lost = pod_field(&before, "db-0", "/spec/nodeName");
+    let old_uid = pod_field(&before, "db-0", "/metadata/uid");
+    node(&server, &["stop", &lost]);
+    timeline.wait_for("db-0 marked for deletion", WAIT, |e| {
+        last_state(e, Resource::Pod)
+            .get("db-0")
+            .is_some_and(crate::timeline::terminating)
+    });
+    // Past its grace period is a moment on the clock, not an event: sleep
+    // until the deletionTimestamp (the delete's time plus the grace).
+    let due = pod_field(&timeline.entries(), "db-0", "/metadata/deletionTimestamp");
+    let due: jiff::Timestamp = due.parse().expect("an RFC 3339 deletionTimestamp");
+    let left = due.as_millisecond() - jiff::Timestamp::now().as_millisecond();
+    std::thread::sleep(Duration::from_millis(left.max(0) as u64 + 1100));
+
+    let run = petctl_at(
+        &server,
+        &[
+            "recover",
+            "petset/db",
+            "--yes",
+            "-o",
+            "json",
+            "--timeout",
+            "60s",
+        ],
+    );
+    run.expect_success();
+    let outcome: Value = serde_json::from_str(&run.stdout).expect("JSON outcome");
+    let pet = &outcome["pets"][0];
+    assert_eq!(pet["symptom"]["kind"], "terminating", "{outcome}");
+    assert_eq!(pet["result"], "recovered", "{outcome}");
+    let entries = timeline.stop();
+    let new_uid = pod_field(&entries, "db-0", "/metadata/uid");
+    assert_ne!(new_uid, old_uid);
+    assert_eq!(pet["newUid"], new_uid.as_str());
+    let new_node = pod_field(&entries, "db-0", "/spec/nodeName");
+    assert_ne!(new_node, lost);
+    assert_eq!(pet["newNode"], new_node.as_str());
+    assert!(last_state(&entries, Resource::Pod)
+        .get("db-0")
+        .is_some_and(ready));
+    assert_eq!(deletions(&entries), 1);
+    node(&server, &["start", &lost]);
+}
