@@ -166,7 +166,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Command::Delete(args) => delete::run(args, &cli.global, out, err),
         Command::Describe(args) => describe::run(args, &cli.global, out, err),
         Command::Get(args) => get::run(args, &cli.global, out, err),
-        Command::Recover(args) => recover::run(args, &cli.global, out, err),
+        Command::Recover(args) => args.run(&cli.global, out, err),
         Command::Scale(args) => scale::run(args, &cli.global, out, err),
         Command::Version(args) => version::run(args, &cli.global, out, err),
         Command::UpgradeImage(args) => upgrade_image::run(args, &cli.global, out, err),

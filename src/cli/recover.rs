@@ -28,65 +28,69 @@ pub struct Args {
     pub op: super::op_args::OpArgs,
 }
 
-pub fn run(
-    args: Args,
-    global: &GlobalArgs,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let timeout = args.op.timeout()?;
-    check_set_reference(&args.name)?;
-    let conn = connect(global, err)?;
-    runtime()?.block_on(async {
-        let set = conn.find_set(&args.name).await?;
-        let label = set.label();
-        let mut plan = recover::plan(&conn.client, &set)
-            .await
-            .map_err(|e| e.context(format!("cannot recover {label}")))?;
-        if args.op.dry_run {
-            render(&plan, args.op.output.as_deref(), true, out)?;
-            return Ok(());
-        }
-        if plan.to_delete().next().is_none() {
-            if let Some(refusal) = plan.refusal() {
+impl Args {
+    /// Plans, confirms, recovers and reports.
+    pub fn run(
+        self,
+        global: &GlobalArgs,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> anyhow::Result<()> {
+        let args = self;
+        let timeout = args.op.timeout()?;
+        check_set_reference(&args.name)?;
+        let conn = connect(global, err)?;
+        runtime()?.block_on(async {
+            let set = conn.find_set(&args.name).await?;
+            let label = set.label();
+            let mut plan = recover::plan(&conn.client, &set)
+                .await
+                .map_err(|e| e.context(format!("cannot recover {label}")))?;
+            if args.op.dry_run {
+                render(&plan, args.op.output.as_deref(), true, out)?;
+                return Ok(());
+            }
+            if plan.to_delete().next().is_none() {
+                if let Some(refusal) = plan.refusal() {
+                    write!(err, "{}", plan.render())?;
+                    bail!("{refusal}; nothing was deleted");
+                }
                 write!(err, "{}", plan.render())?;
-                bail!("{refusal}; nothing was deleted");
+                render(&plan, args.op.output.as_deref(), false, out)?;
+                return Ok(());
             }
+            plan.check_access(&conn.client).await?;
             write!(err, "{}", plan.render())?;
-            render(&plan, args.op.output.as_deref(), false, out)?;
-            return Ok(());
-        }
-        plan.check_access(&conn.client).await?;
-        write!(err, "{}", plan.render())?;
-        let names: Vec<&str> = plan.to_delete().map(|p| p.pet.as_str()).collect();
-        let question = format!("Force-delete {}?", names.join(", "));
-        if !super::confirm::confirm(&question, args.yes, err)? {
-            bail!("recovery of {label} cancelled: nothing was deleted");
-        }
-        let mut sink = progress::for_stderr();
-        let (client, planned, notes) = (&conn.client, &mut plan, &mut *sink);
-        let result = args
-            .op
-            .run_on(client, set, "recover", err, |set| async move {
-                planned.execute(client, &set, timeout, notes).await
-            })
-            .await;
-        drop(sink);
-        result.map_err(|e| {
-            if e.is::<crate::ops::lease::Refused>() {
-                return e.context(format!("recovery of {label} not started"));
+            let names: Vec<&str> = plan.to_delete().map(|p| p.pet.as_str()).collect();
+            let question = format!("Force-delete {}?", names.join(", "));
+            if !super::confirm::confirm(&question, args.yes, err)? {
+                bail!("recovery of {label} cancelled: nothing was deleted");
             }
-            e.context(format!(
-                "recovery of {label} stopped; rerun to go on from where the cluster is: {}",
-                super::op_args::command_line()
-            ))
-        })?;
-        render(&plan, args.op.output.as_deref(), false, out)?;
-        match plan.refusal() {
-            Some(refusal) => bail!("{refusal}"),
-            None => Ok(()),
-        }
-    })
+            let mut sink = progress::for_stderr();
+            let (client, planned, notes) = (&conn.client, &mut plan, &mut *sink);
+            let result = args
+                .op
+                .run_on(client, set, "recover", err, |set| async move {
+                    planned.execute(client, &set, timeout, notes).await
+                })
+                .await;
+            drop(sink);
+            result.map_err(|e| {
+                if e.is::<crate::ops::lease::Refused>() {
+                    return e.context(format!("recovery of {label} not started"));
+                }
+                e.context(format!(
+                    "recovery of {label} stopped; rerun to go on from where the cluster is: {}",
+                    super::op_args::command_line()
+                ))
+            })?;
+            render(&plan, args.op.output.as_deref(), false, out)?;
+            match plan.refusal() {
+                Some(refusal) => bail!("{refusal}"),
+                None => Ok(()),
+            }
+        })
+    }
 }
 
 /// The plan (`dry_run`) or the outcome on stdout: a line per pet, the

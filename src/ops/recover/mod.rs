@@ -54,19 +54,26 @@ pub enum PetResult {
     Planned,
 }
 
+impl PetResult {
+    fn is_planned(&self) -> bool {
+        *self == PetResult::Planned
+    }
+}
+
 /// One pet in the plan and, once run, in the outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PetPlan {
     pub pet: String,
+    pub action: Action,
+    #[serde(skip_serializing_if = "PetResult::is_planned")]
+    pub result: PetResult,
     pub uid: Option<String>,
     pub node: Option<String>,
     /// How the pod looks: `Ready`, `Pending`, the symptom.
     pub state: String,
     pub symptom: Option<Symptom>,
     pub heartbeat: Option<Heartbeat>,
-    pub action: Action,
-    pub result: PetResult,
     pub new_uid: Option<String>,
     pub new_node: Option<String>,
 }

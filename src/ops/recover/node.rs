@@ -19,12 +19,16 @@ use serde_json::Value;
 pub struct Heartbeat {
     pub node: String,
     /// The Lease's `spec.renewTime`; None when there is no Lease.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lease_renew_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lease_duration_seconds: Option<i64>,
     /// The Node's Ready condition status: True, False, Unknown; None when
     /// the Node is missing or has no Ready condition.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ready: Option<String>,
     /// The Ready condition's `lastHeartbeatTime`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ready_heartbeat_time: Option<String>,
 }
 
