@@ -5,10 +5,12 @@
 //! confirmation change nothing; a pet not Ready on a live node (fresh
 //! Lease) is refused, naming the node and its renewTime.
 
+use std::io::Write;
 use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::cleanup_races::{chunks_of, read_until};
 use crate::local_guide::Cluster;
 use crate::local_nodes::{set_with_pod_spec, spread};
 use crate::support::{petctl_at, LocalServer, SetManifest, FAST_SIM};
@@ -309,4 +311,76 @@ fn a_petset_pet_terminating_past_its_grace_on_a_lost_node_is_recovered() {
         .is_some_and(ready));
     assert_eq!(deletions(&entries), 1);
     node(&server, &["start", &lost]);
+}
+
+#[test]
+fn a_node_back_while_the_prompt_is_open_keeps_its_pet() {
+    if !crate::support::script_available() {
+        return;
+    }
+    let flags = [FAST_SIM, &["--nodes", "2", "--node-monitor-grace", "2s"]].concat();
+    let Some(k) = Cluster::start(&flags) else {
+        return;
+    };
+    let set = SetManifest::statefulset("web")
+        .container("nginx", "nginx:1.25")
+        .with_service("nginx")
+        .replicas(1)
+        .grace_period(1);
+    k.ok_in(&["create", "-f", "-"], &set.yaml());
+    k.wait_ready(&["web-0"]);
+    let lost = k.ok(&["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"]);
+    let node_ref = format!("node/{lost}");
+    node(&k.server, &["stop", &lost]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready=Unknown",
+        &node_ref,
+        "--timeout=30s",
+    ]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready=false",
+        "pod/web-0",
+        "--timeout=30s",
+    ]);
+    let timeline = Timeline::start(&k.server, "default");
+
+    let (mut recover, command) = crate::support::terminal_command(&k.server, "recover web", "dumb");
+    let mut child = recover
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn script");
+    let chunks = chunks_of(&mut child);
+    let mut shown = read_until(&chunks, "[y/N] ", "recover's prompt");
+    assert!(shown.contains("Force-delete web-0? [y/N] "), "{shown}");
+    assert!(shown.contains("force delete (its node is lost)"), "{shown}");
+    // The node comes back while the question is open.
+    node(&k.server, &["start", &lost]);
+    k.ok(&["wait", "--for=condition=Ready", &node_ref, "--timeout=30s"]);
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(b"y\n").expect("answer the prompt");
+    let status = child.wait().expect("wait for script");
+    drop(stdin);
+    while let Ok(chunk) = chunks.recv_timeout(Duration::from_secs(10)) {
+        shown.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let entries = timeline.stop();
+    let run = crate::support::Run {
+        command,
+        code: status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: shown,
+    };
+    assert_eq!(run.code, 1, "{run}");
+    for fragment in [
+        format!("web-0: node {lost} is not lost any more; not deleted"),
+        "web-0 not deleted: its node came back".to_string(),
+        format!("node {lost} is not lost: Lease renewed "),
+    ] {
+        assert!(run.stderr.contains(&fragment), "{fragment:?}\n{run}");
+    }
+    assert_eq!(deletions(&entries), 0, "{run}");
 }

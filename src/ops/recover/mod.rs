@@ -208,7 +208,7 @@ impl PetPlan {
 }
 
 /// What a force delete risks, in plain words.
-pub const RISK: &str = "A force delete removes a pod from the API at once, without waiting for its node to confirm that its containers stopped. If the node is in fact still running the pet (a network partition, a kubelet that stopped while its containers run on), the controller starts a second pet with the same identity on another node, and both write to the same volume. Go ahead only if each node below is really gone: powered off, deleted, or known to run nothing.";
+pub const RISK: &str = "A force delete removes a pod from the API at once, without waiting for its node to confirm that its containers stopped. If the node is in fact still running the pet (a network partition, a kubelet that stopped while its containers run on), the controller starts a second pet with the same identity on another node, and both write to the same volume. Go ahead only if each node named above is really gone: powered off, deleted, or known to run nothing.";
 
 impl Plan {
     pub fn to_delete(&self) -> impl Iterator<Item = &PetPlan> {
