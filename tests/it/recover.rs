@@ -135,8 +135,48 @@ fn a_pet_on_a_stopped_node_is_recovered_onto_another_node() {
         "the dry runs and the unconfirmed run deleted a pod"
     );
 
-    let run = petctl_at(&k.server, &["recover", "web", "--yes", "--timeout", "60s"]);
+    // Another operation's lease on the set: recover waits its turn.
+    let now = jiff::Timestamp::now().to_string();
+    let record = serde_json::json!({"operation": "upgrade-image", "holder": "carol@elsewhere",
+        "pid": 4242, "command": "petctl upgrade-image web nginx=nginx:9", "id": "carol",
+        "acquired": now, "renewed": now, "ttlSeconds": 600});
+    let held = serde_json::json!({"metadata": {"annotations": {"petctl.io/operation-lease": record.to_string()}}});
+    let patched = k.server.merge_patch(
+        "/apis/apps/v1/namespaces/default/statefulsets/web",
+        held.to_string().as_bytes(),
+    );
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    let refused = petctl_at(&k.server, &["recover", "web", "--yes"]);
+    assert_eq!(refused.code, 1, "{refused}");
+    assert!(
+        refused
+            .stderr
+            .contains("is held by another petctl operation: upgrade-image by carol@elsewhere"),
+        "{refused}"
+    );
+    assert_eq!(deletions(&timeline.entries()), 0);
+
+    let run = petctl_at(
+        &k.server,
+        &["recover", "web", "--yes", "--take-over", "--timeout", "60s"],
+    );
     run.expect_success();
+    let set = k
+        .server
+        .get("/apis/apps/v1/namespaces/default/statefulsets/web")
+        .json();
+    assert!(
+        set["metadata"]["annotations"]
+            .get("petctl.io/operation-lease")
+            .is_none(),
+        "the lease is removed at the end: {set}"
+    );
+    assert!(
+        run.stderr.contains(
+            "warning: taking over the operation lease of upgrade-image by carol@elsewhere"
+        ),
+        "{run}"
+    );
     let entries = timeline.stop();
     let new_node = pod_field(&entries, "web-0", "/spec/nodeName");
     let new_uid = pod_field(&entries, "web-0", "/metadata/uid");
