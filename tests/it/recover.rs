@@ -55,19 +55,40 @@ fn pod_field(entries: &[Entry], name: &str, pointer: &str) -> String {
         .unwrap_or_default()
 }
 
-#[test]
-fn a_pet_on_a_stopped_node_is_recovered_onto_another_node() {
-    let flags = [FAST_SIM, &["--nodes", "3", "--node-monitor-grace", "2s"]].concat();
-    let Some(k) = Cluster::start(&flags) else {
-        return;
-    };
-    let set = SetManifest::statefulset("web")
+/// Stops `lost` and waits (kubectl wait) until it is Unknown and web-0,
+/// on it, not Ready.
+fn lose(k: &Cluster, lost: &str) {
+    node(&k.server, &["stop", lost]);
+    let node = format!("node/{lost}");
+    for (condition, object) in [
+        ("Ready=Unknown", node.as_str()),
+        ("Ready=false", "pod/web-0"),
+    ] {
+        let condition = format!("--for=condition={condition}");
+        k.ok(&["wait", &condition, object, "--timeout=30s"]);
+    }
+}
+
+/// A cluster of `nodes` that notices a stopped one after 2 s, and the set
+/// `web` of nginx pets with a 1 s grace period.
+fn lossy_cluster(nodes: &str) -> Option<(Cluster, SetManifest)> {
+    let flags = [FAST_SIM, &["--nodes", nodes, "--node-monitor-grace", "2s"]].concat();
+    let web = SetManifest::statefulset("web")
         .container("nginx", "nginx:1.25")
         .with_service("nginx")
+        .grace_period(1);
+    Some((Cluster::start(&flags)?, web))
+}
+
+#[test]
+fn a_pet_on_a_stopped_node_is_recovered_onto_another_node() {
+    let Some((k, web)) = lossy_cluster("3") else {
+        return;
+    };
+    let set = web
         .mount("www", "/usr/share/nginx/html")
         .claim("www")
-        .replicas(2)
-        .grace_period(1);
+        .replicas(2);
     k.ok_in(
         &["create", "-f", "-"],
         &set_with_pod_spec(set, &spread("web")),
@@ -85,19 +106,7 @@ fn a_pet_on_a_stopped_node_is_recovered_onto_another_node() {
     let old_uid = pod_field(&before, "web-0", "/metadata/uid");
     let other_uid = pod_field(&before, "web-1", "/metadata/uid");
 
-    node(&k.server, &["stop", &lost]);
-    k.ok(&[
-        "wait",
-        "--for=condition=Ready=Unknown",
-        &format!("node/{lost}"),
-        "--timeout=30s",
-    ]);
-    k.ok(&[
-        "wait",
-        "--for=condition=Ready=false",
-        "pod/web-0",
-        "--timeout=30s",
-    ]);
+    lose(&k, &lost);
 
     // The dry run lists the pet, its node, the heartbeat and why.
     let dry = petctl_at(&k.server, &["recover", "web", "--dry-run"]);
@@ -358,32 +367,14 @@ fn a_node_back_while_the_prompt_is_open_keeps_its_pet() {
     if !crate::support::script_available() {
         return;
     }
-    let flags = [FAST_SIM, &["--nodes", "2", "--node-monitor-grace", "2s"]].concat();
-    let Some(k) = Cluster::start(&flags) else {
+    let Some((k, web)) = lossy_cluster("2") else {
         return;
     };
-    let set = SetManifest::statefulset("web")
-        .container("nginx", "nginx:1.25")
-        .with_service("nginx")
-        .replicas(1)
-        .grace_period(1);
-    k.ok_in(&["create", "-f", "-"], &set.yaml());
+    k.ok_in(&["create", "-f", "-"], &web.replicas(1).yaml());
     k.wait_ready(&["web-0"]);
     let lost = k.ok(&["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"]);
     let node_ref = format!("node/{lost}");
-    node(&k.server, &["stop", &lost]);
-    k.ok(&[
-        "wait",
-        "--for=condition=Ready=Unknown",
-        &node_ref,
-        "--timeout=30s",
-    ]);
-    k.ok(&[
-        "wait",
-        "--for=condition=Ready=false",
-        "pod/web-0",
-        "--timeout=30s",
-    ]);
+    lose(&k, &lost);
     let timeline = Timeline::start(&k.server, "default");
 
     let (mut recover, command) = crate::support::terminal_command(&k.server, "recover web", "dumb");
@@ -400,17 +391,23 @@ fn a_node_back_while_the_prompt_is_open_keeps_its_pet() {
     // The node comes back while the question is open.
     node(&k.server, &["start", &lost]);
     k.ok(&["wait", "--for=condition=Ready", &node_ref, "--timeout=30s"]);
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin.write_all(b"y\n").expect("answer the prompt");
-    let status = child.wait().expect("wait for script");
-    drop(stdin);
-    while let Ok(chunk) = chunks.recv_timeout(Duration::from_secs(10)) {
-        shown.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(b"y\n")
+        .expect("answer the prompt");
+    let code = child.wait().expect("wait for script").code();
+    // The reader ends with the terminal's output.
+    shown.extend(
+        chunks
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c).into_owned()),
+    );
     let entries = timeline.stop();
     let run = crate::support::Run {
         command,
-        code: status.code().unwrap_or(-1),
+        code: code.unwrap_or(-1),
         stdout: String::new(),
         stderr: shown,
     };
