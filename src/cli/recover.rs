@@ -119,13 +119,14 @@ fn render(
         None => {
             for pet in &plan.pets {
                 let line = match pet.result {
-                    PetResult::Recovered => format!(
-                        "{} recovered: {} -> {} (uid {})",
-                        pet.pet,
-                        pet.node.as_deref().unwrap_or(""),
-                        pet.new_node.as_deref().unwrap_or(""),
-                        pet.new_uid.as_deref().unwrap_or("")
-                    ),
+                    PetResult::Recovered => {
+                        let (uid, to) = pet
+                            .successor
+                            .as_ref()
+                            .map_or(("", ""), |s| (s.uid.as_str(), s.node.as_str()));
+                        let from = pet.node.as_deref().unwrap_or("");
+                        format!("{} recovered: {from} -> {to} (uid {uid})", pet.pet)
+                    }
                     PetResult::Refused => format!("{} refused: its node is not lost", pet.pet),
                     PetResult::NodeCameBack => {
                         format!("{} not deleted: its node came back", pet.pet)

@@ -351,10 +351,10 @@ fn a_petset_pet_terminating_past_its_grace_on_a_lost_node_is_recovered() {
     let entries = timeline.stop();
     let new_uid = pod_field(&entries, "db-0", "/metadata/uid");
     assert_ne!(new_uid, old_uid);
-    assert_eq!(pet["newUid"], new_uid.as_str());
+    assert_eq!(pet["successor"]["uid"], new_uid.as_str());
     let new_node = pod_field(&entries, "db-0", "/spec/nodeName");
     assert_ne!(new_node, lost);
-    assert_eq!(pet["newNode"], new_node.as_str());
+    assert_eq!(pet["successor"]["node"], new_node.as_str());
     assert!(last_state(&entries, Resource::Pod)
         .get("db-0")
         .is_some_and(ready));

@@ -60,6 +60,13 @@ impl PetResult {
     }
 }
 
+/// The pod the controller made for a recovered pet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Successor {
+    pub uid: String,
+    pub node: String,
+}
+
 /// One pet in the plan and, once run, in the outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -68,14 +75,19 @@ pub struct PetPlan {
     pub action: Action,
     #[serde(skip_serializing_if = "PetResult::is_planned")]
     pub result: PetResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub successor: Option<Successor>,
     pub uid: Option<String>,
     pub node: Option<String>,
     /// How the pod looks: `Ready`, `Pending`, the symptom.
     pub state: String,
     pub symptom: Option<Symptom>,
     pub heartbeat: Option<Heartbeat>,
-    pub new_uid: Option<String>,
-    pub new_node: Option<String>,
+    /// The pod's finalizers: a force delete only marks such a pod, which
+    /// stays until they are removed (the API server deletes an object once
+    /// its finalizers are gone, whatever the grace period).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub finalizers: Vec<String>,
 }
 
 /// The plan, then the outcome.
@@ -171,14 +183,17 @@ pub async fn plan(client: &Client, set: &Set) -> anyhow::Result<Plan> {
             state: symptom.to_string(),
             symptom: Some(symptom),
             heartbeat: Some(beat),
+            finalizers: crate::json::strings(pod, "/metadata/finalizers")
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             action,
             result: if action == Action::Refuse {
                 PetResult::Refused
             } else {
                 PetResult::Planned
             },
-            new_uid: None,
-            new_node: None,
+            successor: None,
         });
     }
     Ok(Plan {
@@ -199,10 +214,10 @@ impl PetPlan {
             state: state.to_string(),
             symptom: None,
             heartbeat: None,
+            finalizers: Vec::new(),
             action: Action::Nothing,
             result: PetResult::NotStuck,
-            new_uid: None,
-            new_node: None,
+            successor: None,
         }
     }
 }
@@ -238,6 +253,12 @@ impl Plan {
                 Action::Nothing => "nothing (not stuck)".to_string(),
             };
             text.push_str(&format!("  {}{on}: {}; {what}\n", pet.pet, pet.state));
+            if !pet.finalizers.is_empty() && pet.action == Action::ForceDelete {
+                text.push_str(&format!(
+                    "      finalizers {}: the pod stays until they are removed, and its successor waits\n",
+                    pet.finalizers.join(", ")
+                ));
+            }
             if let Some(beat) = &pet.heartbeat {
                 text.push_str(&format!(
                     "      {}: {}\n",
@@ -354,15 +375,19 @@ async fn recover_pet(
         .into());
     }
     if let Some(pod) = successor(&pets, &pet.pet, old_uid.as_deref(), &node) {
-        pet.new_uid = uid(pod);
-        pet.new_node = node::node_of(pod).map(str::to_string);
+        pet.successor = Some(Successor {
+            uid: uid(pod).unwrap_or_default(),
+            node: node::node_of(pod).unwrap_or_default().to_string(),
+        });
     }
     pet.result = PetResult::Recovered;
     progress.note(Note::Pet {
         pet: pet.pet.clone(),
         state: format!(
             "recovered on {}",
-            pet.new_node.as_deref().unwrap_or("another node")
+            pet.successor
+                .as_ref()
+                .map_or("another node", |s| s.node.as_str())
         ),
     });
     Ok(())
@@ -423,4 +448,73 @@ fn successor<'p>(
     let fresh = uid(pod).as_deref() != old_uid;
     let elsewhere = node::node_of(pod).is_some_and(|n| n != lost);
     (fresh && elsewhere && PetState::of(Some(pod)) == PetState::Ready).then_some(pod)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use petctl_model::time;
+
+    fn pet(name: &str, action: Action, finalizers: &[&str]) -> PetPlan {
+        PetPlan {
+            pet: name.into(),
+            action,
+            result: PetResult::Planned,
+            uid: Some("u1".into()),
+            node: Some("n1".into()),
+            state: "not Ready (Ready=False)".into(),
+            symptom: None,
+            heartbeat: Some(Heartbeat {
+                node: "n1".into(),
+                lease_renew_time: Some("2026-12-03T10:00:00Z".into()),
+                lease_duration_seconds: Some(40),
+                ready: Some("True".into()),
+                ready_heartbeat_time: None,
+            }),
+            finalizers: finalizers.iter().map(|f| f.to_string()).collect(),
+            successor: None,
+        }
+    }
+
+    fn plan(pets: Vec<PetPlan>) -> Plan {
+        let now = time::parse("2026-12-03T10:01:00Z").unwrap();
+        Plan {
+            set: "statefulset.apps/web".into(),
+            namespace: "default".into(),
+            at: now.to_string(),
+            pets,
+            now,
+        }
+    }
+
+    #[test]
+    fn the_plan_names_finalizers_and_the_risk_only_when_deleting() {
+        let deleting = plan(vec![pet(
+            "web-0",
+            Action::ForceDelete,
+            &["example.com/hold"],
+        )]);
+        let text = deleting.render();
+        assert!(
+            text.contains(
+                "  web-0 on n1: not Ready (Ready=False); force delete (its node is lost)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("      n1: Lease renewed 2026-12-03T10:00:00Z (60s ago, lasts 40s); Node Ready=True\n"), "{text}");
+        assert!(
+            text.contains("finalizers example.com/hold: the pod stays"),
+            "{text}"
+        );
+        assert!(text.ends_with(&format!("{RISK}\n")), "{text}");
+        assert_eq!(deleting.refusal(), None);
+
+        let refusing = plan(vec![pet("web-1", Action::Refuse, &[])]);
+        assert!(!refusing.render().contains(RISK));
+        let refusal = refusing.refusal().expect("a refusal");
+        assert!(
+            refusal.starts_with("refused to force-delete a pet (a pet on a live node may still run; a second one would share its identity and volume):\n  web-1 (not Ready (Ready=False)): node n1 is not lost: Lease renewed 2026-12-03T10:00:00Z ("),
+            "{refusal}"
+        );
+    }
 }
