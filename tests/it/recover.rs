@@ -55,6 +55,15 @@ fn pod_field(entries: &[Entry], name: &str, pointer: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The set's YAML with a readiness probe that the annotation
+/// `petctl.local/readiness=fail` fails.
+fn probed(yaml: String) -> String {
+    let probe = "        readinessProbe:\n          httpGet:\n            path: /index.html\n            port: 80\n          periodSeconds: 1\n          successThreshold: 1\n          failureThreshold: 1\n";
+    let image = "        image: nginx:1.25\n";
+    assert_eq!(yaml.matches(image).count(), 1, "{yaml}");
+    yaml.replace(image, &format!("{image}{probe}"))
+}
+
 /// Stops `lost` and waits (kubectl wait) until it is Unknown and web-0,
 /// on it, not Ready.
 fn lose(k: &Cluster, lost: &str) {
@@ -239,13 +248,11 @@ fn a_pet_on_a_stopped_node_is_recovered_onto_another_node() {
 #[test]
 fn a_pet_not_ready_on_a_live_node_is_refused() {
     let server = LocalServer::start_with(FAST_SIM);
-    let probe = "        readinessProbe:\n          httpGet:\n            path: /index.html\n            port: 80\n          periodSeconds: 1\n          successThreshold: 1\n          failureThreshold: 1\n";
     let set = SetManifest::statefulset("web")
         .container("nginx", "nginx:1.25")
         .with_service("nginx")
         .replicas(1);
-    let image = "        image: nginx:1.25\n";
-    let yaml = set.yaml().replace(image, &format!("{image}{probe}"));
+    let yaml = probed(set.yaml());
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("web.yaml");
     std::fs::write(&file, yaml).expect("manifest written");
@@ -420,4 +427,53 @@ fn a_node_back_while_the_prompt_is_open_keeps_its_pet() {
         assert!(run.stderr.contains(&fragment), "{fragment:?}\n{run}");
     }
     assert_eq!(deletions(&entries), 0, "{run}");
+}
+
+#[test]
+fn only_the_pet_on_the_lost_node_is_force_deleted() {
+    let Some((k, web)) = lossy_cluster("3") else {
+        return;
+    };
+    let yaml = probed(set_with_pod_spec(web.replicas(2), &spread("web")));
+    k.ok_in(&["create", "-f", "-"], &yaml);
+    k.wait_ready(&["web-0", "web-1"]);
+    let timeline = Timeline::start(&k.server, "default");
+    let lost = k.ok(&["get", "pod", "web-0", "-o", "jsonpath={.spec.nodeName}"]);
+    let live = k.ok(&["get", "pod", "web-1", "-o", "jsonpath={.spec.nodeName}"]);
+    let live_uid = k.ok(&["get", "pod", "web-1", "-o", "jsonpath={.metadata.uid}"]);
+    k.ok(&["annotate", "pod", "web-1", "petctl.local/readiness=fail"]);
+    k.ok(&[
+        "wait",
+        "--for=condition=Ready=false",
+        "pod/web-1",
+        "--timeout=30s",
+    ]);
+    lose(&k, &lost);
+
+    // web-0 is recovered; web-1, not Ready on a live node, is refused.
+    let run = petctl_at(&k.server, &["recover", "web", "--yes"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout.contains(&format!("web-0 recovered: {lost} -> ")),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("web-1 refused: its node is not lost"),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("web-1 (not Ready (Ready=False, "))
+            && run
+                .stderr
+                .contains(&format!("node {live} is not lost: Lease renewed ")),
+        "{run}"
+    );
+    let entries = timeline.stop();
+    assert_eq!(deletions(&entries), 1, "{run}");
+    assert!(history(&entries, "web-1")
+        .iter()
+        .all(|(uid, deleted)| *uid == live_uid && !deleted));
+    assert_ne!(pod_field(&entries, "web-0", "/spec/nodeName"), lost);
+    node(&k.server, &["start", &lost]);
 }
