@@ -453,17 +453,15 @@ fn only_the_pet_on_the_lost_node_is_force_deleted() {
     // web-0 is recovered; web-1, not Ready on a live node, is refused.
     let run = petctl_at(&k.server, &["recover", "web", "--yes"]);
     assert_eq!(run.code, 1, "{run}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{run}");
     assert!(
-        run.stdout.contains(&format!("web-0 recovered: {lost} -> ")),
+        lines[0].starts_with(&format!("web-0 recovered: {lost} -> ")),
         "{run}"
     );
+    assert_eq!(lines[1], "web-1 refused: its node is not lost", "{run}");
     assert!(
-        run.stdout.contains("web-1 refused: its node is not lost"),
-        "{run}"
-    );
-    assert!(
-        run.stderr
-            .contains(&format!("web-1 (not Ready (Ready=False, "))
+        run.stderr.contains("web-1 (not Ready (Ready=False, ")
             && run
                 .stderr
                 .contains(&format!("node {live} is not lost: Lease renewed ")),
