@@ -45,6 +45,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand pause 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated'
             cand resume 'Resume a paused set (or one pet of a PetSet)'
             cand delete 'Delete a set: scale to 0 in order, then delete it (claims are kept)'
+            cand recover 'Force-delete the pets stuck on a lost node, after checking its Lease; await their successors'
             cand cleanup-pvcs 'Delete the claims no pet of a set uses any more (asks first)'
             cand migrate 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets'
             cand local 'Run the local control plane: a Kubernetes-compatible API server'
@@ -288,6 +289,34 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'petctl;recover'= {
+            cand --timeout 'How long each recreated pet may take to be Running and Ready'
+            cand -o 'Output: name (the recovered pods) or json (the outcome)'
+            cand --output 'Output: name (the recovered pods) or json (the outcome)'
+            cand --kubeconfig 'Path to the kubeconfig file to use'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'The namespace; defaults to the context''s namespace, else "default"'
+            cand --namespace 'The namespace; defaults to the context''s namespace, else "default"'
+            cand -s 'The address and port of the API server'
+            cand --server 'The address and port of the API server'
+            cand --token 'Bearer token for authentication to the API server'
+            cand --certificate-authority 'Path to a certificate file for the certificate authority'
+            cand --request-timeout 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]'
+            cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --take-over 'Take the set''s operation lease even if another petctl operation holds it'
+            cand --dry-run 'List the stuck pets, their nodes and heartbeats, and change nothing'
+            cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+            cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -792,6 +821,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand pause 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated'
             cand resume 'Resume a paused set (or one pet of a PetSet)'
             cand delete 'Delete a set: scale to 0 in order, then delete it (claims are kept)'
+            cand recover 'Force-delete the pets stuck on a lost node, after checking its Lease; await their successors'
             cand cleanup-pvcs 'Delete the claims no pet of a set uses any more (asks first)'
             cand migrate 'Convert PetSets and older StatefulSets to apps/v1 StatefulSets'
             cand local 'Run the local control plane: a Kubernetes-compatible API server'
@@ -815,6 +845,8 @@ set edit:completion:arg-completer[petctl] = {|@words|
         &'petctl;help;resume'= {
         }
         &'petctl;help;delete'= {
+        }
+        &'petctl;help;recover'= {
         }
         &'petctl;help;cleanup-pvcs'= {
         }

@@ -98,6 +98,16 @@ pub const COMPLETION: &str = "Examples:
   # zsh
   petctl completion zsh > \"${fpath[1]}/_petctl\"";
 
+pub const RECOVER: &str = "Examples:
+  # Which pets of web are stuck on a lost node, each node's last heartbeat; nothing changes
+  petctl recover web --dry-run
+
+  # Force-delete them (asks first), then wait for each to be Ready on another node
+  petctl recover web
+
+  # Without a terminal: confirm up front
+  petctl recover statefulset/web --yes --timeout 5m";
+
 /// Each subcommand's examples, and whether it follows the `--wait`
 /// contract, which its long help then quotes.
 pub const BY_COMMAND: &[(&str, &str, bool)] = &[
@@ -109,6 +119,7 @@ pub const BY_COMMAND: &[(&str, &str, bool)] = &[
     ("pause", PAUSE, true),
     ("resume", RESUME, true),
     ("delete", DELETE, true),
+    ("recover", RECOVER, false),
     ("cleanup-pvcs", CLEANUP_PVCS, false),
     ("migrate", MIGRATE, false),
     ("local", LOCAL, false),

@@ -23,6 +23,7 @@ mod migrate;
 mod op_args;
 mod pause;
 mod progress;
+mod recover;
 mod retention;
 mod scale;
 mod upgrade_image;
@@ -64,6 +65,8 @@ pub enum Command {
     Resume(pause::Args),
     /// Delete a set: scale to 0 in order, then delete it (claims are kept)
     Delete(delete::Args),
+    /// Force-delete the pets stuck on a lost node, after checking its Lease; await their successors
+    Recover(recover::Args),
     /// Delete the claims no pet of a set uses any more (asks first)
     CleanupPvcs(cleanup_pvcs::Args),
     /// Convert PetSets and older StatefulSets to apps/v1 StatefulSets
@@ -163,6 +166,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Command::Delete(args) => delete::run(args, &cli.global, out, err),
         Command::Describe(args) => describe::run(args, &cli.global, out, err),
         Command::Get(args) => get::run(args, &cli.global, out, err),
+        Command::Recover(args) => args.run(&cli.global, out, err),
         Command::Scale(args) => scale::run(args, &cli.global, out, err),
         Command::Version(args) => version::run(args, &cli.global, out, err),
         Command::UpgradeImage(args) => upgrade_image::run(args, &cli.global, out, err),

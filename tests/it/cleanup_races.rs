@@ -99,7 +99,7 @@ fn check_round(entries: &[crate::timeline::Entry], cleanup: &Run, context: &str)
 }
 
 /// The bytes `child` writes to stdout, in chunks as they come.
-fn chunks_of(child: &mut Child) -> Receiver<Vec<u8>> {
+pub fn chunks_of(child: &mut Child) -> Receiver<Vec<u8>> {
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -114,7 +114,7 @@ fn chunks_of(child: &mut Child) -> Receiver<Vec<u8>> {
 }
 
 /// Reads chunks until the text so far contains `needle`; panics after 30 s.
-fn read_until(chunks: &Receiver<Vec<u8>>, needle: &str, context: &str) -> String {
+pub fn read_until(chunks: &Receiver<Vec<u8>>, needle: &str, context: &str) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let mut text = String::new();
     while !text.contains(needle) {

@@ -20,7 +20,7 @@ const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 
 /// The set `name` with `lines` (YAML at the pod spec's indentation) in its
 /// pod spec.
-fn set_with_pod_spec(set: SetManifest, lines: &str) -> String {
+pub fn set_with_pod_spec(set: SetManifest, lines: &str) -> String {
     let yaml = set.yaml();
     let at = "      containers:\n";
     assert_eq!(yaml.matches(at).count(), 1, "{yaml}");
@@ -28,7 +28,7 @@ fn set_with_pod_spec(set: SetManifest, lines: &str) -> String {
 }
 
 /// Required anti-affinity of the pets of `app` on kubernetes.io/hostname.
-fn spread(app: &str) -> String {
+pub fn spread(app: &str) -> String {
     format!(
         "      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - topologyKey: kubernetes.io/hostname\n            labelSelector:\n              matchLabels:\n                app: {app}\n"
     )
