@@ -15,6 +15,7 @@ mod describe;
 pub mod docs;
 mod examples;
 mod get;
+mod hooks;
 pub mod global;
 mod local;
 mod local_node;

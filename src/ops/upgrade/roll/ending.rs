@@ -133,7 +133,7 @@ impl Roll<'_, '_> {
     }
 
     /// A switched set stays OnDelete when the upgrade does not finish.
-    fn strategy_note(&self, message: &mut String) {
+    pub(super) fn strategy_note(&self, message: &mut String) {
         if !matches!(self.plan.strategy, Strategy::OnDelete) {
             message.push_str(&format!(
                 "\n{} stays OnDelete (its own strategy is kept in annotation {STRATEGY_ANNOTATION}) until an upgrade-image run completes",
