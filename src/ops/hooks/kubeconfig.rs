@@ -104,7 +104,10 @@ mod tests {
             user: Default::default(),
         };
         let written = HookKubeconfig::write(&resolved, "shop").unwrap();
-        let mode = std::fs::metadata(&written.path).unwrap().permissions().mode();
+        let mode = std::fs::metadata(&written.path)
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let read: Kubeconfig =
             serde_yaml_ng::from_str(&std::fs::read_to_string(&written.path).unwrap()).unwrap();
