@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{kubectl_or_skip, petctl_at, spawn_at, SLOW_READY};
+use crate::support::{kubectl_or_skip, petctl_at, spawn_at, LocalServer, Run, SLOW_READY};
 use crate::timeline::{
     creation_order, deletion_order, final_images, last_state, max_not_ready, text, Resource,
     Timeline,
@@ -26,6 +26,12 @@ fn log_lines(path: &Path) -> Vec<String> {
 /// A hook appending `WORD $PETCTL_PET` to `log`, then running `then`.
 fn logging(log: &Path, word: &str, then: &str) -> String {
     format!("echo \"{word} $PETCTL_PET\" >> '{}'; {then}", log.display())
+}
+
+/// `petctl upgrade-image web nginx=nginx:2 --yes` and `hooks` against `server`.
+fn upgrade(server: &LocalServer, hooks: &[&str]) -> Run {
+    let args = ["upgrade-image", "web", "nginx=nginx:2", "--yes"];
+    petctl_at(server, &[&args[..], hooks].concat())
 }
 
 fn uid(pod: &serde_json::Value) -> String {
@@ -55,17 +61,7 @@ fn a_failing_before_hook_on_ordinal_0_leaves_it_untouched() {
         "{plan}"
     );
     let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:2",
-            "--yes",
-            "--before-pet",
-            hook,
-        ],
-    );
+    let run = upgrade(&server, &["--before-pet", hook]);
     expect(&run, 1, &server);
     let entries = timeline.stop();
     assert!(
@@ -112,19 +108,8 @@ fn hooks_see_the_documented_variables() {
             out.display()
         )
     };
-    let run = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:2",
-            "--yes",
-            "--before-pet",
-            &hook("before"),
-            "--after-pet",
-            &hook("after"),
-        ],
-    );
+    let (before, after) = (hook("before"), hook("after"));
+    let run = upgrade(&server, &["--before-pet", &before, "--after-pet", &after]);
     expect(&run, 0, &server);
     assert!(
         !run.stderr.contains(&server.token()),
@@ -151,29 +136,18 @@ fn a_resume_after_a_failed_hook_hooks_only_the_pets_left() {
     let log = server.dir.path().join("hooks.log");
     let fail_on_1 = logging(&log, "before", "[ \"$PETCTL_ORDINAL\" != 1 ]");
     let after = logging(&log, "after", "true");
-    let args = |before: &str| {
-        vec![
-            "upgrade-image".to_string(),
-            "web".into(),
-            "nginx=nginx:2".into(),
-            "--yes".into(),
-            "--before-pet".into(),
-            before.to_string(),
-            "--after-pet".into(),
-            after.clone(),
-        ]
-    };
-    let first = args(&fail_on_1);
-    let first: Vec<&str> = first.iter().map(String::as_str).collect();
-    expect(&petctl_at(&server, &first), 1, &server);
+    let first = upgrade(
+        &server,
+        &["--before-pet", &fail_on_1, "--after-pet", &after],
+    );
+    expect(&first, 1, &server);
     assert_eq!(
         log_lines(&log),
         ["before web-2", "after web-2", "before web-1"]
     );
     let timeline = Timeline::start(&server, "default");
-    let again = args(&logging(&log, "before", "true"));
-    let again: Vec<&str> = again.iter().map(String::as_str).collect();
-    let run = petctl_at(&server, &again);
+    let succeed = logging(&log, "before", "true");
+    let run = upgrade(&server, &["--before-pet", &succeed, "--after-pet", &after]);
     expect(&run, 0, &server);
     assert_eq!(
         log_lines(&log)[3..],
@@ -239,19 +213,7 @@ fn a_hanging_hook_is_killed_with_its_children_and_stops_the_rollout() {
         dir.display()
     );
     let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:2",
-            "--yes",
-            "--hook-timeout",
-            "1s",
-            "--before-pet",
-            &hook,
-        ],
-    );
+    let run = upgrade(&server, &["--hook-timeout", "1s", "--before-pet", &hook]);
     expect(&run, 1, &server);
     assert!(
         run.stderr

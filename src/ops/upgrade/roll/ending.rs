@@ -115,6 +115,11 @@ impl Roll<'_, '_> {
         if self.options.rollback_on_failure {
             message.push_str("\nno rollback: the previous image is not known");
         }
+        Ok(self.failed_leaving_untouched(message))
+    }
+
+    /// Fails the rollout with `message`, naming the pets left untouched.
+    pub(super) fn failed_leaving_untouched(&mut self, mut message: String) -> Phase {
         let untouched: Vec<&str> = self
             .plan
             .steps
@@ -129,11 +134,11 @@ impl Roll<'_, '_> {
         self.strategy_note(&mut message);
         self.status = Status::Failed;
         self.error = Some(message);
-        Ok(Phase::Finished)
+        Phase::Finished
     }
 
     /// A switched set stays OnDelete when the upgrade does not finish.
-    pub(super) fn strategy_note(&self, message: &mut String) {
+    fn strategy_note(&self, message: &mut String) {
         if !matches!(self.plan.strategy, Strategy::OnDelete) {
             message.push_str(&format!(
                 "\n{} stays OnDelete (its own strategy is kept in annotation {STRATEGY_ANNOTATION}) until an upgrade-image run completes",

@@ -6,7 +6,6 @@
 //! after-hook. A failing hook stops the rollout with the pet untouched.
 
 use super::super::plan::{Action, Plan};
-use super::super::{PetResult, Status};
 use super::{Phase, Roll};
 use crate::ops::hooks::{HookFailed, Hooks, PetContext, When};
 use crate::ops::wait::PetState;
@@ -60,22 +59,7 @@ impl Roll<'_, '_> {
             Err(err) if err.is::<HookFailed>() => err,
             Err(err) => return Err(err),
         };
-        let mut message = err.to_string();
-        let untouched: Vec<&str> = self
-            .plan
-            .steps
-            .iter()
-            .zip(&self.results)
-            .filter(|(_, r)| **r == PetResult::Untouched)
-            .map(|(s, _)| s.pet.as_str())
-            .collect();
-        if !untouched.is_empty() {
-            message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
-        }
-        self.strategy_note(&mut message);
-        self.status = Status::Failed;
-        self.error = Some(message);
-        Ok(Some(Phase::Finished))
+        Ok(Some(self.failed_leaving_untouched(err.to_string())))
     }
 }
 
