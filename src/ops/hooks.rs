@@ -159,7 +159,9 @@ impl Hooks {
         let mut child = self.spawn(command, pet).map_err(|e| {
             anyhow::anyhow!("cannot run the {} hook for {}: {e}", when.flag(), pet.pet)
         })?;
-        let group = child.id();
+        // Also when the operation is dropped (Ctrl-C): the group does not
+        // get the terminal's SIGINT.
+        let mut group = Group(child.id());
         let mut stdout = child.stdout.take().map(|o| BufReader::new(o).lines());
         let mut stderr = child.stderr.take().map(|e| BufReader::new(e).lines());
         let mut tail: Vec<String> = Vec::new();
@@ -184,7 +186,7 @@ impl Hooks {
                     },
                     exited = child.wait(), if status.is_none() => {
                         // What it left behind would hold the pipes open.
-                        kill_group(group);
+                        group.kill();
                         status = Some(exited);
                     }
                 }
@@ -192,6 +194,13 @@ impl Hooks {
             status
         })
         .await;
+        if ran.is_err() {
+            // Killed before its leader is reaped: the group id is still its.
+            group.kill();
+            let _ = child.wait().await;
+        }
+        // Reaped: the id may be reused, so no more kills.
+        group.0 = None;
         let outcome = match ran {
             Ok(Some(Ok(status))) if status.success() => return Ok(()),
             Ok(Some(Ok(status))) => match status.code() {
@@ -199,11 +208,7 @@ impl Hooks {
                 None => format!("was killed ({status})"),
             },
             Ok(_) => "could not be waited for".to_string(),
-            Err(_) => {
-                kill_group(group);
-                let _ = child.wait().await;
-                format!("was killed after --hook-timeout {}", human(self.timeout))
-            }
+            Err(_) => format!("was killed after --hook-timeout {}", human(self.timeout)),
         };
         let side = match when {
             When::Before => format!("{} was not touched", pet.pet),
@@ -261,13 +266,24 @@ async fn next_line<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-fn kill_group(group: Option<u32>) {
-    if let Some(pid) = group.and_then(|g| i32::try_from(g).ok()) {
-        // Gone already (ESRCH) is what we want.
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+/// A hook's process group, killed when dropped.
+struct Group(Option<u32>);
+
+impl Group {
+    fn kill(&self) {
+        if let Some(pid) = self.0.and_then(|g| i32::try_from(g).ok()) {
+            // Gone already (ESRCH) is what we want.
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
