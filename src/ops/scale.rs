@@ -243,6 +243,10 @@ async fn step_down(
     // `--current-replicas` holds for the first step only.
     let mut expected = options.current_replicas;
     let hooks = &options.hooks;
+    // Checked before the first hook runs, not only by the first write.
+    if let Some(wanted) = expected.filter(|e| *e != set.replicas() && hooks.any()) {
+        anyhow::bail!("Expected replicas to be {wanted}, was {}", set.replicas());
+    }
     let floor = options.replicas + i64::from(!hooks.any());
     while set.replicas() > floor {
         let pet = PetContext::of(&set, set.first_ordinal() + set.replicas() - 1);

@@ -104,7 +104,7 @@ fn hooks_see_the_documented_variables() {
     std::fs::create_dir_all(&out).unwrap();
     let hook = |word: &str| {
         format!(
-            "{{ env | grep ^PETCTL_ | sort; kubectl get pod \"$PETCTL_PET\" -o name; }} > '{}/{word}-'\"$PETCTL_PET\" 2>&1",
+            "{{ env | grep ^PETCTL_ | sort; kubectl get pod \"$PETCTL_PET\" -o name; stat -c %a \"$KUBECONFIG\"; }} > '{0}/{word}-'\"$PETCTL_PET\" 2>&1; echo \"$KUBECONFIG\" > '{0}/kubeconfig-path'",
             out.display()
         )
     };
@@ -115,6 +115,12 @@ fn hooks_see_the_documented_variables() {
         !run.stderr.contains(&server.token()),
         "a credential was printed"
     );
+    // The hooks' private kubeconfig is gone with the command.
+    let path = std::fs::read_to_string(out.join("kubeconfig-path")).unwrap();
+    assert!(
+        path.trim().ends_with("/kubeconfig") && !Path::new(path.trim()).exists(),
+        "{path}"
+    );
     for pet in PETS {
         let ordinal = &pet[4..];
         for word in ["before", "after"] {
@@ -122,7 +128,7 @@ fn hooks_see_the_documented_variables() {
             assert_eq!(
                 seen,
                 format!(
-                    "PETCTL_CONTEXT=petctl-local\nPETCTL_KIND=StatefulSet\nPETCTL_NAMESPACE=default\nPETCTL_NEW_IMAGE=nginx:2\nPETCTL_OLD_IMAGE=nginx:1\nPETCTL_OPERATION=upgrade-image\nPETCTL_ORDINAL={ordinal}\nPETCTL_PET={pet}\nPETCTL_SET=web\npod/{pet}\n"
+                    "PETCTL_CONTEXT=petctl-local\nPETCTL_KIND=StatefulSet\nPETCTL_NAMESPACE=default\nPETCTL_NEW_IMAGE=nginx:2\nPETCTL_OLD_IMAGE=nginx:1\nPETCTL_OPERATION=upgrade-image\nPETCTL_ORDINAL={ordinal}\nPETCTL_PET={pet}\nPETCTL_SET=web\npod/{pet}\n600\n"
                 ),
                 "{word}-{pet}"
             );
