@@ -12,7 +12,7 @@ pub struct HookArgs {
     /// Run CMD (sh -c, with PETCTL_PET and more: see docs/hooks.md) before each pet goes down; a non-zero exit stops before that pet
     #[arg(long = "before-pet", value_name = "CMD")]
     pub before_pet: Option<String>,
-    /// Run CMD once each pet is back (Ready, past --min-ready) or gone; a non-zero exit stops before the next pet
+    /// Run CMD once each pet is back (Ready and stable for the minimum ready time) or gone; a non-zero exit stops before the next pet
     #[arg(long = "after-pet", value_name = "CMD")]
     pub after_pet: Option<String>,
     /// How long a hook may run before its process group is killed and the operation stops
