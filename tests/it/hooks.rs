@@ -40,7 +40,16 @@ fn uid(pod: &serde_json::Value) -> String {
 
 #[test]
 fn a_failing_before_hook_on_ordinal_0_leaves_it_untouched() {
-    let server = cluster(Kind::RollingUpdate, &[]);
+    failing_before_hook_on_ordinal_0(Kind::RollingUpdate);
+}
+
+#[test]
+fn a_failing_before_hook_leaves_a_petsets_ordinal_0_untouched() {
+    failing_before_hook_on_ordinal_0(Kind::PetSet);
+}
+
+fn failing_before_hook_on_ordinal_0(kind: Kind) {
+    let server = cluster(kind, &[]);
     let hook = "[ \"$PETCTL_ORDINAL\" != 0 ] || { echo \"$PETCTL_PET leads: transfer first\" >&2; exit 7; }";
     let plan = petctl_at(
         &server,
@@ -71,6 +80,13 @@ fn a_failing_before_hook_on_ordinal_0_leaves_it_untouched() {
         "{run}"
     );
     assert!(run.stderr.contains("left untouched: web-0"), "{run}");
+    // Its output is in the progress too, prefixed with the pet and the hook.
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.ends_with("web-0 before-pet: web-0 leads: transfer first")),
+        "{run}"
+    );
     assert_eq!(deletion_order("web", &entries), ["web-2", "web-1"]);
     assert!(max_not_ready("web", 3, &entries) <= 1);
     let images = final_images("web", &entries);
