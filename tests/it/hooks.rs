@@ -38,14 +38,12 @@ fn uid(pod: &serde_json::Value) -> String {
     text(pod, "/metadata/uid").to_string()
 }
 
+/// For a StatefulSet (RollingUpdate, switched for the rollout) and a PetSet.
 #[test]
 fn a_failing_before_hook_on_ordinal_0_leaves_it_untouched() {
-    failing_before_hook_on_ordinal_0(Kind::RollingUpdate);
-}
-
-#[test]
-fn a_failing_before_hook_leaves_a_petsets_ordinal_0_untouched() {
-    failing_before_hook_on_ordinal_0(Kind::PetSet);
+    for kind in [Kind::RollingUpdate, Kind::PetSet] {
+        failing_before_hook_on_ordinal_0(kind);
+    }
 }
 
 fn failing_before_hook_on_ordinal_0(kind: Kind) {
