@@ -322,3 +322,25 @@ fn scale_down_and_the_ordered_delete_hook_each_removed_pet_in_reverse() {
     );
     assert_eq!(deletion_order("web", &timeline.stop()), PETS);
 }
+
+#[test]
+fn bad_hook_flags_are_usage_errors() {
+    for (args, message) in [
+        (
+            &["upgrade-image", "web", "nginx=nginx:2", "--before-pet", " "][..],
+            "--before-pet: the command is empty; give a shell command, e.g. --before-pet 'echo \"$PETCTL_PET\"'",
+        ),
+        (
+            &["scale", "web", "--replicas", "1", "--after-pet", "true", "--hook-timeout", "0s"][..],
+            "--hook-timeout must be more than 0",
+        ),
+        (
+            &["delete", "web", "--cascade=orphan", "--before-pet", "true"][..],
+            "--before-pet/--after-pet run around each pet the ordered delete removes: they need --cascade=true",
+        ),
+    ] {
+        let run = crate::support::petctl(args);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(run.stderr.contains(message), "{run}");
+    }
+}
