@@ -180,7 +180,12 @@ fn a_resume_after_a_failed_hook_hooks_only_the_pets_left() {
 fn a_resume_after_sigkill_runs_only_the_after_hook_of_a_deleted_pet() {
     let server = cluster(Kind::RollingUpdate, SLOW_READY);
     let log = server.dir.path().join("hooks.log");
-    let before = logging(&log, "before", "true");
+    let path_file = server.dir.path().join("kubeconfig-path");
+    let before = logging(
+        &log,
+        "before",
+        &format!("echo \"$KUBECONFIG\" > '{}'", path_file.display()),
+    );
     let after = logging(&log, "after", "true");
     let args = [
         "upgrade-image",
@@ -205,6 +210,15 @@ fn a_resume_after_sigkill_runs_only_the_after_hook_of_a_deleted_pet() {
         log_lines(&log),
         ["before web-2", "after web-2", "before web-1"]
     );
+    // A killed petctl cannot remove the hooks' kubeconfig: the test does.
+    let left = std::fs::read_to_string(&path_file).unwrap();
+    let dir = Path::new(left.trim()).parent().expect("its directory");
+    assert!(dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("petctl-hooks-"));
+    std::fs::remove_dir_all(dir).unwrap();
     let run = petctl_at(&server, &args);
     expect(&run, 0, &server);
     assert_eq!(
