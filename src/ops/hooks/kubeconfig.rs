@@ -3,7 +3,9 @@
 //! applied — as current-context with the operation's namespace, so that
 //! `kubectl exec "$PETCTL_PET" -- …` in a hook needs no flags. It holds
 //! credentials: written 0600 in a 0700 directory of its own, removed when
-//! the operation ends, and never printed.
+//! the operation ends, and never printed. A petctl killed with SIGKILL
+//! cannot remove its own: the next one that writes one removes those whose
+//! process is gone.
 
 use std::os::unix::fs::DirBuilderExt as _;
 use std::path::PathBuf;
@@ -26,7 +28,10 @@ pub struct HookKubeconfig {
 impl HookKubeconfig {
     /// Writes `resolved` with `namespace` under the temp dir.
     pub fn write(resolved: &Resolved, namespace: &str) -> anyhow::Result<HookKubeconfig> {
-        let dir = std::env::temp_dir().join(format!("petctl-hooks-{}", uuid::Uuid::new_v4()));
+        let temp = std::env::temp_dir();
+        sweep(&temp);
+        let name = format!("{PREFIX}{}-{}", std::process::id(), uuid::Uuid::new_v4());
+        let dir = temp.join(name);
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
@@ -42,6 +47,33 @@ impl HookKubeconfig {
         crate::local::state::write_private(&written.path, text.as_bytes())
             .context("cannot write the hooks' kubeconfig")?;
         Ok(written)
+    }
+}
+
+const PREFIX: &str = "petctl-hooks-";
+
+/// Removes the directories of petctl processes that are gone (killed
+/// before they could). One whose pid was reused stays, harmlessly.
+fn sweep(temp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+            == Err(nix::errno::Errno::ESRCH);
+        if gone {
+            // Another user's is not ours to remove, and cannot be.
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
