@@ -22,6 +22,8 @@ pub struct Connection {
     pub namespace: String,
     /// The context in use, for `version` and notices.
     pub context: String,
+    /// The cluster, user and context resolved, for per-pet hooks' kubeconfig.
+    pub resolved: Resolved,
     cache_dir: Option<PathBuf>,
 }
 
@@ -160,6 +162,7 @@ pub fn connect(global: &GlobalArgs, err: &mut dyn Write) -> anyhow::Result<Conne
         client,
         namespace,
         context,
+        resolved,
         cache_dir,
     })
 }

@@ -38,15 +38,25 @@ pub struct Args {
     pub consent: super::retention::Consent,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
+    #[command(flatten)]
+    pub hooks: super::hooks::HookArgs,
 }
 
 impl Args {
     fn options(&self) -> anyhow::Result<DeleteSetOptions> {
+        let hooks = self.hooks.hooks("delete")?;
+        if hooks.any() && self.cascade != Cascade::Ordered {
+            return Err(InvalidInput::new(
+                "--before-pet/--after-pet run around each pet the ordered delete removes: they need --cascade=true",
+            )
+            .into());
+        }
         Ok(DeleteSetOptions {
             cascade: self.cascade,
             wait: self.wait || self.cascade == Cascade::Ordered,
             timeout: self.op.timeout()?,
             dry_run: self.op.dry_run,
+            hooks,
         })
     }
 }
@@ -57,7 +67,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let options = args.options()?;
+    let mut options = args.options()?;
     // With -f, the manifest's other objects (its governing Service) go
     // after its sets, as `kubectl delete -f` deletes them.
     let mut others: Vec<(&'static crate::kinds::KindInfo, Option<String>, String)> = Vec::new();
@@ -107,6 +117,7 @@ pub fn run(
         }
     };
     let conn = connect(global, err)?;
+    options.hooks = super::hooks::on_cluster(options.hooks, &conn, args.op.dry_run)?;
     runtime()?.block_on(async {
         let served = conn.served().await?;
         for reference in &references {
@@ -114,6 +125,11 @@ pub fn run(
             let label = set.label();
             if args.op.dry_run {
                 writeln!(err, "would {}", delete::describe_plan(&set, args.cascade))?;
+                let removed = crate::ops::scale::plan(&set, 0).remove;
+                let removed: Vec<&str> = removed.iter().map(String::as_str).collect();
+                if let Some(line) = options.hooks.plan_line(&removed, &removed) {
+                    writeln!(err, "{line}")?;
+                }
             }
             let retention =
                 Retention::read(&conn.client, &set, Change::Delete(args.cascade)).await?;

@@ -38,7 +38,10 @@ pub const UPGRADE_IMAGE: &str = "Examples:
   petctl upgrade-image web nginx=gcr.io/google_containers/nginx-slim:0.9
 
   # The order and the pets it would replace, changing nothing
-  petctl upgrade-image web nginx=gcr.io/google_containers/nginx-slim:0.9 --dry-run";
+  petctl upgrade-image web nginx=gcr.io/google_containers/nginx-slim:0.9 --dry-run
+
+  # Drain each pet before it goes down; a failing drain stops before that pet
+  petctl upgrade-image web nginx=gcr.io/google_containers/nginx-slim:0.9 --before-pet 'kubectl exec \"$PETCTL_PET\" -- nginx -s quit'";
 
 pub const PAUSE: &str = "Examples:
   # Stop web from creating, deleting or updating pets

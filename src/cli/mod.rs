@@ -16,6 +16,7 @@ pub mod docs;
 mod examples;
 mod get;
 pub mod global;
+mod hooks;
 mod local;
 mod local_node;
 mod local_up;

@@ -35,6 +35,8 @@ pub struct Args {
     pub consent: super::retention::Consent,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
+    #[command(flatten)]
+    pub hooks: super::hooks::HookArgs,
 }
 
 impl Args {
@@ -55,6 +57,7 @@ impl Args {
             wait: self.wait,
             dry_run: self.op.dry_run,
             timeout: self.op.timeout()?,
+            hooks: self.hooks.hooks("scale")?,
         })
     }
 }
@@ -66,14 +69,20 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
     check_set_reference(&args.name)?;
-    let options = args.options()?;
+    let mut options = args.options()?;
     let timeout = options.timeout;
     let conn = connect(global, err)?;
+    options.hooks = super::hooks::on_cluster(options.hooks, &conn, args.op.dry_run)?;
     runtime()?.block_on(async {
         let set = conn.find_set(&args.name).await?;
         let label = set.label();
         if args.op.dry_run {
-            writeln!(err, "{label}: would scale {}", scale::plan(&set, args.replicas))?;
+            let plan = scale::plan(&set, args.replicas);
+            writeln!(err, "{label}: would scale {plan}")?;
+            let removed: Vec<&str> = plan.remove.iter().map(String::as_str).collect();
+            if let Some(line) = options.hooks.plan_line(&removed, &removed) {
+                writeln!(err, "{line}")?;
+            }
         }
         let retention = Retention::read(&conn.client, &set, Change::ScaleTo(args.replicas)).await?;
         let action = format!("scale {label} to {} replicas", args.replicas);

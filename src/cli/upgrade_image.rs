@@ -52,6 +52,8 @@ pub struct Args {
     pub rollback_on_failure: bool,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
+    #[command(flatten)]
+    pub hooks: super::hooks::HookArgs,
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
@@ -80,6 +82,7 @@ pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
         force: args.force,
         rollback_on_failure: args.rollback_on_failure,
         timeout: Some(timeout).filter(|t| !t.is_zero()),
+        hooks: args.hooks.hooks("upgrade-image")?,
     };
     options.validate()?;
     check_set_reference(&args.name)?;
@@ -92,7 +95,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let options = options(&args)?;
+    let mut options = options(&args)?;
     if !args.op.dry_run && !args.yes && !std::io::stdin().is_terminal() {
         return Err(InvalidInput::new(
             "refusing to upgrade without confirmation: stdin is not a terminal; pass --yes (or --dry-run to see the plan)",
@@ -100,6 +103,7 @@ pub fn run(
         .into());
     }
     let conn = connect(global, err)?;
+    options.hooks = super::hooks::on_cluster(options.hooks, &conn, args.op.dry_run)?;
     runtime()?.block_on(async {
         let set = conn.find_set(&args.name).await?;
         let display = set.display();

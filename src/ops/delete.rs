@@ -51,6 +51,8 @@ pub struct DeleteSetOptions {
     pub wait: bool,
     pub timeout: Duration,
     pub dry_run: bool,
+    /// `--before-pet`/`--after-pet` around each pet the ordered cascade removes.
+    pub hooks: super::hooks::Hooks,
 }
 
 /// How a delete ended.
@@ -140,6 +142,7 @@ pub async fn delete(
                 wait: true,
                 timeout: options.timeout,
                 dry_run: false,
+                hooks: options.hooks.clone(),
             },
             progress,
         )

@@ -10,6 +10,7 @@ pub mod create_retry;
 pub mod delete;
 pub mod describe;
 pub mod events;
+pub mod hooks;
 pub mod lease;
 pub mod pause;
 pub mod pets;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::hooks::{Hooks, PetContext, When};
 use super::progress::Progress;
 use super::sets::{self, Set};
 use super::wait::{self, PetState};
@@ -22,6 +23,9 @@ pub struct ScaleOptions {
     pub wait: bool,
     pub timeout: Duration,
     pub dry_run: bool,
+    /// `--before-pet`/`--after-pet` around each removed pet: with them, a
+    /// scale-down goes one pet at a time whatever the kind.
+    pub hooks: Hooks,
 }
 
 /// What a scale will do, computed before anything changes.
@@ -168,7 +172,21 @@ pub async fn scale(
         paused || (set.is_petset() && !super::pause::paused_pets(&set, &pods_now).is_empty());
     let deadline = tokio::time::Instant::now() + options.timeout;
     let mut said = wait::Said::default();
+    let hooked = options.hooks.any() && plan.to < plan.from;
+    if hooked && paused {
+        anyhow::bail!(
+            "{} is paused (pod.alpha.kubernetes.io/initialized: \"false\"), so its pets would not go and their hooks could not follow; resume it first (petctl resume {})",
+            set.label(),
+            set.name()
+        );
+    }
     let set = if plan.from == plan.to && options.current_replicas.is_none() {
+        set
+    } else if hooked {
+        // Each step's pet is gone, its after-hook run, before the next.
+        let set = step_down(client, set, options, deadline, progress, &mut said).await?;
+        watcher = wait::pets_watcher(client, &set);
+        before = wait::prime(&mut watcher).await?;
         set
     } else if set.is_petset() && !paused && plan.to + 1 < plan.from {
         let set = step_down(client, set, options, deadline, progress, &mut said).await?;
@@ -208,7 +226,9 @@ pub async fn scale(
 
 /// Lowers a PetSet's replicas one at a time, each removed pet gone before
 /// the next step, down to one above `options.replicas` (the caller makes
-/// the last step). The 1.3/1.4 PetSet controller removes the
+/// the last step) — or, with hooks, of any set down to `options.replicas`,
+/// each pet's before-hook run before the step and its after-hook once it
+/// is gone. The 1.3/1.4 PetSet controller removes the
 /// newest-created pets first, not the highest ordinals, so after pets were
 /// recreated (an upgrade, a crash) a jump of several replicas would take
 /// them out of order; one at a time, the only surplus pet is the highest.
@@ -222,7 +242,15 @@ async fn step_down(
 ) -> anyhow::Result<Set> {
     // `--current-replicas` holds for the first step only.
     let mut expected = options.current_replicas;
-    while set.replicas() > options.replicas + 1 {
+    let hooks = &options.hooks;
+    // Checked before the first hook runs, not only by the first write.
+    if let Some(wanted) = expected.filter(|e| *e != set.replicas() && hooks.any()) {
+        anyhow::bail!("Expected replicas to be {wanted}, was {}", set.replicas());
+    }
+    let floor = options.replicas + i64::from(!hooks.any());
+    while set.replicas() > floor {
+        let pet = PetContext::of(&set, set.first_ordinal() + set.replicas() - 1);
+        hooks.run(When::Before, &pet, progress).await?;
         let step = ScaleOptions {
             replicas: set.replicas() - 1,
             current_replicas: expected.take(),
@@ -258,6 +286,7 @@ async fn step_down(
             );
             return Err(timed_out(client, &set, &pets, options.timeout, waiting_for).await);
         }
+        hooks.run(When::After, &pet, progress).await?;
     }
     Ok(set)
 }

@@ -58,6 +58,7 @@ fn options(replicas: i64) -> ScaleOptions {
         wait: true,
         timeout: Duration::from_secs(60),
         dry_run: false,
+        hooks: Default::default(),
     }
 }
 

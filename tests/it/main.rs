@@ -19,6 +19,7 @@ mod corpus_validate; // corpus files validate: only the real problems are flagge
 mod create_faults; // create -f under a 30 % fault rate: every object created, exit 0, seed printed
 mod docs; // committed completions and man pages match the clap definitions
 mod get_scale; // get pets asks only for what it prints: the set's pods by selector, in pages, no claims for the table
+mod hooks; // --before-pet/--after-pet: a failing hook stops before its pet, variables, resumes, timeout, scale-down and delete
 mod in_process; // ops driven in-process against LocalControlPlane::start
 mod kubeconfig; // `petctl config view --minify` resolves like `kubectl config view --minify --flatten`
 mod kubectl_cmd; // conformance: kubectl's own StatefulSet command tests (tests/cmd/apps.sh, from kubernetes test/cmd) with the real kubectl

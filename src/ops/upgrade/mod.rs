@@ -81,6 +81,8 @@ pub struct UpgradeOptions {
     pub rollback_on_failure: bool,
     /// For the whole upgrade; None means no limit beyond each pet's.
     pub timeout: Option<Duration>,
+    /// `--before-pet`/`--after-pet`: around each pet's replacement.
+    pub hooks: crate::ops::hooks::Hooks,
 }
 
 impl UpgradeOptions {
@@ -272,7 +274,8 @@ pub async fn prepare<'c>(
 impl<'c> Prepared<'c> {
     /// The plan as text.
     pub fn render(&self) -> String {
-        plan::render(&self.plan, &self.options)
+        let text = plan::render(&self.plan, &self.options);
+        text + &roll::hook_plan(&self.plan, &self.options.hooks)
     }
 
     /// Fails before any change unless the user may patch the set and
@@ -339,6 +342,7 @@ mod tests {
             force: false,
             rollback_on_failure: false,
             timeout: None,
+            hooks: Default::default(),
         }
     }
 

@@ -115,6 +115,11 @@ impl Roll<'_, '_> {
         if self.options.rollback_on_failure {
             message.push_str("\nno rollback: the previous image is not known");
         }
+        Ok(self.failed_leaving_untouched(message))
+    }
+
+    /// Fails the rollout with `message`, naming the pets left untouched.
+    pub(super) fn failed_leaving_untouched(&mut self, mut message: String) -> Phase {
         let untouched: Vec<&str> = self
             .plan
             .steps
@@ -129,7 +134,7 @@ impl Roll<'_, '_> {
         self.strategy_note(&mut message);
         self.status = Status::Failed;
         self.error = Some(message);
-        Ok(Phase::Finished)
+        Phase::Finished
     }
 
     /// A switched set stays OnDelete when the upgrade does not finish.

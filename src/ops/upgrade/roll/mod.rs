@@ -20,7 +20,10 @@ use crate::ops::sets::Set;
 use crate::ops::wait::{blockers, pets_in, Notices, PetState, StateTracker};
 
 mod ending;
+mod hooked;
 mod write;
+
+pub(super) use hooked::hook_plan;
 
 enum Phase {
     /// Give the template the new images (and switch the strategy).
@@ -364,6 +367,11 @@ impl<'c, 'p> Roll<'c, 'p> {
                             *r = result;
                         }
                         self.step_note(format!("{name}: {how}"));
+                        if !back {
+                            if let Some(stop) = self.after_pet(step).await? {
+                                return Ok(stop);
+                            }
+                        }
                         return Ok(if back { Phase::Restore } else { Phase::Next(step + 1) });
                     }
                 }
