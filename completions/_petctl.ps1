@@ -182,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--pet-timeout', '--pet-timeout', [CompletionResultType]::ParameterName, 'How long each pet may take to be Running and Ready again')
             [CompletionResult]::new('--min-ready', '--min-ready', [CompletionResultType]::ParameterName, 'How long a replaced pet must stay Ready before the next one goes')
             [CompletionResult]::new('--max-unavailable', '--max-unavailable', [CompletionResultType]::ParameterName, 'How many pets may be not Ready at once (only 1 is supported)')
+            [CompletionResult]::new('--disruption', '--disruption', [CompletionResultType]::ParameterName, 'auto (evict a pet a PodDisruptionBudget selects, else delete), evict (always, honouring budgets), or delete (ignore budgets)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'A limit for the whole upgrade; 0 means none')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output: name or json (the outcome)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: name or json (the outcome)')

@@ -174,6 +174,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --pet-timeout 'How long each pet may take to be Running and Ready again'
             cand --min-ready 'How long a replaced pet must stay Ready before the next one goes'
             cand --max-unavailable 'How many pets may be not Ready at once (only 1 is supported)'
+            cand --disruption 'auto (evict a pet a PodDisruptionBudget selects, else delete), evict (always, honouring budgets), or delete (ignore budgets)'
             cand --timeout 'A limit for the whole upgrade; 0 means none'
             cand -o 'Output: name or json (the outcome)'
             cand --output 'Output: name or json (the outcome)'

@@ -11,7 +11,9 @@ use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
 use crate::error::InvalidInput;
-use crate::ops::upgrade::{self, ImageChange, Order, Outcome, PetResult, Status, UpgradeOptions};
+use crate::ops::upgrade::{
+    self, Disruption, ImageChange, Order, Outcome, PetResult, Status, UpgradeOptions,
+};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -50,6 +52,10 @@ pub struct Args {
     /// When a pet does not get Ready, put the old image back in the template and bring that pet back on it
     #[arg(long = "rollback-on-failure")]
     pub rollback_on_failure: bool,
+    // Disruption budgets and several sets (issue 16, points 2 and 3).
+    /// auto (evict a pet a PodDisruptionBudget selects, else delete), evict (always, honouring budgets), or delete (ignore budgets)
+    #[arg(long, default_value = "auto", value_parser = ["auto", "evict", "delete"])]
+    pub disruption: String,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
 }
@@ -80,6 +86,7 @@ pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
         force: args.force,
         rollback_on_failure: args.rollback_on_failure,
         timeout: Some(timeout).filter(|t| !t.is_zero()),
+        disruption: Disruption::parse(&args.disruption)?,
     };
     options.validate()?;
     check_set_reference(&args.name)?;

@@ -265,6 +265,24 @@ impl<'c> Api<'c> {
         self.decode(response)
     }
 
+    /// POST `pods/{name}/eviction` (policy/v1 Eviction) with `options` as
+    /// its deleteOptions. Sent once, not retried on 429: that answer is the
+    /// disruption budget refusing, for the caller to wait on (a watch of
+    /// the budget), not throttling.
+    pub async fn evict(&self, name: &str, options: &DeleteOptions) -> Result<Value, Error> {
+        let url = self.path(Some(name), Some("eviction"));
+        let delete_options = serde_json::to_value(options).unwrap_or_default();
+        let eviction = serde_json::json!({
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": name, "namespace": self.namespace},
+            "deleteOptions": delete_options,
+        });
+        let body = Some((JSON, eviction.to_string().into_bytes()));
+        let response = self.client.send_once(Method::POST, &url, body).await?;
+        self.decode(response)
+    }
+
     /// A list-then-watch of this collection (None for a resource found by
     /// discovery, which petctl never watches).
     pub fn watch(&self, params: ListParams) -> Option<Watcher<'c>> {

@@ -242,7 +242,7 @@ impl Client {
         }
     }
 
-    async fn send_once(
+    pub(crate) async fn send_once(
         &self,
         method: Method,
         path: &str,

@@ -3,6 +3,7 @@
 //! for its re-creation — safe (never more than max-unavailable pets down)
 //! and resumable (progress is read from the cluster, never remembered).
 
+pub mod disruption;
 mod patch;
 mod pet;
 pub mod plan;
@@ -23,6 +24,7 @@ use crate::ops::progress::Progress;
 use crate::ops::sets::Set;
 use crate::ops::wait::pets_in;
 
+pub use disruption::Disruption;
 pub use plan::{Action, Change, Plan};
 
 /// Where a RollingUpdate StatefulSet's own strategy is kept while petctl
@@ -81,6 +83,8 @@ pub struct UpgradeOptions {
     pub rollback_on_failure: bool,
     /// For the whole upgrade; None means no limit beyond each pet's.
     pub timeout: Option<Duration>,
+    /// Evict (honouring disruption budgets) or delete each pet.
+    pub disruption: Disruption,
 }
 
 impl UpgradeOptions {
@@ -159,6 +163,9 @@ pub struct PetOutcome {
     pub name: String,
     pub ordinal: i64,
     pub result: PetResult,
+    /// The PodDisruptionBudgets that select the pet, when planned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<String>,
 }
 
 /// The outcome, as `-o json` prints it.
@@ -190,6 +197,7 @@ impl Outcome {
                     name: s.pet.clone(),
                     ordinal: s.ordinal,
                     result: PetResult::Planned(s.action),
+                    budgets: s.budgets.clone(),
                 })
                 .collect(),
             error: None,
@@ -208,6 +216,7 @@ pub struct Prepared<'c> {
     set_watcher: Watcher<'c>,
     expected: world::Expected,
     options: UpgradeOptions,
+    budgets: disruption::Budgets<'c>,
     pub plan: Plan,
 }
 
@@ -256,8 +265,15 @@ pub async fn prepare<'c>(
         ))
     })?;
     cache.apply(&first);
-    let plan = plan::plan(&set, &pets_in(&set, &cache), &options)?;
+    let budgets = disruption::Budgets::open(client, set.namespace(), options.disruption).await?;
+    let mut plan = plan::plan(&set, &pets_in(&set, &cache), &options)?;
+    for step in &mut plan.steps {
+        if let Some(pod) = cache.get(set.namespace(), &step.pet) {
+            step.budgets = budgets.names(pod);
+        }
+    }
     Ok(Prepared {
+        budgets,
         client,
         set,
         watcher,
@@ -276,13 +292,16 @@ impl<'c> Prepared<'c> {
     }
 
     /// Fails before any change unless the user may patch the set and
-    /// delete its pods.
+    /// delete (and evict) its pods.
     pub async fn check_access(&self) -> anyhow::Result<()> {
         let namespace = self.set.namespace();
-        let needs = [
+        let mut needs = vec![
             Need::new("patch", self.set.kind, namespace),
             Need::new("delete", kinds::builtin("pods"), namespace),
         ];
+        if self.options.disruption != Disruption::Delete {
+            needs.push(Need::new("create", kinds::builtin("pods"), namespace).on("eviction"));
+        }
         access::require(
             self.client,
             &needs,
@@ -339,6 +358,7 @@ mod tests {
             force: false,
             rollback_on_failure: false,
             timeout: None,
+            disruption: Disruption::Auto,
         }
     }
 

@@ -115,6 +115,9 @@ impl Roll<'_, '_> {
     /// a transient error reads it again: deleted by a lost answer,
     /// re-created, or changed (a status update) and still to delete.
     pub(super) async fn delete(&mut self, step: usize, back: bool) -> anyhow::Result<Phase> {
+        if self.pod(step).is_some_and(|pod| self.budgets.evicts(&pod)) {
+            return self.evict(step, back).await;
+        }
         let name = self.pet_name(step);
         let pods = kinds::by_name("pods")
             .ok_or_else(|| anyhow::anyhow!("pods are not in the kinds table"))?;
