@@ -25,6 +25,7 @@ mod pause;
 mod progress;
 mod retention;
 mod scale;
+mod upgrade_fleet;
 mod upgrade_image;
 mod version;
 mod wait;

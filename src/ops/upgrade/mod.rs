@@ -4,6 +4,7 @@
 //! and resumable (progress is read from the cluster, never remembered).
 
 pub mod disruption;
+pub mod fleet;
 mod patch;
 mod pet;
 pub mod plan;
@@ -136,6 +137,9 @@ pub enum Status {
     /// Someone else changed the set (deleted, scaled, a new template) or
     /// took its lease: the upgrade stopped without touching more pets.
     Stopped,
+    /// One rollout of several sets stopped before this one's turn: its
+    /// template was not patched, its pets are untouched.
+    NotStarted,
 }
 
 /// What happened to one pet.
@@ -217,6 +221,9 @@ pub struct Prepared<'c> {
     expected: world::Expected,
     options: UpgradeOptions,
     budgets: disruption::Budgets<'c>,
+    /// The other sets of one rollout across several: their pets down count
+    /// against max-unavailable too (the pod watch is then the namespace's).
+    others: Vec<Set>,
     pub plan: Plan,
 }
 
@@ -227,6 +234,18 @@ pub async fn prepare<'c>(
     client: &'c Client,
     set: Set,
     options: UpgradeOptions,
+) -> anyhow::Result<Prepared<'c>> {
+    prepare_among(client, set, options, Vec::new()).await
+}
+
+/// As [`prepare`], for one set of a rollout across several: `others`' pets
+/// down are counted against max-unavailable too, from one watch of the
+/// namespace's pods (the shared view of who is down).
+pub async fn prepare_among<'c>(
+    client: &'c Client,
+    set: Set,
+    options: UpgradeOptions,
+    others: Vec<Set>,
 ) -> anyhow::Result<Prepared<'c>> {
     options.validate()?;
     let mut set_watcher = Watcher::new(
@@ -249,12 +268,12 @@ pub async fn prepare<'c>(
     let expected = world::Expected::of(&set.object);
     let pods =
         kinds::by_name("pods").ok_or_else(|| anyhow::anyhow!("pods are not in the kinds table"))?;
-    let mut watcher = Watcher::new(
-        client,
-        pods,
-        Some(set.namespace()),
-        ListParams::labels(set.selector_string()),
-    );
+    let params = if others.is_empty() {
+        ListParams::labels(set.selector_string())
+    } else {
+        ListParams::default()
+    };
+    let mut watcher = Watcher::new(client, pods, Some(set.namespace()), params);
     let mut cache = Cache::default();
     let first = watcher.next().await.map_err(|e| {
         anyhow::anyhow!(e).context(format!(
@@ -274,6 +293,7 @@ pub async fn prepare<'c>(
     }
     Ok(Prepared {
         budgets,
+        others,
         client,
         set,
         watcher,

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::pet::{replacement, uid_of, unavailable, Replacement};
+use super::pet::{down_in, replacement, uid_of, unavailable, worded, Replacement};
 use super::plan::{self, human, Action, Change, Strategy};
 use super::world::{Expected, Stop};
 use super::{Outcome, PetOutcome, PetResult, Prepared, Status, UpgradeOptions};
@@ -90,6 +90,8 @@ pub(super) struct Roll<'c, 'p> {
     status: Status,
     error: Option<String>,
     budgets: super::disruption::Budgets<'c>,
+    /// The other sets of a rollout across several (see `prepare_among`).
+    others: Vec<Set>,
     /// The step whose eviction a budget refused, the budgets' versions
     /// then, and until when it may wait.
     refused: Option<evict::Refusal>,
@@ -116,6 +118,7 @@ impl<'c, 'p> Roll<'c, 'p> {
             status: Status::Completed,
             error: None,
             budgets: prepared.budgets,
+            others: prepared.others,
             refused: None,
         }
     }
@@ -333,10 +336,8 @@ impl<'c, 'p> Roll<'c, 'p> {
         let wanted = first..first + self.set.replicas().max(0);
         loop {
             let pets = self.pets();
-            let down: Vec<String> = unavailable(&pets, &wanted, &name)
-                .iter()
-                .map(|p| format!("{} ({})", p.name, PetState::of(p.pod.as_ref())))
-                .collect();
+            let mut down = worded(&unavailable(&pets, &wanted, &name));
+            down.extend(down_in(&self.others, &self.cache));
             if down.len() < self.options.max_unavailable as usize {
                 return Ok(Phase::Delete { step, back: false });
             }
