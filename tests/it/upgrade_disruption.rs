@@ -18,7 +18,6 @@ use crate::support::{
 use crate::timeline::{ready, replay, text, Entry, Resource, Timeline};
 use crate::upgrade::expect;
 
-pub(crate) const PDBS: &str = "/apis/policy/v1/namespaces/default/poddisruptionbudgets";
 const WAIT: Duration = Duration::from_secs(60);
 
 /// A readiness probe, so that `petctl.local/readiness=fail` makes the pet unready.
@@ -44,13 +43,25 @@ pub(crate) fn front_set(name: &str, replicas: i64, image: &str) -> String {
         .replace(&image_line, &format!("{image_line}{PROBE}"))
 }
 
-/// `front-pdb`: `maxUnavailable: 1` over every `tier: front` pod.
+/// `front-pdb`: `maxUnavailable: 1` over every `tier: front` pod, created
+/// through `petctl create` (which retries on its own under injected faults).
 pub(crate) fn front_pdb(server: &LocalServer) {
-    let pdb = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-        "metadata": {"name": "front-pdb"},
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"tier": "front"}}}});
-    let answer = server.post_json(PDBS, &pdb);
-    assert_eq!(answer.status, 201, "{}", answer.body);
+    let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: front-pdb\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      tier: front\n";
+    let path = server.dir.path().join("pdb.yaml");
+    std::fs::write(&path, pdb).expect("write manifest");
+    let run = petctl_at(server, &["create", "-f", path.to_str().expect("utf-8")]);
+    expect(&run, 0, server);
+}
+
+/// `front-pdb`, and the 3 Ready pets of `web` under it.
+fn web_under_the_budget(server: &LocalServer) {
+    front_pdb(server);
+    create(
+        server,
+        "web.yaml",
+        &front_set("web", 3, "nginx:1"),
+        &PETS[..3],
+    );
 }
 
 /// Creates `yaml` and waits on the timeline for `pets` to be Ready.
@@ -120,13 +131,7 @@ const PETS: [&str; 4] = ["web-0", "web-1", "web-2", "cache-0"];
 /// unready; returns once the timeline shows it unready.
 fn budget_with_an_unready_pet() -> LocalServer {
     let server = LocalServer::start_with(OBSERVABLE_SIM);
-    front_pdb(&server);
-    create(
-        &server,
-        "web.yaml",
-        &front_set("web", 3, "nginx:1"),
-        &PETS[..3],
-    );
+    web_under_the_budget(&server);
     create(
         &server,
         "cache.yaml",
@@ -267,4 +272,33 @@ fn delete_ignores_the_budget_but_not_max_unavailable() {
     // petctl's own max-unavailable still held web to one pet at a time.
     assert_eq!(max_down(&entries, &PETS[..3]), 1);
     assert_eq!(images(&server, &PETS[..3]), ["nginx:2"; 3]);
+}
+
+#[test]
+fn eviction_completes_under_injected_faults() {
+    let seed = crate::support::Seed::new();
+    let faults = ["--fault-rate", "0.1", "--watch-drop-after", "2s"];
+    let server =
+        LocalServer::start_with(&[OBSERVABLE_SIM, &faults, &seed.fault_flags()[..]].concat());
+    web_under_the_budget(&server);
+    let timeline = Timeline::start(&server, "default");
+    let run = petctl_at(&server, &["upgrade-image", "web", "nginx=nginx:2", "--yes"]);
+    assert_eq!(
+        run.code,
+        0,
+        "{run}\nseed {}\n{}",
+        seed.value(),
+        server.log_tail()
+    );
+    let entries = timeline.stop();
+    assert!(max_down(&entries, &PETS[..3]) <= 1, "seed {}", seed.value());
+    // From the timeline: a GET now may meet an injected fault.
+    let images = crate::timeline::final_images("web", &entries);
+    for pet in &PETS[..3] {
+        assert_eq!(
+            images.get(*pet).map(|i| i[0].as_str()),
+            Some("nginx:2"),
+            "{pet}"
+        );
+    }
 }

@@ -266,9 +266,10 @@ impl<'c> Api<'c> {
     }
 
     /// POST `pods/{name}/eviction` (policy/v1 Eviction) with `options` as
-    /// its deleteOptions. Sent once, not retried on 429: that answer is the
-    /// disruption budget refusing, for the caller to wait on (a watch of
-    /// the budget), not throttling.
+    /// its deleteOptions. Like a create, repeated only where the server
+    /// cannot have acted (throttled, connection refused); a budget's 429
+    /// is not repeated: it is for the caller to wait on (a watch of the
+    /// budget).
     pub async fn evict(&self, name: &str, options: &DeleteOptions) -> Result<Value, Error> {
         let url = self.path(Some(name), Some("eviction"));
         let delete_options = serde_json::to_value(options).unwrap_or_default();
@@ -279,7 +280,7 @@ impl<'c> Api<'c> {
             "deleteOptions": delete_options,
         });
         let body = Some((JSON, eviction.to_string().into_bytes()));
-        let response = self.client.send_once(Method::POST, &url, body).await?;
+        let response = self.client.send(Method::POST, &url, body).await?;
         self.decode(response)
     }
 

@@ -173,7 +173,8 @@ pub enum Evicted {
     Done,
     /// 429: a budget allows no disruption now (or its status is behind).
     Refused(String),
-    /// 409: the pod changed (its uid or resourceVersion): read it again.
+    /// 409: the pod changed (its uid or resourceVersion), or a transient
+    /// failure (5xx, a lost connection): read it again.
     Conflict,
 }
 
@@ -185,7 +186,7 @@ pub fn evicted(result: Result<Value, Error>, pod: &str) -> anyhow::Result<Evicte
     match result {
         Ok(_) => Ok(Evicted::Done),
         Err(err) if err.is_not_found() => Ok(Evicted::Done),
-        Err(err) if err.code() == Some(429) => {
+        Err(err) if err.is_budget_refusal() => {
             let cause = match &err {
                 Error::Api { status, .. } => status
                     .details
@@ -203,6 +204,8 @@ pub fn evicted(result: Result<Value, Error>, pod: &str) -> anyhow::Result<Evicte
                 "cannot evict pod {pod}: more than one PodDisruptionBudget selects it, which the Eviction API refuses; make the budgets disjoint, or pass --disruption delete to ignore them"
             )))
         }
+        // Maybe applied with its answer lost: read the pod again.
+        Err(err) if err.is_retryable() => Ok(Evicted::Conflict),
         Err(err) => Err(anyhow::Error::new(err).context(format!("cannot evict pod {pod}"))),
     }
 }
