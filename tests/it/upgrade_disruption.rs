@@ -126,6 +126,7 @@ pub(crate) fn await_line(lines: &Receiver<String>, fragment: &str) -> Vec<String
 }
 
 const PETS: [&str; 4] = ["web-0", "web-1", "web-2", "cache-0"];
+const UPGRADE: [&str; 4] = ["upgrade-image", "web", "nginx=nginx:2", "--yes"];
 
 /// `web` (3 pets) and `cache` (1 pet) under `front-pdb`, `cache-0` made
 /// unready; returns once the timeline shows it unready.
@@ -199,17 +200,7 @@ fn eviction_waits_for_the_budget_and_never_exceeds_it() {
     );
 
     let timeline = Timeline::start(&server, "default");
-    let mut child = spawn_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:2",
-            "--yes",
-            "--pet-timeout",
-            "60s",
-        ],
-    );
+    let mut child = spawn_at(&server, &[&UPGRADE[..], &["--pet-timeout", "60s"]].concat());
     let lines = stderr_lines(&mut child);
     let mut seen = await_line(&lines, "waiting for disruption budget front-pdb: 0 allowed");
     // Nothing of web went down while the budget refused.
@@ -301,4 +292,29 @@ fn eviction_completes_under_injected_faults() {
             "{pet}"
         );
     }
+}
+
+#[test]
+fn a_budget_that_never_allows_fails_the_pet_within_its_timeout() {
+    let server = budget_with_an_unready_pet();
+    let before = crate::support::petctl_at(&server, &["get", "pods", "-o", "json"]);
+    let run = petctl_at(&server, &[&UPGRADE[..], &["--pet-timeout", "2s"]].concat());
+    expect(&run, 1, &server);
+    assert!(
+        run.stderr.contains("web-2 was not evicted: disruption budget front-pdb allowed no disruption within --pet-timeout 2s (The disruption budget front-pdb needs 3 healthy pods and has 3 currently)"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("left untouched: web-1, web-0"), "{run}");
+    assert_eq!(images(&server, &PETS[..3]), ["nginx:1"; 3]);
+    let after = crate::support::petctl_at(&server, &["get", "pods", "-o", "json"]);
+    let uids = |run: &crate::support::Run| -> Vec<String> {
+        let list: Value = serde_json::from_str(&run.stdout).expect("json");
+        list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| text(p, "/metadata/uid").to_string())
+            .collect()
+    };
+    assert_eq!(uids(&before), uids(&after), "a pod was replaced");
 }

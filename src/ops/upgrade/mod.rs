@@ -319,7 +319,12 @@ impl<'c> Prepared<'c> {
             Need::new("patch", self.set.kind, namespace),
             Need::new("delete", kinds::builtin("pods"), namespace),
         ];
-        if self.options.disruption != Disruption::Delete {
+        let evicts = match self.options.disruption {
+            Disruption::Evict => true,
+            Disruption::Auto => self.plan.steps.iter().any(|s| !s.budgets.is_empty()),
+            Disruption::Delete => false,
+        };
+        if evicts {
             needs.push(Need::new("create", kinds::builtin("pods"), namespace).on("eviction"));
         }
         access::require(
