@@ -79,8 +79,8 @@ pub fn allowed(pdb: &Value) -> i64 {
 
 /// The budgets of one namespace, as a watch keeps them.
 pub struct Budgets<'c> {
-    /// None when budgets are not looked at (`--disruption delete` on a
-    /// server that does not serve them).
+    /// None when budgets are not looked at: `--disruption delete` that
+    /// may not read them, or a server that does not serve them.
     watcher: Option<Watcher<'c>>,
     cache: Cache,
     pub mode: Disruption,
@@ -89,7 +89,7 @@ pub struct Budgets<'c> {
 impl<'c> Budgets<'c> {
     /// Opens the watch of the namespace's budgets and reads its first list.
     /// With `--disruption delete` they are only shown, so a failure to read
-    /// them is not an error.
+    /// them is not an error; nor, with `auto`, a server without them.
     pub async fn open(
         client: &'c Client,
         namespace: &str,
@@ -110,6 +110,8 @@ impl<'c> Budgets<'c> {
                 budgets.watcher = Some(watcher);
             }
             Err(_) if mode == Disruption::Delete => {}
+            // Not served (404): no budget can select a pet.
+            Err(err) if mode == Disruption::Auto && err.is_not_found() => {}
             Err(err) => {
                 return Err(anyhow::Error::new(err).context(format!(
                     "cannot read the PodDisruptionBudgets of namespace {namespace} (--disruption {}; --disruption delete ignores them)",
