@@ -27,6 +27,7 @@ mod progress;
 mod recover;
 mod retention;
 mod scale;
+mod upgrade_fleet;
 mod upgrade_image;
 mod version;
 mod wait;

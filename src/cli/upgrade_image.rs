@@ -11,7 +11,9 @@ use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
 use super::progress;
 use crate::error::InvalidInput;
-use crate::ops::upgrade::{self, ImageChange, Order, Outcome, PetResult, Status, UpgradeOptions};
+use crate::ops::upgrade::{
+    self, Disruption, ImageChange, Order, Outcome, PetResult, Status, UpgradeOptions,
+};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -20,11 +22,11 @@ use crate::ops::upgrade::{self, ImageChange, Order, Outcome, PetResult, Status, 
     mut_arg("output", |a| a.help("Output: name or json (the outcome)"))
 )]
 pub struct Args {
-    /// The set: NAME, or KIND/NAME (petset/web, statefulset/web, sts/web)
-    #[arg(value_name = "NAME")]
-    pub name: String,
-    /// The new images, as CONTAINER=IMAGE
-    #[arg(value_name = "CONTAINER=IMAGE", required = true)]
+    /// The set: NAME, or KIND/NAME (petset/web, statefulset/web, sts/web); several sets roll in one plan
+    #[arg(value_name = "NAME", required_unless_present = "selector")]
+    pub name: Option<String>,
+    /// The new images, as CONTAINER=IMAGE (after further set names)
+    #[arg(value_name = "CONTAINER=IMAGE")]
     pub images: Vec<String>,
     /// descending (highest ordinal first, ordinal 0 last) or ascending
     #[arg(long, default_value = "descending", value_parser = ["descending", "ascending"])]
@@ -50,6 +52,16 @@ pub struct Args {
     /// When a pet does not get Ready, put the old image back in the template and bring that pet back on it
     #[arg(long = "rollback-on-failure")]
     pub rollback_on_failure: bool,
+    // Disruption budgets and several sets (issue 16, points 2 and 3).
+    /// auto (evict a pet a PodDisruptionBudget selects, else delete), evict (always, honouring budgets), or delete (ignore budgets)
+    #[arg(long, default_value = "auto", value_parser = ["auto", "evict", "delete"])]
+    pub disruption: String,
+    /// Roll every PetSet and StatefulSet of the namespace this label selector matches, in one plan
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// The order of several sets: given (as named) or name; with -l, by name
+    #[arg(long = "set-order", default_value = "given", value_parser = ["given", "name"])]
+    pub set_order: String,
     #[command(flatten)]
     pub op: super::op_args::OpArgs,
     #[command(flatten)]
@@ -62,8 +74,14 @@ fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
 
 /// The arguments as options; what is wrong with them is exit code 2.
 pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
-    let images = args
-        .images
+    let (names, changes) = targets(args);
+    // No CONTAINER=IMAGE at all: the last word was meant as one.
+    if let ([.., last], []) = (names.as_slice(), changes.as_slice()) {
+        if args.selector.is_some() || names.len() > 1 {
+            ImageChange::parse(last)?;
+        }
+    }
+    let images = changes
         .iter()
         .map(|i| ImageChange::parse(i))
         .collect::<Result<Vec<_>, _>>()?;
@@ -83,10 +101,34 @@ pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
         rollback_on_failure: args.rollback_on_failure,
         timeout: Some(timeout).filter(|t| !t.is_zero()),
         hooks: args.hooks.hooks("upgrade-image")?,
+        disruption: Disruption::parse(&args.disruption)?,
     };
     options.validate()?;
-    check_set_reference(&args.name)?;
+    if args.selector.is_some() && !names.is_empty() {
+        return Err(InvalidInput(format!(
+            "name sets ({}) or give -l, not both",
+            names.join(", ")
+        )));
+    }
+    if args.selector.is_none() && names.is_empty() {
+        return Err(InvalidInput::new(
+            "no set given: name one (or several), or select them with -l",
+        ));
+    }
+    for name in names {
+        check_set_reference(name)?;
+    }
     Ok(options)
+}
+
+/// The positional arguments split into set names and CONTAINER=IMAGE
+/// changes (a set name has no `=`).
+pub(super) fn targets(args: &Args) -> (Vec<&str>, Vec<&str>) {
+    args.name
+        .iter()
+        .chain(&args.images)
+        .map(String::as_str)
+        .partition(|a| !a.contains('='))
 }
 
 pub fn run(
@@ -104,8 +146,12 @@ pub fn run(
     }
     let conn = connect(global, err)?;
     options.hooks = super::hooks::on_cluster(options.hooks, &conn, args.op.dry_run)?;
+    let name = match targets(&args).0.as_slice() {
+        [one] if args.selector.is_none() => one.to_string(),
+        _ => return super::upgrade_fleet::run(&args, options, &conn, out, err),
+    };
     runtime()?.block_on(async {
-        let set = conn.find_set(&args.name).await?;
+        let set = conn.find_set(&name).await?;
         let display = set.display();
         let label = set.label();
         let mut prepared = upgrade::prepare(&conn.client, set.clone(), options)
@@ -137,24 +183,7 @@ pub fn run(
             })
             .await;
         drop(sink);
-        let outcome = result.map_err(|e| {
-            if e.is::<crate::ops::lease::Refused>() {
-                return e.context(format!("upgrade of {label} not started"));
-            }
-            let denied = e
-                .chain()
-                .filter_map(|c| c.downcast_ref::<crate::client::Error>())
-                .any(|c| c.is_denied());
-            let how = if denied {
-                "the server denied a request; once you may make it, it resumes"
-            } else {
-                "it resumes"
-            };
-            e.context(format!(
-                "upgrade of {label} stopped; {how} from where the cluster is with: {}",
-                super::op_args::command_line()
-            ))
-        })?;
+        let outcome = result.map_err(|e| interrupted(e, &label))?;
         render(&outcome, &display, args.op.output.as_deref(), out)?;
         match (outcome.status, &outcome.error) {
             (Status::Completed | Status::Planned, _) => Ok(()),
@@ -166,7 +195,7 @@ pub fn run(
                 "upgrade of {label} failed: {}",
                 error.as_deref().unwrap_or("")
             ),
-            (Status::Stopped, error) => bail!(
+            (Status::Stopped | Status::NotStarted, error) => bail!(
                 "upgrade of {label} stopped: {}",
                 error.as_deref().unwrap_or("")
             ),
@@ -174,7 +203,27 @@ pub fn run(
     })
 }
 
-fn confirm(err: &mut dyn Write) -> anyhow::Result<bool> {
+/// An upgrade that ended in an error, with how to resume it.
+pub(super) fn interrupted(e: anyhow::Error, label: &str) -> anyhow::Error {
+    if e.is::<crate::ops::lease::Refused>() {
+        return e.context(format!("upgrade of {label} not started"));
+    }
+    let denied = e
+        .chain()
+        .filter_map(|c| c.downcast_ref::<crate::client::Error>())
+        .any(|c| c.is_denied());
+    let how = if denied {
+        "the server denied a request; once you may make it, it resumes"
+    } else {
+        "it resumes"
+    };
+    e.context(format!(
+        "upgrade of {label} stopped; {how} from where the cluster is with: {}",
+        super::op_args::command_line()
+    ))
+}
+
+pub(super) fn confirm(err: &mut dyn Write) -> anyhow::Result<bool> {
     write!(err, "Replace these pets? [y/N] ")?;
     err.flush()?;
     let mut answer = String::new();

@@ -67,6 +67,8 @@ mod recover; // recover: a pet stuck on a stopped node force-deleted and Ready o
 mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults
+mod upgrade_disruption; // upgrade-image --disruption: eviction waits on a PodDisruptionBudget's 429, delete does not
+mod upgrade_fleet; // upgrade-image across several sets: -l, one budget, max-unavailable across sets, a failing set stops the rest
 mod upgrade_races; // upgrade-image racing another upgrade, a kubectl scale-down, delete and template change
 mod wait_blockers; // ImagePullBackOff and Unschedulable pets: said at once, once, and named at the timeout; kubectl's STATUS
 mod wait_contract; // one --wait contract: blockers said at once, a paused set times out naming the pause, events of the current pod

@@ -265,6 +265,25 @@ impl<'c> Api<'c> {
         self.decode(response)
     }
 
+    /// POST `pods/{name}/eviction` (policy/v1 Eviction) with `options` as
+    /// its deleteOptions. Like a create, repeated only where the server
+    /// cannot have acted (throttled, connection refused); a budget's 429
+    /// is not repeated: it is for the caller to wait on (a watch of the
+    /// budget).
+    pub async fn evict(&self, name: &str, options: &DeleteOptions) -> Result<Value, Error> {
+        let url = self.path(Some(name), Some("eviction"));
+        let delete_options = serde_json::to_value(options).unwrap_or_default();
+        let eviction = serde_json::json!({
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": name, "namespace": self.namespace},
+            "deleteOptions": delete_options,
+        });
+        let body = Some((JSON, eviction.to_string().into_bytes()));
+        let response = self.client.send(Method::POST, &url, body).await?;
+        self.decode(response)
+    }
+
     /// A list-then-watch of this collection (None for a resource found by
     /// discovery, which petctl never watches).
     pub fn watch(&self, params: ListParams) -> Option<Watcher<'c>> {

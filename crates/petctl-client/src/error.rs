@@ -138,6 +138,17 @@ impl Error {
         }
     }
 
+    /// A 429 from the eviction subresource: a PodDisruptionBudget allows
+    /// no disruption now (its cause `DisruptionBudget`, as
+    /// pkg/registry/core/pod/storage/eviction.go sets it), a condition to
+    /// wait on, not throttling to retry.
+    pub fn is_budget_refusal(&self) -> bool {
+        matches!(self, Error::Api { code: 429, status } if status
+            .details
+            .as_ref()
+            .is_some_and(|d| d.causes.iter().any(|c| c.reason == "DisruptionBudget")))
+    }
+
     /// Seconds the server asked us to wait before retrying.
     pub fn retry_after(&self) -> Option<u32> {
         match self {

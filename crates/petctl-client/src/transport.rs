@@ -208,8 +208,9 @@ impl Client {
     /// as a write that carries a precondition (a resourceVersion, a uid, or
     /// a JSON Patch `test`) is: if a lost answer hid a write that was
     /// applied, the repeat fails its precondition with 409 or 422, and the
-    /// caller re-reads the object. Any request is retried on 429 and on
-    /// refused connections, where the server cannot have acted on it.
+    /// caller re-reads the object. Any request is retried on 429 (but a
+    /// disruption budget's refusal of an eviction) and on refused
+    /// connections, where the server cannot have acted on it.
     pub(crate) async fn send_repeatable(
         &self,
         method: Method,
@@ -226,7 +227,7 @@ impl Client {
                 Err(err) => err,
             };
             let safe = repeatable && err.is_retryable()
-                || err.code() == Some(429)
+                || err.code() == Some(429) && !err.is_budget_refusal()
                 || matches!(err, Error::Connect { .. });
             if !safe || attempt >= self.options.max_attempts {
                 return Err(err);

@@ -3,6 +3,8 @@
 //! for its re-creation — safe (never more than max-unavailable pets down)
 //! and resumable (progress is read from the cluster, never remembered).
 
+pub mod disruption;
+pub mod fleet;
 mod patch;
 mod pet;
 pub mod plan;
@@ -23,6 +25,7 @@ use crate::ops::progress::Progress;
 use crate::ops::sets::Set;
 use crate::ops::wait::pets_in;
 
+pub use disruption::Disruption;
 pub use plan::{Action, Change, Plan};
 
 /// Where a RollingUpdate StatefulSet's own strategy is kept while petctl
@@ -83,6 +86,8 @@ pub struct UpgradeOptions {
     pub timeout: Option<Duration>,
     /// `--before-pet`/`--after-pet`: around each pet's replacement.
     pub hooks: crate::ops::hooks::Hooks,
+    /// Evict (honouring disruption budgets) or delete each pet.
+    pub disruption: Disruption,
 }
 
 impl UpgradeOptions {
@@ -134,6 +139,9 @@ pub enum Status {
     /// Someone else changed the set (deleted, scaled, a new template) or
     /// took its lease: the upgrade stopped without touching more pets.
     Stopped,
+    /// One rollout of several sets stopped before this one's turn: its
+    /// template was not patched, its pets are untouched.
+    NotStarted,
 }
 
 /// What happened to one pet.
@@ -161,6 +169,9 @@ pub struct PetOutcome {
     pub name: String,
     pub ordinal: i64,
     pub result: PetResult,
+    /// The PodDisruptionBudgets that select the pet, when planned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<String>,
 }
 
 /// The outcome, as `-o json` prints it.
@@ -192,6 +203,7 @@ impl Outcome {
                     name: s.pet.clone(),
                     ordinal: s.ordinal,
                     result: PetResult::Planned(s.action),
+                    budgets: s.budgets.clone(),
                 })
                 .collect(),
             error: None,
@@ -210,6 +222,10 @@ pub struct Prepared<'c> {
     set_watcher: Watcher<'c>,
     expected: world::Expected,
     options: UpgradeOptions,
+    budgets: disruption::Budgets<'c>,
+    /// The other sets of one rollout across several: their pets down count
+    /// against max-unavailable too (the pod watch is then the namespace's).
+    others: Vec<Set>,
     pub plan: Plan,
 }
 
@@ -220,6 +236,18 @@ pub async fn prepare<'c>(
     client: &'c Client,
     set: Set,
     options: UpgradeOptions,
+) -> anyhow::Result<Prepared<'c>> {
+    prepare_among(client, set, options, Vec::new()).await
+}
+
+/// As [`prepare`], for one set of a rollout across several: `others`' pets
+/// down are counted against max-unavailable too, from one watch of the
+/// namespace's pods (the shared view of who is down).
+pub async fn prepare_among<'c>(
+    client: &'c Client,
+    set: Set,
+    options: UpgradeOptions,
+    others: Vec<Set>,
 ) -> anyhow::Result<Prepared<'c>> {
     options.validate()?;
     let mut set_watcher = Watcher::new(
@@ -242,12 +270,12 @@ pub async fn prepare<'c>(
     let expected = world::Expected::of(&set.object);
     let pods =
         kinds::by_name("pods").ok_or_else(|| anyhow::anyhow!("pods are not in the kinds table"))?;
-    let mut watcher = Watcher::new(
-        client,
-        pods,
-        Some(set.namespace()),
-        ListParams::labels(set.selector_string()),
-    );
+    let params = if others.is_empty() {
+        ListParams::labels(set.selector_string())
+    } else {
+        ListParams::default()
+    };
+    let mut watcher = Watcher::new(client, pods, Some(set.namespace()), params);
     let mut cache = Cache::default();
     let first = watcher.next().await.map_err(|e| {
         anyhow::anyhow!(e).context(format!(
@@ -258,8 +286,16 @@ pub async fn prepare<'c>(
         ))
     })?;
     cache.apply(&first);
-    let plan = plan::plan(&set, &pets_in(&set, &cache), &options)?;
+    let budgets = disruption::Budgets::open(client, set.namespace(), options.disruption).await?;
+    let mut plan = plan::plan(&set, &pets_in(&set, &cache), &options)?;
+    for step in &mut plan.steps {
+        if let Some(pod) = cache.get(set.namespace(), &step.pet) {
+            step.budgets = budgets.names(pod);
+        }
+    }
     Ok(Prepared {
+        budgets,
+        others,
         client,
         set,
         watcher,
@@ -279,13 +315,21 @@ impl<'c> Prepared<'c> {
     }
 
     /// Fails before any change unless the user may patch the set and
-    /// delete its pods.
+    /// delete (and evict) its pods.
     pub async fn check_access(&self) -> anyhow::Result<()> {
         let namespace = self.set.namespace();
-        let needs = [
+        let mut needs = vec![
             Need::new("patch", self.set.kind, namespace),
             Need::new("delete", kinds::builtin("pods"), namespace),
         ];
+        let evicts = match self.options.disruption {
+            Disruption::Evict => true,
+            Disruption::Auto => self.plan.steps.iter().any(|s| !s.budgets.is_empty()),
+            Disruption::Delete => false,
+        };
+        if evicts {
+            needs.push(Need::new("create", kinds::builtin("pods"), namespace).on("eviction"));
+        }
         access::require(
             self.client,
             &needs,
@@ -343,6 +387,7 @@ mod tests {
             rollback_on_failure: false,
             timeout: None,
             hooks: Default::default(),
+            disruption: Disruption::Auto,
         }
     }
 

@@ -4,8 +4,10 @@
 use serde_json::Value;
 
 use super::plan::{on_target, Change};
+use crate::client::watch::Cache;
 use crate::ops::pets::Pet;
-use crate::ops::wait::PetState;
+use crate::ops::sets::Set;
+use crate::ops::wait::{pets_in, PetState};
 use crate::pod;
 
 /// Where a replacement stands.
@@ -66,6 +68,25 @@ pub fn unavailable<'a>(
     pets.iter()
         .filter(|p| wanted.contains(&p.ordinal) && p.name != except)
         .filter(|p| PetState::of(p.pod.as_ref()) != PetState::Ready)
+        .collect()
+}
+
+/// The wanted pets of `sets` not Ready, as `web-1 (Terminating)`: the
+/// other sets of one rollout, from the namespace's pods.
+pub fn down_in(sets: &[Set], cache: &Cache) -> Vec<String> {
+    sets.iter()
+        .flat_map(|set| {
+            let first = set.first_ordinal();
+            let wanted = first..first + set.replicas().max(0);
+            worded(&unavailable(&pets_in(set, cache), &wanted, ""))
+        })
+        .collect()
+}
+
+/// Pets as `web-1 (Terminating)`.
+pub fn worded(pets: &[&Pet]) -> Vec<String> {
+    pets.iter()
+        .map(|p| format!("{} ({})", p.name, PetState::of(p.pod.as_ref())))
         .collect()
 }
 

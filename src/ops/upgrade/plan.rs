@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Order, UpgradeOptions};
+use super::{Disruption, Order, UpgradeOptions};
 use crate::error::InvalidInput;
 use crate::ops::pets::Pet;
 use crate::ops::sets::Set;
@@ -80,6 +80,8 @@ pub struct Step {
     pub state: PetState,
     /// The pet's image for the first changed container ("" when missing).
     pub image: String,
+    /// The PodDisruptionBudgets selecting the pet (filled in by `prepare`).
+    pub budgets: Vec<String>,
 }
 
 /// How the set takes a new template while petctl replaces its pets.
@@ -281,6 +283,7 @@ pub fn plan(set: &Set, pets: &[Pet], options: &UpgradeOptions) -> anyhow::Result
                 action,
                 state,
                 image,
+                budgets: Vec::new(),
             }
         })
         .collect();
@@ -374,6 +377,15 @@ pub fn render(plan: &Plan, options: &UpgradeOptions) -> String {
         human(options.min_ready),
         human(options.pet_timeout)
     );
+    let budgets = plan.steps.iter().any(|s| !s.budgets.is_empty());
+    if budgets || options.disruption != Disruption::Auto {
+        let how = match options.disruption {
+            Disruption::Auto => "evict where a PodDisruptionBudget selects the pet, else delete",
+            Disruption::Evict => "evict every pet (its budgets honoured)",
+            Disruption::Delete => "delete every pet (budgets not honoured)",
+        };
+        let _ = writeln!(out, "disruption: {}: {how}", options.disruption.word());
+    }
     let width = plan.steps.iter().map(|s| s.pet.len()).max().unwrap_or(0);
     for (i, step) in plan.steps.iter().enumerate() {
         let image = if step.image.is_empty() {
@@ -386,9 +398,16 @@ pub fn render(plan: &Plan, options: &UpgradeOptions) -> String {
             Action::Keep => " (below the partition)",
             _ => "",
         };
+        let budget = match (step.budgets.is_empty(), options.disruption) {
+            (true, _) => String::new(),
+            (false, Disruption::Delete) => {
+                format!(" [budget {}: not honoured]", step.budgets.join(", "))
+            }
+            (false, _) => format!(" [budget {}]", step.budgets.join(", ")),
+        };
         let _ = writeln!(
             out,
-            "  {:>2}. {:<width$}  {:<13}  {}{image}{why}",
+            "  {:>2}. {:<width$}  {:<13}  {}{image}{why}{budget}",
             i + 1,
             step.pet,
             step.action.describe(),

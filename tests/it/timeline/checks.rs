@@ -48,7 +48,7 @@ pub fn terminating(pod: &Value) -> bool {
 
 /// Replays the entries of one resource; `visit` sees the state before and
 /// after each entry (by name).
-fn replay(
+pub fn replay(
     entries: &[Entry],
     resource: Resource,
     mut visit: impl FnMut(&BTreeMap<String, Value>, &BTreeMap<String, Value>, &Entry),

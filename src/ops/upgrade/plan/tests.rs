@@ -258,3 +258,40 @@ order: descending, partition 0, max unavailable 1, min ready 500ms, pet timeout 
 "
     );
 }
+
+#[test]
+fn renders_the_budget_of_each_pet() {
+    let set = sts(json!({"type": "OnDelete"}), json!({}));
+    let pets = pets(&set, ONE_CRASH_LOOPING);
+    for (disruption, header, suffix) in [
+        (
+            Disruption::Auto,
+            "disruption: auto: evict where a PodDisruptionBudget selects the pet, else delete\n",
+            " [budget web-pdb]",
+        ),
+        (
+            Disruption::Delete,
+            "disruption: delete: delete every pet (budgets not honoured)\n",
+            " [budget web-pdb: not honoured]",
+        ),
+    ] {
+        let options = UpgradeOptions {
+            disruption,
+            ..options(&["nginx=nginx:2"])
+        };
+        let mut plan = plan(&set, &pets, &options).unwrap();
+        plan.steps[1].budgets = vec!["web-pdb".into()];
+        let text = render(&plan, &options);
+        assert!(text.contains(header), "{text}");
+        assert!(
+            text.contains(&format!(
+                "   2. web-1  replace        Ready on nginx:1{suffix}\n"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("   3. web-0  replace        Ready on nginx:1\n"),
+            "{text}"
+        );
+    }
+}

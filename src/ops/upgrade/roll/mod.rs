@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::pet::{replacement, uid_of, unavailable, Replacement};
+use super::pet::{down_in, replacement, uid_of, unavailable, worded, Replacement};
 use super::plan::{self, human, Action, Change, Strategy};
 use super::world::{Expected, Stop};
 use super::{Outcome, PetOutcome, PetResult, Prepared, Status, UpgradeOptions};
@@ -20,6 +20,7 @@ use crate::ops::sets::Set;
 use crate::ops::wait::{blockers, pets_in, Notices, PetState, StateTracker};
 
 mod ending;
+mod evict;
 mod hooked;
 mod write;
 
@@ -49,6 +50,12 @@ enum Phase {
         ready_since: Option<Instant>,
         back: bool,
     },
+    /// An eviction was refused (429): wait on the watch of the budgets
+    /// until the one holding it allows a disruption, then admit again.
+    Budget {
+        step: usize,
+        back: bool,
+    },
     /// A pet did not get Ready.
     Failed {
         step: usize,
@@ -58,6 +65,13 @@ enum Phase {
     /// Give a switched set its own strategy back.
     Restore,
     Finished,
+}
+
+/// What woke a wait.
+enum Seen {
+    Set(Result<Event, crate::client::Error>),
+    Pods(Result<Event, crate::client::Error>),
+    Budget(Result<(), crate::client::Error>),
 }
 
 pub(super) struct Roll<'c, 'p> {
@@ -78,6 +92,12 @@ pub(super) struct Roll<'c, 'p> {
     deadline: Option<Instant>,
     status: Status,
     error: Option<String>,
+    budgets: super::disruption::Budgets<'c>,
+    /// The other sets of a rollout across several (see `prepare_among`).
+    others: Vec<Set>,
+    /// The step whose eviction a budget refused, the budgets' versions
+    /// then, and until when it may wait.
+    refused: Option<evict::Refusal>,
 }
 
 impl<'c, 'p> Roll<'c, 'p> {
@@ -100,6 +120,9 @@ impl<'c, 'p> Roll<'c, 'p> {
             results,
             status: Status::Completed,
             error: None,
+            budgets: prepared.budgets,
+            others: prepared.others,
+            refused: None,
         }
     }
 
@@ -145,6 +168,7 @@ impl<'c, 'p> Roll<'c, 'p> {
                     name: s.pet.clone(),
                     ordinal: s.ordinal,
                     result: *r,
+                    budgets: s.budgets.clone(),
                 })
                 .collect(),
             error: self.error,
@@ -160,6 +184,7 @@ impl<'c, 'p> Roll<'c, 'p> {
             Phase::Next(step) => self.next(step),
             Phase::Admit { step, until } => self.admit(step, until).await?,
             Phase::Delete { step, back } => self.delete(step, back).await?,
+            Phase::Budget { step, back } => self.budget(step, back).await?,
             Phase::Await {
                 step,
                 old_uid,
@@ -217,27 +242,37 @@ impl<'c, 'p> Roll<'c, 'p> {
     /// False when the time ran out first; a [`Stop`] error when the set
     /// changed under the upgrade.
     async fn changed(&mut self, until: Instant) -> anyhow::Result<bool> {
-        // Both `next()`s are cancel-safe: the one not chosen resumes.
-        let event = tokio::time::timeout_at(until, async {
+        // Every `next()` is cancel-safe: the ones not chosen resume.
+        let seen = tokio::time::timeout_at(until, async {
             tokio::select! {
                 biased;
-                event = self.set_watcher.next() => (true, event),
-                event = self.watcher.next() => (false, event),
+                event = self.set_watcher.next() => Seen::Set(event),
+                event = self.watcher.next() => Seen::Pods(event),
+                seen = self.budgets.next() => Seen::Budget(seen),
             }
         })
         .await;
-        match event {
+        match seen {
             Err(_) => Ok(false),
-            Ok((true, event)) => {
+            Ok(Seen::Set(event)) => {
                 let event = event.with_context(|| format!("lost the watch of {}", self.label()))?;
                 self.set_seen(&event)?;
                 Ok(true)
             }
-            Ok((false, event)) => {
+            Ok(Seen::Pods(event)) => {
                 let event = event
                     .with_context(|| format!("lost the watch of the pets of {}", self.label()))?;
                 self.cache.apply(&event);
                 self.report_changes();
+                Ok(true)
+            }
+            Ok(Seen::Budget(seen)) => {
+                seen.with_context(|| {
+                    format!(
+                        "lost the watch of the disruption budgets of {}",
+                        self.label()
+                    )
+                })?;
                 Ok(true)
             }
         }
@@ -304,10 +339,8 @@ impl<'c, 'p> Roll<'c, 'p> {
         let wanted = first..first + self.set.replicas().max(0);
         loop {
             let pets = self.pets();
-            let down: Vec<String> = unavailable(&pets, &wanted, &name)
-                .iter()
-                .map(|p| format!("{} ({})", p.name, PetState::of(p.pod.as_ref())))
-                .collect();
+            let mut down = worded(&unavailable(&pets, &wanted, &name));
+            down.extend(down_in(&self.others, &self.cache));
             if down.len() < self.options.max_unavailable as usize {
                 return Ok(Phase::Delete { step, back: false });
             }

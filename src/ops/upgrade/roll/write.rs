@@ -115,10 +115,14 @@ impl Roll<'_, '_> {
     /// a transient error reads it again: deleted by a lost answer,
     /// re-created, or changed (a status update) and still to delete.
     pub(super) async fn delete(&mut self, step: usize, back: bool) -> anyhow::Result<Phase> {
-        if !back {
+        // A retry after a budget refused the eviction has run its hook.
+        if !back && self.refused.as_ref().is_none_or(|r| r.step != step) {
             if let Some(stop) = self.before_pet(step).await? {
                 return Ok(stop);
             }
+        }
+        if self.pod(step).is_some_and(|pod| self.budgets.evicts(&pod)) {
+            return self.evict(step, back).await;
         }
         let name = self.pet_name(step);
         let pods = kinds::by_name("pods")
