@@ -200,7 +200,12 @@ fn eviction_waits_for_the_budget_and_never_exceeds_it() {
     );
 
     let timeline = Timeline::start(&server, "default");
-    let mut child = spawn_at(&server, &[&UPGRADE[..], &["--pet-timeout", "60s"]].concat());
+    // The before-hook runs once per pet, not again when a refused eviction
+    // sends its pet back through admission.
+    let hooked = server.dir.path().join("hooked");
+    let hook = format!("echo \"$PETCTL_PET\" >> {}", hooked.display());
+    let flags = ["--pet-timeout", "60s", "--before-pet", &hook];
+    let mut child = spawn_at(&server, &[&UPGRADE[..], &flags].concat());
     let lines = stderr_lines(&mut child);
     let mut seen = await_line(&lines, "waiting for disruption budget front-pdb: 0 allowed");
     // Nothing of web went down while the budget refused.
@@ -224,6 +229,8 @@ fn eviction_waits_for_the_budget_and_never_exceeds_it() {
         "the budget (maxUnavailable 1) was exceeded"
     );
     assert_eq!(images(&server, &PETS[..3]), ["nginx:2"; 3]);
+    let hooked = std::fs::read_to_string(&hooked).expect("hook log");
+    assert_eq!(hooked, "web-2\nweb-1\nweb-0\n", "{stderr}");
 }
 
 #[test]
