@@ -14,6 +14,7 @@ pub mod lease;
 pub mod pause;
 pub mod pets;
 pub mod progress;
+pub mod resize;
 pub mod retention;
 pub mod scale;
 pub mod sets;

@@ -4,7 +4,7 @@
 //! and resumable (progress is read from the cluster, never remembered).
 
 mod patch;
-mod pet;
+pub(crate) mod pet;
 pub mod plan;
 mod roll;
 mod world;

@@ -1,0 +1,53 @@
+//! A class whose filesystem step waits for a restart (`resize: offline`):
+//! resize-claims restarts the pets one at a time, highest ordinal first,
+//! never more than one down on the timeline, and every claim ends at the
+//! new capacity.
+
+use serde_json::json;
+
+use super::{claim, cluster, expect, get, set_path, Kind};
+use crate::support::petctl_at;
+use crate::timeline::{deletion_order, max_not_ready, text, Timeline};
+
+#[test]
+fn an_offline_class_restarts_pets_one_at_a_time() {
+    let class = json!({"allowVolumeExpansion": true, "parameters": {"resize": "offline"}});
+    let server = cluster(Kind::StatefulSet, Some(("offline", class)), &[]);
+    let timeline = Timeline::start(&server, "default");
+    let run = petctl_at(
+        &server,
+        &[
+            "resize-claims",
+            "web",
+            "www=2Gi",
+            "--yes",
+            "--filesystem-wait",
+            "1s",
+        ],
+    );
+    expect(&run, 0, &server);
+    let entries = timeline.stop();
+    assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);
+    assert!(
+        max_not_ready("web", 3, &entries) <= 1,
+        "more than one pet down at once"
+    );
+    for o in 0..3 {
+        let c = claim(&server, &format!("www-web-{o}"));
+        assert_eq!(text(&c, "/status/capacity/storage"), "2Gi", "{c}");
+    }
+    let set = get(&server, set_path(Kind::StatefulSet));
+    assert_eq!(
+        set["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
+        "2Gi"
+    );
+    assert!(
+        run.stdout.contains("; restarted web-2, web-1, web-0;"),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("restarting web-2 so that its filesystem grows"),
+        "{run}"
+    );
+}
