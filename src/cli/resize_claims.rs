@@ -7,20 +7,21 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{bail, Result};
 
 use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
+use super::op_args::{print_outcome, stopped};
 use super::progress;
 use crate::error::InvalidInput;
-use crate::ops::resize::{self, ClaimResult, Outcome, ResizeOptions, SizeChange};
+use crate::ops::resize::plan::TemplatePlan;
+use crate::ops::resize::{self, ClaimOutcome, ClaimResult, Outcome, ResizeOptions, SizeChange};
 
 #[derive(Debug, clap::Args)]
-#[command(
-    mut_arg("dry_run", |a| a.help("Print the plan only: every claim, retained ones too")),
-    mut_arg("output", |a| a.help("Output: name or json (the outcome)"))
-)]
+#[command(mut_arg("dry_run", |a| a.help("Print the plan only: every claim, retained ones too")))]
 pub struct Args {
+    #[command(flatten)]
+    pub op: super::op_args::OpArgs,
     /// The set: NAME, or KIND/NAME (petset/web, statefulset/web, sts/web)
     #[arg(value_name = "NAME")]
     pub name: String,
@@ -43,8 +44,6 @@ pub struct Args {
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(short = 'y', long)]
     pub yes: bool,
-    #[command(flatten)]
-    pub op: super::op_args::OpArgs,
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
@@ -62,13 +61,12 @@ fn backup_dir() -> Option<PathBuf> {
 
 /// The arguments as options; what is wrong with them is exit code 2.
 pub fn options(args: &Args) -> Result<ResizeOptions, InvalidInput> {
-    let sizes = args
-        .sizes
-        .iter()
-        .map(|s| SizeChange::parse(s))
-        .collect::<Result<Vec<_>, _>>()?;
     let options = ResizeOptions {
-        sizes,
+        sizes: args
+            .sizes
+            .iter()
+            .map(|s| SizeChange::parse(s))
+            .collect::<Result<_, _>>()?,
         include_retained: args.include_retained,
         pet_timeout: duration("--pet-timeout", &args.pet_timeout)?,
         filesystem_wait: duration("--filesystem-wait", &args.filesystem_wait)?,
@@ -81,14 +79,9 @@ pub fn options(args: &Args) -> Result<ResizeOptions, InvalidInput> {
     Ok(options)
 }
 
-pub fn run(
-    args: Args,
-    global: &GlobalArgs,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> anyhow::Result<()> {
+pub fn run(args: Args, flags: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
     let options = options(&args)?;
-    let conn = connect(global, err)?;
+    let conn = connect(flags, err)?;
     runtime()?.block_on(async {
         let mut sink = progress::for_stderr();
         let set = match conn.find_set(&args.name).await {
@@ -123,17 +116,10 @@ pub fn run(
         let prepared = resize::prepare(&conn.client, set.clone(), options)
             .await
             .map_err(|e| e.context(format!("cannot resize the claims of {label}")))?;
+        let output = args.op.output.as_deref();
         if args.op.dry_run {
-            match args.op.output.as_deref() {
-                Some("json") => writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&prepared.planned())?
-                )?,
-                Some(_) => writeln!(out, "{display}")?,
-                None => write!(out, "{}", prepared.render())?,
-            }
-            return Ok(());
+            let text = || prepared.render();
+            return print_outcome(output, &prepared.planned(), &display, text, out);
         }
         prepared.check_access().await?;
         write!(err, "{}", prepared.render())?;
@@ -147,16 +133,8 @@ pub fn run(
             })
             .await;
         drop(sink);
-        let outcome = result.map_err(|e| {
-            if e.is::<crate::ops::lease::Refused>() {
-                return e.context(format!("resize of the claims of {label} not started"));
-            }
-            e.context(format!(
-                "resize of the claims of {label} stopped; it resumes from where the cluster is with: {}",
-                super::op_args::command_line()
-            ))
-        })?;
-        render(&outcome, &display, args.op.output.as_deref(), out)
+        let outcome = result.map_err(|e| stopped(e, &format!("resize of the claims of {label}")))?;
+        print_outcome(output, &outcome, &display, || summary(&outcome, &display), out)
     })
 }
 
@@ -166,53 +144,40 @@ fn is_not_found(err: &anyhow::Error) -> bool {
         .any(|c| c.is_not_found())
 }
 
-/// The outcome on stdout: a summary line, the set's name, or JSON.
-pub fn render(
-    outcome: &Outcome,
-    display: &str,
-    output: Option<&str>,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    match output {
-        Some("json") => writeln!(out, "{}", serde_json::to_string_pretty(outcome)?)?,
-        Some(_) => writeln!(out, "{display}")?,
-        None => {
-            let sizes: Vec<String> = outcome
-                .templates
-                .iter()
-                .map(|t| format!("{}={}", t.template, t.new))
-                .collect();
-            let mut line = format!("{display} claims resized to {}", sizes.join(", "));
-            for (result, word) in [
-                (ClaimResult::Resized, "resized"),
-                (ClaimResult::Skipped, "already at the size"),
-                (
-                    ClaimResult::FilesystemPending,
-                    "filesystem grows at the next mount",
-                ),
-                (ClaimResult::Retained, "retained, kept"),
-            ] {
-                let claims: Vec<&str> = outcome
-                    .claims
-                    .iter()
-                    .filter(|c| c.result == result)
-                    .map(|c| c.claim.as_str())
-                    .collect();
-                if !claims.is_empty() {
-                    line.push_str(&format!("; {word} {}", claims.join(", ")));
-                }
-            }
-            if !outcome.restarted.is_empty() {
-                line.push_str(&format!("; restarted {}", outcome.restarted.join(", ")));
-            }
-            if outcome.recreated {
-                line.push_str("; set recreated with the new templates, its pets adopted");
-            }
-            if let Some(path) = &outcome.saved_copy {
-                line.push_str(&format!("; its earlier copy is in {path}"));
-            }
-            writeln!(out, "{line}")?;
+/// The outcome as one line: what happened to which claim and pet.
+fn summary(outcome: &Outcome, display: &str) -> String {
+    let sized = |t: &TemplatePlan| format!("{}={}", t.template, t.new);
+    let sizes: Vec<String> = outcome.templates.iter().map(sized).collect();
+    let mut parts = vec![format!("{display} claims resized to {}", sizes.join(", "))];
+    let words = [
+        (ClaimResult::Resized, "resized"),
+        (ClaimResult::Skipped, "already at the size"),
+        (
+            ClaimResult::FilesystemPending,
+            "filesystem grows at the next mount",
+        ),
+        (ClaimResult::Retained, "retained, kept"),
+    ];
+    for (result, word) in words {
+        let with = |c: &&ClaimOutcome| c.result == result;
+        let claims: Vec<&str> = outcome
+            .claims
+            .iter()
+            .filter(with)
+            .map(|c| c.claim.as_str())
+            .collect();
+        if !claims.is_empty() {
+            parts.push(format!("{word} {}", claims.join(", ")));
         }
     }
-    Ok(())
+    if !outcome.restarted.is_empty() {
+        parts.push(format!("restarted {}", outcome.restarted.join(", ")));
+    }
+    if outcome.recreated {
+        parts.push("set recreated with the new templates, its pets adopted".into());
+    }
+    if let Some(path) = &outcome.saved_copy {
+        parts.push(format!("its earlier copy is in {path}"));
+    }
+    parts.join("; ") + "\n"
 }

@@ -7,19 +7,16 @@
 //! `kubectl get pvc` afterwards.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{petctl_at, LocalServer, Run, SetManifest, OBSERVABLE_SIM};
-use crate::timeline::{last_state, not_ready_now, text, Entry, Resource, Timeline};
+use crate::support::{create_ready, petctl_at, LocalServer, SetManifest, OBSERVABLE_SIM};
+use crate::timeline::{text, Entry, Resource, Timeline};
 use petctl::client::watch::Event;
 
 mod refusals;
 mod restarts;
 mod sigkill;
-
-const WAIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Kind {
@@ -79,36 +76,13 @@ pub(crate) fn cluster(kind: Kind, class: Option<(&str, Value)>, flags: &[&str]) 
     if let Some((name, extra)) = &class {
         create_class(&server, name, extra.clone());
     }
-    let file = server.dir.path().join("web.json");
     let set = manifest(kind, class.as_ref().map(|(n, _)| *n));
-    std::fs::write(&file, set.to_string()).expect("write manifest");
-    let timeline = Timeline::start(&server, "default");
-    expect(
-        &petctl_at(&server, &["create", "-f", file.to_str().unwrap()]),
-        0,
-        &server,
-    );
-    timeline.wait_for("3 Ready pets with Bound claims", WAIT, |e| {
-        not_ready_now("web", 3, e) == 0
-            && last_state(e, Resource::Claim)
-                .values()
-                .filter(|c| text(c, "/status/phase") == "Bound")
-                .count()
-                == 3
-    });
-    timeline.stop();
+    // Ready pets mount Bound claims only.
+    create_ready(&server, "web.json", &set.to_string());
     server
 }
 
-#[track_caller]
-pub(crate) fn expect(run: &Run, code: i32, server: &LocalServer) {
-    assert_eq!(
-        run.code,
-        code,
-        "{run}\n--- server log ---\n{}",
-        server.log_tail()
-    );
-}
+pub(crate) use crate::upgrade::expect;
 
 pub(crate) fn get(server: &LocalServer, path: &str) -> Value {
     server.get(path).json()
@@ -282,12 +256,10 @@ fn resizes_online_keeping_every_pet(kind: Kind) {
     assert!(!again.stdout.contains("recreated"), "{again}");
 }
 
+/// Both kinds, each on its own server.
 #[test]
-fn a_statefulset_is_resized_online_without_touching_a_pet() {
-    resizes_online_keeping_every_pet(Kind::StatefulSet);
-}
-
-#[test]
-fn a_petset_is_resized_online_without_touching_a_pet() {
-    resizes_online_keeping_every_pet(Kind::PetSet);
+fn a_statefulset_and_a_petset_are_resized_online_without_touching_a_pet() {
+    for kind in [Kind::StatefulSet, Kind::PetSet] {
+        resizes_online_keeping_every_pet(kind);
+    }
 }

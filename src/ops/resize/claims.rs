@@ -15,7 +15,7 @@ use crate::kinds;
 use crate::ops::conflict::{precondition_failed, retry, Attempt};
 use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::Set;
-use crate::ops::wait::{watch_until, TimedOut};
+use crate::ops::wait::watch_until;
 
 const ATTEMPTS: u32 = 6;
 
@@ -186,12 +186,8 @@ pub async fn await_resized(
             .filter(|(_, s)| *s == Resize::Growing)
             .map(|(c, _)| format!("  {c}: still resizing"))
             .collect();
-        return Err(TimedOut {
-            timeout: options.timeout,
-            waiting_for: format!("the claims of {} to grow", set.label()),
-            reasons: growing,
-        }
-        .into());
+        let waiting_for = format!("the claims of {} to grow", set.label());
+        return Err(super::timed_out(options.timeout, waiting_for, growing));
     };
     if let Some((claim, Resize::Failed(why))) =
         first.iter().find(|(_, s)| matches!(s, Resize::Failed(_)))

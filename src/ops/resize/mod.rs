@@ -52,27 +52,35 @@ pub struct ResizeOptions {
 impl ResizeOptions {
     /// What cannot be right whatever the cluster says.
     pub fn validate(&self) -> Result<(), InvalidInput> {
-        if self.sizes.is_empty() {
-            return Err(InvalidInput::new(
+        let mut named = std::collections::BTreeSet::new();
+        if let Some(again) = self
+            .sizes
+            .iter()
+            .find(|c| !named.insert(c.template.as_str()))
+        {
+            let again = &again.template;
+            return Err(InvalidInput(format!(
+                "template {again:?} is named more than once"
+            )));
+        }
+        match (self.sizes.is_empty(), self.pet_timeout.is_zero()) {
+            (true, _) => Err(InvalidInput::new(
                 "no size given: name at least one TEMPLATE=SIZE, e.g. www=2Gi",
-            ));
+            )),
+            (_, true) => Err(InvalidInput::new("--pet-timeout must be more than 0")),
+            _ => Ok(()),
         }
-        for (i, change) in self.sizes.iter().enumerate() {
-            if self.sizes[..i]
-                .iter()
-                .any(|c| c.template == change.template)
-            {
-                return Err(InvalidInput(format!(
-                    "template {:?} is named more than once",
-                    change.template
-                )));
-            }
-        }
-        if self.pet_timeout.is_zero() {
-            return Err(InvalidInput::new("--pet-timeout must be more than 0"));
-        }
-        Ok(())
     }
+}
+
+/// A wait that ran out of `timeout`.
+fn timed_out(timeout: Duration, waiting_for: String, reasons: Vec<String>) -> anyhow::Error {
+    crate::ops::wait::TimedOut {
+        timeout,
+        waiting_for,
+        reasons,
+    }
+    .into()
 }
 
 /// How the operation ended.
@@ -235,12 +243,8 @@ impl<'c> Prepared<'c> {
                 Need::new("delete", kinds::builtin("configmaps"), namespace),
             ]);
         }
-        access::require(
-            self.client,
-            &needs,
-            &format!("resize of the claims of {}", self.set.label()),
-        )
-        .await
+        let what = format!("resize of the claims of {}", self.set.label());
+        access::require(self.client, &needs, &what).await
     }
 
     /// Resizes the claims, restarts the pets whose filesystems need it, and

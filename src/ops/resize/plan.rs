@@ -99,24 +99,13 @@ impl TemplatePlan {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
+    /// `statefulset.apps/web`.
     pub set: String,
     pub namespace: String,
+    /// One per TEMPLATE=SIZE, in the order given.
     pub templates: Vec<TemplatePlan>,
+    /// Every claim of the templates, by template then ordinal.
     pub claims: Vec<ClaimPlan>,
-}
-
-impl Plan {
-    /// The set is recreated with the bigger templates.
-    pub fn swaps(&self) -> bool {
-        self.templates.iter().any(TemplatePlan::changes)
-    }
-
-    /// The claims whose resize this run writes or waits for.
-    pub fn to_resize(&self) -> impl Iterator<Item = &ClaimPlan> {
-        self.claims
-            .iter()
-            .filter(|c| matches!(c.action, Action::Resize | Action::Await))
-    }
 }
 
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
@@ -261,6 +250,20 @@ pub fn plan(
         templates,
         claims: rows,
     })
+}
+
+impl Plan {
+    /// The set is recreated with the bigger templates.
+    pub fn swaps(&self) -> bool {
+        self.templates.iter().any(TemplatePlan::changes)
+    }
+
+    /// The claims whose resize this run writes or waits for.
+    pub fn to_resize(&self) -> impl Iterator<Item = &ClaimPlan> {
+        self.claims
+            .iter()
+            .filter(|c| matches!(c.action, Action::Resize | Action::Await))
+    }
 }
 
 /// A claim may grow only if its class says `allowVolumeExpansion: true`

@@ -23,7 +23,7 @@ use crate::kinds::{self, KindInfo};
 use crate::ops::pets::Pet;
 use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::{self, Set};
-use crate::ops::wait::{pets_in, pets_watcher, watch_until, TimedOut};
+use crate::ops::wait::{pets_in, pets_watcher, watch_until};
 
 /// The key of the ConfigMap's data holding the set to create, as JSON.
 pub const SAVED_KEY: &str = "set.json";
@@ -257,14 +257,8 @@ async fn gone(client: &Client, set: &Set, timeout: Duration) -> anyhow::Result<(
         (!same).then_some(())
     })
     .await?;
-    done.ok_or_else(|| {
-        TimedOut {
-            timeout,
-            waiting_for: format!("{} to be deleted", set.label()),
-            reasons: Vec::new(),
-        }
-        .into()
-    })
+    let waiting_for = || format!("{} to be deleted", set.label());
+    done.ok_or_else(|| super::timed_out(timeout, waiting_for(), Vec::new()))
 }
 
 /// Creates the set from `object`; one that exists already (another run
@@ -371,12 +365,8 @@ async fn adopted(
                 })
                 .map(|p| format!("  {}: not adopted", p.name))
                 .collect();
-            Err(TimedOut {
-                timeout,
-                waiting_for: format!("{} to adopt its pets", set.label()),
-                reasons: orphans,
-            }
-            .into())
+            let waiting_for = format!("{} to adopt its pets", set.label());
+            Err(super::timed_out(timeout, waiting_for, orphans))
         }
     }
 }

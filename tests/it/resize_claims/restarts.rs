@@ -14,17 +14,15 @@ fn an_offline_class_restarts_pets_one_at_a_time() {
     let class = json!({"allowVolumeExpansion": true, "parameters": {"resize": "offline"}});
     let server = cluster(Kind::StatefulSet, Some(("offline", class)), &[]);
     let timeline = Timeline::start(&server, "default");
-    let run = petctl_at(
-        &server,
-        &[
-            "resize-claims",
-            "web",
-            "www=2Gi",
-            "--yes",
-            "--filesystem-wait",
-            "1s",
-        ],
-    );
+    let args = [
+        "resize-claims",
+        "web",
+        "www=2Gi",
+        "--yes",
+        "--filesystem-wait",
+        "1s",
+    ];
+    let run = petctl_at(&server, &args);
     expect(&run, 0, &server);
     let entries = timeline.stop();
     assert_eq!(deletion_order("web", &entries), ["web-2", "web-1", "web-0"]);

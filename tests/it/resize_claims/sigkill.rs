@@ -4,12 +4,11 @@
 //! recreates it from the copy, every pet is adopted untouched and the
 //! ConfigMap is gone.
 
-use std::io::BufRead;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::{assert_resized_in_place, cluster, expect, get, pod_uids, set_path, Kind};
-use crate::support::{petctl_at, petctl_command};
+use crate::support::{petctl_at, petctl_command, stderr_lines};
 use crate::timeline::Timeline;
 
 #[test]
@@ -19,23 +18,16 @@ fn a_kill_after_the_orphan_delete_is_repaired_by_the_rerun() {
     let uids = pod_uids(&server);
     let timeline = Timeline::start(&server, "default");
     let home = server.dir.path().join("petctl-home");
-    let mut child = petctl_command(&home)
-        .arg("--kubeconfig")
-        .arg(server.kubeconfig())
-        .args(["resize-claims", "web", "www=2Gi", "--yes"])
-        .env("PETCTL_TEST_PAUSE_AFTER", "orphan-delete")
+    let mut command = petctl_command(&home);
+    command.env("PETCTL_TEST_PAUSE_AFTER", "orphan-delete");
+    command.arg("--kubeconfig").arg(server.kubeconfig());
+    command.args(["resize-claims", "web", "www=2Gi", "--yes"]);
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn petctl");
-    let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn petctl");
+    let rx = stderr_lines(&mut child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut said = Vec::new();
     while !said

@@ -35,14 +35,19 @@ fn sizes_parse_as_quantities() {
 
 #[test]
 fn each_claim_gets_an_action() {
-    let claims = [
-        claim("www-web-0", "2Gi", "2Gi", "standard"),
-        claim("www-web-1", "2Gi", "1Gi", "standard"),
-        claim("www-web-2", "1Gi", "1Gi", "standard"),
-        claim("www-web-3", "1Gi", "1Gi", "standard"),
-        claim("www-other-0", "1Gi", "1Gi", "standard"),
-        claim("data-web-0", "1Gi", "1Gi", "standard"),
-    ];
+    // NAME REQUEST CAPACITY: the claims of web and of others in the namespace.
+    let claims: Vec<Value> = "www-web-0 2Gi 2Gi
+        www-web-1 2Gi 1Gi
+        www-web-2 1Gi 1Gi
+        www-web-3 1Gi 1Gi
+        www-other-0 1Gi 1Gi
+        data-web-0 1Gi 1Gi"
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            claim(fields[0], fields[1], fields[2], "standard")
+        })
+        .collect();
     let sizes = [SizeChange::parse("www=2048Mi").unwrap()];
     let plan = plan(&set(3), &sizes, &claims, &classes(true), false).unwrap();
     let actions: Vec<(&str, Action)> = plan
