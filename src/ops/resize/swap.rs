@@ -480,3 +480,6 @@ pub async fn recover(
         configmap: where_,
     }))
 }
+
+#[cfg(test)]
+mod tests;
