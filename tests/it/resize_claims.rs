@@ -187,6 +187,8 @@ pub(crate) fn assert_resized_in_place(
             before["spec"]["updateStrategy"]
         );
     }
+    let claims_deleted = crate::timeline::claim_deletions(entries);
+    assert_eq!(claims_deleted, Vec::new(), "no claim deleted");
     let (history, deleted) = pod_history(entries);
     assert_eq!(deleted, Vec::<String>::new(), "no pod deleted");
     for (pet, uid) in uids {
