@@ -313,23 +313,22 @@ pub fn adoption(
     before: &BTreeMap<String, String>,
 ) -> Option<Result<(), String>> {
     for (name, uid) in before {
-        let now = pets
+        let pod = pets
             .iter()
             .find(|p| &p.name == name)
-            .and_then(|p| p.pod.as_ref())
-            .and_then(|pod| pod.pointer("/metadata/uid")?.as_str());
-        if now.is_some_and(|now| now != uid) {
-            return Some(Err(format!("{name} was replaced (uid {uid} is gone)")));
+            .and_then(|p| p.pod.as_ref());
+        let now = pod.and_then(|pod| pod.pointer("/metadata/uid")?.as_str());
+        let deleting = pod.is_some_and(|pod| pod.pointer("/metadata/deletionTimestamp").is_some());
+        if now != Some(uid.as_str()) || deleting {
+            return Some(Err(format!(
+                "{name} was deleted or replaced (its pod {uid})"
+            )));
         }
     }
-    let pods: Vec<&Value> = pets.iter().filter_map(|p| p.pod.as_ref()).collect();
-    let all = before
-        .keys()
-        .all(|name| pets.iter().any(|p| &p.name == name && p.pod.is_some()));
-    (all && pods
-        .iter()
-        .all(|pod| controller_uid(pod) == Some(set.uid())))
-    .then_some(Ok(()))
+    pets.iter()
+        .filter_map(|p| p.pod.as_ref())
+        .all(|pod| controller_uid(pod) == Some(set.uid()))
+        .then_some(Ok(()))
 }
 
 /// Waits until the new set has adopted every pet, none restarted.

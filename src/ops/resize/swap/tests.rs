@@ -86,8 +86,13 @@ fn adoption_needs_every_pet_controlled_and_none_replaced() {
     let adopted = [pet(0, "p0", Some("new")), pet(1, "p1", Some("new"))];
     assert_eq!(adoption(&set, &adopted, &before), Some(Ok(())));
     let replaced = [pet(0, "p0", Some("new")), pet(1, "p9", Some("new"))];
+    let gone = [pet(0, "p0", Some("new"))];
+    assert_eq!(
+        adoption(&set, &gone, &before),
+        Some(Err("web-1 was deleted or replaced (its pod p1)".into()))
+    );
     assert_eq!(
         adoption(&set, &replaced, &before),
-        Some(Err("web-1 was replaced (uid p1 is gone)".into()))
+        Some(Err("web-1 was deleted or replaced (its pod p1)".into()))
     );
 }
