@@ -47,6 +47,12 @@ fn refusals_come_before_any_change() {
         expect(&run, 2, &server);
         assert_eq!(run.stderr, message, "{size}");
     }
+    let unconfirmed = petctl_at(&server, &["resize-claims", "web", "www=1Gi"]);
+    expect(&unconfirmed, 2, &server);
+    assert!(
+        unconfirmed.stderr.ends_with("error: Resize these claims?: standard input is not a terminal, so pass --yes to confirm\n"),
+        "{unconfirmed}"
+    );
     assert_eq!(versions(&server), before, "nothing was written");
 }
 

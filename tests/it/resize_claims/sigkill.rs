@@ -70,6 +70,17 @@ fn a_kill_after_the_orphan_delete_is_repaired_by_the_rerun() {
     let saved = server.get("/api/v1/namespaces/default/configmaps/petctl-resize-web");
     assert_eq!(saved.status, 200, "the copy is in the cluster");
 
+    let look = petctl_at(&server, &["resize-claims", "web", "www=2Gi", "--dry-run"]);
+    expect(&look, 0, &server);
+    assert_eq!(
+        look.stdout,
+        "statefulset \"web\" is missing; ConfigMap default/petctl-resize-web holds its saved copy: a run without --dry-run recreates it from there, then resizes\n"
+    );
+    assert_eq!(
+        server.get(set_path(Kind::StatefulSet)).status,
+        404,
+        "a dry run recreates nothing"
+    );
     let rerun = petctl_at(&server, &["resize-claims", "web", "www=2Gi", "--yes"]);
     expect(&rerun, 0, &server);
     assert!(
