@@ -11,9 +11,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::InvalidInput;
-use crate::local::registry::storage_admission::storage_bytes;
 use crate::ops::sets::Set;
 use crate::ops::wait::wanted;
+use petctl_model::quantity::storage_bytes;
 
 /// `TEMPLATE=SIZE`.
 #[derive(Debug, Clone, PartialEq)]
