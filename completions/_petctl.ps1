@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a set: its pets'' identities, storage, revisions and events')
             [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Change a set''s replicas: pets come up in order and go down in reverse')
             [CompletionResult]::new('upgrade-image', 'upgrade-image', [CompletionResultType]::ParameterValue, 'Change container images and replace the pets one by one, in order')
+            [CompletionResult]::new('resize-claims', 'resize-claims', [CompletionResultType]::ParameterValue, 'Grow the claims of a set''s volumeClaimTemplates, then recreate the set with the bigger templates')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused set (or one pet of a PetSet)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a set: scale to 0 in order, then delete it (claims are kept)')
@@ -215,6 +216,38 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('--rollback-on-failure', '--rollback-on-failure', [CompletionResultType]::ParameterName, 'When a pet does not get Ready, put the old image back in the template and bring that pet back on it')
             [CompletionResult]::new('--take-over', '--take-over', [CompletionResultType]::ParameterName, 'Take the set''s operation lease even if another petctl operation holds it')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan only')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'petctl;resize-claims' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long waits may take, e.g. 90s or 5m')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the outcome as: name or json')
+            [CompletionResult]::new('--pet-timeout', '--pet-timeout', [CompletionResultType]::ParameterName, 'How long a restarted pet may take to be Running and Ready again')
+            [CompletionResult]::new('--filesystem-wait', '--filesystem-wait', [CompletionResultType]::ParameterName, 'How long a claim may wait to grow while its pet runs before the pet is restarted for it')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace; defaults to the context''s namespace, else "default"')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a certificate file for the certificate authority')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)')
+            [CompletionResult]::new('--take-over', '--take-over', [CompletionResultType]::ParameterName, 'Take the set''s operation lease even if another petctl operation holds it')
+            [CompletionResult]::new('--include-retained', '--include-retained', [CompletionResultType]::ParameterName, 'Resize the claims of scaled-away ordinals too')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan only: every claim, retained ones too')
             [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Use the local control plane (started in the background if needed), whatever the kubeconfig says')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (insecure)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -882,6 +915,7 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a set: its pets'' identities, storage, revisions and events')
             [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Change a set''s replicas: pets come up in order and go down in reverse')
             [CompletionResult]::new('upgrade-image', 'upgrade-image', [CompletionResultType]::ParameterValue, 'Change container images and replace the pets one by one, in order')
+            [CompletionResult]::new('resize-claims', 'resize-claims', [CompletionResultType]::ParameterValue, 'Grow the claims of a set''s volumeClaimTemplates, then recreate the set with the bigger templates')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused set (or one pet of a PetSet)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a set: scale to 0 in order, then delete it (claims are kept)')
@@ -908,6 +942,9 @@ Register-ArgumentCompleter -Native -CommandName 'petctl' -ScriptBlock {
             break
         }
         'petctl;help;upgrade-image' {
+            break
+        }
+        'petctl;help;resize-claims' {
             break
         }
         'petctl;help;pause' {

@@ -42,6 +42,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand describe 'Show a set: its pets'' identities, storage, revisions and events'
             cand scale 'Change a set''s replicas: pets come up in order and go down in reverse'
             cand upgrade-image 'Change container images and replace the pets one by one, in order'
+            cand resize-claims 'Grow the claims of a set''s volumeClaimTemplates, then recreate the set with the bigger templates'
             cand pause 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated'
             cand resume 'Resume a paused set (or one pet of a PetSet)'
             cand delete 'Delete a set: scale to 0 in order, then delete it (claims are kept)'
@@ -207,6 +208,37 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand --rollback-on-failure 'When a pet does not get Ready, put the old image back in the template and bring that pet back on it'
             cand --take-over 'Take the set''s operation lease even if another petctl operation holds it'
             cand --dry-run 'Print the plan only'
+            cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
+            cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'petctl;resize-claims'= {
+            cand --timeout 'How long waits may take, e.g. 90s or 5m'
+            cand -o 'Print the outcome as: name or json'
+            cand --output 'Print the outcome as: name or json'
+            cand --pet-timeout 'How long a restarted pet may take to be Running and Ready again'
+            cand --filesystem-wait 'How long a claim may wait to grow while its pet runs before the pet is restarted for it'
+            cand --kubeconfig 'Path to the kubeconfig file to use'
+            cand --context 'The kubeconfig context to use'
+            cand --cluster 'The kubeconfig cluster to use'
+            cand --user 'The kubeconfig user to use'
+            cand -n 'The namespace; defaults to the context''s namespace, else "default"'
+            cand --namespace 'The namespace; defaults to the context''s namespace, else "default"'
+            cand -s 'The address and port of the API server'
+            cand --server 'The address and port of the API server'
+            cand --token 'Bearer token for authentication to the API server'
+            cand --certificate-authority 'Path to a certificate file for the certificate authority'
+            cand --request-timeout 'How long to wait for a single request, watches excepted (e.g. 30s, 1m); 0 means no limit [default: 60s]'
+            cand -v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --v 'Log verbosity: 6 logs requests, 8 adds bodies (secrets are always redacted)'
+            cand --take-over 'Take the set''s operation lease even if another petctl operation holds it'
+            cand --include-retained 'Resize the claims of scaled-away ordinals too'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --dry-run 'Print the plan only: every claim, retained ones too'
             cand --local 'Use the local control plane (started in the background if needed), whatever the kubeconfig says'
             cand --insecure-skip-tls-verify 'Do not verify the server''s certificate (insecure)'
             cand -h 'Print help (see more with ''--help'')'
@@ -831,6 +863,7 @@ set edit:completion:arg-completer[petctl] = {|@words|
             cand describe 'Show a set: its pets'' identities, storage, revisions and events'
             cand scale 'Change a set''s replicas: pets come up in order and go down in reverse'
             cand upgrade-image 'Change container images and replace the pets one by one, in order'
+            cand resize-claims 'Grow the claims of a set''s volumeClaimTemplates, then recreate the set with the bigger templates'
             cand pause 'Pause a set (or one pet of a PetSet): no pet is created, deleted or updated'
             cand resume 'Resume a paused set (or one pet of a PetSet)'
             cand delete 'Delete a set: scale to 0 in order, then delete it (claims are kept)'
@@ -852,6 +885,8 @@ set edit:completion:arg-completer[petctl] = {|@words|
         &'petctl;help;scale'= {
         }
         &'petctl;help;upgrade-image'= {
+        }
+        &'petctl;help;resize-claims'= {
         }
         &'petctl;help;pause'= {
         }

@@ -43,6 +43,13 @@ pub const UPGRADE_IMAGE: &str = "Examples:
   # Drain each pet before it goes down; a failing drain stops before that pet
   petctl upgrade-image web nginx=gcr.io/google_containers/nginx-slim:0.9 --before-pet 'kubectl exec \"$PETCTL_PET\" -- nginx -s quit'";
 
+pub const RESIZE_CLAIMS: &str = "Examples:
+  # Grow every claim of web's template www to 2Gi, then recreate web with the bigger template (its pets kept)
+  petctl resize-claims web www=2Gi
+
+  # The plan: each claim with its size and class, the claims of scaled-away ordinals too
+  petctl resize-claims web www=2Gi --dry-run";
+
 pub const PAUSE: &str = "Examples:
   # Stop web from creating, deleting or updating pets
   petctl pause web
@@ -119,6 +126,7 @@ pub const BY_COMMAND: &[(&str, &str, bool)] = &[
     ("describe", DESCRIBE, false),
     ("scale", SCALE, true),
     ("upgrade-image", UPGRADE_IMAGE, true),
+    ("resize-claims", RESIZE_CLAIMS, true),
     ("pause", PAUSE, true),
     ("resume", RESUME, true),
     ("delete", DELETE, true),

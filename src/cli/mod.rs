@@ -25,6 +25,7 @@ mod op_args;
 mod pause;
 mod progress;
 mod recover;
+mod resize_claims;
 mod retention;
 mod scale;
 mod upgrade_fleet;
@@ -61,6 +62,8 @@ pub enum Command {
     Scale(scale::Args),
     /// Change container images and replace the pets one by one, in order
     UpgradeImage(upgrade_image::Args),
+    /// Grow the claims of a set's volumeClaimTemplates, then recreate the set with the bigger templates
+    ResizeClaims(resize_claims::Args),
     /// Pause a set (or one pet of a PetSet): no pet is created, deleted or updated
     Pause(pause::Args),
     /// Resume a paused set (or one pet of a PetSet)
@@ -172,6 +175,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Command::Scale(args) => scale::run(args, &cli.global, out, err),
         Command::Version(args) => version::run(args, &cli.global, out, err),
         Command::UpgradeImage(args) => upgrade_image::run(args, &cli.global, out, err),
+        Command::ResizeClaims(args) => resize_claims::run(args, &cli.global, out, err),
         Command::Local(args) => local::run(args, out),
     }
 }

@@ -126,3 +126,41 @@ pub fn parse_timeout(text: &str) -> anyhow::Result<Duration> {
     crate::duration::parse_duration(text)
         .map_err(|e| InvalidInput(format!("--timeout: {e}")).into())
 }
+
+/// Prints a planned or finished operation's outcome as `-o` asks: JSON,
+/// the set's name, or (no `-o`) the `text` it renders to.
+pub fn print_outcome(
+    output: Option<&str>,
+    outcome: &impl serde::Serialize,
+    display: &str,
+    text: impl FnOnce() -> String,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match output {
+        Some("json") => writeln!(out, "{}", serde_json::to_string_pretty(outcome)?)?,
+        Some(_) => writeln!(out, "{display}")?,
+        None => write!(out, "{}", text())?,
+    }
+    Ok(())
+}
+
+/// The error of an operation (`what`: `upgrade of petset "web"`) that
+/// stopped: not started when the lease was refused, else how to resume.
+pub fn stopped(err: anyhow::Error, what: &str) -> anyhow::Error {
+    if err.is::<crate::ops::lease::Refused>() {
+        return err.context(format!("{what} not started"));
+    }
+    let denied = err
+        .chain()
+        .filter_map(|c| c.downcast_ref::<crate::client::Error>())
+        .any(|c| c.is_denied());
+    let how = if denied {
+        "the server denied a request; once you may make it, it resumes"
+    } else {
+        "it resumes"
+    };
+    err.context(format!(
+        "{what} stopped; {how} from where the cluster is with: {}",
+        command_line()
+    ))
+}

@@ -9,7 +9,7 @@ use anyhow::bail;
 
 use super::connect::{runtime, Connection};
 use super::progress;
-use super::upgrade_image::{confirm, interrupted, render, targets, Args};
+use super::upgrade_image::{confirm, render, targets, Args};
 use crate::ops::sets::Set;
 use crate::ops::upgrade::fleet::{self, SetOrder};
 use crate::ops::upgrade::{Outcome, Status, UpgradeOptions};
@@ -110,7 +110,7 @@ pub fn run(
         };
         let result = fleet::hold_all(leases, work).await;
         drop(sink);
-        let outcomes = result.map_err(|e| interrupted(e, &all))?;
+        let outcomes = result.map_err(|e| super::op_args::stopped(e, &format!("upgrade of {all}")))?;
         print(&outcomes, &sets, args.op.output.as_deref(), out)?;
         let Some((failed, label)) = outcomes
             .iter()

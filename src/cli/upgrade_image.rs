@@ -158,16 +158,9 @@ pub fn run(
             .await
             .map_err(|e| e.context(format!("cannot upgrade {label}")))?;
         if args.op.dry_run {
-            match args.op.output.as_deref() {
-                Some("json") => writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&prepared.planned())?
-                )?,
-                Some(_) => writeln!(out, "{display}")?,
-                None => write!(out, "{}", prepared.render())?,
-            }
-            return Ok(());
+            let output = args.op.output.as_deref();
+            let text = || prepared.render();
+            return super::op_args::print_outcome(output, &prepared.planned(), &display, text, out);
         }
         prepared.check_access().await?;
         write!(err, "{}", prepared.render())?;
@@ -183,7 +176,8 @@ pub fn run(
             })
             .await;
         drop(sink);
-        let outcome = result.map_err(|e| interrupted(e, &label))?;
+        let outcome =
+            result.map_err(|e| super::op_args::stopped(e, &format!("upgrade of {label}")))?;
         render(&outcome, &display, args.op.output.as_deref(), out)?;
         match (outcome.status, &outcome.error) {
             (Status::Completed | Status::Planned, _) => Ok(()),
@@ -201,26 +195,6 @@ pub fn run(
             ),
         }
     })
-}
-
-/// An upgrade that ended in an error, with how to resume it.
-pub(super) fn interrupted(e: anyhow::Error, label: &str) -> anyhow::Error {
-    if e.is::<crate::ops::lease::Refused>() {
-        return e.context(format!("upgrade of {label} not started"));
-    }
-    let denied = e
-        .chain()
-        .filter_map(|c| c.downcast_ref::<crate::client::Error>())
-        .any(|c| c.is_denied());
-    let how = if denied {
-        "the server denied a request; once you may make it, it resumes"
-    } else {
-        "it resumes"
-    };
-    e.context(format!(
-        "upgrade of {label} stopped; {how} from where the cluster is with: {}",
-        super::op_args::command_line()
-    ))
 }
 
 pub(super) fn confirm(err: &mut dyn Write) -> anyhow::Result<bool> {

@@ -16,6 +16,7 @@ pub mod pause;
 pub mod pets;
 pub mod progress;
 pub mod recover;
+pub mod resize;
 pub mod retention;
 pub mod scale;
 pub mod sets;

@@ -64,6 +64,7 @@ mod plugin; // `kubectl pets …` through the real kubectl's plugin mechanism
 mod pod_status; // conformance: pod STATUS (terminated, init, waiting reasons) in `petctl get pods` equals `kubectl get pods`
 mod python_client; // conformance: the official Python kubernetes client (tests/python, pytest) drives `petctl local up`
 mod recover; // recover: a pet stuck on a stopped node force-deleted and Ready on another node, others and claims untouched; a live node refused
+mod resize_claims; // resize-claims: claims grown online and offline on timelines, the template swap, refusals before any change, SIGKILL after the orphan delete, the dry-run plan, kubectl get pvc
 mod retention; // claims a retention policy makes the server delete: named, asked about, refused without --yes
 mod timeline; // the invariant recorder: pods and claims watched during an operation, and checks on it
 mod upgrade; // `petctl upgrade-image`: rollout invariants, plan, failures, rollback, kill -9 and resume, faults

@@ -1,7 +1,7 @@
 //! petctl's shared vocabulary, used by both halves — the client side (cli,
 //! ops, output, petctl-client) and the local control plane (petctl-local):
 //! the kinds table, the API types, field paths, JSON field reads, name
-//! syntax, selectors, durations and the facts read off a pod, ordinals,
+//! syntax, selectors, durations, quantities and the facts read off a pod, ordinals,
 //! timestamps and the one "did you mean".
 //!
 //! It may depend on no other petctl crate.
@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod names;
 pub mod ordinal;
 pub mod pod;
+pub mod quantity;
 pub mod request;
 pub mod selector;
 pub mod suggest;

@@ -6,7 +6,7 @@
 pub mod disruption;
 pub mod fleet;
 mod patch;
-mod pet;
+pub(crate) mod pet;
 pub mod plan;
 mod roll;
 mod world;

@@ -17,6 +17,7 @@ use super::events;
 use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
 use super::statefulset::identity::{claim_templates, pod_name};
+use super::statefulset::StatefulSetController;
 use crate::registry::error::ApiError;
 use crate::registry::{meta, DeleteOptions};
 
@@ -51,6 +52,12 @@ pub fn claims_for(set: &Value, ordinal: i64) -> Vec<Value> {
         .collect()
 }
 
+/// The controller reference a set's pets carry.
+fn controller_ref(set: &Value) -> Value {
+    json!({"apiVersion": "apps/v1alpha1", "kind": "PetSet", "name": meta::name(set),
+           "uid": meta::uid(set), "controller": true, "blockOwnerDeletion": true})
+}
+
 /// Pet `ordinal` from the current template: identity (name, hostname,
 /// subdomain, as spec fields and as the 1.4 annotations), its claims mounted
 /// in place of the template's volumes of the same name, and a controller
@@ -58,8 +65,7 @@ pub fn claims_for(set: &Value, ordinal: i64) -> Vec<Value> {
 pub fn new_pet(set: &Value, ordinal: i64) -> Value {
     let name = format!("{}-{ordinal}", meta::name(set));
     let identity = pods::Identity {
-        owner: json!({"apiVersion": "apps/v1alpha1", "kind": "PetSet", "name": meta::name(set),
-                      "uid": meta::uid(set), "controller": true, "blockOwnerDeletion": true}),
+        owner: controller_ref(set),
         labels: Vec::new(),
         annotations: vec![
             (HOSTNAME_ANNOTATION, name),
@@ -219,6 +225,11 @@ impl Reconciler for PetSetController {
         if meta::is_deleting(&set) {
             return Ok(Next::Done);
         }
+        // 1.4 PetSets took their pets by selector and name alone; the
+        // controller reference each pet gets at creation (for cascading
+        // deletion) is given to pets orphaned by a set deleted with
+        // propagationPolicy Orphan and recreated, as a StatefulSet adopts.
+        let pets = StatefulSetController::adopt(ctx, "Pod", &controller_ref(&set), pets)?;
         let replicas = set
             .pointer("/spec/replicas")
             .and_then(Value::as_i64)

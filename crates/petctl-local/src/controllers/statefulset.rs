@@ -60,27 +60,50 @@ pub struct StatefulSetController {
 }
 
 impl StatefulSetController {
-    fn adopt(
+    /// Gives the objects of `kind` that no controller owns the set's
+    /// controller reference (`ClaimPods`, `AdoptOrphanRevisions`).
+    pub(super) fn adopt(
         ctx: &mut Ctx,
-        set: &Value,
-        pods: Vec<Arc<Value>>,
+        kind: &'static str,
+        owner: &Value,
+        objects: Vec<Arc<Value>>,
     ) -> Result<Vec<Arc<Value>>, ApiError> {
-        let mut owned = Vec::with_capacity(pods.len());
-        for pod in pods {
-            if controller_uid(&pod).is_some() || pods::is_dying(&pod) {
-                owned.push(pod);
+        let mut owned = Vec::with_capacity(objects.len());
+        for object in objects {
+            if controller_uid(&object).is_some() || pods::is_dying(&object) {
+                owned.push(object);
                 continue;
             }
-            let mut next = Value::clone(&pod);
+            let mut next = Value::clone(&object);
             let mut refs = next["metadata"]["ownerReferences"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
-            refs.push(controller_ref(set));
+            refs.push(owner.clone());
             next["metadata"]["ownerReferences"] = json!(refs);
-            owned.push(Arc::new(ctx.update("Pod", next)?));
+            owned.push(Arc::new(ctx.update(kind, next)?));
         }
         Ok(owned)
+    }
+
+    /// `adoptOrphanRevisions` (pkg/controller/statefulset/stateful_set.go):
+    /// the revisions the selector picks that no controller owns — those of
+    /// a set orphan-deleted and recreated — become this set's, so that the
+    /// same template keeps its revision name and no pet is rolled.
+    fn adopt_revisions(ctx: &mut Ctx, set: &Value) -> Result<(), ApiError> {
+        let Some(selector) = pods::selector(set) else {
+            return Ok(());
+        };
+        let orphans: Vec<Arc<Value>> = ctx
+            .cache
+            .owned_by("ControllerRevision", meta::namespace(set), None)
+            .filter(|r| pods::selects(&selector, r))
+            .cloned()
+            .collect();
+        if !orphans.is_empty() {
+            Self::adopt(ctx, "ControllerRevision", &controller_ref(set), orphans)?;
+        }
+        Ok(())
     }
 
     /// The current and update revisions (`getStatefulSetRevisions`).
@@ -348,7 +371,8 @@ impl Reconciler for StatefulSetController {
             return Ok(Next::Done);
         }
         let candidates = candidate_pods(&ctx.cache, &set);
-        let pods = Self::adopt(ctx, &set, candidates)?;
+        let pods = Self::adopt(ctx, "Pod", &controller_ref(&set), candidates)?;
+        Self::adopt_revisions(ctx, &set)?;
         let (current, update) = Self::revisions(ctx, &set)?;
         let (current_name, update_name) = (
             meta::name(&current).to_string(),
