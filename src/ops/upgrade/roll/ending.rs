@@ -45,22 +45,16 @@ impl Roll<'_, '_> {
             ),
             Moved::Lease(why) => why,
         };
-        let untouched: Vec<&str> = self
+        let untouched: Vec<String> = self
             .plan
             .steps
             .iter()
             .zip(self.results.iter().zip(&self.deleted))
             .filter(|(_, (r, deleted))| **r == PetResult::Untouched && !**deleted)
-            .map(|(s, _)| s.pet.as_str())
+            .map(|(s, _)| s.pet.clone())
             .collect();
-        let mut message = format!("{what}; no further pet was replaced");
-        if !untouched.is_empty() {
-            message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
-        }
-        self.strategy_note(&mut message);
-        self.status = Status::Stopped;
-        self.error = Some(message);
-        Phase::Finished
+        let message = format!("{what}; no further pet was replaced");
+        self.end(Status::Stopped, message, &untouched)
     }
 
     pub(super) async fn failed(
@@ -119,20 +113,26 @@ impl Roll<'_, '_> {
     }
 
     /// Fails the rollout with `message`, naming the pets left untouched.
-    pub(super) fn failed_leaving_untouched(&mut self, mut message: String) -> Phase {
-        let untouched: Vec<&str> = self
+    pub(super) fn failed_leaving_untouched(&mut self, message: String) -> Phase {
+        let untouched: Vec<String> = self
             .plan
             .steps
             .iter()
             .zip(&self.results)
             .filter(|(_, r)| **r == PetResult::Untouched)
-            .map(|(s, _)| s.pet.as_str())
+            .map(|(s, _)| s.pet.clone())
             .collect();
+        self.end(Status::Failed, message, &untouched)
+    }
+
+    /// Ends the rollout as `status` with `message`, naming the pets left
+    /// untouched and a strategy left switched.
+    fn end(&mut self, status: Status, mut message: String, untouched: &[String]) -> Phase {
         if !untouched.is_empty() {
             message.push_str(&format!("\nleft untouched: {}", untouched.join(", ")));
         }
         self.strategy_note(&mut message);
-        self.status = Status::Failed;
+        self.status = status;
         self.error = Some(message);
         Phase::Finished
     }
