@@ -44,6 +44,8 @@ pub struct Args {
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(short = 'y', long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub hooks: super::hooks::HookArgs,
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
@@ -73,6 +75,7 @@ pub fn options(args: &Args) -> Result<ResizeOptions, InvalidInput> {
         timeout: duration("--timeout", &args.op.timeout)?,
         backup_dir: backup_dir(),
         pause_after: std::env::var("PETCTL_TEST_PAUSE_AFTER").ok(),
+        hooks: args.hooks.hooks("resize-claims")?,
     };
     options.validate()?;
     check_set_reference(&args.name)?;
@@ -80,8 +83,9 @@ pub fn options(args: &Args) -> Result<ResizeOptions, InvalidInput> {
 }
 
 pub fn run(args: Args, flags: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-    let options = options(&args)?;
+    let mut options = options(&args)?;
     let conn = connect(flags, err)?;
+    options.hooks = super::hooks::on_cluster(options.hooks, &conn, args.op.dry_run)?;
     runtime()?.block_on(async {
         let mut sink = progress::for_stderr();
         let set = match conn.find_set(&args.name).await {

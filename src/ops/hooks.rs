@@ -29,7 +29,8 @@ pub struct Hooks {
     pub before: Option<String>,
     pub after: Option<String>,
     pub timeout: Duration,
-    /// The command the hooks run in: `upgrade-image`, `scale`, `delete`.
+    /// The command the hooks run in: `upgrade-image`, `scale`, `delete`,
+    /// `resize-claims`.
     pub operation: &'static str,
     /// Where hooks find the cluster; None leaves the environment's.
     pub kubeconfig: Option<Arc<HookKubeconfig>>,

@@ -47,6 +47,8 @@ pub struct ResizeOptions {
     /// A test hook: after this step (`orphan-delete`), say so and stop
     /// until killed.
     pub pause_after: Option<String>,
+    /// `--before-pet`/`--after-pet`: around each pet's restart.
+    pub hooks: crate::ops::hooks::Hooks,
 }
 
 impl ResizeOptions {
@@ -186,8 +188,24 @@ pub async fn prepare<'c>(
 }
 
 impl<'c> Prepared<'c> {
+    /// The plan as text; with hooks, which pets would get them: those
+    /// restarted for their filesystem step, known only once it waits.
     pub fn render(&self) -> String {
-        plan::render(&self.plan)
+        let mut text = plan::render(&self.plan);
+        let mut ordinals: Vec<i64> = self
+            .plan
+            .to_resize()
+            .filter(|c| !c.retained)
+            .map(|c| c.ordinal)
+            .collect();
+        ordinals.sort_unstable_by(|a, b| b.cmp(a));
+        ordinals.dedup();
+        let pets: Vec<String> = ordinals.iter().map(|&o| self.set.pet_name(o)).collect();
+        let pets: Vec<&str> = pets.iter().map(String::as_str).collect();
+        if let Some(line) = self.options.hooks.plan_line(&pets, &pets) {
+            text.push_str(&format!("{line}, if restarted for their filesystem step\n"));
+        }
+        text
     }
 
     pub fn plan(&self) -> &Plan {
@@ -256,9 +274,15 @@ impl<'c> Prepared<'c> {
         claims::request(client, &set, &rows, progress).await?;
         let pending = claims::await_resized(client, &set, &rows, &self.options, progress).await?;
         let restart: Vec<i64> = restart::pets_to_restart(&set, &rows, &pending);
-        let restarted =
-            restart::restart_pets(client, &set, &restart, self.options.pet_timeout, progress)
-                .await?;
+        let restarted = restart::restart_pets(
+            client,
+            &set,
+            &restart,
+            self.options.pet_timeout,
+            &self.options.hooks,
+            progress,
+        )
+        .await?;
         let still = if restarted.is_empty() {
             pending
         } else {

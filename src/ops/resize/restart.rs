@@ -1,8 +1,9 @@
 //! Restarting pets whose claims wait for a pod to mount them before their
 //! filesystems grow (`FileSystemResizePending`): one pet at a time, highest
 //! ordinal first, each deleted only while every other wanted pet is Ready
-//! and awaited on the pod watch until its replacement is Ready; a pet that
-//! does not come back stops the operation with the rest untouched.
+//! and awaited on the pod watch until its replacement is Ready, between
+//! its before- and after-hooks; a pet that does not come back, or a hook
+//! that fails, stops the operation with the rest untouched.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use crate::client::request::{DeleteOptions, Preconditions};
 use crate::client::watch::Cache;
 use crate::client::Client;
 use crate::kinds;
+use crate::ops::hooks::{Hooks, PetContext, When};
 use crate::ops::pets::Pet;
 use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::Set;
@@ -36,11 +38,12 @@ pub async fn restart_pets(
     set: &Set,
     ordinals: &[i64],
     pet_timeout: Duration,
+    hooks: &Hooks,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<Vec<String>> {
     let mut restarted = Vec::new();
     for &ordinal in ordinals {
-        restart_pet(client, set, ordinal, pet_timeout, progress).await?;
+        restart_pet(client, set, ordinal, pet_timeout, hooks, progress).await?;
         restarted.push(set.pet_name(ordinal));
     }
     Ok(restarted)
@@ -55,14 +58,15 @@ fn pet_of<'a>(pets: &'a [Pet], name: &str) -> Option<&'a Pet> {
     pets.iter().find(|p| p.name == name)
 }
 
-/// Restarts one pet: waits until every other wanted pet is Ready, deletes
-/// its pod (uid precondition), and waits for the pod recreated after it to
-/// be Ready.
+/// Restarts one pet: waits until every other wanted pet is Ready, runs
+/// its before-hook, deletes its pod (uid precondition), waits for the pod
+/// recreated after it to be Ready, and runs its after-hook.
 pub async fn restart_pet(
     client: &Client,
     set: &Set,
     ordinal: i64,
     pet_timeout: Duration,
+    hooks: &Hooks,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<()> {
     let name = set.pet_name(ordinal);
@@ -87,6 +91,9 @@ pub async fn restart_pet(
             reasons.join("\n")
         );
     }
+    // Admitted, so its pod is there.
+    let pet = PetContext::of(set, ordinal);
+    hooks.run(When::Before, &pet, progress).await?;
     let mut watcher = pets_watcher(client, set);
     let before: Cache = prime(&mut watcher).await?;
     let pod = pet_of(&pets_in(set, &before), &name).and_then(|p| p.pod.clone());
@@ -128,5 +135,5 @@ pub async fn restart_pet(
             reasons.join("\n")
         );
     }
-    Ok(())
+    hooks.run(When::After, &pet, progress).await
 }

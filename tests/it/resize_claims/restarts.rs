@@ -1,7 +1,7 @@
 //! A class whose filesystem step waits for a restart (`resize: offline`):
 //! resize-claims restarts the pets one at a time, highest ordinal first,
-//! never more than one down on the timeline, and every claim ends at the
-//! new capacity.
+//! never more than one down on the timeline, each between its before- and
+//! after-hook, and every claim ends at the new capacity.
 
 use serde_json::json;
 
@@ -13,8 +13,18 @@ fn offline_restarts_one_at_a_time(kind: Kind) {
     let class = json!({"allowVolumeExpansion": true, "parameters": {"resize": "offline"}});
     let server = cluster(kind, Some(("offline", class)), &[]);
     let timeline = Timeline::start(&server, "default");
+    let log = server.dir.path().join("hooks.log");
+    let before = format!(
+        "echo \"before $PETCTL_PET $PETCTL_ORDINAL $PETCTL_OPERATION\" >> {}",
+        log.display()
+    );
+    let after = format!("echo \"after $PETCTL_PET\" >> {}", log.display());
     let args = ["resize-claims", "web", "www=2Gi", "--yes"];
-    let run = petctl_at(&server, &[&args[..], &["--filesystem-wait", "1s"]].concat());
+    let hooks = ["--before-pet", &before, "--after-pet", &after];
+    let run = petctl_at(
+        &server,
+        &[&args[..], &["--filesystem-wait", "1s"], &hooks].concat(),
+    );
     expect(&run, 0, &server);
     let entries = timeline.stop();
     assert_eq!(
@@ -40,6 +50,10 @@ fn offline_restarts_one_at_a_time(kind: Kind) {
     );
     let said = "restarting web-2 so that its filesystem grows";
     assert!(run.stderr.contains(said), "{run}");
+    // Around each restart, in its order.
+    let hooked = std::fs::read_to_string(&log).expect("hook log");
+    let want = "before web-2 2 resize-claims\nafter web-2\nbefore web-1 1 resize-claims\nafter web-1\nbefore web-0 0 resize-claims\nafter web-0\n";
+    assert_eq!(hooked, want, "{kind:?}");
 }
 
 #[test]
