@@ -186,18 +186,20 @@ impl Cache {
         let kind = kind_of(&event.key)?.kind;
         let objects = self.objects.get_mut(kind)?;
         let slot = (event.key.namespace.clone(), event.key.name.clone());
-        if objects
-            .by_slot
-            .get(&slot)
-            .is_some_and(|o| revision(o) >= event.revision)
-        {
-            return None;
+        if let Some(held) = objects.by_slot.get_mut(&slot) {
+            let held_revision = revision(held);
+            if held_revision == event.revision && event.event_type != EventType::Deleted {
+                // The controller's own write, already applied: keep the
+                // event's copy, which every other holder shares.
+                *held = event.object.clone();
+            }
+            if held_revision >= event.revision {
+                return None;
+            }
         }
         match event.event_type {
             EventType::Deleted => objects.remove(&slot),
-            EventType::Added | EventType::Modified => {
-                objects.insert(slot, Arc::new(event.object.clone()))
-            }
+            EventType::Added | EventType::Modified => objects.insert(slot, event.object.clone()),
         }
         Some(kind)
     }
@@ -368,7 +370,9 @@ mod tests {
             revision,
             event_type,
             key: ObjectKey::new("", "pods", "default", name),
-            object: json!({"metadata": {"name": name, "namespace": "default", "resourceVersion": revision.to_string()}}),
+            object: Arc::new(
+                json!({"metadata": {"name": name, "namespace": "default", "resourceVersion": revision.to_string()}}),
+            ),
         }
     }
 
