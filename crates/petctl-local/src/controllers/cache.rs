@@ -186,12 +186,17 @@ impl Cache {
         let kind = kind_of(&event.key)?.kind;
         let objects = self.objects.get_mut(kind)?;
         let slot = (event.key.namespace.clone(), event.key.name.clone());
-        if let Some(held) = objects.by_slot.get_mut(&slot) {
+        if let Some(held) = objects.by_slot.get(&slot) {
             let held_revision = revision(held);
-            if held_revision == event.revision && event.event_type != EventType::Deleted {
+            if held_revision == event.revision
+                && event.event_type != EventType::Deleted
+                && !Arc::ptr_eq(held, &event.object)
+            {
                 // The controller's own write, already applied: keep the
-                // event's copy, which every other holder shares.
-                *held = event.object.clone();
+                // event's copy, which every other holder shares (indexed
+                // anew, in case the registry's answer differed).
+                objects.insert(slot, event.object.clone());
+                return None;
             }
             if held_revision >= event.revision {
                 return None;
@@ -392,6 +397,15 @@ mod tests {
             Some("Pod")
         );
         assert_eq!(cache.list("Pod", None).count(), 0);
+        // A write the controller put itself gives way to its event's copy.
+        cache.put(
+            "Pod",
+            Value::clone(&event(8, EventType::Added, "own").object),
+        );
+        let own = event(8, EventType::Added, "own");
+        assert_eq!(cache.apply(&own), None, "its own write is not news");
+        let held = cache.shared(&Key::new("Pod", "default", "own")).unwrap();
+        assert!(Arc::ptr_eq(held, &own.object));
         let mut other = event(7, EventType::Added, "x");
         other.key.resource = "configmaps".into();
         assert_eq!(cache.apply(&other), None, "unwatched kinds are ignored");
