@@ -5,7 +5,7 @@
 //! objects agree), and a watch from the oldest revision replays in order.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 
 use petctl::local::store::{EventType, ObjectKey, Revision, Store};
@@ -186,7 +186,7 @@ fn check_log_matches_objects(store: &Store) {
         );
         match event.event_type {
             EventType::Deleted => replayed.remove(&event.key),
-            _ => replayed.insert(event.key, event.object),
+            _ => replayed.insert(event.key, Arc::unwrap_or_clone(event.object)),
         };
     }
     let mut stored = BTreeMap::new();

@@ -186,18 +186,25 @@ impl Cache {
         let kind = kind_of(&event.key)?.kind;
         let objects = self.objects.get_mut(kind)?;
         let slot = (event.key.namespace.clone(), event.key.name.clone());
-        if objects
-            .by_slot
-            .get(&slot)
-            .is_some_and(|o| revision(o) >= event.revision)
-        {
-            return None;
+        if let Some(held) = objects.by_slot.get(&slot) {
+            let held_revision = revision(held);
+            if held_revision == event.revision
+                && event.event_type != EventType::Deleted
+                && !Arc::ptr_eq(held, &event.object)
+            {
+                // The controller's own write, already applied: keep the
+                // event's copy, which every other holder shares (indexed
+                // anew, in case the registry's answer differed).
+                objects.insert(slot, event.object.clone());
+                return None;
+            }
+            if held_revision >= event.revision {
+                return None;
+            }
         }
         match event.event_type {
             EventType::Deleted => objects.remove(&slot),
-            EventType::Added | EventType::Modified => {
-                objects.insert(slot, Arc::new(event.object.clone()))
-            }
+            EventType::Added | EventType::Modified => objects.insert(slot, event.object.clone()),
         }
         Some(kind)
     }
@@ -368,7 +375,9 @@ mod tests {
             revision,
             event_type,
             key: ObjectKey::new("", "pods", "default", name),
-            object: json!({"metadata": {"name": name, "namespace": "default", "resourceVersion": revision.to_string()}}),
+            object: Arc::new(
+                json!({"metadata": {"name": name, "namespace": "default", "resourceVersion": revision.to_string()}}),
+            ),
         }
     }
 
@@ -388,6 +397,15 @@ mod tests {
             Some("Pod")
         );
         assert_eq!(cache.list("Pod", None).count(), 0);
+        // A write the controller put itself gives way to its event's copy.
+        cache.put(
+            "Pod",
+            Value::clone(&event(8, EventType::Added, "own").object),
+        );
+        let own = event(8, EventType::Added, "own");
+        assert_eq!(cache.apply(&own), None, "its own write is not news");
+        let held = cache.shared(&Key::new("Pod", "default", "own")).unwrap();
+        assert!(Arc::ptr_eq(held, &own.object));
         let mut other = event(7, EventType::Added, "x");
         other.key.resource = "configmaps".into();
         assert_eq!(cache.apply(&other), None, "unwatched kinds are ignored");

@@ -127,7 +127,8 @@ impl Registry {
         }) {
             let key = (event.key.namespace, event.key.name);
             if event.revision <= revision {
-                let state = (event.event_type != EventType::Deleted).then_some(event.object);
+                let state = (event.event_type != EventType::Deleted)
+                    .then(|| std::sync::Arc::unwrap_or_clone(event.object));
                 before.insert(key, state);
             } else {
                 first_after.entry(key).or_insert(event.event_type);

@@ -4,6 +4,8 @@
 //! with code 1. The errors are kube-apiserver's: a container must be named
 //! when there are several, and one that has not started has no log.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use hyper::Response;
 use serde_json::Value;
@@ -30,7 +32,7 @@ pub fn follow(
     log: Log,
     since: String,
     pod: &Value,
-    mut live: broadcast::Receiver<StoreEvent>,
+    mut live: broadcast::Receiver<Arc<StoreEvent>>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Response<Body> {
     let (namespace, name) = (

@@ -262,6 +262,9 @@ pub fn run(
     handle.shutdown()
 }
 
+/// The bound on threads doing blocking registry and disk work.
+const BLOCKING_THREADS: usize = 32;
+
 /// The server thread: everything up to listening reports through `started`.
 fn serve(
     config: ServerConfig,
@@ -269,7 +272,11 @@ fn serve(
     started: std::sync::mpsc::Sender<Started>,
 ) -> Result<()> {
     let opened = open(&config).and_then(|opened| {
+        // Registry work runs on the blocking pool (handlers::blocking); past
+        // this many threads it queues instead of growing a thread per
+        // request or watch start (tokio's default allows 512).
         let runtime = tokio::runtime::Builder::new_multi_thread()
+            .max_blocking_threads(BLOCKING_THREADS)
             .enable_all()
             .build()
             .context("failed to start the async runtime")?;

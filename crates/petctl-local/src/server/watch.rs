@@ -409,7 +409,7 @@ async fn run(
     kind: &'static KindInfo,
     start: Start,
     translator: Translator,
-    mut live: broadcast::Receiver<StoreEvent>,
+    mut live: broadcast::Receiver<Arc<StoreEvent>>,
     tx: mpsc::Sender<Bytes>,
     timeout: Duration,
     bookmarks: bool,
@@ -485,7 +485,9 @@ mod tests {
                 namespace: "default".into(),
                 name: name.into(),
             },
-            object: json!({"metadata": {"name": name, "namespace": "default", "labels": {"app": app}}}),
+            object: Arc::new(
+                json!({"metadata": {"name": name, "namespace": "default", "labels": {"app": app}}}),
+            ),
         }
     }
 

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use redb::{Durability, Table, WriteTransaction};
 use serde_json::Value;
@@ -209,10 +209,10 @@ impl Store {
             outcomes.push((
                 ticket,
                 result.map(|event| {
-                    let object = event.object.clone();
+                    let object = Value::clone(&event.object);
                     self.revision.store(event.revision, Ordering::SeqCst);
                     // No subscribers is not an error.
-                    let _ = self.events.send(event);
+                    let _ = self.events.send(Arc::new(event));
                     object
                 }),
             ));
@@ -347,7 +347,7 @@ fn prepare_change(
         revision,
         event_type: change.event_type,
         key,
-        object,
+        object: Arc::new(object),
     };
     let event_bytes = record::encode_event(&event)?;
     Ok(Prepared {

@@ -104,8 +104,10 @@ pub struct StoreEvent {
     pub event_type: EventType,
     pub key: ObjectKey,
     /// The object after the change; for `Deleted`, its last state with
-    /// `metadata.resourceVersion` set to the deletion revision.
-    pub object: Value,
+    /// `metadata.resourceVersion` set to the deletion revision. Shared and
+    /// never changed once stored: every receiver of the broadcast, and every
+    /// controller cache, holds this one copy.
+    pub object: Arc<Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,7 +170,9 @@ pub struct Store {
     /// Durable write transactions since open (one per batch of writes).
     commits: AtomicU64,
     compacted: AtomicU64,
-    events: broadcast::Sender<StoreEvent>,
+    /// Each event is shared by every receiver: a receiver's copy is a
+    /// reference count, not a copy of the object.
+    events: broadcast::Sender<Arc<StoreEvent>>,
     options: StoreOptions,
     /// Serializes the allocations that read the store and then write what
     /// they chose (a Service's cluster IP): one per store, however many
@@ -383,7 +387,7 @@ impl Store {
     /// Every event committed from now on, in revision order. A receiver that
     /// falls more than the watch buffer behind gets `RecvError::Lagged` and
     /// must catch up through [`Store::events_after`].
-    pub fn subscribe(&self) -> broadcast::Receiver<StoreEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoreEvent>> {
         self.events.subscribe()
     }
 

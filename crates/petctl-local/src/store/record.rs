@@ -1,6 +1,8 @@
 //! What the store writes: an object as its modification revision followed by
 //! its JSON, and an event as JSON; plus stamping `metadata.resourceVersion`.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -28,31 +30,31 @@ pub fn decode_object(bytes: &[u8]) -> Result<(Revision, Value), StoreError> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct EventRecord {
+struct EventRecord<K, O> {
     #[serde(rename = "type")]
     event_type: EventType,
-    key: ObjectKey,
-    object: Value,
+    key: K,
+    object: O,
 }
 
 pub fn encode_event(event: &StoreEvent) -> Result<Vec<u8>, StoreError> {
     let record = EventRecord {
         event_type: event.event_type,
-        key: event.key.clone(),
-        object: event.object.clone(),
+        key: &event.key,
+        object: &*event.object,
     };
     serde_json::to_vec(&record)
         .map_err(|e| StoreError::Backend(format!("cannot encode event {}: {e}", event.revision)))
 }
 
 pub fn decode_event(revision: Revision, bytes: &[u8]) -> Result<StoreEvent, StoreError> {
-    let record: EventRecord = serde_json::from_slice(bytes)
+    let record: EventRecord<ObjectKey, Value> = serde_json::from_slice(bytes)
         .map_err(|e| StoreError::Backend(format!("stored event {revision} is unreadable: {e}")))?;
     Ok(StoreEvent {
         revision,
         event_type: record.event_type,
         key: record.key,
-        object: record.object,
+        object: Arc::new(record.object),
     })
 }
 
@@ -104,7 +106,7 @@ mod tests {
             revision: 7,
             event_type: EventType::Deleted,
             key: key(),
-            object: json!({"metadata": {"name": "web", "resourceVersion": "7"}}),
+            object: Arc::new(json!({"metadata": {"name": "web", "resourceVersion": "7"}})),
         };
         let back = decode_event(7, &encode_event(&event).unwrap()).unwrap();
         assert_eq!(back.revision, 7);

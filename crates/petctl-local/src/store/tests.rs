@@ -322,7 +322,7 @@ fn a_refused_write_in_the_middle_of_a_batch_fails_alone() {
     assert_eq!(rv(&store.get(&a).unwrap().unwrap()), "3");
     assert_eq!(store.get(&b).unwrap(), None);
     let broadcast: Vec<(Revision, EventType, String)> = std::iter::from_fn(|| rx.try_recv().ok())
-        .map(|e| (e.revision, e.event_type, e.key.name))
+        .map(|e| (e.revision, e.event_type, e.key.name.clone()))
         .collect();
     let expected = [
         (1, EventType::Added, "a"),
