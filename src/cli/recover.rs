@@ -50,7 +50,8 @@ impl Args {
                 render(&plan, args.op.output.as_deref(), true, out)?;
                 return Ok(());
             }
-            if plan.to_delete().next().is_none() {
+            let deletes = plan.to_delete().next().is_some();
+            if !deletes && plan.to_await().next().is_none() {
                 if let Some(refusal) = plan.refusal() {
                     write!(err, "{}", plan.render())?;
                     bail!("{refusal}; nothing was deleted");
@@ -63,14 +64,15 @@ impl Args {
             write!(err, "{}", plan.render())?;
             let names: Vec<&str> = plan.to_delete().map(|p| p.pet.as_str()).collect();
             let question = format!("Force-delete {}?", names.join(", "));
-            if !super::confirm::confirm(&question, args.yes, err)? {
+            // Awaiting what an earlier run deleted deletes nothing.
+            if deletes && !super::confirm::confirm(&question, args.yes, err)? {
                 bail!("recovery of {label} cancelled: nothing was deleted");
             }
             let mut sink = progress::for_stderr();
             let (client, planned, notes) = (&conn.client, &mut plan, &mut *sink);
             let result = args
                 .op
-                .run_on(client, set, "recover", err, |set| async move {
+                .run_on(client, set, recover::OPERATION, err, |set| async move {
                     planned.execute(client, &set, timeout, notes).await
                 })
                 .await;
@@ -108,7 +110,7 @@ fn render(
                 let chosen = if dry_run {
                     pet.action == recover::Action::ForceDelete
                 } else {
-                    pet.result == PetResult::Recovered
+                    matches!(pet.result, PetResult::Recovered | PetResult::Awaited)
                 };
                 if chosen {
                     writeln!(out, "pod/{}", pet.pet)?;
@@ -118,15 +120,19 @@ fn render(
         None if dry_run => write!(out, "{}", plan.render())?,
         None => {
             for pet in &plan.pets {
+                let (uid, to) = pet
+                    .successor
+                    .as_ref()
+                    .map_or(("", ""), |s| (s.uid.as_str(), s.node.as_str()));
                 let line = match pet.result {
                     PetResult::Recovered => {
-                        let (uid, to) = pet
-                            .successor
-                            .as_ref()
-                            .map_or(("", ""), |s| (s.uid.as_str(), s.node.as_str()));
                         let from = pet.node.as_deref().unwrap_or("");
                         format!("{} recovered: {from} -> {to} (uid {uid})", pet.pet)
                     }
+                    PetResult::Awaited => format!(
+                        "{} recovered by an earlier run: now Ready on {to} (uid {uid})",
+                        pet.pet
+                    ),
                     PetResult::Refused => format!("{} refused: its node is not lost", pet.pet),
                     PetResult::NodeCameBack => {
                         format!("{} not deleted: its node came back", pet.pet)

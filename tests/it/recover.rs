@@ -3,7 +3,8 @@
 //! every claim untouched (asserted on a recorded watch timeline, and with
 //! the real kubectl's `get pod -o wide`); a dry run and a run without
 //! confirmation change nothing; a pet not Ready on a live node (fresh
-//! Lease) is refused, naming the node and its renewTime.
+//! Lease) is refused, naming the node and its renewTime; a run killed after
+//! its force delete is resumed by the next, which awaits the successor.
 
 use std::io::Write;
 use std::time::Duration;
@@ -13,10 +14,14 @@ use serde_json::Value;
 use crate::cleanup_races::{chunks_of, read_until};
 use crate::local_guide::Cluster;
 use crate::local_nodes::{set_with_pod_spec, spread};
-use crate::support::{petctl_at, LocalServer, SetManifest, FAST_SIM};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+use crate::support::{petctl_at, spawn_at, stderr_lines, LocalServer, SetManifest, FAST_SIM};
 use crate::timeline::{
     by_revision, claims_unchanged, last_state, ready, text, Entry, Resource, Timeline,
 };
+use crate::upgrade_disruption::await_line;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -474,4 +479,98 @@ fn only_the_pet_on_the_lost_node_is_force_deleted() {
         .all(|(uid, deleted)| *uid == live_uid && !deleted));
     assert_ne!(pod_field(&entries, "web-0", "/spec/nodeName"), lost);
     node(&k.server, &["start", &lost]);
+}
+
+/// A run killed (SIGKILL) after its force delete leaves its lease on the
+/// set; the same command run again resumes on it and, instead of taking the
+/// successor still starting on a live node for a stuck pet (and refusing),
+/// awaits it Running and Ready. The pet is deleted once in all.
+#[test]
+fn a_rerun_after_kill_9_awaits_the_pet_the_killed_run_deleted() {
+    // Slow to get Ready, so that the successor is still starting when the
+    // second run plans.
+    let flags = [
+        "--ready-delay",
+        "5s",
+        "--max-grace",
+        "100ms",
+        "--nodes",
+        "3",
+        "--node-monitor-grace",
+        "2s",
+    ];
+    let Some(k) = Cluster::start(&flags) else {
+        return;
+    };
+    let web = SetManifest::statefulset("web")
+        .container("nginx", "nginx:1.25")
+        .with_service("nginx")
+        .grace_period(1);
+    k.ok_in(&["create", "-f", "-"], &web.replicas(1).yaml());
+    k.wait_ready(&["web-0"]);
+    let timeline = Timeline::start(&k.server, "default");
+    timeline.wait_for("web-0 Ready", WAIT, |e| {
+        last_state(e, Resource::Pod).get("web-0").is_some_and(ready)
+    });
+    let old_uid = pod_field(&timeline.entries(), "web-0", "/metadata/uid");
+    let lost = pod_field(&timeline.entries(), "web-0", "/spec/nodeName");
+    lose(&k, &lost);
+
+    let command = ["recover", "web", "--yes"];
+    let mut first = spawn_at(&k.server, &command);
+    let lines = stderr_lines(&mut first);
+    await_line(&lines, "force-deleting web-0");
+    // Killed once its delete is done, while it awaits the successor.
+    timeline.wait_for("web-0 force-deleted", WAIT, |e| {
+        history(e, "web-0").contains(&(old_uid.clone(), true))
+    });
+    let pid = Pid::from_raw(i32::try_from(first.id()).expect("pid"));
+    kill(pid, Signal::SIGKILL).expect("kill -9 petctl recover");
+    let _ = first.wait();
+
+    let second = petctl_at(&k.server, &command);
+    second.expect_success();
+    assert!(
+        second
+            .stderr
+            .contains("resuming: taking over the lease of an earlier run of this command"),
+        "{second}"
+    );
+    assert!(
+        second
+            .stderr
+            .contains("await it: recreated after an earlier recover that did not finish"),
+        "{second}"
+    );
+    assert!(
+        second
+            .stdout
+            .starts_with("web-0 recovered by an earlier run: now Ready on "),
+        "{second}"
+    );
+    let entries = timeline.stop();
+    let seen = history(&entries, "web-0");
+    let deleted: Vec<&(String, bool)> = seen.iter().filter(|(_, d)| *d).collect();
+    assert_eq!(
+        deleted,
+        [&(old_uid.clone(), true)],
+        "deleted once: {seen:?}"
+    );
+    let new_uid = pod_field(&entries, "web-0", "/metadata/uid");
+    assert_ne!(new_uid, old_uid);
+    assert_ne!(pod_field(&entries, "web-0", "/spec/nodeName"), lost);
+    assert!(
+        second.stdout.contains(&format!("(uid {new_uid})")),
+        "{second}"
+    );
+    let set = k
+        .server
+        .get("/apis/apps/v1/namespaces/default/statefulsets/web")
+        .json();
+    assert!(
+        set["metadata"]["annotations"]
+            .get("petctl.io/operation-lease")
+            .is_none(),
+        "the lease is removed at the end: {set}"
+    );
 }

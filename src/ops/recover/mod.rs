@@ -5,7 +5,9 @@
 //! controller has made a new one, Running and Ready on another node.
 //! A pet on a node that is not lost is never touched. Claims are never
 //! touched. Everything is read from the cluster, so a rerun after a crash
-//! finds a recovered pet not stuck any more.
+//! finds a recovered pet not stuck any more, and one the crashed run had
+//! deleted but not yet seen back (created after the lease that run left
+//! on the set) is awaited instead of being taken for a stuck pet.
 
 pub mod node;
 
@@ -19,11 +21,13 @@ use serde_json::Value;
 pub use node::{Heartbeat, Looks, Symptom};
 
 use super::access::{self, Need};
+use super::lease;
 use super::pets::{assemble_owned, Pet};
 use super::progress::{Note, Progress};
 use super::sets::Set;
 use super::wait::{self, PetState, TimedOut};
 use crate::client::request::{DeleteOptions, ListParams, Preconditions, PropagationPolicy};
+use crate::client::watch::{Cache, Watcher};
 use crate::client::{Client, Error};
 use crate::kinds;
 
@@ -37,6 +41,9 @@ pub enum Action {
     Refuse,
     /// Not stuck (Ready, starting, missing, within its grace period).
     Nothing,
+    /// Recreated (or still missing) after an earlier recover that did not
+    /// finish, whose lease is still on the set: await it Running and Ready.
+    Await,
 }
 
 /// How it went for a pet.
@@ -50,6 +57,8 @@ pub enum PetResult {
     /// Its node came back between the plan and the delete: not deleted.
     NodeCameBack,
     NotStuck,
+    /// Recreated after an interrupted recovery; now Running and Ready.
+    Awaited,
     /// Not acted on yet (a dry run, or an earlier pet failed).
     Planned,
 }
@@ -138,19 +147,64 @@ async fn pets_now(client: &Client, set: &Set) -> Result<Vec<Pet>, Error> {
     Ok(assemble_owned(set, pods, Vec::new()))
 }
 
+/// When an earlier recover that did not finish took the set's lease: a
+/// finished run removes its lease, so one still there is of a run killed
+/// (or still running elsewhere, which the lease then refuses).
+fn interrupted_since(set: &Set) -> Option<Timestamp> {
+    lease::lease_of(&set.object)
+        .filter(|r| r.operation == OPERATION)
+        .map(|r| r.acquired)
+}
+
+/// A pod, not being deleted, that the controller made after `since`: a
+/// successor of a pet an interrupted recovery force-deleted.
+fn made_after(pod: &Value, since: Option<Timestamp>) -> bool {
+    let Some(since) = since else {
+        return false;
+    };
+    let created = pod
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str)
+        .and_then(petctl_model::time::parse);
+    // creationTimestamp has whole seconds; the lease's time has more.
+    let since = since.as_second();
+    pod.pointer("/metadata/deletionTimestamp").is_none()
+        && created.is_some_and(|c| c.as_second() >= since)
+}
+
+/// The operation's name in its lease.
+pub const OPERATION: &str = "recover";
+
 /// Reads the set's pets and their nodes and decides, per pet.
 pub async fn plan(client: &Client, set: &Set) -> anyhow::Result<Plan> {
     let pets = pets_now(client, set).await?;
     let now = Timestamp::now();
+    let interrupted = interrupted_since(set);
     let mut heartbeats: BTreeMap<String, Heartbeat> = BTreeMap::new();
     let mut planned = Vec::new();
     for pet in pets {
         let Some(pod) = &pet.pod else {
-            planned.push(PetPlan::not_stuck(&pet.name, None, None, "Missing"));
+            let mut missing = PetPlan::not_stuck(&pet.name, None, None, "Missing");
+            if interrupted.is_some() {
+                missing.awaited();
+            }
+            planned.push(missing);
             continue;
         };
         let node = node::node_of(pod).map(str::to_string);
-        let symptom = match node::looks(pod, now) {
+        let looks = node::looks(pod, now);
+        if made_after(pod, interrupted) && !matches!(&looks, Looks::Fine(state) if state == "Ready")
+        {
+            let state = match &looks {
+                Looks::Fine(state) => state.clone(),
+                Looks::Stuck(symptom) => symptom.to_string(),
+            };
+            let mut successor = PetPlan::not_stuck(&pet.name, uid(pod), node, &state);
+            successor.awaited();
+            planned.push(successor);
+            continue;
+        }
+        let symptom = match looks {
             Looks::Fine(state) => {
                 planned.push(PetPlan::not_stuck(&pet.name, uid(pod), node, &state));
                 continue;
@@ -220,6 +274,12 @@ impl PetPlan {
             successor: None,
         }
     }
+
+    /// To be awaited, not judged: see [`Action::Await`].
+    fn awaited(&mut self) {
+        self.action = Action::Await;
+        self.result = PetResult::Planned;
+    }
 }
 
 /// What a force delete risks, in plain words.
@@ -228,6 +288,10 @@ pub const RISK: &str = "A force delete removes a pod from the API at once, witho
 impl Plan {
     pub fn to_delete(&self) -> impl Iterator<Item = &PetPlan> {
         self.pets.iter().filter(|p| p.action == Action::ForceDelete)
+    }
+
+    pub fn to_await(&self) -> impl Iterator<Item = &PetPlan> {
+        self.pets.iter().filter(|p| p.action == Action::Await)
     }
 
     pub fn refused(&self) -> impl Iterator<Item = &PetPlan> {
@@ -251,6 +315,9 @@ impl Plan {
                 Action::ForceDelete => "force delete (its node is lost)".to_string(),
                 Action::Refuse => "refused: its node is not lost".to_string(),
                 Action::Nothing => "nothing (not stuck)".to_string(),
+                Action::Await => {
+                    "await it: recreated after an earlier recover that did not finish".to_string()
+                }
             };
             text.push_str(&format!("  {}{on}: {}; {what}\n", pet.pet, pet.state));
             if !pet.finalizers.is_empty() && pet.action == Action::ForceDelete {
@@ -324,10 +391,23 @@ impl Plan {
         progress: &mut dyn Progress,
     ) -> anyhow::Result<()> {
         for at in 0..self.pets.len() {
-            if self.pets[at].action != Action::ForceDelete {
-                continue;
+            let pet = &mut self.pets[at];
+            match pet.action {
+                Action::ForceDelete => recover_pet(client, set, pet, timeout, progress).await?,
+                Action::Await => {
+                    let mut watcher = wait::pets_watcher(client, set);
+                    let before = wait::prime(&mut watcher).await?;
+                    let successor = Awaited {
+                        old_uid: None,
+                        lost: None,
+                    };
+                    successor
+                        .wait(client, set, pet, (watcher, before), timeout, progress)
+                        .await?;
+                    pet.result = PetResult::Awaited;
+                }
+                Action::Nothing | Action::Refuse => {}
             }
-            recover_pet(client, set, &mut self.pets[at], timeout, progress).await?;
         }
         Ok(())
     }
@@ -356,30 +436,14 @@ async fn recover_pet(
     }
     let mut watcher = wait::pets_watcher(client, set);
     let before = wait::prime(&mut watcher).await?;
-    let old_uid = pet.uid.clone();
+    let successor = Awaited {
+        old_uid: pet.uid.clone(),
+        lost: Some(node),
+    };
     force_delete(client, set, pet, progress).await?;
-    let (done, pets) = wait::pets_until(set, watcher, Some(before), timeout, progress, |pets| {
-        successor(pets, &pet.pet, old_uid.as_deref(), &node).is_some()
-    })
-    .await?;
-    if !done {
-        let (_, reasons) = wait::report(client, set, &pets).await;
-        return Err(TimedOut {
-            timeout,
-            waiting_for: format!(
-                "a new {} Running and Ready on a node other than {node}",
-                pet.pet
-            ),
-            reasons,
-        }
-        .into());
-    }
-    if let Some(pod) = successor(&pets, &pet.pet, old_uid.as_deref(), &node) {
-        pet.successor = Some(Successor {
-            uid: uid(pod).unwrap_or_default(),
-            node: node::node_of(pod).unwrap_or_default().to_string(),
-        });
-    }
+    successor
+        .wait(client, set, pet, (watcher, before), timeout, progress)
+        .await?;
     pet.result = PetResult::Recovered;
     progress.note(Note::Pet {
         pet: pet.pet.clone(),
@@ -391,6 +455,60 @@ async fn recover_pet(
         ),
     });
     Ok(())
+}
+
+/// The pod a pet's recovery waits for: not `old_uid`, and not on `lost`.
+struct Awaited {
+    old_uid: Option<String>,
+    lost: Option<String>,
+}
+
+impl Awaited {
+    /// Waits on `watch` until the pet's pod is such a pod, Running and
+    /// Ready, and records it as the pet's successor.
+    async fn wait(
+        &self,
+        client: &Client,
+        set: &Set,
+        pet: &mut PetPlan,
+        watch: (Watcher<'_>, Cache),
+        timeout: Duration,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<()> {
+        let (watcher, before) = watch;
+        let (done, pets) =
+            wait::pets_until(set, watcher, Some(before), timeout, progress, |pets| {
+                self.found(pets, &pet.pet).is_some()
+            })
+            .await?;
+        let Some(pod) = self.found(&pets, &pet.pet).filter(|_| done) else {
+            let (_, reasons) = wait::report(client, set, &pets).await;
+            let elsewhere = self
+                .lost
+                .as_ref()
+                .map(|n| format!(" on a node other than {n}"))
+                .unwrap_or_default();
+            return Err(TimedOut {
+                timeout,
+                waiting_for: format!("a new {} Running and Ready{elsewhere}", pet.pet),
+                reasons,
+            }
+            .into());
+        };
+        pet.successor = Some(Successor {
+            uid: uid(pod).unwrap_or_default(),
+            node: node::node_of(pod).unwrap_or_default().to_string(),
+        });
+        Ok(())
+    }
+
+    /// The pet's new pod, Running and Ready on a node other than `lost`.
+    fn found<'p>(&self, pets: &'p [Pet], name: &str) -> Option<&'p Value> {
+        let pod = pets.iter().find(|p| p.name == name)?.pod.as_ref()?;
+        let fresh = uid(pod) != self.old_uid;
+        let elsewhere = node::node_of(pod).is_some_and(|n| Some(n) != self.lost.as_deref());
+        (fresh && elsewhere && PetState::of(Some(pod)) == PetState::Ready).then_some(pod)
+    }
 }
 
 /// The DELETE `kubectl delete --force --grace-period=0` sends
@@ -435,19 +553,6 @@ async fn force_delete(
         }
     }
     Ok(())
-}
-
-/// The pet's new pod, Running and Ready on a node other than `lost`.
-fn successor<'p>(
-    pets: &'p [Pet],
-    name: &str,
-    old_uid: Option<&str>,
-    lost: &str,
-) -> Option<&'p Value> {
-    let pod = pets.iter().find(|p| p.name == name)?.pod.as_ref()?;
-    let fresh = uid(pod).as_deref() != old_uid;
-    let elsewhere = node::node_of(pod).is_some_and(|n| n != lost);
-    (fresh && elsewhere && PetState::of(Some(pod)) == PetState::Ready).then_some(pod)
 }
 
 #[cfg(test)]
