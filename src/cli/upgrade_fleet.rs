@@ -57,7 +57,7 @@ fn print(
                 "{display} not started: an earlier set did not complete; template and pets untouched"
             )?,
             (None, Status::Failed | Status::RolledBack | Status::Stopped) => {
-                writeln!(out, "{display} did not complete ({:?})", outcome.status)?
+                writeln!(out, "{display} did not complete ({})", outcome.status.words())?
             }
             _ => render(outcome, &display, output, out)?,
         }
@@ -126,8 +126,8 @@ pub fn run(
             .map(|(_, l)| l.as_str())
             .collect();
         let mut message = format!(
-            "upgrade of {label} did not complete ({:?}): {}",
-            failed.status,
+            "upgrade of {label} did not complete ({}): {}",
+            failed.status.words(),
             failed.error.as_deref().unwrap_or("")
         );
         if !later.is_empty() {

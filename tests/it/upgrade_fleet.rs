@@ -163,9 +163,9 @@ fn a_failing_set_stops_the_rollout_and_leaves_the_later_set_untouched() {
     expect(&run, 1, &server);
     assert_eq!(
         run.stdout,
-        "statefulset.apps/hot did not complete (Failed)\nstatefulset.apps/warm not started: an earlier set did not complete; template and pets untouched\n"
+        "statefulset.apps/hot did not complete (failed)\nstatefulset.apps/warm not started: an earlier set did not complete; template and pets untouched\n"
     );
-    assert!(run.stderr.contains("error: upgrade of statefulset \"hot\" did not complete (Failed): hot-1 was not Ready on the wanted image within --pet-timeout 3s"), "{run}");
+    assert!(run.stderr.contains("error: upgrade of statefulset \"hot\" did not complete (failed): hot-1 was not Ready on the wanted image within --pet-timeout 3s"), "{run}");
     assert!(
         run.stderr
             .contains("not started (templates and pets untouched): statefulset \"warm\""),

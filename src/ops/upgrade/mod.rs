@@ -144,6 +144,20 @@ pub enum Status {
     NotStarted,
 }
 
+impl Status {
+    /// How a person says it: `failed`, `rolled back`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Status::Planned => "planned",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+            Status::RolledBack => "rolled back",
+            Status::Stopped => "stopped",
+            Status::NotStarted => "not started",
+        }
+    }
+}
+
 /// What happened to one pet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
