@@ -3,8 +3,8 @@
 //! online with no pet touched and the set recreated with the bigger
 //! template; an offline class whose pets restart one at a time; the
 //! refusals before any change; SIGKILL between the orphan delete and the
-//! recreate, then a rerun; the dry-run plan with retained claims; and
-//! `kubectl get pvc` afterwards.
+//! recreate, then a rerun; injected faults; the dry-run plan with retained
+//! claims; and `kubectl get pvc` afterwards.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +14,7 @@ use crate::support::{create_ready, petctl_at, LocalServer, SetManifest, OBSERVAB
 use crate::timeline::{text, Entry, Resource, Timeline};
 use petctl::client::watch::Event;
 
+mod faults;
 mod refusals;
 mod restarts;
 mod sigkill;

@@ -20,6 +20,7 @@ use crate::client::request::{DeleteOptions, Preconditions, PropagationPolicy, Wr
 use crate::client::watch::Cache;
 use crate::client::{Client, Error};
 use crate::kinds::{self, KindInfo};
+use crate::ops::create_retry;
 use crate::ops::pets::Pet;
 use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::{self, Set};
@@ -102,8 +103,8 @@ async fn save_configmap(client: &Client, set: &Set, object: &Value) -> anyhow::R
     let name = configmap_name(set.name());
     let mut wanted = configmap(set, object)?;
     let context = || format!("cannot save a copy of {} in ConfigMap {name}", set.label());
-    match api.create(&wanted, &WriteParams::default()).await {
-        Ok(written) => return Ok(written.object),
+    match create_retry::create(&api, Some(&name), &wanted, &WriteParams::default()).await {
+        Ok(written) => return Ok(written),
         Err(err) if err.is_already_exists() => {}
         Err(err) => return Err(anyhow::Error::new(err).context(context())),
     }
@@ -189,11 +190,22 @@ pub async fn swap(
             &crate::ops::wait::prime(&mut watcher).await?,
         ));
         match orphan_delete(client, &current).await {
+            // Not found: the transport's repeat of a delete whose answer
+            // was lost (or someone else's delete); either way the set is
+            // to be recreated from the copy just saved.
             Ok(()) => break (object, pods),
+            Err(err) if err.is_not_found() => break (object, pods),
             Err(err) if err.is_conflict() && number < ATTEMPTS => {
-                current = sets::refresh(client, &current)
-                    .await
-                    .with_context(|| format!("cannot read {label}"))?;
+                match sets::refresh(client, &current).await {
+                    Ok(fresh) if fresh.uid() == current.uid() && deleting(&fresh) => {
+                        break (object, pods)
+                    }
+                    Ok(fresh) => current = fresh,
+                    Err(err) if err.is_not_found() => break (object, pods),
+                    Err(err) => {
+                        return Err(anyhow::Error::new(err).context(format!("cannot read {label}")))
+                    }
+                }
             }
             Err(err) => {
                 return Err(anyhow::Error::new(err).context(format!(
@@ -215,6 +227,11 @@ pub async fn swap(
     adopted(client, &created, &pods, options.timeout, progress).await?;
     forget(client, &created).await?;
     Ok(saved_file)
+}
+
+/// Marked for deletion: a delete (perhaps ours, its answer lost) was applied.
+fn deleting(set: &Set) -> bool {
+    set.object.pointer("/metadata/deletionTimestamp").is_some()
 }
 
 async fn orphan_delete(client: &Client, set: &Set) -> Result<(), Error> {
@@ -275,12 +292,13 @@ async fn recreate(
     let name = object["metadata"]["name"].as_str().unwrap_or("");
     let api = client.api(kind, Some(namespace));
     let label = format!("{} {name:?}", kind.singular);
-    let created = match api.create(object, &WriteParams::default()).await {
+    // A POST whose answer was lost is read back, not repeated blindly.
+    let created = match create_retry::create(&api, Some(name), object, &WriteParams::default()).await {
         Ok(written) => {
             progress.note(Note::Step(format!(
                 "recreated {label} with the new volumeClaimTemplates"
             )));
-            written.object
+            written
         }
         Err(err) if err.is_already_exists() => api.get(name).await?,
         Err(err) => {
