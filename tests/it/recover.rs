@@ -35,6 +35,19 @@ fn node(server: &LocalServer, args: &[&str]) {
     petctl_at(server, &all).expect_success();
 }
 
+#[track_caller]
+fn assert_no_lease(server: &LocalServer) {
+    let set = server
+        .get("/apis/apps/v1/namespaces/default/statefulsets/web")
+        .json();
+    assert!(
+        set["metadata"]["annotations"]
+            .get("petctl.io/operation-lease")
+            .is_none(),
+        "the lease is removed at the end: {set}"
+    );
+}
+
 /// Every (uid, deleted) the timeline saw of pod `name`, in revision order.
 fn history(entries: &[Entry], name: &str) -> Vec<(String, bool)> {
     let (_, changes) = by_revision(entries);
@@ -184,16 +197,7 @@ fn a_pet_on_a_stopped_node_is_recovered_onto_another_node() {
         &["recover", "web", "--yes", "--take-over", "--timeout", "60s"],
     );
     run.expect_success();
-    let set = k
-        .server
-        .get("/apis/apps/v1/namespaces/default/statefulsets/web")
-        .json();
-    assert!(
-        set["metadata"]["annotations"]
-            .get("petctl.io/operation-lease")
-            .is_none(),
-        "the lease is removed at the end: {set}"
-    );
+    assert_no_lease(&k.server);
     assert!(
         run.stderr.contains(
             "warning: taking over the operation lease of upgrade-image by carol@elsewhere"
@@ -563,14 +567,5 @@ fn a_rerun_after_kill_9_awaits_the_pet_the_killed_run_deleted() {
         second.stdout.contains(&format!("(uid {new_uid})")),
         "{second}"
     );
-    let set = k
-        .server
-        .get("/apis/apps/v1/namespaces/default/statefulsets/web")
-        .json();
-    assert!(
-        set["metadata"]["annotations"]
-            .get("petctl.io/operation-lease")
-            .is_none(),
-        "the lease is removed at the end: {set}"
-    );
+    assert_no_lease(&k.server);
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::support::{create_ready, petctl_at, LocalServer, SetManifest, OBSERVABLE_SIM};
+use crate::support::{by_name, create_ready, petctl_at, LocalServer, SetManifest, OBSERVABLE_SIM};
 use crate::timeline::{text, Entry, Resource, Timeline};
 use petctl::client::watch::Event;
 
@@ -98,17 +98,9 @@ pub(crate) fn claim(server: &LocalServer, name: &str) -> Value {
 
 /// Pod name -> uid, as the server has them now.
 pub(crate) fn pod_uids(server: &LocalServer) -> BTreeMap<String, String> {
-    let pods = get(server, "/api/v1/namespaces/default/pods");
-    pods["items"]
-        .as_array()
+    by_name(server, "/api/v1/namespaces/default/pods")
         .into_iter()
-        .flatten()
-        .map(|p| {
-            (
-                text(p, "/metadata/name").to_string(),
-                text(p, "/metadata/uid").to_string(),
-            )
-        })
+        .map(|(name, pod)| (name, text(&pod, "/metadata/uid").to_string()))
         .collect()
 }
 

@@ -15,7 +15,7 @@ mod seed;
 mod sim;
 mod streamed;
 pub use commands::{
-    claim_uids, create_petset, create_ready, on_a_terminal, scale_wait, script_available,
+    by_name, claim_uids, create_petset, create_ready, on_a_terminal, scale_wait, script_available,
     terminal_command, CREATE_EXAMPLE,
 };
 pub use kubectl::{await_watch, kubectl_or_skip, kubectl_with};

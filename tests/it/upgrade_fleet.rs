@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use std::time::Duration;
 
-use crate::support::{petctl_at, spawn_at, LocalServer, OBSERVABLE_SIM};
+use crate::support::{by_name, petctl_at, spawn_at, LocalServer, OBSERVABLE_SIM};
 use crate::timeline::{creation_order, deletion_order, ready, text, Timeline};
 use crate::upgrade::expect;
 use crate::upgrade_disruption::{create, front_pdb, front_set, max_down, pods_now, readiness};
@@ -53,18 +53,13 @@ fn set(server: &LocalServer, name: &str) -> Value {
 }
 
 fn pods(server: &LocalServer) -> BTreeMap<String, (String, String)> {
-    let list = server.get("/api/v1/namespaces/default/pods").json();
-    list["items"]
-        .as_array()
+    by_name(server, "/api/v1/namespaces/default/pods")
         .into_iter()
-        .flatten()
-        .map(|p| {
+        .map(|(name, p)| {
+            let uid = text(&p, "/metadata/uid").to_string();
             (
-                text(p, "/metadata/name").to_string(),
-                (
-                    text(p, "/metadata/uid").to_string(),
-                    text(p, "/spec/containers/0/image").to_string(),
-                ),
+                name,
+                (uid, text(&p, "/spec/containers/0/image").to_string()),
             )
         })
         .collect()

@@ -81,18 +81,22 @@ pub fn terminal_command(server: &LocalServer, args: &str, term: &str) -> (Comman
 
 /// Claim name → uid in "default", as the server has them now.
 pub fn claim_uids(server: &LocalServer) -> BTreeMap<String, String> {
-    let list = server
-        .get("/api/v1/namespaces/default/persistentvolumeclaims")
-        .json();
-    list["items"]
-        .as_array()
-        .expect("a list of claims")
-        .iter()
-        .map(|c| {
-            let meta = &c["metadata"];
+    by_name(server, "/api/v1/namespaces/default/persistentvolumeclaims")
+        .into_iter()
+        .map(|(name, claim)| (name, claim["metadata"]["uid"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// The items of the list at `path` by name, as the server has them now.
+pub fn by_name(server: &LocalServer, path: &str) -> BTreeMap<String, serde_json::Value> {
+    let list = server.get(path).json();
+    let items = list["items"].as_array().cloned().unwrap_or_default();
+    items
+        .into_iter()
+        .map(|item| {
             (
-                meta["name"].as_str().unwrap().to_string(),
-                meta["uid"].as_str().unwrap().to_string(),
+                item["metadata"]["name"].as_str().unwrap_or("").to_string(),
+                item,
             )
         })
         .collect()
