@@ -101,6 +101,7 @@ pub fn render(prepared: &[Prepared<'_>]) -> String {
 /// The outcome of a set the rollout did not reach.
 fn not_started(mut planned: Outcome) -> Outcome {
     planned.status = Status::NotStarted;
+    planned.hooks = None;
     for pet in &mut planned.pets {
         pet.result = PetResult::Untouched;
     }
@@ -232,6 +233,7 @@ mod tests {
                 budgets: vec![],
             }],
             error: None,
+            hooks: None,
         };
         let outcome = not_started(planned);
         assert_eq!(outcome.status, Status::NotStarted);

@@ -201,10 +201,35 @@ pub struct Outcome {
     /// Why it failed: the pet, its state, the container's reason, events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The hooks a `--dry-run` would run (pets to replace get both, pets to
+    /// wait for the after-hook).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<PlannedHooks>,
+}
+
+/// `--before-pet`/`--after-pet` in a planned outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedHooks {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before_pet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_pet: Option<String>,
+    pub timeout_seconds: u64,
+}
+
+impl PlannedHooks {
+    fn of(hooks: &crate::ops::hooks::Hooks) -> Option<PlannedHooks> {
+        hooks.any().then(|| PlannedHooks {
+            before_pet: hooks.before.clone(),
+            after_pet: hooks.after.clone(),
+            timeout_seconds: hooks.timeout.as_secs(),
+        })
+    }
 }
 
 impl Outcome {
-    fn planned(plan: &Plan) -> Outcome {
+    fn planned(plan: &Plan, hooks: &crate::ops::hooks::Hooks) -> Outcome {
         Outcome {
             set: plan.set.clone(),
             namespace: plan.namespace.clone(),
@@ -221,6 +246,7 @@ impl Outcome {
                 })
                 .collect(),
             error: None,
+            hooks: PlannedHooks::of(hooks),
         }
     }
 }
@@ -360,7 +386,7 @@ impl<'c> Prepared<'c> {
 
     /// The outcome of `--dry-run`.
     pub fn planned(&self) -> Outcome {
-        Outcome::planned(&self.plan)
+        Outcome::planned(&self.plan, &self.options.hooks)
     }
 
     /// Patches the template and replaces the pets. A pet that does not get

@@ -172,6 +172,7 @@ impl<'c, 'p> Roll<'c, 'p> {
                 })
                 .collect(),
             error: self.error,
+            hooks: None,
         })
     }
 
