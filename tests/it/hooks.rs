@@ -67,25 +67,11 @@ fn failing_before_hook_on_ordinal_0(kind: Kind) {
         )),
         "{plan}"
     );
-    let json = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:2",
-            "--dry-run",
-            "-o",
-            "json",
-            "--before-pet",
-            hook,
-        ],
-    );
-    expect(&json, 0, &server);
-    let planned: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON plan");
+    let planned = crate::upgrade_disruption::planned_json(&server, &["--before-pet", hook]);
     assert_eq!(
         planned["hooks"],
         serde_json::json!({"beforePet": hook, "timeoutSeconds": 300}),
-        "{json}"
+        "{planned}"
     );
     let timeline = Timeline::start(&server, "default");
     let run = upgrade(&server, &["--before-pet", hook]);

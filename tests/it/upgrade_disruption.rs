@@ -106,6 +106,23 @@ pub(crate) fn readiness(server: &LocalServer, pod: &str, value: &str) {
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
+/// `upgrade-image web nginx=nginx:2 --dry-run -o json` and `extra`: the
+/// planned outcome.
+#[track_caller]
+pub(crate) fn planned_json(server: &LocalServer, extra: &[&str]) -> Value {
+    let args = [
+        "upgrade-image",
+        "web",
+        "nginx=nginx:2",
+        "--dry-run",
+        "-o",
+        "json",
+    ];
+    let run = petctl_at(server, &[&args[..], extra].concat());
+    expect(&run, 0, server);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run}"))
+}
+
 /// Reads `lines` until one contains `fragment`; all lines read so far.
 #[track_caller]
 pub(crate) fn await_line(lines: &Receiver<String>, fragment: &str) -> Vec<String> {
@@ -181,22 +198,11 @@ fn eviction_waits_for_the_budget_and_never_exceeds_it() {
             "{pet}: {dry}"
         );
     }
-    let json = petctl_at(
-        &server,
-        &[
-            "upgrade-image",
-            "web",
-            "nginx=nginx:2",
-            "--dry-run",
-            "-o",
-            "json",
-        ],
-    );
-    let planned: Value = serde_json::from_str(&json.stdout).expect("json");
+    let planned = planned_json(&server, &[]);
     assert_eq!(
         planned["pets"][0]["budgets"],
         json!(["front-pdb"]),
-        "{json}"
+        "{planned}"
     );
 
     let timeline = Timeline::start(&server, "default");
