@@ -1,8 +1,6 @@
 //! What the controllers ask of pods and sets, and how they build one:
-//! phase, readiness and availability, the pet built from a template, the
+//! phase and readiness, the pet built from a template, the
 //! claims a pod mounts, and whether a set's selector picks a pod.
-
-use std::time::{Duration, SystemTime};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 use serde_json::Value;
@@ -26,30 +24,8 @@ pub fn is_dying(pod: &Value) -> bool {
     meta::is_deleting(pod)
 }
 
-fn ready_condition(pod: &Value) -> Option<&Value> {
-    meta::at(pod, "/status/conditions")
-        .and_then(Value::as_array)?
-        .iter()
-        .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
-}
-
 /// The Ready condition is True (`podutil.IsPodReady`).
 pub use petctl_model::pod::is_ready;
-
-/// Ready for at least `min_ready` (`podutil.IsPodAvailable`).
-pub fn is_available(pod: &Value, min_ready: Duration, now: SystemTime) -> bool {
-    if !is_ready(pod) {
-        return false;
-    }
-    if min_ready.is_zero() {
-        return true;
-    }
-    let since = ready_condition(pod)
-        .and_then(|c| c.get("lastTransitionTime"))
-        .and_then(Value::as_str)
-        .and_then(petctl_model::time::parse_system);
-    since.is_some_and(|t| t + min_ready <= now)
-}
 
 /// The debug hook says "not initialized" (`strconv.ParseBool` false).
 pub fn is_paused_by_hook(object: &Value) -> bool {
@@ -106,21 +82,10 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn readiness_and_availability() {
-        let at = |t: &str, status: &str| {
-            json!({"status": {"phase": "Running", "conditions": [
-                {"type": "Ready", "status": status, "lastTransitionTime": t}]}})
-        };
-        let now = petctl_model::time::parse_system("2026-01-01T00:00:10Z").unwrap();
-        let pod = at("2026-01-01T00:00:00Z", "True");
-        assert!(is_running(&pod) && is_ready(&pod));
-        assert!(is_available(&pod, Duration::from_secs(10), now));
-        assert!(!is_available(&pod, Duration::from_secs(11), now));
-        assert!(!is_available(
-            &at("2026-01-01T00:00:00Z", "False"),
-            Duration::ZERO,
-            now
-        ));
+    fn readiness() {
+        let at = |status: &str| json!({"status": {"phase": "Running", "conditions": [{"type": "Ready", "status": status}]}});
+        assert!(is_running(&at("True")) && is_ready(&at("True")));
+        assert!(!is_ready(&at("False")));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! ownerReferences in line with the retention policy, reports status and
 //! trims the revision history.
 
+mod facts;
 pub mod identity;
 mod plan;
 mod revision;
@@ -13,6 +14,7 @@ use std::time::{Instant, SystemTime};
 
 use serde_json::{json, Value};
 
+use self::facts::PodFacts;
 use self::plan::{Step, View, Why};
 use super::cache::{controller_uid, Cache, Key};
 use super::claims;
@@ -41,17 +43,17 @@ fn candidate_pods(cache: &Cache, set: &Value) -> Vec<Arc<Value>> {
         return Vec::new();
     };
     let namespace = meta::namespace(set);
-    let mut found: Vec<Arc<Value>> = cache
+    let mut found: Vec<(&str, &Arc<Value>)> = cache
         .owned_by("Pod", namespace, Some(meta::uid(set)))
         .chain(cache.owned_by("Pod", namespace, None))
-        .filter(|p| {
-            petctl_model::ordinal::of_pod(meta::name(set), meta::name(p)).is_some()
+        .map(|p| (meta::name(p), p))
+        .filter(|(name, p)| {
+            petctl_model::ordinal::of_pod(meta::name(set), name).is_some()
                 && pods::selects(&selector, p)
         })
-        .cloned()
         .collect();
-    found.sort_by(|a, b| meta::name(a).cmp(meta::name(b)));
-    found
+    found.sort_unstable_by_key(|(name, _)| *name);
+    found.into_iter().map(|(_, p)| Arc::clone(p)).collect()
 }
 
 #[derive(Default)]
@@ -150,11 +152,10 @@ impl StatefulSetController {
         Ok((current, update))
     }
 
-    fn sync_claim_owners(ctx: &mut Ctx, set: &Value, pods: &[Arc<Value>]) -> Result<(), ApiError> {
+    fn sync_claim_owners(ctx: &mut Ctx, set: &Value, pods: &[PodFacts]) -> Result<(), ApiError> {
         let wanted = wanted_ordinals(set);
-        for pod in pods.iter().filter(|p| !pods::is_dying(p)) {
-            let Some(ordinal) = petctl_model::ordinal::of_pod(meta::name(set), meta::name(pod))
-            else {
+        for pod in pods.iter().filter(|p| !p.dying) {
+            let Some(ordinal) = pod.ordinal else {
                 continue;
             };
             let condemned = !wanted.contains(&ordinal);
@@ -163,20 +164,15 @@ impl StatefulSetController {
                 let Some(existing) = ctx.cache.get(&key) else {
                     continue;
                 };
-                if meta::is_deleting(existing) {
+                if meta::is_deleting(existing)
+                    || identity::claim_owners_in_line(set, pod.pod, condemned, existing)
+                {
                     continue;
                 }
-                let wanted = identity::claim_owner_refs(set, pod, condemned, existing);
-                let empty = Vec::new();
-                let have = existing
-                    .pointer("/metadata/ownerReferences")
-                    .and_then(Value::as_array)
-                    .unwrap_or(&empty);
-                if *have != wanted {
-                    let mut next = existing.clone();
-                    next["metadata"]["ownerReferences"] = json!(wanted);
-                    ctx.update("PersistentVolumeClaim", next)?;
-                }
+                let wanted = identity::claim_owner_refs(set, pod.pod, condemned, existing);
+                let mut next = existing.clone();
+                next["metadata"]["ownerReferences"] = json!(wanted);
+                ctx.update("PersistentVolumeClaim", next)?;
             }
         }
         Ok(())
@@ -239,14 +235,11 @@ impl StatefulSetController {
     fn delete_pod(
         ctx: &mut Ctx,
         set: &Value,
-        pods: &[Arc<Value>],
+        pods: &[PodFacts],
         name: &str,
         why: Why,
     ) -> Result<(), ApiError> {
-        let uid = pods
-            .iter()
-            .find(|p| meta::name(p) == name)
-            .map_or("", |p| meta::uid(p));
+        let uid = pods.iter().find(|p| p.name == name).map_or("", |p| p.uid);
         ctx.delete(
             &Key::new("Pod", meta::namespace(set), name),
             uid,
@@ -288,15 +281,14 @@ impl StatefulSetController {
     fn truncate_history(
         ctx: &mut Ctx,
         set: &Value,
-        pods: &[Arc<Value>],
+        pods: &[PodFacts],
         live: &[&str],
     ) -> Result<(), ApiError> {
         let limit = meta::int_at(set, "/spec/revisionHistoryLimit")
             .unwrap_or(10)
             .max(0) as usize;
         let uid = meta::uid(set);
-        let in_use: std::collections::HashSet<&str> =
-            pods.iter().map(|p| plan_revision(p)).collect();
+        let in_use: std::collections::HashSet<&str> = pods.iter().map(|p| p.revision).collect();
         let mut history: Vec<Arc<Value>> = ctx
             .cache
             .owned_by("ControllerRevision", meta::namespace(set), Some(uid))
@@ -324,13 +316,6 @@ fn wanted_ordinals(set: &Value) -> std::ops::Range<i64> {
     let start = meta::int_at(set, "/spec/ordinals/start").unwrap_or(0);
     let replicas = meta::int_at(set, "/spec/replicas").unwrap_or(1);
     start..start + replicas
-}
-
-fn plan_revision(pod: &Value) -> &str {
-    meta::at(pod, "/metadata/labels")
-        .and_then(|l| l.get(REVISION_LABEL))
-        .and_then(Value::as_str)
-        .unwrap_or("")
 }
 
 impl Reconciler for StatefulSetController {
@@ -378,18 +363,19 @@ impl Reconciler for StatefulSetController {
             meta::name(&current).to_string(),
             meta::name(&update).to_string(),
         );
+        let facts = PodFacts::all(&set, pods.iter().map(|p| &**p));
         let view = View {
             set: &set,
-            pods: pods.iter().map(|p| &**p).collect(),
+            pods: &facts,
             current_revision: &current_name,
             update_revision: &update_name,
             now: SystemTime::now(),
         };
         let plan = plan::plan(&view);
-        Self::sync_claim_owners(ctx, &set, &pods)?;
+        Self::sync_claim_owners(ctx, &set, &facts)?;
         let wanted = wanted_ordinals(&set);
-        for pod in pods.iter().filter(|p| pods::is_pending(p)) {
-            match petctl_model::ordinal::of_pod(meta::name(&set), meta::name(pod)) {
+        for pod in facts.iter().filter(|p| p.pending()) {
+            match pod.ordinal {
                 Some(ordinal) if wanted.contains(&ordinal) => {
                     self.create_claims(ctx, &set, ordinal, false)?
                 }
@@ -418,12 +404,12 @@ impl Reconciler for StatefulSetController {
                     &revision::template_of(&current),
                     &current_name,
                 )?,
-                Step::Delete { name, why } => Self::delete_pod(ctx, &set, &pods, name, *why)?,
+                Step::Delete { name, why } => Self::delete_pod(ctx, &set, &facts, name, *why)?,
             }
         }
         Self::write_status(ctx, &set, plan.status.clone())?;
         let live = [current_name.as_str(), update_name.as_str()];
-        Self::truncate_history(ctx, &set, &pods, &live)?;
+        Self::truncate_history(ctx, &set, &facts, &live)?;
         Ok(match plan.requeue {
             Some(after) => Next::At(Instant::now() + after),
             None => Next::Done,

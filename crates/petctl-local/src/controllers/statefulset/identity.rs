@@ -96,16 +96,25 @@ pub fn new_pod(set: &Value, template: &Value, ordinal: i64, revision: &str) -> V
 
 /// Retain or Delete, for one of the two retention triggers.
 fn deletes(set: &Value, when: &str) -> bool {
-    meta::at(
-        set,
-        &format!("/spec/persistentVolumeClaimRetentionPolicy/{when}"),
-    )
-    .and_then(Value::as_str)
+    meta::at(set, "/spec/persistentVolumeClaimRetentionPolicy")
+        .and_then(|policy| policy.get(when))
+        .and_then(Value::as_str)
         == Some("Delete")
 }
 
 fn reference(api_version: &str, kind: &str, owner: &Value) -> Value {
     json!({"apiVersion": api_version, "kind": kind, "name": meta::name(owner), "uid": meta::uid(owner)})
+}
+
+/// Which of the set's and the pod's references a claim should carry:
+/// the set's under whenDeleted=Delete while its pod is in range, the pod's
+/// under whenScaled=Delete once the pod is condemned.
+fn wanted_refs(set: &Value, condemned: bool) -> (bool, bool) {
+    let (when_deleted, when_scaled) = (deletes(set, "whenDeleted"), deletes(set, "whenScaled"));
+    (
+        when_deleted && !(when_scaled && condemned),
+        when_scaled && condemned,
+    )
 }
 
 /// The ownerReferences `claim` should have (`updateClaimOwnerRefForSetAndPod`):
@@ -120,9 +129,7 @@ pub fn claim_owner_refs(set: &Value, pod: &Value, condemned: bool, claim: &Value
         let uid = meta::str_at(r, "/uid");
         uid != set_uid && uid != pod_uid
     });
-    let (when_deleted, when_scaled) = (deletes(set, "whenDeleted"), deletes(set, "whenScaled"));
-    let set_ref = when_deleted && !(when_scaled && condemned);
-    let pod_ref = when_scaled && condemned;
+    let (set_ref, pod_ref) = wanted_refs(set, condemned);
     if set_ref {
         refs.push(reference("apps/v1", "StatefulSet", set));
     }
@@ -130,6 +137,38 @@ pub fn claim_owner_refs(set: &Value, pod: &Value, condemned: bool, claim: &Value
         refs.push(reference("v1", "Pod", pod));
     }
     refs
+}
+
+/// Whether `claim` already has the ownerReferences `claim_owner_refs`
+/// would give it, read without building them (a sync asks this of every
+/// claim of the set, and the answer is almost always yes).
+pub fn claim_owners_in_line(set: &Value, pod: &Value, condemned: bool, claim: &Value) -> bool {
+    let (set_uid, pod_uid) = (meta::uid(set), meta::uid(pod));
+    let have = meta::items_at(claim, "/metadata/ownerReferences");
+    let ours = |r: &Value| matches!(meta::str_at(r, "/uid"), u if u == set_uid || u == pod_uid);
+    let kept = have.iter().take_while(|r| !ours(r)).count();
+    let (set_ref, pod_ref) = wanted_refs(set, condemned);
+    let mut tail = have[kept..].iter();
+    let mut next_is = |api_version: &str, kind: &str, owner: &Value| {
+        tail.next()
+            .is_some_and(|r| is_reference(r, api_version, kind, owner))
+    };
+    (!set_ref || next_is("apps/v1", "StatefulSet", set))
+        && (!pod_ref || next_is("v1", "Pod", pod))
+        && tail.next().is_none()
+}
+
+/// `r` equals `reference(api_version, kind, owner)`.
+fn is_reference(r: &Value, api_version: &str, kind: &str, owner: &Value) -> bool {
+    let Some(map) = r.as_object() else {
+        return false;
+    };
+    let is = |key: &str, want: &str| map.get(key).and_then(Value::as_str) == Some(want);
+    map.len() == 4
+        && is("apiVersion", api_version)
+        && is("kind", kind)
+        && is("name", meta::name(owner))
+        && is("uid", meta::uid(owner))
 }
 
 #[cfg(test)]
@@ -197,6 +236,21 @@ mod tests {
                 owners(policy, condemned),
                 want,
                 "{policy:?} condemned={condemned}"
+            );
+            let s = set(policy.0, policy.1);
+            let mut fixed = claim.clone();
+            fixed["metadata"]["ownerReferences"] =
+                json!(claim_owner_refs(&s, &pod, condemned, &claim));
+            assert!(claim_owners_in_line(&s, &pod, condemned, &fixed));
+            let untouched = want == ["other"];
+            assert_eq!(claim_owners_in_line(&s, &pod, condemned, &claim), untouched);
+            let mut reversed = fixed.clone();
+            if let Some(refs) = reversed["metadata"]["ownerReferences"].as_array_mut() {
+                refs.reverse();
+            }
+            assert_eq!(
+                claim_owners_in_line(&s, &pod, condemned, &reversed),
+                untouched
             );
         }
     }

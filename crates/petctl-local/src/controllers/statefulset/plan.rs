@@ -8,8 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
 
-use super::identity::REVISION_LABEL;
-use crate::controllers::pods;
+use super::facts::PodFacts;
 use crate::registry::meta;
 
 /// One write of a sync.
@@ -41,8 +40,9 @@ pub struct Plan {
 /// What the planner sees of a set.
 pub struct View<'a> {
     pub set: &'a Value,
-    /// The set's pods (picked by its selector, named `<set>-<ordinal>`).
-    pub pods: Vec<&'a Value>,
+    /// The set's pods (picked by its selector, named `<set>-<ordinal>`),
+    /// each read once.
+    pub pods: &'a [PodFacts<'a>],
     pub current_revision: &'a str,
     pub update_revision: &'a str,
     pub now: SystemTime,
@@ -54,67 +54,24 @@ fn int(set: &Value, pointer: &str, default: i64) -> i64 {
         .unwrap_or(default)
 }
 
-fn revision(pod: &Value) -> &str {
-    meta::at(pod, "/metadata/labels")
-        .and_then(|l| l.get(REVISION_LABEL))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
-fn running_and_ready(pod: &Value) -> bool {
-    pods::is_running(pod) && pods::is_ready(pod)
-}
-
-fn terminating(pod: &Value) -> bool {
-    pods::is_dying(pod)
-}
-
-fn finished(pod: &Value) -> bool {
-    matches!(meta::str_at(pod, "/status/phase"), "Failed" | "Succeeded")
-}
-
-/// How long until a Ready pod counts as available, if it does not yet.
-fn until_available(pod: &Value, min_ready: Duration, now: SystemTime) -> Option<Duration> {
-    if pods::is_available(pod, min_ready, now) {
-        return None;
-    }
-    let since = pod
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .and_then(|cs| {
-            cs.iter()
-                .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
-        })
-        .and_then(|c| c.get("lastTransitionTime"))
-        .and_then(Value::as_str)
-        .and_then(petctl_model::time::parse_system)
-        .unwrap_or(now);
-    Some(
-        (since + min_ready)
-            .duration_since(now)
-            .unwrap_or(Duration::from_millis(100))
-            .max(Duration::from_millis(100)),
-    )
-}
-
 /// The status for the pods as they are (`computeReplicaStatus` and
 /// `completeRollingUpdate`).
 pub fn status(view: &View, min_ready: Duration) -> Value {
     let set = view.set;
     let (mut replicas, mut ready, mut available, mut current, mut updated) = (0, 0, 0, 0, 0);
-    for pod in &view.pods {
+    for pod in view.pods {
         replicas += 1;
-        if running_and_ready(pod) {
+        if pod.running_and_ready() {
             ready += 1;
-            if pods::is_available(pod, min_ready, view.now) {
+            if pod.available(min_ready, view.now) {
                 available += 1;
             }
         }
-        if !terminating(pod) {
-            if revision(pod) == view.current_revision {
+        if !pod.dying {
+            if pod.revision == view.current_revision {
                 current += 1;
             }
-            if revision(pod) == view.update_revision {
+            if pod.revision == view.update_revision {
                 updated += 1;
             }
         }
@@ -141,7 +98,6 @@ pub fn status(view: &View, min_ready: Duration) -> Value {
 /// The steps of one sync.
 pub fn plan(view: &View) -> Plan {
     let set = view.set;
-    let name = meta::name(set);
     let start = int(set, "/spec/ordinals/start", 0);
     let replicas = int(set, "/spec/replicas", 1).max(0);
     let monotonic = meta::str_at(set, "/spec/podManagementPolicy") != "Parallel";
@@ -155,29 +111,27 @@ pub fn plan(view: &View) -> Plan {
     if meta::is_deleting(set) {
         return plan;
     }
-    let ordinal_of = |pod: &Value| petctl_model::ordinal::of_pod(name, meta::name(pod));
-    let by_ordinal: std::collections::HashMap<i64, &Value> = view
+    let by_ordinal: std::collections::HashMap<i64, &PodFacts> = view
         .pods
         .iter()
-        .filter_map(|p| Some((ordinal_of(p)?, *p)))
+        .filter_map(|p| Some((p.ordinal?, p)))
         .collect();
-    let slots: Vec<Option<&Value>> = (start..start + replicas)
+    let slots: Vec<Option<&PodFacts>> = (start..start + replicas)
         .map(|ordinal| by_ordinal.get(&ordinal).copied())
         .collect();
-    let mut condemned: Vec<&Value> = view
+    let mut condemned: Vec<&PodFacts> = view
         .pods
         .iter()
-        .copied()
-        .filter(|p| ordinal_of(p).is_none_or(|o| o < start || o >= start + replicas))
+        .filter(|p| p.ordinal.is_none_or(|o| o < start || o >= start + replicas))
         .collect();
-    condemned.sort_by_key(|p| ordinal_of(p).unwrap_or(i64::MAX));
+    condemned.sort_by_key(|p| p.ordinal.unwrap_or(i64::MAX));
     let first_unhealthy = slots
         .iter()
         .flatten()
         .chain(condemned.iter())
-        .filter(|p| !running_and_ready(p) || terminating(p))
-        .min_by_key(|p| ordinal_of(p).unwrap_or(i64::MAX))
-        .map(|p| meta::name(p).to_string());
+        .filter(|p| !p.running_and_ready() || p.dying)
+        .min_by_key(|p| p.ordinal.unwrap_or(i64::MAX))
+        .map(|p| p.name);
     let protected = set
         .pointer("/spec/updateStrategy/rollingUpdate/partition")
         .and_then(Value::as_i64);
@@ -192,9 +146,9 @@ pub fn plan(view: &View) -> Plan {
             }
             continue;
         };
-        if finished(pod) && !terminating(pod) {
+        if pod.finished() && !pod.dying {
             plan.steps.push(Step::Delete {
-                name: meta::name(pod).to_string(),
+                name: pod.name.to_string(),
                 why: Why::Failed,
             });
             if monotonic {
@@ -202,35 +156,35 @@ pub fn plan(view: &View) -> Plan {
             }
             continue;
         }
-        if monotonic && (terminating(pod) || !running_and_ready(pod)) {
+        if monotonic && (pod.dying || !pod.running_and_ready()) {
             return plan;
         }
         if monotonic {
-            if let Some(wait) = until_available(pod, min_ready, view.now) {
+            if let Some(wait) = pod.until_available(min_ready, view.now) {
                 plan.requeue = Some(wait);
                 return plan;
             }
         }
     }
     for pod in condemned.iter().rev() {
-        if terminating(pod) {
+        if pod.dying {
             if monotonic {
                 return plan;
             }
             continue;
         }
-        let first = first_unhealthy.as_deref() == Some(meta::name(pod));
-        if monotonic && !running_and_ready(pod) && !first {
+        let first = first_unhealthy == Some(pod.name);
+        if monotonic && !pod.running_and_ready() && !first {
             return plan;
         }
         if monotonic && !first {
-            if let Some(wait) = until_available(pod, min_ready, view.now) {
+            if let Some(wait) = pod.until_available(min_ready, view.now) {
                 plan.requeue = Some(wait);
                 return plan;
             }
         }
         plan.steps.push(Step::Delete {
-            name: meta::name(pod).to_string(),
+            name: pod.name.to_string(),
             why: Why::ScaleDown,
         });
         if monotonic {
@@ -243,17 +197,17 @@ pub fn plan(view: &View) -> Plan {
     let update_min = protected.unwrap_or(0).clamp(0, replicas) as usize;
     for slot in slots.iter().skip(update_min).rev() {
         let Some(pod) = slot else { continue };
-        if revision(pod) != view.update_revision && !terminating(pod) {
+        if pod.revision != view.update_revision && !pod.dying {
             plan.steps.push(Step::Delete {
-                name: meta::name(pod).to_string(),
+                name: pod.name.to_string(),
                 why: Why::Update,
             });
             return plan;
         }
-        if terminating(pod) || !running_and_ready(pod) {
+        if pod.dying || !pod.running_and_ready() {
             return plan;
         }
-        if let Some(wait) = until_available(pod, min_ready, view.now) {
+        if let Some(wait) = pod.until_available(min_ready, view.now) {
             plan.requeue = Some(wait);
             return plan;
         }
@@ -264,6 +218,7 @@ pub fn plan(view: &View) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::controllers::statefulset::identity::REVISION_LABEL;
 
     const NOW: &str = "2026-01-01T00:01:00Z";
 
@@ -313,9 +268,10 @@ mod tests {
     }
 
     fn run(set: &Value, pods: &[Value]) -> Plan {
+        let facts = PodFacts::all(set, pods);
         let view = View {
             set,
-            pods: pods.iter().collect(),
+            pods: &facts,
             current_revision: "web-old",
             update_revision: "web-new",
             now: petctl_model::time::parse_system(NOW).unwrap(),
