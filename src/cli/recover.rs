@@ -77,15 +77,7 @@ impl Args {
                 })
                 .await;
             drop(sink);
-            result.map_err(|e| {
-                if e.is::<crate::ops::lease::Refused>() {
-                    return e.context(format!("recovery of {label} not started"));
-                }
-                e.context(format!(
-                    "recovery of {label} stopped; rerun to go on from where the cluster is: {}",
-                    super::op_args::command_line()
-                ))
-            })?;
+            result.map_err(|e| super::op_args::stopped(e, &format!("recovery of {label}")))?;
             render(&plan, args.op.output.as_deref(), false, out)?;
             match plan.refusal() {
                 Some(refusal) => bail!("{refusal}"),

@@ -24,6 +24,7 @@ use super::access::{self, Need};
 use super::lease;
 use super::pets::{assemble_owned, Pet};
 use super::sets::Set;
+use super::upgrade::pet::uid_of;
 use crate::client::request::ListParams;
 use crate::client::{Client, Error};
 use crate::kinds;
@@ -110,12 +111,6 @@ pub struct Plan {
     now: Timestamp,
 }
 
-fn uid(pod: &Value) -> Option<String> {
-    pod.pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
 /// A node's Lease and Node, read now; a missing one is None.
 pub async fn heartbeat(client: &Client, node: &str) -> anyhow::Result<Heartbeat> {
     let read = |kind: &'static str, namespace: Option<&'static str>| async move {
@@ -196,14 +191,14 @@ pub async fn plan(client: &Client, set: &Set) -> anyhow::Result<Plan> {
                 Looks::Fine(state) => state.clone(),
                 Looks::Stuck(symptom) => symptom.to_string(),
             };
-            let mut successor = PetPlan::not_stuck(&pet.name, uid(pod), node, &state);
+            let mut successor = PetPlan::not_stuck(&pet.name, uid_of(pod), node, &state);
             successor.awaited();
             planned.push(successor);
             continue;
         }
         let symptom = match looks {
             Looks::Fine(state) => {
-                planned.push(PetPlan::not_stuck(&pet.name, uid(pod), node, &state));
+                planned.push(PetPlan::not_stuck(&pet.name, uid_of(pod), node, &state));
                 continue;
             }
             Looks::Stuck(symptom) => symptom,
@@ -211,7 +206,7 @@ pub async fn plan(client: &Client, set: &Set) -> anyhow::Result<Plan> {
         let Some(node_name) = node.clone() else {
             planned.push(PetPlan::not_stuck(
                 &pet.name,
-                uid(pod),
+                uid_of(pod),
                 None,
                 "not scheduled",
             ));
@@ -229,7 +224,7 @@ pub async fn plan(client: &Client, set: &Set) -> anyhow::Result<Plan> {
         };
         planned.push(PetPlan {
             pet: pet.name.clone(),
-            uid: uid(pod),
+            uid: uid_of(pod),
             node,
             state: symptom.to_string(),
             symptom: Some(symptom),

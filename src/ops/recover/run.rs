@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{heartbeat, node, uid, Action, PetPlan, PetResult, Plan, Successor};
+use super::{heartbeat, node, Action, PetPlan, PetResult, Plan, Successor};
 use crate::client::request::{DeleteOptions, Preconditions, PropagationPolicy};
 use crate::client::watch::{Cache, Watcher};
 use crate::client::Client;
@@ -14,6 +14,7 @@ use crate::kinds;
 use crate::ops::pets::Pet;
 use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::Set;
+use crate::ops::upgrade::pet::uid_of;
 use crate::ops::wait::{self, PetState, TimedOut};
 use petctl_model::time::Timestamp;
 
@@ -133,7 +134,7 @@ impl Awaited {
             .into());
         };
         pet.successor = Some(Successor {
-            uid: uid(pod).unwrap_or_default(),
+            uid: uid_of(pod).unwrap_or_default(),
             node: node::node_of(pod).unwrap_or_default().to_string(),
         });
         Ok(())
@@ -142,7 +143,7 @@ impl Awaited {
     /// The pet's new pod, Running and Ready on a node other than `lost`.
     fn found<'p>(&self, pets: &'p [Pet], name: &str) -> Option<&'p Value> {
         let pod = pets.iter().find(|p| p.name == name)?.pod.as_ref()?;
-        let fresh = uid(pod) != self.old_uid;
+        let fresh = uid_of(pod) != self.old_uid;
         let elsewhere = node::node_of(pod).is_some_and(|n| Some(n) != self.lost.as_deref());
         (fresh && elsewhere && PetState::of(Some(pod)) == PetState::Ready).then_some(pod)
     }

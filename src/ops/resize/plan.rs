@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::InvalidInput;
+use crate::json::text;
 use crate::ops::sets::Set;
 use crate::ops::wait::wanted;
 use petctl_model::quantity::storage_bytes;
@@ -106,10 +107,6 @@ pub struct Plan {
     pub templates: Vec<TemplatePlan>,
     /// Every claim of the templates, by template then ordinal.
     pub claims: Vec<ClaimPlan>,
-}
-
-fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 /// A claim's request.

@@ -117,27 +117,13 @@ async fn save_configmap(client: &Client, set: &Set, object: &Value) -> anyhow::R
     Ok(written.object)
 }
 
-/// Writes the local copy, 0600 in a 0700 directory.
+/// Writes the local copy, 0600 in a 0700 directory, atomically.
 fn save_file(dir: &Path, set: &Set, object: &Value) -> anyhow::Result<PathBuf> {
-    use std::io::Write as _;
-    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+    use crate::local::state::{create_private_dir, write_private};
     let dir = dir.join(set.namespace());
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
+    create_private_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(format!("{}-{}.json", set.kind.singular, set.name()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    file.write_all(serde_json::to_string_pretty(object)?.as_bytes())?;
-    file.sync_all()?;
+    write_private(&path, serde_json::to_string_pretty(object)?.as_bytes())?;
     Ok(path)
 }
 
