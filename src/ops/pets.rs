@@ -42,8 +42,7 @@ pub fn assemble_owned(set: &Set, pods: Vec<Value>, claims: Vec<Value>) -> Vec<Pe
     };
     let mut pods = by_name(pods);
     let claims = by_name(claims);
-    let first = set.first_ordinal();
-    let mut ordinals: Vec<i64> = (first..first + set.replicas().max(0)).collect();
+    let mut ordinals: Vec<i64> = set.wanted_ordinals().collect();
     ordinals.extend(pods.keys().filter_map(|n| set.ordinal_of(n)));
     ordinals.sort_unstable();
     ordinals.dedup();

@@ -122,6 +122,12 @@ impl Set {
             .unwrap_or(0)
     }
 
+    /// The ordinals the set wants now: from its first, one per replica.
+    pub fn wanted_ordinals(&self) -> std::ops::Range<i64> {
+        let first = self.first_ordinal();
+        first..first + self.replicas().max(0)
+    }
+
     pub fn service_name(&self) -> &str {
         text(&self.object, "/spec/serviceName").unwrap_or("")
     }

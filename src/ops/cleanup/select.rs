@@ -59,8 +59,7 @@ pub fn ordinal_in(set: &Set, claim: &str) -> Option<i64> {
 
 /// Whether `ordinal` is one the set wants now.
 pub fn wanted(set: &Set, ordinal: i64) -> bool {
-    let first = set.first_ordinal();
-    (first..first + set.replicas().max(0)).contains(&ordinal)
+    set.wanted_ordinals().contains(&ordinal)
 }
 
 /// The claims of `world` that `target` no longer uses, and the ones it

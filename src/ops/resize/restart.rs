@@ -49,11 +49,6 @@ pub async fn restart_pets(
     Ok(restarted)
 }
 
-fn wanted_range(set: &Set) -> std::ops::Range<i64> {
-    let first = set.first_ordinal();
-    first..first + set.replicas().max(0)
-}
-
 fn pet_of<'a>(pets: &'a [Pet], name: &str) -> Option<&'a Pet> {
     pets.iter().find(|p| p.name == name)
 }
@@ -70,7 +65,7 @@ pub async fn restart_pet(
     progress: &mut dyn Progress,
 ) -> anyhow::Result<()> {
     let name = set.pet_name(ordinal);
-    let range = wanted_range(set);
+    let range = set.wanted_ordinals();
     let (admitted, pets) = pets_until(
         set,
         pets_watcher(client, set),

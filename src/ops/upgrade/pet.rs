@@ -76,9 +76,11 @@ pub fn unavailable<'a>(
 pub fn down_in(sets: &[Set], cache: &Cache) -> Vec<String> {
     sets.iter()
         .flat_map(|set| {
-            let first = set.first_ordinal();
-            let wanted = first..first + set.replicas().max(0);
-            worded(&unavailable(&pets_in(set, cache), &wanted, ""))
+            worded(&unavailable(
+                &pets_in(set, cache),
+                &set.wanted_ordinals(),
+                "",
+            ))
         })
         .collect()
 }

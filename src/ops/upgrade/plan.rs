@@ -264,13 +264,16 @@ fn previous(changes: &[Change], pets: &[Pet]) -> Vec<Change> {
 pub fn plan(set: &Set, pets: &[Pet], options: &UpgradeOptions) -> anyhow::Result<Plan> {
     let changes = changes(set, options)?;
     let partition = partition(set, options);
-    let first = set.first_ordinal();
-    let wanted = first..first + set.replicas().max(0);
+    let wanted = set.wanted_ordinals();
     let mut steps: Vec<Step> = pets
         .iter()
         .filter(|p| wanted.contains(&p.ordinal))
         .map(|p| {
-            let (action, state) = action(p.pod.as_ref(), &changes, p.ordinal - first < partition);
+            let (action, state) = action(
+                p.pod.as_ref(),
+                &changes,
+                p.ordinal - wanted.start < partition,
+            );
             let image = p
                 .pod
                 .as_ref()

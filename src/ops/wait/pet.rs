@@ -60,8 +60,7 @@ pub fn pets_in(set: &Set, cache: &Cache) -> Vec<Pet> {
 
 /// Whether the set wants a pet of `ordinal` (it is below its replicas).
 pub fn wanted(set: &Set, ordinal: i64) -> bool {
-    let first = set.first_ordinal();
-    (first..first + set.replicas().max(0)).contains(&ordinal)
+    set.wanted_ordinals().contains(&ordinal)
 }
 
 /// Every wanted pet is Ready.

@@ -336,8 +336,7 @@ impl<'c, 'p> Roll<'c, 'p> {
 
     async fn admit(&mut self, step: usize, until: Instant) -> anyhow::Result<Phase> {
         let name = self.pet_name(step);
-        let first = self.set.first_ordinal();
-        let wanted = first..first + self.set.replicas().max(0);
+        let wanted = self.set.wanted_ordinals();
         loop {
             let pets = self.pets();
             let mut down = worded(&unavailable(&pets, &wanted, &name));
