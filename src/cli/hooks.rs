@@ -34,8 +34,7 @@ impl HookArgs {
                 )));
             }
         }
-        let timeout = crate::duration::parse_duration(&self.hook_timeout)
-            .map_err(|e| InvalidInput(format!("--hook-timeout: {e}")))?;
+        let timeout = super::op_args::duration_flag("--hook-timeout", &self.hook_timeout)?;
         if timeout.is_zero() {
             return Err(InvalidInput::new("--hook-timeout must be more than 0"));
         }

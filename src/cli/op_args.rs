@@ -123,8 +123,12 @@ impl OpArgs {
 
 /// A `--timeout` value: `500ms`, `90s`, `5m`.
 pub fn parse_timeout(text: &str) -> anyhow::Result<Duration> {
-    crate::duration::parse_duration(text)
-        .map_err(|e| InvalidInput(format!("--timeout: {e}")).into())
+    Ok(duration_flag("--timeout", text)?)
+}
+
+/// A duration flag's value (`500ms`, `90s`, `5m`); a bad one names `flag`.
+pub fn duration_flag(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
+    crate::duration::parse_duration(text).map_err(|e| InvalidInput(format!("{flag}: {e}")))
 }
 
 /// Prints a planned or finished operation's outcome as `-o` asks: JSON,

@@ -5,13 +5,12 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{bail, Result};
 
 use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
-use super::op_args::{print_outcome, stopped};
+use super::op_args::{duration_flag, print_outcome, stopped};
 use super::progress;
 use crate::error::InvalidInput;
 use crate::ops::resize::plan::TemplatePlan;
@@ -48,10 +47,6 @@ pub struct Args {
     pub hooks: super::hooks::HookArgs,
 }
 
-fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
-    petctl_model::duration::parse_duration(text).map_err(|e| InvalidInput(format!("{flag}: {e}")))
-}
-
 /// Where local copies of sets go: `$XDG_STATE_HOME/petctl/resize`, else
 /// `~/.local/state/petctl/resize`, beside the local control plane's
 /// state directory.
@@ -70,9 +65,9 @@ pub fn options(args: &Args) -> Result<ResizeOptions, InvalidInput> {
             .map(|s| SizeChange::parse(s))
             .collect::<Result<_, _>>()?,
         include_retained: args.include_retained,
-        pet_timeout: duration("--pet-timeout", &args.pet_timeout)?,
-        filesystem_wait: duration("--filesystem-wait", &args.filesystem_wait)?,
-        timeout: duration("--timeout", &args.op.timeout)?,
+        pet_timeout: duration_flag("--pet-timeout", &args.pet_timeout)?,
+        filesystem_wait: duration_flag("--filesystem-wait", &args.filesystem_wait)?,
+        timeout: duration_flag("--timeout", &args.op.timeout)?,
         backup_dir: backup_dir(),
         pause_after: std::env::var("PETCTL_TEST_PAUSE_AFTER").ok(),
         hooks: args.hooks.hooks("resize-claims")?,

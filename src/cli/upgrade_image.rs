@@ -3,12 +3,12 @@
 //! upgrade run with Ctrl-C turned into how to resume, and the outcome.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::time::Duration;
 
 use anyhow::bail;
 
 use super::connect::{check_set_reference, connect, runtime};
 use super::global::GlobalArgs;
+use super::op_args::duration_flag;
 use super::progress;
 use crate::error::InvalidInput;
 use crate::ops::upgrade::{
@@ -68,10 +68,6 @@ pub struct Args {
     pub hooks: super::hooks::HookArgs,
 }
 
-fn duration(flag: &str, text: &str) -> Result<Duration, InvalidInput> {
-    petctl_model::duration::parse_duration(text).map_err(|e| InvalidInput(format!("{flag}: {e}")))
-}
-
 /// The arguments as options; what is wrong with them is exit code 2.
 pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
     let (names, changes) = targets(args);
@@ -85,7 +81,7 @@ pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
         .iter()
         .map(|i| ImageChange::parse(i))
         .collect::<Result<Vec<_>, _>>()?;
-    let timeout = duration("--timeout", &args.op.timeout)?;
+    let timeout = duration_flag("--timeout", &args.op.timeout)?;
     let options = UpgradeOptions {
         images,
         order: if args.order == "ascending" {
@@ -94,8 +90,8 @@ pub fn options(args: &Args) -> Result<UpgradeOptions, InvalidInput> {
             Order::Descending
         },
         partition: args.partition,
-        pet_timeout: duration("--pet-timeout", &args.pet_timeout)?,
-        min_ready: duration("--min-ready", &args.min_ready)?,
+        pet_timeout: duration_flag("--pet-timeout", &args.pet_timeout)?,
+        min_ready: duration_flag("--min-ready", &args.min_ready)?,
         max_unavailable: args.max_unavailable,
         force: args.force,
         rollback_on_failure: args.rollback_on_failure,
