@@ -100,11 +100,11 @@ mod tests {
         json!({
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": namespace,
-                "labels": {"app": if i % 3 == 0 { "db" } else { "web" }, "n": i.to_string()},
+                "labels": {"app": if i.is_multiple_of(3) { "db" } else { "web" }, "n": i.to_string()},
                 "annotations": {"note": "caf\u{e9} \"quoted\" \\ </script> \u{1}"}},
             "spec": {"nodeName": format!("node-{}", i % 2), "priority": i, "weight": 0.5 * i as f64,
                 "containers": [{"name": "c", "image": "nginx"}]},
-            "status": {"phase": if i % 4 == 0 { "Pending" } else { "Running" }},
+            "status": {"phase": if i.is_multiple_of(4) { "Pending" } else { "Running" }},
         })
     }
 
