@@ -29,6 +29,7 @@ use self::error::ApiError;
 use super::store::{ObjectKey, Revision, Store, StoreError};
 use petctl_model::kinds::{self, KindInfo};
 
+pub use self::paging::{Items, ItemsJson};
 pub use self::validate::FieldValidation;
 
 /// What a write request asked for besides its body.
@@ -86,10 +87,10 @@ fn key(kind: &KindInfo, namespace: &str, name: &str) -> ObjectKey {
     }
 }
 
-/// One page of a list.
+/// One page of a list: its objects decoded, or as [`ItemsJson`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page {
-    pub items: Vec<Value>,
+pub struct Page<T = Vec<Value>> {
+    pub items: T,
     pub revision: Revision,
     /// The token for the next page, if there is one.
     pub next: Option<String>,

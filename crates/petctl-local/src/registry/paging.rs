@@ -1,7 +1,9 @@
 //! Listing one page at a time: the (namespace, name) order, `limit`, and
 //! the opaque continue token that resumes a list at the revision it began:
 //! later pages show the objects as they were then, rebuilt from the event
-//! log, and a token older than the log is 410 Expired.
+//! log, and a token older than the log is 410 Expired. A page holds its
+//! objects decoded, or ([`ItemsJson`]) their stored JSON as it is, decoded
+//! only where a selector reads them.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +12,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::meta;
 use super::{Page, Registry};
-use crate::store::{EventType, Revision, StoreError};
+use crate::store::{EventType, Revision, Scanned, StoreError};
 use petctl_model::kinds::KindInfo;
 
 impl Registry {
@@ -33,14 +35,14 @@ impl Registry {
     /// sets it only for an empty predicate (apiserver storage/etcd3/store.go
     /// GetList: "Instead of returning inaccurate count for non-empty
     /// selectors, we return nil").
-    pub fn list_page(
+    pub fn list_page<I: Items>(
         &self,
         kind: &'static KindInfo,
         namespace: Option<&str>,
         selector: Option<&dyn Fn(&Value) -> bool>,
         limit: Option<usize>,
         continue_token: Option<&str>,
-    ) -> Result<Page, ApiError> {
+    ) -> Result<Page<I>, ApiError> {
         let internal = |e: StoreError| ApiError::internal(format!("{e:?}"));
         let resume = match continue_token {
             Some(token) if !token.is_empty() => Some(decode_continue(token)?),
@@ -49,14 +51,14 @@ impl Registry {
         let after = resume
             .as_ref()
             .map(|(_, ns, name)| (ns.as_str(), name.as_str()));
-        // Pages straight from the store's ordered keys, decoding only the
-        // page; right as long as nothing was written since the token's
-        // revision (always, for a first page).
+        // Pages straight from the store's ordered keys, decoding only what
+        // the selector or the items need; right as long as nothing was
+        // written since the token's revision (always, for a first page).
         let mut pager = Pager::new(selector, limit);
         let current = self
             .store
             .scan(kind.group, kind.plural, namespace, after, &mut |o| {
-                pager.offer(|| o.object())
+                pager.offer(Offered::stored(o))
             })
             .map_err(internal)?;
         let rev = resume
@@ -83,14 +85,10 @@ impl Registry {
         });
         let mut pager = Pager::new(selector, limit);
         for object in items {
-            let key = (
-                meta::namespace(&object).to_string(),
-                meta::name(&object).to_string(),
-            );
-            if (key.0.as_str(), key.1.as_str()) <= (ns.as_str(), name.as_str()) {
+            if (meta::namespace(&object), meta::name(&object)) <= (ns.as_str(), name.as_str()) {
                 continue;
             }
-            if !pager.offer(|| Ok(object)).map_err(internal)? {
+            if !pager.offer(Offered::decoded(object)).map_err(internal)? {
                 break;
             }
         }
@@ -149,34 +147,123 @@ impl Registry {
     }
 }
 
+/// What a page holds of its objects.
+pub trait Items: Default {
+    /// Whether an item is made from the decoded object.
+    const DECODED: bool;
+    fn push(&mut self, offered: Offered<'_>) -> Result<(), StoreError>;
+}
+
+impl Items for Vec<Value> {
+    const DECODED: bool = true;
+
+    fn push(&mut self, mut offered: Offered<'_>) -> Result<(), StoreError> {
+        offered.object()?;
+        self.extend(offered.object);
+        Ok(())
+    }
+}
+
+/// A page's objects as the comma-separated JSON of a list's `items` array:
+/// the stored bytes of each (what decoding and encoding it would give), so
+/// that a LIST copies bytes instead of building and encoding a tree.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ItemsJson {
+    pub json: Vec<u8>,
+    pub len: usize,
+}
+
+impl Items for ItemsJson {
+    const DECODED: bool = false;
+
+    fn push(&mut self, offered: Offered<'_>) -> Result<(), StoreError> {
+        if self.len > 0 {
+            self.json.push(b',');
+        }
+        match (offered.stored, &offered.object) {
+            (Some(stored), _) => self.json.extend_from_slice(stored.json()?),
+            (None, object) => serde_json::to_writer(&mut self.json, object)
+                .map_err(|e| StoreError::Backend(format!("cannot encode an object: {e}")))?,
+        }
+        self.len += 1;
+        Ok(())
+    }
+}
+
+/// One object offered to a page: as stored, or decoded, or both once
+/// something has read it.
+pub struct Offered<'s> {
+    stored: Option<Scanned<'s>>,
+    object: Option<Value>,
+}
+
+impl<'s> Offered<'s> {
+    fn stored(stored: Scanned<'s>) -> Self {
+        Offered {
+            stored: Some(stored),
+            object: None,
+        }
+    }
+
+    fn decoded(object: Value) -> Self {
+        Offered {
+            stored: None,
+            object: Some(object),
+        }
+    }
+
+    /// The object, decoded on first use.
+    fn object(&mut self) -> Result<&Value, StoreError> {
+        let object = match (self.object.take(), &self.stored) {
+            (Some(object), _) => object,
+            (None, Some(stored)) => stored.object()?,
+            (None, None) => Value::Null,
+        };
+        Ok(self.object.insert(object))
+    }
+
+    fn id(&self) -> Result<(String, String), StoreError> {
+        match (&self.object, &self.stored) {
+            (Some(object), _) => Ok((
+                meta::namespace(object).to_string(),
+                meta::name(object).to_string(),
+            )),
+            (None, Some(stored)) => stored.id(),
+            (None, None) => Ok(Default::default()),
+        }
+    }
+}
+
 /// Collects one page from objects offered in order: the first `limit`
 /// that match, then whether any more match (and, without a selector, how
 /// many objects follow, counted without decoding them).
-struct Pager<'a> {
+struct Pager<'a, I> {
     selector: Option<&'a dyn Fn(&Value) -> bool>,
     limit: Option<usize>,
-    items: Vec<Value>,
+    items: I,
+    len: usize,
+    /// The namespace and name of the last item, where a next page resumes.
+    last: Option<(String, String)>,
     more: bool,
     remaining: usize,
 }
 
-impl<'a> Pager<'a> {
+impl<'a, I: Items> Pager<'a, I> {
     fn new(selector: Option<&'a dyn Fn(&Value) -> bool>, limit: Option<usize>) -> Self {
         Pager {
             selector,
             limit: limit.filter(|l| *l > 0),
-            items: Vec::new(),
+            items: I::default(),
+            len: 0,
+            last: None,
             more: false,
             remaining: 0,
         }
     }
 
     /// Takes the next object; false once nothing further can change the page.
-    fn offer(
-        &mut self,
-        decode: impl FnOnce() -> Result<Value, StoreError>,
-    ) -> Result<bool, StoreError> {
-        let full = self.limit.is_some_and(|l| self.items.len() >= l);
+    fn offer(&mut self, mut offered: Offered<'_>) -> Result<bool, StoreError> {
+        let full = self.limit.is_some_and(|l| self.len >= l);
         match (full, self.selector) {
             (true, None) => {
                 self.more = true;
@@ -184,25 +271,34 @@ impl<'a> Pager<'a> {
                 return Ok(true);
             }
             (true, Some(matches)) => {
-                self.more = matches(&decode()?);
+                self.more = matches(offered.object()?);
                 return Ok(!self.more);
             }
             (false, selector) => {
-                let object = decode()?;
-                if selector.is_none_or(|matches| matches(&object)) {
-                    self.items.push(object);
+                if selector.is_some() || I::DECODED {
+                    offered.object()?;
+                }
+                let matches = match (selector, &offered.object) {
+                    (Some(matches), Some(object)) => matches(object),
+                    _ => true,
+                };
+                if matches {
+                    if self.limit.is_some() {
+                        self.last = Some(offered.id()?);
+                    }
+                    self.items.push(offered)?;
+                    self.len += 1;
                 }
             }
         }
         Ok(true)
     }
 
-    fn page(self, revision: Revision) -> Page {
+    fn page(self, revision: Revision) -> Page<I> {
         let next = self
-            .items
-            .last()
+            .last
             .filter(|_| self.more)
-            .map(|last| encode_continue(revision, meta::namespace(last), meta::name(last)));
+            .map(|(namespace, name)| encode_continue(revision, &namespace, &name));
         Page {
             items: self.items,
             revision,

@@ -14,7 +14,8 @@ use super::body::{self, MAX_BODY_BYTES};
 use super::query::Params;
 use super::route::{self, ResourcePath, Route};
 use super::{
-    auth, authz, discovery, exec, filter, logs, openapi, respond, reviews, table, token, watch, App,
+    auth, authz, discovery, exec, filter, list, logs, openapi, respond, reviews, table, token,
+    watch, App,
 };
 use crate::registry::error::ApiError;
 use crate::registry::{
@@ -333,23 +334,21 @@ async fn resource(
             let selective = ["labelSelector", "fieldSelector"]
                 .iter()
                 .any(|p| request.params.get(p).is_some_and(|s| !s.trim().is_empty()));
-            let page = blocking(app, move |registry| {
-                registry.list_page(
-                    kind,
-                    namespace.as_deref(),
-                    selective.then_some(&*filter),
-                    limit,
-                    token.as_deref(),
-                )
-            })
-            .await?;
-            Ok(respond::ok(&match as_table {
+            let list = list::ListRequest {
+                kind,
+                namespace,
+                filter: selective.then_some(filter),
+                limit,
+                token,
+            };
+            Ok(match as_table {
                 Some(include) => {
-                    let metadata = list_metadata(&page);
-                    table::table(kind, &page.items, metadata, include)
+                    let page: Page = blocking(app, move |r| list.page(r)).await?;
+                    let metadata = list::metadata(&page);
+                    respond::ok(&table::table(kind, &page.items, metadata, include))
                 }
-                None => list_body(kind, page),
-            }))
+                None => list::response(kind, blocking(app, move |r| list.page(r)).await?),
+            })
         }
         (&Method::GET, Some(target)) if path.subresource.as_deref() == Some("log") => {
             let live = app.registry.store().subscribe();
@@ -471,7 +470,7 @@ async fn resource(
                 registry.delete_collection(kind, namespace.as_deref(), &*filter, &options, write)
             })
             .await?;
-            Ok(respond::ok(&list_body(kind, page)))
+            Ok(respond::ok(&list::body(kind, page)))
         }
         _ => Err(ApiError::method_not_allowed()),
     }
@@ -485,30 +484,6 @@ pub(super) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || work(&app.registry))
         .await
         .map_err(|e| ApiError::internal(format!("request handler failed: {e}")))?
-}
-
-/// A list's metadata: remainingItemCount only where it was counted (a page
-/// without a selector that has a next page).
-fn list_metadata(page: &Page) -> Value {
-    let mut metadata = json!({"resourceVersion": page.revision.to_string()});
-    if let (Some(next), Some(map)) = (&page.next, metadata.as_object_mut()) {
-        map.insert("continue".into(), json!(next));
-        if page.remaining > 0 {
-            map.insert("remainingItemCount".into(), json!(page.remaining));
-        }
-    }
-    metadata
-}
-
-/// The List object; the items move in (`json!` would deep-copy them).
-fn list_body(kind: &petctl_model::kinds::KindInfo, page: Page) -> Value {
-    let metadata = list_metadata(&page);
-    let mut body = serde_json::Map::new();
-    body.insert("kind".into(), json!(format!("{}List", kind.kind)));
-    body.insert("apiVersion".into(), json!(kind.api_version()));
-    body.insert("metadata".into(), metadata);
-    body.insert("items".into(), Value::Array(page.items));
-    Value::Object(body)
 }
 
 fn written_response(code: u16, written: Written) -> Response<Body> {

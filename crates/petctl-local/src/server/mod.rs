@@ -16,6 +16,7 @@ mod filter;
 #[cfg(test)]
 mod fuzz;
 mod handlers;
+mod list;
 mod listener;
 mod logs;
 mod openapi;

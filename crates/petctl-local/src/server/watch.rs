@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use hyper::Response;
 use serde_json::{json, Value};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 use super::filter::Filter;
 use super::query::Params;
@@ -175,7 +175,9 @@ impl Translator {
         if !(self.filter)(object) {
             return None;
         }
-        self.sent.insert(identity(object));
+        if self.selective {
+            self.sent.insert(identity(object));
+        }
         Some(Bytes::from(self.line("ADDED", object)))
     }
 
@@ -197,8 +199,15 @@ impl Translator {
         if event.key.group != self.kind.group || event.key.resource != self.kind.plural {
             return None;
         }
-        let id = identity(&event.object);
         let matches = (self.filter)(&event.object);
+        if !self.selective {
+            // Without selectors the filter reads only the namespace (and
+            // the name), which an object never changes: it matches always
+            // or never, so which objects were sent does not matter. A
+            // thousand watchers of one write skip a thousand key copies.
+            return matches.then(|| self.shared_line(event, event.event_type.as_str()));
+        }
+        let id = identity(&event.object);
         let known = self.sent.contains(&id);
         let event_type = match (event.event_type, matches, known) {
             (EventType::Deleted, true, _) | (EventType::Deleted, false, true) => {
@@ -224,11 +233,17 @@ impl Translator {
                 }
             }
         };
+        Some(self.shared_line(event, event_type))
+    }
+
+    /// The line of `event` sent as `event_type`, encoded once for every
+    /// watcher that sends it so.
+    fn shared_line(&self, event: &StoreEvent, event_type: &'static str) -> Bytes {
         let encode = || self.line(event_type, &event.object);
-        Some(match &self.shared {
+        match &self.shared {
             Some(shared) => shared.line((event.revision, event_type, self.table), encode),
             None => Bytes::from(encode()),
-        })
+        }
     }
 
     fn line(&self, event_type: &str, object: &Value) -> Vec<u8> {
@@ -286,21 +301,141 @@ pub fn start(
         .any(|p| params.get(p).is_some_and(|v| !v.trim().is_empty()));
     // Subscribe before reading, so no event falls between the two.
     let live = app.registry.store().subscribe();
-    let (tx, rx) = mpsc::channel::<Bytes>(256);
     let mut translator = Translator::new(kind, filter, selective, 0);
     translator.table = table;
     translator.shared = Some(app.shared_lines.clone());
-    tokio::spawn(run(
-        app, kind, start, translator, live, tx, timeout, bookmarks,
-    ));
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|chunk| (Ok::<_, std::io::Error>(chunk), rx))
+    let opening = Opening {
+        app,
+        kind,
+        start,
+        translator,
+        live,
+        timeout,
+        bookmarks,
+    };
+    // The connection pulls each line straight from the store's broadcast:
+    // no task and channel per watcher between the two.
+    let stream = futures_util::stream::unfold(Stream::Opening(Box::new(opening)), |state| async {
+        let mut watcher = match state {
+            Stream::Opening(opening) => (*opening).open().await?,
+            Stream::Live(watcher) => watcher,
+        };
+        let line = watcher.next_line().await?;
+        Some((Ok::<_, std::io::Error>(line), Stream::Live(watcher)))
     });
     let mut response = respond::json(200, &Value::Null);
     *response.body_mut() = Body::from_stream(stream);
     Ok(response)
+}
+
+enum Stream {
+    Opening(Box<Opening>),
+    Live(Box<Watcher>),
+}
+
+/// A watch before its starting events are read.
+struct Opening {
+    app: Arc<App>,
+    kind: &'static KindInfo,
+    start: Start,
+    translator: Translator,
+    live: broadcast::Receiver<Arc<StoreEvent>>,
+    timeout: Duration,
+    bookmarks: bool,
+}
+
+impl Opening {
+    /// Reads the starting events off the async workers; None if that failed.
+    async fn open(self) -> Option<Box<Watcher>> {
+        let store = self.app.registry.store().clone();
+        let (kind, start, translator) = (self.kind, self.start, self.translator);
+        let (translator, result) = tokio::task::spawn_blocking(move || {
+            let mut translator = translator;
+            let result = initial_events(&store, kind, start, &mut translator);
+            (translator, result)
+        })
+        .await
+        .ok()?;
+        let app = self.app;
+        let mut ticker = tokio::time::interval(app.bookmark_interval);
+        ticker.tick().await;
+        let mut watcher = Watcher {
+            shutdown: app.shutdown.clone(),
+            app,
+            translator,
+            live: self.live,
+            pending: VecDeque::new(),
+            ending: false,
+            deadline: Box::pin(tokio::time::sleep(self.timeout)),
+            ticker,
+            bookmarks: self.bookmarks,
+        };
+        watcher.queue(result);
+        Some(Box::new(watcher))
+    }
+}
+
+/// A watch sending live events.
+struct Watcher {
+    app: Arc<App>,
+    translator: Translator,
+    live: broadcast::Receiver<Arc<StoreEvent>>,
+    /// Lines to send before the next live event.
+    pending: VecDeque<Bytes>,
+    /// The watch ends once `pending` is sent.
+    ending: bool,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    ticker: tokio::time::Interval,
+    bookmarks: bool,
+}
+
+impl Watcher {
+    /// Queues a catch-up's lines, or its error line, which ends the watch.
+    fn queue(&mut self, result: Result<Vec<Bytes>, Vec<u8>>) {
+        match result {
+            Ok(lines) => self.pending.extend(lines),
+            Err(error) => {
+                self.pending.push_back(Bytes::from(error));
+                self.ending = true;
+            }
+        }
+    }
+
+    /// The next line to send; None once the watch is over.
+    async fn next_line(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(line) = self.pending.pop_front() {
+                return Some(line);
+            }
+            if self.ending {
+                return None;
+            }
+            tokio::select! {
+                _ = &mut self.deadline => return None,
+                _ = self.shutdown.changed() => return None,
+                _ = self.ticker.tick(), if self.bookmarks => return Some(self.translator.bookmark()),
+                received = self.live.recv() => match received {
+                    Ok(event) => {
+                        if let Some(line) = self.translator.translate(&event) {
+                            return Some(line);
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let store = self.app.registry.store().clone();
+                        let requested = self.translator.last;
+                        let events =
+                            tokio::task::spawn_blocking(move || store.events_after(requested))
+                                .await
+                                .ok()?;
+                        let result = caught_up(events, &mut self.translator);
+                        self.queue(result);
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+            }
+        }
+    }
 }
 
 /// Reads the starting events: the current state, or the events after the
@@ -367,8 +502,16 @@ fn catch_up(
     store: &crate::store::Store,
     translator: &mut Translator,
 ) -> Result<Vec<Bytes>, Vec<u8>> {
+    caught_up(store.events_after(translator.last), translator)
+}
+
+/// The lines of the events read after the translator's last revision.
+fn caught_up(
+    events: Result<Vec<StoreEvent>, StoreError>,
+    translator: &mut Translator,
+) -> Result<Vec<Bytes>, Vec<u8>> {
     let requested = translator.last;
-    match store.events_after(requested) {
+    match events {
         Ok(events) => Ok(events
             .iter()
             .filter_map(|e| translator.translate(e))
@@ -378,94 +521,6 @@ fn catch_up(
             "ERROR",
             &ApiError::internal(e.to_string()).to_status(),
         )),
-    }
-}
-
-/// Sends lines; false once the client has gone.
-async fn send_all(tx: &mpsc::Sender<Bytes>, lines: Vec<Bytes>) -> bool {
-    for line in lines {
-        if tx.send(line).await.is_err() {
-            return false;
-        }
-    }
-    true
-}
-
-/// Sends a catch-up's lines, or its error line and ends the watch; false
-/// once the watch is over (the error sent, or the client gone).
-async fn forward(tx: &mpsc::Sender<Bytes>, result: Result<Vec<Bytes>, Vec<u8>>) -> bool {
-    match result {
-        Ok(lines) => send_all(tx, lines).await,
-        Err(error) => {
-            let _ = tx.send(Bytes::from(error)).await;
-            false
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run(
-    app: Arc<App>,
-    kind: &'static KindInfo,
-    start: Start,
-    translator: Translator,
-    mut live: broadcast::Receiver<Arc<StoreEvent>>,
-    tx: mpsc::Sender<Bytes>,
-    timeout: Duration,
-    bookmarks: bool,
-) {
-    let store = app.registry.store().clone();
-    let started = tokio::task::spawn_blocking(move || {
-        let mut translator = translator;
-        let result = initial_events(&store, kind, start, &mut translator);
-        (translator, result)
-    })
-    .await;
-    let Ok((mut translator, result)) = started else {
-        return;
-    };
-    if !forward(&tx, result).await {
-        return;
-    }
-    let deadline = tokio::time::sleep(timeout);
-    tokio::pin!(deadline);
-    let mut shutdown = app.shutdown.clone();
-    let mut ticker = tokio::time::interval(app.bookmark_interval);
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            _ = &mut deadline => return,
-            _ = shutdown.changed() => return,
-            _ = tx.closed() => return,
-            _ = ticker.tick(), if bookmarks => {
-                if tx.send(translator.bookmark()).await.is_err() {
-                    return;
-                }
-            }
-            received = live.recv() => match received {
-                Ok(event) => {
-                    if let Some(line) = translator.translate(&event) {
-                        if tx.send(line).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let store = app.registry.store().clone();
-                    let caught = tokio::task::spawn_blocking(move || {
-                        let result = catch_up(&store, &mut translator);
-                        (translator, result)
-                    })
-                    .await;
-                    let Ok((back, result)) = caught else { return };
-                    translator = back;
-                    if !forward(&tx, result).await {
-                        return;
-                    }
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
-        }
     }
 }
 

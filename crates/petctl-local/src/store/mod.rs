@@ -66,12 +66,28 @@ impl ObjectKey {
 
 /// One object met by [`Store::scan`], still encoded.
 pub struct Scanned<'a> {
+    key: &'a [u8],
     bytes: &'a [u8],
 }
 
-impl Scanned<'_> {
+impl<'a> Scanned<'a> {
     pub fn object(&self) -> Result<Value, StoreError> {
         Ok(record::decode_object(self.bytes)?.1)
+    }
+
+    /// The object's JSON as stored, `metadata.resourceVersion` included
+    /// (the store stamps before it encodes): what encoding the decoded
+    /// object gives, byte for byte, but for a float that serde_json's
+    /// parser rounds in its last bit (server/list.rs tests).
+    pub fn json(&self) -> Result<&'a [u8], StoreError> {
+        record::object_json(self.bytes)
+    }
+
+    /// The namespace and name the object is stored under.
+    pub fn id(&self) -> Result<(String, String), StoreError> {
+        keys::decode(self.key)
+            .map(|key| (key.namespace, key.name))
+            .ok_or_else(|| StoreError::Backend("a stored key is not a key".into()))
     }
 }
 
@@ -96,6 +112,17 @@ pub enum EventType {
     Added,
     Modified,
     Deleted,
+}
+
+impl EventType {
+    /// The name a watch event carries, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -332,8 +359,9 @@ impl Store {
             .range::<&[u8]>((lower, Bound::Excluded(end.as_slice())))
             .ctx("list")?;
         for entry in range {
-            let (_, value) = entry.ctx("list")?;
+            let (key, value) = entry.ctx("list")?;
             if !visit(Scanned {
+                key: key.value(),
                 bytes: value.value(),
             })? {
                 break;

@@ -18,15 +18,24 @@ pub fn encode_object(revision: Revision, object: &Value) -> Result<Vec<u8>, Stor
 
 /// The modification revision and the object of a stored value.
 pub fn decode_object(bytes: &[u8]) -> Result<(Revision, Value), StoreError> {
-    let (head, json) = bytes.split_first_chunk::<8>().ok_or_else(|| {
+    let (head, json) = split(bytes)?;
+    let object = serde_json::from_slice(json)
+        .map_err(|e| StoreError::Backend(format!("stored object is not JSON: {e}")))?;
+    Ok((Revision::from_be_bytes(*head), object))
+}
+
+/// The JSON of a stored value, undecoded.
+pub fn object_json(bytes: &[u8]) -> Result<&[u8], StoreError> {
+    Ok(split(bytes)?.1)
+}
+
+fn split(bytes: &[u8]) -> Result<(&[u8; 8], &[u8]), StoreError> {
+    bytes.split_first_chunk::<8>().ok_or_else(|| {
         StoreError::Backend(format!(
             "stored object is truncated ({} bytes)",
             bytes.len()
         ))
-    })?;
-    let object = serde_json::from_slice(json)
-        .map_err(|e| StoreError::Backend(format!("stored object is not JSON: {e}")))?;
-    Ok((Revision::from_be_bytes(*head), object))
+    })
 }
 
 #[derive(Serialize, Deserialize)]
@@ -91,6 +100,18 @@ mod tests {
         let object = json!({"kind": "StatefulSet", "metadata": {"name": "web"}});
         let bytes = encode_object(42, &object).unwrap();
         assert_eq!(decode_object(&bytes).unwrap(), (42, object));
+    }
+
+    #[test]
+    fn the_stored_json_is_the_encoding_of_the_decoded_object() {
+        let object =
+            json!({"metadata": {"name": "web", "resourceVersion": "3"}, "b": 1.5, "a": "\u{1}é"});
+        let bytes = encode_object(3, &object).unwrap();
+        let json = object_json(&bytes).unwrap();
+        assert_eq!(
+            json,
+            serde_json::to_vec(&decode_object(&bytes).unwrap().1).unwrap()
+        );
     }
 
     #[test]
