@@ -155,9 +155,8 @@ pub struct Cache {
 impl Cache {
     /// A cache of `kinds`, filled from the registry.
     pub fn load(registry: &Registry, kinds: &[&'static str]) -> Self {
-        let mut cache = Cache::default();
+        let mut cache = Cache::watching(kinds);
         for name in kinds {
-            cache.objects.entry(name).or_default();
             let Some(kind) = kinds::KINDS.iter().find(|k| k.kind == *name) else {
                 continue;
             };
@@ -174,6 +173,13 @@ impl Cache {
             }
         }
         cache
+    }
+
+    /// An empty cache of `kinds`.
+    pub fn watching(kinds: &[&'static str]) -> Self {
+        Cache {
+            objects: kinds.iter().map(|k| (*k, Objects::default())).collect(),
+        }
     }
 
     pub fn watches(&self, kind: &str) -> bool {
@@ -210,13 +216,17 @@ impl Cache {
     }
 
     /// Stores an object the controller just wrote, unless the cache already
-    /// has a newer version.
+    /// has a newer version. A write of a kind the cache does not watch (an
+    /// Event most controllers record) is not kept: kept, it would make the
+    /// cache follow that kind's every event from then on.
     pub fn put(&mut self, kind: &'static str, object: Value) {
+        let Some(objects) = self.objects.get_mut(kind) else {
+            return;
+        };
         let slot = (
             meta::namespace(&object).to_string(),
             meta::name(&object).to_string(),
         );
-        let objects = self.objects.entry(kind).or_default();
         if objects
             .by_slot
             .get(&slot)
@@ -383,8 +393,7 @@ mod tests {
 
     #[test]
     fn events_never_roll_the_cache_back() {
-        let mut cache = Cache::default();
-        cache.objects.entry("Pod").or_default();
+        let mut cache = Cache::watching(&["Pod"]);
         assert_eq!(
             cache.apply(&event(5, EventType::Added, "web-0")),
             Some("Pod")
@@ -409,6 +418,12 @@ mod tests {
         let mut other = event(7, EventType::Added, "x");
         other.key.resource = "configmaps".into();
         assert_eq!(cache.apply(&other), None, "unwatched kinds are ignored");
+        // Nor does a write of an unwatched kind make the cache follow it.
+        cache.put(
+            "Event",
+            json!({"metadata": {"name": "e", "namespace": "default"}}),
+        );
+        assert!(!cache.watches("Event"));
     }
 
     fn pod(namespace: &str, name: &str, rv: u64, owner: Option<&str>, node: &str) -> Value {
@@ -422,7 +437,7 @@ mod tests {
 
     #[test]
     fn indexes_follow_updates_and_removals() {
-        let mut cache = Cache::default();
+        let mut cache = Cache::watching(&["Pod", "PersistentVolume"]);
         cache.put("Pod", pod("a", "web-0", 1, Some("set"), "n1"));
         cache.put("Pod", pod("a", "web-1", 2, None, ""));
         cache.put("Pod", pod("b", "web-0", 3, Some("set"), "n1"));
