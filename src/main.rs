@@ -3,11 +3,13 @@
 
 use std::process::ExitCode;
 
-/// mimalloc rather than glibc's malloc: the local control plane runs in
-/// this binary, and glibc's per-thread arenas kept freed JSON objects as
-/// resident memory (docs/benchmarks.md, "Memory and the other controllers").
+/// jemalloc rather than glibc's malloc: the local control plane runs in
+/// this binary and allocates and frees JSON objects at a high rate; with
+/// jemalloc its CPU time at 1000 pets fell by a quarter at the same peak
+/// RSS, where mimalloc's was 25 % higher (docs/benchmarks.md, "Memory and
+/// the other controllers at 1000 and 10,000 pets").
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     petctl::cli::main()

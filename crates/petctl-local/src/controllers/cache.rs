@@ -360,6 +360,17 @@ impl Cache {
             .collect()
     }
 
+    /// The keys of the claims `pod`'s volumes name that the cache holds and
+    /// `wanted` picks, in order, each once: the claims a pod's event concerns.
+    pub fn claims_of(&self, pod: &Value, wanted: impl Fn(&Value) -> bool) -> Vec<Key> {
+        let namespace = meta::namespace(pod);
+        let keys: BTreeSet<Key> = claims_used(pod)
+            .map(|name| Key::new("PersistentVolumeClaim", namespace, name))
+            .filter(|key| self.get(key).is_some_and(&wanted))
+            .collect();
+        keys.into_iter().collect()
+    }
+
     /// Every key the cache holds of `kind`.
     pub fn keys(&self, kind: &'static str) -> Vec<Key> {
         self.objects

@@ -26,7 +26,6 @@ use serde_json::{json, Map, Value};
 
 use super::cache::{Cache, Key};
 use super::events;
-use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
 use crate::registry::meta;
@@ -361,21 +360,7 @@ impl Reconciler for Expander {
                 )]
             }
             // A pod that starts may finish a resize waiting on the node.
-            "Pod" => {
-                let namespace = meta::namespace(object);
-                let mut keys: Vec<Key> = pods::claim_names(object)
-                    .into_iter()
-                    .map(|name| Key::new("PersistentVolumeClaim", namespace, name))
-                    .filter(|key| {
-                        cache
-                            .get(key)
-                            .is_some_and(|claim| step_of(claim) == Step::NodeResizePending)
-                    })
-                    .collect();
-                keys.sort();
-                keys.dedup();
-                keys
-            }
+            "Pod" => cache.claims_of(object, |claim| step_of(claim) == Step::NodeResizePending),
             _ => Vec::new(),
         }
     }

@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
 use super::events;
-use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
 use crate::registry::storage_admission::LOCAL_PROVISIONER as PROVISIONER;
@@ -416,21 +415,7 @@ impl Reconciler for Provisioner {
                 })
             }
             // The first consumer of a WaitForFirstConsumer claim.
-            "Pod" => {
-                let namespace = meta::namespace(object);
-                let mut keys: Vec<Key> = pods::claim_names(object)
-                    .into_iter()
-                    .map(|name| Key::new("PersistentVolumeClaim", namespace, name))
-                    .filter(|key| {
-                        cache
-                            .get(key)
-                            .is_some_and(|c| meta::str_at(c, "/spec/volumeName").is_empty())
-                    })
-                    .collect();
-                keys.sort();
-                keys.dedup();
-                keys
-            }
+            "Pod" => cache.claims_of(object, |c| meta::str_at(c, "/spec/volumeName").is_empty()),
             _ => Vec::new(),
         }
     }
