@@ -10,6 +10,11 @@
 #   scripts/bench-scale.sh                 # N=1000, OrderedReady
 #   N=200 POLICY=Parallel scripts/bench-scale.sh
 #   PETCTL=target/debug/petctl scripts/bench-scale.sh
+#   WRAP="heaptrack -o /dev/shm/me/heap" N=300 scripts/bench-scale.sh
+#
+# With WRAP the server runs in the foreground under that command (a heap
+# or CPU profiler) instead of detached; its CPU and RSS then include the
+# profiler's overhead.
 set -euo pipefail
 
 N=${N:-1000}
@@ -17,6 +22,7 @@ POLICY=${POLICY:-OrderedReady}
 PETCTL=${PETCTL:-target/release/petctl}
 KUBECTL=${KUBECTL:-kubectl}
 TIMEOUT=${TIMEOUT:-1800s}
+WRAP=${WRAP:-}
 
 if [[ ! -x $PETCTL ]]; then
     echo "bench-scale: $PETCTL is missing; run 'cargo build --release' or set PETCTL" >&2
@@ -24,17 +30,34 @@ if [[ ! -x $PETCTL ]]; then
 fi
 state=$(mktemp -d)
 pid=
+wrapped=
 cleanup() {
     "$PETCTL" local down --state-dir "$state" >/dev/null 2>&1 || true
     # `local down` only stops a binary named petctl; stop ours by pid.
     if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
         kill "$pid"
     fi
+    # A profiler writes its output after the server exits.
+    if [[ -n $wrapped ]]; then
+        wait "$wrapped" || true
+    fi
     rm -rf "$state"
 }
 trap cleanup EXIT
 
-"$PETCTL" local up --state-dir "$state" --port 0 --detach --ready-delay 0 --max-grace 0s >/dev/null
+up=(local up --state-dir "$state" --port 0 --ready-delay 0 --max-grace 0s)
+if [[ -n $WRAP ]]; then
+    # The server prints a line starting "ready " once it serves (after
+    # writing its pid file); the profiler's own lines come before it.
+    exec 3< <(exec $WRAP "$PETCTL" "${up[@]}" 2>&1)
+    wrapped=$!
+    while read -r line <&3; do
+        [[ $line == ready* ]] && break
+    done
+    cat <&3 >/dev/null &
+else
+    "$PETCTL" "${up[@]}" --detach >/dev/null
+fi
 pid=$(cat "$state/server.pid")
 export KUBECONFIG=$state/kubeconfig
 

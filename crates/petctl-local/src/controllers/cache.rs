@@ -155,9 +155,8 @@ pub struct Cache {
 impl Cache {
     /// A cache of `kinds`, filled from the registry.
     pub fn load(registry: &Registry, kinds: &[&'static str]) -> Self {
-        let mut cache = Cache::default();
+        let mut cache = Cache::watching(kinds);
         for name in kinds {
-            cache.objects.entry(name).or_default();
             let Some(kind) = kinds::KINDS.iter().find(|k| k.kind == *name) else {
                 continue;
             };
@@ -174,6 +173,13 @@ impl Cache {
             }
         }
         cache
+    }
+
+    /// An empty cache of `kinds`.
+    pub fn watching(kinds: &[&'static str]) -> Self {
+        Cache {
+            objects: kinds.iter().map(|k| (*k, Objects::default())).collect(),
+        }
     }
 
     pub fn watches(&self, kind: &str) -> bool {
@@ -210,13 +216,17 @@ impl Cache {
     }
 
     /// Stores an object the controller just wrote, unless the cache already
-    /// has a newer version.
+    /// has a newer version. A write of a kind the cache does not watch (an
+    /// Event most controllers record) is not kept: kept, it would make the
+    /// cache follow that kind's every event from then on.
     pub fn put(&mut self, kind: &'static str, object: Value) {
+        let Some(objects) = self.objects.get_mut(kind) else {
+            return;
+        };
         let slot = (
             meta::namespace(&object).to_string(),
             meta::name(&object).to_string(),
         );
-        let objects = self.objects.entry(kind).or_default();
         if objects
             .by_slot
             .get(&slot)
@@ -350,6 +360,17 @@ impl Cache {
             .collect()
     }
 
+    /// The keys of the claims `pod`'s volumes name that the cache holds and
+    /// `wanted` picks, in order, each once: the claims a pod's event concerns.
+    pub fn claims_of(&self, pod: &Value, wanted: impl Fn(&Value) -> bool) -> Vec<Key> {
+        let namespace = meta::namespace(pod);
+        let keys: BTreeSet<Key> = claims_used(pod)
+            .map(|name| Key::new("PersistentVolumeClaim", namespace, name))
+            .filter(|key| self.get(key).is_some_and(&wanted))
+            .collect();
+        keys.into_iter().collect()
+    }
+
     /// Every key the cache holds of `kind`.
     pub fn keys(&self, kind: &'static str) -> Vec<Key> {
         self.objects
@@ -383,8 +404,7 @@ mod tests {
 
     #[test]
     fn events_never_roll_the_cache_back() {
-        let mut cache = Cache::default();
-        cache.objects.entry("Pod").or_default();
+        let mut cache = Cache::watching(&["Pod"]);
         assert_eq!(
             cache.apply(&event(5, EventType::Added, "web-0")),
             Some("Pod")
@@ -409,6 +429,12 @@ mod tests {
         let mut other = event(7, EventType::Added, "x");
         other.key.resource = "configmaps".into();
         assert_eq!(cache.apply(&other), None, "unwatched kinds are ignored");
+        // Nor does a write of an unwatched kind make the cache follow it.
+        cache.put(
+            "Event",
+            json!({"metadata": {"name": "e", "namespace": "default"}}),
+        );
+        assert!(!cache.watches("Event"));
     }
 
     fn pod(namespace: &str, name: &str, rv: u64, owner: Option<&str>, node: &str) -> Value {
@@ -422,7 +448,7 @@ mod tests {
 
     #[test]
     fn indexes_follow_updates_and_removals() {
-        let mut cache = Cache::default();
+        let mut cache = Cache::watching(&["Pod", "PersistentVolume"]);
         cache.put("Pod", pod("a", "web-0", 1, Some("set"), "n1"));
         cache.put("Pod", pod("a", "web-1", 2, None, ""));
         cache.put("Pod", pod("b", "web-0", 3, Some("set"), "n1"));

@@ -20,13 +20,13 @@
 //! `ControllerResizeInfeasible`, as a driver that cannot grow would.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
 use super::cache::{Cache, Key};
 use super::events;
 use super::runner::{Ctx, Next, Reconciler};
-use super::volumes::uses_claim;
 use crate::registry::error::ApiError;
 use crate::registry::meta;
 use crate::registry::storage_admission::{requested, storage_bytes, LOCAL_PROVISIONER};
@@ -112,12 +112,12 @@ pub struct Expander {
 impl Expander {
     /// Takes the claim through as many steps as it can go now: the
     /// controller's own writes come back as events it does not react to.
-    fn reconcile_claim(&mut self, ctx: &mut Ctx, claim: Value) -> Result<Next, ApiError> {
+    fn reconcile_claim(&mut self, ctx: &mut Ctx, claim: Arc<Value>) -> Result<Next, ApiError> {
         let mut claim = claim;
         // Four steps at most; the bound only guards against a loop.
         for _ in 0..8 {
-            match self.step(ctx, claim)? {
-                Some(written) => claim = written,
+            match self.step(ctx, &claim)? {
+                Some(written) => claim = Arc::new(written),
                 None => break,
             }
         }
@@ -125,33 +125,34 @@ impl Expander {
     }
 
     /// One step; the claim as written if there may be another.
-    fn step(&mut self, ctx: &mut Ctx, claim: Value) -> Result<Option<Value>, ApiError> {
-        if meta::is_deleting(&claim) || meta::str_at(&claim, "/status/phase") != "Bound" {
+    fn step(&mut self, ctx: &mut Ctx, claim: &Value) -> Result<Option<Value>, ApiError> {
+        if meta::is_deleting(claim) || meta::str_at(claim, "/status/phase") != "Bound" {
             return Ok(None);
         }
-        let volume_name = meta::str_at(&claim, "/spec/volumeName").to_string();
+        let volume_name = meta::str_at(claim, "/spec/volumeName").to_string();
+        // Shared, not copied: most claims have no resize under way.
         let Some(volume) = ctx
             .cache
-            .get(&Key::new("PersistentVolume", "", &volume_name))
+            .shared(&Key::new("PersistentVolume", "", &volume_name))
             .cloned()
         else {
             return Ok(None);
         };
         let class = ctx
             .cache
-            .get(&Key::new(
+            .shared(&Key::new(
                 "StorageClass",
                 "",
-                meta::str_at(&claim, "/spec/storageClassName"),
+                meta::str_at(claim, "/spec/storageClassName"),
             ))
-            .cloned()
-            .unwrap_or(Value::Null);
-        match step_of(&claim) {
-            Step::Idle => self.begin(ctx, &claim, &class, &volume_name),
-            Step::ControllerResizeInProgress => self.grow_volume(ctx, claim, volume),
-            Step::NodeResizePending => self.node_expand(ctx, claim, &class, &volume_name),
+            .cloned();
+        let class = class.as_deref().unwrap_or(&Value::Null);
+        match step_of(claim) {
+            Step::Idle => self.begin(ctx, claim, class, &volume_name),
+            Step::ControllerResizeInProgress => self.grow_volume(ctx, claim, &volume),
+            Step::NodeResizePending => self.node_expand(ctx, claim, class, &volume_name),
             Step::NodeResizeInProgress => {
-                let uid = meta::uid(&claim).to_string();
+                let uid = meta::uid(claim).to_string();
                 self.mounted_at_resize.remove(&uid);
                 self.told.retain(|(told, _)| *told != uid);
                 finish(ctx, claim, &volume_name)
@@ -226,8 +227,8 @@ impl Expander {
     fn grow_volume(
         &mut self,
         ctx: &mut Ctx,
-        claim: Value,
-        volume: Value,
+        claim: &Value,
+        volume: &Value,
     ) -> Result<Option<Value>, ApiError> {
         let allocated = claim
             .pointer("/status/allocatedResources/storage")
@@ -238,11 +239,11 @@ impl Expander {
             next["spec"]["capacity"]["storage"] = allocated;
             ctx.update("PersistentVolume", next)?;
         }
-        let mounted = self.mounting_pods(ctx, &claim, false);
+        let mounted = self.mounting_pods(ctx, claim, false);
         self.mounted_at_resize
-            .insert(meta::uid(&claim).to_string(), mounted.into_iter().collect());
+            .insert(meta::uid(claim).to_string(), mounted.into_iter().collect());
         let next = with_resize(
-            &claim,
+            claim,
             Some("NodeResizePending"),
             vec![condition(
                 "FileSystemResizePending",
@@ -265,34 +266,31 @@ impl Expander {
     fn node_expand(
         &mut self,
         ctx: &mut Ctx,
-        claim: Value,
+        claim: &Value,
         class: &Value,
         volume_name: &str,
     ) -> Result<Option<Value>, ApiError> {
         let offline = meta::str_at(class, "/parameters/resize") == "offline";
         let earlier = self
             .mounted_at_resize
-            .get(meta::uid(&claim))
+            .get(meta::uid(claim))
             .cloned()
             .unwrap_or_default();
         let Some(pod) = self
-            .mounting_pods(ctx, &claim, true)
+            .mounting_pods(ctx, claim, true)
             .into_iter()
             .find(|uid| !offline || !earlier.contains(uid))
         else {
             return Ok(None);
         };
-        let conditions = meta::list_at(&claim, "/status/conditions");
-        let next = with_resize(&claim, Some("NodeResizeInProgress"), conditions);
+        let conditions = meta::list_at(claim, "/status/conditions");
+        let next = with_resize(claim, Some("NodeResizeInProgress"), conditions);
         let written = ctx.update_status("PersistentVolumeClaim", next)?;
         let node = ctx
             .cache
-            .keys_where("Pod", Some(meta::namespace(&claim)), |p| {
-                meta::uid(p) == pod
-            })
-            .into_iter()
-            .next()
-            .and_then(|key| ctx.cache.get(&key).cloned());
+            .using_claim(meta::namespace(claim), meta::name(claim))
+            .find(|p| meta::uid(p) == pod)
+            .cloned();
         if let Some(pod) = &node {
             let message = format!(
                 "MountVolume.NodeExpandVolume succeeded for volume \"{volume_name}\" {}",
@@ -306,16 +304,12 @@ impl Expander {
     /// The uids of the pods that mount the claim, running ones only if
     /// `running` (a mount happens when the kubelet starts the pod).
     fn mounting_pods(&self, ctx: &Ctx, claim: &Value, running: bool) -> Vec<String> {
-        let name = meta::name(claim);
-        let keys = ctx
-            .cache
-            .keys_where("Pod", Some(meta::namespace(claim)), |pod| {
-                uses_claim(pod, name)
-                    && !meta::is_deleting(pod)
+        ctx.cache
+            .using_claim(meta::namespace(claim), meta::name(claim))
+            .filter(|pod| {
+                !meta::is_deleting(pod)
                     && (!running || meta::str_at(pod, "/status/phase") == "Running")
-            });
-        keys.iter()
-            .filter_map(|key| ctx.cache.get(key))
+            })
             .map(|pod| meta::uid(pod).to_string())
             .collect()
     }
@@ -323,8 +317,8 @@ impl Expander {
 
 /// The end of step 3: the capacity is the allocated size; the conditions
 /// and the resize status go (MarkFSResizeFinished).
-fn finish(ctx: &mut Ctx, claim: Value, volume_name: &str) -> Result<Option<Value>, ApiError> {
-    let mut next = with_resize(&claim, None, Vec::new());
+fn finish(ctx: &mut Ctx, claim: &Value, volume_name: &str) -> Result<Option<Value>, ApiError> {
+    let mut next = with_resize(claim, None, Vec::new());
     let allocated = claim
         .pointer("/status/allocatedResources/storage")
         .cloned()
@@ -366,20 +360,13 @@ impl Reconciler for Expander {
                 )]
             }
             // A pod that starts may finish a resize waiting on the node.
-            "Pod" => cache.keys_where(
-                "PersistentVolumeClaim",
-                Some(meta::namespace(object)),
-                |claim| {
-                    step_of(claim) == Step::NodeResizePending
-                        && uses_claim(object, meta::name(claim))
-                },
-            ),
+            "Pod" => cache.claims_of(object, |claim| step_of(claim) == Step::NodeResizePending),
             _ => Vec::new(),
         }
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let Some(claim) = ctx.cache.get(key).cloned() else {
+        let Some(claim) = ctx.cache.shared(key).cloned() else {
             return Ok(Next::Done);
         };
         self.reconcile_claim(ctx, claim)

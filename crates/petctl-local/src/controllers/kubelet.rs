@@ -339,7 +339,8 @@ impl Reconciler for Kubelet {
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let Some(pod) = ctx.cache.get(key).cloned() else {
+        // Shared, not copied: a write copies what it changes.
+        let Some(pod) = ctx.cache.shared(key).cloned() else {
             self.clocks.remove(key);
             return Ok(Next::Done);
         };

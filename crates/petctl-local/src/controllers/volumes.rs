@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
 use super::events;
-use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
 use crate::registry::error::ApiError;
 use crate::registry::storage_admission::LOCAL_PROVISIONER as PROVISIONER;
@@ -153,17 +152,17 @@ impl Provisioner {
         &mut self,
         ctx: &mut Ctx,
         key: &Key,
-        claim: Value,
+        claim: &Value,
     ) -> Result<Next, ApiError> {
-        if meta::is_deleting(&claim) {
+        if meta::is_deleting(claim) {
             return Ok(Next::Done);
         }
-        let bound_to = meta::str_at(&claim, "/spec/volumeName").to_string();
+        let bound_to = meta::str_at(claim, "/spec/volumeName").to_string();
         if bound_to.is_empty() {
-            let claim = assign_default_class(ctx, claim)?;
+            let claim = assign_default_class(ctx, claim.clone())?;
             return self.provision(ctx, key, claim);
         }
-        if meta::str_at(&claim, "/status/phase") != "Bound" {
+        if meta::str_at(claim, "/status/phase") != "Bound" {
             let volume = ctx
                 .cache
                 .get(&Key::new("PersistentVolume", "", &bound_to))
@@ -171,11 +170,11 @@ impl Provisioner {
             let mut next = claim.clone();
             next["status"] = json!({
                 "phase": "Bound",
-                "accessModes": meta::at(&claim, "/spec/accessModes").cloned().unwrap_or_else(|| json!(["ReadWriteOnce"])),
+                "accessModes": meta::at(claim, "/spec/accessModes").cloned().unwrap_or_else(|| json!(["ReadWriteOnce"])),
                 "capacity": volume
                     .as_ref()
                     .and_then(|v| meta::at(v, "/spec/capacity").cloned())
-                    .or_else(|| meta::at(&claim, "/spec/resources/requests").cloned())
+                    .or_else(|| meta::at(claim, "/spec/resources/requests").cloned())
                     .unwrap_or_else(|| json!({})),
             });
             ctx.update_status("PersistentVolumeClaim", next)?;
@@ -232,7 +231,7 @@ impl Provisioner {
             "Bound",
             format!("Bound to volume {name}"),
         );
-        self.reconcile_claim(ctx, key, bound)
+        self.reconcile_claim(ctx, key, &bound)
     }
 
     /// The claim's class when the local provisioner is to provision it now;
@@ -315,7 +314,7 @@ impl Provisioner {
         &mut self,
         ctx: &mut Ctx,
         key: &Key,
-        volume: Value,
+        volume: &Value,
     ) -> Result<Next, ApiError> {
         let claim_ref = volume
             .pointer("/spec/claimRef")
@@ -326,7 +325,7 @@ impl Provisioner {
             meta::str_at(&claim_ref, "/name"),
             meta::str_at(&claim_ref, "/uid"),
         );
-        if name.is_empty() || meta::is_deleting(&volume) {
+        if name.is_empty() || meta::is_deleting(volume) {
             return Ok(Next::Done);
         }
         let claim_key = Key::new("PersistentVolumeClaim", namespace, name);
@@ -348,17 +347,19 @@ impl Provisioner {
         }
         // Released first under either policy: pv-protection keeps a Bound
         // volume, so a deleted one would otherwise never go.
-        let volume = if meta::str_at(&volume, "/status/phase") != "Released" {
+        let released;
+        let volume = if meta::str_at(volume, "/status/phase") != "Released" {
             let mut next = volume.clone();
             next["status"] = json!({"phase": "Released"});
-            ctx.update_status("PersistentVolume", next)?
+            released = ctx.update_status("PersistentVolume", next)?;
+            &released
         } else {
             volume
         };
-        if meta::str_at(&volume, "/spec/persistentVolumeReclaimPolicy") != "Delete" {
+        if meta::str_at(volume, "/spec/persistentVolumeReclaimPolicy") != "Delete" {
             return Ok(Next::Done);
         }
-        ctx.delete(key, meta::uid(&volume), DeleteOptions::default())?;
+        ctx.delete(key, meta::uid(volume), DeleteOptions::default())?;
         if let Some(path) = volume
             .pointer("/spec/hostPath/path")
             .and_then(Value::as_str)
@@ -414,32 +415,18 @@ impl Reconciler for Provisioner {
                 })
             }
             // The first consumer of a WaitForFirstConsumer claim.
-            "Pod" => {
-                let namespace = meta::namespace(object);
-                let mut keys: Vec<Key> = pods::claim_names(object)
-                    .into_iter()
-                    .map(|name| Key::new("PersistentVolumeClaim", namespace, name))
-                    .filter(|key| {
-                        cache
-                            .get(key)
-                            .is_some_and(|c| meta::str_at(c, "/spec/volumeName").is_empty())
-                    })
-                    .collect();
-                keys.sort();
-                keys.dedup();
-                keys
-            }
+            "Pod" => cache.claims_of(object, |c| meta::str_at(c, "/spec/volumeName").is_empty()),
             _ => Vec::new(),
         }
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let Some(object) = ctx.cache.get(key).cloned() else {
+        let Some(object) = ctx.cache.shared(key).cloned() else {
             return Ok(Next::Done);
         };
         match key.kind {
-            "PersistentVolumeClaim" => self.reconcile_claim(ctx, key, object),
-            "PersistentVolume" => self.reconcile_volume(ctx, key, object),
+            "PersistentVolumeClaim" => self.reconcile_claim(ctx, key, &object),
+            "PersistentVolume" => self.reconcile_volume(ctx, key, &object),
             _ => Ok(Next::Done),
         }
     }

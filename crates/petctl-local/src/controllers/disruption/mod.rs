@@ -240,7 +240,7 @@ mod tests {
 
     #[test]
     fn scales_need_the_owner_uid() {
-        let mut cache = Cache::default();
+        let mut cache = Cache::watching(&["StatefulSet", "PetSet"]);
         cache.put(
             "StatefulSet",
             json!({"metadata": {"name": "web", "namespace": "default", "uid": "u1", "resourceVersion": "1"},
