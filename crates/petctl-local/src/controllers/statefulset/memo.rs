@@ -60,7 +60,7 @@ fn policy_of(set: &Value) -> &Value {
 fn template_names(set: &Value) -> impl Iterator<Item = &str> + '_ {
     meta::items_at(set, "/spec/volumeClaimTemplates")
         .iter()
-        .map(|t| meta::name(t))
+        .map(meta::name)
 }
 
 impl ClaimRule {
