@@ -45,6 +45,12 @@ pub trait Reconciler: Send + 'static {
     fn start(&mut self, _ctx: &mut Ctx) {}
     /// The keys to reconcile because `object` of `kind` changed.
     fn keys_for(&self, cache: &Cache, kind: &'static str, object: &Value) -> Vec<Key>;
+    /// Sees an event the cache applied as news, with the keys it touches:
+    /// for a controller that keeps what its syncs read (the StatefulSet
+    /// controller's memos) and must hear what changed underneath.
+    fn observe(&mut self, _kind: &'static str, _object: &Value, _keys: &[Key]) {}
+    /// The cache was reloaded (a relist): forget anything kept from it.
+    fn reset(&mut self) {}
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError>;
 }
 
@@ -292,6 +298,7 @@ impl<R: Reconciler> Loop<R> {
             let keys = self
                 .reconciler
                 .keys_for(&self.ctx.cache, kind, &event.object);
+            self.reconciler.observe(kind, &event.object, &keys);
             self.dirty.extend(keys);
         }
     }
@@ -315,6 +322,7 @@ impl<R: Reconciler> Loop<R> {
             Err(StoreError::Compacted { .. }) | Err(_) => {
                 self.last = self.ctx.registry.current_revision();
                 self.ctx.cache = Cache::load(&self.ctx.registry, R::KINDS);
+                self.reconciler.reset();
                 self.mark_all();
             }
         }

@@ -6,16 +6,20 @@
 
 mod facts;
 pub mod identity;
+mod memo;
 mod plan;
 mod revision;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use serde_json::{json, Value};
 
 use self::facts::PodFacts;
+use self::memo::SetMemo;
 use self::plan::{Step, View, Why};
+use self::revision::Wanted;
 use super::cache::{controller_uid, Cache, Key};
 use super::claims;
 use super::events;
@@ -34,31 +38,11 @@ pub fn controller_ref(set: &Value) -> Value {
            "uid": meta::uid(set), "controller": true, "blockOwnerDeletion": true})
 }
 
-/// Pods the set owns, or could adopt: picked by its selector, named
-/// `<set>-<ordinal>`, and controlled by the set or by nothing; shared with
-/// the cache, in name order. Found through the owner index, so a sync
-/// looks at the set's own pods and the namespace's orphans only.
-fn candidate_pods(cache: &Cache, set: &Value) -> Vec<Arc<Value>> {
-    let Some(selector) = pods::selector(set) else {
-        return Vec::new();
-    };
-    let namespace = meta::namespace(set);
-    let mut found: Vec<(&str, &Arc<Value>)> = cache
-        .owned_by("Pod", namespace, Some(meta::uid(set)))
-        .chain(cache.owned_by("Pod", namespace, None))
-        .map(|p| (meta::name(p), p))
-        .filter(|(name, p)| {
-            petctl_model::ordinal::of_pod(meta::name(set), name).is_some()
-                && pods::selects(&selector, p)
-        })
-        .collect();
-    found.sort_unstable_by_key(|(name, _)| *name);
-    found.into_iter().map(|(_, p)| Arc::clone(p)).collect()
-}
-
 #[derive(Default)]
 pub struct StatefulSetController {
     waits: claims::Waits,
+    /// Per set, what its last sync read (see [`memo`]).
+    memos: HashMap<Key, SetMemo>,
 }
 
 impl StatefulSetController {
@@ -108,72 +92,63 @@ impl StatefulSetController {
         Ok(())
     }
 
-    /// The current and update revisions (`getStatefulSetRevisions`).
-    fn revisions(ctx: &mut Ctx, set: &Value) -> Result<(Value, Value), ApiError> {
+    /// The current and update revisions (`getStatefulSetRevisions`), the
+    /// wanted one rebuilt only when its inputs changed (`wanted`).
+    fn revisions(
+        ctx: &mut Ctx,
+        set: &Value,
+        wanted: &mut Option<Wanted>,
+    ) -> Result<(Arc<Value>, Arc<Value>), ApiError> {
         let uid = meta::uid(set);
-        let mut history: Vec<Value> = ctx
+        let mut history: Vec<Arc<Value>> = ctx
             .cache
             .owned_by("ControllerRevision", meta::namespace(set), Some(uid))
-            .map(|r| Value::clone(r))
+            .cloned()
             .collect();
-        history.sort_by_key(revision::number);
+        history.sort_by_key(|r| revision::number(r));
         let next_number = history.last().map_or(1, |r| revision::number(r) + 1);
         let collisions = meta::int_at(set, "/status/collisionCount").unwrap_or(0);
-        let wanted = revision::new_revision(set, next_number, collisions);
+        let wanted = Wanted::of(wanted, set, collisions);
         let equivalent = history
             .iter()
             .position(|r| r.get("data") == wanted.get("data"));
         let update = match equivalent {
-            Some(i) if i + 1 == history.len() => history[i].clone(),
+            Some(i) if i + 1 == history.len() => Arc::clone(&history[i]),
             Some(i) => {
-                let mut bumped = history[i].clone();
+                let mut bumped = Value::clone(&history[i]);
                 bumped["revision"] = json!(next_number);
-                ctx.update("ControllerRevision", bumped)?
+                Arc::new(ctx.update("ControllerRevision", bumped)?)
             }
-            None => match ctx.create("ControllerRevision", meta::namespace(set), wanted) {
-                Ok(created) => created,
-                Err(err) if err.code == 409 => {
-                    // A revision of that name with other data: a hash
-                    // collision, resolved by bumping collisionCount.
-                    let mut next = set.clone();
-                    next["status"]["collisionCount"] = json!(collisions + 1);
-                    ctx.update_status("StatefulSet", next)?;
-                    return Err(err);
+            None => {
+                let mut fresh = wanted.clone();
+                fresh["revision"] = json!(next_number);
+                match ctx.create("ControllerRevision", meta::namespace(set), fresh) {
+                    Ok(created) => Arc::new(created),
+                    Err(err) if err.code == 409 => {
+                        // A revision of that name with other data: a hash
+                        // collision, resolved by bumping collisionCount.
+                        let mut next = set.clone();
+                        next["status"]["collisionCount"] = json!(collisions + 1);
+                        ctx.update_status("StatefulSet", next)?;
+                        return Err(err);
+                    }
+                    Err(err) => return Err(err),
                 }
-                Err(err) => return Err(err),
-            },
+            }
         };
         let current_name = meta::str_at(set, "/status/currentRevision");
         let current = history
             .iter()
             .find(|r| meta::name(r) == current_name)
             .cloned()
-            .unwrap_or_else(|| update.clone());
+            .unwrap_or_else(|| Arc::clone(&update));
         Ok((current, update))
     }
 
-    fn sync_claim_owners(ctx: &mut Ctx, set: &Value, pods: &[PodFacts]) -> Result<(), ApiError> {
-        let wanted = wanted_ordinals(set);
-        for pod in pods.iter().filter(|p| !p.dying) {
-            let Some(ordinal) = pod.ordinal else {
-                continue;
-            };
-            let condemned = !wanted.contains(&ordinal);
-            for claim in identity::claim_names(set, ordinal) {
-                let key = Key::new("PersistentVolumeClaim", meta::namespace(set), &claim);
-                let Some(existing) = ctx.cache.get(&key) else {
-                    continue;
-                };
-                if meta::is_deleting(existing)
-                    || identity::claim_owners_in_line(set, pod.pod, condemned, existing)
-                {
-                    continue;
-                }
-                let wanted = identity::claim_owner_refs(set, pod.pod, condemned, existing);
-                let mut next = existing.clone();
-                next["metadata"]["ownerReferences"] = json!(wanted);
-                ctx.update("PersistentVolumeClaim", next)?;
-            }
+    /// Writes the claims whose ownerReferences are out of line.
+    fn sync_claim_owners(ctx: &mut Ctx, set: &Value, memo: &mut SetMemo) -> Result<(), ApiError> {
+        for next in memo.claims_to_fix(&ctx.cache, set) {
+            ctx.update("PersistentVolumeClaim", next)?;
         }
         Ok(())
     }
@@ -239,7 +214,10 @@ impl StatefulSetController {
         name: &str,
         why: Why,
     ) -> Result<(), ApiError> {
-        let uid = pods.iter().find(|p| p.name == name).map_or("", |p| p.uid);
+        let uid = pods
+            .iter()
+            .find(|p| p.name == name)
+            .map_or("", |p| p.uid.as_str());
         ctx.delete(
             &Key::new("Pod", meta::namespace(set), name),
             uid,
@@ -288,12 +266,21 @@ impl StatefulSetController {
             .unwrap_or(10)
             .max(0) as usize;
         let uid = meta::uid(set);
-        let in_use: std::collections::HashSet<&str> = pods.iter().map(|p| p.revision).collect();
-        let mut history: Vec<Arc<Value>> = ctx
+        let not_live: Vec<Arc<Value>> = ctx
             .cache
             .owned_by("ControllerRevision", meta::namespace(set), Some(uid))
-            .filter(|r| !live.contains(&meta::name(r)) && !in_use.contains(meta::name(r)))
+            .filter(|r| !live.contains(&meta::name(r)))
             .cloned()
+            .collect();
+        // Most syncs stop here, before reading the pods' revisions.
+        if not_live.len() <= limit {
+            return Ok(());
+        }
+        let in_use: std::collections::HashSet<&str> =
+            pods.iter().map(|p| p.revision.as_str()).collect();
+        let mut history: Vec<Arc<Value>> = not_live
+            .into_iter()
+            .filter(|r| !in_use.contains(meta::name(r)))
             .collect();
         if history.len() <= limit {
             return Ok(());
@@ -312,7 +299,7 @@ impl StatefulSetController {
 }
 
 /// The ordinals the set keeps: `start` up to `start + replicas`.
-fn wanted_ordinals(set: &Value) -> std::ops::Range<i64> {
+pub(super) fn wanted_ordinals(set: &Value) -> std::ops::Range<i64> {
     let start = meta::int_at(set, "/spec/ordinals/start").unwrap_or(0);
     let replicas = meta::int_at(set, "/spec/replicas").unwrap_or(1);
     start..start + replicas
@@ -346,41 +333,71 @@ impl Reconciler for StatefulSetController {
         }
     }
 
+    /// A claim event names the sets it concerns: their memos ask about
+    /// that claim's owners again.
+    fn observe(&mut self, kind: &'static str, object: &Value, keys: &[Key]) {
+        if kind != "PersistentVolumeClaim" {
+            return;
+        }
+        for key in keys {
+            if let Some(memo) = self.memos.get_mut(key) {
+                memo.claim_changed(meta::name(object));
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.memos.clear();
+    }
+
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
         let Some(set) = ctx.cache.shared(key).cloned() else {
+            self.memos.remove(key);
             return Ok(Next::Done);
         };
         // A set being deleted is left to the garbage collector, as
         // updateStatefulSet does after computing its status.
         if meta::is_deleting(&set) {
+            self.memos.remove(key);
             return Ok(Next::Done);
         }
-        let candidates = candidate_pods(&ctx.cache, &set);
-        let pods = Self::adopt(ctx, "Pod", &controller_ref(&set), candidates)?;
-        Self::adopt_revisions(ctx, &set)?;
-        let (current, update) = Self::revisions(ctx, &set)?;
+        let mut memo = self.memos.remove(key).unwrap_or_default();
+        let next = self.sync(ctx, &set, &mut memo);
+        self.memos.insert(key.clone(), memo);
+        next
+    }
+}
+
+impl StatefulSetController {
+    /// One sync of `set`, reading through (and keeping) its `memo`.
+    fn sync(&mut self, ctx: &mut Ctx, set: &Value, memo: &mut SetMemo) -> Result<Next, ApiError> {
+        memo.refresh(&ctx.cache, set);
+        let orphans = memo.orphans();
+        if !orphans.is_empty() {
+            for adopted in Self::adopt(ctx, "Pod", &controller_ref(set), orphans)? {
+                memo.rewritten(set, adopted);
+            }
+        }
+        Self::adopt_revisions(ctx, set)?;
+        let (current, update) = Self::revisions(ctx, set, &mut memo.wanted)?;
         let (current_name, update_name) = (
             meta::name(&current).to_string(),
             meta::name(&update).to_string(),
         );
-        let facts = PodFacts::all(&set, pods.iter().map(|p| &**p));
         let view = View {
-            set: &set,
-            pods: &facts,
+            set,
+            pods: memo.pods(),
             current_revision: &current_name,
             update_revision: &update_name,
             now: SystemTime::now(),
         };
         let plan = plan::plan(&view);
-        Self::sync_claim_owners(ctx, &set, &facts)?;
-        let wanted = wanted_ordinals(&set);
-        for pod in facts.iter().filter(|p| p.pending()) {
-            match pod.ordinal {
-                Some(ordinal) if wanted.contains(&ordinal) => {
-                    self.create_claims(ctx, &set, ordinal, false)?
-                }
-                _ => {}
-            }
+        Self::sync_claim_owners(ctx, set, memo)?;
+        for (name, ordinal) in memo.to_prepare(set) {
+            // Its claims are read live: their owners are asked about again.
+            memo.recheck(&name);
+            self.create_claims(ctx, set, ordinal, false)?;
+            memo.prepared(&ctx.cache, set, &name);
         }
         for step in &plan.steps {
             match step {
@@ -389,9 +406,9 @@ impl Reconciler for StatefulSetController {
                     at_update: true,
                 } => self.create_pod(
                     ctx,
-                    &set,
+                    set,
                     *ordinal,
-                    meta::at(&set, "/spec/template").unwrap_or(&Value::Null),
+                    meta::at(set, "/spec/template").unwrap_or(&Value::Null),
                     &update_name,
                 )?,
                 Step::Create {
@@ -399,17 +416,17 @@ impl Reconciler for StatefulSetController {
                     at_update: false,
                 } => self.create_pod(
                     ctx,
-                    &set,
+                    set,
                     *ordinal,
                     &revision::template_of(&current),
                     &current_name,
                 )?,
-                Step::Delete { name, why } => Self::delete_pod(ctx, &set, &facts, name, *why)?,
+                Step::Delete { name, why } => Self::delete_pod(ctx, set, memo.pods(), name, *why)?,
             }
         }
-        Self::write_status(ctx, &set, plan.status.clone())?;
+        Self::write_status(ctx, set, plan.status)?;
         let live = [current_name.as_str(), update_name.as_str()];
-        Self::truncate_history(ctx, &set, &facts, &live)?;
+        Self::truncate_history(ctx, set, memo.pods(), &live)?;
         Ok(match plan.requeue {
             Some(after) => Next::At(Instant::now() + after),
             None => Next::Done,

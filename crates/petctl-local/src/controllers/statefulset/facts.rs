@@ -1,41 +1,47 @@
-//! What one sync reads of each pod, read once: a typed view of the fields
-//! the planner, the status, the claim owners and the history trimming ask
-//! about (ordinal, phase, Ready condition, revision label, deletion mark,
-//! uid), so that a sync over N pods does N reads of each field, not one per
-//! question asked.
+//! What a sync reads of each pod, read once per version of the pod: a
+//! typed, owned view of the fields the planner, the status, the adoption,
+//! the claim owners and the history trimming ask about (ordinal, phase,
+//! Ready condition and since when, revision label, deletion mark, uid,
+//! controller), kept by [`super::memo`] from one sync to the next so that a
+//! pod that did not change is not read again.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
 use super::identity::REVISION_LABEL;
-use crate::registry::meta;
+use crate::controllers::cache::controller_uid;
 
 /// One pod of the set, as a sync sees it.
-#[derive(Debug, Clone, Copy)]
-pub struct PodFacts<'a> {
-    pub pod: &'a Value,
-    pub name: &'a str,
-    pub uid: &'a str,
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodFacts {
+    /// The version of the pod these facts were read from.
+    pub pod: Arc<Value>,
+    pub name: String,
+    pub uid: String,
     /// `<set>-<ordinal>`'s ordinal; None for a name that is not the set's.
     pub ordinal: Option<i64>,
     /// The `controller-revision-hash` label, "" when absent.
-    pub revision: &'a str,
+    pub revision: String,
     /// Marked for deletion (`isTerminating`).
     pub dying: bool,
-    pub phase: &'a str,
+    /// Some controller ownerReference (this set's or another's) holds it.
+    pub controlled: bool,
+    pub phase: String,
     /// Some Ready condition is True (`podutil.IsPodReady`).
     pub ready: bool,
-    /// The first Ready condition's lastTransitionTime, unparsed.
-    ready_since: Option<&'a str>,
+    /// The first Ready condition's lastTransitionTime, parsed.
+    ready_since: Option<SystemTime>,
 }
 
-impl<'a> PodFacts<'a> {
+impl PodFacts {
     /// Reads `pod`, a pod of the set named `set_name`.
-    pub fn of(set_name: &str, pod: &'a Value) -> Self {
+    pub fn of(set_name: &str, pod: &Arc<Value>) -> Self {
         let metadata = pod.get("metadata");
         let field = |name: &str| metadata.and_then(|m| m.get(name));
-        let name = field("name").and_then(Value::as_str).unwrap_or("");
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+        let name = text(field("name"));
         let status = pod.get("status");
         let conditions = status
             .and_then(|s| s.get("conditions"))
@@ -43,19 +49,13 @@ impl<'a> PodFacts<'a> {
             .map_or(&[][..], Vec::as_slice);
         let is_ready = |c: &&Value| c.get("type").and_then(Value::as_str) == Some("Ready");
         PodFacts {
-            pod,
+            uid: text(field("uid")),
+            ordinal: petctl_model::ordinal::of_pod(set_name, &name),
             name,
-            uid: field("uid").and_then(Value::as_str).unwrap_or(""),
-            ordinal: petctl_model::ordinal::of_pod(set_name, name),
-            revision: field("labels")
-                .and_then(|l| l.get(REVISION_LABEL))
-                .and_then(Value::as_str)
-                .unwrap_or(""),
+            revision: text(field("labels").and_then(|l| l.get(REVISION_LABEL))),
             dying: field("deletionTimestamp").is_some_and(|v| !v.is_null()),
-            phase: status
-                .and_then(|s| s.get("phase"))
-                .and_then(Value::as_str)
-                .unwrap_or(""),
+            controlled: controller_uid(pod).is_some(),
+            phase: text(status.and_then(|s| s.get("phase"))),
             ready: conditions
                 .iter()
                 .filter(is_ready)
@@ -64,18 +64,21 @@ impl<'a> PodFacts<'a> {
                 .iter()
                 .find(is_ready)
                 .and_then(|c| c.get("lastTransitionTime"))
-                .and_then(Value::as_str),
+                .and_then(Value::as_str)
+                .and_then(petctl_model::time::parse_system),
+            pod: Arc::clone(pod),
         }
     }
 
-    /// Reads every pod of `pods`, in order.
-    pub fn all<'p, I>(set: &Value, pods: I) -> Vec<PodFacts<'p>>
+    /// Reads every pod of `pods`, in order (a from-scratch sync's view).
+    #[cfg(test)]
+    pub fn all<'p, I>(set: &Value, pods: I) -> Vec<PodFacts>
     where
         I: IntoIterator<Item = &'p Value>,
     {
-        let set_name = meta::name(set);
+        let set_name = crate::registry::meta::name(set);
         pods.into_iter()
-            .map(|p| PodFacts::of(set_name, p))
+            .map(|p| PodFacts::of(set_name, &Arc::new(p.clone())))
             .collect()
     }
 
@@ -89,7 +92,7 @@ impl<'a> PodFacts<'a> {
 
     /// Failed or Succeeded: a pet that will not run again.
     pub fn finished(&self) -> bool {
-        matches!(self.phase, "Failed" | "Succeeded")
+        matches!(self.phase.as_str(), "Failed" | "Succeeded")
     }
 
     /// `isPending`: created but not started, and not being deleted.
@@ -97,14 +100,10 @@ impl<'a> PodFacts<'a> {
         self.phase == "Pending" && !self.dying
     }
 
-    fn ready_since(&self) -> Option<SystemTime> {
-        self.ready_since.and_then(petctl_model::time::parse_system)
-    }
-
     /// Ready for at least `min_ready` (`podutil.IsPodAvailable`).
     pub fn available(&self, min_ready: Duration, now: SystemTime) -> bool {
         self.ready
-            && (min_ready.is_zero() || self.ready_since().is_some_and(|t| t + min_ready <= now))
+            && (min_ready.is_zero() || self.ready_since.is_some_and(|t| t + min_ready <= now))
     }
 
     /// How long until a Ready pod counts as available, if it does not yet.
@@ -112,7 +111,7 @@ impl<'a> PodFacts<'a> {
         if self.available(min_ready, now) {
             return None;
         }
-        let since = self.ready_since().unwrap_or(now);
+        let since = self.ready_since.unwrap_or(now);
         Some(
             (since + min_ready)
                 .duration_since(now)
@@ -136,9 +135,10 @@ mod tests {
         };
         let now = petctl_model::time::parse_system("2026-01-01T00:00:10Z").unwrap();
         let pod = at("2026-01-01T00:00:00Z", "True");
-        let facts = PodFacts::of("web", &pod);
+        let facts = PodFacts::of("web", &Arc::new(pod));
         assert!(facts.running_and_ready() && !facts.dying && !facts.pending());
-        assert_eq!((facts.ordinal, facts.revision), (Some(2), "web-a"));
+        assert_eq!((facts.ordinal, facts.revision.as_str()), (Some(2), "web-a"));
+        assert!(!facts.controlled);
         assert!(facts.available(Duration::from_secs(10), now));
         assert!(!facts.available(Duration::from_secs(11), now));
         assert_eq!(
@@ -146,6 +146,6 @@ mod tests {
             Some(Duration::from_secs(2))
         );
         let unready = at("2026-01-01T00:00:00Z", "False");
-        assert!(!PodFacts::of("web", &unready).available(Duration::ZERO, now));
+        assert!(!PodFacts::of("web", &Arc::new(unready)).available(Duration::ZERO, now));
     }
 }

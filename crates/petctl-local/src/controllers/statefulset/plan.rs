@@ -42,7 +42,7 @@ pub struct View<'a> {
     pub set: &'a Value,
     /// The set's pods (picked by its selector, named `<set>-<ordinal>`),
     /// each read once.
-    pub pods: &'a [PodFacts<'a>],
+    pub pods: &'a [PodFacts],
     pub current_revision: &'a str,
     pub update_revision: &'a str,
     pub now: SystemTime,
@@ -131,7 +131,7 @@ pub fn plan(view: &View) -> Plan {
         .chain(condemned.iter())
         .filter(|p| !p.running_and_ready() || p.dying)
         .min_by_key(|p| p.ordinal.unwrap_or(i64::MAX))
-        .map(|p| p.name);
+        .map(|p| p.name.as_str());
     let protected = set
         .pointer("/spec/updateStrategy/rollingUpdate/partition")
         .and_then(Value::as_i64);
@@ -173,7 +173,7 @@ pub fn plan(view: &View) -> Plan {
             }
             continue;
         }
-        let first = first_unhealthy == Some(pod.name);
+        let first = first_unhealthy == Some(pod.name.as_str());
         if monotonic && !pod.running_and_ready() && !first {
             return plan;
         }

@@ -95,6 +95,50 @@ pub fn new_revision(set: &Value, number: i64, collision_count: i64) -> Value {
     revision
 }
 
+/// The revision a set wants, kept from one sync to the next: rebuilt (patch,
+/// canonical form, hash) only when what it is made of changed — the set's
+/// identity, template, annotations or collisionCount — not on the status
+/// writes and pod events that make up most syncs.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    made_of: Value,
+    /// `new_revision(set, 0, collisions)`: the number is set on create.
+    pub revision: Value,
+}
+
+impl Wanted {
+    /// What the wanted revision of `set` is made of.
+    /// (`collision_count` is read from the last of them.)
+    fn made_of(set: &Value) -> [&Value; 6] {
+        let at = |pointer| meta::at(set, pointer).unwrap_or(&Value::Null);
+        [
+            at("/metadata/name"),
+            at("/metadata/namespace"),
+            at("/metadata/uid"),
+            at("/metadata/annotations"),
+            at("/spec/template"),
+            at("/status/collisionCount"),
+        ]
+    }
+
+    /// The wanted revision of `set`, from `memo` when still good.
+    pub fn of<'m>(memo: &'m mut Option<Wanted>, set: &Value, collision_count: i64) -> &'m Value {
+        let parts = Self::made_of(set);
+        let fresh = memo.as_ref().is_some_and(|w| {
+            w.made_of
+                .as_array()
+                .is_some_and(|held| held.iter().eq(parts.iter().copied()))
+        });
+        if !fresh {
+            *memo = Some(Wanted {
+                made_of: Value::Array(parts.iter().map(|v| (*v).clone()).collect()),
+                revision: new_revision(set, 0, collision_count),
+            });
+        }
+        &memo.as_ref().expect("just filled").revision
+    }
+}
+
 pub fn number(revision: &Value) -> i64 {
     revision
         .get("revision")
