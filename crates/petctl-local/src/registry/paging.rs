@@ -106,23 +106,21 @@ impl Registry {
         current: Vec<Value>,
         revision: Revision,
     ) -> Result<Option<Vec<Value>>, ApiError> {
-        let events = match self.store.events_after(self.store.compacted_revision()) {
-            Ok(events) => events,
-            Err(StoreError::Compacted { .. }) => return Ok(None),
-            Err(e) => return Err(ApiError::internal(format!("{e:?}"))),
-        };
         let id = |o: &Value| (meta::namespace(o).to_string(), meta::name(o).to_string());
         let mut objects: BTreeMap<(String, String), Value> =
             current.into_iter().map(|o| (id(&o), o)).collect();
         // Per object: its last state at or before `revision` that the log
-        // holds, and the first change after it.
+        // holds, and the first change after it. The log is read one event
+        // at a time, keeping only this kind's.
         let mut before = BTreeMap::new();
         let mut first_after = BTreeMap::new();
-        for event in events.into_iter().filter(|e| {
-            e.key.group == kind.group
-                && e.key.resource == kind.plural
-                && namespace.is_none_or(|ns| e.key.namespace == ns)
-        }) {
+        let mut note = |event: crate::store::StoreEvent| {
+            if event.key.group != kind.group
+                || event.key.resource != kind.plural
+                || namespace.is_some_and(|ns| event.key.namespace != ns)
+            {
+                return true;
+            }
             let key = (event.key.namespace, event.key.name);
             if event.revision <= revision {
                 let state = (event.event_type != EventType::Deleted)
@@ -131,6 +129,15 @@ impl Registry {
             } else {
                 first_after.entry(key).or_insert(event.event_type);
             }
+            true
+        };
+        match self
+            .store
+            .visit_events(self.store.compacted_revision(), &mut note)
+        {
+            Ok(()) => {}
+            Err(StoreError::Compacted { .. }) => return Ok(None),
+            Err(e) => return Err(ApiError::internal(format!("{e:?}"))),
         }
         for (key, first) in first_after {
             let state = match before.remove(&key) {

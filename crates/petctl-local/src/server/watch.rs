@@ -476,24 +476,24 @@ fn seed_at(
     revision: Revision,
     translator: &mut Translator,
 ) {
-    let events = match store.events_after(0) {
-        Ok(events) => events,
-        Err(StoreError::Compacted { oldest }) => match store.events_after(oldest) {
-            Ok(events) => events,
-            Err(_) => return,
-        },
-        Err(_) => return,
-    };
-    for event in events.iter().take_while(|e| e.revision <= revision) {
-        if event.key.group != kind.group || event.key.resource != kind.plural {
-            continue;
+    // Decoded one at a time up to `revision`: the log before a resumed
+    // watch's revision can be most of the store's history.
+    let mut seed = |event: StoreEvent| {
+        if event.revision > revision {
+            return false;
         }
-        match event.event_type {
-            EventType::Deleted => {
-                translator.sent.remove(&identity(&event.object));
+        if event.key.group == kind.group && event.key.resource == kind.plural {
+            match event.event_type {
+                EventType::Deleted => {
+                    translator.sent.remove(&identity(&event.object));
+                }
+                _ => translator.seed(&event.object),
             }
-            _ => translator.seed(&event.object),
         }
+        true
+    };
+    if let Err(StoreError::Compacted { oldest }) = store.visit_events(0, &mut seed) {
+        let _ = store.visit_events(oldest, &mut seed);
     }
 }
 

@@ -399,6 +399,22 @@ impl Store {
 
     /// Every event with a revision above `after`, oldest first.
     pub fn events_after(&self, after: Revision) -> Result<Vec<StoreEvent>, StoreError> {
+        let mut out = Vec::new();
+        self.visit_events(after, &mut |event| {
+            out.push(event);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Gives `visit` each event with a revision above `after`, oldest
+    /// first, decoded one at a time, until it returns false: a reader that
+    /// wants a prefix of the log never holds the whole log decoded.
+    pub fn visit_events(
+        &self,
+        after: Revision,
+        visit: &mut dyn FnMut(StoreEvent) -> bool,
+    ) -> Result<(), StoreError> {
         let txn = self.read()?;
         let meta = txn.open_table(META).ctx("open meta")?;
         let compacted = meta_value(&meta, META_COMPACTED)?;
@@ -406,15 +422,16 @@ impl Store {
             return Err(StoreError::Compacted { oldest: compacted });
         }
         let events = txn.open_table(EVENTS).ctx("open events")?;
-        let mut out = Vec::new();
         let Some(first) = after.checked_add(1) else {
-            return Ok(out);
+            return Ok(());
         };
         for entry in events.range(first..).ctx("read events")? {
             let (revision, value) = entry.ctx("read events")?;
-            out.push(record::decode_event(revision.value(), value.value())?);
+            if !visit(record::decode_event(revision.value(), value.value())?) {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Every event committed from now on, in revision order. A receiver that

@@ -288,7 +288,11 @@ fn the_memo_never_disagrees_with_a_sync_from_scratch() {
     println!("memo run seed: {seed} (replay with PETCTL_TEST_SEED={seed})");
     let mut world = World {
         rng: Rng(seed),
-        cache: Cache::default(),
+        // The kinds the controller's own cache watches: a cache follows
+        // only those.
+        cache: Cache::watching(
+            <crate::controllers::statefulset::StatefulSetController as crate::controllers::runner::Reconciler>::KINDS,
+        ),
         set: set(),
         revision: 0,
     };
