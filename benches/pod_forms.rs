@@ -58,6 +58,32 @@ fn micros(rounds: usize, mut work: impl FnMut()) -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / rounds as f64
 }
 
+/// Heap bytes per object, and µs per decode, encode, clone and the sync's
+/// field reads, of one form `T` of the pod `bytes`.
+fn measure<T: Clone + serde::Serialize + serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    object: &T,
+    reads: fn(&T) -> (usize, bool, bool),
+    rounds: usize,
+) -> (usize, f64, f64, f64, f64) {
+    let decode = || serde_json::from_slice::<T>(black_box(bytes)).unwrap();
+    (
+        heap_per_object(decode),
+        micros(rounds, || {
+            black_box(decode());
+        }),
+        micros(rounds, || {
+            black_box(serde_json::to_vec(black_box(object)).unwrap());
+        }),
+        micros(rounds, || {
+            black_box(black_box(object).clone());
+        }),
+        micros(rounds * 10, || {
+            black_box(reads(black_box(object)));
+        }),
+    )
+}
+
 /// The fields a sync reads of a pod (`statefulset/facts.rs`), from JSON.
 fn facts_of_value(pod: &Value) -> (usize, bool, bool) {
     let metadata = &pod["metadata"];
@@ -120,36 +146,8 @@ fn main() {
         "| JSON bytes | {} B | | | | |",
         heap_per_object(|| bytes.clone())
     );
-    let value_row = (
-        heap_per_object(|| serde_json::from_slice::<Value>(&bytes).unwrap()),
-        micros(rounds, || {
-            black_box(serde_json::from_slice::<Value>(black_box(&bytes)).unwrap());
-        }),
-        micros(rounds, || {
-            black_box(serde_json::to_vec(black_box(&value)).unwrap());
-        }),
-        micros(rounds, || {
-            black_box(black_box(&value).clone());
-        }),
-        micros(rounds * 10, || {
-            black_box(facts_of_value(black_box(&value)));
-        }),
-    );
-    let typed_row = (
-        heap_per_object(|| serde_json::from_slice::<Pod>(&bytes).unwrap()),
-        micros(rounds, || {
-            black_box(serde_json::from_slice::<Pod>(black_box(&bytes)).unwrap());
-        }),
-        micros(rounds, || {
-            black_box(serde_json::to_vec(black_box(&typed)).unwrap());
-        }),
-        micros(rounds, || {
-            black_box(black_box(&typed).clone());
-        }),
-        micros(rounds * 10, || {
-            black_box(facts_of_typed(black_box(&typed)));
-        }),
-    );
+    let value_row = measure(&bytes, &value, facts_of_value, rounds);
+    let typed_row = measure(&bytes, &typed, facts_of_typed, rounds);
     for (form, (heap, decode, encode, clone, reads)) in [
         ("serde_json::Value (preserve_order)", value_row),
         ("k8s_openapi Pod", typed_row),
