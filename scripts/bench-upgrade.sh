@@ -39,7 +39,14 @@ state=$(mktemp -d)
 observer=
 cleanup() {
     [[ -n $observer ]] && kill "$observer" 2>/dev/null || true
+    # `local down` only stops a binary named petctl (and forgets the pid):
+    # read it first, then stop ours by pid.
+    local pid=
+    [[ -s $state/server.pid ]] && pid=$(cat "$state/server.pid")
     "$PETCTL" local down --state-dir "$state" >/dev/null 2>&1 || true
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid"
+    fi
     rm -rf "$state"
 }
 trap cleanup EXIT
