@@ -125,8 +125,8 @@ impl SetMemo {
         }
     }
 
-    /// The set's pods as the cache has them now (`candidate_pods`): picked
-    /// by its selector, named `<set>-<ordinal>`, controlled by the set or
+    /// The set's pods as the cache has them now (upstream's
+    /// `getPodsForStatefulSet`): picked by its selector, named `<set>-<ordinal>`, controlled by the set or
     /// by nothing; in name order.
     pub fn refresh(&mut self, cache: &Cache, set: &Value) -> &[PodFacts] {
         let selector = meta::at(set, "/spec/selector").unwrap_or(&Value::Null);
