@@ -5,6 +5,7 @@
 //! be scheduled), once; a timeout explains what is still missing.
 
 mod diagnosis;
+mod live;
 mod pet;
 
 use std::time::Duration;
@@ -12,13 +13,14 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub use diagnosis::{blockers, explain, last_events, report, Blocker, NotReady, Notices};
+pub use live::{LivePets, Said, Touched};
 pub use pet::{all_ready, pets_in, settled, shown, wanted, PetState, StateTracker};
 
 use super::pets::Pet;
 use super::progress::{Note, Progress};
 use super::sets::Set;
 use crate::client::request::ListParams;
-use crate::client::watch::{Cache, Watcher};
+use crate::client::watch::{Cache, Event, Watcher};
 use crate::client::{Client, Error};
 use crate::kinds;
 
@@ -28,9 +30,9 @@ use crate::kinds;
 pub async fn watch_until<T>(
     watcher: Watcher<'_>,
     timeout: Duration,
-    condition: impl FnMut(&Cache) -> Option<T>,
+    mut condition: impl FnMut(&Cache) -> Option<T>,
 ) -> Result<(Option<T>, Cache), Error> {
-    run_until(watcher, None, timeout, condition).await
+    run_until(watcher, None, timeout, |cache, _| condition(cache)).await
 }
 
 /// Takes the watcher's first list now, so that a watch opened before a
@@ -47,21 +49,23 @@ pub async fn watch_until_from<T>(
     watcher: Watcher<'_>,
     cache: Cache,
     timeout: Duration,
-    condition: impl FnMut(&Cache) -> Option<T>,
+    mut condition: impl FnMut(&Cache) -> Option<T>,
 ) -> Result<(Option<T>, Cache), Error> {
-    run_until(watcher, Some(cache), timeout, condition).await
+    run_until(watcher, Some(cache), timeout, |cache, _| condition(cache)).await
 }
 
+/// The watch loop of every wait: `condition` is asked after each event,
+/// which it is given (None for a primed cache's first look).
 async fn run_until<T>(
     mut watcher: Watcher<'_>,
     primed: Option<Cache>,
     timeout: Duration,
-    mut condition: impl FnMut(&Cache) -> Option<T>,
+    mut condition: impl FnMut(&Cache, Option<&Event>) -> Option<T>,
 ) -> Result<(Option<T>, Cache), Error> {
     let deadline = tokio::time::Instant::now() + timeout;
     let mut cache = match primed {
         Some(cache) => {
-            if let Some(done) = condition(&cache) {
+            if let Some(done) = condition(&cache, None) {
                 return Ok((Some(done), cache));
             }
             cache
@@ -74,7 +78,7 @@ async fn run_until<T>(
             Err(_) => return Ok((None, cache)),
         };
         cache.apply(&event);
-        if let Some(done) = condition(&cache) {
+        if let Some(done) = condition(&cache, Some(&event)) {
             return Ok((Some(done), cache));
         }
     }
@@ -107,14 +111,6 @@ pub async fn pets_until(
     pets_until_said(set, watcher, before, timeout, progress, &mut said, done).await
 }
 
-/// What a run of waits has said already: each pet's last state and each
-/// blocker, so that a wait in steps (a stepped scale-down) says each once.
-#[derive(Debug, Default)]
-pub struct Said {
-    states: StateTracker,
-    blockers: Notices,
-}
-
 /// [`pets_until`], saying only what `said` has not said yet.
 pub async fn pets_until_said(
     set: &Set,
@@ -125,25 +121,34 @@ pub async fn pets_until_said(
     said: &mut Said,
     mut done: impl FnMut(&[Pet]) -> bool,
 ) -> Result<(bool, Vec<Pet>), Error> {
-    let condition = |cache: &Cache| {
-        let pets = pets_in(set, cache);
-        for (pet, state) in said.states.changes(&pets) {
+    let mut live: Option<LivePets> = None;
+    let condition = |cache: &Cache, event: Option<&Event>| {
+        let touched = match (live.as_mut(), event) {
+            (Some(live), Some(event)) => live.apply(set, cache, event),
+            _ => {
+                live = Some(LivePets::new(set, cache));
+                Touched::All
+            }
+        };
+        let live = live.as_ref()?;
+        for (pet, state) in said.states(set, live, &touched) {
             let state = shown(set, &pet, &state);
             progress.note(Note::Pet { pet, state });
         }
-        if done(&pets) {
+        if done(live.pets()) {
             return Some(());
         }
-        for blocker in said.blockers.fresh(blockers(set, &pets)) {
+        for blocker in said.blockers(set, live, &touched) {
             progress.note(Note::Warning(blocker.notice(set)));
         }
         None
     };
-    let (finished, cache) = match before {
-        Some(before) => watch_until_from(watcher, before, timeout, condition).await?,
-        None => watch_until(watcher, timeout, condition).await?,
+    let (finished, cache) = run_until(watcher, before, timeout, condition).await?;
+    let pets = match live {
+        Some(live) => live.into_pets(),
+        None => pets_in(set, &cache),
     };
-    Ok((finished.is_some(), pets_in(set, &cache)))
+    Ok((finished.is_some(), pets))
 }
 
 /// A wait that ran out of time: what it waited for and why it is not so.

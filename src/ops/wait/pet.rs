@@ -102,14 +102,10 @@ impl StateTracker {
     /// A pet that was seen and is no longer wanted nor present is reported
     /// once as Missing (gone).
     pub fn changes(&mut self, pets: &[Pet]) -> Vec<(String, PetState)> {
-        let mut changed = Vec::new();
-        for pet in pets {
-            let state = PetState::of(pet.pod.as_ref());
-            if self.last.get(&pet.name) != Some(&state) {
-                self.last.insert(pet.name.clone(), state.clone());
-                changed.push((pet.name.clone(), state));
-            }
-        }
+        let mut changed: Vec<(String, PetState)> = pets
+            .iter()
+            .filter_map(|pet| self.change(pet, true))
+            .collect();
         let vanished: Vec<String> = self
             .last
             .iter()
@@ -123,6 +119,19 @@ impl StateTracker {
             changed.push((name, PetState::Missing));
         }
         changed
+    }
+
+    /// The state of one pet, if it differs from the last one said. A pet
+    /// not `listed` (beyond the wanted ordinals) that is Missing and was
+    /// never said is not news.
+    pub fn change(&mut self, pet: &Pet, listed: bool) -> Option<(String, PetState)> {
+        let state = PetState::of(pet.pod.as_ref());
+        let last = self.last.get(&pet.name);
+        if last == Some(&state) || (last.is_none() && !listed && state == PetState::Missing) {
+            return None;
+        }
+        self.last.insert(pet.name.clone(), state.clone());
+        Some((pet.name.clone(), state))
     }
 }
 

@@ -64,7 +64,12 @@ impl Roll<'_, '_> {
         back: bool,
     ) -> anyhow::Result<Phase> {
         let name = self.pet_name(step);
-        let pets: Vec<Pet> = self.pets().into_iter().filter(|p| p.name == name).collect();
+        let pets: Vec<Pet> = self
+            .pets()
+            .iter()
+            .filter(|p| p.name == name)
+            .cloned()
+            .collect();
         let why: Vec<String> = explain(self.client, &self.set, &pets)
             .await
             .iter()

@@ -17,7 +17,7 @@ use crate::client::Client;
 use crate::ops::pets::Pet;
 use crate::ops::progress::{Note, Progress};
 use crate::ops::sets::Set;
-use crate::ops::wait::{blockers, pets_in, Notices, PetState, StateTracker};
+use crate::ops::wait::{LivePets, PetState, Said, Touched};
 
 mod ending;
 mod evict;
@@ -84,8 +84,9 @@ pub(super) struct Roll<'c, 'p> {
     options: UpgradeOptions,
     plan: plan::Plan,
     progress: &'p mut dyn Progress,
-    tracker: StateTracker,
-    notices: Notices,
+    /// The set's pets as `cache` shows them, kept current per event.
+    live: LivePets,
+    said: Said,
     results: Vec<PetResult>,
     /// Pets this run deleted.
     deleted: Vec<bool>,
@@ -103,6 +104,7 @@ pub(super) struct Roll<'c, 'p> {
 impl<'c, 'p> Roll<'c, 'p> {
     pub(super) fn new(prepared: Prepared<'c>, progress: &'p mut dyn Progress) -> Self {
         let results = vec![PetResult::Untouched; prepared.plan.steps.len()];
+        let live = LivePets::new(&prepared.set, &prepared.cache);
         Roll {
             client: prepared.client,
             set: prepared.set,
@@ -113,9 +115,9 @@ impl<'c, 'p> Roll<'c, 'p> {
             deadline: prepared.options.timeout.map(|t| Instant::now() + t),
             options: prepared.options,
             plan: prepared.plan,
+            live,
             progress,
-            tracker: StateTracker::default(),
-            notices: Notices::default(),
+            said: Said::default(),
             deleted: vec![false; results.len()],
             results,
             status: Status::Completed,
@@ -140,7 +142,7 @@ impl<'c, 'p> Roll<'c, 'p> {
     }
 
     pub(super) async fn run(mut self) -> anyhow::Result<Outcome> {
-        self.report_changes();
+        self.report_changes(&Touched::All);
         let mut phase = Phase::Template;
         loop {
             if matches!(phase, Phase::Finished) {
@@ -202,8 +204,8 @@ impl<'c, 'p> Roll<'c, 'p> {
         })
     }
 
-    fn pets(&self) -> Vec<Pet> {
-        pets_in(&self.set, &self.cache)
+    fn pets(&self) -> &[Pet] {
+        self.live.pets()
     }
 
     fn pod(&self, step: usize) -> Option<Value> {
@@ -219,16 +221,16 @@ impl<'c, 'p> Roll<'c, 'p> {
             .unwrap_or_default()
     }
 
-    /// Each pet's state change, and each blocker as it is first seen.
-    fn report_changes(&mut self) {
-        let pets = self.pets();
-        for (pet, state) in self.tracker.changes(&pets) {
+    /// Each state change of the pets `touched`, and each blocker as it is
+    /// first seen.
+    fn report_changes(&mut self, touched: &Touched) {
+        for (pet, state) in self.said.states(&self.set, &self.live, touched) {
             self.progress.note(Note::Pet {
                 pet,
                 state: state.to_string(),
             });
         }
-        for blocker in self.notices.fresh(blockers(&self.set, &pets)) {
+        for blocker in self.said.blockers(&self.set, &self.live, touched) {
             self.progress.note(Note::Warning(blocker.notice(&self.set)));
         }
     }
@@ -264,7 +266,8 @@ impl<'c, 'p> Roll<'c, 'p> {
                 let event = event
                     .with_context(|| format!("lost the watch of the pets of {}", self.label()))?;
                 self.cache.apply(&event);
-                self.report_changes();
+                let touched = self.live.apply(&self.set, &self.cache, &event);
+                self.report_changes(&touched);
                 Ok(true)
             }
             Ok(Seen::Budget(seen)) => {
@@ -338,8 +341,7 @@ impl<'c, 'p> Roll<'c, 'p> {
         let name = self.pet_name(step);
         let wanted = self.set.wanted_ordinals();
         loop {
-            let pets = self.pets();
-            let mut down = worded(&unavailable(&pets, &wanted, &name));
+            let mut down = worded(&unavailable(self.pets(), &wanted, &name));
             down.extend(down_in(&self.others, &self.cache));
             if down.len() < self.options.max_unavailable as usize {
                 return Ok(Phase::Delete { step, back: false });
