@@ -394,6 +394,10 @@ async fn resource(
         (_, Some(_)) if path.subresource.as_deref() == Some("eviction") => {
             Err(ApiError::method_not_allowed())
         }
+        (&Method::GET, Some(target)) if path.subresource.is_none() && as_table.is_none() => {
+            let json = blocking(app, move |registry| registry.get_json(&target)).await?;
+            Ok(respond::stored(json))
+        }
         (&Method::GET, Some(target)) => {
             let sub = path.subresource.clone();
             let object = blocking(app, move |registry| match sub.as_deref() {

@@ -201,6 +201,30 @@ mod tests {
         assert!(pages > 40, "{pages} pages");
     }
 
+    #[test]
+    fn a_get_is_the_stored_bytes_of_what_it_decodes_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_with(&dir.path().join("s.redb"), StoreOptions::default()).unwrap();
+        let registry = Registry::new(Arc::clone(&store));
+        let pods = by_name("pods").unwrap();
+        for i in 0..12 {
+            let name = format!("p{i}");
+            store
+                .create(&ObjectKey::new("", "pods", "a", &name), pod("a", &name, i))
+                .unwrap();
+            let target = crate::registry::Target {
+                kind: pods,
+                namespace: "a".into(),
+                name,
+            };
+            let decoded = serde_json::to_vec(&registry.get(&target).unwrap()).unwrap();
+            assert_eq!(
+                String::from_utf8(registry.get_json(&target).unwrap()).unwrap(),
+                String::from_utf8(decoded).unwrap()
+            );
+        }
+    }
+
     /// The one difference: serde_json's default parser may round a float
     /// in its last bit (1.4000000000000001 reads as 1.4), so a decoded list
     /// printed the rounded number where the spliced one prints what was

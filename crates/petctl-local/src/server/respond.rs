@@ -43,6 +43,12 @@ pub fn with_warnings(mut response: Response<Body>, warnings: &[String]) -> Respo
     response
 }
 
+/// A 200 of an object's JSON as the store holds it.
+pub fn stored(mut json: Vec<u8>) -> Response<Body> {
+    json.push(b'\n');
+    bytes(200, "application/json", json)
+}
+
 pub fn bytes(code: u16, content_type: &'static str, body: Vec<u8>) -> Response<Body> {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);

@@ -304,13 +304,23 @@ impl Store {
     }
 
     pub fn get(&self, key: &ObjectKey) -> Result<Option<Value>, StoreError> {
+        self.stored(key, |bytes| Ok(record::decode_object(bytes)?.1))
+    }
+
+    /// The object's JSON as stored, undecoded (see [`Scanned::json`]).
+    pub fn get_json(&self, key: &ObjectKey) -> Result<Option<Vec<u8>>, StoreError> {
+        self.stored(key, |bytes| Ok(record::object_json(bytes)?.to_vec()))
+    }
+
+    fn stored<T>(
+        &self,
+        key: &ObjectKey,
+        read: impl FnOnce(&[u8]) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
         let txn = self.read()?;
         let objects = txn.open_table(OBJECTS).ctx("open objects")?;
         let found = objects.get(keys::encode(key).as_slice()).ctx("get")?;
-        match found {
-            Some(value) => Ok(Some(record::decode_object(value.value())?.1)),
-            None => Ok(None),
-        }
+        found.map(|value| read(value.value())).transpose()
     }
 
     /// Every object of `group/resource` (in `namespace`, if given), sorted by
