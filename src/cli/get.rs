@@ -360,12 +360,8 @@ async fn watch_pets(
                 };
                 let pet = all.into_iter().find(|p| p.name == name);
                 // A pet scaled away is no longer among the set's ordinals.
-                vec![pet.unwrap_or_else(|| pets::Pet {
-                    ordinal,
-                    name: name.to_string(),
-                    pod: None,
-                    claims: Vec::new(),
-                })]
+                vec![pet
+                    .unwrap_or_else(|| pets::Pet::new(ordinal, name.to_string(), None, Vec::new()))]
             }
         };
         print_pets(&shown, args, format, first, out)?;

@@ -9,6 +9,7 @@ use petctl_model::pod::PrintedPod;
 use serde_json::Value;
 
 use super::sets::Set;
+use super::wait::PetState;
 use crate::client::request::ListParams;
 use crate::client::{Client, Error};
 use crate::kinds;
@@ -21,6 +22,26 @@ pub struct Pet {
     pub pod: Option<Value>,
     /// `(claim name, the claim if it exists)`, one per claim template.
     pub claims: Vec<(String, Option<Value>)>,
+    /// Where the pod stands, read off it once when the pet is put together:
+    /// a wait asks it of every pet after every event.
+    pub state: PetState,
+}
+
+impl Pet {
+    pub fn new(
+        ordinal: i64,
+        name: String,
+        pod: Option<Value>,
+        claims: Vec<(String, Option<Value>)>,
+    ) -> Pet {
+        Pet {
+            state: PetState::of(pod.as_ref()),
+            ordinal,
+            name,
+            pod,
+            claims,
+        }
+    }
 }
 
 /// Every ordinal the set wants, plus any pod of the set beyond them (being
@@ -59,12 +80,8 @@ pub fn assemble_owned(set: &Set, pods: Vec<Value>, claims: Vec<Value>) -> Vec<Pe
                     (claim, found)
                 })
                 .collect();
-            Pet {
-                ordinal,
-                pod: pods.remove(&name),
-                name,
-                claims: pet_claims,
-            }
+            let pod = pods.remove(&name);
+            Pet::new(ordinal, name, pod, pet_claims)
         })
         .collect()
 }

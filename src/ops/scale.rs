@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::hooks::{Hooks, PetContext, When};
 use super::progress::Progress;
 use super::sets::{self, Set};
-use super::wait::{self, PetState};
+use super::wait;
 use crate::client::request::WriteParams;
 use crate::client::watch::Watcher;
 use crate::client::{Client, Error};
@@ -338,11 +338,7 @@ async fn timed_out(
         .iter()
         .filter(|p| !wait::wanted(set, p.ordinal) && p.pod.is_some())
     {
-        reasons.push(format!(
-            "  {}: still there ({})",
-            pet.name,
-            PetState::of(pet.pod.as_ref())
-        ));
+        reasons.push(format!("  {}: still there ({})", pet.name, pet.state));
     }
     wait::TimedOut {
         timeout,

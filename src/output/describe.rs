@@ -71,11 +71,7 @@ pub fn render(d: &SetDescription, now: jiff::Timestamp) -> String {
         "Annotations",
         &map_lines(o.pointer("/metadata/annotations")),
     );
-    let ready = d
-        .pets
-        .iter()
-        .filter(|p| PetState::of(p.pod.as_ref()) == PetState::Ready)
-        .count();
+    let ready = d.pets.iter().filter(|p| p.state == PetState::Ready).count();
     let current = d.pets.iter().filter(|p| p.pod.is_some()).count();
     field(
         &mut out,
@@ -218,7 +214,7 @@ pub fn render(d: &SetDescription, now: jiff::Timestamp) -> String {
                     claims.join(",")
                 },
                 pvs.join(","),
-                PetState::of(p.pod.as_ref()).to_string(),
+                p.state.to_string(),
                 image,
             ]
         })

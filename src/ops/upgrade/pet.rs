@@ -67,7 +67,7 @@ pub fn unavailable<'a>(
 ) -> Vec<&'a Pet> {
     pets.iter()
         .filter(|p| wanted.contains(&p.ordinal) && p.name != except)
-        .filter(|p| PetState::of(p.pod.as_ref()) != PetState::Ready)
+        .filter(|p| p.state != PetState::Ready)
         .collect()
 }
 
@@ -88,7 +88,7 @@ pub fn down_in(sets: &[Set], cache: &Cache) -> Vec<String> {
 /// Pets as `web-1 (Terminating)`.
 pub fn worded(pets: &[&Pet]) -> Vec<String> {
     pets.iter()
-        .map(|p| format!("{} ({})", p.name, PetState::of(p.pod.as_ref())))
+        .map(|p| format!("{} ({})", p.name, p.state))
         .collect()
 }
 
@@ -166,12 +166,8 @@ mod tests {
 
     #[test]
     fn unavailable_counts_other_wanted_pets() {
-        let pet = |ordinal: i64, p: Option<Value>| Pet {
-            ordinal,
-            name: format!("web-{ordinal}"),
-            pod: p,
-            claims: vec![],
-        };
+        let pet =
+            |ordinal: i64, p: Option<Value>| Pet::new(ordinal, format!("web-{ordinal}"), p, vec![]);
         let pets = vec![
             pet(0, Some(pod("u0", "a", true, false))),
             pet(1, Some(pod("u1", "a", false, false))),

@@ -172,10 +172,7 @@ pub fn blockers(set: &Set, pets: &[Pet]) -> Vec<Blocker> {
     }
     for pet in pets {
         let Some(pod) = &pet.pod else { continue };
-        if matches!(
-            PetState::of(Some(pod)),
-            PetState::Ready | PetState::Terminating
-        ) {
+        if matches!(pet.state, PetState::Ready | PetState::Terminating) {
             continue;
         }
         let uid = text(pod, "/metadata/uid").to_string();
@@ -290,7 +287,7 @@ pub async fn last_events(
 pub async fn explain(client: &Client, set: &Set, pets: &[Pet]) -> Vec<NotReady> {
     let mut out = Vec::new();
     for pet in pets.iter().filter(|p| wanted(set, p.ordinal)) {
-        let state = PetState::of(pet.pod.as_ref());
+        let state = pet.state.clone();
         if state == PetState::Ready {
             continue;
         }

@@ -58,12 +58,8 @@ impl LivePets {
         let Some(ordinal) = set.ordinal_of(name) else {
             return Touched::Nothing;
         };
-        let pet = Pet {
-            ordinal,
-            name: set.pet_name(ordinal),
-            pod: cache.get(set.namespace(), name).cloned(),
-            claims: Vec::new(),
-        };
+        let pod = cache.get(set.namespace(), name).cloned();
+        let pet = Pet::new(ordinal, set.pet_name(ordinal), pod, Vec::new());
         // A pet beyond the wanted ordinals is listed only while it has a
         // pod (see `assemble_owned`).
         let listed = pet.pod.is_some() || wanted(set, ordinal);

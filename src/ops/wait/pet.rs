@@ -67,9 +67,7 @@ pub fn wanted(set: &Set, ordinal: i64) -> bool {
 pub fn all_ready(set: &Set, pets: &[Pet]) -> bool {
     let wanted: Vec<&Pet> = pets.iter().filter(|p| wanted(set, p.ordinal)).collect();
     wanted.len() as i64 == set.replicas().max(0)
-        && wanted
-            .iter()
-            .all(|p| PetState::of(p.pod.as_ref()) == PetState::Ready)
+        && wanted.iter().all(|p| p.state == PetState::Ready)
 }
 
 /// Every wanted pet Ready, every other pet gone.
@@ -125,7 +123,7 @@ impl StateTracker {
     /// not `listed` (beyond the wanted ordinals) that is Missing and was
     /// never said is not news.
     pub fn change(&mut self, pet: &Pet, listed: bool) -> Option<(String, PetState)> {
-        let state = PetState::of(pet.pod.as_ref());
+        let state = pet.state.clone();
         let last = self.last.get(&pet.name);
         if last == Some(&state) || (last.is_none() && !listed && state == PetState::Missing) {
             return None;

@@ -66,12 +66,10 @@ fn adoption_needs_every_pet_controlled_and_none_replaced() {
         kind: kinds::by_name("statefulset").unwrap(),
         object: json!({"metadata": {"name": "web", "uid": "new"}}),
     };
-    let pet = |ordinal: i64, uid: &str, owner: Option<&str>| Pet {
-        ordinal,
-        name: format!("web-{ordinal}"),
-        pod: Some(json!({"metadata": {"uid": uid, "ownerReferences":
-            owner.map(|o| vec![json!({"uid": o, "controller": true})]).unwrap_or_default()}})),
-        claims: vec![],
+    let pet = |ordinal: i64, uid: &str, owner: Option<&str>| {
+        let pod = json!({"metadata": {"uid": uid, "ownerReferences":
+            owner.map(|o| vec![json!({"uid": o, "controller": true})]).unwrap_or_default()}});
+        Pet::new(ordinal, format!("web-{ordinal}"), Some(pod), vec![])
     };
     let before = BTreeMap::from([
         ("web-0".to_string(), "p0".to_string()),
