@@ -190,8 +190,11 @@ impl Ctx {
         let outcomes = self.registry.create_together(info, bodies);
         for (outcome, (reason, involved)) in outcomes.into_iter().zip(described) {
             match outcome {
-                // Kept only if the cache watches Events: no copy.
-                Ok(written) => self.cache.put("Event", written.object),
+                // Copied only for a cache that watches Events.
+                Ok(event) if self.cache.watches("Event") => {
+                    self.cache.put("Event", Arc::unwrap_or_clone(event));
+                }
+                Ok(_) => {}
                 Err(err) => log(&format!(
                     "events: failed to record {reason} for {involved}: {}",
                     err.message

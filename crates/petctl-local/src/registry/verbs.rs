@@ -2,6 +2,8 @@
 //! PATCH and the pods/binding subresource, each checked then written
 //! through the write pipeline.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::error::ApiError;
@@ -46,14 +48,16 @@ impl Registry {
 
     /// Creates objects of a kind that allocates nothing (the Events a
     /// controller recorded in one reconcile), each checked as [`create`]
-    /// checks it and all stored in one commit; each one's outcome, in order.
+    /// checks it and all stored in one commit; each one's stored object (as
+    /// its watch event shares it, not a copy), or why it failed, in order.
+    /// The bodies' warnings are dropped: no client is there to read them.
     ///
     /// [`create`]: Registry::create
     pub fn create_together(
         &self,
         kind: &'static KindInfo,
         bodies: Vec<(String, Value, WriteOptions)>,
-    ) -> Vec<Result<Written, ApiError>> {
+    ) -> Vec<Result<Arc<Value>, ApiError>> {
         let mut admitted: Vec<_> = bodies
             .into_iter()
             .map(|(namespace, body, options)| self.admit_new(kind, &namespace, body, &options))
@@ -67,12 +71,11 @@ impl Registry {
         admitted
             .into_iter()
             .map(|admitted| {
-                let (target, _, warnings) = admitted?;
-                let object = stored
+                let (target, _, _) = admitted?;
+                stored
                     .next()
                     .ok_or_else(|| ApiError::internal("the store lost the outcome of a create"))?
-                    .map_err(|e| store_error(&target, e))?;
-                Ok(Written { object, warnings })
+                    .map_err(|e| store_error(&target, e))
             })
             .collect()
     }

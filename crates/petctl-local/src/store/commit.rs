@@ -71,7 +71,7 @@ type Ticket = u64;
 type Outcome = Result<Value, StoreError>;
 /// An outcome as the leader hands it over: the object shared with the
 /// broadcast event, copied by its own writer, not by the leader.
-type Shared = Result<Arc<Value>, StoreError>;
+pub type Shared = Result<Arc<Value>, StoreError>;
 /// Each write of a batch with its event, or why it was refused.
 type Applied = Vec<(Ticket, Result<StoreEvent, StoreError>)>;
 
@@ -144,14 +144,17 @@ impl Store {
     /// One durable write, committed with whatever other writes queued with
     /// it; returns once its batch is on disk and its event broadcast.
     pub(super) fn write(&self, key: &ObjectKey, op: Op) -> Outcome {
-        self.write_all(vec![(key.clone(), op)])
-            .pop()
-            .unwrap_or_else(|| Err(StoreError::Backend("the write has no outcome".to_string())))
+        let outcome = self.write_all(vec![(key.clone(), op)]).pop();
+        let outcome = outcome
+            .unwrap_or_else(|| Err(StoreError::Backend("the write has no outcome".to_string())));
+        // The writer's own copy, made outside the leader's batch.
+        outcome.map(Arc::unwrap_or_clone)
     }
 
     /// Creates `objects` in one batch, so in one commit: each one fails or
-    /// succeeds alone, as separate creates would; their outcomes in order.
-    pub fn create_together(&self, objects: Vec<(ObjectKey, Value)>) -> Vec<Outcome> {
+    /// succeeds alone, as separate creates would; their outcomes in order,
+    /// each object shared with its event rather than copied.
+    pub fn create_together(&self, objects: Vec<(ObjectKey, Value)>) -> Vec<Shared> {
         let writes = objects
             .into_iter()
             .map(|(key, object)| (key, Op::Create(object)))
@@ -161,7 +164,7 @@ impl Store {
 
     /// Queues `writes` at once, so that they land in the same batch, and
     /// waits for that batch (leading it if no commit is in progress).
-    fn write_all(&self, writes: Vec<(ObjectKey, Op)>) -> Vec<Outcome> {
+    fn write_all(&self, writes: Vec<(ObjectKey, Op)>) -> Vec<Shared> {
         let mut waiting = self.queue.lock();
         let first = waiting.next_ticket;
         for (key, op) in writes {
@@ -172,13 +175,7 @@ impl Store {
         let tickets = first..waiting.next_ticket;
         loop {
             if tickets.clone().all(|t| waiting.done.contains_key(&t)) {
-                let outcomes: Vec<Shared> =
-                    tickets.filter_map(|t| waiting.done.remove(&t)).collect();
-                drop(waiting);
-                return outcomes
-                    .into_iter()
-                    .map(|outcome| outcome.map(Arc::unwrap_or_clone))
-                    .collect();
+                return tickets.filter_map(|t| waiting.done.remove(&t)).collect();
             }
             if waiting.committing {
                 waiting = self

@@ -378,11 +378,15 @@ fn creates_queued_together_share_one_commit_and_fail_alone() {
     store
         .create(&key("events", "default", "b"), object("b"))
         .unwrap();
-    let outcomes = store.create_together(vec![
-        (key("events", "default", "a"), object("a")),
-        (key("events", "default", "b"), object("b")),
-        (key("events", "default", "c"), object("c")),
-    ]);
+    let outcomes: Vec<Result<Value, StoreError>> = store
+        .create_together(vec![
+            (key("events", "default", "a"), object("a")),
+            (key("events", "default", "b"), object("b")),
+            (key("events", "default", "c"), object("c")),
+        ])
+        .into_iter()
+        .map(|outcome| outcome.map(Arc::unwrap_or_clone))
+        .collect();
     let summary = summary(&outcomes);
     assert_eq!(summary, ["2", "already exists", "3"]);
     assert_eq!((store.commits(), store.current_revision()), (2, 3));
