@@ -231,6 +231,7 @@ mod tests {
                 registry,
                 cache,
                 manager: "kube-controller-manager",
+                events: Vec::new(),
             },
             set,
         )

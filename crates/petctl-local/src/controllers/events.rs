@@ -6,7 +6,6 @@ use serde_json::{json, Value};
 
 use super::cache::Key;
 use super::runner::Ctx;
-use crate::log::log;
 use crate::registry::error::ApiError;
 use crate::registry::meta;
 
@@ -67,19 +66,11 @@ fn suffix() -> String {
     format!("{:x}", nanos & 0xffff_ffff_ffff_ffff)
 }
 
-/// Records an event; failing to record is logged, never an error of the
-/// caller, as with client-go's recorder.
+/// Records an event, created when the reconcile ends (see [`Ctx::record`]).
 pub fn record(ctx: &mut Ctx, involved: &Value, occurrence: Occurrence) {
     let event = event_object(involved, &occurrence, &suffix(), &meta::now());
     let namespace = meta::str_at(&event, "/metadata/namespace").to_string();
-    if let Err(err) = ctx.create("Event", &namespace, event) {
-        log(&format!(
-            "events: failed to record {} for {}: {}",
-            occurrence.reason,
-            meta::name(involved),
-            err.message
-        ));
-    }
+    ctx.record(&namespace, event);
 }
 
 pub fn normal(ctx: &mut Ctx, involved: &Value, component: &str, reason: &str, message: String) {

@@ -127,6 +127,12 @@ impl Kubelet {
         })
     }
 
+    /// Whether a pod just set up starts its containers in the same sync:
+    /// its claims are Bound, its image pulls and does not crash-loop.
+    fn starts_at_once(&self, cache: &Cache, pod: &Value) -> bool {
+        Self::claims_bound(cache, pod) && self.unpullable(pod).is_empty() && !self.fails(pod)
+    }
+
     fn write_status(ctx: &mut Ctx, pod: &Value, status: Value) -> Result<Value, ApiError> {
         let mut next = pod.clone();
         if let Some(map) = next.as_object_mut() {
@@ -199,8 +205,10 @@ impl Kubelet {
             clock.uid = meta::uid(pod).to_string();
             clock.run = Some(Run::start(pod, now, 0, None, self.options.probe_scale));
             let next = self.live_step(ctx, key, pod)?;
-            let written = ctx.cache.get(key).cloned().unwrap_or_else(|| pod.clone());
-            Self::started_events(ctx, &written);
+            match ctx.cache.shared(key).cloned() {
+                Some(written) => Self::started_events(ctx, &written),
+                None => Self::started_events(ctx, pod),
+            }
             return Ok(next);
         }
         let backoff = self.backoff().nth(1);
@@ -368,11 +376,19 @@ impl Reconciler for Kubelet {
             let ips = (host_ip(&node), self.allocate_ip());
             let clock = self.clocks.entry(key.clone()).or_default();
             clock.uid = meta::uid(&pod).to_string();
-            Self::write_status(
-                ctx,
-                &pod,
-                pod_status(&pod, Sim::Creating, Some(ips), &meta::now()),
-            )?;
+            let creating = pod_status(&pod, Sim::Creating, Some(ips), &meta::now());
+            if self.starts_at_once(&ctx.cache, &pod) {
+                // Like the status manager, which reports what the kubelet
+                // knows at its next sync: a pod whose volumes are ready and
+                // whose image is present is reported Running at once, its
+                // ContainerCreating never written.
+                let mut set_up = Value::clone(&pod);
+                if let Some(map) = set_up.as_object_mut() {
+                    map.insert("status".into(), creating);
+                }
+                return self.start_containers(ctx, key, &set_up);
+            }
+            Self::write_status(ctx, &pod, creating)?;
             return Ok(Next::At(Instant::now()));
         }
         if matches!(meta::str_at(&pod, "/status/phase"), "Succeeded" | "Failed") {

@@ -91,9 +91,10 @@ impl Reconciler for ProtectionController {
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let (Some(object), Some(finalizer)) =
-            (ctx.cache.get(key).cloned(), protection_finalizer(key.kind))
-        else {
+        let (Some(object), Some(finalizer)) = (
+            ctx.cache.shared(key).cloned(),
+            protection_finalizer(key.kind),
+        ) else {
             return Ok(Next::Done);
         };
         if is_deletion_candidate(&object, finalizer) {

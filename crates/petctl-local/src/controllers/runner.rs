@@ -61,6 +61,9 @@ pub struct Ctx {
     pub cache: Cache,
     /// The field manager its writes are recorded under (see [`manager_of`]).
     pub manager: &'static str,
+    /// Events recorded during the current reconcile, created together when
+    /// it ends (see [`Ctx::record`]).
+    pub events: Vec<(String, Value)>,
 }
 
 /// The field manager upstream records for a controller's writes: the
@@ -116,6 +119,15 @@ fn write_manager(kind: &str, object: &Value, controller: &'static str) -> &'stat
     }
 }
 
+/// `body` with the apiVersion and kind of `info`.
+fn typed(info: &'static KindInfo, mut body: Value) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        map.insert("apiVersion".into(), json!(info.api_version()));
+        map.insert("kind".into(), json!(info.kind));
+    }
+    body
+}
+
 fn options_for(manager: &str) -> WriteOptions {
     WriteOptions {
         manager: FieldManager {
@@ -135,20 +147,75 @@ impl Ctx {
         &mut self,
         kind: &'static str,
         namespace: &str,
-        mut body: Value,
+        body: Value,
+    ) -> Result<Value, ApiError> {
+        let object = self.submit(kind, namespace, body)?;
+        self.cache.put(kind, object.clone());
+        Ok(object)
+    }
+
+    /// Records an Event. Like client-go's recorder, which hands events to
+    /// a background writer, the controller does not wait for each one: the
+    /// events of a reconcile are created together, in one commit, when it
+    /// ends ([`Ctx::flush_events`]), rather than one commit each.
+    pub fn record(&mut self, namespace: &str, event: Value) {
+        self.events.push((namespace.to_string(), event));
+    }
+
+    /// Creates the events recorded since the last flush; failing to record
+    /// is logged, never an error of the caller, as with client-go's recorder.
+    pub fn flush_events(&mut self) {
+        if self.events.is_empty() {
+            return;
+        }
+        let Ok(info) = kind_info("Event") else {
+            return;
+        };
+        let bodies: Vec<(String, Value, WriteOptions)> = std::mem::take(&mut self.events)
+            .into_iter()
+            .map(|(namespace, body)| {
+                let options = options_for(event_manager(&body, self.manager));
+                (namespace, typed(info, body), options)
+            })
+            .collect();
+        let described: Vec<(String, String)> = bodies
+            .iter()
+            .map(|(_, event, _)| {
+                (
+                    meta::str_at(event, "/reason").to_string(),
+                    meta::str_at(event, "/involvedObject/name").to_string(),
+                )
+            })
+            .collect();
+        let outcomes = self.registry.create_together(info, bodies);
+        for (outcome, (reason, involved)) in outcomes.into_iter().zip(described) {
+            match outcome {
+                // Copied only for a cache that watches Events.
+                Ok(event) if self.cache.watches("Event") => {
+                    self.cache.put("Event", Arc::unwrap_or_clone(event));
+                }
+                Ok(_) => {}
+                Err(err) => log(&format!(
+                    "events: failed to record {reason} for {involved}: {}",
+                    err.message
+                )),
+            }
+        }
+    }
+
+    fn submit(
+        &mut self,
+        kind: &'static str,
+        namespace: &str,
+        body: Value,
     ) -> Result<Value, ApiError> {
         let info = kind_info(kind)?;
-        if let Some(map) = body.as_object_mut() {
-            map.insert("apiVersion".into(), json!(info.api_version()));
-            map.insert("kind".into(), json!(info.kind));
-        }
         let options = match kind {
             "Event" => options_for(event_manager(&body, self.manager)),
             _ => self.options(),
         };
-        let written = self.registry.create(info, namespace, body, options)?;
-        self.cache.put(kind, written.object.clone());
-        Ok(written.object)
+        let body = typed(info, body);
+        Ok(self.registry.create(info, namespace, body, options)?.object)
     }
 
     /// Replaces the object (or its status) with `object`, whose
@@ -330,7 +397,9 @@ impl<R: Reconciler> Loop<R> {
 
     fn reconcile_dirty(&mut self) {
         while let Some(key) = self.dirty.pop_first() {
-            match self.reconciler.reconcile(&mut self.ctx, &key) {
+            let next = self.reconciler.reconcile(&mut self.ctx, &key);
+            self.ctx.flush_events();
+            match next {
                 Ok(Next::Done) => {}
                 Ok(Next::At(at)) => self.timers.add(at, key),
                 Err(err) => {
@@ -355,6 +424,7 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
             registry,
             cache,
             manager: manager_of(R::NAME),
+            events: Vec::new(),
         },
         dirty: BTreeSet::new(),
         timers: Timers::default(),
@@ -362,6 +432,7 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
     };
     blocking(|| {
         state.reconciler.start(&mut state.ctx);
+        state.ctx.flush_events();
         state.mark_all();
         state.reconcile_dirty();
     });

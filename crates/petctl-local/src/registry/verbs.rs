@@ -2,6 +2,8 @@
 //! PATCH and the pods/binding subresource, each checked then written
 //! through the write pipeline.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::error::ApiError;
@@ -22,6 +24,71 @@ impl Registry {
         body: Value,
         options: WriteOptions,
     ) -> Result<Written, ApiError> {
+        let (target, mut object, warnings) = self.admit_new(kind, namespace, body, &options)?;
+        // Only a Service's create allocates, and holds the store's lock until
+        // its IP is stored; other creates run concurrently and share group
+        // commits.
+        let allocates = kind.kind == "Service";
+        let _guard = allocates.then(|| self.store.allocation_lock());
+        if allocates {
+            self.allocate_cluster_ip(&mut object)?;
+        }
+        if options.dry_run {
+            if self.read(&target)?.is_some() {
+                return Err(ApiError::already_exists(kind, &target.name));
+            }
+            return Ok(Written { object, warnings });
+        }
+        let object = self
+            .store
+            .create(&target.key(), object)
+            .map_err(|e| store_error(&target, e))?;
+        Ok(Written { object, warnings })
+    }
+
+    /// Creates objects of a kind that allocates nothing (the Events a
+    /// controller recorded in one reconcile), each checked as [`create`]
+    /// checks it and all stored in one commit; each one's stored object (as
+    /// its watch event shares it, not a copy), or why it failed, in order.
+    /// The bodies' warnings are dropped: no client is there to read them.
+    ///
+    /// [`create`]: Registry::create
+    pub fn create_together(
+        &self,
+        kind: &'static KindInfo,
+        bodies: Vec<(String, Value, WriteOptions)>,
+    ) -> Vec<Result<Arc<Value>, ApiError>> {
+        let mut admitted: Vec<_> = bodies
+            .into_iter()
+            .map(|(namespace, body, options)| self.admit_new(kind, &namespace, body, &options))
+            .collect();
+        let writes = admitted
+            .iter_mut()
+            .filter_map(|admitted| admitted.as_mut().ok())
+            .map(|(target, object, _)| (target.key(), std::mem::take(object)))
+            .collect();
+        let mut stored = self.store.create_together(writes).into_iter();
+        admitted
+            .into_iter()
+            .map(|admitted| {
+                let (target, _, _) = admitted?;
+                stored
+                    .next()
+                    .ok_or_else(|| ApiError::internal("the store lost the outcome of a create"))?
+                    .map_err(|e| store_error(&target, e))
+            })
+            .collect()
+    }
+
+    /// Everything a create checks and fills in before the store: the target
+    /// and the object to store, with the body's warnings.
+    fn admit_new(
+        &self,
+        kind: &'static KindInfo,
+        namespace: &str,
+        body: Value,
+        options: &WriteOptions,
+    ) -> Result<(Target, Value, Vec<String>), ApiError> {
         let mut object = body;
         default_type(kind, &mut object);
         validate::check_type(kind, &object)?;
@@ -92,25 +159,7 @@ impl Registry {
             return Err(ApiError::invalid(kind, &name, &causes));
         }
         self.admit_in_namespace(kind, &namespace, &name)?;
-        // Only a Service's create allocates, and holds the store's lock until
-        // its IP is stored; other creates run concurrently and share group
-        // commits.
-        let allocates = kind.kind == "Service";
-        let _guard = allocates.then(|| self.store.allocation_lock());
-        if allocates {
-            self.allocate_cluster_ip(&mut object)?;
-        }
-        if options.dry_run {
-            if self.read(&target)?.is_some() {
-                return Err(ApiError::already_exists(kind, &name));
-            }
-            return Ok(Written { object, warnings });
-        }
-        let object = self
-            .store
-            .create(&target.key(), object)
-            .map_err(|e| store_error(&target, e))?;
-        Ok(Written { object, warnings })
+        Ok((target, object, warnings))
     }
 
     /// PUT: replaces an object (or its status, or its scale) with a client's body.
@@ -160,8 +209,19 @@ impl Registry {
                     None => Part::Main,
                 };
                 let warnings = decode_body(target.kind, &mut body, options.field_validation)?;
+                // A body with a resourceVersion is written at most once: after
+                // a conflict its precondition fails. Only one without is
+                // written again, so only that one is kept for a retry.
+                let spare = meta::resource_version(&body)
+                    .is_empty()
+                    .then(|| body.clone());
+                let mut first = Some(body);
                 self.write(target, part, options, |_| {
-                    Ok((body.clone(), warnings.clone()))
+                    let body = match first.take().or_else(|| spare.clone()) {
+                        Some(body) => body,
+                        None => return Err(ApiError::modified(target.kind, &target.name)),
+                    };
+                    Ok((body, warnings.clone()))
                 })
             }
             Some(_) => Err(ApiError::path_not_found()),

@@ -26,7 +26,7 @@ impl Registry {
         target: &Target,
         part: Part,
         options: WriteOptions,
-        change: impl Fn(&Value) -> Result<(Value, Vec<String>), ApiError>,
+        mut change: impl FnMut(&Value) -> Result<(Value, Vec<String>), ApiError>,
     ) -> Result<Written, ApiError> {
         for _ in 0..UNCONDITIONAL_RETRIES {
             let current = self.get(target)?;
@@ -185,11 +185,78 @@ impl Registry {
     }
 }
 
-/// Whether `next` (which carries no resourceVersion) is `current` as stored.
+/// Whether `next` (which carries no resourceVersion) is `current` as stored,
+/// compared in place: `current` is the stored object without its
+/// `metadata.resourceVersion`.
 fn unchanged(current: &Value, next: &Value) -> bool {
-    let mut stored = current.clone();
-    if let Some(meta) = meta::metadata_mut(&mut stored) {
-        meta.remove("resourceVersion");
+    let (Some(current), Some(next)) = (current.as_object(), next.as_object()) else {
+        return current == next;
+    };
+    current.len() == next.len()
+        && current.iter().all(|(field, value)| match next.get(field) {
+            None => false,
+            Some(other) if field == "metadata" => same_but_version(value, other),
+            Some(other) => value == other,
+        })
+}
+
+fn same_but_version(current: &Value, next: &Value) -> bool {
+    let (Some(current), Some(next)) = (current.as_object(), next.as_object()) else {
+        return current == next;
+    };
+    let versioned = usize::from(current.contains_key("resourceVersion"));
+    current.len() - versioned == next.len()
+        && current
+            .iter()
+            .filter(|(field, _)| *field != "resourceVersion")
+            .all(|(field, value)| next.get(field) == Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unchanged;
+    use serde_json::json;
+
+    #[test]
+    fn unchanged_ignores_only_the_stored_resource_version() {
+        let stored = json!({"kind": "Pod", "metadata": {"name": "a", "resourceVersion": "4"},
+            "spec": {"x": 1}});
+        let cases = [
+            (
+                json!({"kind": "Pod", "metadata": {"name": "a"}, "spec": {"x": 1}}),
+                true,
+            ),
+            (
+                json!({"spec": {"x": 1}, "metadata": {"name": "a"}, "kind": "Pod"}),
+                true,
+            ),
+            (
+                json!({"kind": "Pod", "metadata": {"name": "a"}, "spec": {"x": 2}}),
+                false,
+            ),
+            (
+                json!({"kind": "Pod", "metadata": {"name": "a", "uid": "u"}, "spec": {"x": 1}}),
+                false,
+            ),
+            (
+                json!({"kind": "Pod", "metadata": {}, "spec": {"x": 1}}),
+                false,
+            ),
+            (json!({"kind": "Pod", "metadata": {"name": "a"}}), false),
+            (
+                json!({"kind": "Pod", "metadata": {"name": "a"}, "spec": {"x": 1}, "status": {}}),
+                false,
+            ),
+            (
+                json!({"kind": "Pod", "metadata": "a", "spec": {"x": 1}}),
+                false,
+            ),
+        ];
+        for (next, want) in cases {
+            assert_eq!(unchanged(&stored, &next), want, "{next}");
+        }
+        let unversioned = json!({"metadata": {"name": "a"}});
+        assert!(unchanged(&unversioned, &json!({"metadata": {"name": "a"}})));
+        assert!(!unchanged(&json!([1]), &json!({})));
     }
-    stored == *next
 }

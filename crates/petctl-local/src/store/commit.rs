@@ -69,6 +69,9 @@ fn check_current(current: Option<Revision>, expected: Option<Revision>) -> Resul
 
 type Ticket = u64;
 type Outcome = Result<Value, StoreError>;
+/// An outcome as the leader hands it over: the object shared with the
+/// broadcast event, copied by its own writer, not by the leader.
+pub type Shared = Result<Arc<Value>, StoreError>;
 /// Each write of a batch with its event, or why it was refused.
 type Applied = Vec<(Ticket, Result<StoreEvent, StoreError>)>;
 
@@ -85,7 +88,7 @@ struct Waiting {
     /// A leader is committing a batch.
     committing: bool,
     /// Outcomes not yet picked up by their writer.
-    done: HashMap<Ticket, Outcome>,
+    done: HashMap<Ticket, Shared>,
 }
 
 /// The writers waiting to be committed, and the outcomes waiting for them.
@@ -108,7 +111,7 @@ impl Queue {
 struct Leader<'a> {
     queue: &'a Queue,
     tickets: Vec<Ticket>,
-    outcomes: Vec<(Ticket, Outcome)>,
+    outcomes: Vec<(Ticket, Shared)>,
 }
 
 impl Drop for Leader<'_> {
@@ -141,17 +144,38 @@ impl Store {
     /// One durable write, committed with whatever other writes queued with
     /// it; returns once its batch is on disk and its event broadcast.
     pub(super) fn write(&self, key: &ObjectKey, op: Op) -> Outcome {
+        let outcome = self.write_all(vec![(key.clone(), op)]).pop();
+        let outcome = outcome
+            .unwrap_or_else(|| Err(StoreError::Backend("the write has no outcome".to_string())));
+        // The writer's own copy, made outside the leader's batch.
+        outcome.map(Arc::unwrap_or_clone)
+    }
+
+    /// Creates `objects` in one batch, so in one commit: each one fails or
+    /// succeeds alone, as separate creates would; their outcomes in order,
+    /// each object shared with its event rather than copied.
+    pub fn create_together(&self, objects: Vec<(ObjectKey, Value)>) -> Vec<Shared> {
+        let writes = objects
+            .into_iter()
+            .map(|(key, object)| (key, Op::Create(object)))
+            .collect();
+        self.write_all(writes)
+    }
+
+    /// Queues `writes` at once, so that they land in the same batch, and
+    /// waits for that batch (leading it if no commit is in progress).
+    fn write_all(&self, writes: Vec<(ObjectKey, Op)>) -> Vec<Shared> {
         let mut waiting = self.queue.lock();
-        let ticket = waiting.next_ticket;
-        waiting.next_ticket += 1;
-        waiting.pending.push(Request {
-            ticket,
-            key: key.clone(),
-            op,
-        });
+        let first = waiting.next_ticket;
+        for (key, op) in writes {
+            let ticket = waiting.next_ticket;
+            waiting.next_ticket += 1;
+            waiting.pending.push(Request { ticket, key, op });
+        }
+        let tickets = first..waiting.next_ticket;
         loop {
-            if let Some(outcome) = waiting.done.remove(&ticket) {
-                return outcome;
+            if tickets.clone().all(|t| waiting.done.contains_key(&t)) {
+                return tickets.filter_map(|t| waiting.done.remove(&t)).collect();
             }
             if waiting.committing {
                 waiting = self
@@ -161,8 +185,8 @@ impl Store {
                     .unwrap_or_else(PoisonError::into_inner);
                 continue;
             }
-            // No commit in progress and ours is not done: it is still
-            // pending, so this writer leads the next batch.
+            // No commit in progress and ours are not done: queued together,
+            // they are all still pending, so this writer leads the next batch.
             waiting.committing = true;
             let batch = std::mem::take(&mut waiting.pending);
             drop(waiting);
@@ -186,12 +210,15 @@ impl Store {
             .map(|(ticket, (key, op))| Request { ticket, key, op })
             .collect();
         let outcomes = self.commit_batch(batch);
-        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+        outcomes
+            .into_iter()
+            .map(|(_, outcome)| outcome.map(Arc::unwrap_or_clone))
+            .collect()
     }
 
     /// Applies `batch` in order in one transaction, commits it, publishes and
     /// broadcasts; the outcome of every write, in the batch's order.
-    fn commit_batch(&self, batch: Vec<Request>) -> Vec<(Ticket, Outcome)> {
+    fn commit_batch(&self, batch: Vec<Request>) -> Vec<(Ticket, Shared)> {
         let _guard = self.lock_writes();
         let tickets: Vec<Ticket> = batch.iter().map(|r| r.ticket).collect();
         let applied = match self.apply_batch(batch) {
@@ -209,7 +236,7 @@ impl Store {
             outcomes.push((
                 ticket,
                 result.map(|event| {
-                    let object = Value::clone(&event.object);
+                    let object = Arc::clone(&event.object);
                     self.revision.store(event.revision, Ordering::SeqCst);
                     // No subscribers is not an error.
                     let _ = self.events.send(Arc::new(event));
@@ -320,36 +347,65 @@ fn prepare(
     let current = objects
         .get(encoded_key.as_slice())
         .ctx("get")?
-        .map(|value| record::decode_object(value.value()));
+        .map(|value| Current::read(value.value(), &op));
     Ok(prepare_change(current, encoded_key, key, op, revision))
 }
 
+/// The stored object a write replaces: its revision, and the object itself
+/// only for a deletion, whose event carries it (a create or an update needs
+/// just the revision, so its JSON is not decoded).
+struct Current {
+    revision: Revision,
+    object: Option<Value>,
+}
+
+impl Current {
+    fn read(bytes: &[u8], op: &Op) -> Result<Current, StoreError> {
+        Ok(match op {
+            Op::Delete(_) => {
+                let (revision, object) = record::decode_object(bytes)?;
+                Current {
+                    revision,
+                    object: Some(object),
+                }
+            }
+            Op::Create(_) | Op::Update(..) => Current {
+                revision: record::stored_revision(bytes)?,
+                object: None,
+            },
+        })
+    }
+}
+
 fn prepare_change(
-    current: Option<Result<(Revision, Value), StoreError>>,
+    current: Option<Result<Current, StoreError>>,
     encoded_key: Vec<u8>,
     key: ObjectKey,
     op: Op,
     revision: Revision,
 ) -> Result<Prepared, StoreError> {
     let current = current.transpose()?;
-    let change = op.decide(current.as_ref().map(|(stored, _)| *stored))?;
+    let change = op.decide(current.as_ref().map(|c| c.revision))?;
     let mut object = match change.stored {
         Some(object) => object,
         // A deletion's event carries the object's last state.
-        None => current.ok_or(StoreError::NotFound)?.1,
+        None => current.and_then(|c| c.object).ok_or(StoreError::NotFound)?,
     };
     record::stamp(&mut object, revision, &key)?;
-    let stored = match change.event_type {
-        EventType::Deleted => None,
-        _ => Some(record::encode_object(revision, &object)?),
-    };
+    // Encoded once: the object table keeps these bytes, and the event
+    // record wraps the same JSON.
+    let encoded = record::encode_object(revision, &object)?;
     let event = StoreEvent {
         revision,
         event_type: change.event_type,
         key,
         object: Arc::new(object),
     };
-    let event_bytes = record::encode_event(&event)?;
+    let event_bytes = record::encode_event_of(&event, record::object_json(&encoded)?)?;
+    let stored = match change.event_type {
+        EventType::Deleted => None,
+        _ => Some(encoded),
+    };
     Ok(Prepared {
         encoded_key,
         stored,

@@ -24,6 +24,11 @@ pub fn decode_object(bytes: &[u8]) -> Result<(Revision, Value), StoreError> {
     Ok((Revision::from_be_bytes(*head), object))
 }
 
+/// The modification revision of a stored value, its JSON left undecoded.
+pub fn stored_revision(bytes: &[u8]) -> Result<Revision, StoreError> {
+    Ok(Revision::from_be_bytes(*split(bytes)?.0))
+}
+
 /// The JSON of a stored value, undecoded.
 pub fn object_json(bytes: &[u8]) -> Result<&[u8], StoreError> {
     Ok(split(bytes)?.1)
@@ -46,14 +51,22 @@ struct EventRecord<K, O> {
     object: O,
 }
 
-pub fn encode_event(event: &StoreEvent) -> Result<Vec<u8>, StoreError> {
-    let record = EventRecord {
-        event_type: event.event_type,
-        key: &event.key,
-        object: &*event.object,
+/// The record of `event` around `object_json`, the JSON its object is
+/// already stored as (so that the object is encoded once for both tables):
+/// the bytes serde writes for an `EventRecord`.
+pub fn encode_event_of(event: &StoreEvent, object_json: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let unencodable = |e: serde_json::Error| {
+        StoreError::Backend(format!("cannot encode event {}: {e}", event.revision))
     };
-    serde_json::to_vec(&record)
-        .map_err(|e| StoreError::Backend(format!("cannot encode event {}: {e}", event.revision)))
+    let mut out = Vec::with_capacity(object_json.len() + 128);
+    out.extend_from_slice(b"{\"type\":");
+    serde_json::to_writer(&mut out, &event.event_type).map_err(unencodable)?;
+    out.extend_from_slice(b",\"key\":");
+    serde_json::to_writer(&mut out, &event.key).map_err(unencodable)?;
+    out.extend_from_slice(b",\"object\":");
+    out.extend_from_slice(object_json);
+    out.push(b'}');
+    Ok(out)
 }
 
 pub fn decode_event(revision: Revision, bytes: &[u8]) -> Result<StoreEvent, StoreError> {
@@ -121,6 +134,11 @@ mod tests {
         }
     }
 
+    fn encode_event(event: &StoreEvent) -> Result<Vec<u8>, StoreError> {
+        let stored = encode_object(event.revision, &event.object)?;
+        encode_event_of(event, object_json(&stored)?)
+    }
+
     #[test]
     fn events_round_trip() {
         let event = StoreEvent {
@@ -134,6 +152,35 @@ mod tests {
         assert_eq!(back.event_type, EventType::Deleted);
         assert_eq!(back.key, event.key);
         assert_eq!(back.object, event.object);
+    }
+
+    #[test]
+    fn an_event_record_is_what_serde_writes_for_it() {
+        let event = StoreEvent {
+            revision: 9,
+            event_type: EventType::Modified,
+            key: ObjectKey::new("", "pods", "db", "web-\"0"),
+            object: Arc::new(json!({"metadata": {"name": "web-\"0"}, "spec": {"a": [1, 2.5]}})),
+        };
+        let record = EventRecord {
+            event_type: event.event_type,
+            key: &event.key,
+            object: &*event.object,
+        };
+        assert_eq!(
+            encode_event(&event).unwrap(),
+            serde_json::to_vec(&record).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_revision_is_read_without_the_json() {
+        let bytes = encode_object(11, &json!({"metadata": {}})).unwrap();
+        assert_eq!(stored_revision(&bytes).unwrap(), 11);
+        let mut not_json = 12u64.to_be_bytes().to_vec();
+        not_json.extend_from_slice(b"{not json");
+        assert_eq!(stored_revision(&not_json).unwrap(), 12);
+        assert!(stored_revision(&[0, 1]).is_err());
     }
 
     #[test]

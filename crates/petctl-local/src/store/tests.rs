@@ -18,6 +18,17 @@ fn rv(object: &Value) -> &str {
     object["metadata"]["resourceVersion"].as_str().unwrap_or("")
 }
 
+/// Each write's resourceVersion, or its error.
+fn summary(outcomes: &[Result<Value, StoreError>]) -> Vec<String> {
+    outcomes
+        .iter()
+        .map(|o| match o {
+            Ok(object) => rv(object).to_string(),
+            Err(e) => e.to_string(),
+        })
+        .collect()
+}
+
 /// The revisions of the logged events after `after`.
 fn logged(store: &Store, after: Revision) -> Vec<Revision> {
     let events = store.events_after(after).unwrap();
@@ -297,13 +308,7 @@ fn a_refused_write_in_the_middle_of_a_batch_fails_alone() {
         (key("pods", "default", "c"), Op::Delete(None)),
         (b.clone(), Op::Delete(Some(2))),
     ]);
-    let summary: Vec<String> = outcomes
-        .iter()
-        .map(|o| match o {
-            Ok(object) => rv(object).to_string(),
-            Err(e) => e.to_string(),
-        })
-        .collect();
+    let summary = summary(&outcomes);
     assert_eq!(
         summary,
         [
@@ -364,4 +369,27 @@ fn a_batch_of_refused_writes_commits_nothing() {
         .create(&key("pods", "default", "a"), object("a"))
         .unwrap();
     assert_eq!((rv(&created), store.commits()), ("1", 1));
+}
+
+#[test]
+fn creates_queued_together_share_one_commit_and_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store
+        .create(&key("events", "default", "b"), object("b"))
+        .unwrap();
+    let outcomes: Vec<Result<Value, StoreError>> = store
+        .create_together(vec![
+            (key("events", "default", "a"), object("a")),
+            (key("events", "default", "b"), object("b")),
+            (key("events", "default", "c"), object("c")),
+        ])
+        .into_iter()
+        .map(|outcome| outcome.map(Arc::unwrap_or_clone))
+        .collect();
+    let summary = summary(&outcomes);
+    assert_eq!(summary, ["2", "already exists", "3"]);
+    assert_eq!((store.commits(), store.current_revision()), (2, 3));
+    assert!(store.create_together(Vec::new()).is_empty());
+    assert_eq!(store.commits(), 2);
 }

@@ -73,12 +73,12 @@ fn toleration_time(pod: &Value, taints: &[&Value]) -> Option<Duration> {
 
 impl Lifecycle {
     pub(super) fn reconcile_pod(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let Some(pod) = ctx.cache.get(key).cloned() else {
+        let Some(pod) = ctx.cache.shared(key).cloned() else {
             return Ok(Next::Done);
         };
         let uid = meta::uid(&pod).to_string();
         let node_name = meta::str_at(&pod, "/spec/nodeName");
-        let Some(node) = ctx.cache.get(&Key::new("Node", "", node_name)).cloned() else {
+        let Some(node) = ctx.cache.shared(&Key::new("Node", "", node_name)).cloned() else {
             self.tainted_since.remove(&uid);
             if !pods::is_dying(&pod) || node_name.is_empty() {
                 return Ok(Next::Done);
