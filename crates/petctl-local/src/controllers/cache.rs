@@ -150,6 +150,9 @@ impl Objects {
 #[derive(Debug, Default)]
 pub struct Cache {
     objects: HashMap<&'static str, Objects>,
+    /// Kinds whose events are news to the controller but whose objects it
+    /// never reads from the cache, so they are not kept.
+    followed: &'static [&'static str],
 }
 
 impl Cache {
@@ -179,7 +182,15 @@ impl Cache {
     pub fn watching(kinds: &[&'static str]) -> Self {
         Cache {
             objects: kinds.iter().map(|k| (*k, Objects::default())).collect(),
+            followed: &[],
         }
+    }
+
+    /// The same cache, also reporting the events of `kinds` as news
+    /// without keeping their objects.
+    pub fn following(mut self, kinds: &'static [&'static str]) -> Self {
+        self.followed = kinds;
+        self
     }
 
     pub fn watches(&self, kind: &str) -> bool {
@@ -190,7 +201,9 @@ impl Cache {
     /// the event was newer than what the cache had.
     pub fn apply(&mut self, event: &StoreEvent) -> Option<&'static str> {
         let kind = kind_of(&event.key)?.kind;
-        let objects = self.objects.get_mut(kind)?;
+        let Some(objects) = self.objects.get_mut(kind) else {
+            return self.followed.contains(&kind).then_some(kind);
+        };
         let slot = (event.key.namespace.clone(), event.key.name.clone());
         if let Some(held) = objects.by_slot.get(&slot) {
             let held_revision = revision(held);
@@ -435,6 +448,29 @@ mod tests {
             json!({"metadata": {"name": "e", "namespace": "default"}}),
         );
         assert!(!cache.watches("Event"));
+    }
+
+    #[test]
+    fn followed_kinds_are_news_but_not_kept() {
+        let mut cache = Cache::watching(&["Namespace"]).following(&["Pod"]);
+        assert_eq!(
+            cache.apply(&event(5, EventType::Added, "web-0")),
+            Some("Pod")
+        );
+        assert_eq!(
+            cache.apply(&event(6, EventType::Deleted, "web-0")),
+            Some("Pod")
+        );
+        assert!(!cache.watches("Pod"));
+        assert_eq!(cache.list("Pod", None).count(), 0);
+        cache.put(
+            "Pod",
+            Value::clone(&event(7, EventType::Added, "own").object),
+        );
+        assert!(cache.get(&Key::new("Pod", "default", "own")).is_none());
+        let mut other = event(8, EventType::Added, "x");
+        other.key.resource = "configmaps".into();
+        assert_eq!(cache.apply(&other), None, "nor is any other kind");
     }
 
     fn pod(namespace: &str, name: &str, rv: u64, owner: Option<&str>, node: &str) -> Value {

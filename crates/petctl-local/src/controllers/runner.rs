@@ -21,6 +21,14 @@ use petctl_model::kinds::{self, KindInfo};
 
 /// How many queued events are applied before reconciling.
 const BATCH: usize = 1_024;
+/// How far behind the store's broadcast a reconcile pass may fall before it
+/// stops to apply what is queued. A receiver that falls behind by the whole
+/// buffer relists (the event log keeps fewer events than the buffer), and
+/// its cache then holds its own decoded copy of every object; meanwhile the
+/// buffer holds every superseded version it has not seen (at 3000 pets
+/// Parallel, the kubelet's pass over every pod, each write waiting for its
+/// commit, fell that far behind).
+const KEEP_UP: usize = crate::store::DEFAULT_WATCH_BUFFER / 4;
 /// The retry delay after a failed reconcile.
 const RETRY: Duration = Duration::from_millis(500);
 
@@ -39,6 +47,9 @@ pub trait Reconciler: Send + 'static {
     const NAME: &'static str;
     /// Every kind the controller caches.
     const KINDS: &'static [&'static str];
+    /// Kinds whose changes wake the controller (through `keys_for`) but
+    /// whose objects it does not read from the cache, which keeps none.
+    const WOKEN_BY: &'static [&'static str] = &[];
     /// The kinds whose every object is reconciled at start and after a resync.
     const PRIMARY: &'static [&'static str];
     /// Work to do once, before the first reconcile (e.g. registering nodes).
@@ -349,6 +360,8 @@ impl Timers {
     }
 }
 
+type Events = tokio::sync::broadcast::Receiver<Arc<StoreEvent>>;
+
 struct Loop<R: Reconciler> {
     reconciler: R,
     ctx: Ctx,
@@ -388,15 +401,31 @@ impl<R: Reconciler> Loop<R> {
             }
             Err(StoreError::Compacted { .. }) | Err(_) => {
                 self.last = self.ctx.registry.current_revision();
-                self.ctx.cache = Cache::load(&self.ctx.registry, R::KINDS);
+                self.ctx.cache = Cache::load(&self.ctx.registry, R::KINDS).following(R::WOKEN_BY);
                 self.reconciler.reset();
                 self.mark_all();
             }
         }
     }
 
-    fn reconcile_dirty(&mut self) {
+    /// Applies up to `limit` queued events without waiting for more;
+    /// true if the broadcast dropped some (the caller resyncs).
+    fn drain(&mut self, events: &mut Events, limit: usize) -> bool {
+        for _ in 0..limit {
+            match events.try_recv() {
+                Ok(event) => self.apply(&event),
+                Err(TryRecvError::Lagged(_)) => return true,
+                Err(_) => break,
+            }
+        }
+        false
+    }
+
+    fn reconcile_dirty(&mut self, events: &mut Events) {
         while let Some(key) = self.dirty.pop_first() {
+            if events.len() >= KEEP_UP && self.drain(events, usize::MAX) {
+                self.resync();
+            }
             let next = self.reconciler.reconcile(&mut self.ctx, &key);
             self.ctx.flush_events();
             match next {
@@ -417,7 +446,7 @@ impl<R: Reconciler> Loop<R> {
 pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
     let mut events = registry.store().subscribe();
     let last = registry.current_revision();
-    let cache = blocking(|| Cache::load(&registry, R::KINDS));
+    let cache = blocking(|| Cache::load(&registry, R::KINDS).following(R::WOKEN_BY));
     let mut state = Loop {
         reconciler,
         ctx: Ctx {
@@ -434,7 +463,7 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
         state.reconciler.start(&mut state.ctx);
         state.ctx.flush_events();
         state.mark_all();
-        state.reconcile_dirty();
+        state.reconcile_dirty(&mut events);
     });
     loop {
         let next = state.timers.next();
@@ -448,12 +477,8 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
             received = events.recv() => match received {
                 Ok(event) => {
                     state.apply(&event);
-                    for _ in 0..BATCH {
-                        match events.try_recv() {
-                            Ok(event) => state.apply(&event),
-                            Err(TryRecvError::Lagged(_)) => blocking(|| state.resync()),
-                            Err(_) => break,
-                        }
+                    if state.drain(&mut events, BATCH) {
+                        blocking(|| state.resync());
                     }
                 }
                 Err(RecvError::Lagged(_)) => blocking(|| state.resync()),
@@ -463,7 +488,7 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
         }
         let now = Instant::now();
         state.timers.pop_due(now, &mut state.dirty);
-        blocking(|| state.reconcile_dirty());
+        blocking(|| state.reconcile_dirty(&mut events));
     }
 }
 

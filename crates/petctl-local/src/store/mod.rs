@@ -241,8 +241,11 @@ impl Store {
             .open(path)
             .and_then(|file| crate::state::restrict(&file))
             .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", path.display())))?;
+        // 32 MiB of page cache, not 64: the same server CPU at 1000 and
+        // 3000 pets, 18-31 MiB less peak RSS (docs/benchmarks.md, "Memory
+        // at 3000-10,000 pets").
         let db = Database::builder()
-            .set_cache_size(64 * 1024 * 1024)
+            .set_cache_size(32 * 1024 * 1024)
             .create(path)
             .map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Backend(format!(
