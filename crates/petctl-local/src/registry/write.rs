@@ -13,7 +13,7 @@ use super::{
     parse_resource_version, store_error, Registry, Target, WriteOptions, Written,
     UNCONDITIONAL_RETRIES,
 };
-use crate::store::Revision;
+use crate::store::{Revision, StoreError};
 use petctl_model::field_path::FieldPath;
 
 impl Registry {
@@ -171,13 +171,29 @@ impl Registry {
             && !graceful_pending(&object)
             && strategy::finalized(target.kind, &object)
         {
-            self.store
-                .update(&target.key(), object, Some(expected))
-                .map_err(|e| store_error(target, e))?;
-            return self
-                .store
-                .delete(&target.key(), None)
-                .map_err(|e| store_error(target, e));
+            // A Namespace's finalize is stored, then the namespace deleted
+            // (namespace storage in kube-apiserver): both writes are seen.
+            if target.kind.kind == "Namespace" {
+                self.store
+                    .update(&target.key(), object, Some(expected))
+                    .map_err(|e| store_error(target, e))?;
+                return self
+                    .store
+                    .delete(&target.key(), None)
+                    .map_err(|e| store_error(target, e));
+            }
+            // `deleteWithoutFinalizers` (apiserver registry/generic/registry/
+            // store.go): the emptied update is never stored, so no reader
+            // sees the object deleting with no finalizer left; it is deleted
+            // under the update's precondition in one write. The DELETED
+            // event carries the last stored state, as etcd's prevKV does,
+            // and the caller gets the object it sent ("clients are
+            // expecting an updated object if a PUT succeeded"), also when a
+            // racing update deleted it first.
+            return match self.store.delete(&target.key(), Some(expected)) {
+                Ok(_) | Err(StoreError::NotFound) => Ok(object),
+                Err(e) => Err(store_error(target, e)),
+            };
         }
         self.store
             .update(&target.key(), object, Some(expected))

@@ -149,18 +149,7 @@ impl NamespaceController {
                     }
                 }
             }
-            // An object being deleted with no finalizer left, and no grace
-            // period, is between the two writes of `commit_update` (its last
-            // finalizer removed, then the delete): kube-apiserver deletes it
-            // in the update itself (`deleteWithoutFinalizers`), so it never
-            // remains; counting it would report an unexpected leftover.
-            let leaving = |o: &Value| {
-                kind.kind != "Pod" && meta::is_deleting(o) && meta::finalizers(o).is_empty()
-            };
-            let remaining = match ctx
-                .registry
-                .list(kind, Some(name), &|o| !leaving(o), None, None)
-            {
+            let remaining = match ctx.registry.list(kind, Some(name), &|_| true, None, None) {
                 Ok(page) => page.items,
                 Err(err) => {
                     sweep.errors.push(err.message);
