@@ -2,7 +2,8 @@
 //! kept current from the store's events, never older than what it holds.
 //! Objects are held behind `Arc`, replaced whole on update, so a sync can
 //! keep the ones it works on without copying them; indexes by controller
-//! owner and by node (with the (namespace, name) order for namespaces)
+//! owner and by node (with the (namespace, name) order for namespaces;
+//! each entry holds the object, so a walk reads no other map)
 //! let a sync find a set's pods without scanning every object.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -85,19 +86,36 @@ pub fn controller_uid(object: &Value) -> Option<&str> {
 
 type Slot = (String, String);
 
+/// An object's slot, allocated once and shared by the map and the indexes
+/// that hold the object.
+type SharedSlot = Arc<Slot>;
+
+/// The objects with each value of one indexed field. Entries hold the
+/// object too, so a walk of an index reads no other map.
+type Index = HashMap<String, BTreeMap<SharedSlot, Arc<Value>>>;
+
 /// The objects of one kind, with their indexes.
 #[derive(Debug, Default)]
 struct Objects {
-    by_slot: BTreeMap<Slot, Arc<Value>>,
+    by_slot: BTreeMap<SharedSlot, Arc<Value>>,
     /// By [`holder_uid`]; "" for objects nothing owns.
-    by_owner: HashMap<String, BTreeSet<Slot>>,
+    by_owner: Index,
     /// By the claims a pod's volumes name.
-    by_claim: HashMap<String, BTreeSet<Slot>>,
-    /// By `spec.nodeName` (pods); "" for unbound pods and other kinds.
-    by_node: HashMap<String, BTreeSet<Slot>>,
+    by_claim: Index,
+    /// Pods by `spec.nodeName`; "" for unbound ones. Other kinds are not
+    /// in it.
+    by_node: Index,
+    pods: bool,
 }
 
-fn unindex(index: &mut HashMap<String, BTreeSet<Slot>>, value: &str, slot: &Slot) {
+fn index(index: &mut Index, value: &str, slot: &SharedSlot, object: &Arc<Value>) {
+    index
+        .entry(value.to_string())
+        .or_default()
+        .insert(Arc::clone(slot), Arc::clone(object));
+}
+
+fn unindex(index: &mut Index, value: &str, slot: &Slot) {
     if let Some(slots) = index.get_mut(value) {
         slots.remove(slot);
         if slots.is_empty() {
@@ -106,43 +124,58 @@ fn unindex(index: &mut HashMap<String, BTreeSet<Slot>>, value: &str, slot: &Slot
     }
 }
 
+fn node_of(pod: &Value) -> &str {
+    meta::str_at(pod, "/spec/nodeName")
+}
+
+/// The objects of `slots` (a map or an index entry) in `namespace`, in
+/// name order.
+fn in_namespace<'a>(
+    slots: Option<&'a BTreeMap<SharedSlot, Arc<Value>>>,
+    namespace: &'a str,
+) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+    slots.into_iter().flat_map(move |slots| {
+        slots
+            .range::<Slot, _>((namespace.to_string(), String::new())..)
+            .take_while(move |(slot, _)| slot.0 == namespace)
+            .map(|(_, object)| object)
+    })
+}
+
 impl Objects {
-    fn insert(&mut self, slot: Slot, object: Arc<Value>) {
-        self.remove(&slot);
-        let owner = holder_uid(&object).to_string();
-        self.by_owner.entry(owner).or_default().insert(slot.clone());
-        for claim in claims_used(&object) {
-            let claim = claim.to_string();
-            self.by_claim.entry(claim).or_default().insert(slot.clone());
+    fn of(kind: &str) -> Self {
+        Objects {
+            pods: kind == "Pod",
+            ..Objects::default()
         }
-        let node = meta::str_at(&object, "/spec/nodeName").to_string();
-        self.by_node.entry(node).or_default().insert(slot.clone());
+    }
+
+    fn insert(&mut self, slot: Slot, object: Arc<Value>) {
+        let slot = match self.remove(&slot) {
+            Some(held) => held,
+            None => Arc::new(slot),
+        };
+        index(&mut self.by_owner, holder_uid(&object), &slot, &object);
+        for claim in claims_used(&object) {
+            index(&mut self.by_claim, claim, &slot, &object);
+        }
+        if self.pods {
+            index(&mut self.by_node, node_of(&object), &slot, &object);
+        }
         self.by_slot.insert(slot, object);
     }
 
-    fn remove(&mut self, slot: &Slot) {
-        let Some(old) = self.by_slot.remove(slot) else {
-            return;
-        };
+    /// Removes the object in `slot`; gives back its shared slot.
+    fn remove(&mut self, slot: &Slot) -> Option<SharedSlot> {
+        let (held, old) = self.by_slot.remove_entry(slot)?;
         unindex(&mut self.by_owner, holder_uid(&old), slot);
         for claim in claims_used(&old) {
             unindex(&mut self.by_claim, claim, slot);
         }
-        unindex(
-            &mut self.by_node,
-            meta::str_at(&old, "/spec/nodeName"),
-            slot,
-        );
-    }
-
-    fn indexed<'a>(
-        &'a self,
-        slots: Option<&'a BTreeSet<Slot>>,
-    ) -> impl Iterator<Item = (&'a Slot, &'a Arc<Value>)> + 'a {
-        slots
-            .into_iter()
-            .flatten()
-            .filter_map(|slot| Some((slot, self.by_slot.get(slot)?)))
+        if self.pods {
+            unindex(&mut self.by_node, node_of(&old), slot);
+        }
+        Some(held)
     }
 }
 
@@ -181,7 +214,7 @@ impl Cache {
     /// An empty cache of `kinds`.
     pub fn watching(kinds: &[&'static str]) -> Self {
         Cache {
-            objects: kinds.iter().map(|k| (*k, Objects::default())).collect(),
+            objects: kinds.iter().map(|k| (*k, Objects::of(k))).collect(),
             followed: &[],
         }
     }
@@ -222,7 +255,9 @@ impl Cache {
             }
         }
         match event.event_type {
-            EventType::Deleted => objects.remove(&slot),
+            EventType::Deleted => {
+                objects.remove(&slot);
+            }
             EventType::Added | EventType::Modified => objects.insert(slot, event.object.clone()),
         }
         Some(kind)
@@ -280,13 +315,9 @@ impl Cache {
         };
         match namespace {
             None => Box::new(objects.by_slot.values().map(|o| &**o)),
-            Some(namespace) => Box::new(
-                objects
-                    .by_slot
-                    .range((namespace.to_string(), String::new())..)
-                    .take_while(move |((ns, _), _)| ns == namespace)
-                    .map(|(_, o)| &**o),
-            ),
+            Some(namespace) => {
+                Box::new(in_namespace(Some(&objects.by_slot), namespace).map(|o| &**o))
+            }
         }
     }
 
@@ -301,8 +332,8 @@ impl Cache {
         self.objects.get(kind).into_iter().flat_map(move |objects| {
             objects
                 .by_slot
-                .range((namespace.to_string(), prefix.to_string())..)
-                .take_while(move |((ns, name), _)| ns == namespace && name.starts_with(prefix))
+                .range::<Slot, _>((namespace.to_string(), prefix.to_string())..)
+                .take_while(move |(slot, _)| slot.0 == namespace && slot.1.starts_with(prefix))
                 .map(|(_, o)| o)
         })
     }
@@ -316,13 +347,11 @@ impl Cache {
         namespace: &'a str,
         uid: Option<&str>,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        let objects = self.objects.get(kind);
-        let slots = objects.and_then(|o| o.by_owner.get(uid.unwrap_or("")));
-        objects
-            .into_iter()
-            .flat_map(move |objects| objects.indexed(slots))
-            .filter(move |((ns, _), _)| ns == namespace)
-            .map(|(_, o)| o)
+        let slots = self.objects.get(kind);
+        in_namespace(
+            slots.and_then(|o| o.by_owner.get(uid.unwrap_or(""))),
+            namespace,
+        )
     }
 
     /// The pods in `namespace` whose volumes name `claim`.
@@ -331,31 +360,25 @@ impl Cache {
         namespace: &'a str,
         claim: &str,
     ) -> impl Iterator<Item = &'a Value> + 'a {
-        let objects = self.objects.get("Pod");
-        let slots = objects.and_then(|o| o.by_claim.get(claim));
-        objects
-            .into_iter()
-            .flat_map(move |objects| objects.indexed(slots))
-            .filter(move |((ns, _), _)| ns == namespace)
-            .map(|(_, o)| &**o)
+        let slots = self.objects.get("Pod").and_then(|o| o.by_claim.get(claim));
+        in_namespace(slots, namespace).map(|o| &**o)
     }
 
-    /// The objects of `kind` (pods) bound to `node` ("" for unbound ones).
-    pub fn on_node<'a>(&'a self, kind: &str, node: &str) -> impl Iterator<Item = &'a Value> + 'a {
-        let objects = self.objects.get(kind);
-        let slots = objects.and_then(|o| o.by_node.get(node));
-        objects
+    /// The pods bound to `node` ("" for unbound ones).
+    pub fn on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Value> + 'a {
+        let slots = self.objects.get("Pod").and_then(|o| o.by_node.get(node));
+        slots
             .into_iter()
-            .flat_map(move |objects| objects.indexed(slots))
-            .map(|(_, o)| &**o)
+            .flat_map(|slots| slots.values())
+            .map(|o| &**o)
     }
 
-    /// How many objects of `kind` are bound to `node`.
-    pub fn count_on_node(&self, kind: &str, node: &str) -> usize {
+    /// How many pods are bound to `node`.
+    pub fn count_on_node(&self, node: &str) -> usize {
         self.objects
-            .get(kind)
+            .get("Pod")
             .and_then(|objects| objects.by_node.get(node))
-            .map_or(0, BTreeSet::len)
+            .map_or(0, BTreeMap::len)
     }
 
     /// The keys of the objects of `kind` in `namespace` (all namespaces for
@@ -392,7 +415,7 @@ impl Cache {
                 objects
                     .by_slot
                     .keys()
-                    .map(|(ns, name)| Key::new(kind, ns, name))
+                    .map(|slot| Key::new(kind, &slot.0, &slot.1))
                     .collect()
             })
             .unwrap_or_default()
@@ -511,17 +534,17 @@ mod tests {
         };
         assert_eq!(owned(&cache, Some("set")), ["web-0"]);
         assert_eq!(owned(&cache, None), ["web-1"]);
-        assert_eq!(cache.count_on_node("Pod", "n1"), 2);
-        assert_eq!(names(&mut cache.on_node("Pod", "")), ["a/web-1"]);
+        assert_eq!(cache.count_on_node("n1"), 2);
+        assert_eq!(names(&mut cache.on_node("")), ["a/web-1"]);
         // Adopted and bound: both indexes move.
         cache.put("Pod", pod("a", "web-1", 4, Some("set"), "n2"));
         assert_eq!(owned(&cache, Some("set")), ["web-0", "web-1"]);
         assert!(owned(&cache, None).is_empty());
-        assert_eq!(names(&mut cache.on_node("Pod", "n2")), ["a/web-1", "ab/x"]);
+        assert_eq!(names(&mut cache.on_node("n2")), ["a/web-1", "ab/x"]);
         cache.remove(&Key::new("Pod", "a", "web-0"));
         assert_eq!(owned(&cache, Some("set")), ["web-1"]);
-        assert_eq!(cache.count_on_node("Pod", "n1"), 1);
-        assert_eq!(cache.on_node("Pod", "").count(), 0);
+        assert_eq!(cache.count_on_node("n1"), 1);
+        assert_eq!(cache.on_node("").count(), 0);
         cache.put("Pod", json!({"metadata": {"name": "p", "namespace": "a", "resourceVersion": "9"},
             "spec": {"volumes": [{"persistentVolumeClaim": {"claimName": "data"}}, {"emptyDir": {}}]}}));
         assert_eq!(names(&mut cache.using_claim("a", "data")), ["a/p"]);
@@ -538,5 +561,14 @@ mod tests {
         // An older version never replaces a newer one, nor its index entries.
         cache.put("Pod", pod("a", "web-1", 3, None, ""));
         assert_eq!(owned(&cache, Some("set")), ["web-1"]);
+        // Every index hands out the version the map holds, not a copy.
+        let held = cache.shared(&Key::new("Pod", "a", "web-1")).unwrap();
+        let walked = cache.owned_by("Pod", "a", Some("set")).next().unwrap();
+        assert!(Arc::ptr_eq(held, walked));
+        assert!(std::ptr::eq(&**held, cache.on_node("n2").next().unwrap()));
+        assert!(cache
+            .owned_by("PersistentVolume", "", None)
+            .next()
+            .is_none());
     }
 }

@@ -335,7 +335,7 @@ impl Reconciler for Kubelet {
             "Node" => {
                 let mut keys: Vec<Key> = ["", meta::name(object)]
                     .into_iter()
-                    .flat_map(|node| cache.on_node("Pod", node))
+                    .flat_map(|node| cache.on_node(node))
                     .map(|pod| Key::of("Pod", pod))
                     .collect();
                 keys.sort();

@@ -86,7 +86,7 @@ impl Kubelet {
     fn least_loaded(cache: &Cache, nodes: Vec<String>) -> Option<String> {
         let mut nodes: Vec<(usize, String)> = nodes
             .into_iter()
-            .map(|name| (cache.count_on_node("Pod", &name), name))
+            .map(|name| (cache.count_on_node(&name), name))
             .collect();
         nodes.sort();
         nodes.into_iter().next().map(|(_, name)| name)

@@ -111,7 +111,7 @@ impl Lifecycle {
         let name = key.name.clone();
         let on_node: Vec<Key> = ctx
             .cache
-            .on_node("Pod", &name)
+            .on_node(&name)
             .map(|p| Key::of("Pod", p))
             .collect();
         for pod in on_node {
@@ -198,7 +198,7 @@ fn with_taints(node: &Value, unreachable: bool) -> Option<Value> {
 /// MarkPodsNotReady: the Ready condition of each pod on the node goes
 /// False, and the pod gets a NodeNotReady warning.
 fn mark_pods_not_ready(ctx: &mut Ctx, node: &str) {
-    let pods: Vec<Value> = ctx.cache.on_node("Pod", node).cloned().collect();
+    let pods: Vec<Value> = ctx.cache.on_node(node).cloned().collect();
     for pod in pods {
         let mut next = pod.clone();
         let Some(conditions) = next
@@ -243,7 +243,7 @@ impl Reconciler for Lifecycle {
             "Node" => {
                 let name = meta::name(object);
                 let mut keys = vec![Key::of("Node", object)];
-                keys.extend(cache.on_node("Pod", name).map(|p| Key::of("Pod", p)));
+                keys.extend(cache.on_node(name).map(|p| Key::of("Pod", p)));
                 keys
             }
             "Lease" if meta::namespace(object) == LEASE_NAMESPACE => {
