@@ -6,6 +6,8 @@
 #   cargo test --bench local --no-run        # builds the client
 #   scripts/bench-list-watch.sh OLD/petctl target/debug/petctl
 #   BENCH_SCALE=1 N=1000 scripts/bench-list-watch.sh …
+#   BENCH_H2=1 scripts/bench-list-watch.sh …  # watchers share HTTP/2 connections, 100 each
+#   BENCH_WRITES=400 …                        # more fan-out writes (for a profile)
 set -euo pipefail
 
 N=${N:-1000}

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use super::auth::{certificate_user, CertificateUser};
+use super::coalesce::Coalescer;
 use super::listener::Limits;
 use super::App;
 use crate::log::Episodes;
@@ -234,10 +235,12 @@ impl<B: hyper::body::Body + Unpin> hyper::body::Body for Served<B> {
     }
 }
 
-/// The connection's IO, telling its activity when bytes arrive.
+/// The connection's IO, telling its activity when bytes arrive, its
+/// writes coalesced on HTTP/2 (coalesce.rs).
 struct Tracked<T> {
     io: T,
     activity: Arc<Activity>,
+    writes: Coalescer,
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Tracked<T> {
@@ -257,11 +260,11 @@ impl<T: AsyncRead + Unpin> AsyncRead for Tracked<T> {
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for Tracked<T> {
     fn poll_write(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        self.poll_write_vectored(cx, &[std::io::IoSlice::new(buf)])
     }
 
     fn poll_write_vectored(
@@ -269,19 +272,22 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Tracked<T> {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        let this = &mut *self;
+        this.writes.poll_write(&mut this.io, cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        self.writes.is_write_vectored(&self.io)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        let this = &mut *self;
+        this.writes.poll_flush(&mut this.io, cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        let this = &mut *self;
+        this.writes.poll_shutdown(&mut this.io, cx)
     }
 }
 
@@ -356,6 +362,7 @@ pub(super) async fn serve(
     let io = TokioIo::new(Tracked {
         io: tls,
         activity: activity.clone(),
+        writes: Coalescer::new(protocol == Protocol::Http2),
     });
     let connection = shared.builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);

@@ -8,6 +8,7 @@ mod accept;
 mod auth;
 mod authz;
 mod body;
+mod coalesce;
 mod connection;
 mod discovery;
 mod exec;
