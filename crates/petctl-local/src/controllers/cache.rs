@@ -128,16 +128,17 @@ fn node_of(pod: &Value) -> &str {
     meta::str_at(pod, "/spec/nodeName")
 }
 
-/// The objects of `slots` (a map or an index entry) in `namespace`, in
-/// name order.
-fn in_namespace<'a>(
+/// The objects of `slots` (a map or an index entry) in `namespace` whose
+/// names start with `prefix` ("" for all), in name order.
+fn named_in<'a>(
     slots: Option<&'a BTreeMap<SharedSlot, Arc<Value>>>,
     namespace: &'a str,
+    prefix: &'a str,
 ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
     slots.into_iter().flat_map(move |slots| {
         slots
-            .range::<Slot, _>((namespace.to_string(), String::new())..)
-            .take_while(move |(slot, _)| slot.0 == namespace)
+            .range::<Slot, _>((namespace.to_string(), prefix.to_string())..)
+            .take_while(move |(slot, _)| slot.0 == namespace && slot.1.starts_with(prefix))
             .map(|(_, object)| object)
     })
 }
@@ -316,7 +317,7 @@ impl Cache {
         match namespace {
             None => Box::new(objects.by_slot.values().map(|o| &**o)),
             Some(namespace) => {
-                Box::new(in_namespace(Some(&objects.by_slot), namespace).map(|o| &**o))
+                Box::new(named_in(Some(&objects.by_slot), namespace, "").map(|o| &**o))
             }
         }
     }
@@ -329,13 +330,11 @@ impl Cache {
         namespace: &'a str,
         prefix: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        self.objects.get(kind).into_iter().flat_map(move |objects| {
-            objects
-                .by_slot
-                .range::<Slot, _>((namespace.to_string(), prefix.to_string())..)
-                .take_while(move |(slot, _)| slot.0 == namespace && slot.1.starts_with(prefix))
-                .map(|(_, o)| o)
-        })
+        named_in(
+            self.objects.get(kind).map(|o| &o.by_slot),
+            namespace,
+            prefix,
+        )
     }
 
     /// The objects of `kind` in `namespace` whose controller ownerReference
@@ -347,11 +346,9 @@ impl Cache {
         namespace: &'a str,
         uid: Option<&str>,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        let slots = self.objects.get(kind);
-        in_namespace(
-            slots.and_then(|o| o.by_owner.get(uid.unwrap_or(""))),
-            namespace,
-        )
+        let objects = self.objects.get(kind);
+        let slots = objects.and_then(|o| o.by_owner.get(uid.unwrap_or("")));
+        named_in(slots, namespace, "")
     }
 
     /// The pods in `namespace` whose volumes name `claim`.
@@ -361,7 +358,7 @@ impl Cache {
         claim: &str,
     ) -> impl Iterator<Item = &'a Value> + 'a {
         let slots = self.objects.get("Pod").and_then(|o| o.by_claim.get(claim));
-        in_namespace(slots, namespace).map(|o| &**o)
+        named_in(slots, namespace, "").map(|o| &**o)
     }
 
     /// The pods bound to `node` ("" for unbound ones).
