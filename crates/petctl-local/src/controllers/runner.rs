@@ -498,7 +498,12 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
         }
         let now = Instant::now();
         state.timers.pop_due(now, &mut state.dirty);
-        blocking(|| state.reconcile_dirty(&mut events));
+        // Most events concern no key of this controller: handing the
+        // runtime's worker over (block_in_place) for nothing costs a
+        // thread wake-up each time.
+        if !state.dirty.is_empty() {
+            blocking(|| state.reconcile_dirty(&mut events));
+        }
     }
 }
 

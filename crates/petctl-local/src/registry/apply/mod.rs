@@ -6,6 +6,7 @@
 //! - [`fieldset`]: sets of field paths and their `FieldsV1` encoding;
 //! - [`typed`]: an object read through the merge schema of
 //!   `registry/patch/schema.rs` (list types, atomic maps);
+//! - [`compare`]: what an update changed, walking old and new together;
 //! - [`merge`]: an applied configuration merged into the live object;
 //! - [`managed`]: `metadata.managedFields` entries;
 //! - [`conflict`]: the 409 for fields another manager owns;
@@ -16,6 +17,7 @@
 //! The write pipeline calls [`track_create`] and [`track_update`] so that
 //! every write by a named manager is recorded as an `Update`.
 
+mod compare;
 mod conflict;
 pub mod fieldset;
 mod lastapplied;

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+pub use super::compare::Comparison;
 use super::fieldset::{self, Element, FieldSet, Path};
 use crate::registry::patch::schema::{self, ApplyListType};
 
@@ -82,7 +83,7 @@ impl Typed {
         Ok(set)
     }
 
-    fn walk_map(
+    pub(super) fn walk_map(
         &self,
         path: &mut Path,
         map: &Map<String, Value>,
@@ -96,7 +97,12 @@ impl Typed {
         Ok(())
     }
 
-    fn walk(&self, path: &mut Path, value: &Value, set: &mut FieldSet) -> Result<(), SchemaError> {
+    pub(super) fn walk(
+        &self,
+        path: &mut Path,
+        value: &Value,
+        set: &mut FieldSet,
+    ) -> Result<(), SchemaError> {
         match value {
             Value::Object(map) if !map.is_empty() && !self.is_atomic_map(path) => {
                 self.walk_map(path, map, set)
@@ -178,8 +184,18 @@ impl Typed {
         }
     }
 
-    /// What changed from `old` to `new` (`TypedValue.Compare`).
+    /// What changed from `old` to `new` (`TypedValue.Compare`), found by
+    /// walking both together ([`compare`](super::compare)).
     pub fn compare(&self, old: &Value, new: &Value) -> Result<Comparison, SchemaError> {
+        super::compare::compare(self, old, new)
+    }
+
+    /// The same from the two whole field sets, as upstream computes it.
+    pub(super) fn compare_by_sets(
+        &self,
+        old: &Value,
+        new: &Value,
+    ) -> Result<Comparison, SchemaError> {
         let before = self.field_set(old)?;
         let after = self.field_set(new)?;
         let mut modified = FieldSet::default();
@@ -193,20 +209,6 @@ impl Typed {
             removed: before.difference(&after),
             modified,
         })
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Comparison {
-    pub added: FieldSet,
-    pub removed: FieldSet,
-    pub modified: FieldSet,
-}
-
-impl Comparison {
-    /// The fields whose value this change set: conflicts are looked for here.
-    pub fn changed(&self) -> FieldSet {
-        self.added.union(&self.modified)
     }
 }
 
