@@ -109,10 +109,17 @@ struct Objects {
 }
 
 fn index(index: &mut Index, value: &str, slot: &SharedSlot, object: &Arc<Value>) {
-    index
-        .entry(value.to_string())
-        .or_default()
-        .insert(Arc::clone(slot), Arc::clone(object));
+    // `entry` would take an owned key even when the entry exists, which it
+    // nearly always does (the owner's uid, the node's name).
+    let entry = (Arc::clone(slot), Arc::clone(object));
+    match index.get_mut(value) {
+        Some(slots) => {
+            slots.insert(entry.0, entry.1);
+        }
+        None => {
+            index.insert(value.to_string(), BTreeMap::from([entry]));
+        }
+    }
 }
 
 fn unindex(index: &mut Index, value: &str, slot: &Slot) {
@@ -268,10 +275,11 @@ impl Cache {
     /// has a newer version. A write of a kind the cache does not watch (an
     /// Event most controllers record) is not kept: kept, it would make the
     /// cache follow that kind's every event from then on.
-    pub fn put(&mut self, kind: &'static str, object: Value) {
+    pub fn put(&mut self, kind: &'static str, object: impl Into<Arc<Value>>) {
         let Some(objects) = self.objects.get_mut(kind) else {
             return;
         };
+        let object = object.into();
         let slot = (
             meta::namespace(&object).to_string(),
             meta::name(&object).to_string(),
@@ -283,7 +291,7 @@ impl Cache {
         {
             return;
         }
-        objects.insert(slot, Arc::new(object));
+        objects.insert(slot, object);
     }
 
     /// Forgets an object the controller just deleted.

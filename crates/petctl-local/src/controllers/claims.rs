@@ -6,6 +6,7 @@
 //! alone, since a claim deleted a moment ago may still be cached.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -21,7 +22,7 @@ use crate::registry::meta;
 pub enum Outcome {
     /// It exists and is not being deleted.
     Present,
-    Created(Value),
+    Created(Arc<Value>),
     /// It is being deleted: the pet must wait for it to go.
     Deleting {
         uid: String,
@@ -58,7 +59,7 @@ impl Outcome {
     #[cfg(test)]
     fn created(&self) -> Option<&Value> {
         match self {
-            Outcome::Created(claim) => Some(claim),
+            Outcome::Created(claim) => Some(&**claim),
             _ => None,
         }
     }

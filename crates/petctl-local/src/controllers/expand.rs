@@ -117,7 +117,7 @@ impl Expander {
         // Four steps at most; the bound only guards against a loop.
         for _ in 0..8 {
             match self.step(ctx, &claim)? {
-                Some(written) => claim = Arc::new(written),
+                Some(written) => claim = written,
                 None => break,
             }
         }
@@ -125,7 +125,7 @@ impl Expander {
     }
 
     /// One step; the claim as written if there may be another.
-    fn step(&mut self, ctx: &mut Ctx, claim: &Value) -> Result<Option<Value>, ApiError> {
+    fn step(&mut self, ctx: &mut Ctx, claim: &Value) -> Result<Option<Arc<Value>>, ApiError> {
         if meta::is_deleting(claim) || meta::str_at(claim, "/status/phase") != "Bound" {
             return Ok(None);
         }
@@ -168,7 +168,7 @@ impl Expander {
         claim: &Value,
         class: &Value,
         volume_name: &str,
-    ) -> Result<Option<Value>, ApiError> {
+    ) -> Result<Option<Arc<Value>>, ApiError> {
         let request = requested(claim);
         let capacity = storage_bytes(claim.pointer("/status/capacity/storage"));
         let (Some(request), Some(capacity)) = (request, capacity) else {
@@ -229,7 +229,7 @@ impl Expander {
         ctx: &mut Ctx,
         claim: &Value,
         volume: &Value,
-    ) -> Result<Option<Value>, ApiError> {
+    ) -> Result<Option<Arc<Value>>, ApiError> {
         let allocated = claim
             .pointer("/status/allocatedResources/storage")
             .cloned()
@@ -269,7 +269,7 @@ impl Expander {
         claim: &Value,
         class: &Value,
         volume_name: &str,
-    ) -> Result<Option<Value>, ApiError> {
+    ) -> Result<Option<Arc<Value>>, ApiError> {
         let offline = meta::str_at(class, "/parameters/resize") == "offline";
         let earlier = self
             .mounted_at_resize
@@ -317,7 +317,7 @@ impl Expander {
 
 /// The end of step 3: the capacity is the allocated size; the conditions
 /// and the resize status go (MarkFSResizeFinished).
-fn finish(ctx: &mut Ctx, claim: &Value, volume_name: &str) -> Result<Option<Value>, ApiError> {
+fn finish(ctx: &mut Ctx, claim: &Value, volume_name: &str) -> Result<Option<Arc<Value>>, ApiError> {
     let mut next = with_resize(claim, None, Vec::new());
     let allocated = claim
         .pointer("/status/allocatedResources/storage")

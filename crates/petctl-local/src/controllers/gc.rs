@@ -3,6 +3,8 @@
 //! others remain, and removes the foregroundDeletion finalizer of an owner
 //! once its dependents are gone. Orphaning happens in the registry's delete.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::cache::{Cache, Key};
@@ -146,7 +148,8 @@ impl Reconciler for GarbageCollector {
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &Key) -> Result<Next, ApiError> {
-        let Some(object) = ctx.cache.get(key).cloned() else {
+        // Shared, not copied: the collector looks at every object written.
+        let Some(object) = ctx.cache.shared(key).map(Arc::clone) else {
             return Ok(Next::Done);
         };
         if meta::is_deleting(&object) && meta::finalizers(&object).iter().any(|f| f == FOREGROUND) {
@@ -171,7 +174,7 @@ impl Reconciler for GarbageCollector {
             ctx.delete(key, meta::uid(&object), options)?;
             return Ok(Next::Done);
         }
-        let mut next = object.clone();
+        let mut next = Value::clone(&object);
         let kept: Vec<Value> = references
             .iter()
             .filter(|r| !gone.contains(r))

@@ -15,6 +15,7 @@ mod scheduler;
 mod status;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -133,7 +134,7 @@ impl Kubelet {
         Self::claims_bound(cache, pod) && self.unpullable(pod).is_empty() && !self.fails(pod)
     }
 
-    fn write_status(ctx: &mut Ctx, pod: &Value, status: Value) -> Result<Value, ApiError> {
+    fn write_status(ctx: &mut Ctx, pod: &Value, status: Value) -> Result<Arc<Value>, ApiError> {
         let mut next = pod.clone();
         if let Some(map) = next.as_object_mut() {
             map.insert("status".into(), status);

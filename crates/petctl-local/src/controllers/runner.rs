@@ -162,9 +162,9 @@ impl Ctx {
         kind: &'static str,
         namespace: &str,
         body: Value,
-    ) -> Result<Value, ApiError> {
-        let object = self.submit(kind, namespace, body)?;
-        self.cache.put(kind, object.clone());
+    ) -> Result<Arc<Value>, ApiError> {
+        let object = Arc::new(self.submit(kind, namespace, body)?);
+        self.cache.put(kind, Arc::clone(&object));
         Ok(object)
     }
 
@@ -246,23 +246,22 @@ impl Ctx {
         kind: &'static str,
         subresource: Option<&str>,
         object: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Arc<Value>, ApiError> {
         let info = kind_info(kind)?;
         let key = Key::of(kind, &object);
         let t = target(info, &key.namespace, &key.name);
         let options = options_for(write_manager(kind, &object, self.manager));
         match self.registry.update(&t, subresource, object, options) {
             Ok(written) => {
+                let written = Arc::new(written.object);
                 // An update that removed the last finalizer of a deleting
                 // object deleted it.
-                if meta::is_deleting(&written.object)
-                    && meta::finalizers(&written.object).is_empty()
-                {
+                if meta::is_deleting(&written) && meta::finalizers(&written).is_empty() {
                     self.refresh(&key);
                 } else {
-                    self.cache.put(kind, written.object.clone());
+                    self.cache.put(kind, Arc::clone(&written));
                 }
-                Ok(written.object)
+                Ok(written)
             }
             Err(err) => {
                 if err.code == 409 || err.code == 404 {
@@ -273,16 +272,16 @@ impl Ctx {
         }
     }
 
-    pub fn update(&mut self, kind: &'static str, object: Value) -> Result<Value, ApiError> {
+    pub fn update(&mut self, kind: &'static str, object: Value) -> Result<Arc<Value>, ApiError> {
         self.write(kind, None, object)
     }
 
-    pub fn update_status(&mut self, kind: &'static str, object: Value) -> Result<Value, ApiError> {
+    pub fn update_status(&mut self, kind: &'static str, object: Value) -> Result<Arc<Value>, ApiError> {
         self.write(kind, Some("status"), object)
     }
 
     /// PUT `namespaces/NAME/finalize`: the namespace's `spec.finalizers`.
-    pub fn finalize(&mut self, kind: &'static str, object: Value) -> Result<Value, ApiError> {
+    pub fn finalize(&mut self, kind: &'static str, object: Value) -> Result<Arc<Value>, ApiError> {
         self.write(kind, Some("finalize"), object)
     }
 

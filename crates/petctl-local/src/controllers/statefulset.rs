@@ -67,7 +67,7 @@ impl StatefulSetController {
                 .unwrap_or_default();
             refs.push(owner.clone());
             next["metadata"]["ownerReferences"] = json!(refs);
-            owned.push(Arc::new(ctx.update(kind, next)?));
+            owned.push(ctx.update(kind, next)?);
         }
         Ok(owned)
     }
@@ -117,13 +117,13 @@ impl StatefulSetController {
             Some(i) => {
                 let mut bumped = Value::clone(&history[i]);
                 bumped["revision"] = json!(next_number);
-                Arc::new(ctx.update("ControllerRevision", bumped)?)
+                ctx.update("ControllerRevision", bumped)?
             }
             None => {
                 let mut fresh = wanted.clone();
                 fresh["revision"] = json!(next_number);
                 match ctx.create("ControllerRevision", meta::namespace(set), fresh) {
-                    Ok(created) => Arc::new(created),
+                    Ok(created) => created,
                     Err(err) if err.code == 409 => {
                         // A revision of that name with other data: a hash
                         // collision, resolved by bumping collisionCount.

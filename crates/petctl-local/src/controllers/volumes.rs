@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -115,6 +116,7 @@ fn assign_default_class(ctx: &mut Ctx, claim: Value) -> Result<Value, ApiError> 
     let mut next = claim;
     next["spec"]["storageClassName"] = json!(class);
     ctx.update("PersistentVolumeClaim", next)
+        .map(Arc::unwrap_or_clone)
 }
 
 /// Whether `pod` mounts the claim `name`.
@@ -185,7 +187,7 @@ impl Provisioner {
     fn provision(&mut self, ctx: &mut Ctx, key: &Key, claim: Value) -> Result<Next, ApiError> {
         let name = volume_name(&claim);
         let volume_key = Key::new("PersistentVolume", "", &name);
-        let volume = match ctx.cache.get(&volume_key).cloned() {
+        let volume = match ctx.cache.shared(&volume_key).map(Arc::clone) {
             Some(volume) => volume,
             None => {
                 let Some(class) = self.provisionable(ctx, &claim)? else {
@@ -206,7 +208,7 @@ impl Provisioner {
             }
         };
         if meta::str_at(&volume, "/status/phase") != "Bound" {
-            let mut next = volume.clone();
+            let mut next = Value::clone(&volume);
             next["status"] = json!({"phase": "Bound"});
             ctx.update_status("PersistentVolume", next)?;
         }

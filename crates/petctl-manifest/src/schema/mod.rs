@@ -13,7 +13,6 @@ use k8s_openapi::api::{apps, core, policy, storage};
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-use crate::validation::Field;
 
 fn generate<T: schemars::JsonSchema>() -> Value {
     SchemaSettings::draft2020_12()
@@ -65,7 +64,7 @@ pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static Value> {
 pub fn check(api_version: &str, kind: &str, value: &Value) -> Option<Findings> {
     let schema = schema_for(api_version, kind)?;
     let mut findings = Findings::default();
-    walk::Walker::new(schema).walk(schema, value, &Field::root(), &mut findings);
+    walk::Walker::new(schema).walk_root(schema, value, &mut findings);
     Some(findings)
 }
 

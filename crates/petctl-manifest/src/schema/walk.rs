@@ -46,23 +46,69 @@ fn flag(schema: &Value, key: &str) -> bool {
     schema.get(key).and_then(Value::as_bool) == Some(true)
 }
 
-/// The non-null types a schema allows; empty when it does not say.
-fn types(schema: &Value) -> Vec<&str> {
-    match schema.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .filter(|t| *t != "null")
-            .collect(),
-        _ => Vec::new(),
+/// The types a schema allows (a list's `null` left out); none when it
+/// does not say.
+#[derive(Clone, Copy)]
+enum Types<'s> {
+    Any,
+    One(&'s str),
+    Many(&'s [Value]),
+}
+
+impl<'s> Types<'s> {
+    fn of(schema: &'s Value) -> Self {
+        match schema.get("type") {
+            Some(Value::String(t)) => Types::One(t),
+            Some(Value::Array(ts)) => Types::Many(ts),
+            _ => Types::Any,
+        }
+    }
+
+    fn iter(self) -> impl Iterator<Item = &'s str> {
+        let (one, some): (Option<&str>, &[Value]) = match self {
+            Types::Any => (None, &[]),
+            Types::One(t) => (Some(t), &[]),
+            Types::Many(ts) => (None, ts),
+        };
+        let some = some.iter().filter_map(Value::as_str).filter(|t| *t != "null");
+        one.into_iter().chain(some)
+    }
+
+    fn allows(self, actual: &str) -> bool {
+        let mut said = false;
+        for t in self.iter() {
+            if t == actual || (actual == "integer" && t == "number") {
+                return true;
+            }
+            said = true;
+        }
+        !said
+    }
+
+    fn shown(self) -> String {
+        self.iter().collect::<Vec<_>>().join(" or ")
     }
 }
 
-fn type_allows(allowed: &[&str], actual: &str) -> bool {
-    allowed.is_empty()
-        || allowed.contains(&actual)
-        || (actual == "integer" && allowed.contains(&"number"))
+/// Where the walk stands, borrowed from the frames above it: the
+/// [`Field`] is only built for a finding, as most walks find nothing.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Child(&'a At<'a>, &'a str),
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    fn field(&self) -> Field {
+        match *self {
+            At::Root => Field::root(),
+            At::Child(parent, name) => parent.field().child(name),
+            At::Key(parent, key) => parent.field().key(key),
+            At::Index(parent, index) => parent.field().index(index),
+        }
+    }
 }
 
 impl<'s> Walker<'s> {
@@ -78,7 +124,7 @@ impl<'s> Walker<'s> {
                 .get("$ref")
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix('#'))
-                .and_then(|pointer| self.root.pointer(pointer));
+                .and_then(|pointer| self.target(pointer));
             match target {
                 Some(next) => schema = next,
                 None => return schema,
@@ -87,8 +133,17 @@ impl<'s> Walker<'s> {
         schema
     }
 
+    /// `Value::pointer` allocates for each segment; a definition's name
+    /// needs no unescaping unless it holds a `~`.
+    fn target(&self, pointer: &str) -> Option<&'s Value> {
+        match pointer.strip_prefix("/$defs/") {
+            Some(name) if !name.contains(['/', '~']) => self.root.get("$defs")?.get(name),
+            _ => self.root.pointer(pointer),
+        }
+    }
+
     /// For `anyOf`/`oneOf` (how optional structs are written), the branch
-    /// that fits the value's type.
+    /// that fits the value's type, else the first that is not null.
     fn branch(&self, schema: &'s Value, actual: &str) -> &'s Value {
         let branches = ["anyOf", "oneOf"]
             .iter()
@@ -96,20 +151,23 @@ impl<'s> Walker<'s> {
         let Some(branches) = branches else {
             return schema;
         };
-        let candidates: Vec<&'s Value> = branches
+        let mut candidates = branches
             .iter()
             .map(|b| self.resolve(b))
-            .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
-            .collect();
+            .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"));
+        let first = candidates.clone().next();
         candidates
-            .iter()
-            .find(|b| type_allows(&types(b), actual))
-            .or(candidates.first())
-            .copied()
+            .find(|b| Types::of(b).allows(actual))
+            .or(first)
             .unwrap_or(schema)
     }
 
-    pub fn walk(&self, schema: &'s Value, value: &Value, field: &Field, out: &mut Findings) {
+    /// Walks `value`, the whole object, against `schema`.
+    pub fn walk_root(&self, schema: &'s Value, value: &Value, out: &mut Findings) {
+        self.walk(schema, value, &At::Root, out);
+    }
+
+    fn walk(&self, schema: &'s Value, value: &Value, at: &At<'_>, out: &mut Findings) {
         // A null is an unset field, whatever its type.
         if value.is_null() {
             return;
@@ -122,22 +180,22 @@ impl<'s> Walker<'s> {
         if flag(schema, "x-kubernetes-int-or-string") {
             if !matches!(actual, "integer" | "string") {
                 out.wrong_types
-                    .push(wrong_type(field, actual, "integer or string"));
+                    .push(wrong_type(at, actual, "integer or string"));
             }
             return;
         }
-        let allowed = types(schema);
-        if !type_allows(&allowed, actual) {
+        let allowed = Types::of(schema);
+        if !allowed.allows(actual) {
             out.wrong_types
-                .push(wrong_type(field, actual, &allowed.join(" or ")));
+                .push(wrong_type(at, actual, &allowed.shown()));
             return;
         }
         match value {
-            Value::Object(map) => self.walk_object(schema, map, field, out),
+            Value::Object(map) => self.walk_object(schema, map, at, out),
             Value::Array(items) => {
                 if let Some(item_schema) = schema.get("items") {
                     for (i, item) in items.iter().enumerate() {
-                        self.walk(item_schema, item, &field.index(i), out);
+                        self.walk(item_schema, item, &At::Index(at, i), out);
                     }
                 }
             }
@@ -149,16 +207,16 @@ impl<'s> Walker<'s> {
         &self,
         schema: &'s Value,
         map: &Map<String, Value>,
-        field: &Field,
+        at: &At<'_>,
         out: &mut Findings,
     ) {
         let properties = schema.get("properties").and_then(Value::as_object);
         let additional = schema.get("additionalProperties").filter(|a| a.is_object());
         for (key, value) in map {
             if let Some(property) = properties.and_then(|p| p.get(key)) {
-                self.walk(property, value, &field.child(key), out);
+                self.walk(property, value, &At::Child(at, key), out);
             } else if let Some(additional) = additional {
-                self.walk(additional, value, &field.key(key), out);
+                self.walk(additional, value, &At::Key(at, key), out);
             } else if let Some(properties) = properties {
                 let mut message = format!("unknown field {}", quote(key));
                 if let Some(known) =
@@ -167,7 +225,7 @@ impl<'s> Walker<'s> {
                     message.push_str(&format!(", did you mean {}?", quote(known)));
                 }
                 out.unknown_fields
-                    .push(FieldError::unknown(&field.child(key), message));
+                    .push(FieldError::unknown(&At::Child(at, key).field(), message));
             }
             // An object schema with neither properties nor additional
             // properties (RawExtension, FieldsV1) holds anything.
@@ -175,8 +233,8 @@ impl<'s> Walker<'s> {
     }
 }
 
-fn wrong_type(field: &Field, actual: &str, expected: &str) -> FieldError {
-    FieldError::invalid(field, quote(actual), format!("expected {expected}"))
+fn wrong_type(at: &At<'_>, actual: &str, expected: &str) -> FieldError {
+    FieldError::invalid(&at.field(), quote(actual), format!("expected {expected}"))
 }
 
 #[cfg(test)]
@@ -186,7 +244,7 @@ mod tests {
 
     fn walk(schema: &Value, value: &Value) -> (Vec<String>, Vec<String>) {
         let mut out = Findings::default();
-        Walker::new(schema).walk(schema, value, &Field::root(), &mut out);
+        Walker::new(schema).walk_root(schema, value, &mut out);
         let show = |v: &[FieldError]| v.iter().map(ToString::to_string).collect();
         (show(&out.unknown_fields), show(&out.wrong_types))
     }

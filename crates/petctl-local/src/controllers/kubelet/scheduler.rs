@@ -145,7 +145,7 @@ impl Kubelet {
         };
         match ctx.registry.bind_pod(&target, &node) {
             Ok(written) => {
-                ctx.cache.put("Pod", written.object.clone());
+                ctx.cache.put("Pod", written.object);
                 let message = format!(
                     "Successfully assigned {}/{} to {node}",
                     key.namespace, key.name

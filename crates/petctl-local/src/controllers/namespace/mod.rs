@@ -9,6 +9,7 @@
 mod conditions;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{json, Value};
@@ -215,7 +216,7 @@ impl Reconciler for NamespaceController {
         if meta::str_at(&namespace, "/status/phase") != "Terminating" {
             let mut next = namespace.clone();
             next["status"]["phase"] = json!("Terminating");
-            namespace = ctx.update_status("Namespace", next)?;
+            namespace = Arc::unwrap_or_clone(ctx.update_status("Namespace", next)?);
         }
         // The garbage collector's share: `orphan` and `foregroundDeletion`
         // hold the namespace as they hold any owner, even once finalized.
@@ -229,7 +230,7 @@ impl Reconciler for NamespaceController {
                     false => metadata.insert("finalizers".into(), json!(kept)),
                 };
             }
-            namespace = ctx.update("Namespace", next)?;
+            namespace = Arc::unwrap_or_clone(ctx.update("Namespace", next)?);
         }
         // Dependents in other namespaces do not wake this one: look again.
         let recheck = waiting.then(|| Instant::now() + Duration::from_secs(1));
@@ -246,7 +247,7 @@ impl Reconciler for NamespaceController {
         if changed {
             let mut next = namespace.clone();
             next["status"]["conditions"] = json!(updated);
-            namespace = ctx.update_status("Namespace", next)?;
+            namespace = Arc::unwrap_or_clone(ctx.update_status("Namespace", next)?);
         }
         if !sweep.errors.is_empty() {
             return Err(ApiError::internal(format!(

@@ -9,6 +9,7 @@
 //! eviction (`eviction.rs`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -88,7 +89,7 @@ impl Lifecycle {
         let mut node = node;
         if now >= expires && ready_status(&node) != "Unknown" {
             let was_ready = ready_status(&node) == "True";
-            node = ctx.update_status("Node", unknown(&node))?;
+            node = Arc::unwrap_or_clone(ctx.update_status("Node", unknown(&node))?);
             if was_ready {
                 let name = meta::name(&node).to_string();
                 events::normal(
