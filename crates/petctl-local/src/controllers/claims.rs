@@ -185,6 +185,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::controllers::event_sink::EventSink;
     use crate::controllers::runner::Reconciler;
     use crate::controllers::statefulset::{identity, StatefulSetController};
     use crate::registry::{DeleteOptions, Registry, Target, WriteOptions};
@@ -229,6 +230,7 @@ mod tests {
         (
             dir,
             Ctx {
+                sink: EventSink::inline(registry.clone()),
                 registry,
                 cache,
                 manager: "kube-controller-manager",

@@ -9,6 +9,7 @@ pub mod cache;
 mod claims;
 pub mod disruption;
 pub mod endpoints;
+mod event_sink;
 pub mod events;
 mod expand;
 pub mod gc;
@@ -86,56 +87,73 @@ impl Default for ControllerOptions {
 /// `root_ca` is the server's CA certificate (PEM), published in every namespace.
 pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
     let registry = Arc::new(Registry::new(store));
+    let sink = event_sink::EventSink::start(registry.clone());
     tokio::spawn(runner::run(
         kubelet::Kubelet::new(options.clone()),
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         nodes::Heartbeat::new(options.nodes, options.node_monitor_grace),
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         nodes::Lifecycle::new(options.node_monitor_grace),
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         volumes::Provisioner::new(options.volumes_dir.clone()),
         registry.clone(),
+        sink.clone(),
     ));
-    tokio::spawn(runner::run(expand::Expander::default(), registry.clone()));
+    tokio::spawn(runner::run(
+        expand::Expander::default(),
+        registry.clone(),
+        sink.clone(),
+    ));
     tokio::spawn(runner::run(
         protection::ProtectionController,
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         petset::PetSetController::default(),
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         statefulset::StatefulSetController::default(),
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         namespace::NamespaceController,
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         serviceaccounts::ServiceAccountsController,
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         root_ca::RootCaPublisher::new(root_ca),
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         disruption::DisruptionController,
         registry.clone(),
+        sink.clone(),
     ));
     tokio::spawn(runner::run(
         endpoints::EndpointsController {
             api_port: options.api_port,
         },
         registry.clone(),
+        sink.clone(),
     ));
-    tokio::spawn(runner::run(gc::GarbageCollector, registry));
+    tokio::spawn(runner::run(gc::GarbageCollector, registry, sink));
 }

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::cache::{Cache, Key};
+use super::event_sink::{EventSink, EVENT_BATCH};
 use crate::log::log;
 use crate::registry::apply::FieldManager;
 use crate::registry::error::ApiError;
@@ -72,9 +73,10 @@ pub struct Ctx {
     pub cache: Cache,
     /// The field manager its writes are recorded under (see [`manager_of`]).
     pub manager: &'static str,
-    /// Events recorded during the current reconcile, created together when
+    /// Events recorded during the current reconcile, handed to `sink` when
     /// it ends (see [`Ctx::record`]).
     pub events: Vec<(String, Value)>,
+    pub sink: EventSink,
 }
 
 /// The field manager upstream records for a controller's writes: the
@@ -130,9 +132,6 @@ fn write_manager(kind: &str, object: &Value, controller: &'static str) -> &'stat
     }
 }
 
-/// The most Events a controller creates in one commit.
-const EVENT_BATCH: usize = 64;
-
 /// `body` with the apiVersion and kind of `info`.
 fn typed(info: &'static KindInfo, mut body: Value) -> Value {
     if let Some(map) = body.as_object_mut() {
@@ -168,14 +167,8 @@ impl Ctx {
         Ok(object)
     }
 
-    /// Records an Event. Like client-go's recorder, which hands events to
-    /// a background writer, the controller does not wait for each one: the
-    /// events of a reconcile are created together, in one commit, when it
-    /// ends ([`Ctx::flush_events`]), rather than one commit each, and at
-    /// most [`EVENT_BATCH`] at a time: a Parallel sync that creates 10,000
-    /// pods would otherwise write 10,000 Events in one burst, which every
-    /// controller then receives at once (peak RSS 1.6 -> 3.4 GiB at 10,000
-    /// pets, docs/benchmarks.md).
+    /// Records an Event. The events of a reconcile go to the sink when it
+    /// ends ([`Ctx::flush_events`]), or every [`EVENT_BATCH`].
     pub fn record(&mut self, namespace: &str, event: Value) {
         self.events.push((namespace.to_string(), event));
         if self.events.len() >= EVENT_BATCH {
@@ -183,8 +176,8 @@ impl Ctx {
         }
     }
 
-    /// Creates the events recorded since the last flush; failing to record
-    /// is logged, never an error of the caller, as with client-go's recorder.
+    /// Hands the events recorded since the last flush to the sink, which
+    /// writes them without the controller waiting ([`EventSink`]).
     pub fn flush_events(&mut self) {
         if self.events.is_empty() {
             return;
@@ -192,36 +185,14 @@ impl Ctx {
         let Ok(info) = kind_info("Event") else {
             return;
         };
-        let bodies: Vec<(String, Value, WriteOptions)> = std::mem::take(&mut self.events)
+        let batch = std::mem::take(&mut self.events)
             .into_iter()
             .map(|(namespace, body)| {
                 let options = options_for(event_manager(&body, self.manager));
                 (namespace, typed(info, body), options)
             })
             .collect();
-        let described: Vec<(String, String)> = bodies
-            .iter()
-            .map(|(_, event, _)| {
-                (
-                    meta::str_at(event, "/reason").to_string(),
-                    meta::str_at(event, "/involvedObject/name").to_string(),
-                )
-            })
-            .collect();
-        let outcomes = self.registry.create_together(info, bodies);
-        for (outcome, (reason, involved)) in outcomes.into_iter().zip(described) {
-            match outcome {
-                // Copied only for a cache that watches Events.
-                Ok(event) if self.cache.watches("Event") => {
-                    self.cache.put("Event", Arc::unwrap_or_clone(event));
-                }
-                Ok(_) => {}
-                Err(err) => log(&format!(
-                    "events: failed to record {reason} for {involved}: {}",
-                    err.message
-                )),
-            }
-        }
+        self.sink.send(batch);
     }
 
     fn submit(
@@ -276,7 +247,11 @@ impl Ctx {
         self.write(kind, None, object)
     }
 
-    pub fn update_status(&mut self, kind: &'static str, object: Value) -> Result<Arc<Value>, ApiError> {
+    pub fn update_status(
+        &mut self,
+        kind: &'static str,
+        object: Value,
+    ) -> Result<Arc<Value>, ApiError> {
         self.write(kind, Some("status"), object)
     }
 
@@ -451,8 +426,9 @@ impl<R: Reconciler> Loop<R> {
     }
 }
 
-/// Runs one controller until the store's event stream closes.
-pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
+/// Runs one controller until the store's event stream closes; its Events
+/// go to `sink`.
+pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>, sink: EventSink) {
     let mut events = registry.store().subscribe();
     let last = registry.current_revision();
     let cache = blocking(|| Cache::load(&registry, R::KINDS).following(R::WOKEN_BY));
@@ -463,6 +439,7 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>) {
             cache,
             manager: manager_of(R::NAME),
             events: Vec::new(),
+            sink,
         },
         dirty: BTreeSet::new(),
         timers: Timers::default(),

@@ -13,7 +13,6 @@ use k8s_openapi::api::{apps, core, policy, storage};
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-
 fn generate<T: schemars::JsonSchema>() -> Value {
     SchemaSettings::draft2020_12()
         .into_generator()

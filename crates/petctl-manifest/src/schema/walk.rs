@@ -70,7 +70,10 @@ impl<'s> Types<'s> {
             Types::One(t) => (Some(t), &[]),
             Types::Many(ts) => (None, ts),
         };
-        let some = some.iter().filter_map(Value::as_str).filter(|t| *t != "null");
+        let some = some
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null");
         one.into_iter().chain(some)
     }
 

@@ -1,0 +1,134 @@
+//! Where the controllers' Events are written: one thread for all of them,
+//! as client-go's broadcaster hands a recorder's events to a goroutine of
+//! its own (`StartRecordingToSink` in tools/record/event.go), so that a
+//! reconcile does not wait for its events' commit and the events join the
+//! commits of whatever else is being written meanwhile.
+//!
+//! Unlike client-go, which drops an event when its queue is full
+//! (`maxQueuedEvents`), a full queue here makes the recorder wait: no event
+//! is lost while the server runs. The events of one controller are created
+//! in the order it recorded them; like any Event, one may appear after the
+//! writes that followed it.
+
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::log::log;
+use crate::registry::{meta, Registry, WriteOptions};
+use petctl_model::kinds::KindInfo;
+
+/// The most Events created in one commit: a Parallel sync that creates
+/// 10,000 pods would otherwise write 10,000 Events in one burst, which every
+/// controller then receives at once (peak RSS 1.6 -> 3.4 GiB at 10,000
+/// pets, docs/benchmarks.md).
+pub const EVENT_BATCH: usize = 64;
+
+/// How many batches may wait for the writer before a recorder waits.
+const QUEUED_BATCHES: usize = 1_024;
+
+/// An Event to create: its namespace, the object, and its write options.
+pub type Recorded = (String, Value, WriteOptions);
+
+/// Hands Events to the writer thread, or writes them at once when there is
+/// none (a controller driven by hand, in tests).
+#[derive(Clone)]
+pub struct EventSink {
+    registry: Arc<Registry>,
+    queue: Option<SyncSender<Vec<Recorded>>>,
+}
+
+impl EventSink {
+    /// Starts the writer thread; it ends once every sink is dropped.
+    pub fn start(registry: Arc<Registry>) -> Self {
+        let (queue, batches) = mpsc::sync_channel(QUEUED_BATCHES);
+        let writer = Arc::clone(&registry);
+        let started = std::thread::Builder::new()
+            .name("event-sink".into())
+            .spawn(move || write_queued(&writer, &batches));
+        match started {
+            Ok(_) => EventSink {
+                registry,
+                queue: Some(queue),
+            },
+            Err(err) => {
+                log(&format!(
+                    "events: no writer thread ({err}): events are written inline"
+                ));
+                EventSink::inline(registry)
+            }
+        }
+    }
+
+    /// A sink that writes each batch before `send` returns.
+    pub fn inline(registry: Arc<Registry>) -> Self {
+        EventSink {
+            registry,
+            queue: None,
+        }
+    }
+
+    pub fn send(&self, batch: Vec<Recorded>) {
+        let batch = match &self.queue {
+            Some(queue) => match queue.send(batch) {
+                Ok(()) => return,
+                // The writer is gone (it panicked): write here instead.
+                Err(mpsc::SendError(batch)) => batch,
+            },
+            None => batch,
+        };
+        write(&self.registry, batch);
+    }
+}
+
+/// The writer: each batch with whatever else is queued, up to
+/// [`EVENT_BATCH`] Events per commit.
+fn write_queued(registry: &Registry, batches: &Receiver<Vec<Recorded>>) {
+    let mut pending: Vec<Recorded> = Vec::new();
+    while let Ok(batch) = batches.recv() {
+        pending.extend(batch);
+        while pending.len() < EVENT_BATCH {
+            match batches.try_recv() {
+                Ok(more) => pending.extend(more),
+                Err(_) => break,
+            }
+        }
+        while !pending.is_empty() {
+            let rest = pending.split_off(pending.len().min(EVENT_BATCH));
+            write(registry, std::mem::replace(&mut pending, rest));
+        }
+    }
+}
+
+/// Creates `batch` in one commit; failing to record is logged, never an
+/// error of the recorder, as with client-go's.
+fn write(registry: &Registry, batch: Vec<Recorded>) {
+    let Some(info) = event_kind() else {
+        return;
+    };
+    let described: Vec<(String, String)> = batch
+        .iter()
+        .map(|(_, event, _)| {
+            (
+                meta::str_at(event, "/reason").to_string(),
+                meta::str_at(event, "/involvedObject/name").to_string(),
+            )
+        })
+        .collect();
+    let outcomes = registry.create_together(info, batch);
+    for (outcome, (reason, involved)) in outcomes.into_iter().zip(described) {
+        if let Err(err) = outcome {
+            log(&format!(
+                "events: failed to record {reason} for {involved}: {}",
+                err.message
+            ));
+        }
+    }
+}
+
+fn event_kind() -> Option<&'static KindInfo> {
+    petctl_model::kinds::KINDS
+        .iter()
+        .find(|k| k.kind == "Event")
+}
