@@ -143,10 +143,22 @@ fn named_in<'a>(
     prefix: &'a str,
 ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
     slots.into_iter().flat_map(move |slots| {
-        slots
-            .range::<Slot, _>((namespace.to_string(), prefix.to_string())..)
-            .take_while(move |(slot, _)| slot.0 == namespace && slot.1.starts_with(prefix))
-            .map(|(_, object)| object)
+        // A map wholly inside the namespace (an owner's entry: uids are
+        // unique and ownerReferences namespace-local) is walked whole,
+        // without comparing each slot.
+        let inside = |entry: Option<(&SharedSlot, _)>| entry.is_some_and(|(s, _)| s.0 == namespace);
+        let whole =
+            prefix.is_empty() && inside(slots.first_key_value()) && inside(slots.last_key_value());
+        let all = whole.then(|| slots.values());
+        let ranged = (!whole).then(|| {
+            slots
+                .range::<Slot, _>((namespace.to_string(), prefix.to_string())..)
+                .take_while(move |(slot, _)| slot.0 == namespace && slot.1.starts_with(prefix))
+                .map(|(_, object)| object)
+        });
+        all.into_iter()
+            .flatten()
+            .chain(ranged.into_iter().flatten())
     })
 }
 

@@ -30,6 +30,7 @@
 //! The plan and the status still walk the pods' owned facts once per sync
 //! (O(N) over small structs; see docs/benchmarks.md for what it costs).
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -95,6 +96,42 @@ fn address(object: &Arc<Value>) -> usize {
     Arc::as_ptr(object) as usize
 }
 
+/// The facts of the last sync, matched against this sync's owner walk.
+/// Both are in name order, so in a sync after one pod changed every other
+/// pod is the next entry: a merge by name, with no map of all the pods.
+struct OldFacts<I: Iterator<Item = (PodFacts, Stamps)>> {
+    in_order: std::iter::Peekable<I>,
+    /// Entries passed over (a pod that left this walk, or moved to the
+    /// other bucket of the owner index), by the address of their pod.
+    passed: HashMap<usize, (PodFacts, Stamps)>,
+}
+
+impl<I: Iterator<Item = (PodFacts, Stamps)>> OldFacts<I> {
+    /// The entry read from this very version of `pod`, if any.
+    fn take(&mut self, pod: &Arc<Value>) -> Option<(PodFacts, Stamps)> {
+        let at = address(pod);
+        while let Some((next, _)) = self.in_order.peek() {
+            if address(&next.pod) == at {
+                return self.in_order.next();
+            }
+            match next.name.as_str().cmp(meta::name(pod)) {
+                Ordering::Less => {
+                    if let Some(entry) = self.in_order.next() {
+                        self.passed.insert(address(&entry.0.pod), entry);
+                    }
+                }
+                // An older version of this pod: its facts are read again.
+                Ordering::Equal => {
+                    self.in_order.next();
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+        self.passed.remove(&at)
+    }
+}
+
 /// One set's memo.
 #[derive(Default)]
 pub struct SetMemo {
@@ -133,25 +170,26 @@ impl SetMemo {
         if self.uid != meta::uid(set) || &self.selector != selector {
             *self = SetMemo::new(set);
         }
-        let mut old: HashMap<usize, (PodFacts, Stamps)> = self
-            .pods
-            .drain(..)
-            .zip(self.stamps.drain(..))
-            .map(|entry| (address(&entry.0.pod), entry))
-            .collect();
+        let mut old = OldFacts {
+            in_order: std::mem::take(&mut self.pods)
+                .into_iter()
+                .zip(std::mem::take(&mut self.stamps))
+                .peekable(),
+            passed: HashMap::new(),
+        };
         let mut old_skipped: HashMap<usize, Arc<Value>> =
             self.skipped.drain(..).map(|p| (address(&p), p)).collect();
         let Some(selector) = &self.parsed else {
             return &self.pods;
         };
         let (namespace, name, uid) = (meta::namespace(set), meta::name(set), meta::uid(set));
-        let mut picked = Vec::with_capacity(old.len() + 1);
+        let mut picked = Vec::with_capacity(old.in_order.len() + 1);
         let walk = cache
             .owned_by("Pod", namespace, Some(uid))
             .chain(cache.owned_by("Pod", namespace, None));
         for pod in walk {
             let at = address(pod);
-            if let Some(entry) = old.remove(&at) {
+            if let Some(entry) = old.take(pod) {
                 picked.push(entry);
             } else if let Some(pod) = old_skipped.remove(&at) {
                 self.skipped.push(pod);
