@@ -241,11 +241,12 @@ impl Store {
             .open(path)
             .and_then(|file| crate::state::restrict(&file))
             .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", path.display())))?;
-        // 32 MiB of page cache, not 64: the same server CPU at 1000 and
-        // 3000 pets, 18-31 MiB less peak RSS (docs/benchmarks.md, "Memory
-        // at 3000-10,000 pets").
+        // 16 MiB of page cache: the same server CPU as with 32 or 64 MiB at
+        // 1000 to 10,000 pets, and less peak RSS (16 MiB less at 1000,
+        // 40-77 MiB at 10,000; docs/benchmarks.md, "Memory at 3000-10,000
+        // pets" and "Session 16").
         let db = Database::builder()
-            .set_cache_size(32 * 1024 * 1024)
+            .set_cache_size(16 * 1024 * 1024)
             .create(path)
             .map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Backend(format!(
