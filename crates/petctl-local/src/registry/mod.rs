@@ -176,6 +176,15 @@ impl Registry {
             .ok_or_else(|| ApiError::not_found(target.kind, &target.name))
     }
 
+    /// [`Registry::get`], shared with the caches that hold that version
+    /// instead of decoded anew (what an update reads).
+    pub fn get_shared(&self, target: &Target) -> Result<Arc<Value>, ApiError> {
+        self.store
+            .get_shared(&target.key())
+            .map_err(|e| store_error(target, e))?
+            .ok_or_else(|| ApiError::not_found(target.kind, &target.name))
+    }
+
     /// [`Registry::get`] as the stored JSON, which is what encoding the
     /// decoded object gives (server/list.rs tests): a GET costs no decode.
     pub fn get_json(&self, target: &Target) -> Result<Vec<u8>, ApiError> {

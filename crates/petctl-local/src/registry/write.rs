@@ -29,7 +29,7 @@ impl Registry {
         mut change: impl FnMut(&Value) -> Result<(Value, Vec<String>), ApiError>,
     ) -> Result<Written, ApiError> {
         for _ in 0..UNCONDITIONAL_RETRIES {
-            let current = self.get(target)?;
+            let current = self.get_shared(target)?;
             let current_rv = parse_resource_version(meta::resource_version(&current))
                 .map_err(|_| ApiError::internal("stored object has no resourceVersion"))?;
             let (intended, warnings) = change(&current)?;
@@ -76,7 +76,7 @@ impl Registry {
             // bytes): no new resourceVersion, no watch event.
             if unchanged(&current, &object) {
                 return Ok(Written {
-                    object: current,
+                    object: Value::clone(&current),
                     warnings,
                 });
             }

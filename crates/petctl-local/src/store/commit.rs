@@ -238,6 +238,7 @@ impl Store {
                 result.map(|event| {
                     let object = Arc::clone(&event.object);
                     self.revision.store(event.revision, Ordering::SeqCst);
+                    self.decoded.record(&event);
                     // No subscribers is not an error.
                     let _ = self.events.send(Arc::new(event));
                     object

@@ -4,6 +4,7 @@
 //! write returns only after its transaction is durable on disk.
 
 mod commit;
+mod decoded;
 mod keys;
 mod record;
 
@@ -210,6 +211,7 @@ pub struct Store {
     /// they chose (a Service's cluster IP): one per store, however many
     /// registries (server, controllers, DNS) write to it.
     allocation: Mutex<()>,
+    decoded: decoded::Decoded,
 }
 
 impl fmt::Debug for Store {
@@ -281,6 +283,7 @@ impl Store {
             events,
             options,
             allocation: Mutex::new(()),
+            decoded: decoded::Decoded::default(),
         }))
     }
 
@@ -309,6 +312,17 @@ impl Store {
 
     pub fn get(&self, key: &ObjectKey) -> Result<Option<Value>, StoreError> {
         self.stored(key, |bytes| Ok(record::decode_object(bytes)?.1))
+    }
+
+    /// [`Store::get`], shared with the watch event and the caches that
+    /// hold this version when they still do (see [`decoded`]).
+    pub fn get_shared(&self, key: &ObjectKey) -> Result<Option<Arc<Value>>, StoreError> {
+        self.stored(key, |bytes| {
+            match self.decoded.get(key, record::stored_revision(bytes)?) {
+                Some(object) => Ok(object),
+                None => Ok(Arc::new(record::decode_object(bytes)?.1)),
+            }
+        })
     }
 
     /// The object's JSON as stored, undecoded (see [`Scanned::json`]).

@@ -393,3 +393,37 @@ fn creates_queued_together_share_one_commit_and_fail_alone() {
     assert!(store.create_together(Vec::new()).is_empty());
     assert_eq!(store.commits(), 2);
 }
+
+#[test]
+fn a_shared_read_is_the_held_version_or_a_fresh_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut rx = store.subscribe();
+    let k = key("pods", "default", "web-0");
+    store.create(&k, object("web-0")).unwrap();
+    let held = rx.try_recv().unwrap();
+    let shared = store.get_shared(&k).unwrap().unwrap();
+    assert!(Arc::ptr_eq(&shared, &held.object), "the event's copy");
+    assert_eq!(Some(&*shared), store.get(&k).unwrap().as_ref());
+
+    // A newer version nobody holds is decoded, and equals a plain read.
+    store.update(&k, object("web-0"), Some(1)).unwrap();
+    drop(rx);
+    drop(held);
+    drop(shared);
+    let fresh = store.get_shared(&k).unwrap().unwrap();
+    assert_eq!(rv(&fresh), "2");
+    assert_eq!(Some(&*fresh), store.get(&k).unwrap().as_ref());
+
+    // An older version still held is not the current one.
+    let mut rx = store.subscribe();
+    store.update(&k, object("web-0"), Some(2)).unwrap();
+    let third = rx.try_recv().unwrap();
+    assert!(!Arc::ptr_eq(&fresh, &third.object));
+    let now = store.get_shared(&k).unwrap().unwrap();
+    assert!(Arc::ptr_eq(&now, &third.object));
+    assert_eq!(rv(&now), "3");
+
+    store.delete(&k, None).unwrap();
+    assert!(store.get_shared(&k).unwrap().is_none());
+}
