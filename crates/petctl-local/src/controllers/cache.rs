@@ -111,13 +111,13 @@ struct Objects {
 fn index(index: &mut Index, value: &str, slot: &SharedSlot, object: &Arc<Value>) {
     // `entry` would take an owned key even when the entry exists, which it
     // nearly always does (the owner's uid, the node's name).
-    let entry = (Arc::clone(slot), Arc::clone(object));
+    let (slot, object) = (Arc::clone(slot), Arc::clone(object));
     match index.get_mut(value) {
         Some(slots) => {
-            slots.insert(entry.0, entry.1);
+            slots.insert(slot, object);
         }
         None => {
-            index.insert(value.to_string(), BTreeMap::from([entry]));
+            index.insert(value.to_string(), BTreeMap::from([(slot, object)]));
         }
     }
 }

@@ -15,9 +15,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::runner::kind_info;
 use crate::log::log;
 use crate::registry::{meta, Registry, WriteOptions};
-use petctl_model::kinds::KindInfo;
 
 /// The most Events created in one commit: a Parallel sync that creates
 /// 10,000 pods would otherwise write 10,000 Events in one burst, which every
@@ -104,7 +104,7 @@ fn write_queued(registry: &Registry, batches: &Receiver<Vec<Recorded>>) {
 /// Creates `batch` in one commit; failing to record is logged, never an
 /// error of the recorder, as with client-go's.
 fn write(registry: &Registry, batch: Vec<Recorded>) {
-    let Some(info) = event_kind() else {
+    let Ok(info) = kind_info("Event") else {
         return;
     };
     let described: Vec<(String, String)> = batch
@@ -125,10 +125,4 @@ fn write(registry: &Registry, batch: Vec<Recorded>) {
             ));
         }
     }
-}
-
-fn event_kind() -> Option<&'static KindInfo> {
-    petctl_model::kinds::KINDS
-        .iter()
-        .find(|k| k.kind == "Event")
 }

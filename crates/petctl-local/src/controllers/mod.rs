@@ -88,72 +88,50 @@ impl Default for ControllerOptions {
 pub fn spawn(store: Arc<Store>, options: ControllerOptions, root_ca: String) {
     let registry = Arc::new(Registry::new(store));
     let sink = event_sink::EventSink::start(registry.clone());
-    tokio::spawn(runner::run(
-        kubelet::Kubelet::new(options.clone()),
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
+    start(kubelet::Kubelet::new(options.clone()), &registry, &sink);
+    start(
         nodes::Heartbeat::new(options.nodes, options.node_monitor_grace),
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
+        &registry,
+        &sink,
+    );
+    start(
         nodes::Lifecycle::new(options.node_monitor_grace),
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
+        &registry,
+        &sink,
+    );
+    start(
         volumes::Provisioner::new(options.volumes_dir.clone()),
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
-        expand::Expander::default(),
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
-        protection::ProtectionController,
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
-        petset::PetSetController::default(),
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
+        &registry,
+        &sink,
+    );
+    start(expand::Expander::default(), &registry, &sink);
+    start(protection::ProtectionController, &registry, &sink);
+    start(petset::PetSetController::default(), &registry, &sink);
+    start(
         statefulset::StatefulSetController::default(),
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
-        namespace::NamespaceController,
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
-        serviceaccounts::ServiceAccountsController,
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
-        root_ca::RootCaPublisher::new(root_ca),
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
-        disruption::DisruptionController,
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(
+        &registry,
+        &sink,
+    );
+    start(namespace::NamespaceController, &registry, &sink);
+    start(serviceaccounts::ServiceAccountsController, &registry, &sink);
+    start(root_ca::RootCaPublisher::new(root_ca), &registry, &sink);
+    start(disruption::DisruptionController, &registry, &sink);
+    start(
         endpoints::EndpointsController {
             api_port: options.api_port,
         },
-        registry.clone(),
-        sink.clone(),
-    ));
-    tokio::spawn(runner::run(gc::GarbageCollector, registry, sink));
+        &registry,
+        &sink,
+    );
+    start(gc::GarbageCollector, &registry, &sink);
+}
+
+/// Runs one controller on the current runtime, writing through `registry`,
+/// its Events to `sink`.
+fn start<R: runner::Reconciler>(
+    reconciler: R,
+    registry: &Arc<Registry>,
+    sink: &event_sink::EventSink,
+) {
+    tokio::spawn(runner::run(reconciler, Arc::clone(registry), sink.clone()));
 }

@@ -78,14 +78,9 @@ impl<'s> Types<'s> {
     }
 
     fn allows(self, actual: &str) -> bool {
-        let mut said = false;
-        for t in self.iter() {
-            if t == actual || (actual == "integer" && t == "number") {
-                return true;
-            }
-            said = true;
-        }
-        !said
+        let mut allowed = self.iter().peekable();
+        allowed.peek().is_none()
+            || allowed.any(|t| t == actual || (actual == "integer" && t == "number"))
     }
 
     fn shown(self) -> String {
@@ -154,15 +149,18 @@ impl<'s> Walker<'s> {
         let Some(branches) = branches else {
             return schema;
         };
-        let mut candidates = branches
+        let candidates = branches
             .iter()
             .map(|b| self.resolve(b))
             .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"));
-        let first = candidates.clone().next();
-        candidates
-            .find(|b| Types::of(b).allows(actual))
-            .or(first)
-            .unwrap_or(schema)
+        let mut first = None;
+        for candidate in candidates {
+            if Types::of(candidate).allows(actual) {
+                return candidate;
+            }
+            first.get_or_insert(candidate);
+        }
+        first.unwrap_or(schema)
     }
 
     /// Walks `value`, the whole object, against `schema`.
