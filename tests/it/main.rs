@@ -34,6 +34,7 @@ mod local_disruption; // PodDisruptionBudgets: the disruption controller's statu
 mod local_dns; // cluster DNS with dig: per-pet A and SRV answers following readiness, publishNotReadyAddresses, ClusterIP A and PTR, NXDOMAIN, REFUSED, TCP; local status and describe
 mod local_durability; // acknowledged writes survive kill -9; watch replay after restart
 mod local_endpoints; // Endpoints and EndpointSlices with the real kubectl: columns, shapes, a slice's timeline as a pet goes unready and back, selector-less Services left alone, namespace deletion
+mod local_event_sink; // the controllers' Event writer under kill -9 mid-stream: no Event ahead of its object, none twice, the controllers go on
 mod local_exec; // kubectl exec and kubectl run -it into pets: the guide's identity and storage steps, exit codes, stdin, stderr, a terminal, attach with --rm, SPDY-only kubectl, a viewer's 403
 mod local_faults; // --fault-rate, --fault-latency, --watch-drop-after and --fail-next
 mod local_fidelity; // the local control plane answers as kube-apiserver: defaulted kinds, DELETE answers, 404s, stringData, dry-run versions, bad parameters, framing

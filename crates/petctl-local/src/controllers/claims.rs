@@ -14,8 +14,9 @@ use super::cache::{Cache, Key};
 use super::events;
 use super::runner::{kind_info, Ctx};
 use super::statefulset::identity::claim_templates;
+use super::together::Write;
 use crate::registry::error::ApiError;
-use crate::registry::meta;
+use crate::registry::{meta, Admission};
 
 /// What became of one claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,6 +133,76 @@ pub fn prepare(
         &pet.name,
         &why,
     ))
+}
+
+/// [`prepare`] for a new pod, created in the same commit as its missing
+/// claims and after them, as `CreateStatefulPod` creates the claims and
+/// then the pod: nothing is stored unless every one is admitted, and a
+/// claim being deleted stops the pod (the claims are read live first).
+/// Returns whether every claim existed already, and the pod's outcome.
+pub fn create_with_pod(
+    ctx: &mut Ctx,
+    waits: &mut Waits,
+    set: &Value,
+    pet: &Key,
+    claims: Vec<Value>,
+    pod: Value,
+    wording: &Wording,
+) -> Result<(bool, Result<Arc<Value>, ApiError>), ApiError> {
+    let mut missing = Vec::new();
+    for claim in &claims {
+        let key = Key::of("PersistentVolumeClaim", claim);
+        ctx.refresh(&key);
+        match ctx.cache.get(&key) {
+            Some(existing) if meta::is_deleting(existing) => {
+                // The wait, its event and any other missing claim, as
+                // before a pod alone; gone meanwhile, the pod follows alone.
+                let existed = prepare(ctx, waits, set, pet, claims, true, wording)?;
+                return Ok((existed, ctx.create("Pod", &pet.namespace, pod)));
+            }
+            Some(_) => {}
+            None => missing.push(claim.clone()),
+        }
+    }
+    let existed = missing.is_empty();
+    let names: Vec<String> = missing.iter().map(|c| meta::name(c).to_string()).collect();
+    let mut writes: Vec<Write> = missing
+        .into_iter()
+        .map(|body| Write::Create {
+            kind: "PersistentVolumeClaim",
+            namespace: pet.namespace.clone(),
+            body,
+        })
+        .collect();
+    writes.push(Write::Create {
+        kind: "Pod",
+        namespace: pet.namespace.clone(),
+        body: pod,
+    });
+    let mut outcomes = ctx.write_together(writes, Admission::AllOrNothing);
+    let pod = outcomes
+        .pop()
+        .unwrap_or_else(|| Err(ApiError::internal("the pod's create has no outcome")));
+    for (claim, outcome) in names.iter().zip(outcomes) {
+        match outcome {
+            // Not written because the pod was refused: the pod's outcome
+            // tells.
+            Err(err) if pod.as_ref().err() == Some(&err) => {}
+            Ok(_) => {
+                let message = (wording.created)(claim);
+                events::normal(ctx, set, wording.component, "SuccessfulCreate", message);
+            }
+            // Created meanwhile by someone else.
+            Err(err) if err.code == 409 => {}
+            Err(err) => {
+                let message = (wording.failed)(claim, &err);
+                events::warning(ctx, set, wording.component, "FailedCreate", message);
+                return Err(err);
+            }
+        }
+    }
+    waits.0.remove(pet);
+    Ok((existed, pod))
 }
 
 /// Per pet, the uids of the claims being deleted whose wait it reported.

@@ -2,6 +2,8 @@
 //! occurrence, named after the involved object, shown by `kubectl get events`
 //! and `kubectl describe`.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::cache::Key;
@@ -112,14 +114,29 @@ pub fn create_pod(
 ) -> Result<(), ApiError> {
     let namespace = meta::namespace(set).to_string();
     let name = meta::name(&pod).to_string();
-    match ctx.create("Pod", &namespace, pod) {
+    let outcome = ctx.create("Pod", &namespace, pod);
+    pod_created(ctx, set, component, &name, outcome, created, failed)
+}
+
+/// The events and the cache of [`create_pod`] for the `outcome` of a
+/// create of pod `name` made elsewhere (with its claims).
+pub fn pod_created(
+    ctx: &mut Ctx,
+    set: &Value,
+    component: &str,
+    name: &str,
+    outcome: Result<Arc<Value>, ApiError>,
+    created: String,
+    failed: impl FnOnce(&ApiError) -> String,
+) -> Result<(), ApiError> {
+    match outcome {
         Ok(_) => {
             normal(ctx, set, component, "SuccessfulCreate", created);
             Ok(())
         }
         Err(err) => {
             if err.code == 409 {
-                ctx.refresh(&Key::new("Pod", &namespace, &name));
+                ctx.refresh(&Key::new("Pod", meta::namespace(set), name));
             } else {
                 warning(ctx, set, component, "FailedCreate", failed(&err));
             }

@@ -24,6 +24,7 @@ pub mod root_ca;
 mod runner;
 pub mod serviceaccounts;
 pub mod statefulset;
+mod together;
 pub mod volumes;
 
 use std::path::PathBuf;

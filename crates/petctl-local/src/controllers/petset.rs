@@ -104,6 +104,14 @@ pub struct PetSetController {
     waits: claims::Waits,
 }
 
+/// The PetSet controller's words for its claim events.
+const CLAIM_WORDING: claims::Wording<'static> = claims::Wording {
+    component: COMPONENT,
+    created: &|claim| format!("pvc: {claim}"),
+    failed: &|claim, err| format!("pvc: {claim}, error: {}", err.message),
+    waiting: &|pet, why| format!("pet: {pet}, error: {why}"),
+};
+
 impl PetSetController {
     /// The pet's claims, created when missing; whether they all existed.
     /// A claim being deleted stops a new pet, as in the StatefulSet
@@ -120,27 +128,33 @@ impl PetSetController {
             meta::namespace(set),
             &pod_name(meta::name(set), ordinal),
         );
-        let wording = claims::Wording {
-            component: COMPONENT,
-            created: &|claim| format!("pvc: {claim}"),
-            failed: &|claim, err| format!("pvc: {claim}, error: {}", err.message),
-            waiting: &|pet, why| format!("pet: {pet}, error: {why}"),
-        };
         let claims = claims_for(set, ordinal);
-        claims::prepare(ctx, &mut self.waits, set, &pet, claims, new_pet, &wording)
+        claims::prepare(
+            ctx,
+            &mut self.waits,
+            set,
+            &pet,
+            claims,
+            new_pet,
+            &CLAIM_WORDING,
+        )
     }
 
+    /// The pet with its missing claims, in one commit.
     fn create_pet(&mut self, ctx: &mut Ctx, set: &Value, ordinal: i64) -> Result<(), ApiError> {
-        let recreated = self.create_claims(ctx, set, ordinal, true)?;
         let pet = new_pet(set, ordinal);
         let name = meta::name(&pet).to_string();
+        let key = Key::new("Pod", meta::namespace(set), &name);
+        let claims = claims_for(set, ordinal);
+        let (recreated, outcome) =
+            claims::create_with_pod(ctx, &mut self.waits, set, &key, claims, pet, &CLAIM_WORDING)?;
         let created = if recreated && !claim_templates(set).is_empty() {
             format!("pet: {name} (recreated with its claims)")
         } else {
             format!("pet: {name}")
         };
         let failed = |err: &ApiError| format!("pet: {name}, error: {}", err.message);
-        events::create_pod(ctx, set, COMPONENT, pet, created, failed)
+        events::pod_created(ctx, set, COMPONENT, &name, outcome, created, failed)
     }
 
     fn report_blocked(&mut self, ctx: &mut Ctx, key: &Key, set: &Value, pet: &str, why: Blocker) {

@@ -102,7 +102,7 @@ pub fn kind_info(kind: &str) -> Result<&'static KindInfo, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("unknown kind {kind}")))
 }
 
-fn target(kind: &'static KindInfo, namespace: &str, name: &str) -> Target {
+pub(super) fn target(kind: &'static KindInfo, namespace: &str, name: &str) -> Target {
     Target {
         kind,
         namespace: namespace.to_string(),
@@ -124,7 +124,7 @@ fn event_manager(event: &Value, fallback: &'static str) -> &'static str {
 /// runs inside the simulated kubelet — a kubelet writes only pods bound to
 /// its node, so a write of a pod not bound yet (its PodScheduled condition)
 /// is the scheduler's, `kube-scheduler` as upstream records it.
-fn write_manager(kind: &str, object: &Value, controller: &'static str) -> &'static str {
+pub(super) fn write_manager(kind: &str, object: &Value, controller: &'static str) -> &'static str {
     let unbound = meta::str_at(object, "/spec/nodeName").is_empty();
     match (kind, controller) {
         ("Pod", "kubelet") if unbound => "kube-scheduler",
@@ -133,7 +133,7 @@ fn write_manager(kind: &str, object: &Value, controller: &'static str) -> &'stat
 }
 
 /// `body` with the apiVersion and kind of `info`.
-fn typed(info: &'static KindInfo, mut body: Value) -> Value {
+pub(super) fn typed(info: &'static KindInfo, mut body: Value) -> Value {
     if let Some(map) = body.as_object_mut() {
         map.insert("apiVersion".into(), json!(info.api_version()));
         map.insert("kind".into(), json!(info.kind));
@@ -141,7 +141,7 @@ fn typed(info: &'static KindInfo, mut body: Value) -> Value {
     body
 }
 
-fn options_for(manager: &str) -> WriteOptions {
+pub(super) fn options_for(manager: &str) -> WriteOptions {
     WriteOptions {
         manager: FieldManager {
             user_agent: Some(manager.to_string()),
@@ -202,12 +202,16 @@ impl Ctx {
         body: Value,
     ) -> Result<Value, ApiError> {
         let info = kind_info(kind)?;
-        let options = match kind {
-            "Event" => options_for(event_manager(&body, self.manager)),
-            _ => self.options(),
-        };
+        let options = self.create_options(kind, &body);
         let body = typed(info, body);
         Ok(self.registry.create(info, namespace, body, options)?.object)
+    }
+
+    pub(super) fn create_options(&self, kind: &str, body: &Value) -> WriteOptions {
+        match kind {
+            "Event" => options_for(event_manager(body, self.manager)),
+            _ => self.options(),
+        }
     }
 
     /// Replaces the object (or its status) with `object`, whose
@@ -222,13 +226,26 @@ impl Ctx {
         let key = Key::of(kind, &object);
         let t = target(info, &key.namespace, &key.name);
         let options = options_for(write_manager(kind, &object, self.manager));
-        match self.registry.update(&t, subresource, object, options) {
+        let written = self
+            .registry
+            .update(&t, subresource, object, options)
+            .map(|written| Arc::new(written.object));
+        self.settle(kind, &key, written)
+    }
+
+    /// Keeps the cache in step with the outcome of a write of `key`.
+    pub(super) fn settle(
+        &mut self,
+        kind: &'static str,
+        key: &Key,
+        outcome: Result<Arc<Value>, ApiError>,
+    ) -> Result<Arc<Value>, ApiError> {
+        match outcome {
             Ok(written) => {
-                let written = Arc::new(written.object);
                 // An update that removed the last finalizer of a deleting
                 // object deleted it.
                 if meta::is_deleting(&written) && meta::finalizers(&written).is_empty() {
-                    self.refresh(&key);
+                    self.refresh(key);
                 } else {
                     self.cache.put(kind, Arc::clone(&written));
                 }
@@ -236,7 +253,7 @@ impl Ctx {
             }
             Err(err) => {
                 if err.code == 409 || err.code == 404 {
-                    self.refresh(&key);
+                    self.refresh(key);
                 }
                 Err(err)
             }

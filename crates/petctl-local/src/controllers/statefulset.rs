@@ -45,6 +45,23 @@ pub struct StatefulSetController {
     memos: HashMap<Key, SetMemo>,
 }
 
+/// Calls `use_it` with the StatefulSet controller's words for the claim
+/// events of pod `pod` (stateful_pod_control.go).
+fn with_claim_wording<T>(set: &Value, pod: &str, use_it: impl FnOnce(&claims::Wording) -> T) -> T {
+    let set = meta::name(set);
+    use_it(&claims::Wording {
+        component: COMPONENT,
+        created: &|claim| format!("create Claim {claim} Pod {pod} in StatefulSet {set} success"),
+        failed: &|claim, err| {
+            format!(
+                "create Claim {claim} for Pod {pod} in StatefulSet {set} failed error: {}",
+                err.message
+            )
+        },
+        waiting: &|pod, why| format!("create Pod {pod} in StatefulSet {set} failed error: {why}"),
+    })
+}
+
 impl StatefulSetController {
     /// Gives the objects of `kind` that no controller owns the set's
     /// controller reference (`ClaimPods`, `AdoptOrphanRevisions`).
@@ -164,29 +181,21 @@ impl StatefulSetController {
         ordinal: i64,
         new_pod: bool,
     ) -> Result<(), ApiError> {
-        let set_name = meta::name(set);
-        let pod_name = identity::pod_name(set_name, ordinal);
-        let pet = Key::new("Pod", meta::namespace(set), &pod_name);
-        let wording = claims::Wording {
-            component: COMPONENT,
-            created: &|claim| {
-                format!("create Claim {claim} Pod {pod_name} in StatefulSet {set_name} success")
-            },
-            failed: &|claim, err| {
-                format!(
-                    "create Claim {claim} for Pod {pod_name} in StatefulSet {set_name} failed error: {}",
-                    err.message
-                )
-            },
-            waiting: &|pod, why| {
-                format!("create Pod {pod} in StatefulSet {set_name} failed error: {why}")
-            },
-        };
+        let pet = Self::pet(set, ordinal);
         let claims = identity::claims_for(set, ordinal);
-        claims::prepare(ctx, &mut self.waits, set, &pet, claims, new_pod, &wording)?;
+        let waits = &mut self.waits;
+        with_claim_wording(set, &pet.name, |wording| {
+            claims::prepare(ctx, waits, set, &pet, claims, new_pod, wording)
+        })?;
         Ok(())
     }
 
+    fn pet(set: &Value, ordinal: i64) -> Key {
+        let pod_name = identity::pod_name(meta::name(set), ordinal);
+        Key::new("Pod", meta::namespace(set), &pod_name)
+    }
+
+    /// The pod with its missing claims, in one commit.
     fn create_pod(
         &mut self,
         ctx: &mut Ctx,
@@ -196,15 +205,19 @@ impl StatefulSetController {
         revision: &str,
     ) -> Result<(), ApiError> {
         let pod = identity::new_pod(set, template, ordinal, revision);
-        let pod_name = meta::name(&pod).to_string();
-        self.create_claims(ctx, set, ordinal, true)?;
-        let set_name = meta::name(set);
+        let pet = Self::pet(set, ordinal);
+        let claims = identity::claims_for(set, ordinal);
+        let waits = &mut self.waits;
+        let (_, outcome) = with_claim_wording(set, &pet.name, |wording| {
+            claims::create_with_pod(ctx, waits, set, &pet, claims, pod, wording)
+        })?;
+        let (set_name, pod_name) = (meta::name(set), &pet.name);
         let created = format!("create Pod {pod_name} in StatefulSet {set_name} successful");
         let failed = |err: &ApiError| {
             let why = &err.message;
             format!("create Pod {pod_name} in StatefulSet {set_name} failed error: {why}")
         };
-        events::create_pod(ctx, set, COMPONENT, pod, created, failed)
+        events::pod_created(ctx, set, COMPONENT, pod_name, outcome, created, failed)
     }
 
     fn delete_pod(

@@ -17,10 +17,11 @@ use serde_json::{json, Value};
 use super::cache::{Cache, Key};
 use super::events;
 use super::runner::{Ctx, Next, Reconciler};
+use super::together::Write;
 use crate::registry::error::ApiError;
 use crate::registry::storage_admission::LOCAL_PROVISIONER as PROVISIONER;
 use crate::registry::strategy::storageclass;
-use crate::registry::{meta, DeleteOptions};
+use crate::registry::{meta, Admission, DeleteOptions};
 
 const COMPONENT: &str = "persistentvolume-controller";
 const STORAGE_PROVISIONER: &str = "volume.kubernetes.io/storage-provisioner";
@@ -142,6 +143,44 @@ fn annotate(object: &mut Value, pairs: &[(&str, &str)]) {
     }
 }
 
+/// Writes `claim_write` (a write of the claim bound to `volume`) with the
+/// volume's phase Bound if it is not yet and its claimRef names the claim
+/// (uid `claim_uid`), in one commit, the volume's
+/// first, as `bindVolumeToClaim` then `bindClaimToVolume` order them
+/// (pv_controller.go); neither reads the other's outcome. Returns the
+/// written claim; a failed volume write fails the whole, so that the
+/// retry, which finds the claim bound, writes the phase again.
+fn bind_together(
+    ctx: &mut Ctx,
+    volume: &Value,
+    claim_uid: &str,
+    claim_write: Write,
+) -> Result<Arc<Value>, ApiError> {
+    let mut writes = Vec::with_capacity(2);
+    if meta::str_at(volume, "/status/phase") != "Bound"
+        && meta::str_at(volume, "/spec/claimRef/uid") == claim_uid
+    {
+        let mut next = Value::clone(volume);
+        next["status"] = json!({"phase": "Bound"});
+        writes.push(Write::Update {
+            kind: "PersistentVolume",
+            status: true,
+            object: next,
+        });
+    }
+    writes.push(claim_write);
+    let mut outcomes = ctx.write_together(writes, Admission::EachAlone);
+    let claim = outcomes.pop().unwrap_or_else(no_outcome);
+    for volume in outcomes {
+        volume?;
+    }
+    claim
+}
+
+fn no_outcome() -> Result<Arc<Value>, ApiError> {
+    Err(ApiError::internal("a write has no outcome"))
+}
+
 impl Provisioner {
     pub fn new(dir: PathBuf) -> Self {
         Provisioner {
@@ -167,8 +206,8 @@ impl Provisioner {
         if meta::str_at(claim, "/status/phase") != "Bound" {
             let volume = ctx
                 .cache
-                .get(&Key::new("PersistentVolume", "", &bound_to))
-                .cloned();
+                .shared(&Key::new("PersistentVolume", "", &bound_to))
+                .map(Arc::clone);
             let mut next = claim.clone();
             next["status"] = json!({
                 "phase": "Bound",
@@ -179,7 +218,20 @@ impl Provisioner {
                     .or_else(|| meta::at(claim, "/spec/resources/requests").cloned())
                     .unwrap_or_else(|| json!({})),
             });
-            ctx.update_status("PersistentVolumeClaim", next)?;
+            let claim_write = Write::Update {
+                kind: "PersistentVolumeClaim",
+                status: true,
+                object: next,
+            };
+            match volume {
+                Some(volume) => {
+                    bind_together(ctx, &volume, meta::uid(claim), claim_write)?;
+                }
+                None => {
+                    let mut outcomes = ctx.write_together(vec![claim_write], Admission::EachAlone);
+                    outcomes.pop().unwrap_or_else(no_outcome)?;
+                }
+            }
         }
         Ok(Next::Done)
     }
@@ -207,11 +259,6 @@ impl Provisioner {
                 created
             }
         };
-        if meta::str_at(&volume, "/status/phase") != "Bound" {
-            let mut next = Value::clone(&volume);
-            next["status"] = json!({"phase": "Bound"});
-            ctx.update_status("PersistentVolume", next)?;
-        }
         let mut next = claim.clone();
         next["spec"]["volumeName"] = json!(name);
         annotate(
@@ -223,7 +270,12 @@ impl Provisioner {
                 (STORAGE_PROVISIONER, PROVISIONER),
             ],
         );
-        let bound = ctx.update("PersistentVolumeClaim", next)?;
+        let claim_write = Write::Update {
+            kind: "PersistentVolumeClaim",
+            status: false,
+            object: next,
+        };
+        let bound = bind_together(ctx, &volume, meta::uid(&claim), claim_write)?;
         let uid = meta::uid(&bound).to_string();
         self.told.retain(|(told, _)| *told != uid);
         events::normal(

@@ -16,6 +16,7 @@ pub mod patch;
 pub mod scale;
 pub mod storage_admission;
 pub mod strategy;
+mod together;
 pub mod token;
 mod validate;
 mod verbs;
@@ -30,6 +31,7 @@ use super::store::{ObjectKey, Revision, Store, StoreError};
 use petctl_model::kinds::{self, KindInfo};
 
 pub use self::paging::{Items, ItemsJson};
+pub use self::together::{Admission, Intent};
 pub use self::validate::FieldValidation;
 
 /// What a write request asked for besides its body.

@@ -82,7 +82,7 @@ impl Registry {
 
     /// Everything a create checks and fills in before the store: the target
     /// and the object to store, with the body's warnings.
-    fn admit_new(
+    pub(super) fn admit_new(
         &self,
         kind: &'static KindInfo,
         namespace: &str,
@@ -195,20 +195,8 @@ impl Registry {
                 })
             }
             Some("status" | "finalize") | None => {
-                let mut body = body;
-                default_type(target.kind, &mut body);
-                validate::check_type(target.kind, &body)?;
-                validate::check_namespace(target.kind, &target.namespace, &body)?;
-                let body_name = meta::name(&body);
-                if body_name != target.name {
-                    return Err(name_mismatch(body_name, &target.name));
-                }
-                let part = match subresource {
-                    Some("status") => Part::Status,
-                    Some(_) => Part::Finalize,
-                    None => Part::Main,
-                };
-                let warnings = decode_body(target.kind, &mut body, options.field_validation)?;
+                let (part, body, warnings) =
+                    admit_replacement(target, subresource, body, &options)?;
                 // A body with a resourceVersion is written at most once: after
                 // a conflict its precondition fails. Only one without is
                 // written again, so only that one is kept for a retry.
@@ -332,6 +320,30 @@ impl Registry {
             warnings: Vec::new(),
         })
     }
+}
+
+/// A PUT body checked as the object (or the status, or the finalizers) it
+/// replaces: the part it writes, the body decoded, and its warnings.
+pub(super) fn admit_replacement(
+    target: &Target,
+    subresource: Option<&str>,
+    mut body: Value,
+    options: &WriteOptions,
+) -> Result<(Part, Value, Vec<String>), ApiError> {
+    default_type(target.kind, &mut body);
+    validate::check_type(target.kind, &body)?;
+    validate::check_namespace(target.kind, &target.namespace, &body)?;
+    let body_name = meta::name(&body);
+    if body_name != target.name {
+        return Err(name_mismatch(body_name, &target.name));
+    }
+    let part = match subresource {
+        Some("status") => Part::Status,
+        Some(_) => Part::Finalize,
+        None => Part::Main,
+    };
+    let warnings = decode_body(target.kind, &mut body, options.field_validation)?;
+    Ok((part, body, warnings))
 }
 
 fn object_clone_for_status(map: &serde_json::Map<String, Value>) -> Value {

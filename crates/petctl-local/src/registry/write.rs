@@ -16,6 +16,18 @@ use super::{
 use crate::store::{Revision, StoreError};
 use petctl_model::field_path::FieldPath;
 
+/// What one pass of the write pipeline came to.
+pub(super) enum Intended {
+    /// Store `object` over the current object, which is at `current_rv`.
+    Store {
+        object: Value,
+        current_rv: Revision,
+        warnings: Vec<String>,
+    },
+    /// Nothing to store; this is the answer.
+    Answered(Written),
+}
+
 impl Registry {
     /// The read-modify-write loop shared by update and patch: `change` turns
     /// the current object into the client's intended object and its
@@ -29,57 +41,15 @@ impl Registry {
         mut change: impl FnMut(&Value) -> Result<(Value, Vec<String>), ApiError>,
     ) -> Result<Written, ApiError> {
         for _ in 0..UNCONDITIONAL_RETRIES {
-            let current = self.get_shared(target)?;
-            let current_rv = parse_resource_version(meta::resource_version(&current))
-                .map_err(|_| ApiError::internal("stored object has no resourceVersion"))?;
-            let (intended, warnings) = change(&current)?;
-            let requested_rv = meta::resource_version(&intended).to_string();
-            let conditional = !requested_rv.is_empty();
-            if conditional {
-                let rv = parse_resource_version(&requested_rv).map_err(|_| {
-                    ApiError::invalid(
-                        target.kind,
-                        &target.name,
-                        &[Cause::invalid(
-                            FieldPath::parse("metadata.resourceVersion"),
-                            &json!(requested_rv),
-                            "must be a valid resource version",
-                        )],
-                    )
-                })?;
-                if rv != current_rv {
-                    return Err(ApiError::modified(target.kind, &target.name));
-                }
-            }
-            let requested = intended.pointer("/metadata/managedFields").cloned();
-            let mut object = self.prepare_update(target, part, &current, intended)?;
-            apply::track_update(
-                target.kind,
-                part,
-                &options.manager,
-                &current,
-                requested,
-                &mut object,
-            );
-            if options.dry_run {
-                // A dry run answers with the resourceVersion it read, as the
-                // DryRunnableStorage's GuaranteedUpdate returns the updated
-                // copy of the stored object (apiserver/pkg/registry/generic/
-                // registry/dryrun.go): `kubectl diff` compares it with the live one.
-                if let Some(meta) = meta::metadata_mut(&mut object) {
-                    meta.insert("resourceVersion".into(), json!(current_rv.to_string()));
-                }
-                return Ok(Written { object, warnings });
-            }
-            // kube-apiserver's store skips a write that changes nothing
-            // (`GuaranteedUpdate` in storage/etcd3/store.go compares the
-            // bytes): no new resourceVersion, no watch event.
-            if unchanged(&current, &object) {
-                return Ok(Written {
-                    object: Value::clone(&current),
-                    warnings,
-                });
-            }
+            let (object, current_rv, warnings) =
+                match self.intend(target, part, &options, &mut change)? {
+                    Intended::Answered(written) => return Ok(written),
+                    Intended::Store {
+                        object,
+                        current_rv,
+                        warnings,
+                    } => (object, current_rv, warnings),
+                };
             // Another write got in between: start over from the fresh
             // object. The precondition above is checked again, so a
             // stale resourceVersion still fails, while a patch is simply
@@ -90,6 +60,74 @@ impl Registry {
             }
         }
         Err(ApiError::modified(target.kind, &target.name))
+    }
+
+    /// One pass of [`Registry::write`] up to the store: the object to
+    /// store over the current one at `current_rv`, or the answer when
+    /// there is nothing to store (a dry run, an update that changes
+    /// nothing).
+    pub(super) fn intend(
+        &self,
+        target: &Target,
+        part: Part,
+        options: &WriteOptions,
+        change: &mut impl FnMut(&Value) -> Result<(Value, Vec<String>), ApiError>,
+    ) -> Result<Intended, ApiError> {
+        let current = self.get_shared(target)?;
+        let current_rv = parse_resource_version(meta::resource_version(&current))
+            .map_err(|_| ApiError::internal("stored object has no resourceVersion"))?;
+        let (intended, warnings) = change(&current)?;
+        let requested_rv = meta::resource_version(&intended).to_string();
+        if !requested_rv.is_empty() {
+            let rv = parse_resource_version(&requested_rv).map_err(|_| {
+                ApiError::invalid(
+                    target.kind,
+                    &target.name,
+                    &[Cause::invalid(
+                        FieldPath::parse("metadata.resourceVersion"),
+                        &json!(requested_rv),
+                        "must be a valid resource version",
+                    )],
+                )
+            })?;
+            if rv != current_rv {
+                return Err(ApiError::modified(target.kind, &target.name));
+            }
+        }
+        let requested = intended.pointer("/metadata/managedFields").cloned();
+        let mut object = self.prepare_update(target, part, &current, intended)?;
+        apply::track_update(
+            target.kind,
+            part,
+            &options.manager,
+            &current,
+            requested,
+            &mut object,
+        );
+        if options.dry_run {
+            // A dry run answers with the resourceVersion it read, as the
+            // DryRunnableStorage's GuaranteedUpdate returns the updated
+            // copy of the stored object (apiserver/pkg/registry/generic/
+            // registry/dryrun.go): `kubectl diff` compares it with the live one.
+            if let Some(meta) = meta::metadata_mut(&mut object) {
+                meta.insert("resourceVersion".into(), json!(current_rv.to_string()));
+            }
+            return Ok(Intended::Answered(Written { object, warnings }));
+        }
+        // kube-apiserver's store skips a write that changes nothing
+        // (`GuaranteedUpdate` in storage/etcd3/store.go compares the
+        // bytes): no new resourceVersion, no watch event.
+        if unchanged(&current, &object) {
+            return Ok(Intended::Answered(Written {
+                object: Value::clone(&current),
+                warnings,
+            }));
+        }
+        Ok(Intended::Store {
+            object,
+            current_rv,
+            warnings,
+        })
     }
 
     fn prepare_update(
@@ -160,17 +198,13 @@ impl Registry {
 
     /// Stores an update; an object being deleted whose last finalizer was
     /// just removed is deleted instead.
-    fn commit_update(
+    pub(super) fn commit_update(
         &self,
         target: &Target,
         object: Value,
         expected: Revision,
     ) -> Result<Value, ApiError> {
-        if meta::is_deleting(&object)
-            && meta::finalizers(&object).is_empty()
-            && !graceful_pending(&object)
-            && strategy::finalized(target.kind, &object)
-        {
+        if deletes(target, &object) {
             // A Namespace's finalize is stored, then the namespace deleted
             // (namespace storage in kube-apiserver): both writes are seen.
             if target.kind.kind == "Namespace" {
@@ -199,6 +233,15 @@ impl Registry {
             .update(&target.key(), object, Some(expected))
             .map_err(|e| store_error(target, e))
     }
+}
+
+/// Whether storing `object` deletes it instead: it is being deleted and
+/// the update took its last finalizer away.
+pub(super) fn deletes(target: &Target, object: &Value) -> bool {
+    meta::is_deleting(object)
+        && meta::finalizers(object).is_empty()
+        && !graceful_pending(object)
+        && strategy::finalized(target.kind, object)
 }
 
 /// Whether `next` (which carries no resourceVersion) is `current` as stored,

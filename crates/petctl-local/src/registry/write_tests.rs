@@ -5,7 +5,7 @@
 use super::*;
 use petctl_model::kinds::by_name;
 
-fn registry() -> (tempfile::TempDir, Registry) {
+pub(super) fn registry() -> (tempfile::TempDir, Registry) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("store.redb")).unwrap();
     let registry = Registry::new(store);

@@ -20,11 +20,11 @@ use serde_json::Value;
 
 use super::{
     compact_in, keys, record, Context as _, EventType, ObjectKey, Revision, Store, StoreError,
-    StoreEvent, EVENTS, META, META_REVISION, OBJECTS,
+    StoreEvent, EVENTS, OBJECTS,
 };
 
 /// One write, as the caller asked for it.
-pub(super) enum Op {
+pub enum Op {
     Create(Value),
     /// Replace, only if still at the expected revision when one is given.
     Update(Value, Option<Revision>),
@@ -159,6 +159,12 @@ impl Store {
             .into_iter()
             .map(|(key, object)| (key, Op::Create(object)))
             .collect();
+        self.write_all(writes)
+    }
+
+    /// Writes `writes` in one batch, so in one commit: each one fails or
+    /// succeeds alone, as concurrent writes would; their outcomes in order.
+    pub fn write_together(&self, writes: Vec<(ObjectKey, Op)>) -> Vec<Shared> {
         self.write_all(writes)
     }
 
@@ -311,16 +317,14 @@ impl Store {
         Ok(applied)
     }
 
-    /// Records the batch's last revision and compacts the event log once it
-    /// has grown past the window and its slack.
+    /// Compacts the event log once it has grown past the window and its
+    /// slack. The batch's last revision needs no record of its own: it is
+    /// the key of the log's last event (see [`super::revision_in`]).
     fn finish_in(
         &self,
         txn: &WriteTransaction,
         last: Revision,
     ) -> Result<Option<Revision>, StoreError> {
-        let mut meta = txn.open_table(META).ctx("open meta")?;
-        meta.insert(META_REVISION, last).ctx("bump revision")?;
-        drop(meta);
         let compacted = self.compacted.load(Ordering::SeqCst);
         let limit = self
             .options
@@ -328,7 +332,7 @@ impl Store {
             .saturating_add(self.options.compaction_slack);
         if last.saturating_sub(compacted) > limit {
             let cutoff = last.saturating_sub(self.options.event_window);
-            return Ok(Some(compact_in(txn, cutoff)?));
+            return Ok(Some(compact_in(txn, cutoff, last)?));
         }
         Ok(None)
     }

@@ -19,7 +19,7 @@ use redb::{
     WriteTransaction,
 };
 
-use commit::Op;
+pub use commit::Op;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -45,6 +45,8 @@ pub const DEFAULT_WATCH_BUFFER: usize = 16_384;
 const OBJECTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("objects");
 const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// The revision when the event log was last compacted: the log's last key
+/// is the revision otherwise, and compaction may leave no event.
 const META_REVISION: &str = "revision";
 /// Every event at or below this revision has been compacted away.
 const META_COMPACTED: &str = "compacted";
@@ -262,10 +264,10 @@ impl Store {
             let counters = {
                 // Opening the tables creates them in a new database.
                 txn.open_table(OBJECTS).ctx("open objects")?;
-                txn.open_table(EVENTS).ctx("open events")?;
+                let events = txn.open_table(EVENTS).ctx("open events")?;
                 let meta = txn.open_table(META).ctx("open meta")?;
                 (
-                    meta_value(&meta, META_REVISION)?,
+                    revision_in(&meta, &events)?,
                     meta_value(&meta, META_COMPACTED)?,
                 )
             };
@@ -372,7 +374,8 @@ impl Store {
         use std::ops::Bound;
         let txn = self.read()?;
         let meta = txn.open_table(META).ctx("open meta")?;
-        let revision = meta_value(&meta, META_REVISION)?;
+        let events = txn.open_table(EVENTS).ctx("open events")?;
+        let revision = revision_in(&meta, &events)?;
         let objects = txn.open_table(OBJECTS).ctx("open objects")?;
         let prefix = keys::prefix(group, resource, namespace);
         let end = keys::prefix_end(&prefix);
@@ -472,8 +475,9 @@ impl Store {
     /// Drops every event but the newest `keep_last`.
     pub fn compact(&self, keep_last: u64) -> Result<(), StoreError> {
         let _guard = self.lock_writes();
-        let cutoff = self.current_revision().saturating_sub(keep_last);
-        let compacted = self.transact(|txn| compact_in(txn, cutoff))?;
+        let revision = self.current_revision();
+        let cutoff = revision.saturating_sub(keep_last);
+        let compacted = self.transact(|txn| compact_in(txn, cutoff, revision))?;
         self.compacted.store(compacted, Ordering::SeqCst);
         Ok(())
     }
@@ -534,9 +538,14 @@ impl Store {
     }
 }
 
-/// Removes events at or below `cutoff` and records it; returns the new
+/// Removes events at or below `cutoff` and records it, with the store's
+/// `revision`, which the log may no longer hold; returns the new
 /// compaction mark (never lower than the old one).
-fn compact_in(txn: &WriteTransaction, cutoff: Revision) -> Result<Revision, StoreError> {
+fn compact_in(
+    txn: &WriteTransaction,
+    cutoff: Revision,
+    revision: Revision,
+) -> Result<Revision, StoreError> {
     let mut meta = txn.open_table(META).ctx("open meta")?;
     let compacted = meta_value(&meta, META_COMPACTED)?;
     if cutoff <= compacted {
@@ -545,7 +554,20 @@ fn compact_in(txn: &WriteTransaction, cutoff: Revision) -> Result<Revision, Stor
     let mut events = txn.open_table(EVENTS).ctx("open events")?;
     events.retain_in(..=cutoff, |_, _| false).ctx("compact")?;
     meta.insert(META_COMPACTED, cutoff).ctx("compact")?;
+    meta.insert(META_REVISION, revision).ctx("compact")?;
     Ok(cutoff)
+}
+
+/// The store's revision: the last event's, or the one recorded at the last
+/// compaction when that left no later event (a store written before the
+/// log's key was the record kept it in `META_REVISION` at every commit,
+/// which the larger of the two also covers).
+fn revision_in(
+    meta: &impl ReadableTable<&'static str, u64>,
+    events: &impl ReadableTable<u64, &'static [u8]>,
+) -> Result<Revision, StoreError> {
+    let last = events.last().ctx("read events")?.map(|(k, _)| k.value());
+    Ok(last.unwrap_or(0).max(meta_value(meta, META_REVISION)?))
 }
 
 fn meta_value(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Result<u64, StoreError> {

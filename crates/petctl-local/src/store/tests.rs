@@ -427,3 +427,31 @@ fn a_shared_read_is_the_held_version_or_a_fresh_decode() {
     store.delete(&k, None).unwrap();
     assert!(store.get_shared(&k).unwrap().is_none());
 }
+
+#[test]
+fn the_revision_survives_a_reopen_without_a_record_per_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key("pods", "default", "web-0");
+    {
+        let store = open(&dir);
+        store.create(&k, object("web-0")).unwrap();
+        store.update(&k, object("web-0"), None).unwrap();
+        store.delete(&k, None).unwrap();
+    }
+    // The last event's key is the revision.
+    let store = open(&dir);
+    assert_eq!(store.current_revision(), 3);
+    // A compaction that leaves no event records the revision itself.
+    store.compact(0).unwrap();
+    drop(store);
+    let store = open(&dir);
+    assert_eq!(store.current_revision(), 3);
+    let mut revision = 0;
+    store
+        .scan("", "pods", None, None, &mut |_| Ok(true))
+        .map(|r| revision = r)
+        .unwrap();
+    assert_eq!(revision, 3, "a LIST's revision");
+    let created = store.create(&k, object("web-0")).unwrap();
+    assert_eq!(rv(&created), "4");
+}

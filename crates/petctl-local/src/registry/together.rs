@@ -1,0 +1,181 @@
+//! Writes a controller makes at once that do not read one another's
+//! outcome (a pet's claims and its pod; a volume's phase and its claim's
+//! binding): each is checked exactly as its own request would be, and all
+//! that pass go to the store as one batch, so into one commit, as the same
+//! requests sent concurrently would share a group commit. The store still
+//! gives each its own revision, in the batch's order, its own
+//! precondition check and its own watch event.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::verbs::admit_replacement;
+use super::write::{deletes, Intended};
+use super::{meta, store_error, Registry, Target, WriteOptions};
+use crate::store::Op;
+use petctl_model::kinds::KindInfo;
+
+/// One write of a batch.
+pub enum Intent {
+    /// POST `body` as a new object of `kind`.
+    Create {
+        kind: &'static KindInfo,
+        namespace: String,
+        body: Value,
+        options: WriteOptions,
+    },
+    /// PUT `body` over the object, or over its status with `status`; the
+    /// body's resourceVersion is its precondition.
+    Replace {
+        target: Target,
+        status: bool,
+        body: Value,
+        options: WriteOptions,
+    },
+}
+
+/// Whether a batch is stored when one of its writes is refused before the
+/// store (invalid, or refused by admission).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Every admitted write is stored; each refused one fails alone.
+    EachAlone,
+    /// Nothing is stored unless every write is admitted: a pod is created
+    /// only with its claims.
+    AllOrNothing,
+}
+
+/// Where one write of the batch stands.
+enum Step {
+    /// Goes to the store as this write.
+    Store(Target, Op),
+    /// Answered without the batch: refused, unchanged, or written alone.
+    Done(Result<Arc<Value>, ApiError>),
+}
+
+impl Registry {
+    /// Writes `intents` in one commit; each one's stored object (shared
+    /// with its watch event), or why it failed, in order. A write with no
+    /// precondition, a dry run and a create that allocates (a Service)
+    /// are written alone, as their own requests would be: the first is
+    /// retried on a conflict, the others hold locks of their own.
+    pub fn write_together(
+        &self,
+        intents: Vec<Intent>,
+        admission: Admission,
+    ) -> Vec<Result<Arc<Value>, ApiError>> {
+        let mut steps: Vec<Step> = intents.into_iter().map(|i| self.admit(i)).collect();
+        let refused = steps
+            .iter()
+            .find_map(|step| match step {
+                Step::Done(Err(err)) => Some(err.clone()),
+                _ => None,
+            })
+            .filter(|_| admission == Admission::AllOrNothing);
+        if let Some(refused) = refused {
+            for step in &mut steps {
+                if let Step::Store(..) = step {
+                    *step = Step::Done(Err(refused.clone()));
+                }
+            }
+        }
+        let mut targets = Vec::new();
+        let mut writes = Vec::new();
+        let steps: Vec<Option<Step>> = steps
+            .into_iter()
+            .map(|step| match step {
+                Step::Store(target, op) => {
+                    writes.push((target.key(), op));
+                    targets.push(target);
+                    None
+                }
+                done => Some(done),
+            })
+            .collect();
+        let mut stored = self
+            .store
+            .write_together(writes)
+            .into_iter()
+            .zip(targets)
+            .map(|(outcome, target)| outcome.map_err(|e| store_error(&target, e)));
+        steps
+            .into_iter()
+            .map(|step| match step {
+                Some(Step::Done(outcome)) => outcome,
+                _ => stored
+                    .next()
+                    .unwrap_or_else(|| Err(ApiError::internal("the store lost a write's outcome"))),
+            })
+            .collect()
+    }
+
+    fn admit(&self, intent: Intent) -> Step {
+        match intent {
+            Intent::Create {
+                kind,
+                namespace,
+                body,
+                options,
+            } => {
+                if kind.kind == "Service" || options.dry_run {
+                    let written = self.create(kind, &namespace, body, options);
+                    return Step::Done(written.map(|w| Arc::new(w.object)));
+                }
+                match self.admit_new(kind, &namespace, body, &options) {
+                    Ok((target, object, _)) => Step::Store(target, Op::Create(object)),
+                    Err(err) => Step::Done(Err(err)),
+                }
+            }
+            Intent::Replace {
+                target,
+                status,
+                body,
+                options,
+            } => {
+                let subresource = status.then_some("status");
+                if meta::resource_version(&body).is_empty() || options.dry_run {
+                    let written = self.update(&target, subresource, body, options);
+                    return Step::Done(written.map(|w| Arc::new(w.object)));
+                }
+                match self.intend_replacement(&target, subresource, body, &options) {
+                    Ok(step) => step,
+                    Err(err) => Step::Done(Err(err)),
+                }
+            }
+        }
+    }
+
+    fn intend_replacement(
+        &self,
+        target: &Target,
+        subresource: Option<&str>,
+        body: Value,
+        options: &WriteOptions,
+    ) -> Result<Step, ApiError> {
+        let (part, body, _) = admit_replacement(target, subresource, body, options)?;
+        let mut body = Some(body);
+        let mut change = |_: &Value| {
+            body.take()
+                .map(|body| (body, Vec::new()))
+                .ok_or_else(|| ApiError::modified(target.kind, &target.name))
+        };
+        Ok(match self.intend(target, part, options, &mut change)? {
+            Intended::Answered(written) => Step::Done(Ok(Arc::new(written.object))),
+            // Deleting instead of storing is a write of its own.
+            Intended::Store {
+                object, current_rv, ..
+            } if deletes(target, &object) => {
+                Step::Done(self.commit_update(target, object, current_rv).map(Arc::new))
+            }
+            Intended::Store {
+                object, current_rv, ..
+            } => Step::Store(target.clone(), Op::Update(object, Some(current_rv))),
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "together_tests.rs"]
+mod tests;
