@@ -14,9 +14,9 @@ use super::cache::{Cache, Key};
 use super::events;
 use super::runner::{kind_info, Ctx};
 use super::statefulset::identity::claim_templates;
-use super::together::Write;
+use super::together::{Outcome as Written, Write};
 use crate::registry::error::ApiError;
-use crate::registry::{meta, Admission};
+use crate::registry::meta;
 
 /// What became of one claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,15 +76,15 @@ fn present(claim: &Value) -> Outcome {
     }
 }
 
-/// How a controller words its claim events.
-pub struct Wording<'a> {
-    pub component: &'a str,
-    /// The message of a created claim, given its name.
-    pub created: &'a dyn Fn(&str) -> String,
-    /// The message of a failed create, given the claim and the error.
-    pub failed: &'a dyn Fn(&str, &ApiError) -> String,
-    /// The message of a new pet waiting, given the pet and why.
-    pub waiting: &'a dyn Fn(&str, &str) -> String,
+/// How a controller words its claim events: each message given the set's
+/// name, the pod's and the claim's (or, for a wait, why).
+pub struct Wording {
+    pub component: &'static str,
+    pub created: fn(&str, &str, &str) -> String,
+    /// The message of a failed create, given also the error.
+    pub failed: fn(&str, &str, &str, &ApiError) -> String,
+    /// The message of a new pet waiting on claims being deleted.
+    pub waiting: fn(&str, &str, &str) -> String,
 }
 
 /// The claims of one pet of `set`, made sure of before its pod is created
@@ -107,11 +107,11 @@ pub fn prepare(
         match outcome {
             Outcome::Created(_) => {
                 existed = false;
-                let message = (wording.created)(claim);
+                let message = (wording.created)(meta::name(set), &pet.name, claim);
                 events::normal(ctx, set, wording.component, "SuccessfulCreate", message);
             }
             Outcome::Failed(err) => {
-                let message = (wording.failed)(claim, err);
+                let message = (wording.failed)(meta::name(set), &pet.name, claim, err);
                 events::warning(ctx, set, wording.component, "FailedCreate", message);
                 return Err(err.clone());
             }
@@ -124,7 +124,7 @@ pub fn prepare(
     };
     let uids = deleting_uids(&outcomes);
     if waits.0.get(pet) != Some(&uids) {
-        let message = (wording.waiting)(&pet.name, &why);
+        let message = (wording.waiting)(meta::name(set), &pet.name, &why);
         events::warning(ctx, set, wording.component, "FailedCreate", message);
         waits.0.insert(pet.clone(), uids);
     }
@@ -135,74 +135,130 @@ pub fn prepare(
     ))
 }
 
-/// [`prepare`] for a new pod, created in the same commit as its missing
-/// claims and after them, as `CreateStatefulPod` creates the claims and
-/// then the pod: nothing is stored unless every one is admitted, and a
-/// claim being deleted stops the pod (the claims are read live first).
-/// Returns whether every claim existed already, and the pod's outcome.
-pub fn create_with_pod(
+/// A pet to create: its pod, and the claims it mounts.
+pub struct NewPet {
+    pub key: Key,
+    pub claims: Vec<Value>,
+    pub pod: Value,
+}
+
+/// What became of a new pet: whether every claim existed already, and the
+/// pod's create; or the claims' error, which stopped the pod.
+pub type PetOutcome = Result<(bool, Written), ApiError>;
+
+/// [`prepare`] for new pods, each created after its missing claims and
+/// only with them, as `CreateStatefulPod` creates the claims and then the
+/// pod; all in one commit, the pets refused alone. A claim being deleted
+/// stops its pod (the claims are read live first); such a pet is prepared
+/// and created alone. Outcomes in the pets' order.
+pub fn create_with_pods(
     ctx: &mut Ctx,
     waits: &mut Waits,
     set: &Value,
-    pet: &Key,
-    claims: Vec<Value>,
-    pod: Value,
+    pets: Vec<NewPet>,
     wording: &Wording,
-) -> Result<(bool, Result<Arc<Value>, ApiError>), ApiError> {
+) -> Vec<PetOutcome> {
+    let mut outcomes: Vec<Option<PetOutcome>> = Vec::with_capacity(pets.len());
+    let mut batched = Vec::new();
+    let mut groups = Vec::new();
+    for pet in pets {
+        match missing_claims(ctx, &pet.claims) {
+            Some(missing) => {
+                groups.push(pet_writes(&pet.key, &missing, pet.pod));
+                batched.push((pet.key, missing));
+                outcomes.push(None);
+            }
+            None => {
+                // The wait, its event and any other missing claim, as
+                // before a pod alone; gone meanwhile, the pod follows alone.
+                let alone = prepare(ctx, waits, set, &pet.key, pet.claims, true, wording)
+                    .map(|existed| (existed, ctx.create("Pod", &pet.key.namespace, pet.pod)));
+                outcomes.push(Some(alone));
+            }
+        }
+    }
+    let mut written = ctx.write_together(groups).into_iter();
+    let mut batched = batched.into_iter();
+    outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Some(alone) => alone,
+            None => {
+                let (pet, missing) = batched.next().ok_or_else(no_outcome)?;
+                let group = written.next().ok_or_else(no_outcome)?;
+                settle_pet(ctx, waits, set, &pet, &missing, group, wording)
+            }
+        })
+        .collect()
+}
+
+fn no_outcome() -> ApiError {
+    ApiError::internal("a pet's create has no outcome")
+}
+
+/// The names of the claims among `claims` missing from the store, read
+/// live; `None` if one is being deleted.
+fn missing_claims(ctx: &mut Ctx, claims: &[Value]) -> Option<Vec<Value>> {
     let mut missing = Vec::new();
-    for claim in &claims {
+    for claim in claims {
         let key = Key::of("PersistentVolumeClaim", claim);
         ctx.refresh(&key);
         match ctx.cache.get(&key) {
-            Some(existing) if meta::is_deleting(existing) => {
-                // The wait, its event and any other missing claim, as
-                // before a pod alone; gone meanwhile, the pod follows alone.
-                let existed = prepare(ctx, waits, set, pet, claims, true, wording)?;
-                return Ok((existed, ctx.create("Pod", &pet.namespace, pod)));
-            }
+            Some(existing) if meta::is_deleting(existing) => return None,
             Some(_) => {}
             None => missing.push(claim.clone()),
         }
     }
-    let existed = missing.is_empty();
-    let names: Vec<String> = missing.iter().map(|c| meta::name(c).to_string()).collect();
-    let mut writes: Vec<Write> = missing
-        .into_iter()
-        .map(|body| Write::Create {
-            kind: "PersistentVolumeClaim",
-            namespace: pet.namespace.clone(),
-            body,
-        })
-        .collect();
-    writes.push(Write::Create {
-        kind: "Pod",
+    Some(missing)
+}
+
+/// A pet's writes: its missing claims, then its pod.
+fn pet_writes(pet: &Key, missing: &[Value], pod: Value) -> Vec<Write> {
+    let create = |kind, body| Write::Create {
+        kind,
         namespace: pet.namespace.clone(),
-        body: pod,
-    });
-    let mut outcomes = ctx.write_together(writes, Admission::AllOrNothing);
-    let pod = outcomes
-        .pop()
-        .unwrap_or_else(|| Err(ApiError::internal("the pod's create has no outcome")));
-    for (claim, outcome) in names.iter().zip(outcomes) {
+        body,
+    };
+    let mut writes: Vec<Write> = missing
+        .iter()
+        .map(|claim| create("PersistentVolumeClaim", claim.clone()))
+        .collect();
+    writes.push(create("Pod", pod));
+    writes
+}
+
+/// The events of one pet's writes, and what the pet came to.
+fn settle_pet(
+    ctx: &mut Ctx,
+    waits: &mut Waits,
+    set: &Value,
+    pet: &Key,
+    missing: &[Value],
+    mut written: Vec<Written>,
+    wording: &Wording,
+) -> PetOutcome {
+    let pod = written.pop().ok_or_else(no_outcome)?;
+    for (claim, outcome) in missing.iter().zip(written) {
+        let claim = meta::name(claim);
         match outcome {
             // Not written because the pod was refused: the pod's outcome
             // tells.
             Err(err) if pod.as_ref().err() == Some(&err) => {}
             Ok(_) => {
-                let message = (wording.created)(claim);
+                let message = (wording.created)(meta::name(set), &pet.name, claim);
                 events::normal(ctx, set, wording.component, "SuccessfulCreate", message);
             }
             // Created meanwhile by someone else.
             Err(err) if err.code == 409 => {}
             Err(err) => {
-                let message = (wording.failed)(claim, &err);
+                let message = (wording.failed)(meta::name(set), &pet.name, claim, &err);
                 events::warning(ctx, set, wording.component, "FailedCreate", message);
                 return Err(err);
             }
         }
     }
     waits.0.remove(pet);
-    Ok((existed, pod))
+    Ok((missing.is_empty(), pod))
 }
 
 /// Per pet, the uids of the claims being deleted whose wait it reported.

@@ -105,11 +105,11 @@ pub struct PetSetController {
 }
 
 /// The PetSet controller's words for its claim events.
-const CLAIM_WORDING: claims::Wording<'static> = claims::Wording {
+const CLAIM_WORDING: claims::Wording = claims::Wording {
     component: COMPONENT,
-    created: &|claim| format!("pvc: {claim}"),
-    failed: &|claim, err| format!("pvc: {claim}, error: {}", err.message),
-    waiting: &|pet, why| format!("pet: {pet}, error: {why}"),
+    created: |_, _, claim| format!("pvc: {claim}"),
+    failed: |_, _, claim, err| format!("pvc: {claim}, error: {}", err.message),
+    waiting: |_, pet, why| format!("pet: {pet}, error: {why}"),
 };
 
 impl PetSetController {
@@ -129,15 +129,8 @@ impl PetSetController {
             &pod_name(meta::name(set), ordinal),
         );
         let claims = claims_for(set, ordinal);
-        claims::prepare(
-            ctx,
-            &mut self.waits,
-            set,
-            &pet,
-            claims,
-            new_pet,
-            &CLAIM_WORDING,
-        )
+        let waits = &mut self.waits;
+        claims::prepare(ctx, waits, set, &pet, claims, new_pet, &CLAIM_WORDING)
     }
 
     /// The pet with its missing claims, in one commit.
@@ -145,9 +138,17 @@ impl PetSetController {
         let pet = new_pet(set, ordinal);
         let name = meta::name(&pet).to_string();
         let key = Key::new("Pod", meta::namespace(set), &name);
-        let claims = claims_for(set, ordinal);
-        let (recreated, outcome) =
-            claims::create_with_pod(ctx, &mut self.waits, set, &key, claims, pet, &CLAIM_WORDING)?;
+        let new = claims::NewPet {
+            key,
+            claims: claims_for(set, ordinal),
+            pod: pet,
+        };
+        let outcome =
+            claims::create_with_pods(ctx, &mut self.waits, set, vec![new], &CLAIM_WORDING);
+        let (recreated, outcome) = outcome
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(ApiError::internal("the pet's create has no outcome")))?;
         let created = if recreated && !claim_templates(set).is_empty() {
             format!("pet: {name} (recreated with its claims)")
         } else {

@@ -45,22 +45,26 @@ pub struct StatefulSetController {
     memos: HashMap<Key, SetMemo>,
 }
 
-/// Calls `use_it` with the StatefulSet controller's words for the claim
-/// events of pod `pod` (stateful_pod_control.go).
-fn with_claim_wording<T>(set: &Value, pod: &str, use_it: impl FnOnce(&claims::Wording) -> T) -> T {
-    let set = meta::name(set);
-    use_it(&claims::Wording {
-        component: COMPONENT,
-        created: &|claim| format!("create Claim {claim} Pod {pod} in StatefulSet {set} success"),
-        failed: &|claim, err| {
-            format!(
-                "create Claim {claim} for Pod {pod} in StatefulSet {set} failed error: {}",
-                err.message
-            )
-        },
-        waiting: &|pod, why| format!("create Pod {pod} in StatefulSet {set} failed error: {why}"),
-    })
-}
+/// The StatefulSet controller's words for its claim events
+/// (stateful_pod_control.go).
+const CLAIM_WORDING: claims::Wording = claims::Wording {
+    component: COMPONENT,
+    created: |set, pod, claim| {
+        format!("create Claim {claim} Pod {pod} in StatefulSet {set} success")
+    },
+    failed: |set, pod, claim, err| {
+        format!(
+            "create Claim {claim} for Pod {pod} in StatefulSet {set} failed error: {}",
+            err.message
+        )
+    },
+    waiting: |set, pod, why| format!("create Pod {pod} in StatefulSet {set} failed error: {why}"),
+};
+
+/// The most pets created in one commit: Parallel creates go in batches of
+/// 1, 2, 4, … up to this, as `slowStartBatch` sends them
+/// (stateful_set_control.go), each batch after the last one succeeded.
+const CREATE_BATCH: usize = 64;
 
 impl StatefulSetController {
     /// Gives the objects of `kind` that no controller owns the set's
@@ -184,9 +188,7 @@ impl StatefulSetController {
         let pet = Self::pet(set, ordinal);
         let claims = identity::claims_for(set, ordinal);
         let waits = &mut self.waits;
-        with_claim_wording(set, &pet.name, |wording| {
-            claims::prepare(ctx, waits, set, &pet, claims, new_pod, wording)
-        })?;
+        claims::prepare(ctx, waits, set, &pet, claims, new_pod, &CLAIM_WORDING)?;
         Ok(())
     }
 
@@ -195,29 +197,40 @@ impl StatefulSetController {
         Key::new("Pod", meta::namespace(set), &pod_name)
     }
 
-    /// The pod with its missing claims, in one commit.
-    fn create_pod(
+    /// The pods of `creates` (ordinal, template, revision), each with its
+    /// missing claims, all in one commit; stops at the first that failed.
+    fn create_pods(
         &mut self,
         ctx: &mut Ctx,
         set: &Value,
-        ordinal: i64,
-        template: &Value,
-        revision: &str,
+        creates: &[(i64, &Value, &str)],
     ) -> Result<(), ApiError> {
-        let pod = identity::new_pod(set, template, ordinal, revision);
-        let pet = Self::pet(set, ordinal);
-        let claims = identity::claims_for(set, ordinal);
-        let waits = &mut self.waits;
-        let (_, outcome) = with_claim_wording(set, &pet.name, |wording| {
-            claims::create_with_pod(ctx, waits, set, &pet, claims, pod, wording)
-        })?;
-        let (set_name, pod_name) = (meta::name(set), &pet.name);
-        let created = format!("create Pod {pod_name} in StatefulSet {set_name} successful");
-        let failed = |err: &ApiError| {
-            let why = &err.message;
-            format!("create Pod {pod_name} in StatefulSet {set_name} failed error: {why}")
-        };
-        events::pod_created(ctx, set, COMPONENT, pod_name, outcome, created, failed)
+        let pets = creates
+            .iter()
+            .map(|&(ordinal, template, revision)| claims::NewPet {
+                key: Self::pet(set, ordinal),
+                claims: identity::claims_for(set, ordinal),
+                pod: identity::new_pod(set, template, ordinal, revision),
+            })
+            .collect::<Vec<_>>();
+        let names: Vec<String> = pets.iter().map(|p| p.key.name.clone()).collect();
+        let outcomes = claims::create_with_pods(ctx, &mut self.waits, set, pets, &CLAIM_WORDING);
+        let set_name = meta::name(set);
+        let mut first_error = None;
+        for (pod_name, outcome) in names.iter().zip(outcomes) {
+            let created = format!("create Pod {pod_name} in StatefulSet {set_name} successful");
+            let failed = |err: &ApiError| {
+                let why = &err.message;
+                format!("create Pod {pod_name} in StatefulSet {set_name} failed error: {why}")
+            };
+            let result = outcome.and_then(|(_, pod)| {
+                events::pod_created(ctx, set, COMPONENT, pod_name, pod, created, failed)
+            });
+            if let Err(err) = result {
+                first_error.get_or_insert(err);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     fn delete_pod(
@@ -412,30 +425,45 @@ impl StatefulSetController {
             self.create_claims(ctx, set, ordinal, false)?;
             memo.prepared(&ctx.cache, set, &name);
         }
+        let update_template = meta::at(set, "/spec/template").unwrap_or(&Value::Null);
+        let current_template = plan
+            .steps
+            .iter()
+            .any(|step| {
+                matches!(
+                    step,
+                    Step::Create {
+                        at_update: false,
+                        ..
+                    }
+                )
+            })
+            .then(|| revision::template_of(&current));
+        let mut creates: Vec<(i64, &Value, &str)> = Vec::new();
+        let mut batch = 1;
         for step in &plan.steps {
             match step {
-                Step::Create {
-                    ordinal,
-                    at_update: true,
-                } => self.create_pod(
-                    ctx,
-                    set,
-                    *ordinal,
-                    meta::at(set, "/spec/template").unwrap_or(&Value::Null),
-                    &update_name,
-                )?,
-                Step::Create {
-                    ordinal,
-                    at_update: false,
-                } => self.create_pod(
-                    ctx,
-                    set,
-                    *ordinal,
-                    &revision::template_of(&current),
-                    &current_name,
-                )?,
-                Step::Delete { name, why } => Self::delete_pod(ctx, set, memo.pods(), name, *why)?,
+                Step::Create { ordinal, at_update } => {
+                    let at = match (at_update, &current_template) {
+                        (false, Some(template)) => (template, current_name.as_str()),
+                        _ => (update_template, update_name.as_str()),
+                    };
+                    creates.push((*ordinal, at.0, at.1));
+                    if creates.len() == batch {
+                        self.create_pods(ctx, set, &std::mem::take(&mut creates))?;
+                        batch = (batch * 2).min(CREATE_BATCH);
+                    }
+                }
+                Step::Delete { name, why } => {
+                    if !creates.is_empty() {
+                        self.create_pods(ctx, set, &std::mem::take(&mut creates))?;
+                    }
+                    Self::delete_pod(ctx, set, memo.pods(), name, *why)?;
+                }
             }
+        }
+        if !creates.is_empty() {
+            self.create_pods(ctx, set, &creates)?;
         }
         Self::write_status(ctx, set, plan.status)?;
         let live = [current_name.as_str(), update_name.as_str()];

@@ -11,7 +11,10 @@ use serde_json::Value;
 use super::cache::Key;
 use super::runner::{kind_info, options_for, target, typed, write_manager, Ctx};
 use crate::registry::error::ApiError;
-use crate::registry::{meta, Admission, Intent};
+use crate::registry::{meta, Intent};
+
+/// A write's stored object, or why it failed.
+pub type Outcome = Result<Arc<Value>, ApiError>;
 
 /// One write of [`Ctx::write_together`].
 pub enum Write {
@@ -30,36 +33,46 @@ pub enum Write {
 }
 
 impl Ctx {
-    /// Makes `writes` in one commit (see [`Registry::write_together`]),
-    /// keeping the cache in step with each as [`Ctx::create`] and
-    /// [`Ctx::update`] do; each one's outcome, in order.
-    pub fn write_together(
-        &mut self,
-        writes: Vec<Write>,
-        admission: Admission,
-    ) -> Vec<Result<Arc<Value>, ApiError>> {
-        let mut settled = Vec::with_capacity(writes.len());
-        let mut intents = Vec::with_capacity(writes.len());
-        for write in writes {
-            let (kind, key, intent) = match self.intent(write) {
-                Ok(intent) => intent,
-                Err(err) => {
-                    settled.push(Err(err));
-                    continue;
+    /// Makes `groups` of writes in one commit (see
+    /// [`Registry::write_together`]), keeping the cache in step with each
+    /// as [`Ctx::create`] and [`Ctx::update`] do; each one's outcome, by
+    /// group and in order.
+    ///
+    /// [`Registry::write_together`]: crate::registry::Registry::write_together
+    pub fn write_together(&mut self, groups: Vec<Vec<Write>>) -> Vec<Vec<Outcome>> {
+        let mut keys = Vec::with_capacity(groups.len());
+        let mut intents = Vec::with_capacity(groups.len());
+        for group in groups {
+            let size = group.len();
+            let made: Result<Vec<_>, _> = group.into_iter().map(|w| self.intent(w)).collect();
+            match made {
+                Ok(made) => {
+                    let (written, group): (Vec<_>, Vec<_>) = made
+                        .into_iter()
+                        .map(|(kind, key, intent)| ((kind, key), intent))
+                        .unzip();
+                    keys.push(Ok(written));
+                    intents.push(group);
                 }
-            };
-            settled.push(Ok((kind, key)));
-            intents.push(intent);
+                Err(err) => keys.push(Err((err, size))),
+            }
         }
-        let mut outcomes = self.registry.write_together(intents, admission).into_iter();
-        settled
-            .into_iter()
-            .map(|settled| {
-                let (kind, key) = settled?;
-                let outcome = outcomes
-                    .next()
-                    .unwrap_or_else(|| Err(ApiError::internal("a write has no outcome")));
-                self.settle(kind, &key, outcome)
+        let mut outcomes = self.registry.write_together(intents).into_iter();
+        keys.into_iter()
+            .map(|written| match written {
+                Err((err, size)) => vec![Err(err); size],
+                Ok(written) => {
+                    let mut group = outcomes.next().unwrap_or_default().into_iter();
+                    written
+                        .into_iter()
+                        .map(|(kind, key)| {
+                            let outcome = group.next().unwrap_or_else(|| {
+                                Err(ApiError::internal("a write has no outcome"))
+                            });
+                            self.settle(kind, &key, outcome)
+                        })
+                        .collect()
+                }
             })
             .collect()
     }

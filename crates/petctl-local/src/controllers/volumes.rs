@@ -21,7 +21,7 @@ use super::together::Write;
 use crate::registry::error::ApiError;
 use crate::registry::storage_admission::LOCAL_PROVISIONER as PROVISIONER;
 use crate::registry::strategy::storageclass;
-use crate::registry::{meta, Admission, DeleteOptions};
+use crate::registry::{meta, DeleteOptions};
 
 const COMPONENT: &str = "persistentvolume-controller";
 const STORAGE_PROVISIONER: &str = "volume.kubernetes.io/storage-provisioner";
@@ -162,14 +162,14 @@ fn bind_together(
     {
         let mut next = Value::clone(volume);
         next["status"] = json!({"phase": "Bound"});
-        writes.push(Write::Update {
+        writes.push(vec![Write::Update {
             kind: "PersistentVolume",
             status: true,
             object: next,
-        });
+        }]);
     }
-    writes.push(claim_write);
-    let mut outcomes = ctx.write_together(writes, Admission::EachAlone);
+    writes.push(vec![claim_write]);
+    let mut outcomes: Vec<_> = ctx.write_together(writes).into_iter().flatten().collect();
     let claim = outcomes.pop().unwrap_or_else(no_outcome);
     for volume in outcomes {
         volume?;
@@ -228,8 +228,12 @@ impl Provisioner {
                     bind_together(ctx, &volume, meta::uid(claim), claim_write)?;
                 }
                 None => {
-                    let mut outcomes = ctx.write_together(vec![claim_write], Admission::EachAlone);
-                    outcomes.pop().unwrap_or_else(no_outcome)?;
+                    let outcomes = ctx.write_together(vec![vec![claim_write]]);
+                    outcomes
+                        .into_iter()
+                        .flatten()
+                        .next()
+                        .unwrap_or_else(no_outcome)?;
                 }
             }
         }

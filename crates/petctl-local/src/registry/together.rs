@@ -36,17 +36,6 @@ pub enum Intent {
     },
 }
 
-/// Whether a batch is stored when one of its writes is refused before the
-/// store (invalid, or refused by admission).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Admission {
-    /// Every admitted write is stored; each refused one fails alone.
-    EachAlone,
-    /// Nothing is stored unless every write is admitted: a pod is created
-    /// only with its claims.
-    AllOrNothing,
-}
-
 /// Where one write of the batch stands.
 enum Step {
     /// Goes to the store as this write.
@@ -55,43 +44,55 @@ enum Step {
     Done(Result<Arc<Value>, ApiError>),
 }
 
+/// A group's writes with the first refusal, if any, given to every write
+/// of the group still to be stored, so that none is.
+fn refuse_together(mut group: Vec<Step>) -> Vec<Step> {
+    let refused = group.iter().find_map(|step| match step {
+        Step::Done(Err(err)) => Some(err.clone()),
+        _ => None,
+    });
+    if let Some(refused) = refused {
+        for step in &mut group {
+            if let Step::Store(..) = step {
+                *step = Step::Done(Err(refused.clone()));
+            }
+        }
+    }
+    group
+}
+
 impl Registry {
-    /// Writes `intents` in one commit; each one's stored object (shared
-    /// with its watch event), or why it failed, in order. A write with no
-    /// precondition, a dry run and a create that allocates (a Service)
+    /// Writes `groups` in one commit; each write's stored object (shared
+    /// with its watch event), or why it failed, by group and in order. The
+    /// writes of a group are stored only if every one of them is admitted
+    /// (a pod only with its claims); groups are refused alone. A write with
+    /// no precondition, a dry run and a create that allocates (a Service)
     /// are written alone, as their own requests would be: the first is
     /// retried on a conflict, the others hold locks of their own.
     pub fn write_together(
         &self,
-        intents: Vec<Intent>,
-        admission: Admission,
-    ) -> Vec<Result<Arc<Value>, ApiError>> {
-        let mut steps: Vec<Step> = intents.into_iter().map(|i| self.admit(i)).collect();
-        let refused = steps
-            .iter()
-            .find_map(|step| match step {
-                Step::Done(Err(err)) => Some(err.clone()),
-                _ => None,
-            })
-            .filter(|_| admission == Admission::AllOrNothing);
-        if let Some(refused) = refused {
-            for step in &mut steps {
-                if let Step::Store(..) = step {
-                    *step = Step::Done(Err(refused.clone()));
-                }
-            }
-        }
+        groups: Vec<Vec<Intent>>,
+    ) -> Vec<Vec<Result<Arc<Value>, ApiError>>> {
+        let groups: Vec<Vec<Step>> = groups
+            .into_iter()
+            .map(|group| refuse_together(group.into_iter().map(|i| self.admit(i)).collect()))
+            .collect();
         let mut targets = Vec::new();
         let mut writes = Vec::new();
-        let steps: Vec<Option<Step>> = steps
+        let groups: Vec<Vec<Option<Step>>> = groups
             .into_iter()
-            .map(|step| match step {
-                Step::Store(target, op) => {
-                    writes.push((target.key(), op));
-                    targets.push(target);
-                    None
-                }
-                done => Some(done),
+            .map(|group| {
+                group
+                    .into_iter()
+                    .map(|step| match step {
+                        Step::Store(target, op) => {
+                            writes.push((target.key(), op));
+                            targets.push(target);
+                            None
+                        }
+                        done => Some(done),
+                    })
+                    .collect()
             })
             .collect();
         let mut stored = self
@@ -100,13 +101,18 @@ impl Registry {
             .into_iter()
             .zip(targets)
             .map(|(outcome, target)| outcome.map_err(|e| store_error(&target, e)));
-        steps
+        groups
             .into_iter()
-            .map(|step| match step {
-                Some(Step::Done(outcome)) => outcome,
-                _ => stored
-                    .next()
-                    .unwrap_or_else(|| Err(ApiError::internal("the store lost a write's outcome"))),
+            .map(|group| {
+                group
+                    .into_iter()
+                    .map(|step| match step {
+                        Some(Step::Done(outcome)) => outcome,
+                        _ => stored.next().unwrap_or_else(|| {
+                            Err(ApiError::internal("the store lost a write's outcome"))
+                        }),
+                    })
+                    .collect()
             })
             .collect()
     }

@@ -51,18 +51,19 @@ fn versions(outcomes: &[Result<Arc<Value>, ApiError>]) -> Vec<String> {
 #[test]
 fn writes_made_together_share_one_commit_and_fail_alone() {
     let (_dir, registry) = registry();
-    registry.write_together(vec![config_map("a"), config_map("b")], Admission::EachAlone);
+    registry.write_together(vec![vec![config_map("a")], vec![config_map("b")]]);
     let commits = registry.store().commits();
     let revision = registry.store().current_revision();
-    let outcomes = registry.write_together(
-        vec![
-            replace(&registry, "a", json!({"k": "1"}), false),
-            config_map("Not A Name"),
-            replace(&registry, "b", json!({"k": "2"}), true),
-            config_map("c"),
-        ],
-        Admission::EachAlone,
-    );
+    let outcomes: Vec<_> = registry
+        .write_together(vec![
+            vec![replace(&registry, "a", json!({"k": "1"}), false)],
+            vec![config_map("Not A Name")],
+            vec![replace(&registry, "b", json!({"k": "2"}), true)],
+            vec![config_map("c")],
+        ])
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(
         versions(&outcomes),
         [
@@ -78,23 +79,26 @@ fn writes_made_together_share_one_commit_and_fail_alone() {
 }
 
 #[test]
-fn all_or_nothing_stores_nothing_when_one_is_refused() {
+fn a_group_is_stored_only_when_all_of_it_is_admitted() {
     let (_dir, registry) = registry();
     let revision = registry.store().current_revision();
-    let outcomes = registry.write_together(
+    let outcomes = registry.write_together(vec![
         vec![config_map("claim"), config_map("Not A Name")],
-        Admission::AllOrNothing,
+        vec![config_map("other")],
+    ]);
+    assert_eq!(versions(&outcomes[0]), ["Invalid", "Invalid"]);
+    assert_eq!(
+        outcomes[0][0], outcomes[0][1],
+        "the refusal that stopped it"
     );
-    assert_eq!(versions(&outcomes), ["Invalid", "Invalid"]);
-    assert_eq!(outcomes[0], outcomes[1], "the refusal that stopped it");
-    assert_eq!(registry.store().current_revision(), revision);
+    assert_eq!(versions(&outcomes[1]), [(revision + 1).to_string()]);
     assert!(registry.get(&target("claim")).is_err());
 }
 
 #[test]
 fn an_update_that_changes_nothing_is_answered_without_a_write() {
     let (_dir, registry) = registry();
-    registry.write_together(vec![config_map("a")], Admission::EachAlone);
+    registry.write_together(vec![vec![config_map("a")]]);
     let revision = registry.store().current_revision();
     let same = Intent::Replace {
         target: target("a"),
@@ -102,7 +106,7 @@ fn an_update_that_changes_nothing_is_answered_without_a_write() {
         body: registry.get(&target("a")).unwrap(),
         options: WriteOptions::default(),
     };
-    let outcomes = registry.write_together(vec![same], Admission::EachAlone);
+    let outcomes = registry.write_together(vec![vec![same]]).remove(0);
     assert_eq!(versions(&outcomes), [revision.to_string()]);
     assert_eq!(registry.store().current_revision(), revision);
 }
