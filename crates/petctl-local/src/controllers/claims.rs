@@ -196,15 +196,15 @@ fn no_outcome() -> ApiError {
     ApiError::internal("a pet's create has no outcome")
 }
 
-/// The names of the claims among `claims` missing from the store, read
-/// live; `None` if one is being deleted.
+/// The claims among `claims` missing from the store, read live; `None` if
+/// one is being deleted.
 fn missing_claims(ctx: &mut Ctx, claims: &[Value]) -> Option<Vec<Value>> {
     let mut missing = Vec::new();
     for claim in claims {
         let key = Key::of("PersistentVolumeClaim", claim);
         ctx.refresh(&key);
-        match ctx.cache.get(&key) {
-            Some(existing) if meta::is_deleting(existing) => return None,
+        match ctx.cache.get(&key).map(present) {
+            Some(Outcome::Deleting { .. }) => return None,
             Some(_) => {}
             None => missing.push(claim.clone()),
         }

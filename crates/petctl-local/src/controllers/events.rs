@@ -101,25 +101,10 @@ pub fn warning(ctx: &mut Ctx, involved: &Value, component: &str, reason: &str, m
     );
 }
 
-/// Creates `pod` for `set` and records `SuccessfulCreate` (`created`) or
-/// `FailedCreate` (worded by `failed`) on the set. A pod that already exists
-/// gets no event: the cache was behind, so it reads that pod again.
-pub fn create_pod(
-    ctx: &mut Ctx,
-    set: &Value,
-    component: &str,
-    pod: Value,
-    created: String,
-    failed: impl FnOnce(&ApiError) -> String,
-) -> Result<(), ApiError> {
-    let namespace = meta::namespace(set).to_string();
-    let name = meta::name(&pod).to_string();
-    let outcome = ctx.create("Pod", &namespace, pod);
-    pod_created(ctx, set, component, &name, outcome, created, failed)
-}
-
-/// The events and the cache of [`create_pod`] for the `outcome` of a
-/// create of pod `name` made elsewhere (with its claims).
+/// Records `SuccessfulCreate` (`created`) or `FailedCreate` (worded by
+/// `failed`) on `set` for the `outcome` of the create of its pod `name`. A
+/// pod that already exists gets no event: the cache was behind, so it
+/// reads that pod again.
 pub fn pod_created(
     ctx: &mut Ctx,
     set: &Value,

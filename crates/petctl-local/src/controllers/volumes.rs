@@ -144,22 +144,24 @@ fn annotate(object: &mut Value, pairs: &[(&str, &str)]) {
 }
 
 /// Writes `claim_write` (a write of the claim bound to `volume`) with the
-/// volume's phase Bound if it is not yet and its claimRef names the claim
-/// (uid `claim_uid`), in one commit, the volume's
+/// volume's phase Bound if the volume is known, not yet Bound and its
+/// claimRef names the claim (uid `claim_uid`), in one commit, the volume's
 /// first, as `bindVolumeToClaim` then `bindClaimToVolume` order them
 /// (pv_controller.go); neither reads the other's outcome. Returns the
 /// written claim; a failed volume write fails the whole, so that the
 /// retry, which finds the claim bound, writes the phase again.
 fn bind_together(
     ctx: &mut Ctx,
-    volume: &Value,
+    volume: Option<&Value>,
     claim_uid: &str,
     claim_write: Write,
 ) -> Result<Arc<Value>, ApiError> {
     let mut writes = Vec::with_capacity(2);
-    if meta::str_at(volume, "/status/phase") != "Bound"
-        && meta::str_at(volume, "/spec/claimRef/uid") == claim_uid
-    {
+    let unbound = volume.filter(|volume| {
+        meta::str_at(volume, "/status/phase") != "Bound"
+            && meta::str_at(volume, "/spec/claimRef/uid") == claim_uid
+    });
+    if let Some(volume) = unbound {
         let mut next = Value::clone(volume);
         next["status"] = json!({"phase": "Bound"});
         writes.push(vec![Write::Update {
@@ -223,19 +225,7 @@ impl Provisioner {
                 status: true,
                 object: next,
             };
-            match volume {
-                Some(volume) => {
-                    bind_together(ctx, &volume, meta::uid(claim), claim_write)?;
-                }
-                None => {
-                    let outcomes = ctx.write_together(vec![vec![claim_write]]);
-                    outcomes
-                        .into_iter()
-                        .flatten()
-                        .next()
-                        .unwrap_or_else(no_outcome)?;
-                }
-            }
+            bind_together(ctx, volume.as_deref(), meta::uid(claim), claim_write)?;
         }
         Ok(Next::Done)
     }
@@ -279,7 +269,7 @@ impl Provisioner {
             status: false,
             object: next,
         };
-        let bound = bind_together(ctx, &volume, meta::uid(&claim), claim_write)?;
+        let bound = bind_together(ctx, Some(&volume), meta::uid(&claim), claim_write)?;
         let uid = meta::uid(&bound).to_string();
         self.told.retain(|(told, _)| *told != uid);
         events::normal(

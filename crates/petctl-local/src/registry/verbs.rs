@@ -11,7 +11,7 @@ use super::strategy::{self, Part};
 use super::validate::{self, Origin};
 use super::{admission, apply, meta, patch, scale};
 use super::{
-    parse_resource_version, store_error, PatchType, Registry, Target, WriteOptions, Written,
+    parse_resource_version, store_error, Intent, PatchType, Registry, Target, WriteOptions, Written,
 };
 use petctl_model::kinds::KindInfo;
 
@@ -58,26 +58,18 @@ impl Registry {
         kind: &'static KindInfo,
         bodies: Vec<(String, Value, WriteOptions)>,
     ) -> Vec<Result<Arc<Value>, ApiError>> {
-        let mut admitted: Vec<_> = bodies
+        let groups = bodies
             .into_iter()
-            .map(|(namespace, body, options)| self.admit_new(kind, &namespace, body, &options))
-            .collect();
-        let writes = admitted
-            .iter_mut()
-            .filter_map(|admitted| admitted.as_mut().ok())
-            .map(|(target, object, _)| (target.key(), std::mem::take(object)))
-            .collect();
-        let mut stored = self.store.create_together(writes).into_iter();
-        admitted
-            .into_iter()
-            .map(|admitted| {
-                let (target, _, _) = admitted?;
-                stored
-                    .next()
-                    .ok_or_else(|| ApiError::internal("the store lost the outcome of a create"))?
-                    .map_err(|e| store_error(&target, e))
+            .map(|(namespace, body, options)| {
+                vec![Intent::Create {
+                    kind,
+                    namespace,
+                    body,
+                    options,
+                }]
             })
-            .collect()
+            .collect();
+        self.write_together(groups).into_iter().flatten().collect()
     }
 
     /// Everything a create checks and fills in before the store: the target

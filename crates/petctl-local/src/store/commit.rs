@@ -151,19 +151,9 @@ impl Store {
         outcome.map(Arc::unwrap_or_clone)
     }
 
-    /// Creates `objects` in one batch, so in one commit: each one fails or
-    /// succeeds alone, as separate creates would; their outcomes in order,
-    /// each object shared with its event rather than copied.
-    pub fn create_together(&self, objects: Vec<(ObjectKey, Value)>) -> Vec<Shared> {
-        let writes = objects
-            .into_iter()
-            .map(|(key, object)| (key, Op::Create(object)))
-            .collect();
-        self.write_all(writes)
-    }
-
     /// Writes `writes` in one batch, so in one commit: each one fails or
-    /// succeeds alone, as concurrent writes would; their outcomes in order.
+    /// succeeds alone, as concurrent writes would; their outcomes in order,
+    /// each object shared with its event rather than copied.
     pub fn write_together(&self, writes: Vec<(ObjectKey, Op)>) -> Vec<Shared> {
         self.write_all(writes)
     }

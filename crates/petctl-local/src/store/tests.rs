@@ -379,10 +379,10 @@ fn creates_queued_together_share_one_commit_and_fail_alone() {
         .create(&key("events", "default", "b"), object("b"))
         .unwrap();
     let outcomes: Vec<Result<Value, StoreError>> = store
-        .create_together(vec![
-            (key("events", "default", "a"), object("a")),
-            (key("events", "default", "b"), object("b")),
-            (key("events", "default", "c"), object("c")),
+        .write_together(vec![
+            (key("events", "default", "a"), Op::Create(object("a"))),
+            (key("events", "default", "b"), Op::Create(object("b"))),
+            (key("events", "default", "c"), Op::Create(object("c"))),
         ])
         .into_iter()
         .map(|outcome| outcome.map(Arc::unwrap_or_clone))
@@ -390,7 +390,7 @@ fn creates_queued_together_share_one_commit_and_fail_alone() {
     let summary = summary(&outcomes);
     assert_eq!(summary, ["2", "already exists", "3"]);
     assert_eq!((store.commits(), store.current_revision()), (2, 3));
-    assert!(store.create_together(Vec::new()).is_empty());
+    assert!(store.write_together(Vec::new()).is_empty());
     assert_eq!(store.commits(), 2);
 }
 
