@@ -290,6 +290,57 @@ fn cordoned_tainted_and_unselected_nodes_leave_a_pet_pending() {
     timeline.stop();
 }
 
+/// The pets of a Parallel set are bound in one pass of the scheduler, their
+/// bindings committed together: each binding is assumed at once, so that
+/// the next pet of the pass sees it. Asserted on every revision of the
+/// recorded timeline, not only at the end: never two pets of the set on one
+/// node, and those left over Unschedulable.
+#[test]
+fn anti_affine_parallel_pets_bound_together_never_share_a_node() {
+    let flags = [FAST_SIM, &["--nodes", "3"]].concat();
+    let Some(k) = Cluster::start(&flags) else {
+        return;
+    };
+    let timeline = Timeline::start(&k.server, "default");
+    let set = web(7).pod_management_policy("Parallel");
+    k.ok_in(
+        &["create", "-f", "-"],
+        &set_with_pod_spec(set, &spread("web")),
+    );
+    let names: Vec<String> = (0..7).map(|i| format!("web-{i}")).collect();
+    timeline.wait_for("every pet Ready or Unschedulable", WAIT, |entries| {
+        let pods = last_state(entries, Resource::Pod);
+        let unschedulable = |pod: &Value| {
+            pod.pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|c| c["type"] == "PodScheduled" && c["reason"] == "Unschedulable")
+        };
+        let settled = pods.values().filter(|p| ready(p) || unschedulable(p));
+        settled.count() == 7
+    });
+    let entries = timeline.stop();
+    let mut shared = Vec::new();
+    let (_, changes) = by_revision(&entries);
+    let mut nodes: std::collections::BTreeMap<String, String> = Default::default();
+    for change in changes.iter().filter(|c| c.resource == Resource::Pod) {
+        let name = text(change.object, "/metadata/name").to_string();
+        match text(change.object, "/spec/nodeName") {
+            node if node.is_empty() || change.deleted => nodes.remove(&name),
+            node => nodes.insert(name.clone(), node.to_string()),
+        };
+        let mut held: Vec<&String> = nodes.values().collect();
+        held.sort();
+        if held.windows(2).any(|w| w[0] == w[1]) {
+            shared.push(format!("{} {nodes:?}", change.revision));
+        }
+    }
+    assert!(shared.is_empty(), "pets shared a node: {shared:#?}");
+    let bound: Vec<&String> = names.iter().filter(|n| nodes.contains_key(*n)).collect();
+    assert_eq!(bound.len(), 3, "{nodes:?}");
+}
+
 #[test]
 fn anti_affine_pets_wait_for_a_node_of_their_own() {
     let flags = [FAST_SIM, &["--nodes", "2"]].concat();

@@ -356,13 +356,12 @@ mod tests {
         let cache = Cache::load(&registry, KINDS);
         (
             dir,
-            Ctx {
-                sink: EventSink::inline(registry.clone()),
-                registry,
+            Ctx::new(
+                registry.clone(),
                 cache,
-                manager: "kube-controller-manager",
-                events: Vec::new(),
-            },
+                "kube-controller-manager",
+                EventSink::inline(registry),
+            ),
             set,
         )
     }

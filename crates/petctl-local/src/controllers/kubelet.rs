@@ -15,7 +15,6 @@ mod scheduler;
 mod status;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -36,6 +35,7 @@ use super::cache::{Cache, Key};
 use super::events;
 use super::pods;
 use super::runner::{Ctx, Next, Reconciler};
+use super::together::Write;
 use super::ControllerOptions;
 use crate::registry::error::ApiError;
 use crate::registry::{meta, DeleteOptions};
@@ -134,12 +134,20 @@ impl Kubelet {
         Self::claims_bound(cache, pod) && self.unpullable(pod).is_empty() && !self.fails(pod)
     }
 
-    fn write_status(ctx: &mut Ctx, pod: &Value, status: Value) -> Result<Arc<Value>, ApiError> {
+    /// Writes the pod's status as the status manager does, apart from the
+    /// sync that made it ([`Ctx::defer`]): the statuses of many pods share
+    /// a commit. What is recorded meanwhile names the pod as the kubelet
+    /// had it, as upstream's events do.
+    fn write_status(ctx: &mut Ctx, pod: &Value, status: Value) {
         let mut next = pod.clone();
         if let Some(map) = next.as_object_mut() {
             map.insert("status".into(), status);
         }
-        ctx.update_status("Pod", next)
+        ctx.defer(vec![vec![Write::Update {
+            kind: "Pod",
+            status: true,
+            object: next,
+        }]]);
     }
 
     fn terminate(&mut self, ctx: &mut Ctx, key: &Key, pod: &Value) -> Result<Next, ApiError> {
@@ -206,10 +214,7 @@ impl Kubelet {
             clock.uid = meta::uid(pod).to_string();
             clock.run = Some(Run::start(pod, now, 0, None, self.options.probe_scale));
             let next = self.live_step(ctx, key, pod)?;
-            match ctx.cache.shared(key).cloned() {
-                Some(written) => Self::started_events(ctx, &written),
-                None => Self::started_events(ctx, pod),
-            }
+            Self::started_events(ctx, pod);
             return Ok(next);
         }
         let backoff = self.backoff().nth(1);
@@ -217,11 +222,11 @@ impl Kubelet {
             restarts: 1,
             backoff,
         };
-        let written = Self::write_status(ctx, pod, pod_status(pod, crashing, None, &meta::now()))?;
-        Self::started_events(ctx, &written);
+        Self::write_status(ctx, pod, pod_status(pod, crashing, None, &meta::now()));
+        Self::started_events(ctx, pod);
         let clock = self.clocks.entry(key.clone()).or_default();
         clock.uid = meta::uid(pod).to_string();
-        back_off_event(ctx, &written);
+        back_off_event(ctx, pod);
         let at = now + backoff;
         clock.next_crash = Some(at);
         Ok(Next::At(at))
@@ -244,8 +249,8 @@ impl Kubelet {
             restarts,
             backoff: backoff.nth(restarts),
         };
-        let written = Self::write_status(ctx, pod, pod_status(pod, crashing, None, &meta::now()))?;
-        back_off_event(ctx, &written);
+        Self::write_status(ctx, pod, pod_status(pod, crashing, None, &meta::now()));
+        back_off_event(ctx, pod);
         let at = now + backoff.nth(restarts);
         if let Some(clock) = self.clocks.get_mut(key) {
             clock.next_crash = Some(at);
@@ -389,7 +394,7 @@ impl Reconciler for Kubelet {
                 }
                 return self.start_containers(ctx, key, &set_up);
             }
-            Self::write_status(ctx, &pod, creating)?;
+            Self::write_status(ctx, &pod, creating);
             return Ok(Next::At(Instant::now()));
         }
         if matches!(meta::str_at(&pod, "/status/phase"), "Succeeded" | "Failed") {

@@ -11,6 +11,7 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::cache::{Cache, Key};
 use super::event_sink::{EventSink, EVENT_BATCH};
+use super::together::Pending;
 use crate::log::log;
 use crate::registry::apply::FieldManager;
 use crate::registry::error::ApiError;
@@ -30,6 +31,9 @@ const BATCH: usize = 1_024;
 /// Parallel, the kubelet's pass over every pod, each write waiting for its
 /// commit, fell that far behind).
 const KEEP_UP: usize = crate::store::DEFAULT_WATCH_BUFFER / 4;
+/// How many reconciles' deferred writes wait at most before they are
+/// committed together.
+const DEFER_BATCH: usize = 64;
 /// The retry delay after a failed reconcile.
 const RETRY: Duration = Duration::from_millis(500);
 
@@ -77,6 +81,12 @@ pub struct Ctx {
     /// it ends (see [`Ctx::record`]).
     pub events: Vec<(String, Value)>,
     pub sink: EventSink,
+    /// The key being reconciled, which made the writes deferred meanwhile.
+    pub(super) reconciling: Option<Key>,
+    /// Writes deferred ([`Ctx::defer`]) and not yet committed, in order.
+    pub(super) deferred: Vec<Pending>,
+    /// The keys whose reconciles made a deferred write that failed.
+    pub(super) failed: Vec<(Key, ApiError)>,
 }
 
 /// The field manager upstream records for a controller's writes: the
@@ -152,6 +162,24 @@ pub(super) fn options_for(manager: &str) -> WriteOptions {
 }
 
 impl Ctx {
+    pub fn new(
+        registry: Arc<Registry>,
+        cache: Cache,
+        manager: &'static str,
+        sink: EventSink,
+    ) -> Self {
+        Ctx {
+            registry,
+            cache,
+            manager,
+            events: Vec::new(),
+            sink,
+            reconciling: None,
+            deferred: Vec::new(),
+            failed: Vec::new(),
+        }
+    }
+
     fn options(&self) -> WriteOptions {
         options_for(self.manager)
     }
@@ -162,16 +190,19 @@ impl Ctx {
         namespace: &str,
         body: Value,
     ) -> Result<Arc<Value>, ApiError> {
+        let key = Key::new(kind, namespace, meta::name(&body));
+        self.flush_writes_of(std::iter::once(&key));
         let object = Arc::new(self.submit(kind, namespace, body)?);
         self.cache.put(kind, Arc::clone(&object));
         Ok(object)
     }
 
     /// Records an Event. The events of a reconcile go to the sink when it
-    /// ends ([`Ctx::flush_events`]), or every [`EVENT_BATCH`].
+    /// ends ([`Ctx::flush_events`]), or every [`EVENT_BATCH`], but never
+    /// ahead of the writes deferred before them.
     pub fn record(&mut self, namespace: &str, event: Value) {
         self.events.push((namespace.to_string(), event));
-        if self.events.len() >= EVENT_BATCH {
+        if self.events.len() >= EVENT_BATCH && self.deferred.is_empty() {
             self.flush_events();
         }
     }
@@ -224,6 +255,7 @@ impl Ctx {
     ) -> Result<Arc<Value>, ApiError> {
         let info = kind_info(kind)?;
         let key = Key::of(kind, &object);
+        self.flush_writes_of(std::iter::once(&key));
         let t = target(info, &key.namespace, &key.name);
         let options = options_for(write_manager(kind, &object, self.manager));
         let written = self
@@ -286,6 +318,7 @@ impl Ctx {
         options: DeleteOptions,
     ) -> Result<Option<Value>, ApiError> {
         let info = kind_info(key.kind)?;
+        self.flush_writes_of(std::iter::once(key));
         let t = target(info, &key.namespace, &key.name);
         let options = DeleteOptions {
             preconditions: (!uid.is_empty()).then(|| Preconditions {
@@ -422,24 +455,62 @@ impl<R: Reconciler> Loop<R> {
         false
     }
 
+    /// Reconciles the dirty keys, then those due again at once, until none
+    /// is left. Deferred writes are committed when a pass ends, every
+    /// [`DEFER_BATCH`], and before a key whose writes wait is reconciled
+    /// again; a reconcile's Events go to the sink after its writes.
     fn reconcile_dirty(&mut self, events: &mut Events) {
-        while let Some(key) = self.dirty.pop_first() {
-            if events.len() >= KEEP_UP && self.drain(events, usize::MAX) {
+        loop {
+            while let Some(key) = self.dirty.pop_first() {
+                if events.len() >= KEEP_UP && self.drain(events, usize::MAX) {
+                    self.resync();
+                }
+                if self.ctx.deferred_by(&key) {
+                    self.flush_writes();
+                }
+                self.ctx.reconciling = Some(key.clone());
+                let next = self.reconciler.reconcile(&mut self.ctx, &key);
+                self.ctx.reconciling = None;
+                if self.ctx.deferred_len() >= DEFER_BATCH {
+                    self.flush_writes();
+                } else if self.ctx.deferred_len() == 0 {
+                    self.ctx.flush_events();
+                }
+                match next {
+                    Ok(Next::Done) => {}
+                    Ok(Next::At(at)) => self.timers.add(at, key),
+                    Err(err) => self.retry(key, &err),
+                }
+                self.retry_failed();
+            }
+            self.flush_writes();
+            if self.drain(events, BATCH) {
                 self.resync();
             }
-            let next = self.reconciler.reconcile(&mut self.ctx, &key);
-            self.ctx.flush_events();
-            match next {
-                Ok(Next::Done) => {}
-                Ok(Next::At(at)) => self.timers.add(at, key),
-                Err(err) => {
-                    if err.code != 409 {
-                        log(&format!("{}: {key}: {}", R::NAME, err.message));
-                    }
-                    self.timers.add(Instant::now() + RETRY, key);
-                }
+            self.timers.pop_due(Instant::now(), &mut self.dirty);
+            if self.dirty.is_empty() {
+                return;
             }
         }
+    }
+
+    fn flush_writes(&mut self) {
+        self.ctx.flush_writes();
+        self.ctx.flush_events();
+        self.retry_failed();
+    }
+
+    fn retry_failed(&mut self) {
+        for (key, err) in self.ctx.take_failed() {
+            self.retry(key, &err);
+        }
+    }
+
+    fn retry(&mut self, key: Key, err: &ApiError) {
+        if err.code != 409 {
+            log(&format!("{}: {key}: {}", R::NAME, err.message));
+        }
+        self.timers.add(Instant::now() + RETRY, key);
     }
 }
 
@@ -451,13 +522,7 @@ pub async fn run<R: Reconciler>(reconciler: R, registry: Arc<Registry>, sink: Ev
     let cache = blocking(|| Cache::load(&registry, R::KINDS).following(R::WOKEN_BY));
     let mut state = Loop {
         reconciler,
-        ctx: Ctx {
-            registry,
-            cache,
-            manager: manager_of(R::NAME),
-            events: Vec::new(),
-            sink,
-        },
+        ctx: Ctx::new(registry, cache, manager_of(R::NAME), sink),
         dirty: BTreeSet::new(),
         timers: Timers::default(),
         last,

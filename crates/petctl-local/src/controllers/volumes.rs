@@ -11,6 +11,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::{json, Value};
 
@@ -143,19 +144,14 @@ fn annotate(object: &mut Value, pairs: &[(&str, &str)]) {
     }
 }
 
-/// Writes `claim_write` (a write of the claim bound to `volume`) with the
-/// volume's phase Bound if the volume is known, not yet Bound and its
-/// claimRef names the claim (uid `claim_uid`), in one commit, the volume's
-/// first, as `bindVolumeToClaim` then `bindClaimToVolume` order them
-/// (pv_controller.go); neither reads the other's outcome. Returns the
-/// written claim; a failed volume write fails the whole, so that the
-/// retry, which finds the claim bound, writes the phase again.
-fn bind_together(
-    ctx: &mut Ctx,
-    volume: Option<&Value>,
-    claim_uid: &str,
-    claim_write: Write,
-) -> Result<Arc<Value>, ApiError> {
+/// The writes that bind a claim: `claim_write` (a write of the claim
+/// bound to `volume`) with the volume's phase Bound if the volume is
+/// known, not yet Bound and its claimRef names the claim (uid
+/// `claim_uid`), in one commit, the volume's first, as
+/// `bindVolumeToClaim` then `bindClaimToVolume` order them
+/// (pv_controller.go); neither reads the other's outcome. Either failing
+/// has the claim reconciled again, which writes what is still missing.
+fn bind_writes(volume: Option<&Value>, claim_uid: &str, claim_write: Write) -> Vec<Vec<Write>> {
     let mut writes = Vec::with_capacity(2);
     let unbound = volume.filter(|volume| {
         meta::str_at(volume, "/status/phase") != "Bound"
@@ -171,16 +167,7 @@ fn bind_together(
         }]);
     }
     writes.push(vec![claim_write]);
-    let mut outcomes: Vec<_> = ctx.write_together(writes).into_iter().flatten().collect();
-    let claim = outcomes.pop().unwrap_or_else(no_outcome);
-    for volume in outcomes {
-        volume?;
-    }
-    claim
-}
-
-fn no_outcome() -> Result<Arc<Value>, ApiError> {
-    Err(ApiError::internal("a write has no outcome"))
+    writes
 }
 
 impl Provisioner {
@@ -191,19 +178,14 @@ impl Provisioner {
         }
     }
 
-    fn reconcile_claim(
-        &mut self,
-        ctx: &mut Ctx,
-        key: &Key,
-        claim: &Value,
-    ) -> Result<Next, ApiError> {
+    fn reconcile_claim(&mut self, ctx: &mut Ctx, claim: &Value) -> Result<Next, ApiError> {
         if meta::is_deleting(claim) {
             return Ok(Next::Done);
         }
         let bound_to = meta::str_at(claim, "/spec/volumeName").to_string();
         if bound_to.is_empty() {
             let claim = assign_default_class(ctx, claim.clone())?;
-            return self.provision(ctx, key, claim);
+            return self.provision(ctx, claim);
         }
         if meta::str_at(claim, "/status/phase") != "Bound" {
             let volume = ctx
@@ -225,12 +207,16 @@ impl Provisioner {
                 status: true,
                 object: next,
             };
-            bind_together(ctx, volume.as_deref(), meta::uid(claim), claim_write)?;
+            ctx.defer(bind_writes(
+                volume.as_deref(),
+                meta::uid(claim),
+                claim_write,
+            ));
         }
         Ok(Next::Done)
     }
 
-    fn provision(&mut self, ctx: &mut Ctx, key: &Key, claim: Value) -> Result<Next, ApiError> {
+    fn provision(&mut self, ctx: &mut Ctx, claim: Value) -> Result<Next, ApiError> {
         let name = volume_name(&claim);
         let volume_key = Key::new("PersistentVolume", "", &name);
         let volume = match ctx.cache.shared(&volume_key).map(Arc::clone) {
@@ -243,14 +229,17 @@ impl Provisioner {
                 crate::state::create_private_dir(&path).map_err(|e| {
                     ApiError::internal(format!("failed to create {}: {e}", path.display()))
                 })?;
-                let created = ctx.create(
-                    "PersistentVolume",
-                    "",
-                    volume_for(&claim, &class, &path.to_string_lossy()),
-                )?;
+                // Deferred, as each step below: the claims of a pass share
+                // a commit per step. The claim is bound once the volume is
+                // committed, in the pass right after.
+                ctx.defer(vec![vec![Write::Create {
+                    kind: "PersistentVolume",
+                    namespace: String::new(),
+                    body: volume_for(&claim, &class, &path.to_string_lossy()),
+                }]]);
                 let message = format!("Successfully provisioned volume {name} using {PROVISIONER}");
                 events::normal(ctx, &claim, PROVISIONER, "ProvisioningSucceeded", message);
-                created
+                return Ok(Next::At(Instant::now()));
             }
         };
         let mut next = claim.clone();
@@ -269,17 +258,18 @@ impl Provisioner {
             status: false,
             object: next,
         };
-        let bound = bind_together(ctx, Some(&volume), meta::uid(&claim), claim_write)?;
-        let uid = meta::uid(&bound).to_string();
+        ctx.defer(bind_writes(Some(&volume), meta::uid(&claim), claim_write));
+        let uid = meta::uid(&claim).to_string();
         self.told.retain(|(told, _)| *told != uid);
         events::normal(
             ctx,
-            &bound,
+            &claim,
             COMPONENT,
             "Bound",
             format!("Bound to volume {name}"),
         );
-        self.reconcile_claim(ctx, key, &bound)
+        // Its phase Bound once the binding is committed.
+        Ok(Next::At(Instant::now()))
     }
 
     /// The claim's class when the local provisioner is to provision it now;
@@ -473,7 +463,7 @@ impl Reconciler for Provisioner {
             return Ok(Next::Done);
         };
         match key.kind {
-            "PersistentVolumeClaim" => self.reconcile_claim(ctx, key, &object),
+            "PersistentVolumeClaim" => self.reconcile_claim(ctx, &object),
             "PersistentVolume" => self.reconcile_volume(ctx, key, &object),
             _ => Ok(Next::Done),
         }

@@ -31,7 +31,7 @@ use super::store::{ObjectKey, Revision, Store, StoreError};
 use petctl_model::kinds::{self, KindInfo};
 
 pub use self::paging::{Items, ItemsJson};
-pub use self::together::Intent;
+pub use self::together::{Intent, Submitted};
 pub use self::validate::FieldValidation;
 
 /// What a write request asked for besides its body.

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::verbs::admit_replacement;
 use super::write::{deletes, Intended};
 use super::{meta, store_error, Registry, Target, WriteOptions};
-use crate::store::Op;
+use crate::store::{Op, Queued};
 use petctl_model::kinds::KindInfo;
 
 /// One write of a batch.
@@ -34,6 +34,18 @@ pub enum Intent {
         body: Value,
         options: WriteOptions,
     },
+    /// POST a Binding of the pod to `node` (`pods/NAME/binding`).
+    Bind { target: Target, node: String },
+}
+
+/// Writes admitted and queued by [`Registry::submit_together`], waiting
+/// for their commit ([`Registry::finish`]).
+#[must_use = "submitted writes are acknowledged only by Registry::finish"]
+pub struct Submitted {
+    queued: Queued,
+    targets: Vec<Target>,
+    /// Each write by group: `None` where it went to the store.
+    groups: Vec<Vec<Option<Step>>>,
 }
 
 /// Where one write of the batch stands.
@@ -73,6 +85,15 @@ impl Registry {
         &self,
         groups: Vec<Vec<Intent>>,
     ) -> Vec<Vec<Result<Arc<Value>, ApiError>>> {
+        let submitted = self.submit_together(groups);
+        self.finish(submitted)
+    }
+
+    /// [`Registry::write_together`] without waiting: every write is
+    /// admitted now and those admitted are queued for the store's next
+    /// commit; [`Registry::finish`] waits for it and gives the outcomes.
+    /// Nothing is stored or seen by anyone before that commit.
+    pub fn submit_together(&self, groups: Vec<Vec<Intent>>) -> Submitted {
         let groups: Vec<Vec<Step>> = groups
             .into_iter()
             .map(|group| refuse_together(group.into_iter().map(|i| self.admit(i)).collect()))
@@ -95,9 +116,24 @@ impl Registry {
                     .collect()
             })
             .collect();
+        Submitted {
+            queued: self.store.enqueue(writes),
+            targets,
+            groups,
+        }
+    }
+
+    /// Waits for the commit of writes [`Registry::submit_together`] queued;
+    /// each one's stored object, or why it failed, by group and in order.
+    pub fn finish(&self, submitted: Submitted) -> Vec<Vec<Result<Arc<Value>, ApiError>>> {
+        let Submitted {
+            queued,
+            targets,
+            groups,
+        } = submitted;
         let mut stored = self
             .store
-            .write_together(writes)
+            .wait_for(queued)
             .into_iter()
             .zip(targets)
             .map(|(outcome, target)| outcome.map_err(|e| store_error(&target, e)));
@@ -150,6 +186,10 @@ impl Registry {
                     Err(err) => Step::Done(Err(err)),
                 }
             }
+            Intent::Bind { target, node } => match self.admit_binding(&target, &node) {
+                Ok((bound, expected)) => Step::Store(target, Op::Update(bound, Some(expected))),
+                Err(err) => Step::Done(Err(err)),
+            },
         }
     }
 

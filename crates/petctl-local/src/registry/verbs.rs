@@ -282,6 +282,24 @@ impl Registry {
     /// What POST pods/NAME/binding does for the scheduler: sets
     /// `spec.nodeName` of a live pod that has none, which no update may do.
     pub fn bind_pod(&self, target: &Target, node: &str) -> Result<Written, ApiError> {
+        let (bound, expected) = self.admit_binding(target, node)?;
+        let object = self
+            .store
+            .update(&target.key(), bound, Some(expected))
+            .map_err(|e| store_error(target, e))?;
+        Ok(Written {
+            object,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The pod bound to `node`, and the revision it replaces, if a binding
+    /// may be made now.
+    pub(super) fn admit_binding(
+        &self,
+        target: &Target,
+        node: &str,
+    ) -> Result<(Value, crate::store::Revision), ApiError> {
         let current = self.get(target)?;
         let assigned = meta::str_at(&current, "/spec/nodeName");
         if !assigned.is_empty() {
@@ -303,14 +321,7 @@ impl Registry {
         if let Some(spec) = bound.get_mut("spec").and_then(Value::as_object_mut) {
             spec.insert("nodeName".into(), json!(node));
         }
-        let object = self
-            .store
-            .update(&target.key(), bound, Some(expected))
-            .map_err(|e| store_error(target, e))?;
-        Ok(Written {
-            object,
-            warnings: Vec::new(),
-        })
+        Ok((bound, expected))
     }
 }
 

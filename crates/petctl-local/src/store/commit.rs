@@ -75,6 +75,14 @@ pub type Shared = Result<Arc<Value>, StoreError>;
 /// Each write of a batch with its event, or why it was refused.
 type Applied = Vec<(Ticket, Result<StoreEvent, StoreError>)>;
 
+/// Writes queued by [`Store::enqueue`], to be waited for with
+/// [`Store::wait_for`].
+#[must_use = "queued writes are committed and acknowledged only by waiting for them"]
+#[derive(Debug)]
+pub struct Queued {
+    tickets: std::ops::Range<Ticket>,
+}
+
 struct Request {
     ticket: Ticket,
     key: ObjectKey,
@@ -161,6 +169,15 @@ impl Store {
     /// Queues `writes` at once, so that they land in the same batch, and
     /// waits for that batch (leading it if no commit is in progress).
     fn write_all(&self, writes: Vec<(ObjectKey, Op)>) -> Vec<Shared> {
+        let queued = self.enqueue(writes);
+        self.wait_for(queued)
+    }
+
+    /// Queues `writes` at once, so that they land in the same batch,
+    /// without waiting for it: a leader that starts meanwhile commits them
+    /// with its own, and [`Store::wait_for`] commits them otherwise. Until
+    /// then nothing of them is visible: not stored, no revision, no event.
+    pub fn enqueue(&self, writes: Vec<(ObjectKey, Op)>) -> Queued {
         let mut waiting = self.queue.lock();
         let first = waiting.next_ticket;
         for (key, op) in writes {
@@ -168,7 +185,17 @@ impl Store {
             waiting.next_ticket += 1;
             waiting.pending.push(Request { ticket, key, op });
         }
-        let tickets = first..waiting.next_ticket;
+        Queued {
+            tickets: first..waiting.next_ticket,
+        }
+    }
+
+    /// Waits until the batch of `queued` is on disk and its events
+    /// broadcast (leading it if no commit is in progress); their outcomes
+    /// in order.
+    pub fn wait_for(&self, queued: Queued) -> Vec<Shared> {
+        let tickets = queued.tickets;
+        let mut waiting = self.queue.lock();
         loop {
             if tickets.clone().all(|t| waiting.done.contains_key(&t)) {
                 return tickets.filter_map(|t| waiting.done.remove(&t)).collect();

@@ -19,7 +19,7 @@ use redb::{
     WriteTransaction,
 };
 
-pub use commit::Op;
+pub use commit::{Op, Queued};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;

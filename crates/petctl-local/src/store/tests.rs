@@ -394,6 +394,45 @@ fn creates_queued_together_share_one_commit_and_fail_alone() {
     assert_eq!(store.commits(), 2);
 }
 
+/// Writes queued without waiting are invisible (no object, no revision,
+/// no event) until someone commits them: a later writer, who commits them
+/// with its own in one batch, or their own wait. Their outcomes wait for
+/// them meanwhile.
+#[test]
+fn queued_writes_are_invisible_until_a_commit_and_ride_with_the_next_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut events = store.subscribe();
+    let queued = store.enqueue(vec![
+        (key("pods", "default", "a"), Op::Create(object("a"))),
+        (key("pods", "default", "b"), Op::Create(object("b"))),
+    ]);
+    assert!(store.get(&key("pods", "default", "a")).unwrap().is_none());
+    assert_eq!((store.commits(), store.current_revision()), (0, 0));
+    assert!(events.try_recv().is_err());
+    // The next writer leads a batch holding the queued writes before its own.
+    let c = store
+        .create(&key("pods", "default", "c"), object("c"))
+        .unwrap();
+    assert_eq!(rv(&c), "3");
+    assert_eq!((store.commits(), store.current_revision()), (1, 3));
+    let outcomes: Vec<Result<Value, StoreError>> = store
+        .wait_for(queued)
+        .into_iter()
+        .map(|outcome| outcome.map(Arc::unwrap_or_clone))
+        .collect();
+    assert_eq!(summary(&outcomes), ["1", "2"]);
+    assert_eq!(store.commits(), 1);
+    // Alone, a queued write is committed by its own wait.
+    let queued = store.enqueue(vec![(
+        key("pods", "default", "a"),
+        Op::Update(object("a"), Some(9)),
+    )]);
+    let outcome = store.wait_for(queued).pop().unwrap();
+    assert!(matches!(outcome, Err(StoreError::Conflict { current: 1 })));
+    assert_eq!((store.commits(), store.current_revision()), (1, 3));
+}
+
 #[test]
 fn a_shared_read_is_the_held_version_or_a_fresh_decode() {
     let dir = tempfile::tempdir().unwrap();

@@ -62,21 +62,21 @@ impl Kubelet {
             (Sim::PullFailing { backing_off: false }, now + NEXT_SYNC)
         };
         clock.next_pull = Some(due);
-        let written = Self::write_status(ctx, pod, pod_status(pod, sim, None, &meta::now()))?;
+        Self::write_status(ctx, pod, pod_status(pod, sim, None, &meta::now()));
         for container in containers {
             let image = image_of(pod, container);
             if pulled {
                 let message = format!("Back-off pulling image \"{image}\"");
-                events::normal(ctx, &written, COMPONENT, "BackOff", message);
+                events::normal(ctx, pod, COMPONENT, "BackOff", message);
                 let message = "Error: ImagePullBackOff".to_string();
-                events::warning(ctx, &written, COMPONENT, "Failed", message);
+                events::warning(ctx, pod, COMPONENT, "Failed", message);
             } else {
                 let message = format!("Pulling image \"{image}\"");
-                events::normal(ctx, &written, COMPONENT, "Pulling", message);
+                events::normal(ctx, pod, COMPONENT, "Pulling", message);
                 let message = format!("Failed to pull image \"{image}\": {}", pull_error(&image));
-                events::warning(ctx, &written, COMPONENT, "Failed", message);
+                events::warning(ctx, pod, COMPONENT, "Failed", message);
                 let message = "Error: ErrImagePull".to_string();
-                events::warning(ctx, &written, COMPONENT, "Failed", message);
+                events::warning(ctx, pod, COMPONENT, "Failed", message);
             }
         }
         Ok(Next::At(due))

@@ -323,14 +323,10 @@ impl Kubelet {
         let wake = run.wake(up, now, faults.exit_after);
         let status = pod_status(pod, Sim::Live(&live), None, &meta::now());
         let unchanged = pod.get("status").map(reported) == Some(reported(&status));
-        let rewritten;
-        let written = if unchanged {
-            pod
-        } else {
-            rewritten = Self::write_status(ctx, pod, status)?;
-            &*rewritten
-        };
-        Self::record(ctx, written, happened);
+        if !unchanged {
+            Self::write_status(ctx, pod, status);
+        }
+        Self::record(ctx, pod, happened);
         // A run that just ended or started is stepped again at once: its
         // probes start from the new run.
         Ok(match wake {

@@ -11,9 +11,10 @@ use super::Kubelet;
 use crate::controllers::cache::{Cache, Key};
 use crate::controllers::events;
 use crate::controllers::nodes::fit::{fits, unschedulable_message, Misfit};
-use crate::controllers::runner::{kind_info, Ctx, Next};
+use crate::controllers::runner::{Ctx, Next};
+use crate::controllers::together::Write;
 use crate::registry::error::ApiError;
-use crate::registry::{meta, Target};
+use crate::registry::meta;
 
 /// The name of node `i`.
 pub fn node_name(i: u32) -> String {
@@ -138,35 +139,35 @@ impl Kubelet {
             let misfits: Vec<Misfit> = filtered.into_iter().filter_map(|(_, m)| m).collect();
             return Self::unschedulable(ctx, pod, &misfits);
         };
-        let target = Target {
-            kind: kind_info("Pod")?,
+        // Assumed bound at once, as the scheduler's cache assumes a pod it
+        // binds (pkg/scheduler/schedule_one.go, assume): the next pods of
+        // the pass see it on its node (load, anti-affinity) while the
+        // bindings of the pass go to the store in one commit.
+        let mut assumed = pod.clone();
+        if let Some(spec) = assumed.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.insert("nodeName".into(), json!(node));
+        }
+        ctx.cache.put("Pod", assumed);
+        ctx.defer(vec![vec![Write::Bind {
             namespace: key.namespace.clone(),
             name: key.name.clone(),
-        };
-        match ctx.registry.bind_pod(&target, &node) {
-            Ok(written) => {
-                ctx.cache.put("Pod", written.object);
-                let message = format!(
-                    "Successfully assigned {}/{} to {node}",
-                    key.namespace, key.name
-                );
-                events::record(
-                    ctx,
-                    pod,
-                    events::Occurrence {
-                        severity: events::Severity::Normal,
-                        reason: "Scheduled",
-                        message,
-                        component: "default-scheduler",
-                    },
-                );
-                Ok(Next::At(Instant::now()))
-            }
-            Err(err) => {
-                ctx.refresh(key);
-                Err(err)
-            }
-        }
+            node: node.clone(),
+        }]]);
+        let message = format!(
+            "Successfully assigned {}/{} to {node}",
+            key.namespace, key.name
+        );
+        events::record(
+            ctx,
+            pod,
+            events::Occurrence {
+                severity: events::Severity::Normal,
+                reason: "Scheduled",
+                message,
+                component: "default-scheduler",
+            },
+        );
+        Ok(Next::At(Instant::now()))
     }
 }
 
