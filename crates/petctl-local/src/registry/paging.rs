@@ -50,24 +50,50 @@ impl Registry {
         };
         let after = resume
             .as_ref()
-            .map(|(_, ns, name)| (ns.as_str(), name.as_str()));
+            .map(|(_, _, ns, name)| (ns.as_str(), name.as_str()));
+        // How many objects come before the page, where known: a first page
+        // has none, a token made by a page without a selector says.
+        let before = match &resume {
+            None => Some(0),
+            Some((_, before, ..)) => *before,
+        };
         // Pages straight from the store's ordered keys, decoding only what
         // the selector or the items need; right as long as nothing was
         // written since the token's revision (always, for a first page).
-        let mut pager = Pager::new(selector, limit);
-        let current = self
-            .store
-            .scan(kind.group, kind.plural, namespace, after, &mut |o| {
-                pager.offer(Offered::stored(o))
-            })
-            .map_err(internal)?;
+        // Without a selector the page stops once full, the objects after
+        // it counted from the store's counts; if those have moved on
+        // meanwhile, they are walked instead.
+        let mut stop_when_full = selector.is_none() && before.is_some();
+        let current = loop {
+            let mut pager = Pager::new(selector, limit, stop_when_full);
+            let current = self
+                .store
+                .scan(kind.group, kind.plural, namespace, after, &mut |o| {
+                    pager.offer(Offered::stored(o))
+                })
+                .map_err(internal)?;
+            let rev = resume
+                .as_ref()
+                .map_or(current, |(rev, ..)| (*rev).max(1).min(current));
+            if rev != current {
+                break current;
+            }
+            if pager.stopped {
+                let before = before.unwrap_or(0);
+                let counts = self.store.counts();
+                let total = counts.at(kind.group, kind.plural, namespace, current);
+                let Some(total) = total else {
+                    stop_when_full = false;
+                    continue;
+                };
+                pager.remaining = total.saturating_sub(before + pager.len);
+            }
+            return Ok(pager.page(current, before));
+        };
         let rev = resume
             .as_ref()
             .map_or(current, |(rev, ..)| (*rev).max(1).min(current));
-        if rev == current {
-            return Ok(pager.page(current));
-        }
-        let (_, ns, name) = resume.unwrap_or_default();
+        let (_, _, ns, name) = resume.unwrap_or_default();
         if rev < self.store.compacted_revision() {
             return Err(expired_continue(current, &ns, &name));
         }
@@ -83,16 +109,18 @@ impl Registry {
         items.sort_by(|a, b| {
             (meta::namespace(a), meta::name(a)).cmp(&(meta::namespace(b), meta::name(b)))
         });
-        let mut pager = Pager::new(selector, limit);
+        let mut pager = Pager::new(selector, limit, false);
+        let mut skipped = 0;
         for object in items {
             if (meta::namespace(&object), meta::name(&object)) <= (ns.as_str(), name.as_str()) {
+                skipped += 1;
                 continue;
             }
             if !pager.offer(Offered::decoded(object)).map_err(internal)? {
                 break;
             }
         }
-        Ok(pager.page(rev))
+        Ok(pager.page(rev, Some(skipped)))
     }
 
     /// The objects of `kind` as they were at `revision`, from `current` (a
@@ -253,10 +281,19 @@ struct Pager<'a, I> {
     last: Option<(String, String)>,
     more: bool,
     remaining: usize,
+    /// Whether to stop at the first object after a full page rather than
+    /// count the objects after it (no selector only).
+    stop_when_full: bool,
+    /// Stopped so: `remaining` is for the caller to set.
+    stopped: bool,
 }
 
 impl<'a, I: Items> Pager<'a, I> {
-    fn new(selector: Option<&'a dyn Fn(&Value) -> bool>, limit: Option<usize>) -> Self {
+    fn new(
+        selector: Option<&'a dyn Fn(&Value) -> bool>,
+        limit: Option<usize>,
+        stop_when_full: bool,
+    ) -> Self {
         Pager {
             selector,
             limit: limit.filter(|l| *l > 0),
@@ -265,6 +302,8 @@ impl<'a, I: Items> Pager<'a, I> {
             last: None,
             more: false,
             remaining: 0,
+            stop_when_full,
+            stopped: false,
         }
     }
 
@@ -274,8 +313,9 @@ impl<'a, I: Items> Pager<'a, I> {
         match (full, self.selector) {
             (true, None) => {
                 self.more = true;
+                self.stopped = self.stop_when_full;
                 self.remaining += 1;
-                return Ok(true);
+                return Ok(!self.stopped);
             }
             (true, Some(matches)) => {
                 self.more = matches(offered.object()?);
@@ -301,11 +341,16 @@ impl<'a, I: Items> Pager<'a, I> {
         Ok(true)
     }
 
-    fn page(self, revision: Revision) -> Page<I> {
+    /// The page; `before` is how many objects came before it, which its
+    /// token passes on for a page without a selector.
+    fn page(self, revision: Revision, before: Option<usize>) -> Page<I> {
+        let before = before
+            .filter(|_| self.selector.is_none())
+            .map(|before| before + self.len);
         let next = self
             .last
             .filter(|_| self.more)
-            .map(|(namespace, name)| encode_continue(revision, &namespace, &name));
+            .map(|(namespace, name)| encode_continue(revision, before, &namespace, &name));
         Page {
             items: self.items,
             revision,
@@ -320,7 +365,7 @@ impl<'a, I: Items> Pager<'a, I> {
 /// a token that goes on after the same object at the current revision.
 fn expired_continue(current: Revision, namespace: &str, name: &str) -> ApiError {
     let mut err = ApiError::gone(EXPIRED_CONTINUE);
-    err.list_continue = Some(encode_continue(current, namespace, name));
+    err.list_continue = Some(encode_continue(current, None, namespace, name));
     err
 }
 
@@ -330,14 +375,26 @@ const EXPIRED_CONTINUE: &str = "The provided continue parameter is too old to di
     provided token results in an inconsistent list - objects that were created, modified, or \
     deleted between the time the first chunk was returned and now may show up in the list.";
 
-fn encode_continue(revision: Revision, namespace: &str, name: &str) -> String {
-    format!("{revision}/{namespace}/{name}")
+/// The token `REV[+BEFORE]/NAMESPACE/NAME`, hex-encoded: BEFORE is how many
+/// objects came before the next page, where known.
+fn encode_continue(
+    revision: Revision,
+    before: Option<usize>,
+    namespace: &str,
+    name: &str,
+) -> String {
+    let before = before.map(|b| format!("+{b}")).unwrap_or_default();
+    format!("{revision}{before}/{namespace}/{name}")
         .bytes()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-fn decode_continue(token: &str) -> Result<(Revision, String, String), ApiError> {
+/// A token's revision, objects before its page (if it says), namespace and
+/// name.
+type Continue = (Revision, Option<usize>, String, String);
+
+fn decode_continue(token: &str) -> Result<Continue, ApiError> {
     let invalid = || ApiError::bad_request(format!("invalid continue token {token:?}"));
     let bytes: Option<Vec<u8>> = (0..token.len())
         .step_by(2)
@@ -349,209 +406,17 @@ fn decode_continue(token: &str) -> Result<(Revision, String, String), ApiError> 
         .collect();
     let text = String::from_utf8(bytes.ok_or_else(invalid)?).map_err(|_| invalid())?;
     let mut parts = text.splitn(3, '/');
-    let rev = parts
-        .next()
-        .and_then(|r| r.parse().ok())
-        .ok_or_else(invalid)?;
+    let first = parts.next().ok_or_else(invalid)?;
+    let (rev, before) = match first.split_once('+') {
+        Some((rev, before)) => (rev, Some(before.parse().map_err(|_| invalid())?)),
+        None => (first, None),
+    };
+    let rev = rev.parse().map_err(|_| invalid())?;
     let ns = parts.next().ok_or_else(invalid)?.to_string();
     let name = parts.next().ok_or_else(invalid)?.to_string();
-    Ok((rev, ns, name))
+    Ok((rev, before, ns, name))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    use crate::store::{ObjectKey, Store, StoreOptions};
-    use petctl_model::kinds::by_name;
-    use serde_json::json;
-
-    fn key(name: &str) -> ObjectKey {
-        ObjectKey {
-            group: String::new(),
-            resource: "configmaps".into(),
-            namespace: "default".into(),
-            name: name.into(),
-        }
-    }
-
-    fn object(name: &str, data: &str) -> Value {
-        json!({"metadata": {"name": name, "namespace": "default"}, "data": {"v": data}})
-    }
-
-    /// A registry on a store of config maps a, b and c, keeping `window`
-    /// events, and the continue token after the first page of one.
-    fn three_config_maps(window: u64) -> (tempfile::TempDir, Arc<Store>, Registry, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let options = StoreOptions {
-            event_window: window,
-            compaction_slack: 1,
-            ..StoreOptions::default()
-        };
-        let store = Store::open_with(&dir.path().join("s.redb"), options).unwrap();
-        let registry = Registry::new(store.clone());
-        for name in ["a", "b", "c"] {
-            store.create(&key(name), object(name, "old")).unwrap();
-        }
-        let first = registry
-            .list(configmaps(), Some("default"), &all, Some(1), None)
-            .unwrap();
-        let token = first.next.expect("a continue token");
-        (dir, store, registry, token)
-    }
-
-    fn configmaps() -> &'static KindInfo {
-        by_name("configmaps").unwrap()
-    }
-
-    fn all(_: &Value) -> bool {
-        true
-    }
-
-    #[test]
-    fn later_pages_show_the_revision_of_the_first() {
-        let (_dir, store, registry, token) = three_config_maps(100);
-        store.update(&key("b"), object("b", "new"), None).unwrap();
-        store.delete(&key("c"), None).unwrap();
-        store.create(&key("d"), object("d", "new")).unwrap();
-        let rest = registry
-            .list(configmaps(), Some("default"), &all, None, Some(&token))
-            .unwrap();
-        let seen: Vec<(&str, &Value)> = rest
-            .items
-            .iter()
-            .map(|o| (meta::name(o), &o["data"]["v"]))
-            .collect();
-        assert_eq!(seen, [("b", &json!("old")), ("c", &json!("old"))]);
-        assert_eq!(rest.revision, 3);
-    }
-
-    #[test]
-    fn a_state_older_than_the_log_is_410_not_a_guess() {
-        let (_dir, store, registry, _) = three_config_maps(5);
-        for n in 0..10 {
-            store
-                .create(&key(&format!("z{n}")), object("z", ""))
-                .unwrap();
-        }
-        // b's state at the token's revision was written before the log.
-        let token = registry
-            .list(configmaps(), Some("default"), &all, Some(1), None)
-            .unwrap()
-            .next
-            .unwrap();
-        store.update(&key("b"), object("b", "new"), None).unwrap();
-        let err = registry
-            .list(configmaps(), Some("default"), &all, None, Some(&token))
-            .unwrap_err();
-        assert_eq!((err.code, err.reason), (410, "Expired"));
-    }
-
-    #[test]
-    fn a_continue_token_older_than_the_compaction_is_410_with_a_fresh_token() {
-        let (_dir, store, registry, token) = three_config_maps(5);
-        let cm = configmaps();
-
-        for n in 0..10 {
-            store
-                .update(&key("a"), object("a", &n.to_string()), None)
-                .unwrap();
-        }
-        let err = registry
-            .list(cm, Some("default"), &all, Some(1), Some(&token))
-            .unwrap_err();
-        assert_eq!((err.code, err.reason), (410, "Expired"));
-        let status = err.to_status();
-        assert!(status["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("The provided continue parameter is too old to display a consistent list result. You can start"));
-        let again = status["metadata"]["continue"]
-            .as_str()
-            .expect("a fresh token");
-        let rest = registry
-            .list(cm, Some("default"), &all, None, Some(again))
-            .unwrap();
-        let names: Vec<&str> = rest.items.iter().map(meta::name).collect();
-        assert_eq!(names, ["b", "c"]);
-    }
-
-    fn names(page: &Page) -> Vec<&str> {
-        page.items.iter().map(meta::name).collect()
-    }
-
-    #[test]
-    fn pages_walk_the_keys_from_the_token_and_count_what_follows() {
-        let (_dir, store, registry, _) = three_config_maps(100);
-        for name in ["d", "e"] {
-            store.create(&key(name), object(name, "old")).unwrap();
-        }
-        let cm = configmaps();
-        let first = registry
-            .list_page(cm, Some("default"), None, Some(2), None)
-            .unwrap();
-        assert_eq!((names(&first), first.remaining), (vec!["a", "b"], 3));
-        let second = registry
-            .list_page(cm, Some("default"), None, Some(2), first.next.as_deref())
-            .unwrap();
-        assert_eq!((names(&second), second.remaining), (vec!["c", "d"], 1));
-        let last = registry
-            .list_page(cm, Some("default"), None, Some(2), second.next.as_deref())
-            .unwrap();
-        assert_eq!((names(&last), last.next.as_deref()), (vec!["e"], None));
-        assert_eq!(last.revision, first.revision);
-        let everything = registry.list_page(cm, None, None, None, None).unwrap();
-        assert_eq!(names(&everything), ["a", "b", "c", "d", "e"]);
-    }
-
-    #[test]
-    fn a_selector_filters_before_the_limit_counts() {
-        let (_dir, store, registry, _) = three_config_maps(100);
-        for (name, v) in [("d", "new"), ("e", "old"), ("f", "new")] {
-            store.create(&key(name), object(name, v)).unwrap();
-        }
-        let cm = configmaps();
-        let new = |o: &Value| o["data"]["v"] == "new";
-        let first = registry
-            .list_page(cm, Some("default"), Some(&new), Some(1), None)
-            .unwrap();
-        // Upstream leaves remainingItemCount out for a selector.
-        assert_eq!((names(&first), first.remaining), (vec!["d"], 0));
-        let rest = registry
-            .list_page(
-                cm,
-                Some("default"),
-                Some(&new),
-                Some(1),
-                first.next.as_deref(),
-            )
-            .unwrap();
-        assert_eq!((names(&rest), rest.next.as_deref()), (vec!["f"], None));
-    }
-
-    #[test]
-    fn a_token_from_another_namespace_starts_at_the_range() {
-        let (_dir, _store, registry, _) = three_config_maps(100);
-        let cm = configmaps();
-        for (ns, want) in [("a", vec!["a", "b", "c"]), ("zzz", vec![])] {
-            let token = encode_continue(3, ns, "b");
-            let page = registry
-                .list_page(cm, Some("default"), None, None, Some(&token))
-                .unwrap();
-            assert_eq!(names(&page), want, "{ns}");
-        }
-    }
-
-    #[test]
-    fn continue_tokens_round_trip_and_reject_garbage() {
-        let token = encode_continue(42, "default", "web-1");
-        assert_eq!(
-            decode_continue(&token).unwrap(),
-            (42, "default".into(), "web-1".into())
-        );
-        for bad in ["zz", "abc", "", "3132"] {
-            assert_eq!(decode_continue(bad).unwrap_err().code, 400, "{bad}");
-        }
-    }
-}
+#[path = "paging_tests.rs"]
+mod tests;

@@ -260,6 +260,8 @@ impl Store {
                 ticket,
                 result.map(|event| {
                     let object = Arc::clone(&event.object);
+                    self.counts
+                        .apply(event.event_type, &event.key, event.revision);
                     self.revision.store(event.revision, Ordering::SeqCst);
                     self.decoded.record(&event);
                     // No subscribers is not an error.

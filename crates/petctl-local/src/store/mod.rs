@@ -4,6 +4,7 @@
 //! write returns only after its transaction is durable on disk.
 
 mod commit;
+mod counts;
 mod decoded;
 mod keys;
 mod record;
@@ -20,6 +21,7 @@ use redb::{
 };
 
 pub use commit::{Op, Queued};
+pub use counts::Counts;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -214,6 +216,7 @@ pub struct Store {
     /// registries (server, controllers, DNS) write to it.
     allocation: Mutex<()>,
     decoded: decoded::Decoded,
+    counts: Counts,
 }
 
 impl fmt::Debug for Store {
@@ -259,16 +262,18 @@ impl Store {
                 )),
                 e => StoreError::Backend(format!("cannot open {}: {e}", path.display())),
             })?;
-        let (revision, compacted) = {
+        let (revision, compacted, counts) = {
             let txn = db.begin_write().ctx("begin")?;
             let counters = {
                 // Opening the tables creates them in a new database.
-                txn.open_table(OBJECTS).ctx("open objects")?;
+                let objects = txn.open_table(OBJECTS).ctx("open objects")?;
                 let events = txn.open_table(EVENTS).ctx("open events")?;
                 let meta = txn.open_table(META).ctx("open meta")?;
+                let revision = revision_in(&meta, &events)?;
                 (
-                    revision_in(&meta, &events)?,
+                    revision,
                     meta_value(&meta, META_COMPACTED)?,
+                    counts::Counts::load(&objects, revision)?,
                 )
             };
             txn.commit().ctx("commit")?;
@@ -286,6 +291,7 @@ impl Store {
             options,
             allocation: Mutex::new(()),
             decoded: decoded::Decoded::default(),
+            counts,
         }))
     }
 
@@ -404,6 +410,11 @@ impl Store {
             }
         }
         Ok(revision)
+    }
+
+    /// How many objects each resource holds (see [`Counts::at`]).
+    pub fn counts(&self) -> &Counts {
+        &self.counts
     }
 
     /// Stores a new object at the next revision and returns it as stored.
