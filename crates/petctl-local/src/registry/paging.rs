@@ -75,7 +75,9 @@ impl Registry {
             let rev = resume
                 .as_ref()
                 .map_or(current, |(rev, ..)| (*rev).max(1).min(current));
-            if rev != current {
+            // Written since the token's revision, but none of it to this
+            // resource (a Lease, an Event): the live keys are its state then.
+            if rev != current && !self.unchanged_since(kind, namespace, rev) {
                 break current;
             }
             if pager.stopped {
@@ -88,7 +90,7 @@ impl Registry {
                 };
                 pager.remaining = total.saturating_sub(before + pager.len);
             }
-            return Ok(pager.page(current, before));
+            return Ok(pager.page(rev, before));
         };
         let rev = resume
             .as_ref()
@@ -121,6 +123,23 @@ impl Registry {
             }
         }
         Ok(pager.page(rev, Some(skipped)))
+    }
+
+    /// Whether no object of `kind` (in `namespace`, when given) was written
+    /// after `revision`: only the event log's keys are read. A log that no
+    /// longer reaches back that far counts as written.
+    fn unchanged_since(
+        &self,
+        kind: &'static KindInfo,
+        namespace: Option<&str>,
+        revision: Revision,
+    ) -> bool {
+        let touched = |key: &crate::store::ObjectKey| {
+            key.group == kind.group
+                && key.resource == kind.plural
+                && namespace.is_none_or(|ns| key.namespace == ns)
+        };
+        matches!(self.store.changed_since(revision, &touched), Ok(false))
     }
 
     /// The objects of `kind` as they were at `revision`, from `current` (a

@@ -263,3 +263,43 @@ fn remaining_counts_hold_at_each_pages_revision_under_concurrent_creates() {
     writer.join().unwrap();
     assert!(pages > 1);
 }
+
+/// Writes to other resources, or to this one in another namespace, since
+/// the first page leave the resource as it was: the next page is read live
+/// at the first page's revision; a write to it is rebuilt from the log.
+#[test]
+fn a_continued_page_after_writes_elsewhere_is_read_live_at_the_first_revision() {
+    let (_dir, store, registry, token) = three_config_maps(100);
+    let first_revision = decode_continue(&token).unwrap().0;
+    let elsewhere = [
+        ObjectKey {
+            resource: "secrets".into(),
+            ..key("s")
+        },
+        ObjectKey {
+            namespace: "other".into(),
+            ..key("x")
+        },
+    ];
+    for key in &elsewhere {
+        let mut object = object(&key.name, "new");
+        object["metadata"]["namespace"] = json!(key.namespace);
+        store.create(key, object).unwrap();
+    }
+    let cm = configmaps();
+    let next: Page = registry
+        .list_page(cm, Some("default"), None, Some(1), Some(&token))
+        .unwrap();
+    assert_eq!((names(&next), next.revision), (vec!["b"], first_revision));
+    assert_eq!(next.remaining, 1);
+    // All namespaces: the write in "other" counts.
+    assert!(!registry.unchanged_since(cm, None, first_revision));
+    assert!(registry.unchanged_since(cm, Some("default"), first_revision));
+    store.update(&key("c"), object("c", "new"), None).unwrap();
+    assert!(!registry.unchanged_since(cm, Some("default"), first_revision));
+    let last: Page = registry
+        .list_page(cm, Some("default"), None, Some(1), next.next.as_deref())
+        .unwrap();
+    let data = last.items[0]["data"]["v"].as_str().unwrap().to_string();
+    assert_eq!((names(&last), data.as_str()), (vec!["c"], "old"));
+}

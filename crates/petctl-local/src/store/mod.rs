@@ -7,6 +7,7 @@ mod commit;
 mod counts;
 mod decoded;
 mod keys;
+mod log;
 mod record;
 
 use std::collections::BTreeMap;
@@ -437,43 +438,6 @@ impl Store {
     /// deletion revision.
     pub fn delete(&self, key: &ObjectKey, expected: Option<Revision>) -> Result<Value, StoreError> {
         self.write(key, Op::Delete(expected))
-    }
-
-    /// Every event with a revision above `after`, oldest first.
-    pub fn events_after(&self, after: Revision) -> Result<Vec<StoreEvent>, StoreError> {
-        let mut out = Vec::new();
-        self.visit_events(after, &mut |event| {
-            out.push(event);
-            true
-        })?;
-        Ok(out)
-    }
-
-    /// Gives `visit` each event with a revision above `after`, oldest
-    /// first, decoded one at a time, until it returns false: a reader that
-    /// wants a prefix of the log never holds the whole log decoded.
-    pub fn visit_events(
-        &self,
-        after: Revision,
-        visit: &mut dyn FnMut(StoreEvent) -> bool,
-    ) -> Result<(), StoreError> {
-        let txn = self.read()?;
-        let meta = txn.open_table(META).ctx("open meta")?;
-        let compacted = meta_value(&meta, META_COMPACTED)?;
-        if after < compacted {
-            return Err(StoreError::Compacted { oldest: compacted });
-        }
-        let events = txn.open_table(EVENTS).ctx("open events")?;
-        let Some(first) = after.checked_add(1) else {
-            return Ok(());
-        };
-        for entry in events.range(first..).ctx("read events")? {
-            let (revision, value) = entry.ctx("read events")?;
-            if !visit(record::decode_event(revision.value(), value.value())?) {
-                break;
-            }
-        }
-        Ok(())
     }
 
     /// Every event committed from now on, in revision order. A receiver that

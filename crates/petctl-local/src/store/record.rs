@@ -80,6 +80,13 @@ pub fn decode_event(revision: Revision, bytes: &[u8]) -> Result<StoreEvent, Stor
     })
 }
 
+/// The key of a stored event, its object skipped over undecoded.
+pub fn decode_event_key(revision: Revision, bytes: &[u8]) -> Result<ObjectKey, StoreError> {
+    let record: EventRecord<ObjectKey, serde::de::IgnoredAny> = serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Backend(format!("stored event {revision} is unreadable: {e}")))?;
+    Ok(record.key)
+}
+
 /// Sets `metadata.resourceVersion` to `revision`, creating `metadata` if
 /// needed. Objects that are not JSON objects cannot carry a version.
 pub fn stamp(object: &mut Value, revision: Revision, key: &ObjectKey) -> Result<(), StoreError> {
