@@ -52,9 +52,9 @@ pub struct Pending {
 }
 
 impl Pending {
-    fn touches(&self, key: &Key) -> bool {
-        let mut written = self.keys.iter().flatten().flatten();
-        written.any(|(_, written)| written == key)
+    /// The keys of the objects written.
+    fn written(&self) -> impl Iterator<Item = &Key> {
+        self.keys.iter().flatten().flatten().map(|(_, key)| key)
     }
 }
 
@@ -104,7 +104,7 @@ impl Ctx {
     pub fn flush_writes(&mut self) {
         for pending in std::mem::take(&mut self.deferred) {
             let by = pending.by.clone();
-            let written = Self::written_keys(&pending);
+            let written: Vec<Key> = pending.written().cloned().collect();
             let failed = self
                 .settle_all(pending)
                 .into_iter()
@@ -121,11 +121,6 @@ impl Ctx {
         }
     }
 
-    fn written_keys(pending: &Pending) -> Vec<Key> {
-        let keys = pending.keys.iter().flatten().flatten();
-        keys.map(|(_, key)| key.clone()).collect()
-    }
-
     /// The keys whose reconciles made a deferred write that failed, with why.
     pub fn take_failed(&mut self) -> Vec<(Key, ApiError)> {
         std::mem::take(&mut self.failed)
@@ -134,24 +129,13 @@ impl Ctx {
     /// Flushes the deferred writes first if one of them writes a key of
     /// `keys`, so that a controller's writes of one object stay in order.
     pub(super) fn flush_writes_of<'k>(&mut self, mut keys: impl Iterator<Item = &'k Key>) {
-        if keys.any(|key| self.deferred.iter().any(|p| p.touches(key))) {
+        if keys.any(|key| self.deferred.iter().any(|p| p.written().any(|k| k == key))) {
             self.flush_writes();
         }
     }
 
     fn keys_of(groups: &[Vec<Write>]) -> Vec<Key> {
-        let key = |write: &Write| match write {
-            Write::Create {
-                kind,
-                namespace,
-                body,
-            } => Key::new(kind, namespace, meta::name(body)),
-            Write::Update { kind, object, .. } => Key::of(kind, object),
-            Write::Bind {
-                namespace, name, ..
-            } => Key::new("Pod", namespace, name),
-        };
-        groups.iter().flatten().map(key).collect()
+        groups.iter().flatten().map(Write::key).collect()
     }
 
     fn submit_writes(&mut self, groups: Vec<Vec<Write>>, by: Option<Key>) -> Pending {
@@ -204,7 +188,8 @@ impl Ctx {
     }
 
     fn intent(&self, write: Write) -> Result<(&'static str, Key, Intent), ApiError> {
-        Ok(match write {
+        let (kind, key) = (write.kind(), write.key());
+        let intent = match write {
             Write::Create {
                 kind,
                 namespace,
@@ -212,44 +197,53 @@ impl Ctx {
             } => {
                 let info = kind_info(kind)?;
                 let options = self.create_options(kind, &body);
-                let body = typed(info, body);
-                let key = Key::new(kind, &namespace, meta::name(&body));
-                let intent = Intent::Create {
+                Intent::Create {
                     kind: info,
                     namespace,
-                    body,
+                    body: typed(info, body),
                     options,
-                };
-                (kind, key, intent)
+                }
             }
             Write::Update {
                 kind,
                 status,
                 object,
-            } => {
-                let info = kind_info(kind)?;
-                let key = Key::of(kind, &object);
-                let intent = Intent::Replace {
-                    target: target(info, &key.namespace, &key.name),
-                    status,
-                    options: options_for(write_manager(kind, &object, self.manager)),
-                    body: object,
-                };
-                (kind, key, intent)
-            }
-            Write::Bind {
-                namespace,
-                name,
+            } => Intent::Replace {
+                target: target(kind_info(kind)?, &key.namespace, &key.name),
+                status,
+                options: options_for(write_manager(kind, &object, self.manager)),
+                body: object,
+            },
+            Write::Bind { node, .. } => Intent::Bind {
+                target: target(kind_info(kind)?, &key.namespace, &key.name),
                 node,
-            } => {
-                let key = Key::new("Pod", &namespace, &name);
-                let intent = Intent::Bind {
-                    target: target(kind_info("Pod")?, &namespace, &name),
-                    node,
-                };
-                ("Pod", key, intent)
-            }
-        })
+            },
+        };
+        Ok((kind, key, intent))
+    }
+}
+
+impl Write {
+    fn kind(&self) -> &'static str {
+        match self {
+            Write::Create { kind, .. } | Write::Update { kind, .. } => kind,
+            Write::Bind { .. } => "Pod",
+        }
+    }
+
+    /// The key of the object written.
+    fn key(&self) -> Key {
+        match self {
+            Write::Create {
+                kind,
+                namespace,
+                body,
+            } => Key::new(kind, namespace, meta::name(body)),
+            Write::Update { kind, object, .. } => Key::of(kind, object),
+            Write::Bind {
+                namespace, name, ..
+            } => Key::new("Pod", namespace, name),
+        }
     }
 }
 

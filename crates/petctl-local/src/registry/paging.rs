@@ -64,7 +64,7 @@ impl Registry {
         // it counted from the store's counts; if those have moved on
         // meanwhile, they are walked instead.
         let mut stop_when_full = selector.is_none() && before.is_some();
-        let current = loop {
+        let (current, rev) = loop {
             let mut pager = Pager::new(selector, limit, stop_when_full);
             let current = self
                 .store
@@ -78,7 +78,7 @@ impl Registry {
             // Written since the token's revision, but none of it to this
             // resource (a Lease, an Event): the live keys are its state then.
             if rev != current && !self.unchanged_since(kind, namespace, rev) {
-                break current;
+                break (current, rev);
             }
             if pager.stopped {
                 let before = before.unwrap_or(0);
@@ -92,9 +92,6 @@ impl Registry {
             }
             return Ok(pager.page(rev, before));
         };
-        let rev = resume
-            .as_ref()
-            .map_or(current, |(rev, ..)| (*rev).max(1).min(current));
         let (_, _, ns, name) = resume.unwrap_or_default();
         if rev < self.store.compacted_revision() {
             return Err(expired_continue(current, &ns, &name));

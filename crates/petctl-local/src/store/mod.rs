@@ -10,7 +10,6 @@ mod keys;
 mod log;
 mod record;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -460,21 +459,7 @@ impl Store {
     /// How many objects each resource holds, as `group/resource` (just the
     /// resource for the core group), sorted.
     pub fn count_by_resource(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        let txn = self.read()?;
-        let objects = txn.open_table(OBJECTS).ctx("open objects")?;
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for entry in objects.iter().ctx("count")? {
-            let (key, _) = entry.ctx("count")?;
-            let key = keys::decode(key.value())
-                .ok_or_else(|| StoreError::Backend("stored key is unreadable".to_string()))?;
-            let name = if key.group.is_empty() {
-                key.resource
-            } else {
-                format!("{}/{}", key.group, key.resource)
-            };
-            *counts.entry(name).or_default() += 1;
-        }
-        Ok(counts.into_iter().collect())
+        Ok(self.counts.by_resource())
     }
 
     fn read(&self) -> Result<ReadTransaction, StoreError> {
